@@ -1,0 +1,66 @@
+"""Dates as users give them, turned into one form.
+
+Excel sends a date-formatted cell as ``datetime``, a typed or computed date as a float serial
+(days since 1899-12-30), text as ``str``; Python users pass strings, ``date`` or ``Timestamp``.
+Everything becomes a tz-naive, midnight ``pandas.Timestamp`` here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import DateRangeError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Day zero of Excel's 1900 date system as Windows Excel counts it (serial 1 = 1900-01-01,
+#: with the fictitious 1900-02-29 absorbed for every date after February 1900).
+EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def to_timestamp(value: Any, what: str = "date") -> pd.Timestamp | None:
+    """Turn a user's date into a midnight ``Timestamp``; ``None`` and ``""`` stay ``None``.
+
+    Parameters
+    ----------
+    value
+        ``str`` (ISO or any unambiguous form pandas reads), ``date``/``datetime``,
+        ``Timestamp``, ``numpy.datetime64`` or an Excel serial number (int or float).
+    what
+        The argument's name, used in the error message ("start", "end").
+    """
+    import pandas as pd
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a date, got {value!r}")
+    try:
+        if isinstance(value, (int, float)):
+            if value != value or not 1 <= value < 2958466:  # NaN or outside Excel's 1900..9999
+                raise ValueError
+            ts = pd.Timestamp(EXCEL_EPOCH + _dt.timedelta(days=float(value)))
+        else:
+            ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{what}: cannot read {value!r} as a date") from None
+    if ts is pd.NaT:
+        raise InputError(f"{what}: cannot read {value!r} as a date")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    return ts.normalize()
+
+
+def check_window(
+    start: Any, end: Any
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Parse ``start`` (inclusive) and ``end`` (exclusive) and check that ``start < end``."""
+    s = to_timestamp(start, "start")
+    e = to_timestamp(end, "end")
+    if s is not None and e is not None and e <= s:
+        raise DateRangeError(
+            f"end {e:%Y-%m-%d} is not after start {s:%Y-%m-%d} (dates reversed?)"
+        )
+    return s, e
