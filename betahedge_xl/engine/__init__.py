@@ -1,0 +1,53 @@
+"""Pure numerics of the beta hedge: no files, no network, no Excel.
+
+Takes and returns pandas/numpy. Names follow statsmodels where statsmodels has one.
+"""
+
+from __future__ import annotations
+
+from .hedge import (
+    HedgeCheck,
+    OutOfSample,
+    apply_hedge,
+    hedge_effectiveness,
+    hedged_returns,
+    out_of_sample_effectiveness,
+)
+from .many import ewma_beta, regress_many, rolling_beta, rolling_ols_betas
+from .ols import OLSResult, blume_adjust, newey_west_lags, ols
+from .periods import (
+    PERIODS_PER_YEAR,
+    annual_to_periodic,
+    annualize_alpha,
+    normalize_frequency,
+    normalize_method,
+    periods_per_year,
+)
+from .portfolio import (
+    holdings_vector,
+    portfolio_returns,
+    portfolio_value,
+    weighted_index,
+    weights_from_holdings,
+)
+from .returns import (
+    PreparedReturns,
+    align_prices,
+    as_price_frame,
+    excess_returns,
+    prices_to_returns,
+    resample_prices,
+    simple_or_log_returns,
+)
+from .sizing import FUTURES_MULTIPLIERS, HedgeSize, hedge_size
+
+__all__ = [
+    "FUTURES_MULTIPLIERS", "HedgeCheck", "HedgeSize", "OLSResult", "OutOfSample",
+    "PERIODS_PER_YEAR", "PreparedReturns", "align_prices", "annual_to_periodic",
+    "annualize_alpha", "apply_hedge", "as_price_frame", "blume_adjust", "ewma_beta",
+    "excess_returns", "hedge_effectiveness", "hedge_size", "hedged_returns",
+    "holdings_vector", "newey_west_lags", "normalize_frequency", "normalize_method", "ols",
+    "out_of_sample_effectiveness", "periods_per_year", "portfolio_returns", "portfolio_value",
+    "prices_to_returns", "regress_many", "resample_prices", "rolling_beta", "rolling_ols_betas",
+    "simple_or_log_returns", "weighted_index", "weights_from_holdings",
+]

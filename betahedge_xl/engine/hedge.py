@@ -1,0 +1,126 @@
+"""The hedge: hedged returns, the verification regression, effectiveness in and out of sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError, InsufficientDataError
+from .ols import OLSResult, ols
+
+
+def hedged_returns(
+    asset_returns: pd.Series, benchmark_returns: pd.Series | pd.DataFrame, beta: Any
+) -> pd.Series:
+    """``asset - beta * benchmark`` (one benchmark) or ``asset - benchmarks @ betas``.
+
+    Alpha stays in the hedged series: shorting beta units of the benchmark removes the market
+    exposure, not the intercept.
+    """
+    b = np.atleast_1d(np.asarray(beta, dtype=float))
+    x = np.asarray(benchmark_returns, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[1] != b.shape[0]:
+        raise InputError(f"{x.shape[1]} benchmark(s) but {b.shape[0]} beta(s)")
+    values = np.asarray(asset_returns, dtype=float) - x @ b
+    index = asset_returns.index if isinstance(asset_returns, pd.Series) else None
+    return pd.Series(values, index=index, name="hedged")
+
+
+def hedge_effectiveness(unhedged: Any, hedged: Any) -> float:
+    """Share of variance the hedge removed: ``1 - var(hedged) / var(unhedged)``."""
+    u = np.asarray(unhedged, dtype=float)
+    h = np.asarray(hedged, dtype=float)
+    if u.shape != h.shape:
+        raise InputError("hedged and unhedged returns differ in length")
+    if u.size < 2:
+        raise InsufficientDataError("too few observations for hedge effectiveness")
+    var_u = float(np.var(u, ddof=1))
+    if var_u == 0.0:
+        return float("nan")
+    return 1.0 - float(np.var(h, ddof=1)) / var_u
+
+
+@dataclass(frozen=True)
+class HedgeCheck:
+    """The hedge applied in sample and verified by regressing it on the benchmark(s)."""
+
+    hedged: pd.Series
+    verification: OLSResult
+    effectiveness: float
+
+
+def apply_hedge(
+    asset_returns: pd.Series, benchmark_returns: pd.Series | pd.DataFrame, fit: OLSResult
+) -> HedgeCheck:
+    """Hedge with the betas of ``fit`` and regress the hedged series on the benchmarks again.
+
+    The verification regression has betas of zero (to rounding) and the fit's alpha: the
+    hedged series' covariance with each benchmark is the residual's, which OLS makes zero.
+    """
+    hedged = hedged_returns(asset_returns, benchmark_returns, fit.betas.to_numpy())
+    check = ols(hedged, benchmark_returns, cov_type=fit.cov_type, maxlags=fit.maxlags)
+    return HedgeCheck(hedged, check, hedge_effectiveness(asset_returns, hedged))
+
+
+@dataclass(frozen=True)
+class OutOfSample:
+    """Betas estimated on one window and used to hedge the next."""
+
+    estimation_start: pd.Timestamp | int
+    estimation_end: pd.Timestamp | int
+    test_start: pd.Timestamp | int
+    test_end: pd.Timestamp | int
+    betas: pd.Series
+    effectiveness: float
+    n_estimation: int
+    n_test: int
+
+
+def out_of_sample_effectiveness(
+    asset_returns: pd.Series,
+    benchmark_returns: pd.Series | pd.DataFrame,
+    split: float | Any = 0.5,
+) -> OutOfSample:
+    """Estimate betas before ``split`` and measure the hedge's effectiveness after it.
+
+    Parameters
+    ----------
+    split
+        A fraction in (0, 1) of the observations used for estimation, or a date: estimation
+        uses returns before it, the test those on or after it.
+    """
+    n = len(asset_returns)
+    if isinstance(split, float) and 0.0 < split < 1.0:
+        cut = int(round(n * split))
+    else:
+        if not isinstance(asset_returns.index, pd.DatetimeIndex):
+            raise InputError("a split date needs returns indexed by date")
+        from .._dates import to_timestamp
+
+        ts = to_timestamp(split, "split")
+        cut = int(asset_returns.index.searchsorted(ts))
+    x = benchmark_returns
+    k = 1 if isinstance(x, pd.Series) or np.ndim(x) == 1 else np.shape(x)[1]
+    if cut < k + 2 or n - cut < 2:
+        raise InsufficientDataError(
+            f"too few observations to test out of sample: {cut} to estimate, {n - cut} to test"
+        )
+    fit = ols(asset_returns.iloc[:cut], x.iloc[:cut])
+    y_test, x_test = asset_returns.iloc[cut:], x.iloc[cut:]
+    hedged = hedged_returns(y_test, x_test, fit.betas.to_numpy())
+    idx = asset_returns.index
+    return OutOfSample(
+        estimation_start=idx[0],
+        estimation_end=idx[cut - 1],
+        test_start=idx[cut],
+        test_end=idx[-1],
+        betas=fit.betas,
+        effectiveness=hedge_effectiveness(y_test, hedged),
+        n_estimation=cut,
+        n_test=n - cut,
+    )

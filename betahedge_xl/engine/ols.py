@@ -1,0 +1,335 @@
+"""Ordinary least squares of asset returns on benchmark returns, with the statistics analysts check.
+
+Names follow statsmodels (``params``, ``bse``, ``tvalues``, ``pvalues``, ``rsquared``,
+``rsquared_adj``, ``nobs``, ``resid``, ``conf_int()``) because that is what our users know; the
+first parameter is ``const`` (alpha), the others are the benchmarks' betas.
+
+The fit works on centred data, which keeps the cross-products well conditioned (returns have a
+mean near zero but not at zero); the covariance of the intercept is recovered exactly from the
+block inverse of the design's cross-product matrix.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import (
+    CollinearityError,
+    ConstantRegressorError,
+    DataWarning,
+    InputError,
+    InsufficientDataError,
+)
+
+CovType = Literal["nonrobust", "HAC"]
+
+
+def newey_west_lags(nobs: int) -> int:
+    """Newey and West's (1994) rule of thumb, ``floor(4 (T/100)^(2/9))``, as statsmodels uses."""
+    return int(math.floor(4 * (nobs / 100.0) ** (2.0 / 9.0)))
+
+
+def _t_sf2(t: np.ndarray, df: float) -> np.ndarray:
+    """Two-sided p-value of Student's t; scipy.special is imported on first use only."""
+    from scipy.special import stdtr
+
+    return 2.0 * stdtr(df, -np.abs(t))
+
+
+def _t_ppf(q: float, df: float) -> float:
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
+
+
+@dataclass(frozen=True, repr=False)
+class OLSResult:
+    """One fitted regression ``y = const + X @ betas + e``.
+
+    Attributes
+    ----------
+    params, bse, tvalues, pvalues : pandas.Series
+        Estimates, standard errors, t statistics and two-sided p-values (Student's t with
+        ``df_resid`` degrees of freedom, for classical and HAC errors alike), indexed
+        ``["const", *benchmarks]``.
+    cov_params : pandas.DataFrame
+        Covariance matrix of the estimates (classical or Newey-West HAC).
+    rsquared, rsquared_adj, nobs, df_resid, ssr, scale
+        Fit statistics; ``scale`` is the residual variance ``ssr / df_resid``.
+    resid : pandas.Series
+        Residuals on the observations' dates.
+    cov_type, maxlags
+        ``"nonrobust"`` or ``"HAC"`` and the HAC lag length (``None`` for nonrobust).
+    """
+
+    params: pd.Series
+    bse: pd.Series
+    tvalues: pd.Series
+    pvalues: pd.Series
+    cov_params: pd.DataFrame
+    rsquared: float
+    rsquared_adj: float
+    nobs: int
+    df_resid: int
+    ssr: float
+    scale: float
+    resid: pd.Series
+    cov_type: str
+    maxlags: int | None
+    y_std: float
+    x_std: pd.Series
+    _corr: float = field(default=float("nan"))
+
+    # --- the names an analyst reads -------------------------------------------------------
+    @property
+    def alpha(self) -> float:
+        """Intercept per period."""
+        return float(self.params.iloc[0])
+
+    @property
+    def beta(self) -> float:
+        """Slope on the first benchmark."""
+        return float(self.params.iloc[1])
+
+    @property
+    def betas(self) -> pd.Series:
+        """Slopes on every benchmark."""
+        return self.params.iloc[1:]
+
+    @property
+    def resid_std(self) -> float:
+        """Residual standard deviation, ``sqrt(ssr / df_resid)`` (per period)."""
+        return math.sqrt(self.scale)
+
+    @property
+    def correlation(self) -> float:
+        """Correlation of asset and benchmark (one benchmark); multiple R otherwise."""
+        if len(self.params) == 2:
+            return self._corr
+        return math.sqrt(max(self.rsquared, 0.0))
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals ``params +- t_{1-alpha/2, df_resid} * bse`` (columns lower, upper)."""
+        q = _t_ppf(1.0 - alpha / 2.0, self.df_resid)
+        return pd.DataFrame(
+            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Coefficient table: estimate, std. error, t, p, 95% interval."""
+        ci = self.conf_int()
+        return pd.DataFrame(
+            {
+                "coef": self.params,
+                "std err": self.bse,
+                "t": self.tvalues,
+                "P>|t|": self.pvalues,
+                "[0.025": ci["lower"],
+                "0.975]": ci["upper"],
+            }
+        )
+
+    def __repr__(self) -> str:
+        cov = self.cov_type if self.maxlags is None else f"{self.cov_type}({self.maxlags} lags)"
+        head = (
+            f"OLS: nobs={self.nobs}  R2={self.rsquared:.4f}  adj.R2={self.rsquared_adj:.4f}"
+            f"  resid std={self.resid_std:.6g}  cov={cov}\n"
+        )
+        return head + self.summary().to_string(float_format=lambda v: f"{v:.6g}")
+
+
+def _as_arrays(
+    y: Any, x: Any
+) -> tuple[np.ndarray, np.ndarray, pd.Index | None, str, list[str]]:
+    """y as 1-D float array, X as 2-D float array, the shared index and names."""
+    index = y.index if isinstance(y, (pd.Series, pd.DataFrame)) else None
+    y_name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y"
+    if isinstance(x, pd.DataFrame):
+        names = [str(c) for c in x.columns]
+    elif isinstance(x, pd.Series):
+        names = [str(x.name) if x.name is not None else "x"]
+    else:
+        arr = np.asarray(x)
+        names = ["x"] if arr.ndim == 1 else [f"x{i + 1}" for i in range(arr.shape[1])]
+    if index is not None and isinstance(x, (pd.Series, pd.DataFrame)):
+        if not x.index.equals(index):
+            raise InputError(
+                "asset and benchmark returns are on different dates; align them first"
+            )
+    try:
+        yv = np.asarray(y, dtype=float)
+        xv = np.asarray(x, dtype=float)
+    except (ValueError, TypeError):
+        raise InputError("returns must be numbers") from None
+    if yv.ndim == 2 and yv.shape[1] == 1:
+        yv = yv[:, 0]
+    if yv.ndim != 1:
+        raise InputError("the asset's returns must be one series")
+    if xv.ndim == 1:
+        xv = xv[:, None]
+    if xv.ndim != 2:
+        raise InputError("benchmark returns must be a series or a table of series")
+    if xv.shape[0] != yv.shape[0]:
+        raise InputError(
+            f"asset has {yv.shape[0]} returns but benchmark has {xv.shape[0]}; lengths differ"
+        )
+    return yv, xv, index, y_name, names
+
+
+def ols(
+    y: Any,
+    x: Any,
+    *,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
+) -> OLSResult:
+    """Regress ``y`` on a constant and ``x``.
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        Asset returns.
+    x : array-like, shape (n,) or (n, k)
+        Benchmark returns (one column per benchmark). With pandas inputs the indexes must match.
+    cov_type : {"nonrobust", "HAC"}
+        Classical standard errors, or Newey-West (Bartlett kernel, no small-sample correction:
+        the same as ``statsmodels`` ``fit(cov_type="HAC", cov_kwds={"maxlags": L})``).
+    maxlags : int, optional
+        HAC lag length; default ``floor(4 (n/100)^(2/9))``.
+
+    Raises
+    ------
+    InputError
+        Mismatched lengths, non-numeric or infinite values, an unknown ``cov_type``.
+    InsufficientDataError
+        Fewer than ``k + 2`` complete observations, or all missing.
+    ConstantRegressorError, CollinearityError
+        A benchmark that does not vary; benchmarks that are linear combinations of each other.
+
+    Warns
+    -----
+    DataWarning
+        When rows with missing values are dropped (says how many).
+    """
+    cov_key = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
+               "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}.get(
+        str(cov_type).strip().lower())
+    if cov_key is None:
+        raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
+    yv, xv, index, y_name, names = _as_arrays(y, x)
+    n_all, k = xv.shape
+    if np.isinf(yv).any() or np.isinf(xv).any():
+        raise InputError("returns contain infinite values")
+    ok = ~(np.isnan(yv) | np.isnan(xv).any(axis=1))
+    n = int(ok.sum())
+    if n == 0 and n_all > 0:
+        raise InsufficientDataError("all observations are missing (NaN)")
+    if n < n_all:
+        warnings.warn(
+            f"dropped {n_all - n} of {n_all} observations with missing values",
+            DataWarning,
+            stacklevel=2,
+        )
+        yv, xv = yv[ok], xv[ok]
+        if index is not None:
+            index = index[ok]
+    need = k + 2
+    if n < need:
+        raise InsufficientDataError(
+            f"too few observations: {n} return(s), need at least {need}"
+        )
+
+    x_mean = xv.mean(axis=0)
+    y_mean = yv.mean()
+    xc = xv - x_mean
+    yc = yv - y_mean
+    sxx = xc.T @ xc
+    sxy = xc.T @ yc
+    syy = float(yc @ yc)
+    x_var = np.diag(sxx)
+    x_scale = np.abs(xv).max(axis=0)
+    for j in range(k):
+        # A regressor is constant when its spread is at rounding level of its magnitude.
+        if x_var[j] <= (1e-13 * max(x_scale[j], 1e-300)) ** 2 * n:
+            raise ConstantRegressorError(
+                f"benchmark {names[j]} returns are constant; beta is undefined"
+            )
+    if k > 1:
+        d = 1.0 / np.sqrt(x_var)
+        corr_xx = sxx * d[:, None] * d[None, :]
+        if np.linalg.cond(corr_xx) > 1e10:
+            raise CollinearityError(
+                "benchmarks " + ", ".join(names) + " are collinear; betas are not identified"
+            )
+    sxx_inv = np.linalg.inv(sxx)
+    betas = sxx_inv @ sxy
+    alpha = y_mean - float(x_mean @ betas)
+    resid = yc - xc @ betas
+    ssr = float(resid @ resid)
+    df_resid = n - k - 1
+    scale = ssr / df_resid
+    rsq = 1.0 - ssr / syy if syy > 0 else float("nan")
+    rsq_adj = 1.0 - (1.0 - rsq) * (n - 1) / df_resid
+
+    # (X'X)^-1 of the design [1, X], from the centred block inverse.
+    bread = np.empty((k + 1, k + 1))
+    bread[1:, 1:] = sxx_inv
+    cross = -(x_mean @ sxx_inv)
+    bread[0, 1:] = cross
+    bread[1:, 0] = cross
+    bread[0, 0] = 1.0 / n + float(x_mean @ sxx_inv @ x_mean)
+
+    lags: int | None = None
+    if cov_key == "nonrobust":
+        cov = scale * bread
+    else:
+        lags = newey_west_lags(n) if maxlags is None else int(maxlags)
+        if lags < 0 or lags >= n:
+            raise InputError(f"maxlags {maxlags!r} must be between 0 and {n - 1}")
+        design = np.empty((n, k + 1))
+        design[:, 0] = 1.0
+        design[:, 1:] = xv
+        scores = design * resid[:, None]
+        meat = scores.T @ scores
+        for lag in range(1, lags + 1):
+            g = scores[lag:].T @ scores[:-lag]
+            meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
+        cov = bread @ meat @ bread
+
+    params_v = np.concatenate(([alpha], betas))
+    bse_v = np.sqrt(np.diag(cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_v = params_v / bse_v
+    p_v = _t_sf2(t_v, df_resid)
+    labels = ["const", *names]
+    corr = float(sxy[0] / math.sqrt(x_var[0] * syy)) if k == 1 and syy > 0 else float("nan")
+    return OLSResult(
+        params=pd.Series(params_v, index=labels, name="params"),
+        bse=pd.Series(bse_v, index=labels, name="bse"),
+        tvalues=pd.Series(t_v, index=labels, name="tvalues"),
+        pvalues=pd.Series(p_v, index=labels, name="pvalues"),
+        cov_params=pd.DataFrame(cov, index=labels, columns=labels),
+        rsquared=rsq,
+        rsquared_adj=rsq_adj,
+        nobs=n,
+        df_resid=df_resid,
+        ssr=ssr,
+        scale=scale,
+        resid=pd.Series(resid, index=index, name=y_name),
+        cov_type=cov_key,
+        maxlags=lags,
+        y_std=math.sqrt(syy / (n - 1)),
+        x_std=pd.Series(np.sqrt(x_var / (n - 1)), index=names),
+        _corr=corr,
+    )
+
+
+def blume_adjust(beta: float) -> float:
+    """Blume's adjusted beta, ``2/3 * beta + 1/3`` (shrinks toward the market's 1)."""
+    return 2.0 / 3.0 * beta + 1.0 / 3.0

@@ -1,0 +1,200 @@
+"""Prices to aligned returns: window, alignment, frequency, simple or log, excess returns.
+
+The order is fixed by design.md: window -> alignment (dates every column has) -> resampling ->
+returns. Returns are computed from prices inside the window only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._dates import check_window
+from ..exceptions import InputError, NoOverlapError, PriceError
+from .periods import (
+    RESAMPLE_RULE,
+    annual_to_periodic,
+    normalize_frequency,
+    normalize_method,
+)
+
+
+def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
+    """A float DataFrame with a sorted, unique DatetimeIndex; the input is not modified."""
+    if isinstance(prices, pd.Series):
+        frame = prices.to_frame(name=prices.name if prices.name is not None else name)
+    elif isinstance(prices, pd.DataFrame):
+        frame = prices
+    else:
+        raise InputError(
+            f"{name}: expected a pandas Series or DataFrame of prices with a date index, "
+            f"got {type(prices).__name__}"
+        )
+    if frame.shape[1] == 0:
+        raise InputError(f"{name}: no price columns")
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(frame.index))
+        except (ValueError, TypeError):
+            raise InputError(f"{name}: the index must hold dates") from None
+        frame = frame.set_axis(index, axis=0)
+    if frame.index.tz is not None:
+        frame = frame.tz_convert(None)
+    try:
+        frame = frame.astype(float)
+    except (ValueError, TypeError):
+        raise InputError(f"{name}: prices must be numbers") from None
+    if not frame.index.is_monotonic_increasing:
+        frame = frame.sort_index()
+    if frame.index.has_duplicates:
+        dup = frame.index[frame.index.duplicated()][0]
+        raise InputError(f"{name}: date {dup:%Y-%m-%d} appears more than once")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def window(prices: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """Rows with ``start <= date < end`` (either bound may be ``None``)."""
+    s, e = check_window(start, end)
+    idx = prices.index
+    mask = np.ones(len(idx), dtype=bool)
+    if s is not None:
+        mask &= idx >= s
+    if e is not None:
+        mask &= idx < e
+    return prices.loc[mask]
+
+
+def check_prices(prices: pd.DataFrame) -> None:
+    """Raise :class:`PriceError` on columns with no price or with zero/negative prices."""
+    values = prices.to_numpy()
+    if np.isinf(values).any():
+        col = prices.columns[np.isinf(values).any(axis=0)][0]
+        raise PriceError(f"{col}: infinite price")
+    for j, col in enumerate(prices.columns):
+        column = values[:, j]
+        valid = ~np.isnan(column)
+        if not valid.any():
+            raise PriceError(f"{col}: no prices in the window")
+        bad = valid & (column <= 0)
+        if bad.any():
+            first = prices.index[np.argmax(bad)]
+            raise PriceError(
+                f"{col}: {int(bad.sum())} zero or negative price(s), first on {first:%Y-%m-%d}"
+            )
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Prices on the dates every column has, and how many dates alignment dropped."""
+
+    prices: pd.DataFrame
+    dropped: int
+
+
+def align_prices(prices: pd.DataFrame) -> Alignment:
+    """Inner-join the columns on their common dates (rows with any missing price go)."""
+    keep = prices.notna().all(axis=1).to_numpy()
+    # Dates on which no column has a price are not "dropped by alignment"; they were never there.
+    present = prices.notna().any(axis=1).to_numpy()
+    aligned = prices.loc[keep]
+    if aligned.empty and prices.shape[1] > 1:
+        cols = ", ".join(prices.columns)
+        raise NoOverlapError(f"no overlapping dates between {cols}")
+    return Alignment(aligned, int(present.sum() - keep.sum()))
+
+
+def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFrame:
+    """Last price of each week ending Friday (``weekly``) or each month (``monthly``)."""
+    rule = RESAMPLE_RULE[normalize_frequency(frequency)]
+    if rule is None:
+        return prices
+    return prices.resample(rule).last().dropna(how="all")
+
+
+def simple_or_log_returns(prices: pd.DataFrame, method: Any = "simple") -> pd.DataFrame:
+    """Period returns of consecutive rows; the first row (no previous price) is dropped."""
+    values = prices.to_numpy()
+    ratio = values[1:] / values[:-1]
+    data = np.log(ratio) if normalize_method(method) == "log" else ratio - 1.0
+    return pd.DataFrame(data, index=prices.index[1:], columns=prices.columns)
+
+
+@dataclass(frozen=True)
+class PreparedReturns:
+    """What :func:`prices_to_returns` made, with the facts a report states."""
+
+    returns: pd.DataFrame
+    prices: pd.DataFrame  # aligned (and resampled) prices the returns come from
+    dropped_by_alignment: int
+    frequency: str
+    method: str
+
+
+def prices_to_returns(
+    prices: pd.DataFrame | pd.Series,
+    *,
+    start: Any = None,
+    end: Any = None,
+    frequency: Any = "daily",
+    method: Any = "simple",
+) -> PreparedReturns:
+    """Window, align, resample and difference prices into returns.
+
+    Parameters
+    ----------
+    prices
+        Adjusted closes, one column per instrument, indexed by date (any order).
+    start, end
+        Window: ``start`` inclusive, ``end`` exclusive (as ``yfinance.download``).
+    frequency
+        ``"daily"``, ``"weekly"`` (last price of weeks ending Friday) or ``"monthly"``.
+    method
+        ``"simple"`` (``p1 / p0 - 1``) or ``"log"`` (``log(p1 / p0)``).
+    """
+    freq = normalize_frequency(frequency)
+    meth = normalize_method(method)
+    frame = window(as_price_frame(prices), start, end)
+    check_prices(frame)
+    aligned = align_prices(frame)
+    sampled = resample_prices(aligned.prices, freq)
+    return PreparedReturns(
+        returns=simple_or_log_returns(sampled, meth),
+        prices=sampled,
+        dropped_by_alignment=aligned.dropped,
+        frequency=freq,
+        method=meth,
+    )
+
+
+def excess_returns(
+    returns: pd.DataFrame | pd.Series,
+    risk_free: float | pd.Series,
+    frequency: Any = "daily",
+    method: Any = "simple",
+) -> pd.DataFrame | pd.Series:
+    """Returns minus the risk-free return of the same period.
+
+    ``risk_free`` is either a constant *annual* rate (0.03 for 3%), converted to the period's
+    rate by compounding, or a Series of *per-period* rates on the returns' dates; a missing date
+    in that Series is an error rather than a silent zero.
+    """
+    if isinstance(risk_free, pd.Series):
+        rf = risk_free.reindex(returns.index)
+        missing = int(rf.isna().sum())
+        if missing:
+            first = returns.index[rf.isna().to_numpy()][0]
+            raise InputError(
+                f"risk-free series lacks {missing} return date(s), first {first:%Y-%m-%d}"
+            )
+        rf_values: Any = rf.to_numpy(dtype=float)
+        if isinstance(returns, pd.DataFrame):
+            return returns.sub(rf_values, axis=0)
+        return returns - rf_values
+    rate = float(risk_free)
+    if rate == 0.0:
+        return returns
+    return returns - annual_to_periodic(rate, frequency, method)

@@ -1,0 +1,105 @@
+"""Hedge sizing: how many benchmark shares or index futures to short, and the beta left over."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..exceptions import InputError
+
+#: Index points to dollars of the common US equity-index futures.
+FUTURES_MULTIPLIERS: dict[str, float] = {"ES": 50.0, "MES": 5.0, "NQ": 20.0, "MNQ": 2.0,
+                                         "YM": 5.0, "MYM": 0.5, "RTY": 50.0, "M2K": 5.0}
+
+
+@dataclass(frozen=True)
+class HedgeSize:
+    """Units of the hedge instrument to short for a position.
+
+    Attributes
+    ----------
+    exact : float
+        ``beta * value / (price * multiplier)`` before rounding.
+    units : int
+        Whole shares or contracts to short (rounded to the nearest).
+    notional : float
+        Value of the rounded hedge, ``units * price * multiplier``.
+    target_notional : float
+        ``beta * value``: the hedge that would leave zero beta.
+    residual_beta : float
+        Beta of the hedged position after rounding, ``beta - notional / value``.
+    """
+
+    beta: float
+    value: float
+    price: float
+    multiplier: float
+    exact: float
+    units: int
+    notional: float
+    target_notional: float
+    residual_beta: float
+
+    def rows(self) -> list[list[object]]:
+        """Label/value rows for tables and cells."""
+        return [
+            ["Beta", self.beta],
+            ["Position value", self.value],
+            ["Hedge price", self.price],
+            ["Multiplier", self.multiplier],
+            ["Units to short (exact)", self.exact],
+            ["Units to short", self.units],
+            ["Hedge notional", self.notional],
+            ["Residual beta", self.residual_beta],
+        ]
+
+
+def hedge_size(
+    beta: float, value: float, price: float, multiplier: float | str = 1.0
+) -> HedgeSize:
+    """Shares (``multiplier=1``) or futures contracts (``"ES"`` = 50, ``"MES"`` = 5) to short.
+
+    Parameters
+    ----------
+    beta
+        The position's beta to the hedge instrument's underlying.
+    value
+        Position value in currency (negative for a short position: the hedge is then a long).
+    price
+        Price of one share, or the futures price in index points.
+    multiplier
+        Currency per index point of one contract, or a contract code from
+        :data:`FUTURES_MULTIPLIERS`.
+    """
+    if isinstance(multiplier, str):
+        code = multiplier.strip().upper()
+        if code not in FUTURES_MULTIPLIERS:
+            known = ", ".join(FUTURES_MULTIPLIERS)
+            raise InputError(f"unknown futures contract {multiplier!r}; known: {known}")
+        mult = FUTURES_MULTIPLIERS[code]
+    else:
+        mult = float(multiplier)
+    for name, v in (("beta", beta), ("value", value), ("price", price), ("multiplier", mult)):
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InputError(f"{name} must be a finite number, got {v!r}")
+    if price <= 0:
+        raise InputError(f"hedge price must be positive, got {price!r}")
+    if mult <= 0:
+        raise InputError(f"multiplier must be positive, got {mult!r}")
+    if value == 0:
+        raise InputError("position value is zero; nothing to hedge")
+    target = beta * value
+    exact = target / (price * mult)
+    units = int(math.floor(exact + 0.5)) if exact >= 0 else -int(math.floor(-exact + 0.5))
+    notional = units * price * mult
+    return HedgeSize(
+        beta=float(beta),
+        value=float(value),
+        price=float(price),
+        multiplier=mult,
+        exact=exact,
+        units=units,
+        notional=notional,
+        target_notional=target,
+        residual_beta=float(beta) - notional / value,
+    )
