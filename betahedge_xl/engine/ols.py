@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -48,7 +48,6 @@ def _t_ppf(q: float, df: float) -> float:
     return float(stdtrit(df, q))
 
 
-@dataclass(frozen=True, repr=False)
 class OLSResult:
     """One fitted regression ``y = const + X @ betas + e``.
 
@@ -66,36 +65,95 @@ class OLSResult:
         Residuals on the observations' dates.
     cov_type, maxlags
         ``"nonrobust"`` or ``"HAC"`` and the HAC lag length (``None`` for nonrobust).
+
+    The pandas views are built on first access: a fit used only for its numbers (the
+    verification and out-of-sample regressions) costs numpy time only.
     """
 
-    params: pd.Series
-    bse: pd.Series
-    tvalues: pd.Series
-    pvalues: pd.Series
-    cov_params: pd.DataFrame
-    rsquared: float
-    rsquared_adj: float
-    nobs: int
-    df_resid: int
-    ssr: float
-    scale: float
-    resid: pd.Series
-    cov_type: str
-    maxlags: int | None
-    y_std: float
-    x_std: pd.Series
-    _corr: float = field(default=float("nan"))
+    def __init__(
+        self,
+        *,
+        names: list[str],
+        params: np.ndarray,
+        cov: np.ndarray,
+        nobs: int,
+        ssr: float,
+        syy: float,
+        resid: np.ndarray,
+        index: pd.Index | None,
+        y_name: str,
+        cov_type: str,
+        maxlags: int | None,
+        x_var: np.ndarray,
+        corr: float,
+    ) -> None:
+        k = len(names) - 1
+        self._names = names
+        self._params = params
+        self._cov = cov
+        self._resid = resid
+        self._index = index
+        self._y_name = y_name
+        self._x_var = x_var
+        self._corr = corr
+        self.nobs = nobs
+        self.df_resid = nobs - k - 1
+        self.ssr = ssr
+        self.scale = ssr / self.df_resid
+        self.rsquared = 1.0 - ssr / syy if syy > 0 else float("nan")
+        self.rsquared_adj = 1.0 - (1.0 - self.rsquared) * (nobs - 1) / self.df_resid
+        self.cov_type = cov_type
+        self.maxlags = maxlags
+        self.y_std = math.sqrt(syy / (nobs - 1))
+        self._bse = np.sqrt(np.diag(cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._t = params / self._bse
+
+    @cached_property
+    def _labels(self) -> pd.Index:
+        return pd.Index(self._names)
+
+    def _series(self, values: np.ndarray, name: str) -> pd.Series:
+        return pd.Series(values, index=self._labels, name=name, copy=False)
+
+    @cached_property
+    def params(self) -> pd.Series:
+        return self._series(self._params, "params")
+
+    @cached_property
+    def bse(self) -> pd.Series:
+        return self._series(self._bse, "bse")
+
+    @cached_property
+    def tvalues(self) -> pd.Series:
+        return self._series(self._t, "tvalues")
+
+    @cached_property
+    def pvalues(self) -> pd.Series:
+        return self._series(_t_sf2(self._t, self.df_resid), "pvalues")
+
+    @cached_property
+    def cov_params(self) -> pd.DataFrame:
+        return pd.DataFrame(self._cov, index=self._labels, columns=self._labels)
+
+    @cached_property
+    def resid(self) -> pd.Series:
+        return pd.Series(self._resid, index=self._index, name=self._y_name)
+
+    @cached_property
+    def x_std(self) -> pd.Series:
+        return pd.Series(np.sqrt(self._x_var / (self.nobs - 1)), index=self._names[1:])
 
     # --- the names an analyst reads -------------------------------------------------------
     @property
     def alpha(self) -> float:
         """Intercept per period."""
-        return float(self.params.iloc[0])
+        return float(self._params[0])
 
     @property
     def beta(self) -> float:
         """Slope on the first benchmark."""
-        return float(self.params.iloc[1])
+        return float(self._params[1])
 
     @property
     def betas(self) -> pd.Series:
@@ -110,7 +168,7 @@ class OLSResult:
     @property
     def correlation(self) -> float:
         """Correlation of asset and benchmark (one benchmark); multiple R otherwise."""
-        if len(self.params) == 2:
+        if len(self._names) == 2:
             return self._corr
         return math.sqrt(max(self.rsquared, 0.0))
 
@@ -272,10 +330,7 @@ def ols(
     alpha = y_mean - float(x_mean @ betas)
     resid = yc - xc @ betas
     ssr = float(resid @ resid)
-    df_resid = n - k - 1
-    scale = ssr / df_resid
-    rsq = 1.0 - ssr / syy if syy > 0 else float("nan")
-    rsq_adj = 1.0 - (1.0 - rsq) * (n - 1) / df_resid
+    scale = ssr / (n - k - 1)
 
     # (X'X)^-1 of the design [1, X], from the centred block inverse.
     bread = np.empty((k + 1, k + 1))
@@ -302,31 +357,21 @@ def ols(
             meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
         cov = bread @ meat @ bread
 
-    params_v = np.concatenate(([alpha], betas))
-    bse_v = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_v = params_v / bse_v
-    p_v = _t_sf2(t_v, df_resid)
-    labels = ["const", *names]
     corr = float(sxy[0] / math.sqrt(x_var[0] * syy)) if k == 1 and syy > 0 else float("nan")
     return OLSResult(
-        params=pd.Series(params_v, index=labels, name="params"),
-        bse=pd.Series(bse_v, index=labels, name="bse"),
-        tvalues=pd.Series(t_v, index=labels, name="tvalues"),
-        pvalues=pd.Series(p_v, index=labels, name="pvalues"),
-        cov_params=pd.DataFrame(cov, index=labels, columns=labels),
-        rsquared=rsq,
-        rsquared_adj=rsq_adj,
+        names=["const", *names],
+        params=np.concatenate(([alpha], betas)),
+        cov=cov,
         nobs=n,
-        df_resid=df_resid,
         ssr=ssr,
-        scale=scale,
-        resid=pd.Series(resid, index=index, name=y_name),
+        syy=syy,
+        resid=resid,
+        index=index,
+        y_name=y_name,
         cov_type=cov_key,
         maxlags=lags,
-        y_std=math.sqrt(syy / (n - 1)),
-        x_std=pd.Series(np.sqrt(x_var / (n - 1)), index=names),
-        _corr=corr,
+        x_var=x_var,
+        corr=corr,
     )
 
 

@@ -108,11 +108,18 @@ def align_prices(prices: pd.DataFrame) -> Alignment:
 
 
 def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFrame:
-    """Last price of each week ending Friday (``weekly``) or each month (``monthly``)."""
+    """Last price of each week ending Friday (``weekly``) or each month (``monthly``).
+
+    Rows keep the date of that last price (a real trading day, 2014-12-31 rather than the
+    week's Friday 2015-01-02), so a result never shows a date outside the window.
+    Expects aligned prices (no missing values).
+    """
     rule = RESAMPLE_RULE[normalize_frequency(frequency)]
-    if rule is None:
+    if rule is None or prices.empty:
         return prices
-    return prices.resample(rule).last().dropna(how="all")
+    period = prices.index.to_period("W-FRI" if rule == "W-FRI" else "M")
+    last = np.r_[period[1:] != period[:-1], True]
+    return prices.loc[last]
 
 
 def simple_or_log_returns(prices: pd.DataFrame, method: Any = "simple") -> pd.DataFrame:

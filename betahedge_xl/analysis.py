@@ -1,0 +1,584 @@
+"""Where data meets the engine: a request in, one :class:`HedgeResult` out.
+
+Every face (Excel functions, the refresh button, the command line, Python) calls
+:func:`beta_hedge`; none of them computes anything itself.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import engine as eng
+from ._dates import check_window
+from .exceptions import DataWarning, InputError, InsufficientDataError
+
+#: Trailing window of the rolling beta when none is given, per frequency (a quarter, half a
+#: year, a year).
+DEFAULT_ROLLING_WINDOW = {"daily": 63, "weekly": 26, "monthly": 12}
+
+PORTFOLIO_NAME = "Portfolio"
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Leg:
+    """Either tickers to fetch or prices handed in, under display names."""
+
+    tickers: list[str] = field(default_factory=list)
+    prices: pd.DataFrame | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return self.tickers if self.prices is None else [str(c) for c in self.prices.columns]
+
+
+def _is_ticker(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _clean_ticker(value: str, what: str) -> str:
+    t = value.strip().upper()
+    if not t:
+        raise InputError(f"{what}: empty ticker")
+    return t
+
+
+def _leg(value: Any, what: str) -> _Leg:
+    if value is None:
+        raise InputError(f"{what}: missing")
+    if _is_ticker(value):
+        return _Leg(tickers=[_clean_ticker(value, what)])
+    if isinstance(value, pd.Series):
+        name = value.name if value.name is not None else what
+        return _Leg(prices=eng.as_price_frame(value.rename(str(name)), what))
+    if isinstance(value, pd.DataFrame):
+        return _Leg(prices=eng.as_price_frame(value, what))
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        items = list(value)
+        if items and all(_is_ticker(v) for v in items):
+            return _Leg(tickers=[_clean_ticker(v, what) for v in items])
+    raise InputError(
+        f"{what}: expected a ticker, a list of tickers or prices (pandas Series/DataFrame), "
+        f"got {type(value).__name__}"
+    )
+
+
+def _holdings(
+    asset: Any, weights: Any, shares: Any
+) -> tuple[_Leg, pd.Series | None, str | None]:
+    """The asset leg and, for a portfolio, its holdings and their kind."""
+    if weights is not None and shares is not None:
+        raise InputError("give weights or shares, not both")
+    if isinstance(asset, Mapping):
+        if shares is not None or weights is not None:
+            raise InputError("holdings given twice: a mapping and weights/shares")
+        weights = list(asset.values())
+        asset = [str(k) for k in asset]
+    leg = _leg(asset, "asset")
+    amounts, kind = (weights, "weights") if weights is not None else (shares, "shares")
+    if amounts is None:
+        if len(leg.names) > 1:
+            raise InputError(
+                f"asset has {len(leg.names)} instruments; give weights or shares for a portfolio"
+            )
+        return leg, None, None
+    if kind == "weights":
+        holdings = eng.weights_from_holdings(leg.names, amounts)
+    else:
+        holdings = eng.holdings_vector(leg.names, amounts, "shares")
+    if leg.prices is not None:
+        # Handed-in prices keep their own column names; match holdings case-insensitively.
+        leg = _Leg(prices=leg.prices.set_axis([c.upper() for c in leg.prices.columns], axis=1))
+    return leg, holdings, kind
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)
+class HedgeResult:
+    """Everything one beta hedge produced. ``print(result)`` shows its summary.
+
+    Attributes
+    ----------
+    asset, benchmarks
+        Display names (``"Portfolio"`` for holdings).
+    prices
+        Aligned (and resampled) prices the returns come from.
+    returns
+        Asset and benchmark returns used in the regression (excess of the risk-free rate when
+        one was given).
+    fit
+        The regression of asset on benchmark(s) (:class:`betahedge_xl.engine.OLSResult`).
+    hedge
+        The hedged series, its verification regression and its effectiveness.
+    oos
+        Out-of-sample check (estimate on the first part, hedge the rest) or ``None`` when the
+        sample is too short.
+    rolling_beta
+        Trailing-window betas, one column per benchmark.
+    quality
+        Data-quality report of the prices when they came from a source, else ``None``.
+    warnings
+        Short lines for a user: data quality, dropped rows, skipped checks.
+    """
+
+    asset: str
+    benchmarks: list[str]
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    frequency: str
+    method: str
+    risk_free: float | str
+    prices: pd.DataFrame
+    returns: pd.DataFrame
+    fit: eng.OLSResult
+    hedge: eng.HedgeCheck
+    oos: eng.OutOfSample | None
+    rolling_beta: pd.DataFrame
+    rolling_window: int
+    holdings: pd.Series | None = None
+    holdings_kind: str | None = None
+    quality: Any = None
+    source: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    # --- headline numbers ----------------------------------------------------------------
+    @property
+    def alpha(self) -> float:
+        """Alpha per period (the regression's intercept)."""
+        return self.fit.alpha
+
+    @property
+    def beta(self) -> float:
+        """Beta on the (first) benchmark."""
+        return self.fit.beta
+
+    @property
+    def betas(self) -> pd.Series:
+        """Betas on every benchmark."""
+        return self.fit.betas
+
+    @property
+    def alpha_se(self) -> float:
+        return float(self.fit.bse.iloc[0])
+
+    @property
+    def beta_se(self) -> float:
+        return float(self.fit.bse.iloc[1])
+
+    @property
+    def alpha_t(self) -> float:
+        return float(self.fit.tvalues.iloc[0])
+
+    @property
+    def beta_t(self) -> float:
+        return float(self.fit.tvalues.iloc[1])
+
+    @property
+    def alpha_p(self) -> float:
+        return float(self.fit.pvalues.iloc[0])
+
+    @property
+    def beta_p(self) -> float:
+        return float(self.fit.pvalues.iloc[1])
+
+    @property
+    def r_squared(self) -> float:
+        return self.fit.rsquared
+
+    @property
+    def r_squared_adj(self) -> float:
+        return self.fit.rsquared_adj
+
+    @property
+    def n_obs(self) -> int:
+        return self.fit.nobs
+
+    @property
+    def correlation(self) -> float:
+        return self.fit.correlation
+
+    @property
+    def resid_std(self) -> float:
+        return self.fit.resid_std
+
+    @property
+    def adjusted_beta(self) -> float:
+        """Blume-adjusted beta, ``2/3 beta + 1/3``."""
+        return eng.blume_adjust(self.beta)
+
+    @property
+    def periods_per_year(self) -> int:
+        return eng.periods_per_year(self.frequency)
+
+    @property
+    def alpha_annualized(self) -> float:
+        """Alpha per period times periods per year (see :attr:`annualization`)."""
+        return eng.annualize_alpha(self.alpha, self.frequency)[0]
+
+    @property
+    def annualization(self) -> str:
+        """How :attr:`alpha_annualized` was annualised, e.g. ``"alpha x 252"``."""
+        return eng.annualize_alpha(self.alpha, self.frequency)[1]
+
+    @property
+    def hedged_returns(self) -> pd.Series:
+        return self.hedge.hedged
+
+    @property
+    def hedged_alpha(self) -> float:
+        return self.hedge.verification.alpha
+
+    @property
+    def hedged_beta(self) -> float:
+        return self.hedge.verification.beta
+
+    @property
+    def effectiveness(self) -> float:
+        """In-sample hedge effectiveness, ``1 - var(hedged) / var(asset)``."""
+        return self.hedge.effectiveness
+
+    @property
+    def effectiveness_oos(self) -> float:
+        return self.oos.effectiveness if self.oos is not None else float("nan")
+
+    @property
+    def first_date(self) -> pd.Timestamp:
+        """First price date used (the day before the first return)."""
+        return self.prices.index[0]
+
+    @property
+    def last_date(self) -> pd.Timestamp:
+        return self.prices.index[-1]
+
+    @property
+    def benchmark(self) -> str:
+        return " + ".join(self.benchmarks)
+
+    # --- tables --------------------------------------------------------------------------
+    def _stats(self) -> list[tuple[str, str, Any]]:
+        """(key, label, value) rows: the one source of the summary, ``stat`` and ``to_dict``."""
+        fit = self.fit
+        ci = fit.conf_int()
+        returns = self.method if self.risk_free in (0, 0.0) else (
+            f"{self.method}, excess of " + (
+                f"{self.risk_free:.4%} a year" if isinstance(self.risk_free, float)
+                else str(self.risk_free)
+            )
+        )
+        cov = "classical" if fit.cov_type == "nonrobust" else f"Newey-West HAC, {fit.maxlags} lags"
+        rows: list[tuple[str, str, Any]] = [
+            ("asset", "Asset", self.asset),
+            ("benchmark", "Benchmark", self.benchmark),
+            ("start", "First price date", self.first_date.to_pydatetime()),
+            ("end", "Last price date", self.last_date.to_pydatetime()),
+            ("frequency", "Frequency", self.frequency),
+            ("returns", "Returns", returns),
+            ("n_obs", "Observations", self.n_obs),
+            ("alpha", "Alpha (per period)", self.alpha),
+            ("alpha_se", "Alpha std. error", self.alpha_se),
+            ("alpha_t", "Alpha t-stat", self.alpha_t),
+            ("alpha_p", "Alpha p-value", self.alpha_p),
+            ("alpha_ci_low", "Alpha 95% CI low", float(ci.iloc[0, 0])),
+            ("alpha_ci_high", "Alpha 95% CI high", float(ci.iloc[0, 1])),
+            ("alpha_annualized", f"Alpha annualised ({self.annualization})",
+             self.alpha_annualized),
+        ]
+        multi = len(self.benchmarks) > 1
+        for j, name in enumerate(self.benchmarks, start=1):
+            suffix = f"_{name}" if multi else ""
+            word = f"Beta {name}" if multi else "Beta"
+            rows += [
+                (f"beta{suffix}", word, float(fit.params.iloc[j])),
+                (f"beta_se{suffix}", f"{word} std. error", float(fit.bse.iloc[j])),
+                (f"beta_t{suffix}", f"{word} t-stat", float(fit.tvalues.iloc[j])),
+                (f"beta_p{suffix}", f"{word} p-value", float(fit.pvalues.iloc[j])),
+                (f"beta_ci_low{suffix}", f"{word} 95% CI low", float(ci.iloc[j, 0])),
+                (f"beta_ci_high{suffix}", f"{word} 95% CI high", float(ci.iloc[j, 1])),
+            ]
+        if multi:
+            rows.append(("beta", "Beta (first benchmark)", self.beta))
+        rows += [
+            ("adjusted_beta", "Adjusted beta (Blume)", self.adjusted_beta),
+            ("r_squared", "R-squared", self.r_squared),
+            ("r_squared_adj", "Adj. R-squared", self.r_squared_adj),
+            ("correlation", "Correlation" if not multi else "Multiple R", self.correlation),
+            ("resid_std", "Residual std. dev. (per period)", self.resid_std),
+            ("std_errors", "Standard errors", cov),
+            ("hedged_alpha", "Hedged alpha", self.hedged_alpha),
+        ]
+        for j, name in enumerate(self.benchmarks, start=1):
+            suffix = f"_{name}" if multi else ""
+            rows.append((f"hedged_beta{suffix}", f"Hedged beta{' ' + name if multi else ''}",
+                         float(self.hedge.verification.params.iloc[j])))
+        rows.append(("effectiveness", "Hedge effectiveness (in sample)", self.effectiveness))
+        if self.oos is not None:
+            o = self.oos
+            rows += [
+                ("effectiveness_oos", "Hedge effectiveness (out of sample)", o.effectiveness),
+                ("oos_window", "Out-of-sample test",
+                 f"beta from {o.estimation_start:%Y-%m-%d}..{o.estimation_end:%Y-%m-%d}, "
+                 f"hedged {o.test_start:%Y-%m-%d}..{o.test_end:%Y-%m-%d}"),
+            ]
+        if self.holdings is not None:
+            held = ", ".join(f"{t} {v:g}" for t, v in self.holdings.items())
+            rows.append(("holdings", f"Holdings ({self.holdings_kind})", held))
+        rows.append(("warnings", "Data warnings", "; ".join(self.warnings) or "none"))
+        return rows
+
+    def summary(self) -> pd.DataFrame:
+        """The label/value table (what ``=BETA_HEDGE`` spills and ``print`` shows)."""
+        return pd.DataFrame(
+            [(label, value) for _, label, value in self._stats()], columns=["label", "value"]
+        )
+
+    def stat(self, name: str) -> Any:
+        """One statistic by key (``"beta"``, ``"alpha_t"``, ``"r_squared"``, ...)."""
+        key = name.strip().lower().replace(" ", "_").replace("-", "_")
+        aliases = {"rsquared": "r_squared", "r2": "r_squared", "nobs": "n_obs", "n": "n_obs",
+                   "blume": "adjusted_beta", "adj_beta": "adjusted_beta",
+                   "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj"}
+        key = aliases.get(key, key)
+        for k, _, value in self._stats():
+            if k == key:
+                return value
+        keys = ", ".join(self.stat_names())
+        raise InputError(f"unknown statistic {name!r}; use one of: {keys}")
+
+    def stat_names(self) -> list[str]:
+        return [k for k, _, _ in self._stats()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready mapping of every statistic (dates as ISO strings, NaN as None)."""
+        out: dict[str, Any] = {}
+        for key, _, value in self._stats():
+            if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
+                value = value.strftime("%Y-%m-%d")
+            elif isinstance(value, (float, np.floating)):
+                value = None if not math.isfinite(value) else float(value)
+            elif isinstance(value, np.integer):
+                value = int(value)
+            out[key] = value
+        out["benchmarks"] = list(self.benchmarks)
+        out["warnings"] = list(self.warnings)
+        out["maxlags"] = self.fit.maxlags
+        out["annualization"] = self.annualization
+        out["rolling_window"] = self.rolling_window
+        if self.quality is not None and hasattr(self.quality, "to_dict"):
+            out["quality"] = self.quality.to_dict()
+        return out
+
+    def series(self) -> pd.DataFrame:
+        """Dates, asset and benchmark returns and the hedged return, one row per period."""
+        frame = self.returns.copy()
+        frame["hedged"] = self.hedged_returns.to_numpy()
+        frame.index.name = "date"
+        return frame.reset_index()
+
+    def cumulative(self) -> pd.DataFrame:
+        """Growth of 1 of asset, benchmark(s) and the hedged series, from the first price date."""
+        r = self.series().set_index("date")
+        growth = np.exp(r.cumsum()) if self.method == "log" else (1.0 + r).cumprod()
+        first = pd.DataFrame(1.0, index=[self.first_date], columns=growth.columns)
+        out = pd.concat([first, growth])
+        out.index.name = "date"
+        return out
+
+    def __str__(self) -> str:
+        lines = []
+        for _, label, value in self._stats():
+            if isinstance(value, float):
+                text = f"{value:.6g}"
+            elif hasattr(value, "strftime"):
+                text = value.strftime("%Y-%m-%d")
+            else:
+                text = str(value)
+            lines.append(f"{label:<38} {text}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<HedgeResult {self.asset} on {self.benchmark}: beta={self.beta:.4f} "
+            f"alpha={self.alpha:.6f} n={self.n_obs}>"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The front door
+# --------------------------------------------------------------------------------------------
+def beta_hedge(
+    asset: Any,
+    benchmark: Any,
+    start: Any = None,
+    end: Any = None,
+    *,
+    frequency: Any = "daily",
+    returns: Any = "simple",
+    risk_free: float | pd.Series = 0.0,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
+    rolling_window: int | None = None,
+    weights: Sequence[float] | None = None,
+    shares: Sequence[float] | None = None,
+    oos_split: float | Any = 0.5,
+    refresh: bool = False,
+) -> HedgeResult:
+    """Regress the asset's returns on the benchmark's, hedge, and check the hedge.
+
+    Parameters
+    ----------
+    asset
+        A ticker (``"TSLA"``), a Series of adjusted prices, or a portfolio: a list of tickers
+        (or a price DataFrame) with ``weights`` or ``shares``, or a ``{ticker: weight}`` mapping.
+    benchmark
+        A ticker, a list of tickers (several regressors, e.g. ``["SPY", "XLK"]``), or prices.
+    start, end
+        Window of prices: ``start`` inclusive, ``end`` exclusive (as ``yfinance.download``).
+        Strings, dates, Timestamps or Excel serial numbers.
+    frequency
+        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``.
+    returns
+        ``"simple"`` or ``"log"``.
+    risk_free
+        Constant annual rate (``0.02``) or a Series of per-period rates; both sides of the
+        regression become excess returns.
+    cov_type, maxlags
+        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags).
+    rolling_window
+        Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
+    weights, shares
+        Holdings of a portfolio given as a list of tickers: weights (scaled to sum to 1,
+        rebalanced each period) or share counts (buy and hold).
+    oos_split
+        Fraction of the sample (or a date) at which the out-of-sample check splits.
+    refresh
+        Ask the source again even for stored prices.
+
+    Returns
+    -------
+    HedgeResult
+    """
+    s, e = check_window(start, end)
+    freq = eng.normalize_frequency(frequency)
+    method = eng.normalize_method(returns)
+    asset_leg, holdings, kind = _holdings(asset, weights, shares)
+    bench_leg = _leg(benchmark, "benchmark")
+    if holdings is None and set(asset_leg.names) & set(bench_leg.names):
+        raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
+
+    notes: list[str] = []
+    tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))
+    quality = source = None
+    fetched: pd.DataFrame | None = None
+    if tickers:
+        from .data import load_prices
+
+        priceset = load_prices(tickers, s, e, refresh=refresh)
+        fetched, quality, source = priceset.prices, priceset.quality, priceset.source
+        if quality is not None:
+            notes += list(quality.messages())
+        stale = getattr(priceset, "stale", None)
+        if stale:
+            notes.append(stale if isinstance(stale, str) else "served from the local store")
+
+    def prices_of(leg: _Leg) -> pd.DataFrame:
+        if leg.prices is not None:
+            return leg.prices
+        assert fetched is not None
+        return fetched[leg.tickers]
+
+    # Window each leg before joining: the join then works on a year, not on decades.
+    raw_asset = eng.returns.window(prices_of(asset_leg), s, e)
+    raw_bench = eng.returns.window(prices_of(bench_leg), s, e)
+    frame = (
+        pd.concat([raw_asset, raw_bench], axis=1)
+        if raw_asset.index.equals(raw_bench.index)
+        else pd.concat([raw_asset, raw_bench], axis=1, sort=True)
+    )
+    if frame.columns.has_duplicates:
+        dup = frame.columns[frame.columns.duplicated()][0]
+        raise InputError(f"{dup} is both in the asset and the benchmark")
+    eng.returns.check_prices(frame)
+    aligned = eng.align_prices(frame)
+    if aligned.dropped and quality is None:
+        notes.append(f"{aligned.dropped} date(s) dropped to align asset and benchmark")
+    px = aligned.prices
+    asset_cols = list(raw_asset.columns)
+    bench_cols = list(raw_bench.columns)
+    if holdings is not None:
+        asset_name = PORTFOLIO_NAME
+        if kind == "shares":
+            asset_px = eng.portfolio_value(px[asset_cols], holdings)
+        else:
+            asset_px = eng.weighted_index(px[asset_cols], holdings)
+    else:
+        asset_name = asset_cols[0]
+        asset_px = px[asset_name]
+    prices = pd.concat([asset_px.rename(asset_name), px[bench_cols]], axis=1)
+    prices = eng.resample_prices(prices, freq)
+    rets = eng.simple_or_log_returns(prices, method)
+    if not (isinstance(risk_free, (int, float)) and risk_free == 0):
+        rets = eng.excess_returns(rets, risk_free, freq, method)
+    if len(rets) < 3:
+        raise InsufficientDataError(
+            f"too few observations: {len(rets)} {freq} return(s) between "
+            f"{prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}, need at least 3"
+            if len(prices) else "no prices in the window"
+        )
+
+    y = rets[asset_name]
+    x = rets[bench_cols[0]] if len(bench_cols) == 1 else rets[bench_cols]
+    fit = eng.ols(y, x, cov_type=cov_type, maxlags=maxlags)
+    check = eng.apply_hedge(y, x, fit)
+    try:
+        oos = eng.out_of_sample_effectiveness(y, x, oos_split)
+    except InsufficientDataError:
+        oos = None
+        notes.append("sample too short for the out-of-sample check")
+
+    window_n = int(rolling_window) if rolling_window else DEFAULT_ROLLING_WINDOW[freq]
+    try:
+        if len(bench_cols) == 1:
+            rolling = eng.rolling_beta(y, x, window_n)
+            rolling.columns = bench_cols
+        else:
+            rolling = eng.rolling_ols_betas(y, x, window_n)
+    except InsufficientDataError:
+        rolling = pd.DataFrame(np.nan, index=rets.index, columns=bench_cols)
+        notes.append(f"sample shorter than the {window_n}-period rolling window")
+
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=2)
+    rf_label: float | str = (
+        float(risk_free) if isinstance(risk_free, (int, float)) else "a per-period series"
+    )
+    return HedgeResult(
+        asset=asset_name,
+        benchmarks=bench_cols,
+        start=s,
+        end=e,
+        frequency=freq,
+        method=method,
+        risk_free=rf_label,
+        prices=prices,
+        returns=rets,
+        fit=fit,
+        hedge=check,
+        oos=oos,
+        rolling_beta=rolling,
+        rolling_window=window_n,
+        holdings=holdings,
+        holdings_kind=kind,
+        quality=quality,
+        source=source or "memory",
+        warnings=notes,
+    )
