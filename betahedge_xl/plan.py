@@ -1,0 +1,250 @@
+"""The output plan: which tables and charts a report has, with their names and places.
+
+One plan drives both drawers, the live-Excel refresh (``betahedge_xl.excel``, through xlwings)
+and the headless report (``betahedge_xl.report``, an .xlsx file), so the two cannot drift apart.
+The plan is plain data: no xlwings, no file format.
+
+Layout of the sheet ``BetaHedge`` (0-based rows and columns)::
+
+    A:B   Summary (label, value)            D..   three charts, stacked
+    M..   Returns table (date, asset, benchmark(s), hedged)
+    ..    Cumulative table (date, growth of 1 of each)
+    ..    Rolling beta table (date, beta per benchmark)
+    ..    Regression line (two points of alpha + beta x, for the scatter)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analysis import HedgeResult
+
+#: The sheet the tool owns; it writes nowhere else (plus its defined names and charts).
+SHEET = "BetaHedge"
+#: Prefix of every defined name and chart the tool creates, so it can find and replace its own.
+PREFIX = "bh_"
+
+CHART_WIDTH = 576  # pixels (8 columns of 72 px)
+CHART_HEIGHT = 300
+CHART_ROWS = 16  # rows each chart occupies (20 px per row) including a gap
+CHARTS_COL = 3  # column D
+TABLES_COL = 12  # column M
+
+
+@dataclass(frozen=True)
+class Table:
+    """A block of cells: a title row, a header row, then data rows.
+
+    ``anchor`` is the (row, col) of the title; the header is on the next row and data
+    follow. Dates are ``datetime``; numbers are ``float``/``int``; text is ``str``.
+    """
+
+    name: str
+    title: str
+    anchor: tuple[int, int]
+    header: list[str]
+    rows: list[list[Any]]
+    number_format: dict[int, str] = field(default_factory=dict)  # column -> Excel format
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of data (without title and header)."""
+        return len(self.rows)
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.header)
+
+    @property
+    def header_row(self) -> int:
+        return self.anchor[0] + 1
+
+    @property
+    def first_data_row(self) -> int:
+        return self.anchor[0] + 2
+
+    @property
+    def last_row(self) -> int:
+        """Last row the table occupies (the header's row when it has no data)."""
+        return self.anchor[0] + 1 + self.n_rows
+
+    def column(self, header: str) -> int:
+        """Sheet column of a header."""
+        return self.anchor[1] + self.header.index(header)
+
+    def data_range(self, header: str) -> tuple[int, int, int, int]:
+        """(first_row, col, last_row, col) of a column's data cells."""
+        col = self.column(header)
+        return self.first_data_row, col, self.last_row, col
+
+    def bounds(self) -> tuple[int, int, int, int]:
+        """(first_row, first_col, last_row, last_col) the table occupies, title included."""
+        return self.anchor[0], self.anchor[1], self.last_row, self.anchor[1] + self.n_cols - 1
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One series of a chart: y values (and x values) taken from a table's columns."""
+
+    name: str
+    table: str
+    x_col: str
+    y_col: str
+    line: bool = True  # False: markers only (scatter points)
+    trendline: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    title: str
+    kind: str  # "scatter" (numeric x) or "line" (dates on x)
+    anchor: tuple[int, int]
+    series: list[ChartSeries]
+    x_title: str = ""
+    y_title: str = ""
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    x_number_format: str | None = None
+    y_number_format: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    sheet: str
+    title: str
+    tables: list[Table]
+    charts: list[Chart]
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    @property
+    def names(self) -> dict[str, tuple[int, int, int, int]]:
+        """Defined names the tool owns -> (first_row, first_col, last_row, last_col) of data."""
+        out = {}
+        for t in self.tables:
+            out[t.name] = (t.header_row, t.anchor[1], t.last_row, t.anchor[1] + t.n_cols - 1)
+        return out
+
+    def bounds(self) -> tuple[int, int, int, int]:
+        """Rectangle of cells the plan's tables cover (for the "a user's cell is in the way"
+        check)."""
+        b = [t.bounds() for t in self.tables]
+        return (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b),
+                max(x[3] for x in b))
+
+
+def _dt(ts: Any) -> Any:
+    return ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts
+
+
+def _records(frame: Any) -> list[list[Any]]:
+    """Rows of a date-indexed frame as [datetime, float, ...], NaN as None (an empty cell)."""
+    import numpy as np
+
+    values = frame.to_numpy(dtype=float)
+    cells = np.where(np.isnan(values), None, values).tolist()
+    return [[_dt(d), *row] for d, row in zip(frame.index, cells)]
+
+
+def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
+    """The tables and charts of one result, at fixed places on ``sheet``."""
+    asset, benches = result.asset, list(result.benchmarks)
+    first_bench = benches[0]
+
+    summary = Table(
+        name=f"{PREFIX}summary",
+        title=f"Beta hedge: {asset} on {result.benchmark}",
+        anchor=(0, 0),
+        header=["Statistic", "Value"],
+        rows=[[label, _dt(value)] for label, value in result.summary().itertuples(index=False)],
+    )
+
+    col = TABLES_COL
+    returns_frame = result.series().set_index("date")
+    returns = Table(
+        name=f"{PREFIX}returns",
+        title=f"{result.frequency.capitalize()} {result.method} returns",
+        anchor=(0, col),
+        header=["Date", *returns_frame.columns.map(str)],
+        rows=_records(returns_frame),
+        number_format={0: "yyyy-mm-dd", **{j: "0.00%" for j in range(1, returns_frame.shape[1] + 1)}},
+    )
+    col += returns.n_cols + 1
+    cum_frame = result.cumulative()
+    cumulative = Table(
+        name=f"{PREFIX}cumulative",
+        title="Growth of 1",
+        anchor=(0, col),
+        header=["Date", *cum_frame.columns.map(str)],
+        rows=_records(cum_frame),
+        number_format={0: "yyyy-mm-dd", **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
+    )
+    col += cumulative.n_cols + 1
+    roll = result.rolling_beta
+    rolling = Table(
+        name=f"{PREFIX}rolling",
+        title=f"Rolling beta ({result.rolling_window} periods)",
+        anchor=(0, col),
+        header=["Date", *[f"Beta {c}" for c in roll.columns]],
+        rows=_records(roll),
+        number_format={0: "yyyy-mm-dd", **{j: "0.000" for j in range(1, roll.shape[1] + 1)}},
+    )
+    col += rolling.n_cols + 1
+    x = result.returns[first_bench]
+    lo, hi = float(x.min()), float(x.max())
+    b1 = float(result.fit.params.iloc[1])
+    line = Table(
+        name=f"{PREFIX}fitline",
+        title="Regression line",
+        anchor=(0, col),
+        header=[first_bench, "Fitted"],
+        rows=[[lo, result.alpha + b1 * lo], [hi, result.alpha + b1 * hi]],
+        number_format={0: "0.00%", 1: "0.00%"},
+    )
+
+    scatter = Chart(
+        name=f"{PREFIX}chart_scatter",
+        title=f"{asset} vs {first_bench} returns (beta {b1:.2f})",
+        kind="scatter",
+        anchor=(0, CHARTS_COL),
+        series=[
+            ChartSeries(f"{result.frequency} returns", returns.name, first_bench, asset,
+                        line=False),
+            ChartSeries(f"alpha + beta x {first_bench}", line.name, first_bench, "Fitted"),
+        ],
+        x_title=f"{first_bench} return",
+        y_title=f"{asset} return",
+        x_number_format="0%",
+        y_number_format="0%",
+    )
+    growth = Chart(
+        name=f"{PREFIX}chart_cumulative",
+        title="Cumulative returns: asset, benchmark, hedged",
+        kind="line",
+        anchor=(CHART_ROWS, CHARTS_COL),
+        series=[ChartSeries(c, cumulative.name, "Date", c) for c in cumulative.header[1:]],
+        y_title="growth of 1",
+        x_number_format="yyyy-mm",
+    )
+    rolling_chart = Chart(
+        name=f"{PREFIX}chart_rolling",
+        title=f"Rolling {result.rolling_window}-period beta",
+        kind="line",
+        anchor=(2 * CHART_ROWS, CHARTS_COL),
+        series=[ChartSeries(h, rolling.name, "Date", h) for h in rolling.header[1:]],
+        y_title="beta",
+        x_number_format="yyyy-mm",
+    )
+    return OutputPlan(
+        sheet=sheet,
+        title=summary.title,
+        tables=[summary, returns, cumulative, rolling, line],
+        charts=[scatter, growth, rolling_chart],
+    )
