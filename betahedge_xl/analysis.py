@@ -473,7 +473,12 @@ def beta_hedge(
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
-        raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
+        both_prices = asset_leg.prices is not None and bench_leg.prices is not None
+        if not (both_prices and len(bench_leg.names) == 1):
+            raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
+        # Two price Series of the same name (df_a["Close"], df_b["Close"]) are common.
+        asset_leg = _Leg(prices=asset_leg.prices.set_axis(["asset"], axis=1))
+        bench_leg = _Leg(prices=bench_leg.prices.set_axis(["benchmark"], axis=1))
 
     notes: list[str] = []
     tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))
