@@ -1,0 +1,25 @@
+"""The live-Excel face: the RunPython refresh and the cell helpers the worksheet functions use.
+
+``main()`` is what the workbook's button and the ribbon add-in run (through the top-level
+``betahedge`` module, because xlwings' quickstart macros import the module named like the
+workbook file). Importing this package is light; xlwings and the computation load on use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def main() -> None:
+    """Refresh the calling workbook's BetaHedge report (RunPython entry point)."""
+    from .refresh import main as _main
+
+    _main()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("refresh", "drawer", "inputs", "cells"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

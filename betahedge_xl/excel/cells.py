@@ -1,0 +1,218 @@
+"""Excel values in, Python values out: the one place that knows what cells look like.
+
+Excel hands Python floats, text, ``datetime`` (date-formatted cells), ``None`` (empty cells)
+and, for ranges, lists of rows. The worksheet functions and the refresh button both read
+tickers, dates, options, holdings and bring-your-own price ranges through these helpers, so a
+cell means the same thing wherever it is typed. Nothing here imports xlwings.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._dates import to_timestamp
+from ..exceptions import InputError, user_message
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Longest text a cell shows comfortably; longer messages are cut with an ellipsis.
+MAX_MESSAGE = 255
+
+
+def is_empty(value: Any) -> bool:
+    """An empty cell, an empty string, or an omitted optional argument."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def rows_of(value: Any) -> list[list[Any]]:
+    """Any cell value as a list of rows: a scalar is one cell, a flat list one row."""
+    if isinstance(value, (list, tuple)):
+        if value and isinstance(value[0], (list, tuple)):
+            return [list(r) for r in value]
+        return [list(value)]
+    return [[value]]
+
+
+def flatten(value: Any) -> list[Any]:
+    """The non-empty cells of a range, row by row."""
+    return [v for row in rows_of(value) for v in row if not is_empty(v)]
+
+
+def _drop_empty_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    # Analysts select generous ranges (A2:B1000); trailing blank rows are not data.
+    return [r for r in rows if not all(is_empty(v) for v in r)]
+
+
+def text_option(value: Any, what: str, default: str, allowed: Sequence[str]) -> str:
+    """A case-insensitive choice such as ``frequency``; empty means ``default``."""
+    if is_empty(value):
+        return default
+    if not isinstance(value, str):
+        raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {value!r}")
+    text = value.strip().lower()
+    for option in allowed:
+        if text == option.lower():
+            return option
+    raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {value!r}")
+
+
+def number_option(value: Any, what: str, default: float | None) -> float | None:
+    """A number typed in a cell (or as text such as ``"2%"``); empty means ``default``."""
+    if is_empty(value):
+        return default
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise InputError(f"{what}: expected a number, got {value!r}") from None
+    else:
+        raise InputError(f"{what}: expected a number, got {value!r}")
+    if not math.isfinite(number):
+        raise InputError(f"{what}: expected a finite number, got {value!r}")
+    return number
+
+
+def int_option(value: Any, what: str, default: int | None) -> int | None:
+    """A whole number of periods or lags; empty means ``default``."""
+    number = number_option(value, what, None)
+    if number is None:
+        return default
+    if number != int(number) or number < 1:
+        raise InputError(f"{what}: expected a whole number of at least 1, got {value!r}")
+    return int(number)
+
+
+def date_option(value: Any, what: str) -> Any:
+    """A date cell, a serial number or text, as a ``Timestamp``; empty means ``None``."""
+    return to_timestamp(value, what)
+
+
+def tickers(value: Any, what: str) -> list[str]:
+    """Tickers from a cell or a range of cells (empty cells skipped)."""
+    items = flatten(value)
+    if not items:
+        raise InputError(f"{what}: no tickers")
+    bad = [v for v in items if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"{what}: expected tickers as text, got {bad[0]!r}")
+    return [v.strip().upper() for v in items]
+
+
+def amounts(value: Any, what: str) -> list[float]:
+    """Weights or share counts from a range (empty cells skipped)."""
+    out: list[float] = []
+    for v in flatten(value):
+        number = number_option(v, what, None)
+        assert number is not None  # flatten() dropped the empty cells
+        out.append(number)
+    if not out:
+        raise InputError(f"{what}: no numbers")
+    return out
+
+
+def price_range(value: Any, what: str) -> pd.Series:
+    """Bring-your-own prices: a two-column range of dates and prices, header row optional.
+
+    A header (text above the prices) names the series; otherwise ``what`` does. Rows whose
+    price cell is empty are skipped, so a generous selection works.
+    """
+    import pandas as pd
+
+    rows = _drop_empty_rows(rows_of(value))
+    if not rows or len(rows[0]) != 2:
+        width = len(rows[0]) if rows else 0
+        raise InputError(
+            f"{what}: expected a ticker or a two-column range of dates and prices, "
+            f"got {len(rows)} row(s) by {width} column(s)"
+        )
+    name = what
+    if isinstance(rows[0][1], str) and not _looks_numeric(rows[0][1]):
+        name = rows[0][1].strip() or what
+        rows = rows[1:]
+    dates, prices = [], []
+    for i, (d, p) in enumerate(rows, start=1):
+        if is_empty(p):
+            continue
+        if is_empty(d):
+            raise InputError(f"{what}: row {i} has a price but no date")
+        dates.append(to_timestamp(d, f"{what} date in row {i}"))
+        number = number_option(p, f"{what} price in row {i}", None)
+        prices.append(number)
+    if not prices:
+        raise InputError(f"{what}: the range holds no prices")
+    return pd.Series(prices, index=pd.DatetimeIndex(dates, name="Date"), name=name)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def leg(value: Any, what: str) -> str | pd.Series:
+    """A ticker (text in one cell) or a two-column price range."""
+    rows = _drop_empty_rows(rows_of(value))
+    if not rows:
+        raise InputError(f"{what}: missing")
+    if len(rows) == 1 and len(rows[0]) == 1:
+        cell = rows[0][0]
+        if not isinstance(cell, str):
+            raise InputError(f"{what}: expected a ticker or a range of dates and prices, "
+                             f"got {cell!r}")
+        return cell.strip().upper()
+    return price_range(rows, what)
+
+
+def frame_table(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:
+    """A DataFrame (index ignored) as rows of plain Python values for Excel."""
+    out: list[list[Any]] = [[str(c) for c in frame.columns]] if header else []
+    for row in frame.itertuples(index=False, name=None):
+        out.append([cell_value(v) for v in row])
+    return out
+
+
+def cell_value(value: Any) -> Any:
+    """One Python value as Excel takes it: plain float/int/str/datetime, blank for NaN."""
+    import numpy as np
+    import pandas as pd
+
+    if value is None:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime() if value is not pd.NaT else ""
+    if isinstance(value, (_dt.datetime, _dt.date, str, bool)):
+        return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return v if math.isfinite(v) else ""
+    return str(value)
+
+
+def message(exc: BaseException) -> str:
+    """The short text a cell shows for ``exc``: never a traceback, never more than a cell."""
+    text = user_message(exc)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "\u2026"
+
+
+def freeze(value: Any) -> Any:
+    """A hashable copy of a cell value (ranges become tuples), for memo keys."""
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return tuple(freeze(v) for v in value)
+    return value

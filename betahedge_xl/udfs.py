@@ -1,0 +1,406 @@
+"""Excel worksheet functions (xlwings UDFs): name ``betahedge_xl.udfs`` in "UDF Modules".
+
+Each function turns cell values into a request, calls :func:`betahedge_xl.beta_hedge` (or the
+engine's sizing) and turns the answer into cells. No statistics are computed here.
+
+Conventions every function follows, because Excel is the caller:
+
+* arguments arrive as Excel sends them (text, numbers, date cells, serial numbers, empty cells,
+  ranges as lists of rows); :mod:`betahedge_xl.excel.cells` reads them;
+* tables are returned as 2-D lists, which dynamic-array Excel spills;
+* a problem never raises: the cell gets a short message naming it (a raised exception would
+  put a Python traceback into the cell);
+* importing this module is light (Excel's UDF server imports it at the first formula):
+  pandas' siblings statsmodels, scipy and yfinance load on the first calculation;
+* Excel recalculates often, so one request's result is kept for a short while
+  (:data:`MEMO_SECONDS`): a sheet of formulas over the same data costs one computation, and
+  stored prices are read from the local store, never the network.
+
+The first paragraph of each docstring is what Excel's function wizard shows (xlwings passes
+the docstring, cut at 255 characters); the ``doc=`` of each argument is the wizard's
+per-argument help.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import xlwings as xw
+
+from .exceptions import InputError
+from .excel import cells
+
+if TYPE_CHECKING:
+    from .analysis import HedgeResult
+
+#: Excel passes anything; xlwings reads ``Any`` with its default value converter.
+Cell = Any
+#: A spilled table: rows of cells.
+Table = list[list[Any]]
+
+#: Function-wizard category.
+CATEGORY = "BetaHedge"
+#: Seconds a computed result is reused for identical arguments.
+MEMO_SECONDS = 120.0
+#: Results kept at most (a workbook rarely has more distinct requests).
+MEMO_SIZE = 64
+
+FREQUENCIES = ("daily", "weekly", "monthly")
+RETURN_KINDS = ("simple", "log")
+COV_TYPES = ("nonrobust", "HAC")
+HOLDINGS_KINDS = ("weights", "shares")
+
+_DOC_ASSET = ("Ticker (\"TSLA\") or a two-column range of dates and prices, "
+              "optionally with a header")
+_DOC_BENCH = "Benchmark ticker (\"SPY\") or a two-column range of dates and prices"
+_DOC_START = "First date, included (date cell, serial number or text); empty: all stored"
+_DOC_END = "End date, excluded (as yfinance); empty: up to the latest price"
+_DOC_FREQ = "\"daily\" (default), \"weekly\" (Fridays) or \"monthly\""
+_DOC_RETURNS = "\"simple\" (default) or \"log\" returns"
+_DOC_COV = "Standard errors: \"nonrobust\" (default, classical) or \"HAC\" (Newey-West)"
+_DOC_RF = "Annual risk-free rate (0.02 or 2%) for excess returns; empty: 0"
+
+_memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def clear_memo() -> None:
+    """Forget every kept result (tests; or after the price store was changed by hand)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def _frozen_leg(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    return (value.name, tuple(value.index.asi8), tuple(value.to_numpy().tolist()))
+
+
+def _hedge(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> HedgeResult:
+    """Read the cells of a request, compute it (or reuse the kept result)."""
+    a = cells.leg(asset, "asset")
+    b = cells.leg(benchmark, "benchmark")
+    s = cells.date_option(start, "start")
+    e = cells.date_option(end, "end")
+    key = (_frozen_leg(a), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
+    return _memoized(key, lambda: _compute(a, b, s, e, **options))
+
+
+def _memoized(key: Any, compute: Any) -> Any:
+    now = time.monotonic()
+    with _memo_lock:
+        hit = _memo.get(key)
+        if hit is not None and now - hit[0] < MEMO_SECONDS:
+            _memo.move_to_end(key)
+            return hit[1]
+    value = compute()
+    with _memo_lock:
+        _memo[key] = (now, value)
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return value
+
+
+def _compute(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> HedgeResult:
+    import betahedge_xl as bh
+    from .exceptions import DataWarning
+
+    with warnings.catch_warnings():
+        # Data warnings are part of the result (its "Data warnings" row); a UDF has no console.
+        warnings.simplefilter("ignore", DataWarning)
+        return bh.beta_hedge(asset, benchmark, start, end, **options)
+
+
+def _options(frequency: Cell, returns: Cell, cov_type: Cell = None,
+             risk_free: Cell = None) -> dict[str, Any]:
+    return {
+        "frequency": cells.text_option(frequency, "frequency", "daily", FREQUENCIES),
+        "returns": cells.text_option(returns, "returns", "simple", RETURN_KINDS),
+        "cov_type": cells.text_option(cov_type, "cov_type", "nonrobust", COV_TYPES),
+        "risk_free": cells.number_option(risk_free, "risk_free", 0.0),
+    }
+
+
+def _summary_table(res: HedgeResult) -> Table:
+    return cells.frame_table(res.summary(), header=False)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
+@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("frequency", doc=_DOC_FREQ)
+@xw.arg("returns", doc=_DOC_RETURNS)
+@xw.arg("cov_type", doc=_DOC_COV)
+@xw.arg("risk_free", doc=_DOC_RF)
+def BETA_HEDGE(
+    asset: Cell,
+    benchmark: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+    cov_type: Cell = None,
+    risk_free: Cell = None,
+) -> Table:
+    """Beta hedge of an asset against a benchmark: spills alpha, beta, standard errors, t-stats, R-squared, observations, adjusted beta, hedged alpha and beta, hedge effectiveness, the window used and data warnings.
+
+    Returns
+    -------
+    list of [label, value] rows, or one cell with a short message naming the problem.
+    """  # noqa: E501  (the first paragraph is the wizard's one-line description)
+    try:
+        res = _hedge(asset, benchmark, start_date, end_date,
+                     **_options(frequency, returns, cov_type, risk_free))
+        return _summary_table(res)
+    except Exception as exc:  # noqa: BLE001  (a cell must show a message, not a traceback)
+        return [[cells.message(exc)]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("statistic", doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
+                         "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
+@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
+@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("frequency", doc=_DOC_FREQ)
+@xw.arg("returns", doc=_DOC_RETURNS)
+@xw.arg("cov_type", doc=_DOC_COV)
+@xw.arg("risk_free", doc=_DOC_RF)
+def BETA_HEDGE_STAT(
+    statistic: Cell,
+    asset: Cell,
+    benchmark: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+    cov_type: Cell = None,
+    risk_free: Cell = None,
+) -> Cell:
+    """One statistic of the beta hedge as a single number, for use inside other formulas, e.g. =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
+
+    Returns
+    -------
+    float (or text for descriptive rows), or a short message naming the problem.
+    """  # noqa: E501
+    try:
+        if cells.is_empty(statistic) or not isinstance(statistic, str):
+            raise InputError("statistic: give its name as text, e.g. \"beta\"")
+        res = _hedge(asset, benchmark, start_date, end_date,
+                     **_options(frequency, returns, cov_type, risk_free))
+        return cells.cell_value(res.stat(statistic))
+    except Exception as exc:  # noqa: BLE001
+        return cells.message(exc)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
+@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("frequency", doc=_DOC_FREQ)
+@xw.arg("returns", doc=_DOC_RETURNS)
+def BETA_HEDGE_SERIES(
+    asset: Cell,
+    benchmark: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+) -> Table:
+    """Spills the return series behind the hedge: date, asset return, benchmark return and the hedged return (asset minus beta times benchmark), one row per period, with a header row.
+
+    Returns
+    -------
+    header row then one row per period, or one cell with a short message.
+    """  # noqa: E501
+    try:
+        res = _hedge(asset, benchmark, start_date, end_date,
+                     **_options(frequency, returns))
+        return cells.frame_table(res.series())
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
+@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
+@xw.arg("rolling_window", doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("frequency", doc=_DOC_FREQ)
+@xw.arg("returns", doc=_DOC_RETURNS)
+def BETA_HEDGE_ROLLING(
+    asset: Cell,
+    benchmark: Cell,
+    rolling_window: Cell = None,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+) -> Table:
+    """Spills the rolling beta: date and the beta over the trailing window ending that date, from the first full window on, with a header row.
+
+    Returns
+    -------
+    header row then one row per period, or one cell with a short message.
+    """
+    try:
+        opts = _options(frequency, returns)
+        opts["rolling_window"] = cells.int_option(rolling_window, "rolling_window", None)
+        res = _hedge(asset, benchmark, start_date, end_date, **opts)
+        rolling = res.rolling_beta.dropna(how="all")
+        if rolling.empty:
+            raise InputError(
+                f"window of {res.rolling_window} periods is longer than the "
+                f"{res.n_obs} observations"
+            )
+        frame = rolling.rename(columns=lambda c: f"beta {c}")
+        frame.index.name = "date"
+        return cells.frame_table(frame.reset_index())
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("tickers", doc="A ticker or a range of tickers")
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+def BETA_HEDGE_PRICES(
+    tickers: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+) -> Table:
+    """Spills split- and dividend-adjusted closing prices of one or more tickers on the dates they all have, with a header row (date, then one column per ticker).
+
+    Returns
+    -------
+    header row then one row per date, or one cell with a short message.
+    """
+    try:
+        import betahedge_xl as bh
+        from ._dates import check_window
+
+        names = cells.tickers(tickers, "tickers")
+        s, e = check_window(start_date, end_date)
+        key = ("prices", tuple(names), s, e)
+        frame = _memoized(key, lambda: bh.fetch_prices(names, s, e))
+        out = frame.copy()
+        out.index.name = "date"
+        return cells.frame_table(out.reset_index())
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("beta", doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
+@xw.arg("portfolio_value", doc="Value of the position to hedge (negative for a short)")
+@xw.arg("price", doc="Price of one hedge share, or the futures price in index points")
+@xw.arg("multiplier", doc="1 for shares (default), currency per point, or a contract: "
+                          "\"ES\", \"MES\", \"NQ\", ...")
+def BETA_HEDGE_SIZE(
+    beta: Cell,
+    portfolio_value: Cell,
+    price: Cell,
+    multiplier: Cell = None,
+) -> Table:
+    """Hedge sizing: spills how many shares or futures contracts to short so the position has zero beta, the exact count, the hedge notional and the beta left after rounding.
+
+    Returns
+    -------
+    list of [label, value] rows, or one cell with a short message.
+    """
+    try:
+        from .engine import hedge_size
+
+        mult: float | str
+        if isinstance(multiplier, str) and not cells.is_empty(multiplier) \
+                and not cells._looks_numeric(multiplier):
+            mult = multiplier
+        else:
+            mult = cells.number_option(multiplier, "multiplier", 1.0)  # type: ignore[assignment]
+        size = hedge_size(
+            _required_number(beta, "beta"),
+            _required_number(portfolio_value, "portfolio_value"),
+            _required_number(price, "price"),
+            mult,
+        )
+        return [[label, cells.cell_value(v)] for label, v in size.rows()]
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+def _required_number(value: Cell, what: str) -> float:
+    number = cells.number_option(value, what, None)
+    if number is None:
+        raise InputError(f"{what}: missing")
+    return number
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("tickers", doc="Range of the portfolio's tickers")
+@xw.arg("holdings", doc="Range of weights or share counts, in the order of the tickers")
+@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
+@xw.arg("start_date", doc=_DOC_START)
+@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("holdings_type", doc="\"weights\" (default; rebalanced each period) or \"shares\" "
+                             "(share counts, buy and hold)")
+@xw.arg("frequency", doc=_DOC_FREQ)
+@xw.arg("returns", doc=_DOC_RETURNS)
+@xw.arg("cov_type", doc=_DOC_COV)
+def BETA_HEDGE_PORTFOLIO(
+    tickers: Cell,
+    holdings: Cell,
+    benchmark: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    holdings_type: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+    cov_type: Cell = None,
+) -> Table:
+    """Beta hedge of a portfolio given as a range of tickers and a range of weights or share counts: spills the same label/value table as BETA_HEDGE.
+
+    Returns
+    -------
+    list of [label, value] rows, or one cell with a short message.
+    """
+    try:
+        names = cells.tickers(tickers, "tickers")
+        counts = cells.amounts(holdings, "holdings")
+        if len(names) != len(counts):
+            raise InputError(
+                f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"
+            )
+        kind = cells.text_option(holdings_type, "holdings_type", "weights", HOLDINGS_KINDS)
+        opts = _options(frequency, returns, cov_type)
+        opts[kind] = tuple(counts)
+        b = cells.leg(benchmark, "benchmark")
+        s = cells.date_option(start_date, "start")
+        e = cells.date_option(end_date, "end")
+        key = ("portfolio", tuple(names), _frozen_leg(b), s, e,
+               cells.freeze(sorted(opts.items())))
+        res = _memoized(key, lambda: _compute(names, b, s, e, **opts))
+        return _summary_table(res)
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+__all__ = [
+    "BETA_HEDGE",
+    "BETA_HEDGE_PORTFOLIO",
+    "BETA_HEDGE_PRICES",
+    "BETA_HEDGE_ROLLING",
+    "BETA_HEDGE_SERIES",
+    "BETA_HEDGE_SIZE",
+    "BETA_HEDGE_STAT",
+    "clear_memo",
+]

@@ -1,0 +1,310 @@
+"""The worksheet functions, called as Excel calls them: through xlwings' own ``call_udf``.
+
+Arguments go in as pywin32 delivers them and results come out of ``xlwings.conversion.write``
+(see ``tests/xlwings_harness.py``). Numbers are checked against independent computations
+(``np.polyfit`` of the same returns, pandas rolling moments), never against stored results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xlwings_harness import MISSING, FakeXlRange, Harness, com_date, xlwings_windows
+
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+@pytest.fixture(scope="module")
+def xl() -> Iterator[Harness]:
+    with xlwings_windows() as harness:
+        yield harness
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo(xl: Harness) -> None:
+    xl.module.clear_memo()
+
+
+def _prices(seed: int = 7, n: int = 260, beta: float = 1.6) -> tuple[pd.Series, pd.Series]:
+    """Two business-day price paths; the asset loads on the benchmark with ``beta``."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2014-01-02", periods=n)
+    rb = rng.normal(0.0004, 0.01, n - 1)
+    ra = 0.0003 + beta * rb + rng.normal(0, 0.012, n - 1)
+    bench = pd.Series(200 * np.cumprod(np.r_[1.0, 1 + rb]), index=dates, name="BENCH")
+    asset = pd.Series(50 * np.cumprod(np.r_[1.0, 1 + ra]), index=dates, name="ASSET")
+    return asset, bench
+
+
+def _range(series: pd.Series, dates: str = "cells", header: bool = True) -> FakeXlRange:
+    """A two-column Excel range of dates and prices, dates as date cells, serials or text."""
+    rows: list[list[Any]] = [["Date", series.name]] if header else []
+    for d, p in series.items():
+        if dates == "cells":
+            cell: Any = com_date(d.year, d.month, d.day)
+        elif dates == "serial":
+            cell = float((d.to_pydatetime() - EXCEL_EPOCH).days)
+        else:
+            cell = d.strftime("%Y-%m-%d")
+        rows.append([cell, float(p)])
+    return FakeXlRange(rows)
+
+
+def _lookup(table: list[list[Any]], label: str) -> Any:
+    for row in table:
+        if row[0] == label:
+            return row[1]
+    raise AssertionError(f"{label!r} not in {[r[0] for r in table]}")
+
+
+def _polyfit(asset: pd.Series, bench: pd.Series) -> tuple[float, float, int]:
+    ra = asset.pct_change().dropna().to_numpy()
+    rb = bench.pct_change().dropna().to_numpy()
+    beta, alpha = np.polyfit(rb, ra, 1)
+    return float(beta), float(alpha), len(ra)
+
+
+def test_beta_hedge_spills_label_value_rows_matching_polyfit(xl: Harness) -> None:
+    asset, bench = _prices()
+    table = xl.call("BETA_HEDGE", _range(asset), _range(bench))
+    assert all(len(row) == 2 for row in table) and len(table) > 10
+    beta, alpha, n = _polyfit(asset, bench)
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    assert _lookup(table, "Alpha (per period)") == pytest.approx(alpha, abs=1e-12)
+    assert _lookup(table, "Observations") == n
+    assert _lookup(table, "Asset") == "ASSET"  # the header row named the series
+    # The hedged series regressed on the benchmark has beta 0 and the same alpha.
+    assert _lookup(table, "Hedged beta") == pytest.approx(0.0, abs=1e-10)
+    assert _lookup(table, "Hedged alpha") == pytest.approx(alpha, abs=1e-12)
+    labels = [r[0] for r in table]
+    for wanted in ("Beta std. error", "Beta t-stat", "R-squared", "Adjusted beta (Blume)",
+                   "Hedge effectiveness (in sample)", "First price date", "Data warnings"):
+        assert wanted in labels
+
+
+def test_dates_as_cells_serials_or_text_give_the_same_window(xl: Harness) -> None:
+    asset, bench = _prices()
+    start, end = dt.date(2014, 3, 3), dt.date(2014, 9, 1)
+    serial = float((dt.datetime(2014, 3, 3) - EXCEL_EPOCH).days)
+    results = []
+    for dates in ("cells", "serial", "text"):
+        for s in (com_date(2014, 3, 3), serial, "2014-03-03"):
+            table = xl.call("BETA_HEDGE", _range(asset, dates), _range(bench, dates), s,
+                            com_date(end.year, end.month, end.day))
+            results.append((_lookup(table, "Beta"), _lookup(table, "Observations")))
+    inside = (asset.index >= pd.Timestamp(start)) & (asset.index < pd.Timestamp(end))
+    beta, _, n = _polyfit(asset[inside], bench[inside])
+    assert {r[1] for r in results} == {n}  # start inclusive, end exclusive
+    assert all(r[0] == pytest.approx(beta, rel=1e-10) for r in results)
+
+
+def test_omitted_and_empty_optional_arguments_mean_the_defaults(xl: Harness) -> None:
+    asset, bench = _prices()
+    a, b = _range(asset), _range(bench)
+    omitted = xl.call("BETA_HEDGE", a, b)
+    empty = xl.call("BETA_HEDGE", a, b, None, None, None, None, None, None)
+    spelled = xl.call("BETA_HEDGE", a, b, MISSING, MISSING, "Daily", "SIMPLE", "nonrobust", 0.0)
+    assert omitted == empty == spelled
+
+
+def test_ranges_without_header_and_with_blank_trailing_rows(xl: Harness) -> None:
+    asset, bench = _prices()
+    rows = [[com_date(d.year, d.month, d.day), float(p)] for d, p in asset.items()]
+    padded = FakeXlRange(rows + [[None, None]] * 20)  # a generous A2:B300 selection
+    table = xl.call("BETA_HEDGE", padded, _range(bench, header=False))
+    assert _lookup(table, "Beta") == pytest.approx(_polyfit(asset, bench)[0], rel=1e-10)
+    assert _lookup(table, "Asset") == "asset"
+
+
+def test_weekly_frequency_and_log_returns(xl: Harness) -> None:
+    asset, bench = _prices(n=400)
+    table = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING,
+                    "weekly", "log")
+    wa = np.log(asset.resample("W-FRI").last()).diff().dropna()
+    wb = np.log(bench.resample("W-FRI").last()).diff().dropna()
+    beta, alpha = np.polyfit(wb.to_numpy(), wa.to_numpy(), 1)
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    assert _lookup(table, "Observations") == len(wa)
+
+
+def test_stat_returns_one_number_equal_to_the_table(xl: Harness) -> None:
+    asset, bench = _prices()
+    a, b = _range(asset), _range(bench)
+    table = xl.call("BETA_HEDGE", a, b)
+    for stat, label in (("beta", "Beta"), ("alpha", "Alpha (per period)"),
+                        ("r_squared", "R-squared"), ("n_obs", "Observations"),
+                        ("beta_t", "Beta t-stat"), ("effectiveness",
+                                                    "Hedge effectiveness (in sample)")):
+        out = xl.call("BETA_HEDGE_STAT", stat, a, b)
+        # xlwings hands Excel every result as a 2-D array; 1x1 is one plain cell.
+        assert len(out) == 1 and len(out[0]) == 1, out
+        value = out[0][0]
+        assert isinstance(value, (int, float)), (stat, value)
+        assert value == pytest.approx(_lookup(table, label), rel=1e-12)
+
+
+def test_series_spills_dates_returns_and_the_hedged_return(xl: Harness) -> None:
+    asset, bench = _prices()
+    table = xl.call("BETA_HEDGE_SERIES", _range(asset), _range(bench))
+    header, rows = table[0], table[1:]
+    assert header == ["date", "ASSET", "BENCH", "hedged"]
+    beta, _, n = _polyfit(asset, bench)
+    assert len(rows) == n
+    ra = asset.pct_change().dropna()
+    rb = bench.pct_change().dropna()
+    # Dates leave as datetimes (pywin32 turns them into Excel dates).
+    assert [r[0].date() for r in rows] == [d.date() for d in ra.index]
+    got = np.array([r[3] for r in rows])
+    np.testing.assert_allclose(got, (ra - beta * rb).to_numpy(), rtol=1e-9, atol=1e-14)
+
+
+def test_rolling_beta_matches_rolling_moments(xl: Harness) -> None:
+    asset, bench = _prices()
+    table = xl.call("BETA_HEDGE_ROLLING", _range(asset), _range(bench), 40.0)
+    header, rows = table[0], table[1:]
+    assert header == ["date", "beta BENCH"]
+    ra, rb = asset.pct_change().dropna(), bench.pct_change().dropna()
+    expected = (ra.rolling(40).cov(rb) / rb.rolling(40).var()).dropna()
+    assert len(rows) == len(expected)
+    np.testing.assert_allclose([r[1] for r in rows], expected.to_numpy(), rtol=1e-9)
+
+
+def test_size_rounds_beta_times_value_over_price(xl: Harness) -> None:
+    table = xl.call("BETA_HEDGE_SIZE", 1.95, 1_000_000.0, 205.0)
+    exact = 1.95 * 1_000_000 / 205
+    assert _lookup(table, "Units to short") == round(exact)
+    assert _lookup(table, "Units to short (exact)") == pytest.approx(exact)
+    futures = xl.call("BETA_HEDGE_SIZE", 1.95, 1_000_000.0, 2050.0, "ES")
+    assert _lookup(futures, "Units to short") == round(1.95 * 1_000_000 / (2050 * 50))
+    residual = 1.95 - round(exact) * 205 / 1_000_000
+    assert _lookup(table, "Residual beta") == pytest.approx(residual)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (("BETA_HEDGE", "TSLA", "SPY", "2015-01-01", "2014-01-01"), "reversed"),
+        (("BETA_HEDGE", "TSLA", "SPY", "not a date"), "start"),
+        (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, "hourly"), "frequency"),
+        (("BETA_HEDGE", "TSLA", 3.0), "benchmark"),
+        (("BETA_HEDGE_STAT", "", "TSLA", "SPY"), "statistic"),
+        (("BETA_HEDGE_SIZE", 1.2, 0.0, 100.0), "zero"),
+        (("BETA_HEDGE_SIZE", 1.2, 1e6, 100.0, "XYZ"), "XYZ"),
+        (("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAPL"], ["MSFT"]]), 1.0, "SPY"), "holding"),
+    ],
+)
+def test_bad_input_gives_a_short_message_not_a_traceback(
+    xl: Harness, call: tuple[Any, ...], expected: str
+) -> None:
+    out = xl.call(*call)
+    text = out[0][0]
+    assert out == [[text]] and isinstance(text, str)  # one cell, nothing spilled
+    assert expected.lower() in text.lower()
+    assert "Traceback" not in text and len(text) <= 255
+
+
+def test_range_problems_are_named(xl: Harness) -> None:
+    asset, bench = _prices()
+    three = FakeXlRange([[com_date(2014, 1, 2), 1.0, 2.0], [com_date(2014, 1, 3), 1.0, 2.0]])
+    assert "two-column" in xl.call("BETA_HEDGE", three, _range(bench))[0][0]
+    bad = FakeXlRange([["Date", "X"], [com_date(2014, 1, 2), "n/a"]])
+    assert "price in row" in xl.call("BETA_HEDGE", bad, _range(bench))[0][0]
+    short = _range(asset.iloc[:3])
+    msg = xl.call("BETA_HEDGE", short, _range(bench.iloc[:3]))[0][0]
+    assert "too few observations" in msg
+
+
+def test_unknown_statistic_lists_the_names(xl: Harness) -> None:
+    asset, bench = _prices()
+    msg = xl.call("BETA_HEDGE_STAT", "gamma", _range(asset), _range(bench))[0][0]
+    assert isinstance(msg, str) and "gamma" in msg and "beta" in msg
+
+
+def test_recalculation_reuses_the_result(xl: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    import betahedge_xl
+
+    asset, bench = _prices()
+    calls = []
+    real = betahedge_xl.beta_hedge
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    a, b = _range(asset), _range(bench)
+    xl.call("BETA_HEDGE", a, b)
+    xl.call("BETA_HEDGE_STAT", "beta", a, b)
+    xl.call("BETA_HEDGE_STAT", "alpha", a, b)
+    assert len(calls) == 1
+    xl.call("BETA_HEDGE", a, b, MISSING, MISSING, "weekly")
+    assert len(calls) == 2
+
+
+def _write_csvs(folder: Any, prices: dict[str, pd.Series]) -> None:
+    for name, s in prices.items():
+        frame = pd.DataFrame({"Date": s.index.strftime("%Y-%m-%d"), "Adj Close": s.to_numpy()})
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+@pytest.fixture()
+def stored(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, pd.Series]:
+    """Prices in a CSV folder (no network): two stocks and a benchmark."""
+    a, bench = _prices(seed=1)
+    b, _ = _prices(seed=2, beta=0.7)
+    prices = {"AAA": a, "BBB": b, "IDX": bench}
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_csvs(data, prices)
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(data))
+    monkeypatch.setenv("BETAHEDGE_CACHE_DIR", str(tmp_path / "cache"))
+    data = pytest.importorskip("betahedge_xl.data")
+    if not hasattr(data, "load_prices"):
+        pytest.skip("betahedge_xl.data.load_prices not available yet")
+    return prices
+
+
+def test_tickers_read_stored_prices(xl: Harness, stored: dict[str, pd.Series]) -> None:
+    table = xl.call("BETA_HEDGE", "aaa", "IDX")
+    beta, alpha, n = _polyfit(stored["AAA"], stored["IDX"])
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-8), table
+    assert _lookup(table, "Observations") == n
+
+
+def test_prices_spill_adjusted_closes(xl: Harness, stored: dict[str, pd.Series]) -> None:
+    table = xl.call("BETA_HEDGE_PRICES", FakeXlRange([["AAA", "IDX"]]), "2014-02-03",
+                    "2014-03-03")
+    assert table[0] == ["date", "AAA", "IDX"], table
+    inside = stored["AAA"]["2014-02-03":"2014-03-02"]
+    assert [r[0].date() for r in table[1:]] == [d.date() for d in inside.index]
+    np.testing.assert_allclose([r[1] for r in table[1:]], inside.to_numpy(), rtol=1e-9)
+
+
+def test_portfolio_of_weights_and_of_shares(xl: Harness, stored: dict[str, pd.Series]) -> None:
+    tick = FakeXlRange([["AAA"], ["BBB"]])
+    a, b, idx = stored["AAA"], stored["BBB"], stored["IDX"]
+    rb = idx.pct_change().dropna()
+    weights = xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[0.6], [0.4]]), "IDX")
+    # Weights are rebalanced each period: the portfolio return is the weighted return.
+    port = 0.6 * a.pct_change().dropna() + 0.4 * b.pct_change().dropna()
+    assert _lookup(weights, "Beta") == pytest.approx(np.polyfit(rb, port, 1)[0], rel=1e-8)
+    shares = xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[10.0], [30.0]]), "IDX",
+                     MISSING, MISSING, "shares")
+    value = 10 * a + 30 * b  # share counts: buy and hold
+    held = np.polyfit(rb, value.pct_change().dropna(), 1)[0]
+    assert _lookup(shares, "Beta") == pytest.approx(held, rel=1e-8)
+
+
+def test_results_are_plain_excel_values(xl: Harness) -> None:
+    asset, bench = _prices()
+    for row in xl.call("BETA_HEDGE", _range(asset), _range(bench)):
+        for v in row:
+            assert isinstance(v, (str, float, int, dt.datetime)), (row, type(v))
+            assert not (isinstance(v, float) and math.isnan(v))

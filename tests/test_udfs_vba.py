@@ -1,0 +1,126 @@
+"""The VBA that xlwings' "Import Functions" writes for our UDFs is valid, and the wizard texts fit.
+
+The wrappers come from xlwings' own ``generate_vba_wrapper``, run on metadata made by xlwings'
+own Windows decorators (see ``tests/xlwings_harness.py``). What is checked is what would break
+in Excel: names that are VBA keywords or look like cell references, duplicates, a parameter
+named like its function, clashes with the procedures of the xlwings VBA module, lines beyond
+VBA's 1023 characters, and function-wizard texts beyond Excel's 255 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xlwings
+
+from xlwings_harness import Harness, xlwings_windows
+
+# VBA keywords and the names the generated body uses (a parameter called "Array" or "Err"
+# would shadow them). Case-insensitive, as VBA is.
+VBA_RESERVED = {w.lower() for w in """
+AddressOf Alias And Any Array As Attribute Base Binary Boolean ByRef Byte ByVal Call Case
+CBool CByte CCur CDate CDbl CDec CInt CLng CLngLng CLngPtr Close Compare Const CSng CStr
+Currency CVar CVErr Date Debug Decimal Declare DefBool DefByte DefCur DefDate DefDbl DefDec
+DefInt DefLng DefObj DefSng DefStr DefVar Dim Do Double Each Else ElseIf Empty End EndIf Enum
+Eqv Erase Err Error Event Exit Explicit False For Friend Function Get Global GoSub GoTo If Imp
+Implements In Input Integer Is LBound Len Let Lib Like Line Load Lock Long LongLong LongPtr
+Loop LSet Me Mid Mod Module Name New Next Not Nothing Null Object On Open Option Optional Or
+ParamArray Preserve Print Private Property Public Put RaiseEvent Random Read ReDim Rem Resume
+Return RSet Seek Select Set Shared Single Spc Static Step Stop String Sub Tab Text Then Time
+To True Type TypeOf UBound Unload Unlock Until Variant Wend While Width With WithEvents Write
+Xor Application Caller Range ThisWorkbook ActiveWorkbook XLPy Exit failed
+""".split()}
+
+IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
+# An Excel function name must not read as a cell reference (A1 or R1C1 style).
+CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)$")
+SIGNATURE = re.compile(r"^Function (\w+)\((.*)\)$")
+
+
+@pytest.fixture(scope="module")
+def xl() -> Iterator[Harness]:
+    with xlwings_windows() as harness:
+        yield harness
+
+
+def _signatures(vba: str) -> dict[str, list[str]]:
+    out = {}
+    for line in vba.splitlines():
+        m = SIGNATURE.match(line)
+        if m:
+            out[m.group(1)] = [p.strip() for p in m.group(2).split(",") if p.strip()]
+    return out
+
+
+def _xlwings_module_procedures() -> set[str]:
+    bas = Path(xlwings.__file__).with_name("xlwings.bas").read_text(encoding="latin-1")
+    return {m.lower() for m in re.findall(r"(?im)^\s*(?:Public\s+|Private\s+)?"
+                                          r"(?:Function|Sub)\s+(\w+)", bas)}
+
+
+def test_every_udf_gets_a_wrapper(xl: Harness) -> None:
+    sigs = _signatures(xl.vba())
+    assert set(sigs) == {
+        "BETA_HEDGE", "BETA_HEDGE_STAT", "BETA_HEDGE_SERIES", "BETA_HEDGE_ROLLING",
+        "BETA_HEDGE_PRICES", "BETA_HEDGE_SIZE", "BETA_HEDGE_PORTFOLIO",
+    }
+
+
+def test_wrapper_names_are_valid_vba_and_excel_names(xl: Harness) -> None:
+    vba = xl.vba()
+    sigs = _signatures(vba)
+    xlwings_procs = _xlwings_module_procedures()
+    assert "runpython" in xlwings_procs  # the parse of xlwings.bas found its procedures
+    for fname, params in sigs.items():
+        assert IDENT.match(fname) and not CELL_LIKE.match(fname), fname
+        assert fname.lower() not in VBA_RESERVED | xlwings_procs, fname
+        names = []
+        seen_optional = False
+        for p in params:
+            words = p.split()
+            if words[0] == "Optional":
+                seen_optional = True
+                words = words[1:]
+            else:
+                assert not seen_optional, f"{fname}: required {p} after an Optional one"
+            assert len(words) == 1, p
+            names.append(words[0])
+        for n in names:
+            assert IDENT.match(n), (fname, n)
+            assert n.lower() not in VBA_RESERVED, (fname, n)
+            assert n.lower() != fname.lower(), (fname, n)
+        assert len({n.lower() for n in names}) == len(names), fname
+    for line in vba.splitlines():
+        assert len(line) <= 1023, line[:80]
+    # Blocks balance: every Function ends, every #If ends.
+    assert vba.count("\nEnd Function") + vba.startswith("End Function") == len(sigs)
+    assert vba.count("#If App") == vba.count("#End If") == len(sigs)
+
+
+def test_wrappers_for_an_addin_use_the_active_workbook(xl: Harness) -> None:
+    assert "ActiveWorkbook, Application.Caller" in xl.vba("betahedge.xlam")
+    assert "ThisWorkbook, Application.Caller" in xl.vba("betahedge.xlsm")
+
+
+def test_function_wizard_texts_fit_excel(xl: Harness) -> None:
+    for name in _signatures(xl.vba()):
+        info = getattr(xl.module, name).__xlfunc__
+        assert info["category"] == "BetaHedge"
+        doc = info["ret"]["doc"]
+        first_paragraph = doc.strip().split("\n\n")[0]
+        # xlwings passes doc[:255] to Application.MacroOptions: the description must be whole.
+        assert 40 < len(first_paragraph) <= 255, (name, len(first_paragraph))
+        for arg in info["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert len(arg["doc"]) <= 255, (name, arg["name"])
+
+
+def test_wizard_description_is_the_first_paragraph_within_255(xl: Harness) -> None:
+    # What import_udfs would send: the docstring cut at 255 characters must start with the
+    # complete first paragraph, so the wizard never shows a sentence cut in the middle.
+    for name in _signatures(xl.vba()):
+        doc = getattr(xl.module, name).__xlfunc__["ret"]["doc"]
+        assert doc[:255].startswith(doc.strip().split("\n\n")[0])
