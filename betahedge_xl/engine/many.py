@@ -17,6 +17,11 @@ import pandas as pd
 from ..exceptions import InputError, InsufficientDataError
 
 
+#: A benchmark whose sum of squared deviations is below this share of its (centred) sum of
+#: squares is constant to rounding: its beta is undefined (NaN), not a ratio of noise.
+_FLAT = 1e-12
+
+
 def _panel(
     asset_returns: Any, benchmark_returns: Any
 ) -> tuple[np.ndarray, np.ndarray, pd.Index | None, list[str]]:
@@ -97,11 +102,16 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
         dof = n - 2
         s2 = ssr / dof
         beta_se = np.sqrt(s2 / vxx)
-        alpha_se = np.sqrt(s2 * (1.0 / n + mx * mx / vxx))
+        # Var(alpha) = s2 (1/n + xbar^2 / Sxx) with xbar the mean of the *uncentred*
+        # benchmark on the asset's dates (the intercept is at x = 0, not at x = x0).
+        xbar = x0 + mx
+        alpha_se = np.sqrt(s2 * (1.0 / n + xbar * xbar / vxx))
         r2 = 1.0 - ssr / vyy
         # Undo the centring: y = y0 + yc, x = x0 + xc  =>  alpha = y0 + alpha_c - beta * x0.
         alpha = y0 + alpha_c - beta * x0
-        bad = (n < 3) | ~(vxx > 0)
+        # A benchmark constant on an asset's dates leaves only rounding noise in vxx; the
+        # noise is ~1e-16 of sxx, so compare with sxx rather than with zero.
+        bad = (n < 3) | ~(vxx > _FLAT * sxx)
         out = pd.DataFrame(
             {
                 "alpha": alpha,
@@ -171,7 +181,7 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
         cxy = sxy - sx * sy / window
         beta = cxy / vxx
     beta[~(n > window - 0.5)] = np.nan  # a window with any missing value is not full
-    beta[~(vxx > 0)] = np.nan
+    beta[~(vxx > _FLAT * sxx)] = np.nan  # a flat benchmark window (vxx is rounding noise)
     return pd.DataFrame(beta, index=index, columns=names)
 
 
