@@ -84,6 +84,10 @@ class StaleDataWarning(DataWarning):
     """Served from the local store because the source could not be reached."""
 
 
+class StoreWarning(DataWarning):
+    """The local price store was damaged or foreign and has been set aside."""
+
+
 def user_message(exc: BaseException) -> str:
     """The short text a face shows for ``exc``.
 

@@ -1,0 +1,165 @@
+"""Prices from a folder of CSV files, one ``<TICKER>.csv`` each (a Yahoo, Bloomberg or FactSet
+export): a date column plus ``Adj Close`` (preferred) or ``Close``; other columns, any column
+order and any row order are fine.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataError, DataWarning, InputError
+
+_DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+_ADJ_NAMES = ("adjclose", "adjustedclose", "adjclosingprice", "adjprice")
+_CLOSE_NAMES = ("close", "closingprice", "price", "last", "pxlast")
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _parse_dates(raw: pd.Series) -> pd.DatetimeIndex:
+    text = raw.astype(str).str.strip()
+    try:
+        parsed = pd.to_datetime(text, format="ISO8601")
+    except (ValueError, TypeError):
+        # mixed UTC offsets (exports with times) or a non-ISO form such as 1/2/2014
+        iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
+        if bool(iso.all()):
+            parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        else:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    idx = pd.DatetimeIndex(parsed)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)  # keep the exchange's local date
+    return idx.normalize()
+
+
+def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
+    """Adjusted closes from one CSV file.
+
+    Parameters
+    ----------
+    path
+        The file. Its date column is the one named Date (or Datetime, Timestamp...), else the
+        first column; prices come from ``Adj Close`` when present, else ``Close``.
+    ticker
+        Name of the returned Series (default: the file's stem, upper-cased).
+
+    Returns
+    -------
+    pd.Series
+        Float prices on a sorted, unique, tz-naive midnight DatetimeIndex named ``Date``.
+        Unreadable prices (``null``, blanks) are NaN; for a date given twice the last row wins,
+        with a DataWarning.
+    """
+    path = Path(path)
+    name = ticker or path.stem.upper()
+    try:
+        header = pd.read_csv(path, nrows=0)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{name}: cannot read {path.name} ({exc})") from None
+    keys = {_key(c): c for c in header.columns}
+    date_col = next((keys[k] for k in _DATE_NAMES if k in keys), None)
+    if date_col is None and len(header.columns):
+        date_col = header.columns[0]
+    price_col = next((keys[k] for k in _ADJ_NAMES + _CLOSE_NAMES if k in keys), None)
+    if date_col is None or price_col is None:
+        cols = ", ".join(map(str, header.columns)) or "none"
+        raise DataError(f"{name}: {path.name} has no 'Adj Close' or 'Close' column "
+                        f"(columns: {cols})")
+    frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str})
+    idx = _parse_dates(frame[date_col])
+    values = frame[price_col]
+    if values.dtype == object:  # "1,234.50" or "null"
+        values = pd.to_numeric(values.astype(str).str.replace(",", "", regex=False),
+                               errors="coerce")
+    prices = pd.Series(values.to_numpy(dtype=float), index=idx, name=name)
+    bad = int(idx.isna().sum())
+    if bad:
+        warnings.warn(DataWarning(f"{name}: {bad} row(s) of {path.name} with an unreadable "
+                                  f"date ignored"), stacklevel=2)
+        prices = prices[~idx.isna()]
+    prices = prices.sort_index(kind="stable")
+    dup = prices.index.duplicated(keep="last")
+    if dup.any():
+        warnings.warn(DataWarning(f"{name}: {int(dup.sum())} date(s) repeated in {path.name}; "
+                                  f"kept the last row of each"), stacklevel=2)
+        prices = prices[~dup]
+    prices.index.name = "Date"
+    return prices
+
+
+class CsvDir:
+    """A folder of ``<TICKER>.csv`` files.
+
+    A ticker is found by its file name, case-insensitively; a leading ``^`` (Yahoo's index
+    prefix, awkward in file names) may be left out of the name: ``^GSPC`` reads ``GSPC.csv``.
+    Parsed files are kept while their size and modification time are unchanged.
+    """
+
+    _cache: dict[Path, tuple[tuple[int, int], pd.Series]] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder).expanduser()
+        if not self.folder.is_dir():
+            raise InputError(f"BETAHEDGE_DATA_DIR: folder {self.folder} not found")
+        self.name = self.folder.name
+
+    def files(self) -> dict[str, Path]:
+        """Ticker (upper-cased stem) -> file, for every ``*.csv`` in the folder."""
+        return {p.stem.upper(): p for p in sorted(self.folder.iterdir())
+                if p.suffix.lower() == ".csv" and p.is_file()}
+
+    def locate(self, ticker: str) -> Path | None:
+        """The file holding ``ticker``, or ``None``."""
+        for stem in (ticker, ticker.lstrip("^")):
+            for cand in (self.folder / f"{stem}.csv", self.folder / f"{stem.lower()}.csv"):
+                if cand.is_file():
+                    return cand
+        files = self.files()  # slower path: case-insensitive file systems aside
+        return files.get(ticker) or files.get(ticker.lstrip("^"))
+
+    @staticmethod
+    def signature(path: Path) -> tuple[int, int]:
+        """(size, mtime in ns): changes when the file is rewritten."""
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+
+    def read(self, ticker: str, path: Path | None = None) -> pd.Series:
+        """Prices of ``ticker`` (see :func:`read_price_csv`); raises if there is no file."""
+        from ..exceptions import UnknownTickerError
+
+        path = path or self.locate(ticker)
+        if path is None:
+            raise UnknownTickerError(f"{ticker}: no {ticker.lstrip('^')}.csv in {self.folder}")
+        sig = self.signature(path)
+        with self._cache_lock:
+            hit = self._cache.get(path)
+        if hit is not None and hit[0] == sig:
+            return hit[1].rename(ticker)
+        prices = read_price_csv(path, ticker)
+        with self._cache_lock:
+            self._cache[path] = (sig, prices)
+        return prices
+
+    @classmethod
+    def clear_cache(cls) -> None:
+        """Forget parsed files."""
+        with cls._cache_lock:
+            cls._cache.clear()
+
+
+def window(prices: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Series:
+    """``prices`` restricted to ``[start, end)``."""
+    idx = prices.index
+    lo = 0 if start is None else int(np.searchsorted(idx.values, np.datetime64(start), "left"))
+    hi = len(idx) if end is None else int(np.searchsorted(idx.values, np.datetime64(end), "left"))
+    return prices.iloc[lo:hi]

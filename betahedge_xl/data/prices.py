@@ -1,0 +1,518 @@
+"""The front door for prices: one call, whatever the source.
+
+Order of sources for ticker strings:
+
+1. ``BETAHEDGE_DATA_DIR`` set: the CSV folder, and nothing else (the network is never touched).
+2. Otherwise the local store, topped up from Yahoo for the dates it has never asked for.
+
+Above both sits an in-process memo: the same request twice in a process touches neither disk nor
+network the second time (Excel recalculates often), and threads asking the same thing at once
+wait for one load (single flight).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import warnings
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._dates import check_window
+from ..exceptions import (
+    DataError,
+    DataWarning,
+    InputError,
+    NoOverlapError,
+    OfflineError,
+    RateLimitError,
+    StaleDataWarning,
+)
+from . import store as _store
+from .csvdir import CsvDir, read_price_csv, window
+from .quality import QualityReport, assess, window_text
+
+DATA_DIR_ENV = "BETAHEDGE_DATA_DIR"
+#: First date asked of Yahoo when no start is given.
+DEFAULT_START = pd.Timestamp("1920-01-01")
+#: A store entry fetched this recently is not fetched again for today's missing bar, seconds.
+FRESH_SECONDS = 900.0
+#: Margin fetched around a missing range, so new prices overlap stored ones and a change of
+#: adjustment basis is seen (see ``PriceStore.write``).
+OVERLAP_DAYS = 10
+#: Memo lifetime of a result whose window reaches today (prices still arriving), seconds.
+OPEN_TTL = 900.0
+#: Memo lifetime of a stale result (served from the store because Yahoo failed), seconds.
+STALE_TTL = 30.0
+MEMO_SIZE = 256
+
+
+@dataclass(frozen=True)
+class PriceSet:
+    """Adjusted closes for a set of tickers, with where they came from and their quality.
+
+    Attributes
+    ----------
+    prices
+        Float columns in the order asked (upper-cased tickers), outer-joined on a sorted, unique,
+        tz-naive midnight DatetimeIndex named ``Date``, restricted to ``[start, end)``; NaN where
+        a ticker has no price. Zero and negative prices are removed (NaN) and counted in
+        ``quality``.
+    quality
+        The data-quality findings (see :mod:`betahedge_xl.data.quality`).
+    source
+        ``"yahoo"`` (fetched now, at least in part), ``"store"``, ``"csv:<folder name>"`` or
+        ``"memory"`` (prices handed in).
+    as_of
+        When the prices were fetched (UTC): the oldest fetch among the tickers.
+    stale
+        True when some prices come from the store because Yahoo failed; ``stale_message`` says
+        which and from when.
+    errors
+        Tickers without prices, with the error saying why (partial failure: the others are
+        still returned).
+    """
+
+    prices: pd.DataFrame
+    quality: QualityReport
+    source: str
+    as_of: pd.Timestamp
+    stale: bool = False
+    stale_message: str = ""
+    errors: Mapping[str, DataError] = field(default_factory=dict)
+
+    @property
+    def tickers(self) -> list[str]:
+        """The tickers, in the order asked."""
+        return [str(c) for c in self.prices.columns]
+
+    def aligned(self) -> pd.DataFrame:
+        """Prices on the dates every ticker has (inner join, no NaN).
+
+        Raises
+        ------
+        DataError
+            A ticker has no prices at all (its own error class when it failed).
+        NoOverlapError
+            The tickers share no date.
+        """
+        for t in self.tickers:
+            if t in self.errors:
+                err = self.errors[t]
+                raise type(err)(str(err))
+            if not self.prices[t].notna().any():
+                raise DataError(f"{t}: no prices in "
+                                f"{window_text(self.quality.start, self.quality.end)}")
+        out = self.prices.dropna(how="any")
+        if out.empty:
+            raise NoOverlapError(f"{', '.join(self.tickers)}: no date with prices for all in "
+                                 f"{window_text(self.quality.start, self.quality.end)}")
+        return out
+
+    def messages(self) -> list[str]:
+        """Everything worth telling the user: staleness, failed tickers, quality findings."""
+        out = [self.stale_message] if self.stale else []
+        out += [str(e) for e in self.errors.values()]
+        return out + self.quality.messages()
+
+    def copy(self) -> PriceSet:
+        """A copy whose ``prices`` can be changed without touching the memo."""
+        return replace(self, prices=self.prices.copy(), errors=dict(self.errors))
+
+    def __str__(self) -> str:
+        p = self.prices
+        span = f"{p.index[0]:%Y-%m-%d}..{p.index[-1]:%Y-%m-%d}" if len(p) else "no dates"
+        head = (f"PriceSet {', '.join(self.tickers)}: {len(p)} dates {span}, "
+                f"source {self.source}, as of {self.as_of:%Y-%m-%d %H:%M} UTC")
+        return "\n".join([head, *("  " + m for m in self.messages())])
+
+
+# ---------------------------------------------------------------------------------------------
+# memo and single flight
+# ---------------------------------------------------------------------------------------------
+class _Memo:
+    """A small LRU of PriceSets with optional expiry, safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._d: OrderedDict[Hashable, tuple[float | None, PriceSet]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> PriceSet | None:
+        with self._lock:
+            hit = self._d.get(key)
+            if hit is None:
+                return None
+            if hit[0] is not None and time.monotonic() > hit[0]:
+                del self._d[key]
+                return None
+            self._d.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Hashable, value: PriceSet, ttl: float | None) -> None:
+        with self._lock:
+            self._d[key] = (None if ttl is None else time.monotonic() + ttl, value)
+            self._d.move_to_end(key)
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+
+class _Flight:
+    """One lock per request key; weakly held so finished keys cost nothing."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_MEMO = _Memo(MEMO_SIZE)
+_FLIGHTS: weakref.WeakValueDictionary[Hashable, _Flight] = weakref.WeakValueDictionary()
+_FLIGHTS_LOCK = threading.Lock()
+_FETCH_LOCK = threading.Lock()  # store top-ups: two requests sharing a ticker fetch it once
+#: Loads that went past the memo (to a source): lets tests and benchmarks count real work.
+loads = 0
+
+
+def clear_memory() -> None:
+    """Forget the in-process memo (the store and CSV files are untouched)."""
+    _MEMO.clear()
+    CsvDir.clear_cache()
+
+
+def _memoised(key: Hashable, load: Callable[[], tuple[PriceSet, float | None]],
+              refresh: bool) -> PriceSet:
+    global loads
+    if not refresh:
+        hit = _MEMO.get(key)
+        if hit is not None:
+            return hit.copy()
+    with _FLIGHTS_LOCK:
+        flight = _FLIGHTS.get(key)
+        if flight is None:
+            flight = _FLIGHTS[key] = _Flight()
+    with flight.lock:
+        if not refresh:
+            hit = _MEMO.get(key)  # loaded by the thread we waited for
+            if hit is not None:
+                return hit.copy()
+        loads += 1
+        result, ttl = load()
+        _MEMO.put(key, result, ttl)
+    return result.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# assembling a PriceSet
+# ---------------------------------------------------------------------------------------------
+def normalise_tickers(tickers: str | Sequence[str]) -> list[str]:
+    """Upper-cased, stripped, de-duplicated tickers in the order given.
+
+    A single string may hold several, separated by commas or spaces (``"TSLA, SPY"``).
+    """
+    if isinstance(tickers, str):
+        items: list[Any] = re.split(r"[,\s]+", tickers)
+    elif isinstance(tickers, Sequence) or isinstance(tickers, (set, frozenset)):
+        items = list(tickers)
+    else:
+        raise InputError(f"tickers: expected text or a list of text, got {tickers!r}")
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError(f"tickers: {item!r} is not text")
+        t = item.strip().upper()
+        if t and t not in out:
+            out.append(t)
+    if not out:
+        raise InputError("tickers: none given")
+    return out
+
+
+def _raise_all_failed(names: Sequence[str], errors: Mapping[str, DataError],
+                      start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
+    if not errors:
+        raise DataError(f"{', '.join(names)}: no prices in {window_text(start, end)}")
+    kinds = {type(e) for e in errors.values()}
+    cls = kinds.pop() if len(kinds) == 1 else DataError
+    raise cls("; ".join(str(errors[t]) for t in names if t in errors))
+
+
+def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
+              errors: Mapping[str, DataError], start: pd.Timestamp | None,
+              end: pd.Timestamp | None, source: str, as_of: pd.Timestamp,
+              stale_message: str = "") -> PriceSet:
+    """Join, clean, assess; warn per failed ticker; raise when no ticker has a price."""
+    if not any(len(s) and bool((s > 0).any()) for s in series.values()):
+        _raise_all_failed(names, errors, start, end)
+    for t in names:
+        if t in errors:
+            warnings.warn(DataWarning(str(errors[t])), stacklevel=4)
+    cols = [series[t].rename(t) if t in series else
+            pd.Series(dtype=float, index=pd.DatetimeIndex([], name="Date"), name=t)
+            for t in names]
+    raw = pd.concat(cols, axis=1, join="outer", sort=True).astype(float)
+    raw.index = pd.DatetimeIndex(raw.index, name="Date").as_unit("ns")
+    raw = raw.reindex(columns=list(names))
+    quality = assess(raw, start, end)
+    prices = raw.where(raw > 0)
+    prices = prices[prices.notna().any(axis=1)]
+    return PriceSet(prices, quality, source, as_of, stale=bool(stale_message),
+                    stale_message=stale_message, errors=dict(errors))
+
+
+def _ttl(result: PriceSet, end: pd.Timestamp | None) -> float | None:
+    if result.stale:
+        return STALE_TTL
+    if end is None or end > pd.Timestamp.now().normalize():
+        return OPEN_TTL
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# sources
+# ---------------------------------------------------------------------------------------------
+def _load_csv(src: CsvDir, paths: Mapping[str, Path | None], names: Sequence[str],
+              start: pd.Timestamp | None, end: pd.Timestamp | None) -> PriceSet:
+    series: dict[str, pd.Series] = {}
+    errors: dict[str, DataError] = {}
+    mtimes = []
+    for t in names:
+        try:
+            series[t] = window(src.read(t, paths[t]), start, end)
+            mtimes.append(paths[t].stat().st_mtime)  # type: ignore[union-attr]
+        except DataError as exc:
+            errors[t] = exc
+    as_of = pd.Timestamp(min(mtimes), unit="s", tz="UTC") if mtimes else _now()
+    return _assemble(names, series, errors, start, end, f"csv:{src.name}", as_of)
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC")
+
+
+def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, today_d: int,
+            now: pd.Timestamp, refresh: bool, fetched: set[str]) -> dict[str, DataError]:
+    """Fetch from Yahoo, in one batched download, the dates the store has never asked for."""
+    need: dict[str, list[tuple[int, int]]] = {}
+    for t in names:
+        gaps = [(lo_d, hi_d)] if refresh else st.missing(t, lo_d, hi_d)
+        last = st.fetched_at(t)
+        if gaps and not refresh and last is not None and (
+                now - last).total_seconds() < FRESH_SECONDS:
+            # today's bar is never recorded as covered; do not ask again for it at every
+            # call right after a fetch
+            gaps = [(a, b) for a, b in gaps if a < today_d]
+        if gaps:
+            need[t] = gaps
+    if not need:
+        return {}
+    from . import yahoo
+
+    a = max(min(g[0][0] for g in need.values()) - OVERLAP_DAYS, _store.to_day(DEFAULT_START))
+    b = min(max(g[-1][1] for g in need.values()) + OVERLAP_DAYS, today_d + 1)
+    res = yahoo.fetch(list(need), _store.from_day(a), _store.from_day(b))
+    covered = (a, min(b, today_d))  # today's bar may still change: not covered yet
+    for t, ser in res.prices.items():
+        st.write(t, ser, covered, "yahoo", now)
+        fetched.add(t)
+    return dict(res.errors)
+
+
+def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
+                end: pd.Timestamp | None, refresh: bool) -> PriceSet:
+    st = _store.get_store(path)
+    now = _now()
+    today = now.tz_localize(None).normalize()
+    lo = start if start is not None else DEFAULT_START
+    hi = min(end if end is not None else today + pd.Timedelta(days=1),
+             today + pd.Timedelta(days=1))
+    lo_d, hi_d = _store.to_day(lo), _store.to_day(hi)
+    today_d = _store.to_day(today)
+    errors: dict[str, DataError] = {}
+    fetched: set[str] = set()
+    if hi_d > lo_d:
+        with _FETCH_LOCK:
+            todo = list(names)
+            # a second round only when the first found stored prices on an old adjustment
+            # basis and dropped them: they are fetched again on the new one
+            for _round in range(2):
+                rebased_before = st.rebased
+                errors.update(_top_up(st, todo, lo_d, hi_d, today_d, now, refresh, fetched))
+                if st.rebased == rebased_before:
+                    break
+                todo = [t for t in todo if t not in errors]
+                refresh = False
+    stored = st.read(names, None if start is None else _store.to_day(start),
+                     None if end is None else _store.to_day(end))
+    stale: list[str] = []
+    for t in list(errors):
+        if len(stored[t]):
+            when = st.fetched_at(t)
+            stamp = f"{when:%Y-%m-%d %H:%M} UTC" if when is not None else "earlier"
+            stale.append(f"{errors.pop(t)}; using prices stored {stamp} "
+                         f"(to {stored[t].index[-1]:%Y-%m-%d})")
+    stale_message = "; ".join(stale)
+    if stale_message:
+        warnings.warn(StaleDataWarning(stale_message), stacklevel=4)
+    stamps = [now if t in fetched else st.fetched_at(t) for t in names if len(stored[t])]
+    as_of = min((s for s in stamps if s is not None), default=now)
+    series = {t: s for t, s in stored.items() if t not in errors}
+    return _assemble(names, series, errors, start, end, "yahoo" if fetched else "store",
+                     as_of, stale_message)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+def load_prices(tickers: str | Sequence[str], start: Any = None, end: Any = None, *,
+                refresh: bool = False) -> PriceSet:
+    """Adjusted closes of ``tickers`` in ``[start, end)``, outer-joined, with quality findings.
+
+    Parameters
+    ----------
+    tickers
+        One ticker, several in one string (``"TSLA, SPY"``) or a list; case does not matter.
+    start, end
+        Start (inclusive) and end (exclusive), in any form :func:`betahedge_xl._dates.to_timestamp`
+        reads (text, date, Excel serial); ``None`` for all history / up to today.
+    refresh
+        Ignore the memo and the store's coverage: ask the source again for the whole window.
+
+    Returns
+    -------
+    PriceSet
+
+    Raises
+    ------
+    InputError
+        Bad tickers or dates (``DateRangeError`` when end is not after start).
+    UnknownTickerError, RateLimitError, OfflineError, DataError
+        No ticker has prices. With some tickers failing and others not, a DataWarning is
+        issued per failed ticker and ``PriceSet.errors`` holds the reasons.
+
+    Warns
+    -----
+    StaleDataWarning
+        Yahoo failed and stored prices are served instead.
+    """
+    names = normalise_tickers(tickers)
+    s, e = check_window(start, end)
+    data_dir = os.environ.get(DATA_DIR_ENV, "").strip()
+    if data_dir:
+        src = CsvDir(data_dir)
+        paths = {t: src.locate(t) for t in names}
+        # the files' size and mtime are in the key, so an edited file is read again
+        sig = tuple((t, None if p is None else CsvDir.signature(p)) for t, p in paths.items())
+        key: Hashable = ("csv", str(src.folder), sig, tuple(names), s, e)
+
+        def load() -> tuple[PriceSet, float | None]:
+            return _load_csv(src, paths, names, s, e), None
+    else:
+        path = _store.default_path()
+        key = ("store", str(path), tuple(names), s, e)
+
+        def load() -> tuple[PriceSet, float | None]:
+            result = _load_store(path, names, s, e, refresh)
+            return result, _ttl(result, e)
+
+    return _memoised(key, load, refresh)
+
+
+def fetch_prices(tickers: str | Sequence[str], start: Any = None, end: Any = None
+                 ) -> pd.DataFrame:
+    """Aligned adjusted closes: :func:`load_prices` joined on the dates every ticker has.
+
+    Raises as :meth:`PriceSet.aligned` does when a ticker has no prices or no date is shared.
+    """
+    return load_prices(tickers, start, end).aligned()
+
+
+def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = None) -> PriceSet:
+    """A PriceSet from prices handed in (a DataFrame, one column per ticker, or a Series).
+
+    The index must hold dates (any form pandas reads); rows are sorted, a date given twice keeps
+    its last row (with a DataWarning), non-numeric cells become NaN. Source ``"memory"``.
+    """
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=str(data.name) if data.name is not None else "PRICE")
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"prices: expected a DataFrame or Series, got {type(data).__name__}")
+    s, e = check_window(start, end)
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(data.index))
+    except (ValueError, TypeError):
+        raise InputError("prices: the index does not hold dates") from None
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    frame = data.apply(pd.to_numeric, errors="coerce").astype(float)
+    frame.index = idx.normalize()
+    frame.columns = [str(c).strip().upper() for c in frame.columns]
+    if frame.columns.duplicated().any():
+        raise InputError("prices: a ticker appears twice among the columns")
+    frame = frame.sort_index(kind="stable")
+    dup = frame.index.duplicated(keep="last")
+    if dup.any():
+        warnings.warn(DataWarning(f"prices: {int(dup.sum())} repeated date(s); kept the last "
+                                  f"row of each"), stacklevel=2)
+        frame = frame[~dup]
+    frame = frame[(frame.index >= s) if s is not None else np.ones(len(frame), bool)]
+    frame = frame[(frame.index < e) if e is not None else np.ones(len(frame), bool)]
+    series = {t: frame[t] for t in frame.columns}
+    return _assemble(list(frame.columns), series, {}, s, e, "memory", _now())
+
+
+def import_csv_dir(path: str | Path) -> dict[str, int]:
+    """Load every ``<TICKER>.csv`` of a folder into the local store.
+
+    Each file's dates (first to last) count as covered, so requests inside them are served from
+    the store without the network. Returns ticker -> number of prices stored.
+    """
+    src = CsvDir(path)
+    st = _store.get_store()
+    now = _now()
+    out: dict[str, int] = {}
+    for ticker, file in src.files().items():
+        prices = read_price_csv(file, ticker)
+        prices = prices[prices.notna()]
+        if not len(prices):
+            out[ticker] = 0
+            continue
+        covered = (_store.to_day(prices.index[0]), _store.to_day(prices.index[-1]) + 1)
+        out[ticker] = st.write(ticker, prices, covered, f"csv:{src.name}", now)
+    clear_memory()
+    return out
+
+
+def store_summary() -> pd.DataFrame:
+    """What the local store holds: ticker, first, last, rows, fetched_at, source."""
+    return _store.get_store().summary()
+
+
+def clear_store() -> int:
+    """Empty the local store (and the memo); returns how many tickers it held."""
+    n = _store.get_store().clear()
+    clear_memory()
+    return n
+
+
+def store_path() -> Path:
+    """Where the local store lives (``BETAHEDGE_CACHE_DIR`` or the user cache folder)."""
+    return _store.default_path()
+
+
+__all__ = [
+    "PriceSet", "QualityReport", "load_prices", "fetch_prices", "from_frame",
+    "import_csv_dir", "store_summary", "clear_store", "clear_memory", "store_path",
+    "normalise_tickers", "OfflineError", "RateLimitError",
+]

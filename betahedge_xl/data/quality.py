@@ -1,0 +1,251 @@
+"""Data-quality findings on a set of daily prices, counted so that a face can show them.
+
+How things are counted (all per ticker, inside the window asked for):
+
+- *non-positive*: zero or negative prices; they cannot be turned into returns, so they are
+  removed (set to NaN) before everything else is counted.
+- *missing weekdays*: Monday-to-Friday dates between the ticker's first and last price that have
+  no price. No exchange calendar is used, so exchange holidays are among them (about nine a year
+  in the US).
+- *gaps*: runs of two or more consecutive missing weekdays. A single missing weekday is counted
+  only in *missing weekdays*, because it is usually a holiday; a run of two or more rarely is
+  (hurricane Sandy's 2012 closure is one of the few real ones).
+- *repeated*: prices equal to the previous price (a zero return). A run of ``STALE_RUN`` or
+  more repeats in a row is reported as stale.
+- *late start / early end*: weekdays between the window's start and the first price, and between
+  the last price and the window's end (or today, for an open or future end). More than
+  ``WINDOW_SLACK`` of them is reported as a window shorter than asked for.
+- *dropped by alignment*: dates on which this ticker has a price but another ticker has none, so
+  the row is lost when the tickers are joined on common dates; *absent* counts the dates some
+  other ticker has and this one lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._dates import check_window
+
+#: A run of this many repeated prices in a row (or more) is reported as stale.
+STALE_RUN = 3
+#: Weekdays allowed between the window's edges and the first/last price before reporting it.
+WINDOW_SLACK = 3
+#: Consecutive missing weekdays that make a gap (a single one is usually a holiday).
+GAP_MIN = 2
+
+
+def _day(ts: pd.Timestamp | None) -> str | None:
+    return None if ts is None else f"{ts:%Y-%m-%d}"
+
+
+def window_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    """``2014-01-01..2015-01-01`` (end exclusive, as asked), for messages."""
+    return f"{_day(start) or 'first'}..{_day(end) or 'today'}"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A run of consecutive weekdays without a price."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    weekdays: int
+
+
+@dataclass(frozen=True)
+class TickerQuality:
+    """Findings for one ticker; see the module docstring for how each is counted."""
+
+    ticker: str
+    rows: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    nonpositive: int = 0
+    missing_weekdays: int = 0
+    gaps: tuple[Gap, ...] = ()
+    repeated: int = 0
+    longest_repeat: int = 0
+    longest_repeat_from: pd.Timestamp | None = None
+    late_start: int = 0
+    early_end: int = 0
+    dropped_by_alignment: int = 0
+    absent: int = 0
+
+    def messages(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> list[str]:
+        """Short lines for the findings worth a user's attention ([] when clean)."""
+        t = self.ticker
+        out: list[str] = []
+        if self.rows == 0:
+            out.append(f"{t}: no prices in {window_text(start, end)}")
+        if self.nonpositive:
+            out.append(f"{t}: {self.nonpositive} zero or negative price(s) removed")
+        if self.rows == 0:
+            return out
+        if self.late_start > WINDOW_SLACK:
+            out.append(f"{t}: prices start {_day(self.first)}, {self.late_start} weekdays "
+                       f"after the window start {_day(start)}")
+        if self.early_end > WINDOW_SLACK:
+            out.append(f"{t}: prices end {_day(self.last)}, {self.early_end} weekdays "
+                       f"before the window end {_day(end) or 'today'}")
+        if self.gaps:
+            g = max(self.gaps, key=lambda x: x.weekdays)
+            out.append(f"{t}: {len(self.gaps)} gap(s) of {GAP_MIN}+ weekdays without prices "
+                       f"(longest {g.weekdays}, {_day(g.first)}..{_day(g.last)})")
+        if self.longest_repeat >= STALE_RUN:
+            out.append(f"{t}: same price {self.longest_repeat + 1} days in a row from "
+                       f"{_day(self.longest_repeat_from)} (stale?)")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (dates as ISO strings)."""
+        return {
+            "ticker": self.ticker, "rows": self.rows,
+            "first": _day(self.first), "last": _day(self.last),
+            "nonpositive": self.nonpositive, "missing_weekdays": self.missing_weekdays,
+            "gaps": [{"first": _day(g.first), "last": _day(g.last), "weekdays": g.weekdays}
+                     for g in self.gaps],
+            "repeated": self.repeated, "longest_repeat": self.longest_repeat,
+            "longest_repeat_from": _day(self.longest_repeat_from),
+            "late_start": self.late_start, "early_end": self.early_end,
+            "dropped_by_alignment": self.dropped_by_alignment, "absent": self.absent,
+        }
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Data-quality findings for a set of prices, per ticker and overall.
+
+    ``rows`` counts dates on which at least one ticker has a price, ``aligned_rows`` the dates on
+    which every ticker has one (what survives the join on common dates), ``dropped_rows`` the
+    difference.
+    """
+
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    tickers: dict[str, TickerQuality] = field(default_factory=dict)
+    rows: int = 0
+    aligned_rows: int = 0
+
+    @property
+    def dropped_rows(self) -> int:
+        """Dates lost by joining the tickers on the dates they all have."""
+        return self.rows - self.aligned_rows
+
+    @property
+    def clean(self) -> bool:
+        """True when there is nothing to report."""
+        return not self.messages()
+
+    def messages(self) -> list[str]:
+        """Short human lines, one per finding; ``[]`` when clean."""
+        out: list[str] = []
+        for q in self.tickers.values():
+            out.extend(q.messages(self.start, self.end))
+        if self.dropped_rows and len(self.tickers) > 1 and self.aligned_rows:
+            lacking = ", ".join(f"{q.ticker} {q.absent}" for q in self.tickers.values() if q.absent)
+            out.append(f"alignment drops {self.dropped_rows} of {self.rows} dates "
+                       f"(missing: {lacking})")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "start": _day(self.start), "end": _day(self.end),
+            "rows": self.rows, "aligned_rows": self.aligned_rows,
+            "dropped_rows": self.dropped_rows,
+            "tickers": {t: q.to_dict() for t, q in self.tickers.items()},
+            "messages": self.messages(),
+        }
+
+    def __str__(self) -> str:
+        lines = self.messages()
+        head = (f"Data quality {window_text(self.start, self.end)}: {self.aligned_rows} aligned "
+                f"dates of {self.rows}")
+        return "\n".join([head, *("  " + m for m in lines)] if lines else [head + ", clean"])
+
+
+def _busdays(a: np.ndarray | np.datetime64, b: np.ndarray | np.datetime64) -> np.ndarray:
+    """Weekdays in [a, b) (Monday to Friday, no holidays)."""
+    return np.busday_count(a, b)
+
+
+def _ticker_quality(
+    name: str, col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None,
+    today: np.datetime64,
+) -> TickerQuality:
+    values = col.to_numpy(dtype=float)
+    nonpositive = int(np.sum(values <= 0))  # NaN compares False, so it is not counted here
+    keep = values > 0
+    dates = col.index.to_numpy()[keep].astype("datetime64[D]")
+    prices = values[keep]
+    if len(dates) == 0:
+        return TickerQuality(name, 0, None, None, nonpositive=nonpositive)
+    first, last = dates[0], dates[-1]
+    weekday_rows = int(np.sum(np.is_busday(dates)))
+    missing = int(_busdays(first, last + 1)) - weekday_rows
+    # weekdays strictly between consecutive prices
+    between = _busdays(dates[:-1] + 1, dates[1:]) if len(dates) > 1 else np.array([], int)
+    gaps = tuple(
+        Gap(pd.Timestamp(np.busday_offset(dates[i] + 1, 0, roll="forward")),
+            pd.Timestamp(np.busday_offset(dates[i + 1] - 1, 0, roll="backward")), int(n))
+        for i, n in enumerate(between) if n >= GAP_MIN
+    )
+    same = prices[1:] == prices[:-1]
+    longest, longest_from, run = 0, None, 0
+    for i, s in enumerate(same):
+        run = run + 1 if s else 0
+        if run > longest:
+            longest, longest_from = run, dates[i + 1 - run]
+    late = int(_busdays(np.datetime64(start.date()), first)) if start is not None else 0
+    end_ref = today if end is None else min(np.datetime64(end.date()), today)
+    early = max(int(_busdays(last + 1, end_ref)), 0) if end_ref > last else 0
+    return TickerQuality(
+        name, len(dates), pd.Timestamp(first), pd.Timestamp(last), nonpositive=nonpositive,
+        missing_weekdays=missing, gaps=gaps, repeated=int(same.sum()), longest_repeat=longest,
+        longest_repeat_from=None if longest_from is None else pd.Timestamp(longest_from),
+        late_start=max(late, 0), early_end=early,
+    )
+
+
+def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None) -> QualityReport:
+    """Count the data-quality findings of ``prices`` inside ``[start, end)``.
+
+    Parameters
+    ----------
+    prices
+        Prices with a DatetimeIndex, one column per ticker, as given (before non-positive prices
+        are removed: they are counted here). Rows outside the window are ignored.
+    start, end
+        The window asked for (start inclusive, end exclusive); ``None`` for open ends.
+
+    Returns
+    -------
+    QualityReport
+    """
+    s, e = check_window(start, end)
+    frame = prices.to_frame() if isinstance(prices, pd.Series) else prices
+    idx = pd.DatetimeIndex(frame.index)
+    inside = np.ones(len(idx), dtype=bool)
+    if s is not None:
+        inside &= idx >= s
+    if e is not None:
+        inside &= idx < e
+    frame = frame.loc[inside]
+    today = np.datetime64(pd.Timestamp.now().date())
+    valid = frame.gt(0)  # NaN and non-positive are both "no usable price"
+    any_row = valid.any(axis=1)
+    all_row = valid.all(axis=1)
+    per: dict[str, TickerQuality] = {}
+    for name in frame.columns:
+        q = _ticker_quality(str(name), frame[name], s, e, today)
+        has = valid[name]
+        per[str(name)] = TickerQuality(**{
+            **q.__dict__,
+            "dropped_by_alignment": int((has & ~all_row).sum()),
+            "absent": int((~has & any_row).sum()),
+        })
+    return QualityReport(s, e, per, rows=int(any_row.sum()), aligned_rows=int(all_row.sum()))

@@ -1,0 +1,324 @@
+"""Adjusted closes from Yahoo Finance through yfinance, with failures told apart per ticker.
+
+yfinance reports most failures as an empty or all-NaN column plus a log line, and its messages do
+not separate causes: a dropped connection and an unknown symbol both end as "possibly delisted;
+no timezone found". So this reader watches the transport instead. Every HTTP request yfinance
+makes goes through the session given to ``yf.download``; the reader wraps that session's
+``request`` and records, per ticker (from the ``/v8/finance/chart/<TICKER>`` URL), what came back:
+an exception (network), HTTP 429 (rate limit), 404 / a ``chart.error`` body (unknown ticker),
+5xx (Yahoo down) or 200. The same wrapper caps each request's timeout and, once the network has
+failed during a download, fails yfinance's remaining requests at once, so a dead network gives a
+clear error in seconds rather than after a minute of timeouts.
+
+yfinance is imported only when Yahoo is actually asked (it is slow to import).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+
+from ..exceptions import DataError, OfflineError, RateLimitError, UnknownTickerError
+
+log = logging.getLogger(__name__)
+
+#: Upper bound of one HTTP request, seconds (yfinance asks up to 30 for its cookie).
+REQUEST_TIMEOUT = 6.0
+#: Sleeps before asking again for tickers refused with HTTP 429 (bounded back-off).
+RATE_LIMIT_DELAYS: tuple[float, ...] = (1.0, 2.0)
+#: After the back-off fails, Yahoo is not asked again for this long, seconds.
+RATE_LIMIT_COOLDOWN = 60.0
+#: After a download found the network dead, Yahoo is not asked again for this long, seconds.
+OFFLINE_COOLDOWN = 15.0
+#: Parallel requests inside one batched download.
+MAX_THREADS = 8
+
+#: Returns the HTTP session yfinance should use (tests replace it with a fake transport).
+session_factory: Callable[[], Any] | None = None
+
+_LOCK = threading.Lock()  # one download at a time: polite to Yahoo, and one observer
+_session: Any = None
+_observer: _Observer | None = None
+_cooldown: tuple[float, type[DataError], str] | None = None  # (until, class, reason)
+
+_DATA_HOSTS = ("query1.finance.yahoo.com", "query2.finance.yahoo.com")
+
+
+@dataclass
+class _Event:
+    ticker: str | None
+    host: str
+    status: int | None = None
+    error: BaseException | None = None
+    detail: str = ""
+
+
+@dataclass
+class _Observer:
+    events: list[_Event] = field(default_factory=list)
+    dead: BaseException | None = None  # the network failure that trips the breaker
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    yf_log: list[str] = field(default_factory=list)
+
+
+@dataclass
+class YahooResult:
+    """Outcome of one batched download.
+
+    ``prices`` has an entry (possibly empty: no prices in the window) for every ticker Yahoo
+    answered; ``errors`` one for every ticker it did not, with the reason's error class.
+    """
+
+    prices: dict[str, pd.Series] = field(default_factory=dict)
+    errors: dict[str, DataError] = field(default_factory=dict)
+
+
+def _chart_ticker(url: str) -> str | None:
+    path = unquote(urlsplit(url).path)
+    marker = "/finance/chart/"
+    return path.split(marker, 1)[1].strip("/").upper() if marker in path else None
+
+
+#: libcurl codes meaning "no network": cannot resolve proxy/host, cannot connect, timed out.
+_DEAD_CODES = {5, 6, 7, 28}
+
+
+def _network_dead(exc: BaseException) -> bool:
+    """A failure that says the network (not one request) is down: no point asking again.
+
+    A reset or a truncated answer on one request (libcurl 52, 55, 56...) is not one of them:
+    only that ticker fails.
+    """
+    code = getattr(exc, "code", None)
+    if isinstance(code, int) and code:
+        return int(code) in _DEAD_CODES
+    name = type(exc).__name__.lower()
+    return "timeout" in name or "dns" in name or isinstance(
+        exc, (ConnectionRefusedError, TimeoutError))
+
+
+def _observe(session: Any) -> Any:
+    """Wrap ``session.request`` once so each request is recorded and bounded."""
+    if getattr(session, "_betahedge_observed", False):
+        return session
+    inner = session.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        obs = _observer
+        host = urlsplit(url).hostname or ""
+        ticker = _chart_ticker(url)
+        t = kwargs.get("timeout")
+        kwargs["timeout"] = REQUEST_TIMEOUT if not isinstance(t, (int, float)) else min(
+            float(t), REQUEST_TIMEOUT)
+        if obs is not None and obs.dead is not None:
+            # the network already failed in this download: do not wait for it again
+            with obs.lock:
+                obs.events.append(_Event(ticker, host, error=obs.dead))
+            raise type(obs.dead)(f"not tried: {obs.dead}")
+        try:
+            resp = inner(method, url, *args, **kwargs)
+        except Exception as exc:
+            if obs is not None:
+                with obs.lock:
+                    obs.events.append(_Event(ticker, host, error=exc))
+                    # fc.yahoo.com is on some block lists while the data hosts work; a DNS
+                    # failure there says nothing about the network
+                    timeout = getattr(exc, "code", None) == 28 or "timeout" in type(
+                        exc).__name__.lower()
+                    if (_network_dead(exc) if host in _DATA_HOSTS else timeout):
+                        obs.dead = exc
+            raise
+        if obs is not None:
+            detail = ""
+            if ticker and resp.status_code != 200:
+                try:
+                    detail = json.loads(resp.text)["chart"]["error"]["description"]
+                except (ValueError, KeyError, TypeError):
+                    detail = ""
+            with obs.lock:
+                obs.events.append(_Event(ticker, host, status=resp.status_code, detail=detail))
+        return resp
+
+    session.request = request
+    session._betahedge_observed = True
+    return session
+
+
+def _get_session() -> Any:
+    global _session
+    if _session is None:
+        if session_factory is not None:
+            _session = session_factory()
+        else:
+            from curl_cffi import requests as curl_requests
+
+            _session = curl_requests.Session(impersonate="chrome")
+        _observe(_session)
+    return _session
+
+
+def reset() -> None:
+    """Forget the session and any cool-down (tests; or after the network came back)."""
+    global _session, _cooldown
+    with _LOCK:
+        _session = None
+        _cooldown = None
+
+
+class _LogToObserver(logging.Filter):
+    """Keep yfinance's own log lines out of the user's console during our download: we report
+    each failure ourselves, with the right cause; its lines stay available at DEBUG level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        obs = _observer
+        if obs is not None:
+            with obs.lock:
+                obs.yf_log.append(record.getMessage())
+            return False
+        return True
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
+    mine = [e for e in obs.events if e.ticker == ticker]
+    err = next((e.error for e in mine if e.error is not None), None)
+    if err is not None:
+        return OfflineError(f"{ticker}: could not reach Yahoo ({_short(err)})")
+    if any(e.status == 429 for e in mine):
+        return RateLimitError(f"{ticker}: Yahoo is rate-limiting requests (HTTP 429)")
+    unknown = next((e for e in mine if e.status == 404 or e.detail), None)
+    if unknown is not None:
+        why = f" ({unknown.detail})" if unknown.detail else ""
+        return UnknownTickerError(f"{ticker}: Yahoo has no such ticker{why}")
+    server = next((e.status for e in mine if e.status is not None and e.status >= 500), None)
+    if server is not None:
+        return OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
+    if not mine and obs.dead is not None:
+        return OfflineError(f"{ticker}: could not reach Yahoo ({_short(obs.dead)})")
+    return DataError(f"{ticker}: Yahoo returned no prices ({fallback})")
+
+
+def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
+    global _observer
+    import yfinance as yf
+
+    session = _get_session()
+    obs = _Observer()
+    yf_logger = logging.getLogger("yfinance")
+    filt = _LogToObserver()
+    _observer = obs
+    yf_logger.addFilter(filt)
+    failure = ""
+    data: pd.DataFrame | None = None
+    try:
+        with warnings.catch_warnings():
+            # yfinance's own pandas deprecation noise is not the user's business
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            data = yf.download(
+                list(tickers),
+                start=start.strftime("%Y-%m-%d"),
+                end=end.strftime("%Y-%m-%d"),
+                period=None,
+                interval="1d",
+                # adjusted closes taken deliberately from Yahoo's adjclose series
+                auto_adjust=False,
+                back_adjust=False,
+                actions=False,
+                repair=False,
+                keepna=False,
+                prepost=False,
+                rounding=False,
+                ignore_tz=True,
+                group_by="column",
+                multi_level_index=True,
+                threads=min(len(tickers), MAX_THREADS),
+                progress=False,
+                timeout=REQUEST_TIMEOUT,
+                session=session,
+            )
+    except Exception as exc:  # yfinance catches per ticker; anything here is unexpected
+        failure = f"{type(exc).__name__}: {_short(exc)}"
+    finally:
+        yf_logger.removeFilter(filt)
+        _observer = None
+    for line in obs.yf_log:
+        log.debug("yfinance: %s", line)
+
+    result = YahooResult()
+    for t in tickers:
+        col = ("Adj Close", t)
+        series = None
+        if data is not None and isinstance(data.columns, pd.MultiIndex) and col in data.columns:
+            series = data[col].dropna().astype(float)
+        if series is not None and len(series):
+            idx = pd.DatetimeIndex(series.index)
+            if idx.tz is not None:
+                idx = idx.tz_localize(None)
+            series.index = idx.normalize().rename("Date")
+            result.prices[t] = series.rename(t)
+            continue
+        if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(
+                e.ticker == t and (e.error is not None or e.status != 200) for e in obs.events):
+            # Yahoo knows the ticker and has no prices in the window
+            result.prices[t] = pd.Series([], index=pd.DatetimeIndex([], name="Date"),
+                                         dtype=float, name=t)
+            continue
+        result.errors[t] = _classify(t, obs, failure or (obs.yf_log[-1] if obs.yf_log else
+                                                         "empty answer"))
+    return result
+
+
+def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
+    """Download adjusted closes of ``tickers`` in ``[start, end)`` in one batched request.
+
+    Tickers refused with HTTP 429 are asked again after each of ``RATE_LIMIT_DELAYS``; if
+    still refused, or if the network is down, Yahoo is left alone for a cool-down period during
+    which calls fail at once with the same error class.
+
+    Returns
+    -------
+    YahooResult
+        Prices per ticker that Yahoo answered, an error per ticker it did not. Nothing raises
+        for a failed ticker: the caller decides what a partial answer means.
+    """
+    global _cooldown
+    with _LOCK:
+        now = time.monotonic()
+        if _cooldown is not None and now < _cooldown[0]:
+            cls, reason = _cooldown[1], _cooldown[2]
+            wait = int(_cooldown[0] - now) + 1
+            return YahooResult(errors={t: cls(f"{t}: {reason}; not asking again for {wait} s")
+                                       for t in tickers})
+        result = _download_once(tickers, start, end)
+        for delay in RATE_LIMIT_DELAYS:
+            limited = [t for t, e in result.errors.items() if isinstance(e, RateLimitError)]
+            if not limited:
+                break
+            time.sleep(delay)
+            again = _download_once(limited, start, end)
+            for t in limited:
+                result.errors.pop(t)
+            result.prices.update(again.prices)
+            result.errors.update(again.errors)
+        errs = list(result.errors.values())
+        if any(isinstance(e, RateLimitError) for e in errs):
+            _cooldown = (time.monotonic() + RATE_LIMIT_COOLDOWN, RateLimitError,
+                         "Yahoo is rate-limiting requests")
+        elif errs and not result.prices and all(isinstance(e, OfflineError) for e in errs):
+            _cooldown = (time.monotonic() + OFFLINE_COOLDOWN, OfflineError,
+                         "Yahoo could not be reached")
+        return result

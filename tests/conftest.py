@@ -1,0 +1,44 @@
+"""Shared test fixtures. Append yours below; keep each one small and documented."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+# --- data (issue 3): no network, an isolated store, no shared folder ------------------------
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any real connection fails: Python sockets, and libcurl under curl_cffi (yfinance's
+    transport does not go through Python's socket module)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("tests must not use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    try:
+        from curl_cffi.curl import Curl
+    except ImportError:  # pragma: no cover - curl_cffi comes with yfinance
+        return
+    monkeypatch.setattr(Curl, "perform", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_price_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The price store lives in tmp_path, no CSV folder is set, and nothing is remembered
+    between tests (memo, open stores)."""
+    monkeypatch.setenv("BETAHEDGE_CACHE_DIR", str(tmp_path / "betahedge-cache"))
+    monkeypatch.delenv("BETAHEDGE_DATA_DIR", raising=False)
+    from betahedge_xl.data import clear_memory
+    from betahedge_xl.data.store import close_stores
+
+    clear_memory()
+    yield tmp_path / "betahedge-cache"
+    clear_memory()
+    close_stores()

@@ -1,0 +1,326 @@
+"""Yahoo through yfinance, offline: saved chart-API responses replayed by a fake transport.
+
+The fake is a curl_cffi ``Session`` whose ``request`` answers from ``tests/fixtures/yahoo``; it
+is handed to yfinance as its session, so yfinance's own cookie/crumb logic, URL building, JSON
+parsing, adjustment and multi-ticker assembly all run. It satisfies the cookie/crumb dance:
+``fc.yahoo.com`` answers (no cookie), ``getcrumb`` returns a crumb, consent pages 404.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betahedge_xl.data import clear_memory, fetch_prices, load_prices, store_summary
+from betahedge_xl.data import prices as prices_mod
+from betahedge_xl.data import yahoo
+from betahedge_xl.exceptions import (
+    DataWarning,
+    OfflineError,
+    RateLimitError,
+    StaleDataWarning,
+    UnknownTickerError,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "yahoo"
+
+curl_requests = pytest.importorskip("curl_cffi.requests")
+from curl_cffi.requests import Response  # noqa: E402
+from curl_cffi.requests.exceptions import ConnectionError as CurlConnectionError  # noqa: E402
+
+
+class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined]
+    """Answers yfinance's requests from saved responses.
+
+    ``behaviour[ticker]``: ``"ok"`` (default: ``<T>.json`` if saved, else Yahoo's 404 body),
+    ``"429"``, ``"reset"`` (connection reset mid-request) ; ``dead=True``: nothing connects.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.behaviour: dict[str, str] = {}
+        self.dead = False
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+
+    def chart_calls(self, ticker: str | None = None, history: bool = True) -> list[dict[str, Any]]:
+        """Chart requests (``history``: with period1/period2, not yfinance's tz probe)."""
+        out = []
+        for url, params in self.calls:
+            if "/finance/chart/" not in url:
+                continue
+            if ticker is not None and not url.endswith("/" + ticker):
+                continue
+            if history == ("period1" in params):
+                out.append(params)
+        return out
+
+    def request(self, method: str, url: str, params: Any = None, **kw: Any) -> Response:
+        with self._lock:
+            self.calls.append((url, dict(params or {})))
+        if self.dead:
+            raise CurlConnectionError("Failed to perform, curl: (7) Couldn't connect to server",
+                                      7)
+        host = urlsplit(url).hostname or ""
+        path = unquote(urlsplit(url).path)
+        if path.endswith("/getcrumb"):
+            return self._resp(url, 200, b"fake-crumb")
+        if "/finance/chart/" not in path:
+            # fc.yahoo.com, consent pages, quoteSummary (yfinance's tz fallback): nothing here
+            body = (FIX / "quote_not_found.json").read_bytes() if "finance" in path else b""
+            return self._resp(url, 404, body)
+        ticker = path.rsplit("/", 1)[1]
+        b = self.behaviour.get(ticker, "ok")
+        if b == "reset":
+            raise CurlConnectionError("Failed to perform, curl: (56) Connection reset by peer",
+                                      56)
+        if b == "429":
+            return self._resp(url, 429, (FIX / "too_many_requests.txt").read_bytes())
+        file = FIX / f"{ticker}.json"
+        if not file.exists():
+            return self._resp(url, 404, (FIX / "not_found.json").read_bytes())
+        data = json.loads(file.read_text())
+        p = params or {}
+        if "period1" in p:  # Yahoo answers only the bars in [period1, period2)
+            r = data["chart"]["result"][0]
+            keep = [i for i, s in enumerate(r["timestamp"])
+                    if int(p["period1"]) <= s < int(p["period2"])]
+            r["timestamp"] = [r["timestamp"][i] for i in keep]
+            q = r["indicators"]["quote"][0]
+            for k in q:
+                q[k] = [q[k][i] for i in keep]
+            a = r["indicators"]["adjclose"][0]
+            a["adjclose"] = [a["adjclose"][i] for i in keep]
+        return self._resp(url, 200, json.dumps(data).encode())
+
+    @staticmethod
+    def _resp(url: str, status: int, body: bytes) -> Response:
+        r = Response()
+        r.url, r.status_code, r.ok, r.content = url, status, status < 400, body
+        r.headers["Content-Type"] = "application/json;charset=utf-8"
+        return r
+
+
+def _reset_yfinance(cache_dir: Path) -> None:
+    """Forget yfinance's process-wide state: singleton YfData (session, cookie, crumb), its
+    response cache, the tz/cookie/ISIN caches (pointed at tmp) and the tz-fallback counter."""
+    import yfinance as yf
+    import yfinance.base as yb
+    import yfinance.cache as yc
+    from yfinance.data import SingletonMeta, YfData
+
+    with SingletonMeta._lock:
+        SingletonMeta._instances.clear()
+    YfData.cache_get.cache_clear()
+    yf.set_tz_cache_location(str(cache_dir))
+    yc._TzCacheManager._tz_cache = None
+    yc._CookieCacheManager._Cookie_cache = None
+    yc._ISINCacheManager._isin_cache = None
+    yb._tz_info_fetch_ctr = 0
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeYahooSession]:
+    _reset_yfinance(tmp_path / "yfinance-cache")
+    session = FakeYahooSession()
+    monkeypatch.setattr(yahoo, "session_factory", lambda: session)
+    monkeypatch.setattr(yahoo, "RATE_LIMIT_DELAYS", (0.01,))
+    yahoo.reset()
+    yield session
+    yahoo.reset()
+    _reset_yfinance(tmp_path / "yfinance-cache-after")
+
+
+def expected(ticker: str) -> pd.Series:
+    """Independent read of a saved response: adjclose by New York date, nulls dropped."""
+    r = json.loads((FIX / f"{ticker}.json").read_text())["chart"]["result"][0]
+    days = (pd.to_datetime(r["timestamp"], unit="s", utc=True).tz_convert("America/New_York")
+            .tz_localize(None).normalize().as_unit("ns"))
+    s = pd.Series(r["indicators"]["adjclose"][0]["adjclose"], index=days, dtype=float)
+    return s.dropna()
+
+
+START, END = "2020-01-01", "2020-03-01"
+
+
+def test_success_reads_adjclose_through_yfinance(fake: FakeYahooSession) -> None:
+    ps = load_prices(["aaa", "BBB"], START, END)
+    assert ps.source == "yahoo" and not ps.stale and not ps.errors
+    assert list(ps.prices.columns) == ["AAA", "BBB"]
+    assert ps.prices.index.name == "Date" and ps.prices.index.tz is None
+    for t in ("AAA", "BBB"):
+        want = expected(t)
+        want = want[(want.index >= START) & (want.index < END)]
+        got = ps.prices[t].dropna()
+        pd.testing.assert_series_equal(got, want, check_names=False, check_freq=False)
+    # AAA's adjclose, not its close: 0.98 x close before the 2020-02-03 dividend
+    raw = json.loads((FIX / "AAA.json").read_text())["chart"]["result"][0]
+    assert ps.prices["AAA"].iloc[0] == pytest.approx(0.98 * raw["indicators"]["quote"][0]
+                                                     ["close"][0])
+    # one batched download: one history request per ticker
+    assert len(fake.chart_calls("AAA")) == 1 and len(fake.chart_calls("BBB")) == 1
+    # BBB's null bar is missing, so that date is dropped by alignment
+    assert ps.quality.tickers["BBB"].absent == 1
+    assert ps.quality.dropped_rows == 1
+    aligned = fetch_prices("AAA BBB", START, END)
+    assert len(aligned) == len(ps.prices) - 1 and not aligned.isna().any().any()
+
+
+def test_yfinance_loads_only_when_yahoo_is_used() -> None:
+    import subprocess
+
+    code = ("import sys, betahedge_xl.data as d; import betahedge_xl; "
+            "betahedge_xl.fetch_prices; "
+            "print(any(m in sys.modules for m in ('yfinance', 'curl_cffi', 'scipy', "
+            "'statsmodels', 'matplotlib')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_unknown_ticker_alone_raises(fake: FakeYahooSession) -> None:
+    with pytest.raises(UnknownTickerError,
+                       match=r"^ZZZZ: Yahoo has no such ticker \(No data found, symbol may be "
+                             r"delisted\)$"):
+        load_prices("ZZZZ", START, END)
+
+
+def test_partial_failure_warns_per_ticker(fake: FakeYahooSession) -> None:
+    fake.behaviour["CCC"] = "reset"
+    with pytest.warns(DataWarning) as rec:
+        ps = load_prices(["AAA", "ZZZZ", "CCC"], START, END)
+    msgs = [str(w.message) for w in rec]
+    assert "ZZZZ: Yahoo has no such ticker (No data found, symbol may be delisted)" in msgs
+    assert any(m.startswith("CCC: could not reach Yahoo (Failed to perform, curl: (56)")
+               for m in msgs)
+    assert ps.prices["AAA"].notna().sum() == len(expected("AAA").loc[START:"2020-02-29"])
+    assert ps.prices["ZZZZ"].isna().all() and ps.prices["CCC"].isna().all()
+    assert isinstance(ps.errors["ZZZZ"], UnknownTickerError)
+    assert isinstance(ps.errors["CCC"], OfflineError)
+    with pytest.raises(UnknownTickerError, match="^ZZZZ: Yahoo has no such ticker"):
+        ps.aligned()
+
+
+def test_rate_limit_backs_off_then_cools_down(fake: FakeYahooSession) -> None:
+    fake.behaviour["AAA"] = "429"
+    with pytest.raises(RateLimitError, match=r"^AAA: Yahoo is rate-limiting requests \(HTTP 429\)$"):
+        load_prices("AAA", START, END)
+    # first try plus one retry (RATE_LIMIT_DELAYS has one entry), then no more
+    tries = len(fake.chart_calls("AAA", history=False))
+    assert tries >= 2
+    n = len(fake.calls)
+    t0 = time.monotonic()
+    with pytest.raises(RateLimitError, match=r"^AAA: Yahoo is rate-limiting requests; not asking "
+                                             r"again for \d+ s$"):
+        load_prices("AAA", START, "2020-02-01")
+    assert len(fake.calls) == n and time.monotonic() - t0 < 0.5
+
+
+def test_dead_network_fails_fast_with_nothing_stored(fake: FakeYahooSession) -> None:
+    fake.dead = True
+    t0 = time.monotonic()
+    with pytest.raises(OfflineError, match=r"^AAA: could not reach Yahoo .*curl: \(7\).*; BBB: "):
+        load_prices(["AAA", "BBB"], START, END)
+    assert time.monotonic() - t0 < 5
+    # the breaker: after the first failure no request waits for the network again
+    assert len(fake.calls) <= 12
+
+
+def test_store_serves_repeat_and_fetches_only_missing(fake: FakeYahooSession) -> None:
+    load_prices(["AAA", "BBB"], "2020-01-01", "2020-02-01")
+    first = len(fake.chart_calls())
+    clear_memory()  # a new process: memo gone, store kept
+    again = load_prices(["AAA", "BBB"], "2020-01-06", "2020-01-25")
+    assert again.source == "store" and len(fake.chart_calls()) == first
+    # a window that ends on a weekend is covered too: not fetched again
+    clear_memory()
+    load_prices("AAA", "2020-01-02", "2020-01-19")
+    assert len(fake.chart_calls()) == first
+    clear_memory()
+    more = load_prices(["AAA"], "2020-01-01", "2020-03-01")
+    new = fake.chart_calls("AAA")[-1]
+    # only what was never asked for: the first download covered to 2020-02-01 plus its
+    # OVERLAP_DAYS margin; the new one starts that margin before the first missing date
+    margin = pd.Timedelta(days=prices_mod.OVERLAP_DAYS)
+    p1 = pd.Timestamp(int(new["period1"]), unit="s", tz="UTC").tz_convert("America/New_York")
+    assert p1.tz_localize(None) == pd.Timestamp("2020-02-01") + margin - margin
+    assert more.source == "yahoo"
+    want = expected("AAA").loc["2020-01-01":"2020-02-29"]
+    pd.testing.assert_series_equal(more.prices["AAA"].dropna(), want, check_names=False,
+                                   check_freq=False)
+    summary = store_summary().set_index("ticker")
+    # stored: everything fetched, margins included (to 2020-03-01 + OVERLAP_DAYS, exclusive)
+    assert summary.loc["AAA", "rows"] == len(expected("AAA").loc[: "2020-03-10"])
+    assert summary.loc["AAA", "last"] == pd.Timestamp("2020-03-10")
+
+
+def test_memo_touches_neither_disk_nor_network(fake: FakeYahooSession) -> None:
+    a = load_prices(["AAA", "BBB"], START, END)
+    calls, loads = len(fake.calls), prices_mod.loads
+    b = load_prices(["AAA", "BBB"], START, END)
+    assert len(fake.calls) == calls and prices_mod.loads == loads
+    pd.testing.assert_frame_equal(a.prices, b.prices)
+    b.prices.iloc[0, 0] = -1.0  # callers get copies: the memo is not changed
+    assert load_prices(["AAA", "BBB"], START, END).prices.iloc[0, 0] == a.prices.iloc[0, 0]
+
+
+def test_many_threads_one_fetch(fake: FakeYahooSession) -> None:
+    results: list[pd.DataFrame] = []
+    barrier = threading.Barrier(12)
+
+    def ask() -> None:
+        barrier.wait()
+        results.append(load_prices(["AAA", "BBB"], START, END).prices)
+
+    threads = [threading.Thread(target=ask) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 12
+    assert len(fake.chart_calls("AAA")) == 1 and len(fake.chart_calls("BBB")) == 1
+    for r in results[1:]:
+        pd.testing.assert_frame_equal(r, results[0])
+
+
+def test_offline_serves_stored_prices_as_stale(fake: FakeYahooSession) -> None:
+    load_prices(["AAA", "BBB"], "2020-01-01", "2020-02-01")
+    clear_memory()
+    fake.dead = True
+    with pytest.warns(StaleDataWarning,
+                      match=r"^AAA: could not reach Yahoo .*; using prices stored "
+                            r"\d{4}-\d\d-\d\d \d\d:\d\d UTC \(to 2020-02-10\); BBB: "):
+        ps = load_prices(["AAA", "BBB"], "2020-01-01", "2020-03-01")
+    assert ps.stale and ps.source == "store" and "using prices stored" in ps.stale_message
+    # what was stored: the first window plus its OVERLAP_DAYS margin (to 2020-02-10)
+    assert ps.prices.index[-1] == pd.Timestamp("2020-02-10")
+    # the window is shorter than asked, and the report says so
+    assert any(m.startswith("AAA: prices end 2020-02-10") for m in ps.quality.messages())
+
+
+def test_readjusted_history_is_not_joined_to_old_basis(fake: FakeYahooSession,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # January stored on an old basis (all prices x 1.05); February fetched on the new one
+    from betahedge_xl.data.store import get_store, to_day
+
+    old = expected("AAA").loc["2020-01-01":"2020-01-31"] * 1.05
+    get_store().write("AAA", old, (to_day(pd.Timestamp("2020-01-01")),
+                                   to_day(pd.Timestamp("2020-02-01"))), "yahoo",
+                      pd.Timestamp("2020-02-01", tz="UTC"))
+    ps = load_prices("AAA", "2020-01-01", "2020-03-01")
+    r = ps.prices["AAA"].pct_change().dropna()
+    want = expected("AAA").loc["2020-01-01":"2020-02-29"].pct_change().dropna()
+    np.testing.assert_allclose(r.to_numpy(), want.to_numpy(), rtol=1e-9)
+    assert get_store().rebased == 1
