@@ -1,0 +1,160 @@
+"""The inputs block: where the refresh button reads what to compute.
+
+One definition serves three places: the workbook build script lays the block out from it, the
+refresh adds it to a workbook that has none, and the refresh reads it back. The block is a
+two-column label/value range under the defined name :data:`INPUTS_NAME`, plus a holdings range
+(:data:`HOLDINGS_NAME`) for a portfolio. Labels, not positions, identify the rows, so a user
+may move or reorder them; the defined names say where they are.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import InputError
+from . import cells
+
+#: Sheet the example block is put on when a workbook has none.
+INPUTS_SHEET = "BetaHedge Inputs"
+#: Workbook-level defined names of the block (label/value rows) and of the holdings table.
+INPUTS_NAME = "bh_inputs"
+HOLDINGS_NAME = "bh_holdings"
+
+FREQUENCIES = ("daily", "weekly", "monthly")
+RETURN_KINDS = ("simple", "log")
+COV_TYPES = ("nonrobust", "HAC")
+HOLDINGS_KINDS = ("weights", "shares")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One row of the block: its key in the request, its label in the sheet, the example."""
+
+    key: str
+    label: str
+    example: Any
+    note: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("asset", "Asset", "TSLA", "Ticker; ignored when the holdings table has tickers"),
+    Field("benchmark", "Benchmark", "SPY", "Ticker of the benchmark"),
+    Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included"),
+    Field("end", "End", _dt.datetime(2015, 1, 1), "End date, excluded (as yfinance)"),
+    Field("frequency", "Frequency", "daily", "daily, weekly or monthly"),
+    Field("returns", "Returns", "simple", "simple or log"),
+    Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC"),
+    Field("risk_free", "Risk-free rate", 0.0, "Annual rate for excess returns, e.g. 2%"),
+    Field("rolling_window", "Rolling window", None, "Periods; empty: 63 daily, 26 weekly, "
+                                                     "12 monthly"),
+    Field("holdings_type", "Holdings are", "weights", "weights or shares (for the holdings "
+                                                      "table)"),
+)
+
+#: Rows of the holdings table (tickers | amounts) laid out under its header.
+HOLDINGS_ROWS = 10
+
+# Layout (0-based row, col) of the example block on INPUTS_SHEET; the build script and the
+# refresh both use it. Row 0: title; rows 2..: fields; holdings at column E.
+TITLE_CELL = (0, 0)
+FIELDS_ANCHOR = (2, 0)  # first label cell; values in the next column, notes after that
+HOLDINGS_ANCHOR = (2, 4)  # header cells "Ticker", "Weight or shares"
+HOLDINGS_HEADER = ("Ticker", "Weight or shares")
+TITLE = "BetaHedge inputs (press Refresh to rebuild the BetaHedge sheet)"
+
+
+def example_rows() -> list[list[Any]]:
+    """Label, value, note rows of the example block (the worked TSLA/SPY 2014 example)."""
+    return [[f.label, f.example, f.note] for f in FIELDS]
+
+
+def inputs_ref(sheet: str = INPUTS_SHEET) -> str:
+    """The refers-to formula of :data:`INPUTS_NAME` for the example layout."""
+    r, c = FIELDS_ANCHOR
+    return f"='{sheet}'!{_a1(r, c)}:{_a1(r + len(FIELDS) - 1, c + 1)}"
+
+
+def holdings_ref(sheet: str = INPUTS_SHEET) -> str:
+    """The refers-to formula of :data:`HOLDINGS_NAME` (data rows, without the header)."""
+    r, c = HOLDINGS_ANCHOR
+    return f"='{sheet}'!{_a1(r + 1, c)}:{_a1(r + HOLDINGS_ROWS, c + 1)}"
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"${letters}${row + 1}"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the refresh computes: arguments of :func:`betahedge_xl.beta_hedge`."""
+
+    asset: Any
+    benchmark: str
+    start: Any
+    end: Any
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.options)
+
+
+def read_request(block: Any, holdings: Any = None) -> Request:
+    """Turn the values of the block (and of the holdings table) into a :class:`Request`.
+
+    ``block`` is what xlwings reads from the :data:`INPUTS_NAME` range: rows of label and
+    value (extra columns, such as the notes, are ignored).
+    """
+    values: dict[str, Any] = {}
+    by_label = {f.label.lower(): f for f in FIELDS}
+    for row in cells.rows_of(block):
+        if not row or not isinstance(row[0], str):
+            continue
+        f = by_label.get(row[0].strip().lower())
+        if f is not None:
+            values[f.key] = row[1] if len(row) > 1 else None
+    missing = [f.label for f in FIELDS[:2] if f.key not in values]
+    if missing:
+        raise InputError(f"inputs block: no row labelled {', '.join(missing)}")
+    options: dict[str, Any] = {
+        "frequency": cells.text_option(values.get("frequency"), "Frequency", "daily",
+                                       FREQUENCIES),
+        "returns": cells.text_option(values.get("returns"), "Returns", "simple", RETURN_KINDS),
+        "cov_type": cells.text_option(values.get("cov_type"), "Standard errors", "nonrobust",
+                                      COV_TYPES),
+        "risk_free": cells.number_option(values.get("risk_free"), "Risk-free rate", 0.0),
+    }
+    window = cells.int_option(values.get("rolling_window"), "Rolling window", None)
+    if window is not None:
+        options["rolling_window"] = window
+    start = cells.date_option(values.get("start"), "Start")
+    end = cells.date_option(values.get("end"), "End")
+    bench = values.get("benchmark")
+    if cells.is_empty(bench) or not isinstance(bench, str):
+        raise InputError("Benchmark: give a ticker")
+    asset: Any
+    rows = [r for r in cells.rows_of(holdings) if r and not cells.is_empty(r[0])] \
+        if holdings is not None else []
+    if rows:
+        names = cells.tickers([r[0] for r in rows], "holdings tickers")
+        amounts = cells.amounts([r[1] if len(r) > 1 else None for r in rows],
+                                "holdings amounts")
+        if len(amounts) != len(names):
+            raise InputError("holdings: give a weight or share count next to every ticker")
+        kind = cells.text_option(values.get("holdings_type"), "Holdings are", "weights",
+                                 HOLDINGS_KINDS)
+        asset = names
+        options[kind] = amounts
+    else:
+        a = values.get("asset")
+        if cells.is_empty(a) or not isinstance(a, str):
+            raise InputError("Asset: give a ticker, or tickers in the holdings table")
+        asset = a.strip().upper()
+    return Request(asset=asset, benchmark=bench.strip().upper(), start=start, end=end,
+                   options=options)

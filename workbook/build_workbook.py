@@ -1,0 +1,212 @@
+"""Build ``betahedge.xlsm`` and ``betahedge.xlam`` from the VBA that the pinned xlwings ships.
+
+Run from anywhere, with the project's environment active::
+
+    python workbook/build_workbook.py            # writes workbook/betahedge.xlsm and .xlam
+
+No binary is edited by hand:
+
+* ``betahedge.xlsm`` is written by XlsxWriter. Its VBA project is ``xl/vbaProject.bin`` copied
+  byte for byte from xlwings' ``quickstart_standalone.xlsm`` (the template of
+  ``xlwings quickstart --standalone``): the full xlwings VBA module of the installed version
+  plus ``Module1.SampleCall``, which runs ``import <workbook name>; <workbook name>.main()``.
+  The sheets' code names (``ThisWorkbook``, ``Sheet1``, ``Sheet2``) match that project's
+  document modules. The sheets hold the inputs block (:mod:`betahedge_xl.excel.inputs`), the
+  example formulas, two buttons (Refresh -> ``SampleCall``, Import functions ->
+  ``ImportPythonUDFs``) and the ``xlwings.conf`` sheet naming the UDF module.
+* ``betahedge.xlam`` is xlwings' ``quickstart_addin_ribbon.xlam`` with only
+  ``customUI/customUI.xml`` (the ribbon's labels) rewritten; every other part, the VBA project
+  included, is copied unchanged. Its button runs ``RibbonMyAddin.RunMain``, which imports the
+  module named like the add-in file: ``betahedge``.
+
+Both outputs are byte-for-byte reproducible (fixed timestamps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import zipfile
+from pathlib import Path
+
+import xlsxwriter
+import xlwings
+
+HERE = Path(__file__).resolve().parent
+#: The xlwings version whose VBA the files carry; must equal the pin in pyproject.toml.
+PINNED_XLWINGS = "0.37.8"
+#: The Python module xlwings' quickstart macros import: the workbook's file name.
+MODULE = "betahedge"
+UDF_MODULE = "betahedge_xl.udfs"
+FIXED_TIME = dt.datetime(2024, 1, 1, 0, 0, 0)
+
+RIBBON_XML = """<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui">
+    <ribbon>
+        <tabs>
+            <tab id="betahedgeTab" label="BetaHedge">
+                <group id="betahedgeGroup" label="Beta hedge">
+                    <button id="betahedgeRefresh" label="Refresh report" size="large" \
+onAction="RibbonMyAddin.RunMain" imageMso="Refresh" \
+screentip="Rebuild the BetaHedge sheet of the active workbook from its inputs" />
+                </group>
+            </tab>
+        </tabs>
+    </ribbon>
+</customUI>
+"""
+
+
+def _template(name: str) -> Path:
+    if xlwings.__version__ != PINNED_XLWINGS:
+        sys.exit(f"xlwings {xlwings.__version__} is installed; the files must carry the VBA of "
+                 f"the pinned {PINNED_XLWINGS}: install xlwings=={PINNED_XLWINGS}")
+    return Path(xlwings.__file__).with_name(name)
+
+
+def example_formulas() -> list[tuple[str, str, str]]:
+    """(label, formula, note) of the example formulas under the inputs block.
+
+    They refer to the inputs block's value cells, so changing an input recalculates them.
+    """
+    from betahedge_xl.excel import inputs as inp
+
+    r0, c0 = inp.FIELDS_ANCHOR
+    ref = {f.key: _a1(r0 + i, c0 + 1) for i, f in enumerate(inp.FIELDS)}
+    args = f"{ref['asset']},{ref['benchmark']},{ref['start']},{ref['end']}"
+    return [
+        # The first row's cell (the beta) feeds the sizing below it.
+        ("Beta", f"=BETA_HEDGE_STAT(\"beta\",{args})", "one number, for use in formulas"),
+        ("Beta t-stat", f"=BETA_HEDGE_STAT(\"beta_t\",{args})", ""),
+        ("R-squared", f"=BETA_HEDGE_STAT(\"r_squared\",{args})", ""),
+        ("Hedge 1,000,000 with shares at 200",
+         f"=BETA_HEDGE_SIZE({_a1(EXAMPLES_ANCHOR[0] + 1, EXAMPLES_ANCHOR[1] + 1)},1000000,200)",
+         "spills: units to short, notional, residual beta"),
+        ("Summary", f"=BETA_HEDGE({args})", "spills the label/value table"),
+    ]
+
+
+#: Where the example formulas start (0-based row, col): below the inputs block.
+EXAMPLES_ANCHOR = (15, 0)
+
+
+def _a1(row: int, col: int) -> str:
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def build_xlsm(out: Path) -> Path:
+    from betahedge_xl.excel import inputs as inp
+
+    template = _template("quickstart_standalone.xlsm")
+    with zipfile.ZipFile(template) as z:
+        vba = z.read("xl/vbaProject.bin")
+    tmp_vba = out.with_suffix(".vbaProject.bin")
+    tmp_vba.write_bytes(vba)
+    try:
+        wb = xlsxwriter.Workbook(str(out), {"strings_to_numbers": False})
+        wb.set_properties({"title": "BetaHedge", "created": FIXED_TIME,
+                           "comments": f"xlwings {PINNED_XLWINGS} standalone VBA"})
+        wb.set_vba_name("ThisWorkbook")
+        wb.add_vba_project(str(tmp_vba))
+        bold = wb.add_format({"bold": True})
+        title = wb.add_format({"bold": True, "font_size": 13})
+        date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        note = wb.add_format({"italic": True, "font_color": "#666666"})
+        number = wb.add_format({"num_format": "0.0000"})
+
+        ws = wb.add_worksheet(inp.INPUTS_SHEET)
+        ws.set_vba_name("Sheet1")
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 14)
+        ws.set_column(2, 2, 44)
+        ws.set_column(4, 5, 16)
+        ws.write(*inp.TITLE_CELL, inp.TITLE, title)
+        r0, c0 = inp.FIELDS_ANCHOR
+        for i, (label, value, text) in enumerate(inp.example_rows()):
+            ws.write(r0 + i, c0, label, bold)
+            if isinstance(value, dt.datetime):
+                ws.write_datetime(r0 + i, c0 + 1, value, date)
+            elif value is not None:
+                ws.write(r0 + i, c0 + 1, value)
+            ws.write(r0 + i, c0 + 2, text, note)
+        hr, hc = inp.HOLDINGS_ANCHOR
+        ws.write_row(hr, hc, list(inp.HOLDINGS_HEADER), bold)
+        wb.define_name(inp.INPUTS_NAME, inp.inputs_ref())
+        wb.define_name(inp.HOLDINGS_NAME, inp.holdings_ref())
+
+        ws.insert_button(hr, hc + 3, {"macro": "SampleCall", "caption": "Refresh",
+                                      "width": 140, "height": 32, "name": "bh_refresh"})
+        ws.insert_button(hr + 3, hc + 3, {"macro": "ImportPythonUDFs",
+                                          "caption": "Import functions",
+                                          "width": 140, "height": 32, "name": "bh_import"})
+
+        er, ec = EXAMPLES_ANCHOR
+        ws.write(er, ec, "Example formulas (click Import functions once first)", title)
+        for i, (label, formula, text) in enumerate(example_formulas(), start=1):
+            row = er + i if label != "Summary" else er + i + 8  # room for the sizing spill
+            ws.write(row, ec, label, bold)
+            ws.write_dynamic_array_formula(row, ec + 1, row, ec + 1, formula, number)
+            ws.write(row, ec + 3, text, note)
+
+        conf = wb.add_worksheet("xlwings.conf")
+        conf.set_vba_name("Sheet2")
+        conf.set_column(0, 0, 16)
+        conf.set_column(1, 1, 22)
+        # Only keys with a value: an empty Interpreter row would hide the interpreter that
+        # "xlwings addin install" writes to the user's xlwings.conf file.
+        conf.write(0, 0, "UDF Modules")
+        conf.write(0, 1, UDF_MODULE)
+        ws.activate()
+        wb.close()
+    finally:
+        tmp_vba.unlink(missing_ok=True)
+    _normalise_zip(out)
+    return out
+
+
+def build_xlam(out: Path) -> Path:
+    template = _template("quickstart_addin_ribbon.xlam")
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w",
+                                                           zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "customUI/customUI.xml":
+                data = RIBBON_XML.encode("utf-8")
+            dst.writestr(_zipinfo(info.filename), data)
+    return out
+
+
+def _zipinfo(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite ``path`` with fixed timestamps and order, so builds are byte-identical."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            z.writestr(_zipinfo(name), data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=HERE)
+    args = parser.parse_args(argv)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for path in (build_xlsm(args.out_dir / f"{MODULE}.xlsm"),
+                 build_xlam(args.out_dir / f"{MODULE}.xlam")):
+        print(f"wrote {path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
