@@ -216,6 +216,14 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
     import yfinance as yf
 
     session = _get_session()
+    try:
+        # yfinance opens its tz cache lazily from its download threads, and two threads doing
+        # it at once on a fresh cache can fail with "database is locked": open it here, once
+        from yfinance import cache as yf_cache
+
+        yf_cache.get_tz_cache().lookup(tickers[0])
+    except Exception as exc:  # a broken yfinance cache must not stop the download
+        log.debug("yfinance tz cache: %s", exc)
     obs = _Observer()
     yf_logger = logging.getLogger("yfinance")
     filt = _LogToObserver()
