@@ -1,0 +1,693 @@
+"""The ``betahedge`` command: the same engine and report as the Excel add-in, from a terminal.
+
+::
+
+    betahedge analyze TSLA SPY --start 2014-01-01 --end 2015-01-01 [--format table|json|csv]
+    betahedge hedged TSLA SPY --start 2014-01-01 --end 2015-01-01 > hedged.csv
+    betahedge report TSLA SPY --start 2014-01-01 --end 2015-01-01 --out tsla.xlsx [--png DIR]
+    betahedge demo
+    betahedge cache show | import DIR | clear
+    betahedge workbook DIR
+
+Output contract: data on stdout (nothing else with ``--format json|csv`` and ``hedged``),
+progress and warnings on stderr; an error is one line on stderr and a non-zero exit status
+(:attr:`BetaHedgeError.exit_code`), with a traceback only under ``--debug``.
+
+This module imports only the standard library at the top so that ``betahedge --help`` is
+instant; pandas, statsmodels and friends load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Iterator, NoReturn
+
+from . import __version__
+from .exceptions import BetaHedgeError, HoldingsError, InputError, user_message
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .analysis import HedgeResult
+
+PROG = "betahedge"
+#: Exit status of an unexpected failure (a bug or the environment), distinct from input (2)
+#: and data (3) errors.
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DEMO_ASSET, DEMO_BENCHMARK = "TSLA", "SPY"
+DEMO_START, DEMO_END = "2014-01-01", "2015-01-01"
+DEMO_OUT = "betahedge-demo.xlsx"
+DEFAULT_REPORT = "betahedge-report.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (like every other error of the command)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _analysis_options(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
+    """The options of :func:`betahedge_xl.beta_hedge`, shared by analyze, hedged and report."""
+    if positional:
+        p.add_argument(
+            "asset", metavar="ASSET",
+            help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
+                 "a holdings CSV file with columns ticker and weight or shares")
+        p.add_argument(
+            "benchmark", metavar="BENCHMARK", nargs="?",
+            help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
+    g = p.add_argument_group("analysis options")
+    g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
+                   metavar="TICKER",
+                   help="a benchmark; repeat or give a comma list for several regressors")
+    g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD)")
+    g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")
+    g.add_argument("--frequency", "-f", default="daily", choices=["daily", "weekly", "monthly"],
+                   help="return frequency (default: daily; weekly = weeks ending Friday)")
+    g.add_argument("--returns", default="simple", choices=["simple", "log"],
+                   help="simple (default) or log returns")
+    g.add_argument("--risk-free", type=float, default=0.0, metavar="RATE",
+                   help="constant annual risk-free rate, e.g. 0.02: regress excess returns")
+    g.add_argument("--hac", action="store_true",
+                   help="Newey-West (HAC) standard errors instead of classical ones")
+    g.add_argument("--maxlags", type=int, metavar="N",
+                   help="lags of the HAC standard errors (implies --hac)")
+    g.add_argument("--rolling-window", type=int, metavar="N",
+                   help="periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly)")
+    g.add_argument("--weights", metavar="W1,W2,..",
+                   help="portfolio weights of the tickers in ASSET (scaled to sum to 1)")
+    g.add_argument("--shares", metavar="S1,S2,..",
+                   help="share counts of the tickers in ASSET (buy and hold)")
+    g.add_argument("--oos-split", type=float, default=0.5, metavar="FRACTION",
+                   help="fraction of the sample used to estimate beta in the out-of-sample "
+                        "check (default 0.5)")
+    g.add_argument("--refresh", action="store_true",
+                   help="ask the source again even for prices already stored")
+
+
+def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """--debug and --quiet, accepted before or after the command name."""
+    # On subcommands the default is SUPPRESS so that `betahedge --debug analyze ...` is not
+    # undone by the subcommand's own default.
+    default: Any = False if top else argparse.SUPPRESS
+    p.add_argument("--debug", action="store_true", default=default,
+                   help="show the full traceback of an error")
+    p.add_argument("-q", "--quiet", action="store_true", default=default,
+                   help="no progress messages on stderr")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", "-o", metavar="FILE.xlsx", help="the report file to write")
+    p.add_argument("--png", metavar="DIR",
+                   help="also write the charts as PNG files into DIR (needs matplotlib)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``betahedge`` argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Beta-hedge a stock or a portfolio against a benchmark: alpha, beta, their "
+                    "statistics, the hedged returns and a report with charts.",
+        epilog="Prices come from Yahoo Finance (yfinance) through a local store, or from a "
+               "folder of <TICKER>.csv files when BETAHEDGE_DATA_DIR is set. "
+               "BETAHEDGE_CACHE_DIR moves the store. Try: betahedge demo",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("analyze", help="alpha, beta and the statistics of the regression",
+                       description="Regress the asset's returns on the benchmark's and print "
+                                   "the summary.")
+    _analysis_options(p)
+    p.add_argument("--format", default="table", choices=["table", "json", "csv"],
+                   help="table (default, for people), json (one object) or csv (key,label,value)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("hedged", help="the hedged return series as CSV",
+                       description="Print (or write) date, asset, benchmark(s) and hedged "
+                                   "returns (asset - beta x benchmark) as CSV.")
+    _analysis_options(p)
+    p.add_argument("--out", "-o", metavar="FILE.csv", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_hedged)
+
+    p = sub.add_parser("report", help="an .xlsx report with tables and native charts",
+                       description="Write a workbook with the summary, the series and charts "
+                                   "(scatter with regression line, cumulative returns, rolling "
+                                   "beta): the same sheet the Excel add-in's refresh draws.")
+    _analysis_options(p)
+    _output_options(p)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("demo", help="the whole job on built-in real prices, no network needed",
+                       description=f"Hedge {DEMO_ASSET} with {DEMO_BENCHMARK} over 2014 on the "
+                                   f"real adjusted prices shipped with the package, print the "
+                                   f"summary and write a report ({DEMO_OUT} unless --out).")
+    _output_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("cache", help="the local price store: show, import, clear",
+                       description="The local store keeps prices once fetched, so that later "
+                                   "requests are served offline.")
+    csub = p.add_subparsers(dest="cache_command", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    q = csub.add_parser("show", help="tickers, date ranges and age of the stored prices")
+    q.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    q.set_defaults(func=cmd_cache_show)
+    q = csub.add_parser("import", help="store every <TICKER>.csv of a folder",
+                        description="Store the prices of every <TICKER>.csv in DIR (columns "
+                                    "Date and Adj Close or Close), so later requests for them "
+                                    "need no network.")
+    q.add_argument("dir", metavar="DIR")
+    q.set_defaults(func=cmd_cache_import)
+    q = csub.add_parser("clear", help="delete every stored price")
+    q.set_defaults(func=cmd_cache_clear)
+
+    p = sub.add_parser("workbook", help="copy the ready Excel workbook and add-in to DIR",
+                       description="Copy the ready workbook (and add-in) to DIR and print the "
+                                   "next steps.")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--force", action="store_true", help="replace files already in DIR")
+    p.set_defaults(func=cmd_workbook)
+    for choice in list(sub.choices.values()) + list(csub.choices.values()):
+        _global_options(choice)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+class _Console:
+    """Where messages go: progress and warnings on stderr (unless quiet), data on stdout."""
+
+    def __init__(self, quiet: bool = False, out: IO[str] | None = None,
+                 err: IO[str] | None = None) -> None:
+        self.quiet = quiet
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.err, flush=True)
+
+    def warn(self, text: str) -> None:
+        print(f"{PROG}: warning: {text}", file=self.err, flush=True)
+
+    def data(self, text: str) -> None:
+        self.out.write(text if text.endswith("\n") else text + "\n")
+
+
+def _split(values: Sequence[str | None]) -> list[str]:
+    """``["SPY,XLK", "IWM"]`` -> ``["SPY", "XLK", "IWM"]``."""
+    out: list[str] = []
+    for v in values:
+        if v:
+            out += [x.strip() for x in v.split(",") if x.strip()]
+    return out
+
+
+def _numbers(text: str, what: str) -> list[float]:
+    try:
+        return [float(x) for x in _split([text])]
+    except ValueError:
+        raise InputError(f"--{what}: expected numbers separated by commas, got {text!r}") from None
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text \
+        or Path(text).is_file()
+
+
+def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
+    """Tickers and their weights or shares from a holdings CSV file.
+
+    Parameters
+    ----------
+    path
+        A CSV file with a header row: ``ticker`` and ``weight`` (or ``weights``) or ``shares``.
+        Column names are matched without regard to case; blank lines are skipped.
+
+    Returns
+    -------
+    tickers, amounts, kind
+        ``kind`` is ``"weights"`` or ``"shares"``.
+
+    Raises
+    ------
+    HoldingsError
+        The file is missing or unreadable, lacks the columns, or holds a bad number.
+    """
+    import csv
+
+    p = Path(path)
+    where = f"holdings file {p}"
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise HoldingsError(f"{where} not found") from None
+    except OSError as exc:
+        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HoldingsError(f"{where} is not a text CSV file") from None
+    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    if not rows:
+        raise HoldingsError(f"{where} is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    if "ticker" not in header:
+        raise HoldingsError(f"{where}: needs a 'ticker' column and a 'weight' or 'shares' "
+                            f"column; found {', '.join(rows[0]) or 'no header'}")
+    amount_col = next((c for c in ("weight", "weights", "shares") if c in header), None)
+    if amount_col is None:
+        raise HoldingsError(f"{where}: needs a 'weight' or 'shares' column next to 'ticker'")
+    it, ia = header.index("ticker"), header.index(amount_col)
+    tickers: list[str] = []
+    amounts: list[float] = []
+    for n, row in enumerate(rows[1:], start=2):
+        ticker = row[it].strip() if it < len(row) else ""
+        value = row[ia].strip() if ia < len(row) else ""
+        if not ticker:
+            raise HoldingsError(f"{where}, line {n}: ticker missing")
+        try:
+            amount = float(value.replace("%", "")) / (100.0 if value.endswith("%") else 1.0)
+        except ValueError:
+            raise HoldingsError(f"{where}, line {n}: {amount_col} {value!r} is not a number") \
+                from None
+        tickers.append(ticker)
+        amounts.append(amount)
+    if not tickers:
+        raise HoldingsError(f"{where} lists no holdings")
+    return tickers, amounts, "shares" if amount_col == "shares" else "weights"
+
+
+def _request(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of :func:`beta_hedge` from the command line."""
+    benchmarks = _split([args.benchmark, *args.benchmarks])
+    if not benchmarks:
+        raise InputError("give a benchmark, e.g. SPY (second argument or --benchmark)")
+    weights = _numbers(args.weights, "weights") if args.weights else None
+    shares = _numbers(args.shares, "shares") if args.shares else None
+    if _looks_like_path(args.asset):
+        if weights is not None or shares is not None:
+            raise InputError("a holdings file carries its own weights or shares; "
+                             "drop --weights/--shares")
+        tickers, amounts, kind = read_holdings(args.asset)
+        asset: Any = tickers
+        weights, shares = (amounts, None) if kind == "weights" else (None, amounts)
+    else:
+        tickers = _split([args.asset])
+        if not tickers:
+            raise InputError("ASSET is empty")
+        asset = tickers if len(tickers) > 1 or weights or shares else tickers[0]
+    hac = args.hac or args.maxlags is not None
+    return dict(
+        asset=asset,
+        benchmark=benchmarks[0] if len(benchmarks) == 1 else benchmarks,
+        start=args.start,
+        end=args.end,
+        frequency=args.frequency,
+        returns=args.returns,
+        risk_free=args.risk_free,
+        cov_type="HAC" if hac else "nonrobust",
+        maxlags=args.maxlags,
+        rolling_window=args.rolling_window,
+        weights=weights,
+        shares=shares,
+        oos_split=args.oos_split,
+        refresh=args.refresh,
+    )
+
+
+def _describe(req: dict[str, Any]) -> str:
+    asset = req["asset"] if isinstance(req["asset"], str) else ",".join(req["asset"])
+    bench = req["benchmark"] if isinstance(req["benchmark"], str) else ",".join(req["benchmark"])
+    window = f"{req['start'] or 'first date'}..{req['end'] or 'today'}"
+    return f"{asset} on {bench}, {req['frequency']} {req['returns']} returns, {window}"
+
+
+def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
+    """Run :func:`beta_hedge` with progress on stderr and its warnings as one line each."""
+    req = _request(args)
+    n = (1 if isinstance(req["asset"], str) else len(req["asset"])) + \
+        (1 if isinstance(req["benchmark"], str) else len(req["benchmark"]))
+    console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
+    from .analysis import beta_hedge
+
+    with _warnings_to(console, args.debug):
+        return beta_hedge(**req)
+
+
+@contextmanager
+def _warnings_to(console: _Console, debug: bool) -> Iterator[None]:
+    """The project's warnings as ``betahedge: warning: ...`` lines, once each, no source line."""
+    from .exceptions import BetaHedgeWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BetaHedgeWarning)
+        try:
+            yield
+        finally:
+            # Also when the work fails: a warning (a ticker the source does not know) often
+            # says why better than the error that follows it.
+            seen: set[str] = set()
+            for w in caught:
+                text = str(w.message)
+                if issubclass(w.category, BetaHedgeWarning):
+                    if text not in seen:
+                        seen.add(text)
+                        console.warn(text)
+                elif debug:
+                    console.warn(f"{w.category.__name__}: {text}")
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    return str(frame.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.10g",
+                            lineterminator="\n"))
+
+
+def _summary_rows(result: HedgeResult) -> list[tuple[str, str, Any]]:
+    keys = result.stat_names()
+    summary = result.summary()
+    return [(k, str(label), value) for k, (label, value) in
+            zip(keys, summary.itertuples(index=False))]
+
+
+def _headline(result: HedgeResult) -> str:
+    return (f"beta {result.beta:.3f} (se {result.beta_se:.3f}), alpha {result.alpha:.6f} per "
+            f"period, R-squared {result.r_squared:.3f}, {result.n_obs} {result.frequency} "
+            f"returns")
+
+
+def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
+    from .report import write_report
+
+    console.progress(f"Writing the report to {out}")
+    write_report(result, out)
+    if png:
+        from .charts_png import write_pngs
+
+        files = write_pngs(result, png)
+        console.progress(f"Wrote {len(files)} PNG chart(s) to {png}")
+
+
+def _out_path(value: str | None, default: str) -> Path:
+    out = Path(value or default).expanduser()
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"--out: {out.name} should end in .xlsx")
+    if not out.parent.exists():
+        raise InputError(f"--out: folder {out.parent} does not exist")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge analyze``: the summary as a table, JSON or CSV."""
+    result = _analyse(args, console)
+    if args.format == "json":
+        console.data(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str))
+    elif args.format == "csv":
+        import pandas as pd
+
+        rows = [(k, label, v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v)
+                for k, label, v in _summary_rows(result)]
+        console.data(_csv_text(pd.DataFrame(rows, columns=["key", "label", "value"])))
+    else:
+        console.data(str(result))
+    return 0
+
+
+def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge hedged``: date, asset, benchmark(s), hedged returns as CSV."""
+    result = _analyse(args, console)
+    text = _csv_text(result.series())
+    if args.out:
+        out = Path(args.out).expanduser()
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+        console.progress(f"Wrote {result.n_obs} hedged returns to {out}")
+    else:
+        console.data(text)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge report``: the .xlsx report (and PNG charts)."""
+    out = _out_path(args.out, DEFAULT_REPORT)
+    result = _analyse(args, console)
+    _write_outputs(result, out, args.png, console)
+    console.data(f"{result.asset} on {result.benchmark}: {_headline(result)}")
+    console.data(f"Report: {out}")
+    return 0
+
+
+def sample_dir() -> Path:
+    """The folder of the built-in sample prices (``betahedge_xl/sample``)."""
+    from importlib.resources import files
+
+    # A regular (non-zip) install: the resource is a real folder the CSV reader can list.
+    return Path(str(files("betahedge_xl") / "sample"))
+
+
+def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge demo``: the worked example on the built-in real prices."""
+    out = _out_path(args.out, DEMO_OUT)
+    folder = sample_dir()
+    if not (folder / f"{DEMO_ASSET}.csv").is_file():
+        raise InputError(f"the built-in sample is missing from {folder}; reinstall betahedge-xl")
+    console.data(
+        f"Demo: {DEMO_ASSET} hedged with {DEMO_BENCHMARK}, daily simple returns, "
+        f"{DEMO_START} (inclusive) to {DEMO_END} (exclusive).\n"
+        f"Sample data: real prices, not synthetic: daily split- and dividend-adjusted closes\n"
+        f"of TSLA, SPY, AAPL, MSFT and XLK, 2013-2015, exported from Yahoo Finance with\n"
+        f"yfinance and shipped inside the package (see README.md in {folder}).\n"
+        f"No network is used.\n")
+    # The data layer reads a CSV folder instead of Yahoo when BETAHEDGE_DATA_DIR is set; for
+    # this process only, point it at the sample. The store is not touched in that mode, so the
+    # demo leaves the user's cache as it was.
+    os.environ["BETAHEDGE_DATA_DIR"] = str(folder)
+    args.asset, args.benchmark, args.benchmarks = DEMO_ASSET, DEMO_BENCHMARK, []
+    args.start, args.end = DEMO_START, DEMO_END
+    args.frequency, args.returns, args.risk_free = "daily", "simple", 0.0
+    args.hac, args.maxlags, args.rolling_window = False, None, None
+    args.weights = args.shares = None
+    args.oos_split, args.refresh = 0.5, False
+    result = _analyse(args, console)
+    console.data(str(result))
+    _write_outputs(result, out, args.png, console)
+    console.data(
+        f"\n{_headline(result)}.\n"
+        f"A {DEMO_ASSET} position of 1,000,000 is hedged by selling "
+        f"{result.beta * 1_000_000:,.0f} of {DEMO_BENCHMARK}; the hedged series "
+        f"({DEMO_ASSET} - {result.beta:.3f} x {DEMO_BENCHMARK}) has beta "
+        f"{round(result.hedged_beta, 6) + 0.0:.3f} and the same alpha.\n"
+        f"Report: {out.resolve()}\n"
+        f"Next: betahedge analyze AAPL SPY --start 2024-01-01 --end 2025-01-01 "
+        f"(fetches prices from Yahoo), or betahedge workbook DIR for the Excel add-in.")
+    return 0
+
+
+def _cache_frame(console: _Console) -> pd.DataFrame:
+    from .data import store_summary
+
+    with _warnings_to(console, False):
+        return store_summary()
+
+
+def cmd_cache_show(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge cache show``: what the local store holds."""
+    import pandas as pd
+
+    from .data import store_path
+
+    frame = _cache_frame(console).copy()
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    fetched = pd.to_datetime(frame["fetched_at"], utc=True).dt.tz_localize(None) \
+        if len(frame) else pd.Series([], dtype="datetime64[ns]")
+    frame["age_days"] = ((now - fetched).dt.total_seconds() / 86400).round(1) \
+        if len(frame) else pd.Series([], dtype=float)
+    if args.format == "json":
+        records = [{
+            "ticker": r.ticker,
+            "first": f"{r.first:%Y-%m-%d}",
+            "last": f"{r.last:%Y-%m-%d}",
+            "rows": int(r.rows),
+            "fetched_at": None if pd.isna(r.fetched_at) else pd.Timestamp(r.fetched_at).isoformat(),
+            "age_days": None if pd.isna(r.age_days) else float(r.age_days),
+            "source": getattr(r, "source", None),
+        } for r in frame.itertuples(index=False)]
+        console.data(json.dumps({"store": str(store_path()), "tickers": records}, indent=2))
+    elif args.format == "csv":
+        console.data(_csv_text(frame))
+    else:
+        console.progress(f"Store: {store_path()}")
+        if frame.empty:
+            console.data("The store is empty.")
+            return 0
+        lines = [f"{'ticker':<10} {'first':<10} {'last':<10} {'rows':>7}  {'age':>9}  source"]
+        for r in frame.itertuples(index=False):
+            age = "" if pd.isna(r.age_days) else f"{r.age_days:.1f} d"
+            lines.append(f"{r.ticker:<10} {r.first:%Y-%m-%d} {r.last:%Y-%m-%d} "
+                         f"{int(r.rows):>7}  {age:>9}  {getattr(r, 'source', '') or ''}")
+        console.data("\n".join(lines))
+    return 0
+
+
+def cmd_cache_import(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge cache import DIR``: store every CSV of a folder."""
+    from .data import import_csv_dir, store_path
+
+    folder = Path(args.dir).expanduser()
+    if not folder.is_dir():
+        raise InputError(f"cache import: folder {folder} not found")
+    console.progress(f"Importing the CSV files of {folder} into {store_path()}")
+    with _warnings_to(console, args.debug):
+        counts = import_csv_dir(folder)
+    if not counts:
+        raise InputError(f"cache import: no <TICKER>.csv files in {folder}")
+    for ticker, n in counts.items():
+        console.data(f"{ticker:<10} {n:>7} prices")
+    console.data(f"Imported {len(counts)} ticker(s); requests inside their dates are now served "
+                 f"offline.")
+    return 0
+
+
+def cmd_cache_clear(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge cache clear``: empty the local store."""
+    from .data import clear_store, store_path
+
+    with _warnings_to(console, args.debug):
+        n = clear_store()
+    console.data(f"Cleared {n} ticker(s) from {store_path()}")
+    return 0
+
+
+#: Files of the packaged workbook folder that are package plumbing, not for the user.
+_NOT_WORKBOOK = {"__init__.py", "__pycache__", "py.typed"}
+
+
+def workbook_dir() -> Path:
+    """The packaged folder of the ready workbook (``betahedge_xl/workbook``)."""
+    from importlib.resources import files
+
+    return Path(str(files("betahedge_xl") / "workbook"))
+
+
+def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge workbook DIR``: copy the ready workbook and add-in, print the next steps."""
+    src = workbook_dir()
+    items = sorted(p for p in src.iterdir() if p.name not in _NOT_WORKBOOK
+                   and not p.name.startswith(".") and p.suffix != ".pyc") \
+        if src.is_dir() else []
+    if not items:
+        raise InputError("the ready workbook is not in this installation of betahedge-xl "
+                         f"(nothing in {src}); reinstall it or build the workbook from source")
+    dest = Path(args.dir).expanduser()
+    if dest.exists() and not dest.is_dir():
+        raise InputError(f"workbook: {dest} exists and is not a folder")
+    clashes = [p.name for p in items if (dest / p.name).exists()]
+    if clashes and not args.force:
+        raise InputError(f"workbook: {', '.join(clashes)} already in {dest}; "
+                         f"use --force to replace")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for p in items:
+            if p.is_dir():
+                shutil.copytree(p, dest / p.name, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(p, dest / p.name)
+    except OSError as exc:
+        raise InputError(f"workbook: cannot copy to {dest} ({exc.strerror or exc})") from None
+    for p in items:
+        console.data(f"copied {p.name}")
+    names = [p.name for p in items]
+    book = next((n for n in names if n.endswith((".xlsm", ".xlsx"))), None)
+    addin = next((n for n in names if n.endswith(".xlam")), None)
+    steps = [
+        f"Next steps (Windows or macOS, Excel with macros enabled):",
+        "  1. pip install betahedge-xl in the Python that Excel should use (done if this "
+        "command runs there), then: xlwings addin install",
+    ]
+    if book:
+        steps.append(f"  2. Open {dest / book}, enable macros, and type "
+                     f'=BETA_HEDGE("TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)) in a cell')
+    if addin:
+        steps.append(f"  {3 if book else 2}. To use it in any workbook, add {dest / addin} "
+                     f"under File > Options > Add-ins > Excel Add-ins")
+    readme = next((n for n in names if n.lower().startswith("readme")), None)
+    if readme:
+        steps.append(f"  More in {dest / readme}")
+    console.data("\n".join(steps))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns (and, as a script, exits with) the exit status.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when ``None``.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    args.debug = getattr(args, "debug", False)
+    console = _Console(quiet=getattr(args, "quiet", False))
+    func: Callable[[argparse.Namespace, _Console], int] = args.func
+    try:
+        return func(args, console)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `betahedge hedged ... | head`: the reader left; not an error worth a message.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        except OSError:
+            pass
+        return 0
+    except BetaHedgeError as exc:
+        if args.debug:
+            raise
+        print(f"{PROG}: error: {user_message(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the face turns any failure into one line
+        if args.debug:
+            raise
+        print(f"{PROG}: error: {user_message(exc)} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _run() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _run()

@@ -1,0 +1,339 @@
+"""The headless report: an .xlsx file drawn from the output plan with xlsxwriter.
+
+The live-Excel refresh draws the same :class:`~betahedge_xl.plan.OutputPlan` through xlwings,
+so the file a scheduled job writes and the sheet an analyst refreshes show the same tables, the
+same defined names and the same charts. Everything here is presentation: no number is computed
+that the plan does not already hold (the regression line's two points included).
+
+xlsxwriter writes files that open cleanly in Excel and LibreOffice; charts are native Excel
+charts whose series reference the tables' cells, so a reader who edits a cell sees the chart move.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .plan import Chart, OutputPlan, Table, build_plan
+
+if TYPE_CHECKING:
+    from .analysis import HedgeResult
+
+# A restrained palette that survives grey-scale printing: asset, benchmark(s), hedged.
+PALETTE = ["#1F4E79", "#7F7F7F", "#C55A11", "#548235", "#7030A0", "#BF9000"]
+FIT_LINE = "#C00000"
+HEADER_FILL = "#DDEBF7"
+TITLE_COLOR = "#1F4E79"
+
+DATE_FORMAT = "yyyy-mm-dd"
+#: Summary values: six decimals show a daily alpha (about 1e-3) and a beta alike.
+SUMMARY_FLOAT_FORMAT = "0.000000"
+#: Values too small or too large for six decimals (p-values of 1e-14, say) keep their digits.
+SUMMARY_SCIENTIFIC_FORMAT = "0.00E+00"
+
+# Widths in Excel's character units.
+_LABEL_WIDTH = 38
+_VALUE_WIDTH = 22
+_DATE_WIDTH = 11
+_NUMBER_WIDTH = 10
+_DEFAULT_COL_PX = 64
+_CHART_EDGE_WIDTH = 10.71  # 80 px: a 16 px margin after a chart
+
+
+def write_report(
+    result: HedgeResult | None = None,
+    path: str | Path = "betahedge-report.xlsx",
+    *,
+    plan: OutputPlan | None = None,
+) -> Path:
+    """Write the report of ``result`` (or of a ready ``plan``) to an .xlsx file.
+
+    Parameters
+    ----------
+    result
+        What :func:`betahedge_xl.beta_hedge` returned. Ignored when ``plan`` is given.
+    path
+        The file to write; its folder must exist. An existing file is replaced.
+    plan
+        The output plan to draw; built from ``result`` when omitted.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    betahedge_xl.exceptions.InputError
+        When neither a result nor a plan is given, or the file cannot be written.
+    """
+    import xlsxwriter
+
+    from .exceptions import InputError
+
+    if plan is None:
+        if result is None:
+            raise InputError("report: give a result or a plan")
+        plan = build_plan(result)
+    out = Path(path)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"report: {out.name} should end in .xlsx")
+    if not out.parent.exists():
+        raise InputError(f"report: folder {out.parent} does not exist")
+
+    wb = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True})
+    try:
+        wb.set_properties({
+            "title": plan.title,
+            "subject": "Beta hedge",
+            "author": "betahedge-xl",
+            "comments": "Written by betahedge-xl from its output plan",
+        })
+        ws = wb.add_worksheet(plan.sheet)
+        _Drawer(wb, ws, plan).draw()
+        try:
+            wb.close()
+        except OSError as exc:
+            raise InputError(f"report: cannot write {out} ({exc.strerror or exc})") from None
+    except BaseException:
+        # xlsxwriter writes on close; a half-written file must not be left behind as a report.
+        if out.exists() and not _is_complete(out):
+            out.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _is_complete(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "xl/workbook.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+class _Drawer:
+    """Draws one plan on one xlsxwriter worksheet."""
+
+    def __init__(self, wb: Any, ws: Any, plan: OutputPlan) -> None:
+        self.wb, self.ws, self.plan = wb, ws, plan
+        self._formats: dict[tuple[Any, ...], Any] = {}
+
+    # -- formats ---------------------------------------------------------------------------
+    def fmt(self, num_format: str | None = None, **props: Any) -> Any:
+        """One shared Format per distinct look (Excel caps the number of cell styles)."""
+        key = (num_format, *sorted(props.items()))
+        if key not in self._formats:
+            spec = dict(props)
+            if num_format:
+                spec["num_format"] = num_format
+            self._formats[key] = self.wb.add_format(spec)
+        return self._formats[key]
+
+    # -- drawing ---------------------------------------------------------------------------
+    def draw(self) -> None:
+        self.ws.hide_gridlines(2)
+        self.ws.set_zoom(100)
+        for table in self.plan.tables:
+            self.table(table)
+        self.widths()
+        for name, (r0, c0, r1, c1) in self.plan.names.items():
+            self.wb.define_name(name, "=" + _ref(self.plan.sheet, r0, c0, r1, c1))
+        for chart in self.plan.charts:
+            self.chart(chart)
+        # The summary is what a reader looks at first; keep it in view while scrolling tables.
+        self.ws.freeze_panes(2, 0)
+        self.page_setup()
+        self.ws.activate()
+        self.ws.set_first_sheet()
+
+    def page_setup(self) -> None:
+        """Print the summary and the charts on one page; the long tables are for screens."""
+        summary = self.plan.tables[0]
+        last_row = max([summary.last_row] + [
+            c.anchor[0] + math.ceil(c.height / 20) for c in self.plan.charts])
+        last_col = max([summary.anchor[1] + summary.n_cols - 1] + [
+            c.anchor[1] + math.ceil(c.width / _DEFAULT_COL_PX) - 1 for c in self.plan.charts])
+        self.ws.print_area(0, 0, last_row, last_col)
+        self.ws.fit_to_pages(1, 1)
+        self.ws.set_portrait()
+        self.ws.set_paper(9)  # A4; Letter users get it scaled, the page is fitted anyway
+        self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        self.ws.center_horizontally()
+
+    def table(self, t: Table) -> None:
+        r, c = t.anchor
+        first_table = t is self.plan.tables[0]
+        title = self.fmt(bold=True, font_color=TITLE_COLOR, font_size=14 if first_table else 11)
+        self.ws.write_string(r, c, t.title, title)
+        head = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1)
+        head_num = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")
+        for j, h in enumerate(t.header):
+            numeric = j in t.number_format and t.number_format[j] != DATE_FORMAT
+            self.ws.write_string(t.header_row, c + j, str(h), head_num if numeric else head)
+        for i, row in enumerate(t.rows):
+            for j, value in enumerate(row):
+                self.cell(t.first_data_row + i, c + j, value, t.number_format.get(j),
+                          self.width(t, j))
+
+    def cell(self, r: int, c: int, value: Any, num_format: str | None, width: float) -> None:
+        ws = self.ws
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            # An empty cell (charts show a gap, not a zero) that keeps its column's format.
+            ws.write_blank(r, c, None, self.fmt(num_format) if num_format else None)
+        elif isinstance(value, (_dt.datetime, _dt.date)):
+            ws.write_datetime(r, c, value,
+                              self.fmt(num_format or DATE_FORMAT, align="left", valign="top"))
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value)
+        elif isinstance(value, int):
+            ws.write_number(r, c, value,
+                            self.fmt(num_format or "0", align="left", valign="top"))
+        elif isinstance(value, float):
+            if num_format is None:
+                num_format = _summary_format(value)
+                ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
+            else:
+                ws.write_number(r, c, value, self.fmt(num_format))
+        elif hasattr(value, "item"):  # a numpy scalar that slipped through
+            self.cell(r, c, value.item(), num_format, width)
+        else:
+            text = str(value)
+            if len(text) > width + 2:
+                # A long text (the out-of-sample window, data warnings) would spill under the
+                # charts beside the summary: wrap it in its own cell instead.
+                lines = math.ceil(len(text) / width)
+                ws.set_row(r, 15 * lines)
+                ws.write_string(r, c, text, self.fmt(None, align="left", text_wrap=True,
+                                                     valign="top"))
+            else:
+                ws.write_string(r, c, text, self.fmt(None, align="left", valign="top"))
+
+    def width(self, t: Table, j: int) -> float:
+        """Width (characters) of a table's ``j``-th column."""
+        if t is self.plan.tables[0]:
+            return _LABEL_WIDTH if j == 0 else _VALUE_WIDTH
+        if t.number_format.get(j) == DATE_FORMAT:
+            return _DATE_WIDTH
+        return max(_NUMBER_WIDTH, len(str(t.header[j])) + 2)
+
+    def widths(self) -> None:
+        used: set[int] = set()
+        for t in self.plan.tables:
+            for j, _ in enumerate(t.header):
+                col = t.anchor[1] + j
+                if col not in used:
+                    used.add(col)
+                    self.ws.set_column(col, col, self.width(t, j))
+        # The charts span columns of the default width (64 px); widen the last one a little so
+        # that a chart does not touch the table to its right.
+        for c in self.plan.charts:
+            last = c.anchor[1] + math.ceil(c.width / _DEFAULT_COL_PX) - 1
+            if last not in used:
+                used.add(last)
+                self.ws.set_column(last, last, _CHART_EDGE_WIDTH)
+
+    def chart(self, spec: Chart) -> None:
+        kind = "scatter" if spec.kind == "scatter" else "line"
+        chart = self.wb.add_chart({"type": kind, "name": spec.name})
+        for k, s in enumerate(spec.series):
+            table = self.plan.table(s.table)
+            if table.n_rows == 0:
+                continue
+            r0, cx, r1, _ = table.data_range(s.x_col)
+            _, cy, _, _ = table.data_range(s.y_col)
+            series: dict[str, Any] = {
+                "name": s.name,
+                "categories": [self.plan.sheet, r0, cx, r1, cx],
+                "values": [self.plan.sheet, r0, cy, r1, cy],
+            }
+            if kind == "scatter" and not s.line:
+                series["marker"] = {
+                    "type": "circle", "size": 4,
+                    "border": {"color": PALETTE[0], "transparency": 30},
+                    "fill": {"color": PALETTE[0], "transparency": 55},
+                }
+                series["line"] = {"none": True}
+            elif kind == "scatter":
+                series["line"] = {"color": FIT_LINE, "width": 2.0}
+                series["marker"] = {"type": "none"}
+            else:
+                series["line"] = {"color": PALETTE[k % len(PALETTE)], "width": 1.5}
+                series["marker"] = {"type": "none"}
+            if s.trendline:
+                series["trendline"] = {"type": "linear"}
+            chart.add_series(series)
+        chart.set_title({"name": spec.title, "name_font": {"size": 12, "bold": True}})
+        grid = {"visible": True, "line": {"color": "#E0E0E0", "width": 0.75}}
+        axis_font = {"size": 9}
+        x_axis: dict[str, Any] = {
+            "num_font": axis_font,
+            "line": {"color": "#A6A6A6"},
+        }
+        y_axis: dict[str, Any] = {
+            "num_font": axis_font,
+            "major_gridlines": grid,
+            "line": {"none": True},
+        }
+        if spec.x_title:
+            x_axis["name"] = spec.x_title
+            x_axis["name_font"] = {"size": 9, "bold": False}
+        if spec.y_title:
+            y_axis["name"] = spec.y_title
+            y_axis["name_font"] = {"size": 9, "bold": False}
+        if spec.x_number_format:
+            x_axis["num_format"] = spec.x_number_format
+        if spec.y_number_format:
+            y_axis["num_format"] = spec.y_number_format
+        if kind == "scatter":
+            x_axis["major_gridlines"] = grid
+            # Axes cross at the left/bottom so that negative returns do not hide the labels.
+            x_axis["label_position"] = "low"
+            y_axis["label_position"] = "low"
+        else:
+            x_axis["date_axis"] = True
+            x_axis["major_unit"] = _month_step(self.plan, spec)
+            x_axis["major_unit_type"] = "months"
+            x_axis["major_tick_mark"] = "outside"
+            x_axis["num_font"] = {"size": 9, "rotation": -45}
+            chart.show_blanks_as("gap")
+        chart.set_x_axis(x_axis)
+        chart.set_y_axis(y_axis)
+        many = len(spec.series) > 1
+        chart.set_legend({"position": "bottom", "font": {"size": 9}} if many else {"none": True})
+        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+        chart.set_plotarea({"border": {"none": True}})
+        chart.set_size({"width": spec.width, "height": spec.height})
+        self.ws.insert_chart(spec.anchor[0], spec.anchor[1], chart,
+                             {"x_offset": 0, "y_offset": 4, "description": spec.title,
+                              "object_position": 1})
+
+
+def _month_step(plan: OutputPlan, spec: Chart) -> int:
+    """Months between date labels, so that a line chart shows about six to twelve of them."""
+    table = plan.table(spec.series[0].table)
+    dates = [row[0] for row in table.rows if isinstance(row[0], (_dt.date, _dt.datetime))]
+    if len(dates) < 2:
+        return 1
+    months = (dates[-1].year - dates[0].year) * 12 + dates[-1].month - dates[0].month
+    for step in (1, 2, 3, 6, 12, 24, 60, 120):
+        if months / step <= 12:
+            return step
+    return 240
+
+
+def _summary_format(value: float) -> str:
+    a = abs(value)
+    if a and (a < 1e-4 or a >= 1e6) and math.isfinite(value):
+        return SUMMARY_SCIENTIFIC_FORMAT
+    return SUMMARY_FLOAT_FORMAT
+
+
+def _ref(sheet: str, r0: int, c0: int, r1: int, c1: int) -> str:
+    """An absolute A1 reference with the sheet name quoted when needed."""
+    from xlsxwriter.utility import quote_sheetname, xl_range_abs
+
+    return f"{quote_sheetname(sheet)}!{xl_range_abs(r0, c0, r1, c1)}"

@@ -1,0 +1,434 @@
+"""The ``betahedge`` command, driven as a user drives it: a subprocess per call.
+
+Prices come from CSV files the tests write (``BETAHEDGE_DATA_DIR``) and the store lives in a
+temporary folder (``BETAHEDGE_CACHE_DIR``); a dead proxy makes any network attempt fail at once.
+Numbers are checked against an independent computation (``numpy.polyfit`` / ``lstsq`` on the
+prices written).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+START, END = "2020-01-01", "2021-01-01"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def make_prices(seed: int = 7) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Business-day prices 2019-07..2021-06: BBB and CCC random walks, AAA = 0.3% + 1.5 BBB."""
+    rng = np.random.default_rng(seed)
+    dates = np.arange(np.datetime64("2019-07-01"), np.datetime64("2021-07-01"))
+    dates = dates[np.is_busday(dates)]
+    n = len(dates)
+    rb = rng.normal(0.0004, 0.01, n)
+    rc = rng.normal(0.0002, 0.012, n)
+    ra = 0.0003 + 1.5 * rb + 0.4 * rc + rng.normal(0, 0.01, n)
+    out = {}
+    for name, r, p0 in (("AAA", ra, 50.0), ("BBB", rb, 300.0), ("CCC", rc, 80.0)):
+        px = p0 * np.cumprod(1 + r)
+        out[name] = (dates, px)
+    return out
+
+
+def write_prices(folder: Path, prices: dict[str, tuple[np.ndarray, np.ndarray]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (dates, px) in prices.items():
+        lines = ["Date,Adj Close"] + [f"{d},{p:.8f}" for d, p in zip(dates, px)]
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def window_returns(prices: dict[str, tuple[np.ndarray, np.ndarray]], name: str,
+                   start: str = START, end: str = END) -> np.ndarray:
+    """Simple returns of the prices inside [start, end), as the design's conventions say."""
+    dates, px = prices[name]
+    keep = (dates >= np.datetime64(start)) & (dates < np.datetime64(end))
+    p = np.round(px[keep], 8)  # what the CSV holds
+    return p[1:] / p[:-1] - 1
+
+
+@pytest.fixture()
+def prices() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return make_prices()
+
+
+@pytest.fixture()
+def env(tmp_path: Path, prices: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, str]:
+    data = write_prices(tmp_path / "data", prices)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("BETAHEDGE_")}
+    e.update({
+        "BETAHEDGE_DATA_DIR": str(data),
+        "BETAHEDGE_CACHE_DIR": str(tmp_path / "cache"),
+        # Any network attempt fails at once instead of reaching a server.
+        "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+        "NO_PROXY": "", "no_proxy": "",
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    })
+    return e
+
+
+def run(env: dict[str, str], *args: str, cwd: Path | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "betahedge_xl.cli", *args], env=env,
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if "error:" in ln]
+    assert len(errors) == 1, proc.stderr
+    assert errors[0].startswith("betahedge")
+    for w in words:
+        assert w.lower() in errors[0].lower(), errors[0]
+    assert proc.stdout == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# help and entry points
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cmd", [[], ["analyze"], ["hedged"], ["report"], ["demo"], ["cache"],
+                                 ["cache", "import"], ["workbook"]])
+def test_help_everywhere(env: dict[str, str], cmd: list[str]) -> None:
+    proc = run(env, *cmd, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: betahedge" in proc.stdout
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = ("import sys\nfrom betahedge_xl import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'numpy', 'statsmodels', 'scipy', 'yfinance',"
+            " 'matplotlib', 'xlsxwriter') if m in sys.modules]\n"
+            "print('HEAVY', heavy, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_version_and_no_command(env: dict[str, str]) -> None:
+    proc = run(env, "--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("betahedge ")
+    proc = run(env)
+    assert proc.returncode == 2 and "usage" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# analyze
+# ---------------------------------------------------------------------------------------------
+def test_analyze_json_matches_polyfit(env: dict[str, str], prices: dict) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)  # stdout is nothing but the JSON object
+    for key in ("alpha", "beta", "beta_se", "r_squared", "n_obs", "hedged_alpha",
+                "hedged_beta"):
+        assert key in out
+    ya, xb = window_returns(prices, "AAA"), window_returns(prices, "BBB")
+    beta, alpha = np.polyfit(xb, ya, 1)
+    assert out["n_obs"] == len(ya) == 261  # 262 weekdays of 2020 (no holidays in the data)
+    assert out["beta"] == pytest.approx(beta, rel=1e-9)
+    assert out["alpha"] == pytest.approx(alpha, rel=1e-6, abs=1e-12)
+    assert out["r_squared"] == pytest.approx(np.corrcoef(xb, ya)[0, 1] ** 2, rel=1e-9)
+    resid = ya - alpha - beta * xb
+    se = np.sqrt(resid @ resid / (len(ya) - 2) / ((xb - xb.mean()) @ (xb - xb.mean())))
+    assert out["beta_se"] == pytest.approx(se, rel=1e-9)
+    assert out["hedged_beta"] == pytest.approx(0.0, abs=1e-10)
+    assert out["hedged_alpha"] == pytest.approx(alpha, rel=1e-6)
+    assert "Loading prices" in proc.stderr  # progress goes to stderr
+
+
+def test_analyze_csv_and_table(env: dict[str, str], prices: dict) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert list(rows[0]) == ["key", "label", "value"]
+    values = {r["key"]: r["value"] for r in rows}
+    beta = np.polyfit(window_returns(prices, "BBB"), window_returns(prices, "AAA"), 1)[0]
+    assert float(values["beta"]) == pytest.approx(beta, rel=1e-9)
+    assert values["start"] == "2020-01-01"
+
+    proc = run(env, "-q", "analyze", "AAA", "BBB", "--start", START, "--end", END)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert f"{beta:.6g}" in proc.stdout and "Observations" in proc.stdout
+
+
+def test_analyze_two_benchmarks_matches_lstsq(env: dict[str, str], prices: dict) -> None:
+    ya = window_returns(prices, "AAA")
+    X = np.column_stack([np.ones_like(ya), window_returns(prices, "BBB"),
+                         window_returns(prices, "CCC")])
+    coef = np.linalg.lstsq(X, ya, rcond=None)[0]
+    for bench_args in (["BBB,CCC"], ["--benchmark", "BBB", "-b", "CCC"]):
+        proc = run(env, "analyze", "AAA", *bench_args, "--start", START, "--end", END,
+                   "--format", "json", "--hac", "--maxlags", "3")
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert out["benchmarks"] == ["BBB", "CCC"]
+        assert out["beta_BBB"] == pytest.approx(coef[1], rel=1e-9)
+        assert out["beta_CCC"] == pytest.approx(coef[2], rel=1e-9)
+        assert out["maxlags"] == 3
+
+
+def test_analyze_holdings_file_weights_and_shares(env: dict[str, str], prices: dict,
+                                                  tmp_path: Path) -> None:
+    xb = window_returns(prices, "BBB")
+    # weights: rebalanced each period, so the portfolio return is the weighted return
+    (tmp_path / "w.csv").write_text("Ticker,Weight\nAAA,3\nCCC,1\n")
+    proc = run(env, "analyze", str(tmp_path / "w.csv"), "BBB", "--start", START, "--end", END,
+               "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    port = 0.75 * window_returns(prices, "AAA") + 0.25 * window_returns(prices, "CCC")
+    assert json.loads(proc.stdout)["beta"] == pytest.approx(np.polyfit(xb, port, 1)[0], rel=1e-9)
+    # shares: buy and hold, so the portfolio is the value of the shares
+    (tmp_path / "s.csv").write_text("ticker,shares\nAAA,10\nCCC,20\n")
+    proc = run(env, "analyze", str(tmp_path / "s.csv"), "BBB", "--start", START, "--end", END,
+               "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    dates, pa = prices["AAA"]
+    _, pc = prices["CCC"]
+    keep = (dates >= np.datetime64(START)) & (dates < np.datetime64(END))
+    value = 10 * np.round(pa[keep], 8) + 20 * np.round(pc[keep], 8)
+    port = value[1:] / value[:-1] - 1
+    out = json.loads(proc.stdout)
+    assert out["beta"] == pytest.approx(np.polyfit(xb, port, 1)[0], rel=1e-9)
+    assert out["asset"] == "Portfolio"
+
+
+# ---------------------------------------------------------------------------------------------
+# hedged
+# ---------------------------------------------------------------------------------------------
+def test_hedged_series_csv(env: dict[str, str], prices: dict, tmp_path: Path) -> None:
+    proc = run(env, "hedged", "AAA", "BBB", "--start", START, "--end", END)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert list(rows[0]) == ["date", "AAA", "BBB", "hedged"]
+    ya, xb = window_returns(prices, "AAA"), window_returns(prices, "BBB")
+    beta = np.polyfit(xb, ya, 1)[0]
+    got = np.array([float(r["hedged"]) for r in rows])
+    np.testing.assert_allclose(got, ya - beta * xb, rtol=1e-8, atol=1e-12)
+    assert rows[0]["date"] == "2020-01-02"
+    out = tmp_path / "h.csv"
+    proc = run(env, "hedged", "AAA", "BBB", "--start", START, "--end", END, "-o", str(out))
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert out.read_text().splitlines()[0] == "date,AAA,BBB,hedged"
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------------
+def test_report_workbook_numbers_names_and_charts(env: dict[str, str], prices: dict,
+                                                  tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "r.xlsx"
+    proc = run(env, "report", "AAA", "BBB", "--start", START, "--end", END, "--out", str(out),
+               "--png", str(tmp_path / "png"))
+    assert proc.returncode == 0, proc.stderr
+    assert str(out) in proc.stdout
+
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["BetaHedge"]
+    ws = wb["BetaHedge"]
+    labels = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, ws.max_row + 1)
+              if ws.cell(r, 1).value}
+    ya, xb = window_returns(prices, "AAA"), window_returns(prices, "BBB")
+    beta, alpha = np.polyfit(xb, ya, 1)
+    assert labels["Beta"] == pytest.approx(beta, rel=1e-9)
+    assert labels["Alpha (per period)"] == pytest.approx(alpha, rel=1e-6)
+    n = len(ya)
+    assert labels["Observations"] == n
+
+    # defined names cover the tables; the returns table holds the returns
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    assert set(names) >= {"bh_summary", "bh_returns", "bh_cumulative", "bh_rolling",
+                          "bh_fitline"}
+    assert names["bh_returns"] == f"BetaHedge!$M$2:$P${n + 2}"
+    assert [ws.cell(2, c).value for c in range(13, 17)] == ["Date", "AAA", "BBB", "hedged"]
+    got = np.array([ws.cell(r, 14).value for r in range(3, n + 3)], dtype=float)
+    np.testing.assert_allclose(got, ya, rtol=1e-9)
+    assert ws.cell(3, 14).number_format == "0.00%"
+
+    # three native charts whose series reference the tables
+    with zipfile.ZipFile(out) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        xml = [z.read(n).decode() for n in charts]
+    assert len(xml) == 3
+    scatter = next(x for x in xml if "<c:scatterChart>" in x)
+    assert f"BetaHedge!$O$3:$O${n + 2}" in scatter and f"BetaHedge!$N$3:$N${n + 2}" in scatter
+    assert "BetaHedge!$Z$3:$Z$4" in scatter  # the regression line's two points
+    lines = [x for x in xml if "<c:lineChart>" in x]
+    assert len(lines) == 2
+    assert any(f"BetaHedge!$U$3:$U${n + 3}" in x for x in lines)  # hedged growth of 1
+    assert any(f"BetaHedge!$X$3:$X${n + 2}" in x for x in lines)  # rolling beta
+    pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
+    assert pngs == ["bh_chart_cumulative.png", "bh_chart_rolling.png", "bh_chart_scatter.png"]
+    assert all((tmp_path / "png" / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_report_bad_out(env: dict[str, str], tmp_path: Path) -> None:
+    proc = run(env, "report", "AAA", "BBB", "--out", str(tmp_path / "r.pdf"))
+    assert_one_line_error(proc, 2, ".xlsx")
+    proc = run(env, "report", "AAA", "BBB", "--out", str(tmp_path / "no" / "r.xlsx"))
+    assert_one_line_error(proc, 2, "does not exist")
+
+
+# ---------------------------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------------------------
+def test_demo_runs_offline_on_the_real_sample(env: dict[str, str], tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    env = {k: v for k, v in env.items() if k != "BETAHEDGE_DATA_DIR"}
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    proc = run(env, "demo", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    assert "real prices, not synthetic" in proc.stdout
+    assert "Yahoo Finance" in proc.stdout
+    assert "beta 1.954" in proc.stdout and "251 daily returns" in proc.stdout
+    report = cwd / "betahedge-demo.xlsx"
+    assert report.is_file()
+    ws = openpyxl.load_workbook(report)["BetaHedge"]
+    labels = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 40)}
+    assert labels["Beta"] == pytest.approx(1.954, abs=5e-4)
+    assert labels["Observations"] == 251
+    # the demo leaves the user's store alone
+    assert not (tmp_path / "cache" / "prices.sqlite").exists()
+    proc = run(env, "demo", "-q", "--out", str(tmp_path / "d.xlsx"), cwd=cwd)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert (tmp_path / "d.xlsx").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# cache
+# ---------------------------------------------------------------------------------------------
+def test_cache_import_show_serve_offline_clear(env: dict[str, str], prices: dict,
+                                               tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    store_env = {k: v for k, v in env.items() if k != "BETAHEDGE_DATA_DIR"}
+    proc = run(store_env, "cache", "show")
+    assert proc.returncode == 0 and "empty" in proc.stdout
+
+    proc = run(store_env, "cache", "import", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    assert "AAA" in proc.stdout and "Imported 3 ticker(s)" in proc.stdout
+
+    proc = run(store_env, "cache", "show", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    shown = {t["ticker"]: t for t in json.loads(proc.stdout)["tickers"]}
+    assert set(shown) == {"AAA", "BBB", "CCC"}
+    assert shown["AAA"]["first"] == "2019-07-01" and shown["AAA"]["last"] == "2021-06-30"
+    assert shown["AAA"]["rows"] == len(prices["AAA"][0])
+    proc = run(store_env, "cache", "show")
+    assert "AAA" in proc.stdout and "2019-07-01" in proc.stdout
+
+    # served from the store, with no data folder and no network
+    proc = run(store_env, "analyze", "AAA", "BBB", "--start", START, "--end", END,
+               "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    beta = np.polyfit(window_returns(prices, "BBB"), window_returns(prices, "AAA"), 1)[0]
+    assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
+
+    proc = run(store_env, "cache", "clear")
+    assert proc.returncode == 0 and "Cleared 3" in proc.stdout
+    proc = run(store_env, "cache", "show", "--format", "json")
+    assert json.loads(proc.stdout)["tickers"] == []
+
+
+def test_cache_import_missing_folder(env: dict[str, str], tmp_path: Path) -> None:
+    proc = run(env, "cache", "import", str(tmp_path / "nowhere"))
+    assert_one_line_error(proc, 2, "not found")
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------------------------
+def test_unknown_ticker(env: dict[str, str]) -> None:
+    # both unknown: the data layer's own error (a DataError, exit 3)
+    proc = run(env, "analyze", "NOPE", "NADA", "--start", START, "--end", END)
+    assert_one_line_error(proc, 3, "NOPE", "NADA")
+    # one unknown: the reason comes as a warning line, then the error names the ticker
+    proc = run(env, "analyze", "NOPE", "BBB", "--start", START, "--end", END)
+    assert proc.returncode in (2, 3)
+    assert_one_line_error(proc, proc.returncode, "NOPE")
+    assert "warning: NOPE: no NOPE.csv" in proc.stderr
+
+
+def test_reversed_dates(env: dict[str, str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", END, "--end", START)
+    assert_one_line_error(proc, 2)
+
+
+def test_unreadable_holdings_files(env: dict[str, str], tmp_path: Path) -> None:
+    proc = run(env, "analyze", str(tmp_path / "missing.csv"), "BBB")
+    assert_one_line_error(proc, 2, "holdings file", "not found")
+    (tmp_path / "bin.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    proc = run(env, "analyze", str(tmp_path / "bin.csv"), "BBB")
+    assert_one_line_error(proc, 2, "not a text CSV")
+    (tmp_path / "cols.csv").write_text("symbol,amount\nAAA,1\n")
+    proc = run(env, "analyze", str(tmp_path / "cols.csv"), "BBB")
+    assert_one_line_error(proc, 2, "ticker")
+    (tmp_path / "num.csv").write_text("ticker,weight\nAAA,lots\n")
+    proc = run(env, "analyze", str(tmp_path / "num.csv"), "BBB")
+    assert_one_line_error(proc, 2, "line 2", "not a number")
+    (tmp_path / "dir.csv").mkdir()
+    proc = run(env, "analyze", str(tmp_path / "dir.csv"), "BBB")
+    assert_one_line_error(proc, 2, "cannot read")
+
+
+def test_usage_errors_are_one_line(env: dict[str, str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--frequency", "hourly")
+    assert_one_line_error(proc, 2, "frequency")
+    proc = run(env, "analyze", "AAA")
+    assert_one_line_error(proc, 2, "benchmark")
+    proc = run(env, "frobnicate")
+    assert_one_line_error(proc, 2, "invalid choice")
+
+
+def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", END, "--end", START, "--debug")
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# workbook (in process: the packaged folder is swapped for one the test fills)
+# ---------------------------------------------------------------------------------------------
+def test_workbook_copies_the_packaged_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from betahedge_xl import cli
+
+    src = tmp_path / "pkg"
+    src.mkdir()
+    (src / "betahedge.xlsm").write_bytes(b"PK fake workbook")
+    (src / "betahedge.xlam").write_bytes(b"PK fake add-in")
+    (src / "__init__.py").write_text("")
+    monkeypatch.setattr(cli, "workbook_dir", lambda: src)
+    dest = tmp_path / "mine"
+    assert cli.main(["workbook", str(dest)]) == 0
+    assert sorted(p.name for p in dest.iterdir()) == ["betahedge.xlam", "betahedge.xlsm"]
+    out = capsys.readouterr().out
+    assert "Next steps" in out and "betahedge.xlsm" in out
+    # a second copy does not overwrite without --force
+    assert cli.main(["workbook", str(dest)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert cli.main(["workbook", str(dest), "--force"]) == 0
+
+
+def test_workbook_absent_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from betahedge_xl import cli
+
+    monkeypatch.setattr(cli, "workbook_dir", lambda: tmp_path / "absent")
+    assert cli.main(["workbook", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("betahedge: error: the ready workbook is not in this installation")

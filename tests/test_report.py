@@ -1,0 +1,207 @@
+"""The xlsx report and the PNG charts, drawn from the output plan (in process).
+
+The report is read back with openpyxl (cells, formats, names) and as XML (charts, which
+openpyxl reads poorly); where LibreOffice is installed, it must convert the file without error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betahedge_xl import beta_hedge
+from betahedge_xl.exceptions import InputError
+from betahedge_xl.plan import build_plan
+from betahedge_xl.report import write_report
+
+SAMPLE = Path(__file__).resolve().parents[1] / "betahedge_xl" / "sample"
+
+
+def _sample(ticker: str) -> pd.Series:
+    frame = pd.read_csv(SAMPLE / f"{ticker}.csv", index_col=0, parse_dates=True)
+    return frame["Adj Close"].rename(ticker)
+
+
+@pytest.fixture(scope="module")
+def result() -> Any:
+    # prices handed in: no data layer, no network
+    return beta_hedge(_sample("TSLA"), _sample("SPY"), "2014-01-01", "2015-01-01")
+
+
+@pytest.fixture(scope="module")
+def report(result: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(result, tmp_path_factory.mktemp("report") / "tsla.xlsx")
+
+
+def test_worked_example_numbers(report: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(report)["BetaHedge"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 40) if ws.cell(r, 1).value}
+    tsla = _sample("TSLA")["2014-01-01":"2014-12-31"]
+    spy = _sample("SPY")["2014-01-01":"2014-12-31"]
+    y, x = tsla.pct_change().dropna().to_numpy(), spy.pct_change().dropna().to_numpy()
+    beta, alpha = np.polyfit(x, y, 1)
+    assert values["Beta"].value == pytest.approx(beta, rel=1e-9)
+    assert values["Beta"].value == pytest.approx(1.954, abs=5e-4)
+    assert values["Alpha (per period)"].value == pytest.approx(alpha, rel=1e-6)
+    assert values["Observations"].value == 251
+    assert values["First price date"].value.date().isoformat() == "2014-01-02"
+    assert values["First price date"].number_format == "yyyy-mm-dd"
+    assert values["Beta"].number_format == "0.000000"
+    assert ws["A1"].value == "Beta hedge: TSLA on SPY"
+
+
+def test_tables_and_names_follow_the_plan(result: Any, report: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.utils import get_column_letter
+
+    plan = build_plan(result)
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames == [plan.sheet]
+    ws = wb[plan.sheet]
+    for table in plan.tables:
+        r, c = table.anchor
+        assert ws.cell(r + 1, c + 1).value == table.title
+        assert [ws.cell(table.header_row + 1, c + 1 + j).value
+                for j in range(table.n_cols)] == table.header
+        for j, fmt in table.number_format.items():
+            assert ws.cell(table.first_data_row + 1, c + 1 + j).number_format == fmt
+        last = table.rows[-1]
+        for j, v in enumerate(last):
+            got = ws.cell(table.last_row + 1, c + 1 + j).value
+            if isinstance(v, float):
+                assert got == pytest.approx(v, rel=1e-12)
+            elif v is not None and not hasattr(v, "year"):
+                assert got == v
+    for name, (r0, c0, r1, c1) in plan.names.items():
+        ref = (f"{plan.sheet}!${get_column_letter(c0 + 1)}${r0 + 1}:"
+               f"${get_column_letter(c1 + 1)}${r1 + 1}")
+        assert wb.defined_names[name].attr_text == ref
+    # column widths are set for every table column
+    for table in plan.tables:
+        for j in range(table.n_cols):
+            letter = get_column_letter(table.anchor[1] + 1 + j)
+            assert ws.column_dimensions[letter].width >= 10
+    # rolling beta: the first window-1 cells are empty (a gap in the chart, not a zero)
+    rolling = plan.table("bh_rolling")
+    col = rolling.anchor[1] + 2
+    assert ws.cell(rolling.first_data_row + 1, col).value is None
+    assert ws.cell(rolling.last_row + 1, col).value == pytest.approx(rolling.rows[-1][1])
+
+
+def _charts(report: Path) -> dict[str, str]:
+    """Chart XML by the drawing object's name (``bh_chart_...``)."""
+    with zipfile.ZipFile(report) as z:
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+        rels = z.read("xl/drawings/_rels/drawing1.xml.rels").decode()
+        targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="\.\./charts/(chart\d+\.xml)"',
+                                  rels))
+        names = re.findall(r'<xdr:cNvPr id="\d+" name="([^"]+)"', drawing)
+        ids = re.findall(r'<c:chart [^>]*r:id="(rId\d+)"', drawing)
+        return {n: z.read(f"xl/charts/{targets[i]}").decode() for n, i in zip(names, ids)}
+
+
+def test_native_charts_reference_the_tables(result: Any, report: Path) -> None:
+    from xlsxwriter.utility import xl_range_abs
+
+    plan = build_plan(result)
+    charts = _charts(report)
+    assert set(charts) == {c.name for c in plan.charts}
+    kinds = {"scatter": "<c:scatterChart>", "line": "<c:lineChart>"}
+    for spec in plan.charts:
+        xml = charts[spec.name]
+        assert kinds[spec.kind] in xml
+        assert spec.title in xml
+        assert xml.count("<c:ser>") == len(spec.series)
+        for s in spec.series:
+            t = plan.table(s.table)
+            for col in (s.x_col, s.y_col):
+                r0, c, r1, _ = t.data_range(col)
+                assert f"{plan.sheet}!{xl_range_abs(r0, c, r1, c)}" in xml
+            assert s.name in xml
+    scatter = charts["bh_chart_scatter"]
+    # points without a line, the regression line without markers
+    assert scatter.count("<a:ln><a:noFill/></a:ln>") >= 1
+    assert '<c:dateAx>' in charts["bh_chart_cumulative"]
+
+
+def test_print_area_holds_summary_and_charts(report: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = openpyxl.load_workbook(report)["BetaHedge"]
+    assert ws.print_area == ["'BetaHedge'!$A$1:$L$48"] or "$A$1:$L$48" in str(ws.print_area)
+    assert ws.freeze_panes == "A3"
+
+
+def test_report_refuses_bad_paths(result: Any, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="should end in .xlsx"):
+        write_report(result, tmp_path / "r.xls")
+    with pytest.raises(InputError, match="does not exist"):
+        write_report(result, tmp_path / "missing" / "r.xlsx")
+    with pytest.raises(InputError, match="give a result or a plan"):
+        write_report(None, tmp_path / "r.xlsx")
+
+
+def test_multi_benchmark_report(tmp_path: Path) -> None:
+    benchmarks = pd.concat([_sample("SPY"), _sample("XLK")], axis=1)
+    res = beta_hedge(_sample("AAPL"), benchmarks, "2014-01-01", "2015-01-01",
+                     frequency="weekly")
+    out = write_report(res, tmp_path / "multi.xlsx")
+    charts = _charts(out)
+    assert charts["bh_chart_rolling"].count("<c:ser>") == 2
+    assert charts["bh_chart_cumulative"].count("<c:ser>") == 4
+
+
+def test_pngs(result: Any, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from betahedge_xl.charts_png import write_pngs
+
+    files = write_pngs(result, tmp_path / "png" / "deep")
+    assert [f.name for f in files] == [c.name + ".png" for c in build_plan(result).charts]
+    for f in files:
+        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f.stat().st_size > 10_000
+
+
+def test_png_without_matplotlib_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.modules['matplotlib'] = None\n"
+        "from betahedge_xl.charts_png import write_pngs, MissingDependencyError\n"
+        "try:\n    write_pngs(None, 'x')\nexcept MissingDependencyError as e:\n"
+        "    print(e, e.exit_code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert 'pip install "betahedge-xl[png]"' in proc.stdout, proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_charts_module_imports_no_matplotlib() -> None:
+    code = ("import sys, betahedge_xl.charts_png, betahedge_xl.report, betahedge_xl.cli\n"
+            "print('matplotlib' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_converts_the_report(report: Path, tmp_path: Path) -> None:
+    # A private profile: a user's running LibreOffice or a locked profile cannot interfere.
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)],
+        capture_output=True, text=True, timeout=240)
+    pdf = tmp_path / (report.stem + ".pdf")
+    assert proc.returncode == 0, proc.stderr
+    assert "Error" not in proc.stderr, proc.stderr
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+    # one page: the print area (summary and the three charts) fitted
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
