@@ -349,7 +349,8 @@ class HedgeResult:
                    "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj"}
         key = aliases.get(key, key)
         for k, _, value in self._stats():
-            if k == key:
+            # Keys of several benchmarks carry the ticker ("beta_XLK"); the lookup folds case.
+            if k.lower() == key:
                 return value
         keys = ", ".join(self.stat_names())
         raise InputError(f"unknown statistic {name!r}; use one of: {keys}")
