@@ -249,3 +249,266 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
         engines.engines[:] = saved_engines[0]
         engines.engines_by_name.clear()
         engines.engines_by_name.update(saved_engines[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# A fake of the xlwings object model the refresh uses (Book, Sheet, Range, Name, Chart, App).
+# It follows xlwings' documented semantics where the drawer relies on them: 1-based
+# (row, col) tuples, a 2-D list written at a cell fills the block below and to its right, a
+# multi-cell range reads as a list of rows with ndim=2, empty cells read as None.
+# ---------------------------------------------------------------------------------------------
+import re as _re
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.status_history: list[Any] = []
+        self.alerts: list[str] = []
+        self._status: Any = False
+
+    @property
+    def status_bar(self) -> Any:
+        return self._status
+
+    @status_bar.setter
+    def status_bar(self, value: Any) -> None:
+        self._status = value
+        self.status_history.append(value)
+
+    def alert(self, prompt: str, title: str | None = None, **kwargs: Any) -> None:
+        self.alerts.append(prompt)
+
+
+class FakeRange:
+    def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int, c2: int,
+                 ndim: int | None = None) -> None:
+        self.sheet, self.row, self.column = sheet, r1, c1
+        self.last_row, self.last_column = r2, c2
+        self._ndim = ndim
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.last_row - self.row + 1, self.last_column - self.column + 1
+
+    def options(self, ndim: int | None = None, **kwargs: Any) -> FakeRange:
+        return FakeRange(self.sheet, self.row, self.column, self.last_row, self.last_column,
+                         ndim)
+
+    @property
+    def value(self) -> Any:
+        rows = [[self.sheet.cells.get((r, c)) for c in range(self.column, self.last_column + 1)]
+                for r in range(self.row, self.last_row + 1)]
+        if self._ndim == 2:
+            return rows
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return rows[0][0]
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows[0]) == 1:
+            return [r[0] for r in rows]
+        return rows
+
+    @value.setter
+    def value(self, data: Any) -> None:
+        if isinstance(data, (list, tuple)):
+            rows = data if data and isinstance(data[0], (list, tuple)) else [data]
+            widths = {len(r) for r in rows}
+            if len(widths) > 1:  # xlwings refuses jagged lists too
+                raise ValueError("All elements of a 2d list or tuple must be of the same length")
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    self.sheet._set(self.row + i, self.column + j, v)
+        else:
+            for r in range(self.row, self.last_row + 1):
+                for c in range(self.column, self.last_column + 1):
+                    self.sheet._set(r, c, data)
+
+    def clear_contents(self) -> None:
+        for r in range(self.row, self.last_row + 1):
+            for c in range(self.column, self.last_column + 1):
+                self.sheet.cells.pop((r, c), None)
+
+    @property
+    def number_format(self) -> Any:
+        return self.sheet.formats.get((self.row, self.column))
+
+    @number_format.setter
+    def number_format(self, fmt: str) -> None:
+        for r in range(self.row, self.last_row + 1):
+            for c in range(self.column, self.last_column + 1):
+                self.sheet.formats[(r, c)] = fmt
+
+    @property
+    def left(self) -> float:
+        return (self.column - 1) * 48.0
+
+    @property
+    def top(self) -> float:
+        return (self.row - 1) * 15.0
+
+    @property
+    def api(self) -> Any:
+        return ("range", self.sheet.name, self.row, self.column, self.last_row,
+                self.last_column)
+
+
+class FakeAxis:
+    def __init__(self) -> None:
+        self.title: str | None = None
+        self.number_format: str | None = None
+
+
+class FakeChart:
+    def __init__(self, sheet: FakeSheet, left: float, top: float, width: float,
+                 height: float) -> None:
+        self.sheet, self.left, self.top, self.width, self.height = sheet, left, top, width, height
+        self.name = f"Chart {len(sheet.charts_list) + 1}"
+        self.chart_type: str | None = None
+        self.title: str | None = None
+        self.source: FakeRange | None = None
+        self.plot_by: str | None = None
+        self.x_values: FakeRange | None = None
+        self.category_axis, self.value_axis = FakeAxis(), FakeAxis()
+        self.native_series: list[Any] = []
+
+    @property
+    def api(self) -> tuple[None, Any]:
+        """Windows xlwings gives (ChartObject, Chart); the Chart records NewSeries calls."""
+        chart = self
+
+        class _Collection:
+            def NewSeries(self) -> Any:  # noqa: N802  (COM name)
+                series = types.SimpleNamespace()
+                chart.native_series.append(series)
+                return series
+
+        return None, types.SimpleNamespace(SeriesCollection=lambda: _Collection())
+
+    def set_source_data(self, source: FakeRange, plot_by: str | None = None) -> None:
+        self.source, self.plot_by = source, plot_by
+
+    def set_x_axis_values(self, source: FakeRange) -> None:
+        self.x_values = source
+
+    def delete(self) -> None:
+        self.sheet.charts_list.remove(self)
+
+
+class FakeCharts:
+    def __init__(self, sheet: FakeSheet) -> None:
+        self.sheet = sheet
+
+    def __iter__(self) -> Iterator[FakeChart]:
+        return iter(list(self.sheet.charts_list))
+
+    def __len__(self) -> int:
+        return len(self.sheet.charts_list)
+
+    def add(self, left: float = 0, top: float = 0, width: float = 355,
+            height: float = 211) -> FakeChart:
+        chart = FakeChart(self.sheet, left, top, width, height)
+        self.sheet.charts_list.append(chart)
+        return chart
+
+
+class FakeSheet:
+    def __init__(self, book: FakeBook, name: str) -> None:
+        self.book, self.name = book, name
+        self.cells: dict[tuple[int, int], Any] = {}
+        self.formats: dict[tuple[int, int], str] = {}
+        self.charts_list: list[FakeChart] = []
+        self.charts = FakeCharts(self)
+        self.writes = 0
+
+    def _set(self, r: int, c: int, v: Any) -> None:
+        self.writes += 1
+        if v is None or v == "":
+            self.cells.pop((r, c), None)
+        else:
+            self.cells[(r, c)] = v
+
+    def range(self, cell1: tuple[int, int], cell2: tuple[int, int] | None = None) -> FakeRange:
+        r2, c2 = cell2 if cell2 is not None else cell1
+        return FakeRange(self, cell1[0], cell1[1], r2, c2)
+
+
+class FakeSheets:
+    def __init__(self, book: FakeBook) -> None:
+        self.book = book
+        self.items: list[FakeSheet] = []
+
+    def __iter__(self) -> Iterator[FakeSheet]:
+        return iter(list(self.items))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, key: int | str) -> FakeSheet:
+        if isinstance(key, int):
+            return self.items[key]
+        for s in self.items:
+            if s.name == key:
+                return s
+        raise KeyError(key)
+
+    def add(self, name: str | None = None, before: Any = None, after: Any = None) -> FakeSheet:
+        if name is not None and any(s.name.lower() == name.lower() for s in self.items):
+            raise ValueError(f"Sheet named '{name}' already present in workbook")
+        sheet = FakeSheet(self.book, name or f"Sheet{len(self.items) + 1}")
+        self.items.append(sheet)
+        return sheet
+
+
+class FakeName:
+    def __init__(self, names: FakeNames, name: str, refers_to: str) -> None:
+        self._names, self.name, self.refers_to = names, name, refers_to
+
+    @property
+    def refers_to_range(self) -> FakeRange:
+        m = _re.fullmatch(r"='?(.+?)'?!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?",
+                          self.refers_to)
+        if m is None:
+            raise ValueError(self.refers_to)
+        sheet = self._names.book.sheets[m.group(1)]
+        c1, r1 = _col(m.group(2)), int(m.group(3))
+        c2 = _col(m.group(4)) if m.group(4) else c1
+        r2 = int(m.group(5)) if m.group(5) else r1
+        return FakeRange(sheet, r1, c1, r2, c2)
+
+    def delete(self) -> None:
+        self._names.items.remove(self)
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class FakeNames:
+    def __init__(self, book: FakeBook) -> None:
+        self.book = book
+        self.items: list[FakeName] = []
+
+    def __iter__(self) -> Iterator[FakeName]:
+        return iter(list(self.items))
+
+    def add(self, name: str, refers_to: str) -> FakeName:
+        for n in self.items:  # Excel replaces a workbook name of the same name
+            if n.name.lower() == name.lower():
+                self.items.remove(n)
+        item = FakeName(self, name, refers_to)
+        self.items.append(item)
+        return item
+
+
+class FakeBook:
+    """An ``xlwings.Book`` double: sheets, names, charts and the app's status bar."""
+
+    def __init__(self, *sheet_names: str) -> None:
+        self.app = FakeApp()
+        self.sheets = FakeSheets(self)
+        self.names = FakeNames(self)
+        for name in sheet_names or ("Sheet1",):
+            self.sheets.add(name)

@@ -1,0 +1,214 @@
+"""Draw an :class:`~betahedge_xl.plan.OutputPlan` into a live workbook through xlwings.
+
+Thin on purpose: every decision about what goes where is in the plan; this module only turns
+its tables and charts into xlwings calls. It owns nothing but what the plan names: the plan's
+sheet, the defined names starting with :data:`~betahedge_xl.plan.PREFIX` and the charts of
+that prefix. Ownership is read back from the workbook itself, so a second refresh finds and
+replaces the first one's output:
+
+* each table's defined name covers its header and data; the title is the row above;
+* names with the prefix that point elsewhere (the inputs block's) are not the report's;
+* before writing, every cell the new plan needs is checked: a non-empty cell outside the
+  previous output is a user's, and the refresh stops with :class:`OutputInTheWay` naming it.
+
+Only the xlwings CE API is used (it works on Windows and macOS), except for a chart series
+taken from a second table (the regression line on the returns scatter): xlwings CE has no
+call for it, so it goes through ``chart.api`` on Windows and is left out on macOS.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..exceptions import BetaHedgeError
+from ..plan import PREFIX, Chart, OutputPlan, Table
+
+Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
+
+# Excel's XlChartType values for the one native call (Windows).
+_XL_XY_SCATTER = -4169
+_XL_XY_SCATTER_LINES_NO_MARKERS = 75
+
+
+class OutputInTheWay(BetaHedgeError):
+    """A cell the report needs holds something the tool did not write."""
+
+
+def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Write ``plan`` into ``book`` (an ``xlwings.Book``); return notes for the user.
+
+    Raises
+    ------
+    OutputInTheWay
+        A user's cell is where a table goes; nothing has been changed.
+    """
+    say = progress or (lambda text: None)
+    notes: list[str] = []
+    sheet = _sheet(book, plan.sheet)
+    previous = _owned_rects(book, plan.sheet)
+    _check_free(sheet, plan, previous)
+
+    say("clearing the previous report")
+    for rect in previous:
+        _rng(sheet, rect).clear_contents()
+    for chart in list(sheet.charts):
+        if chart.name.startswith(PREFIX):
+            chart.delete()
+    for name in _own_names(book, plan.sheet):
+        name.delete()
+
+    for i, table in enumerate(plan.tables, start=1):
+        say(f"writing {table.title} ({i}/{len(plan.tables)})")
+        _write_table(book, sheet, table)
+    for i, chart in enumerate(plan.charts, start=1):
+        say(f"drawing chart {i}/{len(plan.charts)}")
+        notes += _draw_chart(sheet, plan, chart)
+    return notes
+
+
+def _sheet(book: Any, name: str) -> Any:
+    for sheet in book.sheets:
+        if sheet.name == name:
+            return sheet
+    return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+
+
+def _own_names(book: Any, sheet_name: str) -> list[Any]:
+    """The report's names: the prefix, on the report's sheet (the inputs names share the
+    prefix but live on the inputs sheet, and are the user's)."""
+    own = []
+    for name in book.names:
+        if not name.name.startswith(PREFIX):
+            continue
+        try:
+            on_sheet = name.refers_to_range.sheet.name == sheet_name
+        except Exception:  # noqa: BLE001  (refers to a deleted range: #REF!, ours to drop)
+            on_sheet = True
+        if on_sheet:
+            own.append(name)
+    return own
+
+
+def _owned_rects(book: Any, sheet_name: str) -> list[Rect]:
+    """What the last refresh wrote on ``sheet_name``: each table name plus its title row."""
+    rects = []
+    for name in _own_names(book, sheet_name):
+        try:
+            rng = name.refers_to_range
+        except Exception:  # noqa: BLE001  (a name whose range was deleted: owns nothing)
+            continue
+        r, c = rng.row - 1, rng.column - 1
+        nrows, ncols = rng.shape
+        rects.append((max(r - 1, 0), c, r + nrows - 1, c + ncols - 1))
+    return rects
+
+
+def _inside(row: int, col: int, rects: list[Rect]) -> bool:
+    return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in rects)
+
+
+def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
+    for table in plan.tables:
+        r0, c0, r1, c1 = table.bounds()
+        values = _rng(sheet, (r0, c0, r1, c1)).options(ndim=2).value
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if not _inside(r0 + i, c0 + j, previous):
+                    raise OutputInTheWay(
+                        f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {v!r}, which the "
+                        f"report did not write; move it, or delete the {plan.sheet} sheet"
+                    )
+
+
+def _rng(sheet: Any, rect: Rect) -> Any:
+    r0, c0, r1, c1 = rect
+    return sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1))
+
+
+def _write_table(book: Any, sheet: Any, table: Table) -> None:
+    r0, c0 = table.anchor
+    sheet.range((r0 + 1, c0 + 1)).value = table.title
+    body = [list(table.header), *table.rows]
+    sheet.range((r0 + 2, c0 + 1)).value = body
+    if table.rows:
+        for j, fmt in table.number_format.items():
+            _rng(sheet, (table.first_data_row, c0 + j, table.last_row, c0 + j)).number_format = fmt
+    header_row, first_col, last_row, last_col = (table.header_row, c0, table.last_row,
+                                                 c0 + table.n_cols - 1)
+    book.names.add(table.name,
+                   f"='{sheet.name}'!{_a1(header_row, first_col, True)}:"
+                   f"{_a1(last_row, last_col, True)}")
+
+
+def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
+    notes: list[str] = []
+    cell = sheet.range((chart.anchor[0] + 1, chart.anchor[1] + 1))
+    xl_chart = sheet.charts.add(left=cell.left, top=cell.top, width=chart.width,
+                                height=chart.height)
+    xl_chart.name = chart.name
+    first = chart.series[0]
+    table = plan.table(first.table)
+    same = [s for s in chart.series if s.table == first.table and s.x_col == first.x_col]
+    cols = [table.column(s.y_col) for s in same]
+    contiguous = cols == list(range(cols[0], cols[0] + len(cols)))
+    group = same if contiguous else [first]
+    y_cols = cols if contiguous else cols[:1]
+    # Header row included: Excel names each series after its column header.
+    xl_chart.set_source_data(
+        _rng(sheet, (table.header_row, y_cols[0], table.last_row, y_cols[-1])),
+        plot_by="columns",
+    )
+    xl_chart.chart_type = ("xy_scatter" if first.line is False else "xy_scatter_lines_no_markers") \
+        if chart.kind == "scatter" else "line"
+    x0, x_col, x1, _ = table.data_range(first.x_col)
+    xl_chart.set_x_axis_values(_rng(sheet, (x0, x_col, x1, x_col)))
+    xl_chart.title = chart.title
+    if chart.x_title:
+        xl_chart.category_axis.title = chart.x_title
+    if chart.y_title:
+        xl_chart.value_axis.title = chart.y_title
+    if chart.x_number_format:
+        xl_chart.category_axis.number_format = chart.x_number_format
+    if chart.y_number_format:
+        xl_chart.value_axis.number_format = chart.y_number_format
+    for s in chart.series:
+        if s in group:
+            continue
+        other = plan.table(s.table)
+        xr = _rng(sheet, other.data_range(s.x_col))
+        yr = _rng(sheet, other.data_range(s.y_col))
+        if not _add_series_native(xl_chart, s.name, xr, yr, s.line):
+            notes.append(f"{chart.title}: series '{s.name}' needs Excel on Windows; "
+                         f"its data are in {s.table}")
+    return notes
+
+
+def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> bool:
+    """Add a series from its own ranges (Windows COM); ``False`` where that is unavailable."""
+    if not _is_windows():
+        return False
+    com_chart = chart.api[1]  # xlwings on Windows: (ChartObject, Chart)
+    series = com_chart.SeriesCollection().NewSeries()
+    series.Name = name
+    series.XValues = x.api
+    series.Values = y.api
+    series.ChartType = _XL_XY_SCATTER_LINES_NO_MARKERS if line else _XL_XY_SCATTER
+    return True
+
+
+def _is_windows() -> bool:
+    return sys.platform.startswith("win")
+
+
+def _a1(row: int, col: int, absolute: bool = False) -> str:
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    d = "$" if absolute else ""
+    return f"{d}{letters}{d}{row + 1}"
