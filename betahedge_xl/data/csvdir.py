@@ -77,7 +77,7 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
     frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str})
     idx = _parse_dates(frame[date_col])
     values = frame[price_col]
-    if values.dtype == object:  # "1,234.50" or "null"
+    if not pd.api.types.is_numeric_dtype(values):  # "1,234.50" or "null"
         values = pd.to_numeric(values.astype(str).str.replace(",", "", regex=False),
                                errors="coerce")
     prices = pd.Series(values.to_numpy(dtype=float), index=idx, name=name)

@@ -1,0 +1,148 @@
+"""CSV folder source (BETAHEDGE_DATA_DIR) and prices handed in, checked against independent reads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betahedge_xl.data import fetch_prices, from_frame, load_prices
+from betahedge_xl.data import prices as prices_mod
+from betahedge_xl.data.csvdir import read_price_csv
+from betahedge_xl.exceptions import (
+    DataError,
+    DataWarning,
+    DateRangeError,
+    InputError,
+    NoOverlapError,
+    UnknownTickerError,
+)
+
+DAYS = pd.bdate_range("2021-01-04", periods=30)
+
+
+def write(folder: Path, name: str, frame: pd.DataFrame) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "exports"
+    rng = np.random.default_rng(3)
+    close = 100 * np.cumprod(1 + rng.normal(0, 0.01, len(DAYS)))
+    # Yahoo export with both columns, newest first, extra columns, odd column order
+    write(d, "AAA", pd.DataFrame({"Volume": 1, "Adj Close": close * 0.9, "Date": DAYS.strftime(
+        "%Y-%m-%d"), "Close": close})[::-1])
+    # Close only (an auto-adjusted yfinance export)
+    write(d, "BBB", pd.DataFrame({"Date": DAYS.strftime("%Y-%m-%d"), "Open": 1.0,
+                                  "Close": np.linspace(50, 60, len(DAYS))}))
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(d))
+
+    def no_yahoo(*a: object, **k: object) -> None:
+        raise AssertionError("the CSV source must not touch Yahoo")
+
+    from betahedge_xl.data import yahoo
+
+    monkeypatch.setattr(yahoo, "fetch", no_yahoo)
+    return d
+
+
+def test_reads_adj_close_sorted_and_close_fallback(folder: Path) -> None:
+    ps = load_prices(["aaa", "bbb"], "2021-01-01", "2021-02-01")
+    assert ps.source == "csv:exports" and list(ps.prices.columns) == ["AAA", "BBB"]
+    raw = pd.read_csv(folder / "AAA.csv", parse_dates=["Date"]).set_index("Date").sort_index()
+    want = raw.loc["2021-01-01":"2021-01-31", "Adj Close"]
+    np.testing.assert_allclose(ps.prices["AAA"].to_numpy(), want.to_numpy())
+    assert ps.prices.index.equals(pd.DatetimeIndex(want.index, name="Date").as_unit("ns"))
+    assert ps.prices.index.is_monotonic_increasing and ps.prices.index.is_unique
+    bbb = pd.read_csv(folder / "BBB.csv", parse_dates=["Date"]).set_index("Date")["Close"]
+    np.testing.assert_allclose(ps.prices["BBB"].to_numpy(),
+                               bbb.loc["2021-01-01":"2021-01-31"].to_numpy())
+    assert ps.quality.messages() == []
+
+
+def test_window_end_is_exclusive(folder: Path) -> None:
+    p = fetch_prices("AAA", "2021-01-05", "2021-01-08").index
+    assert list(p) == list(pd.to_datetime(["2021-01-05", "2021-01-06", "2021-01-07"]))
+    with pytest.raises(DateRangeError, match="^end 2021-01-05 is not after start 2021-01-08"):
+        load_prices("AAA", "2021-01-08", "2021-01-05")
+
+
+def test_missing_file_partial_then_total(folder: Path) -> None:
+    with pytest.warns(DataWarning, match=r"^CCC: no CCC\.csv in .*exports$"):
+        ps = load_prices(["AAA", "CCC"])
+    assert ps.prices["CCC"].isna().all() and isinstance(ps.errors["CCC"], UnknownTickerError)
+    with pytest.raises(UnknownTickerError, match=r"^CCC: no CCC\.csv in .*exports$"):
+        ps.aligned()
+    with pytest.raises(UnknownTickerError, match=r"^CCC: no CCC\.csv in .*; DDD: no DDD\.csv"):
+        load_prices(["CCC", "DDD"])
+
+
+def test_no_shared_dates_and_empty_window(folder: Path) -> None:
+    with pytest.raises(DataError, match=r"^AAA: no prices in 2030-01-01\.\.2031-01-01$"):
+        load_prices("AAA", "2030-01-01", "2031-01-01")
+    write(folder, "LATE", pd.DataFrame({"Date": ["2022-06-01"], "Close": [1.0]}))
+    with pytest.raises(NoOverlapError, match=r"^AAA, LATE: no date with prices for all in"):
+        fetch_prices(["AAA", "LATE"])
+
+
+def test_index_prefix_and_edits_are_seen(folder: Path) -> None:
+    write(folder, "GSPC", pd.DataFrame({"Date": ["2021-01-04", "2021-01-05"], "Close": [1, 2]}))
+    assert load_prices("^GSPC").prices["^GSPC"].tolist() == [1.0, 2.0]
+    loads = prices_mod.loads
+    load_prices("^GSPC")
+    assert prices_mod.loads == loads  # memo
+    path = write(folder, "GSPC", pd.DataFrame({"Date": ["2021-01-04", "2021-01-05"],
+                                               "Close": [1, 3]}))
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    assert load_prices("^GSPC").prices["^GSPC"].tolist() == [1.0, 3.0]
+
+
+def test_messy_file(tmp_path: Path) -> None:
+    path = tmp_path / "X.csv"
+    path.write_text("date,adj_close\n2021-01-05,\"1,234.5\"\n2021-01-04,null\n"
+                    "2021-01-05,11\nnot a date,3\n")
+    with pytest.warns(DataWarning) as rec:
+        s = read_price_csv(path)
+    assert [str(w.message) for w in rec] == [
+        "X: 1 row(s) of X.csv with an unreadable date ignored",
+        "X: 1 date(s) repeated in X.csv; kept the last row of each"]
+    assert s.index.tolist() == list(pd.to_datetime(["2021-01-04", "2021-01-05"]))
+    assert np.isnan(s.iloc[0]) and s.iloc[1] == 11.0
+    (tmp_path / "Y.csv").write_text("Date,Open,Volume\n2021-01-04,1,2\n")
+    with pytest.raises(DataError, match=r"^Y: Y\.csv has no 'Adj Close' or 'Close' column "
+                                        r"\(columns: Date, Open, Volume\)$"):
+        read_price_csv(tmp_path / "Y.csv")
+
+
+def test_missing_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(tmp_path / "nope"))
+    with pytest.raises(InputError, match=r"^BETAHEDGE_DATA_DIR: folder .*nope not found$"):
+        load_prices("AAA")
+
+
+def test_tickers_validated() -> None:
+    with pytest.raises(InputError, match="^tickers: none given$"):
+        load_prices(" , ")
+    with pytest.raises(InputError, match=r"^tickers: 3 is not text$"):
+        load_prices(["AAA", 3])  # type: ignore[list-item]
+
+
+def test_from_frame_cleans_and_reports() -> None:
+    idx = pd.to_datetime(["2021-01-06", "2021-01-04", "2021-01-05", "2021-01-07"])
+    df = pd.DataFrame({"aaa": [3.0, 1.0, 0.0, 4.0], "bbb": [1.0, 2.0, 3.0, "x"]}, index=idx)
+    ps = from_frame(df, "2021-01-01", "2021-01-08")
+    assert ps.source == "memory" and list(ps.prices.columns) == ["AAA", "BBB"]
+    assert ps.prices.index.is_monotonic_increasing
+    assert np.isnan(ps.prices.loc["2021-01-05", "AAA"])  # zero removed
+    assert ps.quality.tickers["AAA"].nonpositive == 1
+    assert "AAA: 1 zero or negative price(s) removed" in ps.quality.messages()
+    assert ps.aligned().index.tolist() == list(pd.to_datetime(["2021-01-04", "2021-01-06"]))
+    with pytest.raises(InputError, match="^prices: the index does not hold dates$"):
+        from_frame(pd.DataFrame({"A": [1.0]}, index=["soon"]))
