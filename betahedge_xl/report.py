@@ -32,10 +32,14 @@ DATE_FORMAT = "yyyy-mm-dd"
 SUMMARY_FLOAT_FORMAT = "0.000000"
 #: Values too small or too large for six decimals (p-values of 1e-14, say) keep their digits.
 SUMMARY_SCIENTIFIC_FORMAT = "0.00E+00"
+#: The hedged beta is zero by construction; its rounding noise (1e-16) reads as the zero it is
+#: while the cell keeps the exact value.
+SUMMARY_ZERO_FORMAT = "0.000000;0.000000"
+_NOISE = 1e-10
 
 # Widths in Excel's character units.
-_LABEL_WIDTH = 38
-_VALUE_WIDTH = 22
+_LABEL_WIDTH = 36
+_VALUE_WIDTH = 34
 _DATE_WIDTH = 11
 _NUMBER_WIDTH = 10
 _DEFAULT_COL_PX = 64
@@ -175,11 +179,16 @@ class _Drawer:
             numeric = j in t.number_format and t.number_format[j] != DATE_FORMAT
             self.ws.write_string(t.header_row, c + j, str(h), head_num if numeric else head)
         for i, row in enumerate(t.rows):
+            zero = (first_table and str(row[0]).startswith("Hedged beta")
+                    and isinstance(row[-1], float) and abs(row[-1]) < _NOISE)
             for j, value in enumerate(row):
-                self.cell(t.first_data_row + i, c + j, value, t.number_format.get(j),
-                          self.width(t, j))
+                fmt = SUMMARY_ZERO_FORMAT if zero and j == 1 else t.number_format.get(j)
+                self.cell(t.first_data_row + i, c + j, value, fmt, self.width(t, j),
+                          first_table)
 
-    def cell(self, r: int, c: int, value: Any, num_format: str | None, width: float) -> None:
+    def cell(self, r: int, c: int, value: Any, num_format: str | None, width: float,
+             summary: bool = False) -> None:
+        """Write one value; summary cells (a label/value list) are left-aligned."""
         ws = self.ws
         if value is None or (isinstance(value, float) and math.isnan(value)):
             # An empty cell (charts show a gap, not a zero) that keeps its column's format.
@@ -193,19 +202,20 @@ class _Drawer:
             ws.write_number(r, c, value,
                             self.fmt(num_format or "0", align="left", valign="top"))
         elif isinstance(value, float):
-            if num_format is None:
-                num_format = _summary_format(value)
+            if summary:
+                num_format = num_format or _summary_format(value)
                 ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
             else:
                 ws.write_number(r, c, value, self.fmt(num_format))
         elif hasattr(value, "item"):  # a numpy scalar that slipped through
-            self.cell(r, c, value.item(), num_format, width)
+            self.cell(r, c, value.item(), num_format, width, summary)
         else:
             text = str(value)
             if len(text) > width + 2:
                 # A long text (the out-of-sample window, data warnings) would spill under the
-                # charts beside the summary: wrap it in its own cell instead.
-                lines = math.ceil(len(text) / width)
+                # charts beside the summary: wrap it in its own cell instead, at its commas.
+                text = text.replace(", ", ",\n").replace("; ", ";\n")
+                lines = sum(math.ceil(max(len(part), 1) / width) for part in text.split("\n"))
                 ws.set_row(r, 15 * lines)
                 ws.write_string(r, c, text, self.fmt(None, align="left", text_wrap=True,
                                                      valign="top"))
@@ -300,6 +310,9 @@ class _Drawer:
             x_axis["major_tick_mark"] = "outside"
             x_axis["num_font"] = {"size": 9, "rotation": -45}
             chart.show_blanks_as("gap")
+            floor = _axis_floor(self.plan, spec)
+            if floor is not None:
+                y_axis["min"] = floor
         chart.set_x_axis(x_axis)
         chart.set_y_axis(y_axis)
         many = len(spec.series) > 1
@@ -325,9 +338,26 @@ def _month_step(plan: OutputPlan, spec: Chart) -> int:
     return 240
 
 
+def _axis_floor(plan: OutputPlan, spec: Chart) -> float | None:
+    """A y-axis start just below the data when every value is positive (growth of 1 hovers
+    around 1: an axis from 0 flattens it), else ``None`` (the program's automatic axis)."""
+    values: list[float] = []
+    for s in spec.series:
+        t = plan.table(s.table)
+        j = t.header.index(s.y_col)
+        values += [float(r[j]) for r in t.rows if isinstance(r[j], (int, float))
+                   and math.isfinite(r[j])]
+    if not values or min(values) <= 0:
+        return None
+    lo, hi = min(values), max(values)
+    step = 10 ** math.floor(math.log10(max(hi - lo, 1e-9)))
+    floor = math.floor(lo / step) * step
+    return floor if floor > 0 else None
+
+
 def _summary_format(value: float) -> str:
     a = abs(value)
-    if a and (a < 1e-4 or a >= 1e6) and math.isfinite(value):
+    if (a < 1e-4 or a >= 1e6) and math.isfinite(value):
         return SUMMARY_SCIENTIFIC_FORMAT
     return SUMMARY_FLOAT_FORMAT
 
