@@ -1,0 +1,115 @@
+"""How long a sheet of BetaHedge formulas takes to recalculate, with the prices stored.
+
+Run: ``python benchmarks/bench_udfs.py [--pairs 5]``
+
+Each formula goes through xlwings' own ``call_udf`` (argument and result conversion included)
+on the Linux harness of ``tests/xlwings_harness.py``. Prices are CSV files in a temporary
+folder (``BETAHEDGE_DATA_DIR``) and every socket is refused, so a recalculation that tried the
+network would fail. The sheet has, per asset/benchmark pair: ``BETA_HEDGE``, five
+``BETA_HEDGE_STAT`` cells, ``BETA_HEDGE_SERIES``, ``BETA_HEDGE_ROLLING`` and
+``BETA_HEDGE_SIZE``. Reported:
+
+* first calculation (imports and first reads included, as when Excel opens the workbook);
+* recalculation within the memo's lifetime (what F9 or an edit elsewhere costs);
+* recalculation with the memo cleared (every formula computed again from the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+STATS = ("beta", "alpha", "beta_t", "r_squared", "effectiveness")
+
+
+def _write_prices(folder: Path, tickers: list[str]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    dates = pd.bdate_range("2013-01-02", "2015-12-31")
+    rng = np.random.default_rng(0)
+    market = rng.normal(0.0004, 0.01, len(dates))
+    for i, t in enumerate(tickers):
+        r = market if t == "BENCH" else 0.0002 + (0.5 + 0.3 * i) * market + rng.normal(
+            0, 0.015, len(dates))
+        px = 100 * np.cumprod(1 + r)
+        pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Close": px}).to_csv(
+            folder / f"{t}.csv", index=False)
+
+
+def _sheet(pairs: int) -> list[tuple[Any, ...]]:
+    calls: list[tuple[Any, ...]] = []
+    for i in range(pairs):
+        a = f"STK{i}"
+        args = (a, "BENCH", "2014-01-01", "2015-01-01")
+        calls.append(("BETA_HEDGE", *args))
+        calls += [("BETA_HEDGE_STAT", s, *args) for s in STATS]
+        calls.append(("BETA_HEDGE_SERIES", *args))
+        calls.append(("BETA_HEDGE_ROLLING", a, "BENCH", 40.0, "2014-01-01", "2015-01-01"))
+        calls.append(("BETA_HEDGE_SIZE", 1.5, 1_000_000.0, 200.0))
+    return calls
+
+
+def _recalc(xl: Any, calls: list[tuple[Any, ...]]) -> float:
+    t = time.perf_counter()
+    for call in calls:
+        out = xl.call(*call)
+        cell = out[0][0]
+        if isinstance(cell, str) and len(out) == 1 and cell not in ("",):
+            raise RuntimeError(f"{call[0]} gave a message: {cell}")
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "data").mkdir()
+    _write_prices(tmp / "data", ["BENCH", *[f"STK{i}" for i in range(args.pairs)]])
+    os.environ["BETAHEDGE_DATA_DIR"] = str(tmp / "data")
+    os.environ["BETAHEDGE_CACHE_DIR"] = str(tmp / "cache")
+
+    class NoNetwork(socket.socket):
+        def connect(self, *a: Any, **k: Any) -> None:
+            raise OSError("network used during a recalculation")
+
+    def no_connection(*a: Any, **k: Any) -> Any:
+        raise OSError("network used during a recalculation")
+
+    socket.socket = NoNetwork  # type: ignore[misc]
+    socket.create_connection = no_connection  # type: ignore[assignment]
+    # libcurl (yfinance's transport) does not use Python sockets: send it nowhere.
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ[var] = "http://127.0.0.1:9"
+
+    from xlwings_harness import xlwings_windows
+
+    calls = _sheet(args.pairs)
+    with xlwings_windows() as xl:
+        first = _recalc(xl, calls)
+        warm = [_recalc(xl, calls) for _ in range(args.repeat)]
+        cold = []
+        for _ in range(args.repeat):
+            xl.module.clear_memo()
+            cold.append(_recalc(xl, calls))
+    print(f"{len(calls)} formulas ({args.pairs} pairs), prices stored, network refused")
+    print(f"first calculation (imports included): {first * 1000:8.1f} ms")
+    print(f"recalculation, results kept:          {statistics.median(warm) * 1000:8.1f} ms "
+          f"(median of {args.repeat})")
+    print(f"recalculation, memo cleared:          {statistics.median(cold) * 1000:8.1f} ms "
+          f"(median of {args.repeat})")
+
+
+if __name__ == "__main__":
+    main()
