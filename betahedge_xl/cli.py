@@ -450,9 +450,18 @@ def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
     return 0
 
 
+def _check_png(args: argparse.Namespace) -> None:
+    """Fail before the work, not after it, when --png cannot be honoured."""
+    if getattr(args, "png", None):
+        from .charts_png import _pyplot
+
+        _pyplot()
+
+
 def cmd_report(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge report``: the .xlsx report (and PNG charts)."""
     out = _out_path(args.out, DEFAULT_REPORT)
+    _check_png(args)
     result = _analyse(args, console)
     _write_outputs(result, out, args.png, console)
     console.data(f"{result.asset} on {result.benchmark}: {_headline(result)}")
@@ -471,6 +480,7 @@ def sample_dir() -> Path:
 def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge demo``: the worked example on the built-in real prices."""
     out = _out_path(args.out, DEMO_OUT)
+    _check_png(args)
     folder = sample_dir()
     if not (folder / f"{DEMO_ASSET}.csv").is_file():
         raise InputError(f"the built-in sample is missing from {folder}; reinstall betahedge-xl")
@@ -479,7 +489,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
         f"{DEMO_START} (inclusive) to {DEMO_END} (exclusive).\n"
         f"Sample data: real prices, not synthetic: daily split- and dividend-adjusted closes\n"
         f"of TSLA, SPY, AAPL, MSFT and XLK, 2013-2015, exported from Yahoo Finance with\n"
-        f"yfinance and shipped inside the package (see README.md in {folder}).\n"
+        f"yfinance, shipped inside the package in {folder}.\n"
         f"No network is used.\n")
     # The data layer reads a CSV folder instead of Yahoo when BETAHEDGE_DATA_DIR is set; for
     # this process only, point it at the sample. The store is not touched in that mode, so the

@@ -432,3 +432,16 @@ def test_workbook_absent_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert cli.main(["workbook", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("betahedge: error: the ready workbook is not in this installation")
+
+
+def test_png_without_matplotlib_fails_before_the_work(env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    # a sitecustomize that hides matplotlib, as on an install without the [png] extra
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
+    env = dict(env, PYTHONPATH=str(hide))
+    out = tmp_path / "r.xlsx"
+    proc = run(env, "report", "AAA", "BBB", "--out", str(out), "--png", str(tmp_path / "p"))
+    assert_one_line_error(proc, 4, 'pip install "betahedge-xl[png]"')
+    assert not out.exists()
