@@ -505,11 +505,15 @@ def beta_hedge(
     # Window each leg before joining: the join then works on a year, not on decades.
     raw_asset = eng.returns.window(prices_of(asset_leg), s, e)
     raw_bench = eng.returns.window(prices_of(bench_leg), s, e)
-    frame = (
-        pd.concat([raw_asset, raw_bench], axis=1)
-        if raw_asset.index.equals(raw_bench.index)
-        else pd.concat([raw_asset, raw_bench], axis=1, sort=True)
-    )
+    if raw_asset.index.equals(raw_bench.index):
+        # Same dates (the usual case): one block of numbers, no join machinery.
+        frame = pd.DataFrame(
+            np.column_stack([raw_asset.to_numpy(dtype=float), raw_bench.to_numpy(dtype=float)]),
+            index=raw_asset.index,
+            columns=[*raw_asset.columns, *raw_bench.columns],
+        )
+    else:
+        frame = pd.concat([raw_asset, raw_bench], axis=1, sort=True)
     if frame.columns.has_duplicates:
         dup = frame.columns[frame.columns.duplicated()][0]
         raise InputError(f"{dup} is both in the asset and the benchmark")
@@ -526,10 +530,14 @@ def beta_hedge(
             asset_px = eng.portfolio_value(px[asset_cols], holdings)
         else:
             asset_px = eng.weighted_index(px[asset_cols], holdings)
+        prices = pd.DataFrame(
+            np.column_stack([asset_px.to_numpy(), px.to_numpy()[:, len(asset_cols):]]),
+            index=px.index,
+            columns=[asset_name, *bench_cols],
+        )
     else:
         asset_name = asset_cols[0]
-        asset_px = px[asset_name]
-    prices = pd.concat([asset_px.rename(asset_name), px[bench_cols]], axis=1)
+        prices = px  # the asset's one column, then the benchmarks
     prices = eng.resample_prices(prices, freq)
     rets = eng.simple_or_log_returns(prices, method)
     if not (isinstance(risk_free, (int, float)) and risk_free == 0):

@@ -62,7 +62,7 @@ def apply_hedge(
     The verification regression has betas of zero (to rounding) and the fit's alpha: the
     hedged series' covariance with each benchmark is the residual's, which OLS makes zero.
     """
-    hedged = hedged_returns(asset_returns, benchmark_returns, fit.betas.to_numpy())
+    hedged = hedged_returns(asset_returns, benchmark_returns, fit._params[1:])
     check = ols(hedged, benchmark_returns, cov_type=fit.cov_type, maxlags=fit.maxlags)
     return HedgeCheck(hedged, check, hedge_effectiveness(asset_returns, hedged))
 
@@ -110,17 +110,28 @@ def out_of_sample_effectiveness(
         raise InsufficientDataError(
             f"too few observations to test out of sample: {cut} to estimate, {n - cut} to test"
         )
-    fit = ols(asset_returns.iloc[:cut], x.iloc[:cut])
-    y_test, x_test = asset_returns.iloc[cut:], x.iloc[cut:]
-    hedged = hedged_returns(y_test, x_test, fit.betas.to_numpy())
+    if isinstance(x, (pd.Series, pd.DataFrame)) and not x.index.equals(asset_returns.index):
+        raise InputError("asset and benchmark returns are on different dates; align them first")
+    # Plain arrays from here: the two halves need numbers, not two more pandas objects each.
+    yv = np.asarray(asset_returns, dtype=float)
+    xv = np.asarray(x, dtype=float).reshape(n, -1)
+    fit = ols(yv[:cut], xv[:cut])
+    betas = fit._params[1:]
+    hedged = yv[cut:] - xv[cut:] @ betas
+    if isinstance(x, pd.DataFrame):
+        names = [str(c) for c in x.columns]
+    elif isinstance(x, pd.Series) and x.name is not None:
+        names = [str(x.name)]
+    else:
+        names = fit._names[1:]
     idx = asset_returns.index
     return OutOfSample(
         estimation_start=idx[0],
         estimation_end=idx[cut - 1],
         test_start=idx[cut],
         test_end=idx[-1],
-        betas=fit.betas,
-        effectiveness=hedge_effectiveness(y_test, hedged),
+        betas=pd.Series(betas, index=names, name="params"),
+        effectiveness=hedge_effectiveness(yv[cut:], hedged),
         n_estimation=cut,
         n_test=n - cut,
     )

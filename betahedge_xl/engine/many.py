@@ -167,11 +167,17 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
             f"too few observations for a {window}-period rolling beta: {t}"
         )
     valid = ~np.isnan(y) & ~np.isnan(x)[:, None]
-    x_mean = float(_masked_mean(x, ~np.isnan(x)))
-    y_mean = _masked_mean(y, valid)
-    xc = np.where(valid, (x - x_mean)[:, None], 0.0)
-    yc = np.where(valid, y - y_mean, 0.0)
-    n = _window_sums(valid.astype(float), window)
+    if valid.all():
+        # Complete panel: the benchmark's window sums are one column shared by every asset.
+        xc = (x - x.mean())[:, None]
+        yc = y - y.mean(axis=0)
+        full = None
+    else:
+        x_mean = float(_masked_mean(x, ~np.isnan(x)))
+        y_mean = _masked_mean(y, valid)
+        xc = np.where(valid, (x - x_mean)[:, None], 0.0)
+        yc = np.where(valid, y - y_mean, 0.0)
+        full = _window_sums(valid.astype(float), window) > window - 0.5
     sx = _window_sums(xc, window)
     sy = _window_sums(yc, window)
     sxx = _window_sums(xc * xc, window)
@@ -180,8 +186,10 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
         vxx = sxx - sx * sx / window
         cxy = sxy - sx * sy / window
         beta = cxy / vxx
-    beta[~(n > window - 0.5)] = np.nan  # a window with any missing value is not full
-    beta[~(vxx > _FLAT * sxx)] = np.nan  # a flat benchmark window (vxx is rounding noise)
+    if full is not None:
+        beta[~full] = np.nan  # a window with any missing value is not full
+    # a flat benchmark window (vxx is rounding noise)
+    beta[np.broadcast_to(~(vxx > _FLAT * sxx), beta.shape)] = np.nan
     return pd.DataFrame(beta, index=index, columns=names)
 
 

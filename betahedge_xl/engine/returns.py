@@ -43,16 +43,21 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
         frame = frame.set_axis(index, axis=0)
     if frame.index.tz is not None:
         frame = frame.tz_convert(None)
-    try:
-        frame = frame.astype(float)
-    except (ValueError, TypeError):
-        raise InputError(f"{name}: prices must be numbers") from None
+    # Prices handed in are usually float64 already: astype would copy them for nothing.
+    if not all(dt == np.float64 for dt in frame.dtypes):
+        try:
+            frame = frame.astype(float)
+        except (ValueError, TypeError):
+            raise InputError(f"{name}: prices must be numbers") from None
     if not frame.index.is_monotonic_increasing:
         frame = frame.sort_index()
     if frame.index.has_duplicates:
         dup = frame.index[frame.index.duplicated()][0]
         raise InputError(f"{name}: date {dup:%Y-%m-%d} appears more than once")
-    frame.columns = [str(c) for c in frame.columns]
+    columns = [str(c) for c in frame.columns]
+    if columns != list(frame.columns):
+        # set_axis returns a new frame: the caller's object (maybe the input) is not renamed.
+        frame = frame.set_axis(columns, axis=1)
     return frame
 
 
@@ -60,6 +65,11 @@ def window(prices: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataF
     """Rows with ``start <= date < end`` (either bound may be ``None``)."""
     s, e = check_window(start, end)
     idx = prices.index
+    if idx.is_monotonic_increasing:
+        # Sorted dates (as as_price_frame makes them): a positional slice, no boolean mask.
+        lo = 0 if s is None else int(idx.searchsorted(s, side="left"))
+        hi = len(idx) if e is None else int(idx.searchsorted(e, side="left"))
+        return prices.iloc[lo:max(lo, hi)]
     mask = np.ones(len(idx), dtype=bool)
     if s is not None:
         mask &= idx >= s
@@ -97,9 +107,12 @@ class Alignment:
 
 def align_prices(prices: pd.DataFrame) -> Alignment:
     """Inner-join the columns on their common dates (rows with any missing price go)."""
-    keep = prices.notna().all(axis=1).to_numpy()
+    missing = np.isnan(prices.to_numpy(dtype=float))
+    if not missing.any():
+        return Alignment(prices, 0)
+    keep = ~missing.any(axis=1)
     # Dates on which no column has a price are not "dropped by alignment"; they were never there.
-    present = prices.notna().any(axis=1).to_numpy()
+    present = ~missing.all(axis=1)
     aligned = prices.loc[keep]
     if aligned.empty and prices.shape[1] > 1:
         cols = ", ".join(prices.columns)
