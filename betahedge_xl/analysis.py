@@ -489,12 +489,13 @@ def beta_hedge(
         from .data import load_prices
 
         priceset = load_prices(tickers, s, e, refresh=refresh)
+        # A hedge needs every leg: a ticker that failed is the error to report, not the
+        # "no prices" that its empty column would cause further down.
+        for ticker in tickers:
+            if ticker in priceset.errors:
+                raise priceset.errors[ticker]
         fetched, quality, source = priceset.prices, priceset.quality, priceset.source
-        if quality is not None:
-            notes += list(quality.messages())
-        stale = getattr(priceset, "stale", None)
-        if stale:
-            notes.append(stale if isinstance(stale, str) else "served from the local store")
+        notes += priceset.messages()
 
     def prices_of(leg: _Leg) -> pd.DataFrame:
         if leg.prices is not None:

@@ -1,0 +1,63 @@
+"""beta_hedge with tickers: prices come through the data layer, failures keep their cause."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import betahedge_xl as bh
+from betahedge_xl.exceptions import DataWarning, UnknownTickerError
+
+SAMPLE = resources.files("betahedge_xl") / "sample"
+
+
+def _csv_dir(tmp_path: Path, tickers: list[str]) -> Path:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for t in tickers:
+        with resources.as_file(SAMPLE / f"{t}.csv") as src:
+            shutil.copy(src, folder / f"{t}.csv")
+    return folder
+
+
+def test_tickers_from_csv_folder_match_independent_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["TSLA", "SPY"])))
+    res = bh.beta_hedge("tsla", "SPY", "2014-01-01", "2015-01-01")
+
+    px = pd.concat(
+        {t: pd.read_csv(tmp_path / "prices" / f"{t}.csv", index_col=0, parse_dates=True)
+         ["Adj Close"] for t in ("TSLA", "SPY")}, axis=1, join="inner",
+    ).loc["2014-01-01":"2014-12-31"]
+    r = px.pct_change().dropna()
+    slope, intercept = np.polyfit(r["SPY"], r["TSLA"], 1)
+    assert res.n_obs == len(r) == 251
+    assert res.beta == pytest.approx(slope, rel=1e-10)
+    assert res.alpha == pytest.approx(intercept, rel=1e-8)
+    assert res.source.startswith("csv")
+    assert res.asset == "TSLA" and res.benchmarks == ["SPY"]
+
+
+def test_failed_ticker_is_the_error_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["TSLA"])))
+    with pytest.warns(DataWarning), pytest.raises(UnknownTickerError, match="NOPE"):
+        bh.beta_hedge("TSLA", "NOPE", "2014-01-01", "2015-01-01")
+
+
+def test_price_series_against_ticker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An asset handed in as prices, a benchmark by ticker: one result on shared dates."""
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["SPY", "TSLA"])))
+    tsla = pd.read_csv(tmp_path / "prices" / "TSLA.csv", index_col=0, parse_dates=True)
+    mixed = bh.beta_hedge(tsla["Adj Close"].rename("MyTSLA"), "SPY", "2014-01-01", "2015-01-01")
+    both = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+    assert mixed.asset == "MyTSLA"
+    assert mixed.beta == pytest.approx(both.beta, rel=1e-12)
+    assert mixed.n_obs == both.n_obs
