@@ -591,26 +591,32 @@ def cmd_cache_clear(args: argparse.Namespace, console: _Console) -> int:
     return 0
 
 
-#: Files of the packaged workbook folder that are package plumbing, not for the user.
-_NOT_WORKBOOK = {"__init__.py", "__pycache__", "py.typed"}
+#: What a user gets from the workbook folder: the workbook, the add-in and their README (not
+#: the build script or package plumbing).
+_WORKBOOK_FILES = (".xlsm", ".xlam", ".xlsx", ".md")
 
 
 def workbook_dir() -> Path:
-    """The packaged folder of the ready workbook (``betahedge_xl/workbook``)."""
+    """The ready workbook's folder: ``betahedge_xl/workbook`` in an install, else (a source
+    checkout installed in development mode) the checkout's ``workbook`` folder."""
     from importlib.resources import files
 
-    return Path(str(files("betahedge_xl") / "workbook"))
+    packaged = Path(str(files("betahedge_xl") / "workbook"))
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "workbook"
+    return checkout if checkout.is_dir() else packaged
 
 
 def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge workbook DIR``: copy the ready workbook and add-in, print the next steps."""
     src = workbook_dir()
-    items = sorted(p for p in src.iterdir() if p.name not in _NOT_WORKBOOK
-                   and not p.name.startswith(".") and p.suffix != ".pyc") \
-        if src.is_dir() else []
-    if not items:
+    items = sorted(p for p in src.iterdir() if p.is_file()
+                   and p.suffix.lower() in _WORKBOOK_FILES) if src.is_dir() else []
+    if not any(p.suffix.lower() in (".xlsm", ".xlam") for p in items):
         raise InputError("the ready workbook is not in this installation of betahedge-xl "
-                         f"(nothing in {src}); reinstall it or build the workbook from source")
+                         f"(no .xlsm/.xlam in {src}); reinstall it or build it with "
+                         f"workbook/build_workbook.py from a source checkout")
     dest = Path(args.dir).expanduser()
     if dest.exists() and not dest.is_dir():
         raise InputError(f"workbook: {dest} exists and is not a folder")
@@ -621,32 +627,33 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     try:
         dest.mkdir(parents=True, exist_ok=True)
         for p in items:
-            if p.is_dir():
-                shutil.copytree(p, dest / p.name, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-            else:
-                shutil.copy2(p, dest / p.name)
+            shutil.copy2(p, dest / p.name)
     except OSError as exc:
         raise InputError(f"workbook: cannot copy to {dest} ({exc.strerror or exc})") from None
     for p in items:
         console.data(f"copied {p.name}")
     names = [p.name for p in items]
-    book = next((n for n in names if n.endswith((".xlsm", ".xlsx"))), None)
+    book = next((n for n in names if n.endswith(".xlsm")), None)
     addin = next((n for n in names if n.endswith(".xlam")), None)
     steps = [
-        f"Next steps (Windows or macOS, Excel with macros enabled):",
-        "  1. pip install betahedge-xl in the Python that Excel should use (done if this "
-        "command runs there), then: xlwings addin install",
+        "Next steps (Excel on Windows or macOS):",
+        "  1. In the Python Excel should use (this one if it runs this command): "
+        "pip install betahedge-xl, then: xlwings addin install",
+        "  2. Windows, for the worksheet functions: File > Options > Trust Center > Macro "
+        "Settings > tick 'Trust access to the VBA project object model'",
     ]
+    n = 3
     if book:
-        steps.append(f"  2. Open {dest / book}, enable macros, and type "
-                     f'=BETA_HEDGE("TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)) in a cell')
+        steps.append(f"  {n}. Open {dest / book}, enable macros, click 'Import functions' "
+                     f"once, save as .xlsm; keep the file name (its macros import the module "
+                     f"named like it)")
+        n += 1
     if addin:
-        steps.append(f"  {3 if book else 2}. To use it in any workbook, add {dest / addin} "
-                     f"under File > Options > Add-ins > Excel Add-ins")
+        steps.append(f"  {n}. For your own workbooks: add {dest / addin} under File > Options > "
+                     f"Add-ins > Manage Excel Add-ins > Browse")
     readme = next((n for n in names if n.lower().startswith("readme")), None)
     if readme:
-        steps.append(f"  More in {dest / readme}")
+        steps.append(f"  Details: {dest / readme}")
     console.data("\n".join(steps))
     return 0
 

@@ -412,6 +412,7 @@ def test_workbook_copies_the_packaged_files(tmp_path: Path, monkeypatch: pytest.
     (src / "betahedge.xlsm").write_bytes(b"PK fake workbook")
     (src / "betahedge.xlam").write_bytes(b"PK fake add-in")
     (src / "__init__.py").write_text("")
+    (src / "build_workbook.py").write_text("")
     monkeypatch.setattr(cli, "workbook_dir", lambda: src)
     dest = tmp_path / "mine"
     assert cli.main(["workbook", str(dest)]) == 0
@@ -432,6 +433,19 @@ def test_workbook_absent_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert cli.main(["workbook", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("betahedge: error: the ready workbook is not in this installation")
+
+
+def test_workbook_from_this_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Whatever the tree (or the install) holds is what gets copied."""
+    from betahedge_xl import cli
+
+    src = cli.workbook_dir()
+    if not src.is_dir() or not any(src.glob("*.xlsm")):
+        pytest.skip("no built workbook in this tree")
+    assert cli.main(["workbook", str(tmp_path / "wb")]) == 0
+    copied = {p.name for p in (tmp_path / "wb").iterdir()}
+    assert {p.name for p in src.glob("*.xlsm")} <= copied
+    assert not any(name.endswith(".py") for name in copied)
 
 
 def test_png_without_matplotlib_fails_before_the_work(env: dict[str, str],
