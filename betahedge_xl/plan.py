@@ -47,6 +47,12 @@ class Table:
     header: list[str]
     rows: list[list[Any]]
     number_format: dict[int, str] = field(default_factory=dict)  # column -> Excel format
+    #: (data row, column) -> Excel format, for tables whose rows differ (the summary).
+    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def format_of(self, i: int, j: int) -> str | None:
+        """Excel number format of data row ``i``, column ``j`` (``None``: the default)."""
+        return self.cell_formats.get((i, j), self.number_format.get(j))
 
     @property
     def n_rows(self) -> int:
@@ -140,6 +146,36 @@ class OutputPlan:
                 max(x[3] for x in b))
 
 
+DATE_FORMAT = "yyyy-mm-dd"
+#: Summary values: six decimals show a daily alpha (about 1e-3) and a beta alike.
+SUMMARY_FLOAT_FORMAT = "0.000000"
+#: Values too small or too large for six decimals (p-values of 1e-14, say) keep their digits.
+SUMMARY_SCIENTIFIC_FORMAT = "0.00E+00"
+#: The hedged beta is zero by construction; its rounding noise (1e-16) reads as the zero it is
+#: while the cell keeps the exact value.
+SUMMARY_ZERO_FORMAT = "0.000000;0.000000"
+_NOISE = 1e-10
+
+
+def summary_format(label: str, value: Any) -> str | None:
+    """Number format of one summary value (``None`` for text)."""
+    import datetime as _datetime
+    import math
+
+    if isinstance(value, (_datetime.date, _datetime.datetime)):
+        return DATE_FORMAT
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        return "0"
+    if label.startswith("Hedged beta") and abs(value) < _NOISE:
+        return SUMMARY_ZERO_FORMAT
+    a = abs(value)
+    if (a < 1e-4 or a >= 1e6) and math.isfinite(value) and a != 0:
+        return SUMMARY_SCIENTIFIC_FORMAT
+    return SUMMARY_FLOAT_FORMAT
+
+
 def _dt(ts: Any) -> Any:
     return ts.to_pydatetime() if hasattr(ts, "to_pydatetime") else ts
 
@@ -165,6 +201,10 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         header=["Statistic", "Value"],
         rows=[[label, _dt(value)] for label, value in result.summary().itertuples(index=False)],
     )
+    summary.cell_formats.update(
+        {(i, 1): f for i, (label, value) in enumerate(summary.rows)
+         if (f := summary_format(label, value)) is not None}
+    )
 
     col = TABLES_COL
     returns_frame = result.series().set_index("date")
@@ -174,7 +214,7 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         anchor=(0, col),
         header=["Date", *returns_frame.columns.map(str)],
         rows=_records(returns_frame),
-        number_format={0: "yyyy-mm-dd", **{j: "0.00%" for j in range(1, returns_frame.shape[1] + 1)}},
+        number_format={0: DATE_FORMAT, **{j: "0.00%" for j in range(1, returns_frame.shape[1] + 1)}},
     )
     col += returns.n_cols + 1
     cum_frame = result.cumulative()
@@ -184,7 +224,7 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         anchor=(0, col),
         header=["Date", *cum_frame.columns.map(str)],
         rows=_records(cum_frame),
-        number_format={0: "yyyy-mm-dd", **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
+        number_format={0: DATE_FORMAT, **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
     )
     col += cumulative.n_cols + 1
     roll = result.rolling_beta
@@ -194,7 +234,7 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         anchor=(0, col),
         header=["Date", *[f"Beta {c}" for c in roll.columns]],
         rows=_records(roll),
-        number_format={0: "yyyy-mm-dd", **{j: "0.000" for j in range(1, roll.shape[1] + 1)}},
+        number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, roll.shape[1] + 1)}},
     )
     col += rolling.n_cols + 1
     x = result.returns[first_bench]

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plan import Chart, OutputPlan, Table, build_plan
+from .plan import DATE_FORMAT, Chart, OutputPlan, Table, build_plan
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
@@ -27,15 +27,6 @@ FIT_LINE = "#C00000"
 HEADER_FILL = "#DDEBF7"
 TITLE_COLOR = "#1F4E79"
 
-DATE_FORMAT = "yyyy-mm-dd"
-#: Summary values: six decimals show a daily alpha (about 1e-3) and a beta alike.
-SUMMARY_FLOAT_FORMAT = "0.000000"
-#: Values too small or too large for six decimals (p-values of 1e-14, say) keep their digits.
-SUMMARY_SCIENTIFIC_FORMAT = "0.00E+00"
-#: The hedged beta is zero by construction; its rounding noise (1e-16) reads as the zero it is
-#: while the cell keeps the exact value.
-SUMMARY_ZERO_FORMAT = "0.000000;0.000000"
-_NOISE = 1e-10
 
 # Widths in Excel's character units.
 _LABEL_WIDTH = 36
@@ -179,10 +170,8 @@ class _Drawer:
             numeric = j in t.number_format and t.number_format[j] != DATE_FORMAT
             self.ws.write_string(t.header_row, c + j, str(h), head_num if numeric else head)
         for i, row in enumerate(t.rows):
-            zero = (first_table and str(row[0]).startswith("Hedged beta")
-                    and isinstance(row[-1], float) and abs(row[-1]) < _NOISE)
             for j, value in enumerate(row):
-                fmt = SUMMARY_ZERO_FORMAT if zero and j == 1 else t.number_format.get(j)
+                fmt = t.format_of(i, j)
                 self.cell(t.first_data_row + i, c + j, value, fmt, self.width(t, j),
                           first_table)
 
@@ -203,7 +192,6 @@ class _Drawer:
                             self.fmt(num_format or "0", align="left", valign="top"))
         elif isinstance(value, float):
             if summary:
-                num_format = num_format or _summary_format(value)
                 ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
             else:
                 ws.write_number(r, c, value, self.fmt(num_format))
@@ -354,12 +342,6 @@ def _axis_floor(plan: OutputPlan, spec: Chart) -> float | None:
     floor = math.floor(lo / step) * step
     return floor if floor > 0 else None
 
-
-def _summary_format(value: float) -> str:
-    a = abs(value)
-    if (a < 1e-4 or a >= 1e6) and math.isfinite(value):
-        return SUMMARY_SCIENTIFIC_FORMAT
-    return SUMMARY_FLOAT_FORMAT
 
 
 def _ref(sheet: str, r0: int, c0: int, r1: int, c1: int) -> str:

@@ -356,10 +356,9 @@ def test_unknown_ticker(env: dict[str, str]) -> None:
     # both unknown: the data layer's own error (a DataError, exit 3)
     proc = run(env, "analyze", "NOPE", "NADA", "--start", START, "--end", END)
     assert_one_line_error(proc, 3, "NOPE", "NADA")
-    # one unknown: the reason comes as a warning line, then the error names the ticker
+    # one unknown: the reason comes as a warning line, then that ticker's own error
     proc = run(env, "analyze", "NOPE", "BBB", "--start", START, "--end", END)
-    assert proc.returncode in (2, 3)
-    assert_one_line_error(proc, proc.returncode, "NOPE")
+    assert_one_line_error(proc, 3, "NOPE")
     assert "warning: NOPE: no NOPE.csv" in proc.stderr
 
 

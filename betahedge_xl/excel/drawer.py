@@ -137,6 +137,8 @@ def _write_table(book: Any, sheet: Any, table: Table) -> None:
     if table.rows:
         for j, fmt in table.number_format.items():
             _rng(sheet, (table.first_data_row, c0 + j, table.last_row, c0 + j)).number_format = fmt
+        for (i, j), fmt in table.cell_formats.items():
+            sheet.range((table.first_data_row + i + 1, c0 + j + 1)).number_format = fmt
     header_row, first_col, last_row, last_col = (table.header_row, c0, table.last_row,
                                                  c0 + table.n_cols - 1)
     book.names.add(table.name,
