@@ -130,9 +130,10 @@ def pandas_rolling_beta(y: pd.DataFrame, x: pd.Series, window: int) -> pd.DataFr
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), window=st.integers(3, 80), t=st.integers(90, 260),
-       n=st.integers(1, 5))
-def test_rolling_beta_equals_pandas(seed, window, t, n):
-    y, x = panel(t=t, n=n, seed=seed)
+       n=st.integers(1, 5), complete=st.booleans())
+def test_rolling_beta_equals_pandas(seed, window, t, n, complete):
+    # complete panels take a separate, blocked code path; gapped ones the masked path
+    y, x = panel(t=t, n=n, seed=seed, gaps=not complete, late=not complete)
     got = rolling_beta(y, x, window)
     expected = pandas_rolling_beta(y, x, window)
     assert got.shape == y.shape and got.index.equals(y.index)
@@ -164,10 +165,12 @@ def test_rolling_beta_late_listing_and_gaps_explicit():
 
 
 def test_rolling_beta_numpy_and_errors():
-    y, x = panel(t=60, n=2, gaps=False, late=False)
+    y, x = panel(t=60, n=150, gaps=False, late=False)  # more assets than one block
     got = rolling_beta(y.to_numpy(), x.to_numpy(), 10)
     np.testing.assert_allclose(got.to_numpy(), rolling_beta(y, x, 10).to_numpy(),
                                equal_nan=True, rtol=1e-14)
+    np.testing.assert_allclose(got.to_numpy(), pandas_rolling_beta(y, x, 10).to_numpy(),
+                               equal_nan=True, rtol=1e-9, atol=1e-8)
     with pytest.raises(InputError, match="window must be at least 3 periods, got 2"):
         rolling_beta(y, x, 2)
     with pytest.raises(InsufficientDataError, match="60-period.*: 59"):
