@@ -83,10 +83,18 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         if full:
             y0 = col_sum / y.shape[0]
-            yc = y - y0
             n = np.full(y.shape[1], float(y.shape[0]))
             sx = np.full(y.shape[1], xc.sum())
             sxx = np.full(y.shape[1], xc @ xc)
+            # Centred sums in cache-sized blocks of assets: no full-size temporary (whose
+            # fresh pages cost more than the arithmetic).
+            sy, syy, sxy = (np.empty(y.shape[1]) for _ in range(3))
+            for j in range(0, y.shape[1], 64):
+                cols = slice(j, j + 64)
+                yc = y[:, cols] - y0[cols]
+                sy[cols] = yc.sum(axis=0)
+                syy[cols] = np.einsum("ij,ij->j", yc, yc)
+                sxy[cols] = xc @ yc
         else:
             mask = ~np.isnan(y)
             y0 = _masked_mean(y, mask)
@@ -95,9 +103,9 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
             n = m.sum(axis=0)
             sx = xc @ m
             sxx = (xc * xc) @ m
-        sy = yc.sum(axis=0)
-        syy = np.einsum("ij,ij->j", yc, yc)
-        sxy = xc @ yc
+            sy = yc.sum(axis=0)
+            syy = np.einsum("ij,ij->j", yc, yc)
+            sxy = xc @ yc
         mx = sx / n
         my = sy / n
         vxx = sxx - sx * mx  # sum of squared deviations of x on each asset's dates
