@@ -81,6 +81,15 @@ def test_regress_many_equals_per_asset_ols_and_statsmodels(gaps, kind):
     pd.testing.assert_series_equal(x, x0)
 
 
+def test_regress_many_complete_panel_across_blocks():
+    y, x = panel(t=80, n=150, seed=9, gaps=False, late=False)  # more assets than one block
+    got = regress_many(y, x)
+    expected = per_asset_ols(y, x)
+    cols = ["alpha", "beta", "alpha_se", "beta_se", "r_squared"]
+    np.testing.assert_allclose(got[cols].to_numpy(), expected[cols].to_numpy(), rtol=1e-9,
+                               atol=1e-14)
+
+
 def test_regress_many_far_from_zero_mean_is_still_exact():
     # Returns with a large common mean would lose digits without centring.
     y, x = panel(t=200, n=3, seed=2, gaps=True, late=False, mean=0.5)
