@@ -146,6 +146,17 @@ class OutputPlan:
                 max(x[3] for x in b))
 
 
+def a1(row: int, col: int, absolute: bool = False) -> str:
+    """A1 reference of a 0-based (row, col): ``a1(0, 27) == "AB1"``, absolute ``"$AB$1"``."""
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    d = "$" if absolute else ""
+    return f"{d}{letters}{d}{row + 1}"
+
+
 DATE_FORMAT = "yyyy-mm-dd"
 #: Summary values: six decimals show a daily alpha (about 1e-3) and a beta alike.
 SUMMARY_FLOAT_FORMAT = "0.000000"

@@ -86,3 +86,13 @@ def test_summary_format_rules() -> None:
     assert P.summary_format("Alpha p-value", 0.0) == P.SUMMARY_FLOAT_FORMAT
     assert P.summary_format("Alpha", 2.5e6) == P.SUMMARY_SCIENTIFIC_FORMAT
     assert P.summary_format("Asset", "TSLA") is None
+
+
+@pytest.mark.parametrize(
+    ("row", "col", "ref"), [(0, 0, "A1"), (9, 25, "Z10"), (0, 26, "AA1"), (4, 701, "ZZ5"),
+                            (0, 702, "AAA1")],
+)
+def test_a1(row: int, col: int, ref: str) -> None:
+    assert P.a1(row, col) == ref
+    letters = ref.rstrip("0123456789")
+    assert P.a1(row, col, absolute=True) == f"${letters}${row + 1}"

@@ -91,12 +91,9 @@ EXAMPLES_ANCHOR = (15, 0)
 
 
 def _a1(row: int, col: int) -> str:
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    from betahedge_xl.plan import a1
+
+    return a1(row, col)
 
 
 def build_xlsm(out: Path) -> Path:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..exceptions import BetaHedgeError
 from ..plan import PREFIX, Chart, OutputPlan, Table
+from ..plan import a1 as _a1
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
@@ -205,12 +206,3 @@ def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> boo
 def _is_windows() -> bool:
     return sys.platform.startswith("win")
 
-
-def _a1(row: int, col: int, absolute: bool = False) -> str:
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    d = "$" if absolute else ""
-    return f"{d}{letters}{d}{row + 1}"

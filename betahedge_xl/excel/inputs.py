@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InputError
+from ..plan import a1
 from . import cells
 
 #: Sheet the example block is put on when a workbook has none.
@@ -83,12 +84,7 @@ def holdings_ref(sheet: str = INPUTS_SHEET) -> str:
 
 
 def _a1(row: int, col: int) -> str:
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"${letters}${row + 1}"
+    return a1(row, col, absolute=True)
 
 
 @dataclass(frozen=True)
