@@ -8,12 +8,14 @@ Everything becomes a tz-naive, midnight ``pandas.Timestamp`` here, once.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .exceptions import DateRangeError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+Dated = TypeVar("Dated", "pd.Series", "pd.DataFrame")
 
 #: Day zero of Excel's 1900 date system as Windows Excel counts it (serial 1 = 1900-01-01,
 #: with the fictitious 1900-02-29 absorbed for every date after February 1900).
@@ -64,3 +66,15 @@ def check_window(
             f"end {e:%Y-%m-%d} is not after start {s:%Y-%m-%d} (dates reversed?)"
         )
     return s, e
+
+
+def window(data: Dated, start: Any = None, end: Any = None) -> Dated:
+    """Rows of date-sorted ``data`` with ``start <= date < end`` (either bound may be ``None``).
+
+    The one definition of the window, for prices from any source and for the engine.
+    """
+    s, e = check_window(start, end)
+    idx = data.index
+    lo = 0 if s is None else int(idx.searchsorted(s, "left"))
+    hi = len(idx) if e is None else int(idx.searchsorted(e, "left"))
+    return data.iloc[lo:hi]

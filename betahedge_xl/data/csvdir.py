@@ -9,11 +9,15 @@ import re
 import threading
 import warnings
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
+from .._dates import window  # noqa: F401  (re-exported for the readers)
 from ..exceptions import DataError, DataWarning, InputError
+
+PricesT = TypeVar("PricesT", pd.Series, pd.DataFrame)
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 _ADJ_NAMES = ("adjclose", "adjustedclose", "adjclosingprice", "adjprice")
@@ -86,14 +90,20 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
         warnings.warn(DataWarning(f"{name}: {bad} row(s) of {path.name} with an unreadable "
                                   f"date ignored"), stacklevel=2)
         prices = prices[~idx.isna()]
-    prices = prices.sort_index(kind="stable")
-    dup = prices.index.duplicated(keep="last")
-    if dup.any():
-        warnings.warn(DataWarning(f"{name}: {int(dup.sum())} date(s) repeated in {path.name}; "
-                                  f"kept the last row of each"), stacklevel=2)
-        prices = prices[~dup]
+    prices = sorted_unique(prices, f"{name}: ", f" in {path.name}")
     prices.index.name = "Date"
     return prices
+
+
+def sorted_unique(data: PricesT, prefix: str = "", where: str = "") -> PricesT:
+    """Rows sorted by date; a date given twice keeps its last row, with a DataWarning."""
+    data = data.sort_index(kind="stable")
+    dup = data.index.duplicated(keep="last")
+    if dup.any():
+        warnings.warn(DataWarning(f"{prefix}{int(dup.sum())} date(s) repeated{where}; "
+                                  f"kept the last row of each"), stacklevel=3)
+        data = data[~dup]
+    return data
 
 
 class CsvDir:
@@ -157,9 +167,3 @@ class CsvDir:
             cls._cache.clear()
 
 
-def window(prices: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Series:
-    """``prices`` restricted to ``[start, end)``."""
-    idx = prices.index
-    lo = 0 if start is None else int(np.searchsorted(idx.values, np.datetime64(start), "left"))
-    hi = len(idx) if end is None else int(np.searchsorted(idx.values, np.datetime64(end), "left"))
-    return prices.iloc[lo:hi]

@@ -38,7 +38,7 @@ from ..exceptions import (
     StaleDataWarning,
 )
 from . import store as _store
-from .csvdir import CsvDir, read_price_csv, window
+from .csvdir import CsvDir, read_price_csv, sorted_unique, window
 from .quality import QualityReport, assess, window_text
 
 DATA_DIR_ENV = "BETAHEDGE_DATA_DIR"
@@ -460,14 +460,7 @@ def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = Non
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     if frame.columns.duplicated().any():
         raise InputError("prices: a ticker appears twice among the columns")
-    frame = frame.sort_index(kind="stable")
-    dup = frame.index.duplicated(keep="last")
-    if dup.any():
-        warnings.warn(DataWarning(f"prices: {int(dup.sum())} repeated date(s); kept the last "
-                                  f"row of each"), stacklevel=2)
-        frame = frame[~dup]
-    frame = frame[(frame.index >= s) if s is not None else np.ones(len(frame), bool)]
-    frame = frame[(frame.index < e) if e is not None else np.ones(len(frame), bool)]
+    frame = window(sorted_unique(frame, "prices: "), s, e)
     series = {t: frame[t] for t in frame.columns}
     return _assemble(list(frame.columns), series, {}, s, e, "memory", _now())
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._dates import check_window
+from .._dates import window
 from ..exceptions import InputError, NoOverlapError, PriceError
 from .periods import (
     RESAMPLE_RULE,
@@ -59,23 +59,6 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
         # set_axis returns a new frame: the caller's object (maybe the input) is not renamed.
         frame = frame.set_axis(columns, axis=1)
     return frame
-
-
-def window(prices: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Rows with ``start <= date < end`` (either bound may be ``None``)."""
-    s, e = check_window(start, end)
-    idx = prices.index
-    if idx.is_monotonic_increasing:
-        # Sorted dates (as as_price_frame makes them): a positional slice, no boolean mask.
-        lo = 0 if s is None else int(idx.searchsorted(s, side="left"))
-        hi = len(idx) if e is None else int(idx.searchsorted(e, side="left"))
-        return prices.iloc[lo:max(lo, hi)]
-    mask = np.ones(len(idx), dtype=bool)
-    if s is not None:
-        mask &= idx >= s
-    if e is not None:
-        mask &= idx < e
-    return prices.loc[mask]
 
 
 def check_prices(prices: pd.DataFrame) -> None:
