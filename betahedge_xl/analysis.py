@@ -517,7 +517,10 @@ def beta_hedge(
         frame = pd.concat([raw_asset, raw_bench], axis=1, sort=True)
     if frame.columns.has_duplicates:
         dup = frame.columns[frame.columns.duplicated()][0]
-        raise InputError(f"{dup} is both in the asset and the benchmark")
+        if holdings is None:
+            raise InputError(f"{dup} is both in the asset and the benchmark")
+        # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
+        frame = frame.loc[:, ~frame.columns.duplicated()]
     eng.returns.check_prices(frame)
     aligned = eng.align_prices(frame)
     if aligned.dropped and quality is None:
@@ -532,7 +535,7 @@ def beta_hedge(
         else:
             asset_px = eng.weighted_index(px[asset_cols], holdings)
         prices = pd.DataFrame(
-            np.column_stack([asset_px.to_numpy(), px.to_numpy()[:, len(asset_cols):]]),
+            np.column_stack([asset_px.to_numpy(), px[bench_cols].to_numpy()]),
             index=px.index,
             columns=[asset_name, *bench_cols],
         )

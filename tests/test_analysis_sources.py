@@ -61,3 +61,15 @@ def test_price_series_against_ticker(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert mixed.asset == "MyTSLA"
     assert mixed.beta == pytest.approx(both.beta, rel=1e-12)
     assert mixed.n_obs == both.n_obs
+
+
+def test_portfolio_may_hold_its_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half TSLA, half SPY hedged with SPY: the portfolio's beta is the mix of the two."""
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["TSLA", "SPY"])))
+    res = bh.beta_hedge(["TSLA", "SPY"], "SPY", "2014-01-01", "2015-01-01", weights=[1, 1])
+    alone = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+    # Rebalanced daily to 50/50, the portfolio return is (r_TSLA + r_SPY) / 2, so by linearity
+    # of OLS its beta is (beta_TSLA + 1) / 2 and its alpha half of TSLA's.
+    assert res.asset == "Portfolio" and res.benchmarks == ["SPY"]
+    assert res.beta == pytest.approx((alone.beta + 1) / 2, rel=1e-10)
+    assert res.alpha == pytest.approx(alone.alpha / 2, rel=1e-8)
