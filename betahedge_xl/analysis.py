@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -474,12 +475,12 @@ def beta_hedge(
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
-        both_prices = asset_leg.prices is not None and bench_leg.prices is not None
-        if not (both_prices and len(bench_leg.names) == 1):
+        a_px, b_px = asset_leg.prices, bench_leg.prices
+        if a_px is None or b_px is None or len(bench_leg.names) != 1:
             raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
         # Two price Series of the same name (df_a["Close"], df_b["Close"]) are common.
-        asset_leg = _Leg(prices=asset_leg.prices.set_axis(["asset"], axis=1))
-        bench_leg = _Leg(prices=bench_leg.prices.set_axis(["benchmark"], axis=1))
+        asset_leg = _Leg(prices=a_px.set_axis(["asset"], axis=1))
+        bench_leg = _Leg(prices=b_px.set_axis(["benchmark"], axis=1))
 
     notes: list[str] = []
     tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))

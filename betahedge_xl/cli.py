@@ -28,7 +28,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterator, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+from collections.abc import Iterator
 
 from . import __version__
 from .exceptions import BetaHedgeError, HoldingsError, InputError, user_message

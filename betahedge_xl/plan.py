@@ -196,7 +196,7 @@ def _records(frame: Any) -> list[list[Any]]:
     import numpy as np
 
     values = frame.to_numpy(dtype=float)
-    cells = np.where(np.isnan(values), None, values).tolist()
+    cells: list[list[Any]] = np.where(np.isnan(values), None, values).tolist()  # type: ignore[attr-defined]
     return [[_dt(d), *row] for d, row in zip(frame.index, cells)]
 
 

@@ -12,7 +12,6 @@ import json
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +71,6 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
         if self.dead:
             raise CurlConnectionError("Failed to perform, curl: (7) Couldn't connect to server",
                                       7)
-        host = urlsplit(url).hostname or ""
         path = unquote(urlsplit(url).path)
         if path.endswith("/getcrumb"):
             return self._resp(url, 200, b"fake-crumb")

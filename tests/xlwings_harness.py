@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import importlib
 import io
+import re as _re
 import sys
 import types
 from collections.abc import Iterator
@@ -71,7 +72,7 @@ class TimeType(dt.datetime):
 
 def com_date(year: int, month: int, day: int) -> TimeType:
     """A date cell as pywin32 delivers it: a ``TimeType`` carrying UTC."""
-    return TimeType(year, month, day, tzinfo=dt.timezone.utc)
+    return TimeType(year, month, day, tzinfo=dt.UTC)
 
 
 class _ComError(Exception):
@@ -85,7 +86,7 @@ def _fake_pywin32() -> dict[str, types.ModuleType]:
     pywintypes.com_error = _ComError  # type: ignore[attr-defined]
     pywintypes.IID = str  # type: ignore[attr-defined]
     tz = mods["win32timezone"]
-    tz.TimeZoneInfo = types.SimpleNamespace(utc=lambda: dt.timezone.utc)  # type: ignore[attr-defined]
+    tz.TimeZoneInfo = types.SimpleNamespace(utc=lambda: dt.UTC)  # type: ignore[attr-defined]
     mods["win32com.client"].Dispatch = lambda *a, **k: None  # type: ignore[attr-defined]
     mods["win32com"].client = mods["win32com.client"]  # type: ignore[attr-defined]
     return mods
@@ -257,7 +258,6 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
 # (row, col) tuples, a 2-D list written at a cell fills the block below and to its right, a
 # multi-cell range reads as a list of rows with ndim=2, empty cells read as None.
 # ---------------------------------------------------------------------------------------------
-import re as _re
 
 
 class FakeApp:

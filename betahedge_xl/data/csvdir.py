@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 
 from .._dates import window  # noqa: F401  (re-exported for the readers)

@@ -67,7 +67,7 @@ def default_path() -> Path:
 
 def to_day(ts: pd.Timestamp | np.datetime64) -> int:
     """Days since 1970-01-01."""
-    return int((np.datetime64(ts, "D") - _EPOCH).astype(int))
+    return int((np.datetime64(ts, "D") - _EPOCH).astype(int))  # type: ignore[call-overload]
 
 
 def from_day(day: int) -> pd.Timestamp:
@@ -160,7 +160,7 @@ class PriceStore:
                 raise _Unusable("not a betahedge-xl price store")
             if version != SCHEMA_VERSION:
                 raise _Unusable(f"layout version {version}, expected {SCHEMA_VERSION}")
-            if not _TABLES <= tables:
+            if not tables >= _TABLES:
                 raise _Unusable(f"tables missing: {', '.join(sorted(_TABLES - tables))}")
             result = con.execute("PRAGMA quick_check").fetchone()[0]
             if result != "ok":
