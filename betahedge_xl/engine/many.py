@@ -9,8 +9,6 @@ lose digits to cancellation.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -211,57 +209,49 @@ def _rolling_beta_complete(
 ) -> pd.DataFrame:
     """:func:`rolling_beta` of a panel without gaps.
 
-    The benchmark's window sums are one column shared by every asset. The assets' two running
-    sums (of y and of x*y) sit side by side in one row-major array and are accumulated a row
-    (a date, every asset at once) at a time: numpy's ``cumsum`` along a column is a chain of
-    dependent scalar additions, while adding whole rows is vectorised across assets, about
-    three times faster for a 500-asset panel. Large panels are split into column blocks, one
-    thread each.
+    The benchmark's window sums are one column shared by every asset. For the assets, the
+    running sums of ``y`` and ``x * y`` sit side by side in one row-major array with a leading
+    zero row, so that the window sum ending at date ``t`` is ``z[t + 1] - z[t + 1 - window]``.
+    They are accumulated a date (a row of every asset) at a time, which numpy vectorises across
+    assets (``cumsum`` down a column is a chain of scalar additions), and in chunks of dates so
+    that centring, products, running sums and the betas of a chunk are computed while its rows
+    are still in cache: about five passes over the panel's memory instead of ten.
     """
     t, n = y.shape
     xc = x - x.mean()
-    cx = np.cumsum(xc)
-    cxx = np.cumsum(xc * xc)
-    sx = cx[window - 1:].copy()
-    sx[1:] -= cx[:-window]
-    sxx = cxx[window - 1:].copy()
-    sxx[1:] -= cxx[:-window]
-    vxx = (sxx - sx * sx / window)[:, None]
-    flat = ~(vxx[:, 0] > _FLAT * sxx)  # a flat benchmark window (vxx is rounding noise)
-    mean_x = (sx / window)[:, None]
+    cx = np.concatenate(([0.0], np.cumsum(xc)))
+    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
+    sx = cx[window:] - cx[:-window]
+    sxx = cxx[window:] - cxx[:-window]
+    vxx = sxx - sx * sx / window
+    flat = ~(vxx > _FLAT * sxx)  # a flat benchmark window (vxx is rounding noise)
+    mean_x = sx / window
 
+    z = np.empty((t + 1, 2 * n))
+    z[0] = 0.0
     beta = np.empty((t, n))
     beta[: window - 1] = np.nan
-
-    def run(cols: slice) -> None:
-        m = len(range(*cols.indices(n)))
-        z = np.empty((t, 2 * m))
-        np.subtract(y[:, cols], y_mean[cols], out=z[:, :m])  # centred asset returns
-        np.multiply(z[:, :m], xc[:, None], out=z[:, m:])  # their products with the benchmark's
-        add = np.add
-        for i in range(1, t):
-            add(z[i - 1], z[i], out=z[i])
-        out = beta[window - 1:, cols]
-        sy = np.empty((t - window + 1, m))
-        sy[0] = z[window - 1, :m]
-        np.subtract(z[window:, :m], z[:-window, :m], out=sy[1:])  # window sums of y
-        out[0] = z[window - 1, m:]
-        np.subtract(z[window:, m:], z[:-window, m:], out=out[1:])  # window sums of x * y
-        sy *= mean_x
-        out -= sy  # co-moment sums
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out /= vxx
-
-    # Column blocks are independent and numpy releases the GIL inside each operation, so a
-    # large panel uses every core (pandas' rolling cov/var runs on one).
-    parts = max(1, min(os.cpu_count() or 1, 4, n // 128))
-    bounds = np.linspace(0, n, parts + 1).astype(int)
-    blocks = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-    if parts > 1:
-        with ThreadPoolExecutor(parts) as pool:
-            list(pool.map(run, blocks))
-    else:
-        run(blocks[0])
+    add = np.add
+    chunk = 128
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for a in range(0, t, chunk):
+            b = min(a + chunk, t)
+            rows = z[a + 1:b + 1]
+            np.subtract(y[a:b], y_mean, out=rows[:, :n])  # centred asset returns
+            np.multiply(rows[:, :n], xc[a:b, None], out=rows[:, n:])  # times the benchmark's
+            for i in range(a + 1, b + 1):
+                add(z[i - 1], z[i], out=z[i])
+            lo = max(a, window - 1)
+            if lo >= b:
+                continue
+            k = slice(lo - window + 1, b - window + 1)  # windows ending on dates lo..b-1
+            out = beta[lo:b]
+            now, then = z[lo + 1:b + 1], z[lo + 1 - window:b + 1 - window]
+            np.subtract(now[:, n:], then[:, n:], out=out)  # window sums of x * y
+            sy = now[:, :n] - then[:, :n]  # window sums of y
+            sy *= mean_x[k, None]
+            out -= sy  # co-moment sums
+            out /= vxx[k, None]
     beta[window - 1:][flat] = np.nan
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
