@@ -196,7 +196,12 @@ def BETA_HEDGE_STAT(
             raise InputError("statistic: give its name as text, e.g. \"beta\"")
         res = _hedge(asset, benchmark, start_date, end_date,
                      **_options(frequency, returns, cov_type, risk_free))
-        return cells.cell_value(res.stat(statistic))
+        try:
+            value = res.stat(statistic)
+        except InputError:
+            raise InputError(f"unknown statistic {cells.show(statistic.strip())}; use one of: "
+                             f"{', '.join(res.stat_names())}") from None
+        return cells.cell_value(value)
     except Exception as exc:  # noqa: BLE001
         return cells.message(exc)
 
@@ -290,7 +295,8 @@ def BETA_HEDGE_PRICES(
         from ._dates import check_window
 
         names = cells.tickers(tickers, "tickers")
-        s, e = check_window(start_date, end_date)
+        s, e = check_window(cells.date_option(start_date, "start"),
+                            cells.date_option(end_date, "end"))
         key = ("prices", tuple(names), s, e)
         frame = _memoized(key, lambda: bh.fetch_prices(names, s, e))
         out = frame.copy()

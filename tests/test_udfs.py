@@ -308,3 +308,59 @@ def test_results_are_plain_excel_values(xl: Harness) -> None:
         for v in row:
             assert isinstance(v, (str, float, int, dt.datetime)), (row, type(v))
             assert not (isinstance(v, float) and math.isnan(v))
+
+
+# Python's reprs that must never reach a cell: quotes around text, datetime constructors,
+# list brackets, floats shown with a trailing ".0".
+_REPR_MARKS = ("datetime", "Timestamp", "'", "[", "TimeType", "tzinfo")
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, com_date(2014, 1, 1)),
+         "frequency: expected one of daily, weekly, monthly, got 2014-01-01"),
+        (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, 5.0),
+         "frequency: expected one of daily, weekly, monthly, got 5"),
+        (("BETA_HEDGE", com_date(2014, 1, 1), "SPY"),
+         "asset: expected a ticker or a range of dates and prices, got 2014-01-01"),
+        (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start: cannot read "2014-13-45" as a date'),
+        (("BETA_HEDGE", "TSLA", "SPY", True), "start: cannot read TRUE as a date"),
+        (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, MISSING, MISSING, MISSING, "abc"),
+         'risk_free: expected a number, got "abc"'),
+        (("BETA_HEDGE_ROLLING", "TSLA", "SPY", 0.0),
+         "rolling_window: expected a whole number of at least 1, got 0"),
+        (("BETA_HEDGE_SIZE", FakeXlRange([[1.2, 1.3]]), 1e6, 100.0),
+         "beta: expected a number, got a range of 2 cells"),
+        (("BETA_HEDGE_PRICES", "SPY", "someday"), 'start: cannot read "someday" as a date'),
+        (("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
+          "IDX", MISSING, MISSING, "units"),
+         'holdings_type: expected one of weights, shares, got "units"'),
+    ],
+)
+def test_messages_show_values_as_the_cell_shows_them(
+    xl: Harness, call: tuple[Any, ...], expected: str
+) -> None:
+    (text,), = xl.call(*call)
+    assert text == expected
+    assert not any(mark in text for mark in _REPR_MARKS), text
+
+
+def test_price_range_problems_name_the_row_of_the_selection(xl: Harness) -> None:
+    asset, bench = _prices()
+    # Row 1 is the header, so the bad date is in row 3 of what the analyst selected.
+    bad = FakeXlRange([["Date", "X"], [com_date(2014, 1, 2), 1.0], ["foo", 2.0]])
+    assert xl.call("BETA_HEDGE", bad, _range(bench)) == [
+        ['asset date in row 3: cannot read "foo" as a date']]
+
+
+def test_unknown_statistic_is_quoted_as_typed(xl: Harness) -> None:
+    asset, bench = _prices()
+    (text,), = xl.call("BETA_HEDGE_STAT", "first_date", _range(asset), _range(bench))
+    assert text.startswith('unknown statistic "first_date"; use one of: asset, benchmark')
+
+
+def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None:
+    table = xl.call("BETA_HEDGE_SIZE", "1.5", "$1,000,000", 5000.0, " mes ")
+    assert _lookup(table, "Units to short (exact)") == pytest.approx(1.5e6 / (5000 * 5))
+    assert _lookup(table, "Multiplier") == 5

@@ -23,6 +23,36 @@ if TYPE_CHECKING:
 MAX_MESSAGE = 255
 
 
+def show(value: Any) -> str:
+    """A cell value as the analyst typed or sees it, for messages (never a Python repr).
+
+    Text is quoted as Excel quotes it (``"abc"``), numbers lose a trailing ``.0``, dates read
+    ``2014-01-01``, ``TRUE``/``FALSE`` stay Excel's, a range is described by its size.
+    """
+    if value is None:
+        return "an empty cell"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:39] + "\u2026"
+        return f'"{text}"'
+    if isinstance(value, (int, float)) or type(value).__name__.startswith(("float", "int")):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return type(value).__name__
+        if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
+            return str(int(number))
+        return f"{number:.10g}"
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, (list, tuple)):
+        if value and isinstance(value[0], (list, tuple)):
+            return f"a range of {len(value)} x {len(value[0])} cells"
+        return f"a range of {len(value)} cells"
+    return type(value).__name__
+
+
 def is_empty(value: Any) -> bool:
     """An empty cell, an empty string, or an omitted optional argument."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -52,12 +82,12 @@ def text_option(value: Any, what: str, default: str, allowed: Sequence[str]) -> 
     if is_empty(value):
         return default
     if not isinstance(value, str):
-        raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {value!r}")
+        raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {show(value)}")
     text = value.strip().lower()
     for option in allowed:
         if text == option.lower():
             return option
-    raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {value!r}")
+    raise InputError(f"{what}: expected one of {', '.join(allowed)}, got {show(value)}")
 
 
 def number_option(value: Any, what: str, default: float | None) -> float | None:
@@ -65,19 +95,20 @@ def number_option(value: Any, what: str, default: float | None) -> float | None:
     if is_empty(value):
         return default
     if isinstance(value, bool):
-        raise InputError(f"{what}: expected a number, got {value!r}")
+        raise InputError(f"{what}: expected a number, got {show(value)}")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", "")
+        # Text such as "2%", "1,000,000" or "$1,000,000" (a number typed into a text cell).
+        text = value.strip().replace(",", "").lstrip("$\u20ac\u00a3\u00a5").strip()
         try:
             number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
         except ValueError:
-            raise InputError(f"{what}: expected a number, got {value!r}") from None
+            raise InputError(f"{what}: expected a number, got {show(value)}") from None
     else:
-        raise InputError(f"{what}: expected a number, got {value!r}")
+        raise InputError(f"{what}: expected a number, got {show(value)}")
     if not math.isfinite(number):
-        raise InputError(f"{what}: expected a finite number, got {value!r}")
+        raise InputError(f"{what}: expected a finite number, got {show(value)}")
     return number
 
 
@@ -87,13 +118,16 @@ def int_option(value: Any, what: str, default: int | None) -> int | None:
     if number is None:
         return default
     if number != int(number) or number < 1:
-        raise InputError(f"{what}: expected a whole number of at least 1, got {value!r}")
+        raise InputError(f"{what}: expected a whole number of at least 1, got {show(value)}")
     return int(number)
 
 
 def date_option(value: Any, what: str) -> Any:
     """A date cell, a serial number or text, as a ``Timestamp``; empty means ``None``."""
-    return to_timestamp(value, what)
+    try:
+        return to_timestamp(value, what)
+    except InputError:
+        raise InputError(f"{what}: cannot read {show(value)} as a date") from None
 
 
 def tickers(value: Any, what: str) -> list[str]:
@@ -103,7 +137,7 @@ def tickers(value: Any, what: str) -> list[str]:
         raise InputError(f"{what}: no tickers")
     bad = [v for v in items if not isinstance(v, str)]
     if bad:
-        raise InputError(f"{what}: expected tickers as text, got {bad[0]!r}")
+        raise InputError(f"{what}: expected tickers as text, got {show(bad[0])}")
     return [v.strip().upper() for v in items]
 
 
@@ -135,16 +169,18 @@ def price_range(value: Any, what: str) -> pd.Series:
             f"got {len(rows)} row(s) by {width} column(s)"
         )
     name = what
+    first = 1  # rows are numbered as in the range the analyst selected, header included
     if isinstance(rows[0][1], str) and not _looks_numeric(rows[0][1]):
         name = rows[0][1].strip() or what
         rows = rows[1:]
+        first = 2
     dates, prices = [], []
-    for i, (d, p) in enumerate(rows, start=1):
+    for i, (d, p) in enumerate(rows, start=first):
         if is_empty(p):
             continue
         if is_empty(d):
             raise InputError(f"{what}: row {i} has a price but no date")
-        dates.append(to_timestamp(d, f"{what} date in row {i}"))
+        dates.append(date_option(d, f"{what} date in row {i}"))
         number = number_option(p, f"{what} price in row {i}", None)
         prices.append(number)
     if not prices:
@@ -169,7 +205,7 @@ def leg(value: Any, what: str) -> str | pd.Series:
         cell = rows[0][0]
         if not isinstance(cell, str):
             raise InputError(f"{what}: expected a ticker or a range of dates and prices, "
-                             f"got {cell!r}")
+                             f"got {show(cell)}")
         return cell.strip().upper()
     return price_range(rows, what)
 

@@ -25,6 +25,7 @@ from typing import Any
 from ..exceptions import BetaHedgeError
 from ..plan import PREFIX, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
+from . import cells
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
@@ -120,7 +121,7 @@ def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
                     continue
                 if not _inside(r0 + i, c0 + j, previous):
                     raise OutputInTheWay(
-                        f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {v!r}, which the "
+                        f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {cells.show(v)}, which the "
                         f"report did not write; move it, or delete the {plan.sheet} sheet"
                     )
 
