@@ -459,7 +459,8 @@ def beta_hedge(
         Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
     weights, shares
         Holdings of a portfolio given as a list of tickers: weights (scaled to sum to 1,
-        rebalanced each period) or share counts (buy and hold).
+        rebalanced each period of the frequency: day, week or month) or share counts (buy
+        and hold).
     oos_split
         Fraction of the sample (or a date) at which the out-of-sample check splits.
     refresh
@@ -526,7 +527,9 @@ def beta_hedge(
     aligned = eng.align_prices(frame)
     if aligned.dropped and quality is None:
         notes.append(f"{aligned.dropped} date(s) dropped to align asset and benchmark")
-    px = aligned.prices
+    # Resample the constituents first: a weights portfolio is rebalanced each period of the
+    # frequency (weekly returns are the weighted weekly returns), not each day.
+    px = eng.resample_prices(aligned.prices, freq)
     asset_cols = list(raw_asset.columns)
     bench_cols = list(raw_bench.columns)
     if holdings is not None:
@@ -543,7 +546,6 @@ def beta_hedge(
     else:
         asset_name = asset_cols[0]
         prices = px  # the asset's one column, then the benchmarks
-    prices = eng.resample_prices(prices, freq)
     rets = eng.simple_or_log_returns(prices, method)
     if not (isinstance(risk_free, (int, float)) and risk_free == 0):
         rets = eng.excess_returns(rets, risk_free, freq, method)

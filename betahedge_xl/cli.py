@@ -91,7 +91,8 @@ def _analysis_options(p: argparse.ArgumentParser, *, positional: bool = True) ->
     g.add_argument("--rolling-window", type=int, metavar="N",
                    help="periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly)")
     g.add_argument("--weights", metavar="W1,W2,..",
-                   help="portfolio weights of the tickers in ASSET (scaled to sum to 1)")
+                   help="portfolio weights of the tickers in ASSET (scaled to sum to 1, "
+                        "rebalanced each period of --frequency)")
     g.add_argument("--shares", metavar="S1,S2,..",
                    help="share counts of the tickers in ASSET (buy and hold)")
     g.add_argument("--oos-split", type=float, default=0.5, metavar="FRACTION",
