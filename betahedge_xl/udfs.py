@@ -63,6 +63,8 @@ _DOC_FREQ = "\"daily\" (default), \"weekly\" (Fridays) or \"monthly\""
 _DOC_RETURNS = "\"simple\" (default) or \"log\" returns"
 _DOC_COV = "Standard errors: \"nonrobust\" (default, classical) or \"HAC\" (Newey-West)"
 _DOC_RF = "Annual risk-free rate (0.02 or 2%) for excess returns; empty: 0"
+_DOC_LAGS = ("Newey-West lags for HAC standard errors (0 or more); empty: the rule of thumb "
+             "floor(4(n/100)^(2/9)). Giving lags implies cov_type \"HAC\"")
 
 _memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 _memo_lock = threading.Lock()
@@ -117,12 +119,12 @@ def _compute(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -
 
 
 def _options(frequency: Cell, returns: Cell, cov_type: Cell = None,
-             risk_free: Cell = None) -> dict[str, Any]:
+             risk_free: Cell = None, maxlags: Cell = None) -> dict[str, Any]:
     return {
         "frequency": cells.text_option(frequency, "frequency", "daily", FREQUENCIES),
         "returns": cells.text_option(returns, "returns", "simple", RETURN_KINDS),
-        "cov_type": cells.text_option(cov_type, "cov_type", "nonrobust", COV_TYPES),
-        "risk_free": cells.number_option(risk_free, "risk_free", 0.0),
+        "risk_free": cells.rate_option(risk_free, "risk_free"),
+        **cells.cov_options(cov_type, maxlags, "cov_type", "maxlags"),
     }
 
 
@@ -139,6 +141,7 @@ def _summary_table(res: HedgeResult) -> Table:
 @xw.arg("returns", doc=_DOC_RETURNS)
 @xw.arg("cov_type", doc=_DOC_COV)
 @xw.arg("risk_free", doc=_DOC_RF)
+@xw.arg("maxlags", doc=_DOC_LAGS)
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -148,6 +151,7 @@ def BETA_HEDGE(
     returns: Cell = None,
     cov_type: Cell = None,
     risk_free: Cell = None,
+    maxlags: Cell = None,
 ) -> Table:
     """Beta hedge of an asset against a benchmark: spills alpha, beta, standard errors, t-stats, R-squared, observations, adjusted beta, hedged alpha and beta, hedge effectiveness, the window used and data warnings.
 
@@ -157,7 +161,7 @@ def BETA_HEDGE(
     """  # noqa: E501  (the first paragraph is the wizard's one-line description)
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns, cov_type, risk_free))
+                     **_options(frequency, returns, cov_type, risk_free, maxlags))
         return _summary_table(res)
     except Exception as exc:  # noqa: BLE001  (a cell must show a message, not a traceback)
         return [[cells.message(exc)]]
@@ -174,6 +178,7 @@ def BETA_HEDGE(
 @xw.arg("returns", doc=_DOC_RETURNS)
 @xw.arg("cov_type", doc=_DOC_COV)
 @xw.arg("risk_free", doc=_DOC_RF)
+@xw.arg("maxlags", doc=_DOC_LAGS)
 def BETA_HEDGE_STAT(
     statistic: Cell,
     asset: Cell,
@@ -184,6 +189,7 @@ def BETA_HEDGE_STAT(
     returns: Cell = None,
     cov_type: Cell = None,
     risk_free: Cell = None,
+    maxlags: Cell = None,
 ) -> Cell:
     """One statistic of the beta hedge as a single number, for use inside other formulas, e.g. =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
 
@@ -195,7 +201,7 @@ def BETA_HEDGE_STAT(
         if cells.is_empty(statistic) or not isinstance(statistic, str):
             raise InputError("statistic: give its name as text, e.g. \"beta\"")
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns, cov_type, risk_free))
+                     **_options(frequency, returns, cov_type, risk_free, maxlags))
         try:
             value = res.stat(statistic)
         except InputError:
@@ -213,6 +219,7 @@ def BETA_HEDGE_STAT(
 @xw.arg("end_date", doc=_DOC_END)
 @xw.arg("frequency", doc=_DOC_FREQ)
 @xw.arg("returns", doc=_DOC_RETURNS)
+@xw.arg("risk_free", doc=_DOC_RF)
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -220,6 +227,7 @@ def BETA_HEDGE_SERIES(
     end_date: Cell = None,
     frequency: Cell = None,
     returns: Cell = None,
+    risk_free: Cell = None,
 ) -> Table:
     """Spills the return series behind the hedge: date, asset return, benchmark return and the hedged return (asset minus beta times benchmark), one row per period, with a header row.
 
@@ -229,7 +237,7 @@ def BETA_HEDGE_SERIES(
     """  # noqa: E501
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns))
+                     **_options(frequency, returns, risk_free=risk_free))
         return cells.frame_table(res.series())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
@@ -243,6 +251,7 @@ def BETA_HEDGE_SERIES(
 @xw.arg("end_date", doc=_DOC_END)
 @xw.arg("frequency", doc=_DOC_FREQ)
 @xw.arg("returns", doc=_DOC_RETURNS)
+@xw.arg("risk_free", doc=_DOC_RF)
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -251,6 +260,7 @@ def BETA_HEDGE_ROLLING(
     end_date: Cell = None,
     frequency: Cell = None,
     returns: Cell = None,
+    risk_free: Cell = None,
 ) -> Table:
     """Spills the rolling beta: date and the beta over the trailing window ending that date, from the first full window on, with a header row.
 
@@ -259,7 +269,7 @@ def BETA_HEDGE_ROLLING(
     header row then one row per period, or one cell with a short message.
     """
     try:
-        opts = _options(frequency, returns)
+        opts = _options(frequency, returns, risk_free=risk_free)
         opts["rolling_window"] = cells.int_option(rolling_window, "rolling_window", None)
         res = _hedge(asset, benchmark, start_date, end_date, **opts)
         rolling = res.rolling_beta.dropna(how="all")
@@ -362,6 +372,8 @@ def _required_number(value: Cell, what: str) -> float:
 @xw.arg("frequency", doc=_DOC_FREQ)
 @xw.arg("returns", doc=_DOC_RETURNS)
 @xw.arg("cov_type", doc=_DOC_COV)
+@xw.arg("risk_free", doc=_DOC_RF)
+@xw.arg("maxlags", doc=_DOC_LAGS)
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -372,6 +384,8 @@ def BETA_HEDGE_PORTFOLIO(
     frequency: Cell = None,
     returns: Cell = None,
     cov_type: Cell = None,
+    risk_free: Cell = None,
+    maxlags: Cell = None,
 ) -> Table:
     """Beta hedge of a portfolio given as a range of tickers and a range of weights or share counts: spills the same label/value table as BETA_HEDGE.
 
@@ -387,7 +401,7 @@ def BETA_HEDGE_PORTFOLIO(
                 f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"
             )
         kind = cells.text_option(holdings_type, "holdings_type", "weights", HOLDINGS_KINDS)
-        opts = _options(frequency, returns, cov_type)
+        opts = _options(frequency, returns, cov_type, risk_free, maxlags)
         opts[kind] = tuple(counts)
         b = cells.leg(benchmark, "benchmark")
         s = cells.date_option(start_date, "start")

@@ -237,3 +237,14 @@ def test_the_workbook_module_runs_the_refresh_on_the_caller(
     module.main()
     assert SHEET in [s.name for s in book.sheets]
     assert str(book.app.status_bar).startswith("BetaHedge: TSLA on SPY")
+
+
+def test_inputs_block_hac_lags_and_percent_typo() -> None:
+    base = [["Asset", "TSLA"], ["Benchmark", "SPY"]]
+    req = inp.read_request([*base, ["HAC lags", 5.0]])
+    assert (req.options["cov_type"], req.options["maxlags"]) == ("HAC", 5)
+    with pytest.raises(Exception, match="HAC lags: lags apply to HAC"):
+        inp.read_request([*base, ["Standard errors", "nonrobust"], ["HAC lags", 5.0]])
+    with pytest.raises(Exception, match="Risk-free rate: 3 would be 300% a year"):
+        inp.read_request([*base, ["Risk-free rate", 3.0]])
+    assert "maxlags" in [f.key for f in inp.FIELDS]

@@ -364,3 +364,71 @@ def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None
     table = xl.call("BETA_HEDGE_SIZE", "1.5", "$1,000,000", 5000.0, " mes ")
     assert _lookup(table, "Units to short (exact)") == pytest.approx(1.5e6 / (5000 * 5))
     assert _lookup(table, "Multiplier") == 5
+
+
+def test_hac_with_chosen_lags_matches_statsmodels(xl: Harness) -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    asset, bench = _prices()
+    a, b = _range(asset), _range(bench)
+    ra, rb = asset.pct_change().dropna(), bench.pct_change().dropna()
+    for lags in (0, 2, 10):
+        fit = sm.OLS(ra.to_numpy(), sm.add_constant(rb.to_numpy())).fit(
+            cov_type="HAC", cov_kwds={"maxlags": lags})
+        # Lags arrive as a float from a cell; with cov_type empty they imply HAC.
+        table = xl.call("BETA_HEDGE", a, b, MISSING, MISSING, MISSING, MISSING, MISSING,
+                        MISSING, float(lags))
+        assert _lookup(table, "Beta std. error") == pytest.approx(fit.bse[1], rel=1e-9)
+        assert _lookup(table, "Standard errors") == f"Newey-West HAC, {lags} lags"
+        se = xl.call("BETA_HEDGE_STAT", "beta_se", a, b, MISSING, MISSING, MISSING, MISSING,
+                     "hac", MISSING, float(lags))
+        assert se[0][0] == pytest.approx(fit.bse[1], rel=1e-9)
+    (msg,), = xl.call("BETA_HEDGE", a, b, MISSING, MISSING, MISSING, MISSING, "nonrobust",
+                      MISSING, 4.0)
+    assert msg.startswith("maxlags: lags apply to HAC")
+
+
+def _excess(r: pd.Series, annual: float, periods: int = 252) -> pd.Series:
+    return r - ((1 + annual) ** (1 / periods) - 1)
+
+
+def test_risk_free_reaches_every_function_that_regresses(xl: Harness) -> None:
+    asset, bench = _prices()
+    a, b = _range(asset), _range(bench)
+    ra = _excess(asset.pct_change().dropna(), 0.02)
+    rb = _excess(bench.pct_change().dropna(), 0.02)
+    beta, alpha = np.polyfit(rb, ra, 1)
+    for rf in (0.02, "2%"):  # a percent-formatted cell sends 0.02; text "2%" also works
+        table = xl.call("BETA_HEDGE", a, b, MISSING, MISSING, MISSING, MISSING, MISSING, rf)
+        assert _lookup(table, "Alpha (per period)") == pytest.approx(alpha, abs=1e-12)
+        assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    series = xl.call("BETA_HEDGE_SERIES", a, b, MISSING, MISSING, MISSING, MISSING, 0.02)
+    np.testing.assert_allclose([r[1] for r in series[1:]], ra.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose([r[3] for r in series[1:]], (ra - beta * rb).to_numpy(),
+                               rtol=1e-8, atol=1e-14)
+    rolling = xl.call("BETA_HEDGE_ROLLING", a, b, 63.0, MISSING, MISSING, MISSING, MISSING,
+                      0.02)
+    expected = (ra.rolling(63).cov(rb) / rb.rolling(63).var()).dropna()
+    np.testing.assert_allclose([r[1] for r in rolling[1:]], expected.to_numpy(), rtol=1e-9)
+
+
+def test_a_rate_above_100_percent_is_a_typo(xl: Harness) -> None:
+    asset, bench = _prices()
+    (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,
+                      MISSING, MISSING, 2.0)
+    assert msg == "risk_free: 2 would be 200% a year; give 0.02 or 2% for two percent"
+
+
+def test_portfolio_takes_risk_free_and_hac_lags(xl: Harness,
+                                                stored: dict[str, pd.Series]) -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    tick = FakeXlRange([["aaa "], [" bbb"], [None], [None]])  # lower case, spaces, blank rows
+    amounts = FakeXlRange([[0.6], [0.4], [None], [None]])
+    table = xl.call("BETA_HEDGE_PORTFOLIO", tick, amounts, "idx", MISSING, MISSING, MISSING,
+                    MISSING, MISSING, "HAC", 0.02, 3.0)
+    a, b, idx = stored["AAA"], stored["BBB"], stored["IDX"]
+    port = _excess(0.6 * a.pct_change().dropna() + 0.4 * b.pct_change().dropna(), 0.02)
+    rb = _excess(idx.pct_change().dropna(), 0.02)
+    fit = sm.OLS(port.to_numpy(), sm.add_constant(rb.to_numpy())).fit(
+        cov_type="HAC", cov_kwds={"maxlags": 3})
+    assert _lookup(table, "Beta") == pytest.approx(fit.params[1], rel=1e-8)
+    assert _lookup(table, "Beta std. error") == pytest.approx(fit.bse[1], rel=1e-8)

@@ -112,14 +112,40 @@ def number_option(value: Any, what: str, default: float | None) -> float | None:
     return number
 
 
-def int_option(value: Any, what: str, default: int | None) -> int | None:
+def int_option(value: Any, what: str, default: int | None, minimum: int = 1) -> int | None:
     """A whole number of periods or lags; empty means ``default``."""
     number = number_option(value, what, None)
     if number is None:
         return default
-    if number != int(number) or number < 1:
-        raise InputError(f"{what}: expected a whole number of at least 1, got {show(value)}")
+    if number != int(number) or number < minimum:
+        raise InputError(f"{what}: expected a whole number of at least {minimum}, "
+                         f"got {show(value)}")
     return int(number)
+
+
+def rate_option(value: Any, what: str) -> float:
+    """An annual rate such as the risk-free rate: 0.02, 2% or "2%"; empty means 0.
+
+    A rate above 100% a year is taken for a percent typed without its sign (2 for 2%) and
+    refused, rather than silently computing excess returns over 200% a year.
+    """
+    rate = number_option(value, what, 0.0)
+    assert rate is not None
+    if abs(rate) > 1:
+        raise InputError(f"{what}: {show(value)} would be {rate:.0%} a year; "
+                         f"give 0.02 or 2% for two percent")
+    return rate
+
+
+def cov_options(cov_type: Any, maxlags: Any, what_cov: str, what_lags: str) -> dict[str, Any]:
+    """``cov_type`` and ``maxlags`` of a request: lags given with no type mean HAC."""
+    lags = int_option(maxlags, what_lags, None, minimum=0)
+    cov = text_option(cov_type, what_cov, "HAC" if lags is not None else "nonrobust",
+                      ("nonrobust", "HAC"))
+    if lags is not None and cov != "HAC":
+        raise InputError(f"{what_lags}: lags apply to HAC standard errors; set {what_cov} to "
+                         f"HAC or leave {what_lags} empty")
+    return {"cov_type": cov} if lags is None else {"cov_type": cov, "maxlags": lags}
 
 
 def date_option(value: Any, what: str) -> Any:

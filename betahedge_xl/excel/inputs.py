@@ -47,6 +47,7 @@ FIELDS: tuple[Field, ...] = (
     Field("frequency", "Frequency", "daily", "daily, weekly or monthly"),
     Field("returns", "Returns", "simple", "simple or log"),
     Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC"),
+    Field("maxlags", "HAC lags", None, "Newey-West lags for HAC; empty: rule of thumb"),
     Field("risk_free", "Risk-free rate", 0.0, "Annual rate for excess returns, e.g. 2%"),
     Field("rolling_window", "Rolling window", None, "Periods; empty: 63 daily, 26 weekly, "
                                                      "12 monthly"),
@@ -122,9 +123,9 @@ def read_request(block: Any, holdings: Any = None) -> Request:
         "frequency": cells.text_option(values.get("frequency"), "Frequency", "daily",
                                        FREQUENCIES),
         "returns": cells.text_option(values.get("returns"), "Returns", "simple", RETURN_KINDS),
-        "cov_type": cells.text_option(values.get("cov_type"), "Standard errors", "nonrobust",
-                                      COV_TYPES),
-        "risk_free": cells.number_option(values.get("risk_free"), "Risk-free rate", 0.0),
+        "risk_free": cells.rate_option(values.get("risk_free"), "Risk-free rate"),
+        **cells.cov_options(values.get("cov_type"), values.get("maxlags"), "Standard errors",
+                            "HAC lags"),
     }
     window = cells.int_option(values.get("rolling_window"), "Rolling window", None)
     if window is not None:
