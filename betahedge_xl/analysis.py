@@ -566,7 +566,8 @@ def beta_hedge(
         oos = None
         notes.append("sample too short for the out-of-sample check")
 
-    window_n = int(rolling_window) if rolling_window else DEFAULT_ROLLING_WINDOW[freq]
+    window_n = (int(rolling_window) if rolling_window is not None
+                else DEFAULT_ROLLING_WINDOW[freq])
     try:
         if len(bench_cols) == 1:
             rolling = eng.rolling_beta(y, x, window_n)

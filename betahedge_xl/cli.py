@@ -95,11 +95,22 @@ def _analysis_options(p: argparse.ArgumentParser, *, positional: bool = True) ->
                         "rebalanced each period of --frequency)")
     g.add_argument("--shares", metavar="S1,S2,..",
                    help="share counts of the tickers in ASSET (buy and hold)")
-    g.add_argument("--oos-split", type=float, default=0.5, metavar="FRACTION",
+    g.add_argument("--oos-split", type=_fraction, default=0.5, metavar="FRACTION",
                    help="fraction of the sample used to estimate beta in the out-of-sample "
                         "check (default 0.5)")
     g.add_argument("--refresh", action="store_true",
                    help="ask the source again even for prices already stored")
+
+
+def _fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
+    return value
 
 
 def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:

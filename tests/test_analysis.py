@@ -441,3 +441,13 @@ def test_bad_asset_type():
     _, b = synthetic(n=30)
     with pytest.raises(InputError, match="asset: expected a ticker, a list of tickers or prices"):
         bh.beta_hedge(42, b)
+
+
+def test_rolling_window_zero_is_an_error_not_the_default(tsla_spy):
+    with pytest.raises(InputError, match="rolling window must be at least 3 periods, got 0"):
+        bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", rolling_window=0)
+
+
+def test_oos_split_out_of_range_is_an_error(tsla_spy):
+    with pytest.raises(InputError, match="split 1.5"):
+        bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", oos_split=1.5)

@@ -391,6 +391,11 @@ def test_usage_errors_are_one_line(env: dict[str, str]) -> None:
     assert_one_line_error(proc, 2, "benchmark")
     proc = run(env, "frobnicate")
     assert_one_line_error(proc, 2, "invalid choice")
+    for bad in ("0", "1.5", "half"):
+        proc = run(env, "analyze", "AAA", "BBB", "--oos-split", bad)
+        assert_one_line_error(proc, 2, "--oos-split", "not a fraction between 0 and 1")
+    proc = run(env, "analyze", "AAA", "BBB", "--rolling-window", "0")
+    assert_one_line_error(proc, 2, "rolling window must be at least 3 periods, got 0")
 
 
 def test_debug_shows_the_traceback(env: dict[str, str]) -> None:

@@ -152,3 +152,20 @@ def test_out_of_sample_against_manual_split(split):
     assert res.estimation_end == dates[cut - 1] and res.test_start == dates[cut]
     with pytest.raises(InsufficientDataError, match="too few observations to test out of sample"):
         out_of_sample_effectiveness(y.iloc[:4], x.iloc[:4], 0.5)
+
+
+@pytest.mark.parametrize("split,match", [
+    (0.0, r"split 0\.0: give a fraction between 0 and 1"),
+    (-0.3, r"split -0\.3: give a fraction between 0 and 1"),
+    (1.5, r"split 1\.5 \(1899-12-31\) is outside the returns' dates 2010-01-01\.\.2011-02-24"),
+    ("2030-01-01", r"split '2030-01-01' \(2030-01-01\) is outside the returns' dates"),
+    ("2001-01-01", r"split '2001-01-01' \(2001-01-01\) is outside the returns' dates"),
+])
+def test_out_of_sample_split_outside_the_sample_is_named(split, match):
+    """A split that cannot cut the sample is the user's input to fix, not a "sample too short"
+    that the analysis would swallow."""
+    dates = pd.bdate_range("2010-01-01", periods=300)
+    x = pd.Series(np.random.default_rng(3).normal(0, 0.01, 300), index=dates, name="SPY")
+    y = 1.2 * x
+    with pytest.raises(InputError, match=match):
+        out_of_sample_effectiveness(y, x, split)

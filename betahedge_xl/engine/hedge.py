@@ -95,15 +95,24 @@ def out_of_sample_effectiveness(
         uses returns before it, the test those on or after it.
     """
     n = len(asset_returns)
-    if isinstance(split, float) and 0.0 < split < 1.0:
-        cut = int(round(n * split))
+    if isinstance(split, (int, float, np.number)) and not isinstance(split, bool) \
+            and float(split) < 1.0:
+        if not 0.0 < float(split) < 1.0:
+            raise InputError(f"out-of-sample split {split!r}: give a fraction between 0 and 1 "
+                             f"(or a date)")
+        cut = int(round(n * float(split)))
     else:
-        if not isinstance(asset_returns.index, pd.DatetimeIndex):
+        idx = asset_returns.index
+        if not isinstance(idx, pd.DatetimeIndex):
             raise InputError("a split date needs returns indexed by date")
         from .._dates import to_timestamp
 
-        ts = to_timestamp(split, "split")
-        cut = int(asset_returns.index.searchsorted(ts))
+        ts = to_timestamp(split, "out-of-sample split")
+        if ts is None or not idx[0] < ts <= idx[-1]:
+            raise InputError(
+                f"out-of-sample split {split!r} ({'none' if ts is None else f'{ts:%Y-%m-%d}'}) "
+                f"is outside the returns' dates {idx[0]:%Y-%m-%d}..{idx[-1]:%Y-%m-%d}")
+        cut = int(idx.searchsorted(ts))
     x = benchmark_returns
     k = 1 if isinstance(x, pd.Series) or np.ndim(x) == 1 else np.shape(x)[1]
     if cut < k + 2 or n - cut < 2:
