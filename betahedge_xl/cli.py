@@ -371,14 +371,18 @@ def _warnings_to(console: _Console, debug: bool) -> Iterator[None]:
     """The project's warnings as ``betahedge: warning: ...`` lines, once each, no source line."""
     from .exceptions import BetaHedgeWarning
 
+    # A warning the error repeats word for word (a failed ticker's reason) is said once.
+    seen: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BetaHedgeWarning)
         try:
             yield
+        except BetaHedgeError as exc:
+            seen.add(user_message(exc))
+            raise
         finally:
-            # Also when the work fails: a warning (a ticker the source does not know) often
+            # Also when the work fails: a warning (a stale price, a short window) often
             # says why better than the error that follows it.
-            seen: set[str] = set()
             for w in caught:
                 text = str(w.message)
                 if issubclass(w.category, BetaHedgeWarning):

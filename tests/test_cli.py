@@ -356,10 +356,11 @@ def test_unknown_ticker(env: dict[str, str]) -> None:
     # both unknown: the data layer's own error (a DataError, exit 3)
     proc = run(env, "analyze", "NOPE", "NADA", "--start", START, "--end", END)
     assert_one_line_error(proc, 3, "NOPE", "NADA")
-    # one unknown: the reason comes as a warning line, then that ticker's own error
+    # one unknown: that ticker's own error, said once (not also as a warning)
     proc = run(env, "analyze", "NOPE", "BBB", "--start", START, "--end", END)
-    assert_one_line_error(proc, 3, "NOPE")
-    assert "warning: NOPE: no NOPE.csv" in proc.stderr
+    assert_one_line_error(proc, 3, "NOPE: no NOPE.csv")
+    assert "warning: NOPE" not in proc.stderr
+    assert proc.stderr.count("no NOPE.csv") == 1, proc.stderr
 
 
 def test_reversed_dates(env: dict[str, str]) -> None:
