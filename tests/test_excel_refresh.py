@@ -17,7 +17,7 @@ import pytest
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
 from betahedge_xl.plan import PREFIX, SHEET
-from xlwings_harness import FakeBook, FakeSheet
+from xlwings_harness import FakeBook, FakeSheet, strict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,8 +53,8 @@ def _window(s: pd.Series) -> pd.Series:
 def _summary(sheet: FakeSheet) -> dict[str, Any]:
     out = {}
     r = 3  # title row 1, header row 2 (plan's summary anchor is A1)
-    while (r, 1) in sheet.cells:
-        out[sheet.cells[(r, 1)]] = sheet.cells.get((r, 2))
+    while (r, 1) in sheet.grid:
+        out[sheet.grid[(r, 1)]] = sheet.grid.get((r, 2))
         r += 1
     return out
 
@@ -64,7 +64,7 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
 ) -> None:
     book = FakeBook("My data")
     book.sheets["My data"].range((1, 1)).value = [["mine", 1.0]]
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("TSLA on SPY"), message
     assert "added the sheet" in message
     assert [s.name for s in book.sheets] == ["My data", inp.INPUTS_SHEET, SHEET]
@@ -82,7 +82,7 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
     charts = book.sheets[SHEET].charts_list
     assert sorted(c.name for c in charts) == [f"{PREFIX}chart_cumulative",
                                               f"{PREFIX}chart_rolling", f"{PREFIX}chart_scatter"]
-    assert book.sheets["My data"].cells == {(1, 1): "mine", (1, 2): 1.0}  # untouched
+    assert book.sheets["My data"].grid == {(1, 1): "mine", (1, 2): 1.0}  # untouched
     # Progress went to the status bar, which was handed back to Excel at the end.
     assert any(isinstance(s, str) and "computing" in s for s in book.app.status_history)
     assert book.app.status_history[-1] is False
@@ -90,14 +90,14 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
 
 def test_charts_take_their_data_from_the_plan_tables(stored: dict[str, pd.Series]) -> None:
     book = FakeBook()
-    rf.refresh(book)
+    rf.refresh(strict(book))
     sheet = book.sheets[SHEET]
     names = {n.name: n.refers_to_range for n in book.names}
     charts = {c.name: c for c in sheet.charts_list}
     scatter = charts[f"{PREFIX}chart_scatter"]
     assert scatter.chart_type == "xy_scatter"
     returns = names[f"{PREFIX}returns"]
-    header = [sheet.cells[(returns.row, c)] for c in range(returns.column,
+    header = [sheet.grid[(returns.row, c)] for c in range(returns.column,
                                                            returns.last_column + 1)]
     assert header == ["Date", "TSLA", "SPY", "hedged"]
     # y = the asset column (with its header, for the series name), x = the benchmark column.
@@ -114,13 +114,13 @@ def test_charts_take_their_data_from_the_plan_tables(stored: dict[str, pd.Series
 
 def test_second_refresh_replaces_its_own_output(stored: dict[str, pd.Series]) -> None:
     book = FakeBook()
-    rf.refresh(book)
+    rf.refresh(strict(book))
     sheet = book.sheets[SHEET]
     daily_rows = names_rows = {n.name: n.refers_to_range.shape[0] for n in book.names}
     inputs = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
     freq_row = inputs.row + [f.key for f in inp.FIELDS].index("frequency")
     book.sheets[inp.INPUTS_SHEET].range((freq_row, inputs.column + 1)).value = "weekly"
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("TSLA on SPY") and "added" not in message
     assert len(sheet.charts_list) == 3
     assert sorted(n.name for n in book.names) == sorted(names_rows)
@@ -128,7 +128,7 @@ def test_second_refresh_replaces_its_own_output(stored: dict[str, pd.Series]) ->
     ret = weekly[f"{PREFIX}returns"]
     assert ret.shape[0] < daily_rows[f"{PREFIX}returns"]
     # Nothing of the longer daily table is left below the weekly one.
-    assert all(sheet.cells.get((r, ret.column)) is None
+    assert all(sheet.grid.get((r, ret.column)) is None
                for r in range(ret.last_row + 1, ret.last_row + 200))
     weekly_tsla = _window(stored["TSLA"]).resample("W-FRI").last().pct_change().dropna()
     assert _summary(sheet)["Observations"] == len(weekly_tsla)
@@ -136,9 +136,9 @@ def test_second_refresh_replaces_its_own_output(stored: dict[str, pd.Series]) ->
 
 def test_a_users_cell_in_the_way_stops_the_refresh(stored: dict[str, pd.Series]) -> None:
     book = FakeBook()
-    rf.refresh(book)
+    rf.refresh(strict(book))
     sheet = book.sheets[SHEET]
-    before = dict(sheet.cells)
+    before = dict(sheet.grid)
     names_before = [(n.name, n.refers_to) for n in book.names]
     # A user types next to the report, inside where a longer table would go.
     returns = {n.name: n for n in book.names}[f"{PREFIX}returns"].refers_to_range
@@ -147,9 +147,9 @@ def test_a_users_cell_in_the_way_stops_the_refresh(stored: dict[str, pd.Series])
     inputs = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
     start_row = inputs.row + [f.key for f in inp.FIELDS].index("start")
     book.sheets[inp.INPUTS_SHEET].range((start_row, inputs.column + 1)).value = "2013-06-03"
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("stopped:") and "my note" in message, message
-    assert sheet.cells == {**before, target: "my note"}  # nothing written, nothing cleared
+    assert sheet.grid == {**before, target: "my note"}  # nothing written, nothing cleared
     assert [(n.name, n.refers_to) for n in book.names] == names_before
     assert len(sheet.charts_list) == 3
 
@@ -159,31 +159,31 @@ def test_a_users_sheet_named_like_the_output_is_not_overwritten(
 ) -> None:
     book = FakeBook()
     book.sheets.add(SHEET).range((1, 1)).value = "my own BetaHedge sheet"
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("stopped:") and "A1" in message
-    assert book.sheets[SHEET].cells == {(1, 1): "my own BetaHedge sheet"}
+    assert book.sheets[SHEET].grid == {(1, 1): "my own BetaHedge sheet"}
 
 
 def test_bad_inputs_give_a_message_box(stored: dict[str, pd.Series]) -> None:
     book = FakeBook()
-    rf.add_inputs(book)
+    rf.add_inputs(strict(book))
     inputs = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
     end_row = inputs.row + [f.key for f in inp.FIELDS].index("end")
     book.sheets[inp.INPUTS_SHEET].range((end_row, inputs.column + 1)).value = "2013-01-01"
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("stopped:") and "reversed" in message
-    rf._show(book, message)
+    rf._show(strict(book), message)
     assert book.app.alerts == [message]
     assert SHEET not in [s.name for s in book.sheets]
 
 
 def test_holdings_table_makes_a_portfolio(stored: dict[str, pd.Series]) -> None:
     book = FakeBook()
-    rf.add_inputs(book)
+    rf.add_inputs(strict(book))
     holdings = {n.name: n for n in book.names}[inp.HOLDINGS_NAME].refers_to_range
     book.sheets[inp.INPUTS_SHEET].range((holdings.row, holdings.column)).value = [
         ["TSLA", 0.25], ["AAPL", 0.75]]
-    message = rf.refresh(book)
+    message = rf.refresh(strict(book))
     assert message.startswith("Portfolio on SPY"), message
     port = (0.25 * _window(stored["TSLA"]).pct_change()
             + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
@@ -196,11 +196,11 @@ def test_native_regression_line_on_windows(stored: dict[str, pd.Series],
     from betahedge_xl.excel import drawer
 
     book = FakeBook()
-    rf.refresh(book)
+    rf.refresh(strict(book))
     scatter = {c.name: c for c in book.sheets[SHEET].charts_list}[f"{PREFIX}chart_scatter"]
     assert scatter.native_series == []  # not on this platform: noted instead
     monkeypatch.setattr(drawer, "_is_windows", lambda: True)
-    rf.refresh(book)
+    rf.refresh(strict(book))
     scatter = {c.name: c for c in book.sheets[SHEET].charts_list}[f"{PREFIX}chart_scatter"]
     (line,) = scatter.native_series
     fit = {n.name: n for n in book.names}[f"{PREFIX}fitline"].refers_to_range
@@ -233,7 +233,7 @@ def test_the_workbook_module_runs_the_refresh_on_the_caller(
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     book = FakeBook()
-    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: strict(book)))
     module.main()
     assert SHEET in [s.name for s in book.sheets]
     assert str(book.app.status_bar).startswith("BetaHedge: TSLA on SPY")
@@ -248,3 +248,56 @@ def test_inputs_block_hac_lags_and_percent_typo() -> None:
     with pytest.raises(Exception, match="Risk-free rate: 3 would be 300% a year"):
         inp.read_request([*base, ["Risk-free rate", 3.0]])
     assert "maxlags" in [f.key for f in inp.FIELDS]
+
+
+def test_the_fake_book_admits_only_the_xlwings_api() -> None:
+    from xlwings_harness import NotInXlwings
+
+    book = strict(FakeBook())
+    sheet = book.sheets[0]
+    with pytest.raises(NotInXlwings, match="Sheet has no attribute 'grid'"):
+        sheet.grid  # noqa: B018  (the fake's inspection attribute, not xlwings')
+    with pytest.raises(NotInXlwings, match="Range has no attribute 'last_row'"):
+        sheet.range((1, 1)).last_row  # noqa: B018
+    with pytest.raises(NotInXlwings, match="cannot be assigned"):
+        sheet.range((1, 1)).row = 3
+    with pytest.raises(TypeError, match="Charts.add"):
+        sheet.charts.add(left=0, top=0, bogus=1)
+    with pytest.raises(TypeError, match="Names.add"):
+        book.names.add("bh_x")
+    chart = sheet.charts.add(left=0, top=0, width=100, height=50)
+    chart.set_source_data(sheet.range((1, 1), (3, 2)), plot_by="columns")
+    chart.category_axis.title = "x"  # ChartAxis.title has a setter in xlwings
+    assert [type(c).__name__ for c in sheet.charts] == ["Strict"]
+
+
+def test_every_fake_member_exists_in_xlwings() -> None:
+    from xlwings_harness import _real_classes
+
+    # What the tests read to inspect a fake; Strict keeps it from the code under test.
+    # An inspection name must not be an xlwings name with another meaning (Sheet.cells is a
+    # Range in xlwings, so the fake's cell store is called grid).
+    inspection = {"grid", "formats", "charts_list", "writes", "status_history", "alerts",
+                  "items", "native_series", "source", "x_values", "last_row", "last_column"}
+    # Links between fakes that xlwings has with the same meaning (Sheet.book, Range.sheet)
+    # or not at all (Charts.sheet): Strict lets through only the former.
+    links = {"book", "sheet"}
+    for fake, real in _real_classes().items():
+        members = set(vars(fake)) | set(vars(fake(*_fake_args(fake))))
+        for name in sorted(m for m in members if not m.startswith("_")):
+            if name in inspection:
+                assert not hasattr(real, name), f"{fake.__name__}.{name} shadows xlwings"
+            else:
+                assert name in links or hasattr(real, name), f"{fake.__name__}.{name}"
+
+
+def _fake_args(fake: type) -> tuple[Any, ...]:
+    from xlwings_harness import FakeAxis, FakeChart, FakeCharts, FakeName, FakeNames, FakeRange
+
+    book = FakeBook()
+    sheet = book.sheets[0]
+    return {
+        FakeSheet: (book, "S"), FakeRange: (sheet, 1, 1, 1, 1), FakeName: (book.names, "n", "=A1"),
+        FakeNames: (book,), FakeCharts: (sheet,), FakeChart: (sheet, 0, 0, 1, 1),
+        FakeAxis: (), type(book.sheets): (book,),
+    }.get(fake, ())

@@ -296,7 +296,7 @@ class FakeRange:
 
     @property
     def value(self) -> Any:
-        rows = [[self.sheet.cells.get((r, c)) for c in range(self.column, self.last_column + 1)]
+        rows = [[self.sheet.grid.get((r, c)) for c in range(self.column, self.last_column + 1)]
                 for r in range(self.row, self.last_row + 1)]
         if self._ndim == 2:
             return rows
@@ -326,7 +326,7 @@ class FakeRange:
     def clear_contents(self) -> None:
         for r in range(self.row, self.last_row + 1):
             for c in range(self.column, self.last_column + 1):
-                self.sheet.cells.pop((r, c), None)
+                self.sheet.grid.pop((r, c), None)
 
     @property
     def number_format(self) -> Any:
@@ -414,7 +414,7 @@ class FakeCharts:
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book, self.name = book, name
-        self.cells: dict[tuple[int, int], Any] = {}
+        self.grid: dict[tuple[int, int], Any] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.charts_list: list[FakeChart] = []
         self.charts = FakeCharts(self)
@@ -423,9 +423,9 @@ class FakeSheet:
     def _set(self, r: int, c: int, v: Any) -> None:
         self.writes += 1
         if v is None or v == "":
-            self.cells.pop((r, c), None)
+            self.grid.pop((r, c), None)
         else:
-            self.cells[(r, c)] = v
+            self.grid[(r, c)] = v
 
     def range(self, cell1: tuple[int, int], cell2: tuple[int, int] | None = None) -> FakeRange:
         r2, c2 = cell2 if cell2 is not None else cell1
@@ -512,3 +512,113 @@ class FakeBook:
         self.names = FakeNames(self)
         for name in sheet_names or ("Sheet1",):
             self.sheets.add(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strictness: the code under test sees the fakes only through :func:`strict`, which lets through
+# what the real xlwings class of the same role has, called with arguments its signature
+# accepts, and assigns only to properties that have a setter there. So a call the fakes happen
+# to support but xlwings CE lacks (a method name, a keyword, a read-only property) fails here
+# as it would in Excel. The fakes' own inspection attributes (``cells``, ``charts_list`` ...)
+# stay for the tests, out of reach of the code under test.
+# ---------------------------------------------------------------------------------------------
+
+import inspect as _inspect  # noqa: E402
+
+
+def _real_classes() -> dict[type, type]:
+    import xlwings.main as xm
+
+    return {
+        FakeApp: xm.App, FakeBook: xm.Book, FakeSheets: xm.Sheets, FakeSheet: xm.Sheet,
+        FakeRange: xm.Range, FakeNames: xm.Names, FakeName: xm.Name, FakeCharts: xm.Charts,
+        FakeChart: xm.Chart, FakeAxis: xm.ChartAxis,
+    }
+
+
+class NotInXlwings(AttributeError):
+    """The code under test used something the real xlwings class does not have."""
+
+
+def _unwrap(value: Any) -> Any:
+    return object.__getattribute__(value, "_obj") if isinstance(value, Strict) else value
+
+
+def _wrap(value: Any) -> Any:
+    if type(value) in _real_classes():
+        return Strict(value)
+    return value
+
+
+class Strict:
+    """A view of a fake that admits only the real xlwings class's API (see above)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        object.__setattr__(self, "_obj", obj)
+
+    @property
+    def _real(self) -> type:
+        return _real_classes()[type(object.__getattribute__(self, "_obj"))]
+
+    def _member(self, name: str) -> Any:
+        real = self._real
+        if name.startswith("_") or not hasattr(real, name):
+            raise NotInXlwings(f"xlwings.{real.__name__} has no attribute {name!r}")
+        return _inspect.getattr_static(real, name)
+
+    def __getattr__(self, name: str) -> Any:
+        member = self._member(name)
+        obj = object.__getattribute__(self, "_obj")
+        value = getattr(obj, name)
+        if _inspect.isfunction(member):
+            signature = _inspect.signature(member)
+            real = self._real
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    signature.bind(None, *args, **kwargs)
+                except TypeError as exc:
+                    raise TypeError(f"xlwings.{real.__name__}.{name}{signature}: {exc}") from None
+                return _wrap(value(*[_unwrap(a) for a in args],
+                                   **{k: _unwrap(v) for k, v in kwargs.items()}))
+
+            return call
+        if isinstance(member, staticmethod | classmethod):
+            return value
+        return _wrap(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        member = self._member(name)
+        if not (isinstance(member, property) and member.fset is not None):
+            raise NotInXlwings(f"xlwings.{self._real.__name__}.{name} cannot be assigned")
+        setattr(object.__getattribute__(self, "_obj"), name, _unwrap(value))
+
+    def _dunder(self, name: str) -> Any:
+        if not hasattr(self._real, name):
+            raise NotInXlwings(f"xlwings.{self._real.__name__} has no {name}")
+        return getattr(object.__getattribute__(self, "_obj"), name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (_wrap(v) for v in self._dunder("__iter__")())
+
+    def __len__(self) -> int:
+        return int(self._dunder("__len__")())
+
+    def __getitem__(self, key: Any) -> Any:
+        return _wrap(self._dunder("__getitem__")(key))
+
+    def __eq__(self, other: object) -> bool:
+        return bool(object.__getattribute__(self, "_obj") == _unwrap(other))
+
+    def __hash__(self) -> int:
+        return hash(object.__getattribute__(self, "_obj"))
+
+    def __repr__(self) -> str:
+        return f"Strict({object.__getattribute__(self, '_obj')!r})"
+
+
+def strict(book: FakeBook) -> Any:
+    """``book`` as the code under test may see it: only xlwings CE's API of Book and below."""
+    return Strict(book)
