@@ -286,7 +286,11 @@ def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
     if "ticker" not in header:
         raise HoldingsError(f"{where}: needs a 'ticker' column and a 'weight' or 'shares' "
                             f"column; found {', '.join(rows[0]) or 'no header'}")
-    amount_col = next((c for c in ("weight", "weights", "shares") if c in header), None)
+    found = [c for c in ("weight", "weights", "shares") if c in header]
+    if len(found) > 1:
+        raise HoldingsError(f"{where}: has both {' and '.join(repr(c) for c in found)} "
+                            f"columns; keep one")
+    amount_col = found[0] if found else None
     if amount_col is None:
         raise HoldingsError(f"{where}: needs a 'weight' or 'shares' column next to 'ticker'")
     it, ia = header.index("ticker"), header.index(amount_col)
