@@ -69,14 +69,17 @@ def test_every_udf_gets_a_wrapper(xl: Harness) -> None:
     }
 
 
-def test_wrapper_names_are_valid_vba_and_excel_names(xl: Harness) -> None:
-    vba = xl.vba()
+def vba_problems(vba: str) -> list[str]:
+    """What would break in Excel, in the wrappers ``generate_vba_wrapper`` wrote."""
+    problems = []
     sigs = _signatures(vba)
     xlwings_procs = _xlwings_module_procedures()
     assert "runpython" in xlwings_procs  # the parse of xlwings.bas found its procedures
     for fname, params in sigs.items():
-        assert IDENT.match(fname) and not CELL_LIKE.match(fname), fname
-        assert fname.lower() not in VBA_RESERVED | xlwings_procs, fname
+        if not IDENT.match(fname) or CELL_LIKE.match(fname):
+            problems.append(f"function name {fname} is not a valid Excel function name")
+        if fname.lower() in VBA_RESERVED | xlwings_procs:
+            problems.append(f"function name {fname} is reserved in VBA or xlwings' module")
         names = []
         seen_optional = False
         for p in params:
@@ -84,20 +87,68 @@ def test_wrapper_names_are_valid_vba_and_excel_names(xl: Harness) -> None:
             if words[0] == "Optional":
                 seen_optional = True
                 words = words[1:]
-            else:
-                assert not seen_optional, f"{fname}: required {p} after an Optional one"
-            assert len(words) == 1, p
-            names.append(words[0])
+            elif seen_optional:
+                problems.append(f"{fname}: required {p} after an Optional one")
+            if len(words) != 1:
+                problems.append(f"{fname}: parameter {p!r} is not one word")
+            names.append(words[-1])
         for n in names:
-            assert IDENT.match(n), (fname, n)
-            assert n.lower() not in VBA_RESERVED, (fname, n)
-            assert n.lower() != fname.lower(), (fname, n)
-        assert len({n.lower() for n in names}) == len(names), fname
+            if not IDENT.match(n):
+                problems.append(f"{fname}: parameter {n} is not a VBA identifier")
+            if n.lower() in VBA_RESERVED:
+                problems.append(f"{fname}: parameter {n} is reserved in VBA")
+            if n.lower() == fname.lower():
+                problems.append(f"{fname}: parameter {n} is named like its function")
+        if len({n.lower() for n in names}) != len(names):
+            problems.append(f"{fname}: parameters differ only in case")
     for line in vba.splitlines():
-        assert len(line) <= 1023, line[:80]
+        if len(line) > 1023:
+            problems.append(f"line longer than VBA's 1023 characters: {line[:40]}")
     # Blocks balance: every Function ends, every #If ends.
-    assert vba.count("\nEnd Function") + vba.startswith("End Function") == len(sigs)
-    assert vba.count("#If App") == vba.count("#End If") == len(sigs)
+    if vba.count("\nEnd Function") + vba.startswith("End Function") != len(sigs):
+        problems.append("unbalanced Function blocks")
+    if not vba.count("#If App") == vba.count("#End If") == len(sigs):
+        problems.append("unbalanced #If blocks")
+    return problems
+
+
+def test_wrapper_names_are_valid_vba_and_excel_names(xl: Harness) -> None:
+    assert vba_problems(xl.vba()) == []
+
+
+BAD_UDFS = '''
+import xlwings as xw
+
+
+@xw.func
+def LOG10(x, end=None):
+    return x
+
+
+@xw.func
+def Clean(Range, clean=None, CLEAN2=None, clean2=None):
+    return Range
+
+
+@xw.func
+def RunPython(x):
+    return x
+'''
+
+
+def test_the_check_catches_bad_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Proof that the check above would fail: a module with the mistakes it looks for, through
+    # the same xlwings machinery.
+    (tmp_path / "bad_udfs.py").write_text(BAD_UDFS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with xlwings_windows("bad_udfs") as bad:
+        problems = vba_problems(bad.vba())
+    assert "function name LOG10 is not a valid Excel function name" in problems  # cell LOG10
+    assert "LOG10: parameter end is reserved in VBA" in problems
+    assert "Clean: parameter Range is reserved in VBA" in problems
+    assert "Clean: parameter clean is named like its function" in problems
+    assert "Clean: parameters differ only in case" in problems
+    assert "function name RunPython is reserved in VBA or xlwings' module" in problems
 
 
 def test_wrappers_for_an_addin_use_the_active_workbook(xl: Harness) -> None:
