@@ -273,39 +273,29 @@ def test_risk_free_constant_and_series(tsla_spy):
     assert res2.risk_free == "a per-period series"
 
 
-def test_portfolio_by_weights_rebalanced(tsla_spy):
+@pytest.mark.parametrize("frequency,rule", [("daily", None), ("weekly", "W-FRI"),
+                                            ("monthly", "M")])
+def test_portfolio_by_weights_rebalanced_each_period(tsla_spy, frequency, rule):
+    """A 60/40 portfolio's weekly return is 0.6 x AAPL's weekly + 0.4 x MSFT's weekly return
+    (rebalanced each week), not a daily-rebalanced index sampled weekly."""
     aapl, msft, spy = sample_series("AAPL"), sample_series("MSFT"), tsla_spy[1]
     res = bh.beta_hedge(pd.concat([aapl, msft], axis=1), spy, "2014-01-01", "2015-01-01",
-                        weights=[60, 40])
+                        weights=[60, 40], frequency=frequency)
     frame = pd.concat([aapl, msft, spy], axis=1, join="inner")
     frame = frame[(frame.index >= "2014-01-01") & (frame.index < "2015-01-01")]
+    if rule is not None:
+        period = frame.index.to_period(rule)
+        frame = frame[np.r_[period[1:] != period[:-1], True]]
     r = frame.pct_change().iloc[1:]
     port = 0.6 * r["AAPL"] + 0.4 * r["MSFT"]
+    np.testing.assert_allclose(res.returns["Portfolio"].to_numpy(), port.to_numpy(), rtol=1e-9,
+                               atol=1e-15)
     beta, alpha = np.polyfit(r["SPY"], port, 1)
     assert res.asset == "Portfolio"
     assert res.beta == pytest.approx(beta, rel=1e-10)
     assert res.alpha == pytest.approx(alpha, rel=1e-7)
     assert res.holdings.to_dict() == pytest.approx({"AAPL": 0.6, "MSFT": 0.4})
     assert res.stat("holdings") == "AAPL 0.6, MSFT 0.4"
-
-
-@pytest.mark.parametrize("frequency,rule", [("weekly", "W-FRI"), ("monthly", "M")])
-def test_portfolio_weights_rebalanced_each_period_of_the_frequency(tsla_spy, frequency, rule):
-    """Weekly returns of a 60/40 portfolio are 0.6 x AAPL's weekly + 0.4 x MSFT's weekly
-    return (rebalanced each week), not a daily-rebalanced index sampled weekly."""
-    aapl, msft, spy = sample_series("AAPL"), sample_series("MSFT"), tsla_spy[1]
-    res = bh.beta_hedge(pd.concat([aapl, msft], axis=1), spy, "2014-01-01", "2015-01-01",
-                        weights=[60, 40], frequency=frequency)
-    frame = pd.concat([aapl, msft, spy], axis=1, join="inner")
-    frame = frame[(frame.index >= "2014-01-01") & (frame.index < "2015-01-01")]
-    period = frame.index.to_period(rule)
-    frame = frame[np.r_[period[1:] != period[:-1], True]]
-    r = frame.pct_change().iloc[1:]
-    port = 0.6 * r["AAPL"] + 0.4 * r["MSFT"]
-    np.testing.assert_allclose(res.returns["Portfolio"].to_numpy(), port.to_numpy(), rtol=1e-12)
-    beta, alpha = np.polyfit(r["SPY"], port, 1)
-    assert res.beta == pytest.approx(beta, rel=1e-10)
-    assert res.alpha == pytest.approx(alpha, rel=1e-8)
 
 
 def test_portfolio_by_shares_buy_and_hold(tsla_spy):
