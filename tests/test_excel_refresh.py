@@ -301,3 +301,13 @@ def _fake_args(fake: type) -> tuple[Any, ...]:
         FakeNames: (book,), FakeCharts: (sheet,), FakeChart: (sheet, 0, 0, 1, 1),
         FakeAxis: (), type(book.sheets): (book,),
     }.get(fake, ())
+
+
+def test_added_inputs_show_rates_as_percent_and_dates_as_dates() -> None:
+    book = FakeBook()
+    rf.add_inputs(strict(book))
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    r0, c0 = inp.FIELDS_ANCHOR
+    keys = [f.key for f in inp.FIELDS]
+    assert sheet.formats[(r0 + 1 + keys.index("risk_free"), c0 + 2)] == "0.00%"
+    assert sheet.formats[(r0 + 1 + keys.index("start"), c0 + 2)] == "yyyy-mm-dd"

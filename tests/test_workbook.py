@@ -212,3 +212,28 @@ def test_libreoffice_opens_the_workbook(tmp_path: Path) -> None:
                    check=True, capture_output=True, timeout=180)
     text = (tmp_path / "in.csv").read_text(encoding="utf-8", errors="replace")
     assert inp.TITLE in text and "TSLA" in text and "SPY" in text
+
+
+def test_inputs_look_editable_and_print_on_one_page_wide() -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from betahedge_xl.excel import inputs as inp
+
+    ws = openpyxl.load_workbook(XLSM)[inp.INPUTS_SHEET]
+    r0, c0 = inp.FIELDS_ANCHOR
+    for i, f in enumerate(inp.FIELDS):
+        cell = ws.cell(r0 + i + 1, c0 + 2)
+        # Every value cell, filled or empty, is shaded as an input and left unlocked.
+        assert cell.fill.fgColor.rgb.endswith("FFF2CC"), f.label
+        assert cell.protection.locked is False, f.label
+        if f.key == "risk_free":
+            assert cell.number_format == "0.00%"  # 2% reads as 2.00%, not 0.02
+        if f.key in ("start", "end"):
+            assert cell.number_format == "yyyy-mm-dd"
+    hr, hc = inp.HOLDINGS_ANCHOR
+    for i in range(1, inp.HOLDINGS_ROWS + 1):
+        assert ws.cell(hr + i + 1, hc + 1).fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.page_setup.orientation == "landscape"
+    # Fit to one page wide (fitToWidth 1 is the format's default, so it may be left out).
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_view.showGridLines is False

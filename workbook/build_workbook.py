@@ -88,6 +88,12 @@ def example_formulas() -> list[tuple[str, str, str]]:
 
 #: Where the example formulas start (0-based row, col): below the inputs block.
 EXAMPLES_ANCHOR = (15, 0)
+#: Fill and border of the cells an analyst edits (Excel's "Input" cell style colours).
+INPUT_FILL = "#FFF2CC"
+INPUT_BORDER = "#BFBFBF"
+#: The line under the title.
+HINT = ("Edit the shaded cells, then press Refresh. Worksheet functions: click "
+        "Import functions once (Windows).")
 
 
 def _a1(row: int, col: int) -> str:
@@ -112,27 +118,53 @@ def build_xlsm(out: Path) -> Path:
         wb.add_vba_project(str(tmp_vba))
         bold = wb.add_format({"bold": True})
         title = wb.add_format({"bold": True, "font_size": 13})
-        date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        hint = wb.add_format({"font_color": "#444444"})
         note = wb.add_format({"italic": True, "font_color": "#666666"})
         number = wb.add_format({"num_format": "0.0000"})
+        header = wb.add_format({"bold": True, "bottom": 1})
+
+        def input_cell(num_format: str | None = None) -> xlsxwriter.format.Format:
+            # Excel's "Input" look: what the analyst edits stands out from labels and results.
+            spec: dict[str, object] = {"bg_color": INPUT_FILL, "border": 1,
+                                       "border_color": INPUT_BORDER, "locked": False,
+                                       "align": "left"}
+            if num_format:
+                spec["num_format"] = num_format
+            return wb.add_format(spec)
 
         ws = wb.add_worksheet(inp.INPUTS_SHEET)
         ws.set_vba_name("Sheet1")
+        ws.hide_gridlines(2)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4; Excel switches to the printer's paper when printing elsewhere
+        ws.fit_to_pages(1, 0)  # one page wide
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 14)
-        ws.set_column(2, 2, 44)
+        ws.set_column(2, 2, 46)
         ws.set_column(4, 5, 16)
         ws.write(*inp.TITLE_CELL, inp.TITLE, title)
+        ws.write(inp.TITLE_CELL[0] + 1, inp.TITLE_CELL[1], HINT, hint)
         r0, c0 = inp.FIELDS_ANCHOR
-        for i, (label, value, text) in enumerate(inp.example_rows()):
+        for i, (f, (label, value, text)) in enumerate(zip(inp.FIELDS, inp.example_rows(),
+                                                          strict=True)):
             ws.write(r0 + i, c0, label, bold)
+            fmt = input_cell(f.number_format)
             if isinstance(value, dt.datetime):
-                ws.write_datetime(r0 + i, c0 + 1, value, date)
+                ws.write_datetime(r0 + i, c0 + 1, value, fmt)
             elif value is not None:
-                ws.write(r0 + i, c0 + 1, value)
+                ws.write(r0 + i, c0 + 1, value, fmt)
+            else:
+                ws.write_blank(r0 + i, c0 + 1, None, fmt)
             ws.write(r0 + i, c0 + 2, text, note)
         hr, hc = inp.HOLDINGS_ANCHOR
-        ws.write_row(hr, hc, list(inp.HOLDINGS_HEADER), bold)
+        ws.write_row(hr, hc, list(inp.HOLDINGS_HEADER), header)
+        holding = input_cell()
+        for i in range(1, inp.HOLDINGS_ROWS + 1):
+            ws.write_blank(hr + i, hc, None, holding)
+            ws.write_blank(hr + i, hc + 1, None, holding)
+        ws.write(hr + inp.HOLDINGS_ROWS + 1, hc, "Portfolio: fill tickers and weights "
+                 "(or share counts);", note)
+        ws.write(hr + inp.HOLDINGS_ROWS + 2, hc, "leave empty to hedge the Asset above.", note)
         wb.define_name(inp.INPUTS_NAME, inp.inputs_ref())
         wb.define_name(inp.HOLDINGS_NAME, inp.holdings_ref())
 

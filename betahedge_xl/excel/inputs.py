@@ -37,18 +37,22 @@ class Field:
     label: str
     example: Any
     note: str
+    #: Excel number format of the value cell (``None``: Excel's default for what is typed).
+    number_format: str | None = None
 
 
 FIELDS: tuple[Field, ...] = (
     Field("asset", "Asset", "TSLA", "Ticker; ignored when the holdings table has tickers"),
     Field("benchmark", "Benchmark", "SPY", "Ticker of the benchmark"),
-    Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included"),
-    Field("end", "End", _dt.datetime(2015, 1, 1), "End date, excluded (as yfinance)"),
+    Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included", "yyyy-mm-dd"),
+    Field("end", "End", _dt.datetime(2015, 1, 1), "End date, excluded (as yfinance)",
+          "yyyy-mm-dd"),
     Field("frequency", "Frequency", "daily", "daily, weekly or monthly"),
     Field("returns", "Returns", "simple", "simple or log"),
     Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC"),
     Field("maxlags", "HAC lags", None, "Newey-West lags for HAC; empty: rule of thumb"),
-    Field("risk_free", "Risk-free rate", 0.0, "Annual rate for excess returns, e.g. 2%"),
+    Field("risk_free", "Risk-free rate", 0.0, "Annual rate for excess returns, e.g. 2%",
+          "0.00%"),
     Field("rolling_window", "Rolling window", None, "Periods; empty: 63 daily, 26 weekly, "
                                                      "12 monthly"),
     Field("holdings_type", "Holdings are", "weights", "weights or shares (for the holdings "

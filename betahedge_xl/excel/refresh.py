@@ -105,6 +105,9 @@ def add_inputs(book: Any) -> Any:
     sheet.range((r + 1, c + 1)).value = inp.TITLE
     r, c = inp.FIELDS_ANCHOR
     sheet.range((r + 1, c + 1)).value = inp.example_rows()
+    for i, f in enumerate(inp.FIELDS):
+        if f.number_format:
+            sheet.range((r + 1 + i, c + 2)).number_format = f.number_format
     r, c = inp.HOLDINGS_ANCHOR
     sheet.range((r + 1, c + 1)).value = [list(inp.HOLDINGS_HEADER)]
     book.names.add(inp.INPUTS_NAME, inp.inputs_ref())
