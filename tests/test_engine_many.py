@@ -272,7 +272,7 @@ def test_ewma_beta_equals_pandas(seed, halflife, min_periods):
         ew = dict(halflife=halflife, min_periods=min_periods)
         expected[col] = y[col].ewm(**ew).cov(xm) / xm.ewm(**ew).var()
     expected = pd.DataFrame(expected)
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-8,
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-8,
                                equal_nan=True)
     pd.testing.assert_frame_equal(got.isna(), expected.isna())
 
