@@ -178,6 +178,12 @@ def test_analyze_two_benchmarks_matches_lstsq(env: dict[str, str], prices: dict)
         assert out["beta_BBB"] == pytest.approx(coef[1], rel=1e-9)
         assert out["beta_CCC"] == pytest.approx(coef[2], rel=1e-9)
         assert out["maxlags"] == 3
+    # the report's one-line headline names every benchmark's beta, not the first alone
+    proc = run(env, "report", "AAA", "BBB,CCC", "--start", START, "--end", END,
+               "--out", str(Path(env["BETAHEDGE_CACHE_DIR"]).parent / "two.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    head = proc.stdout.splitlines()[0]
+    assert f"betas BBB {coef[1]:.3f} (se " in head and f", CCC {coef[2]:.3f} (se " in head
 
 
 def test_analyze_holdings_file_weights_and_shares(env: dict[str, str], prices: dict,
