@@ -280,8 +280,8 @@ class HedgeResult:
         rows: list[tuple[str, str, Any]] = [
             ("asset", "Asset", self.asset),
             ("benchmark", "Benchmark", self.benchmark),
-            ("start", "First price date", self.first_date.to_pydatetime()),
-            ("end", "Last price date", self.last_date.to_pydatetime()),
+            ("first_date", "First price date", self.first_date.to_pydatetime()),
+            ("last_date", "Last price date", self.last_date.to_pydatetime()),
             ("frequency", "Frequency", self.frequency),
             ("returns", "Returns", returns),
             ("n_obs", "Observations", self.n_obs),
@@ -308,8 +308,11 @@ class HedgeResult:
             ]
         if multi:
             rows.append(("beta", "Beta (first benchmark)", self.beta))
+        if not multi:
+            # Blume's shrinkage toward 1 is about a market beta; a partial coefficient of
+            # several benchmarks has no such anchor.
+            rows.append(("adjusted_beta", "Adjusted beta (Blume)", self.adjusted_beta))
         rows += [
-            ("adjusted_beta", "Adjusted beta (Blume)", self.adjusted_beta),
             ("r_squared", "R-squared", self.r_squared),
             ("r_squared_adj", "Adj. R-squared", self.r_squared_adj),
             ("correlation", "Correlation" if not multi else "Multiple R", self.correlation),
@@ -346,6 +349,7 @@ class HedgeResult:
         """One statistic by key (``"beta"``, ``"alpha_t"``, ``"r_squared"``, ...)."""
         key = name.strip().lower().replace(" ", "_").replace("-", "_")
         aliases = {"rsquared": "r_squared", "r2": "r_squared", "nobs": "n_obs", "n": "n_obs",
+                   "start": "first_date", "end": "last_date",
                    "blume": "adjusted_beta", "adj_beta": "adjusted_beta",
                    "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj"}
         key = aliases.get(key, key)
@@ -370,6 +374,11 @@ class HedgeResult:
             elif isinstance(value, np.integer):
                 value = int(value)
             out[key] = value
+        if len(self.benchmarks) > 1:
+            # The headline keys every consumer reads name the first benchmark, like "beta".
+            first = self.benchmarks[0]
+            for key in ("beta_se", "beta_t", "beta_p", "hedged_beta"):
+                out[key] = out[f"{key}_{first}"]
         out["benchmarks"] = list(self.benchmarks)
         out["warnings"] = list(self.warnings)
         out["maxlags"] = self.fit.maxlags

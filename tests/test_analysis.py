@@ -140,7 +140,8 @@ def test_summary_stat_and_to_dict_are_consistent(worked):
     d = worked.to_dict()
     round_trip = json.loads(json.dumps(d, allow_nan=False))
     assert round_trip["beta"] == worked.beta and round_trip["n_obs"] == 251
-    assert round_trip["start"] == "2014-01-02" and round_trip["end"] == "2014-12-31"
+    assert round_trip["first_date"] == "2014-01-02" and round_trip["last_date"] == "2014-12-31"
+    assert worked.stat("start") == worked.stat("first_date") == worked.first_date
     assert round_trip["benchmarks"] == ["SPY"] and round_trip["maxlags"] is None
     assert set(names) <= set(d)
     assert "Beta" in str(worked) and "1.95415" in str(worked)

@@ -73,3 +73,19 @@ def test_portfolio_may_hold_its_benchmark(tmp_path: Path, monkeypatch: pytest.Mo
     assert res.asset == "Portfolio" and res.benchmarks == ["SPY"]
     assert res.beta == pytest.approx((alone.beta + 1) / 2, rel=1e-10)
     assert res.alpha == pytest.approx(alone.alpha / 2, rel=1e-8)
+
+
+def test_two_benchmarks_keep_the_headline_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON consumers read beta, beta_se and hedged_beta whatever the number of benchmarks;
+    with two they are the first benchmark's; Blume's adjustment is not offered for them."""
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["TSLA", "SPY", "XLK"])))
+    res = bh.beta_hedge("TSLA", ["SPY", "XLK"], "2014-01-01", "2015-01-01")
+    d = res.to_dict()
+    assert d["beta"] == d["beta_SPY"] == res.fit.params["SPY"]
+    assert d["beta_se"] == d["beta_se_SPY"] == res.fit.bse["SPY"]
+    assert d["hedged_beta"] == d["hedged_beta_SPY"]
+    assert abs(d["hedged_beta"]) < 1e-12 and abs(d["hedged_beta_XLK"]) < 1e-12
+    assert "adjusted_beta" not in d
+    assert "Adjusted beta (Blume)" not in set(res.summary()["label"])

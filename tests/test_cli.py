@@ -157,7 +157,7 @@ def test_analyze_csv_and_table(env: dict[str, str], prices: dict) -> None:
     values = {r["key"]: r["value"] for r in rows}
     beta = np.polyfit(window_returns(prices, "BBB"), window_returns(prices, "AAA"), 1)[0]
     assert float(values["beta"]) == pytest.approx(beta, rel=1e-9)
-    assert values["start"] == "2020-01-01"
+    assert values["first_date"] == "2020-01-01"
 
     proc = run(env, "-q", "analyze", "AAA", "BBB", "--start", START, "--end", END)
     assert proc.returncode == 0 and proc.stderr == ""

@@ -218,8 +218,12 @@ def test_excess_returns_constant_annual_rate(frequency, p):
     log_per = annual_to_periodic(rate, frequency, "log")
     assert log_per * p == pytest.approx(np.log(1 + rate), rel=1e-13)
     assert excess_returns(r, 0.0) is r
-    with pytest.raises(InputError, match="not above -100%"):
+    with pytest.raises(InputError, match="would be -100% a year"):
         excess_returns(r, -1.0, frequency)
+    # a percent typed as a number (5 for 5%) is refused in every face, not taken as 500%
+    with pytest.raises(InputError, match=r"risk-free rate 5 would be 500% a year; give 0.05"):
+        excess_returns(r, 5.0, frequency)
+    assert annual_to_periodic(1.0, frequency) == pytest.approx(2 ** (1 / p) - 1)
 
 
 def test_excess_returns_per_period_series():

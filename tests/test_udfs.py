@@ -356,8 +356,8 @@ def test_price_range_problems_name_the_row_of_the_selection(xl: Harness) -> None
 
 def test_unknown_statistic_is_quoted_as_typed(xl: Harness) -> None:
     asset, bench = _prices()
-    (text,), = xl.call("BETA_HEDGE_STAT", "first_date", _range(asset), _range(bench))
-    assert text.startswith('unknown statistic "first_date"; use one of: asset, benchmark')
+    (text,), = xl.call("BETA_HEDGE_STAT", "first date used", _range(asset), _range(bench))
+    assert text.startswith('unknown statistic "first date used"; use one of: asset, benchmark')
 
 
 def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None:

@@ -58,8 +58,11 @@ def annual_to_periodic(rate: float, frequency: object, method: object = "simple"
     import math
 
     p = periods_per_year(frequency)
-    if rate <= -1:
-        raise InputError(f"risk-free rate {rate!r} is not above -100%")
+    if not -1 < rate <= 1:
+        # Above 100% a year is a percent typed as a number (5 for 5%), not a rate.
+        raise InputError(
+            f"risk-free rate {rate:g} would be {rate:.0%} a year; give 0.05 for 5%"
+        )
     if normalize_method(method) == "log":
         return math.log1p(rate) / p
     return math.expm1(math.log1p(rate) / p)
