@@ -42,3 +42,17 @@ def _isolated_price_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     yield tmp_path / "betahedge-cache"
     clear_memory()
     close_stores()
+
+
+# --- hypothesis: the same examples on every CI run (a failure there is reproducible) --------
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()
