@@ -532,13 +532,12 @@ def beta_hedge(
             raise InputError(f"{dup} is both in the asset and the benchmark")
         # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
         frame = frame.loc[:, ~frame.columns.duplicated()]
-    eng.returns.check_prices(frame)
-    aligned = eng.align_prices(frame)
-    if aligned.dropped and quality is None:
-        notes.append(f"{aligned.dropped} date(s) dropped to align asset and benchmark")
-    # Resample the constituents first: a weights portfolio is rebalanced each period of the
-    # frequency (weekly returns are the weighted weekly returns), not each day.
-    px = eng.resample_prices(aligned.prices, freq)
+    # Constituents are resampled before a portfolio is formed: a weights portfolio is
+    # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
+    ready = eng.prepare_prices(frame, freq)
+    if ready.dropped and quality is None:
+        notes.append(f"{ready.dropped} date(s) dropped to align asset and benchmark")
+    px = ready.prices
     asset_cols = list(raw_asset.columns)
     bench_cols = list(raw_bench.columns)
     if holdings is not None:
@@ -555,9 +554,7 @@ def beta_hedge(
     else:
         asset_name = asset_cols[0]
         prices = px  # the asset's one column, then the benchmarks
-    rets = eng.simple_or_log_returns(prices, method)
-    if not (isinstance(risk_free, (int, float)) and risk_free == 0):
-        rets = eng.excess_returns(rets, risk_free, freq, method)
+    rets = eng.excess_returns(eng.simple_or_log_returns(prices, method), risk_free, freq, method)
     if len(rets) < 3:
         raise InsufficientDataError(
             f"too few observations: {len(rets)} {freq} return(s) between "

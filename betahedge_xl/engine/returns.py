@@ -118,6 +118,16 @@ def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFr
     return prices.loc[last]
 
 
+def prepare_prices(frame: pd.DataFrame, frequency: Any = "daily") -> Alignment:
+    """Windowed prices made ready for returns: checked, aligned, resampled.
+
+    The steps every path from prices to returns shares, in the order design.md fixes.
+    """
+    check_prices(frame)
+    aligned = align_prices(frame)
+    return Alignment(resample_prices(aligned.prices, frequency), aligned.dropped)
+
+
 def simple_or_log_returns(prices: pd.DataFrame, method: Any = "simple") -> pd.DataFrame:
     """Period returns of consecutive rows; the first row (no previous price) is dropped."""
     values = prices.to_numpy()
@@ -160,14 +170,11 @@ def prices_to_returns(
     """
     freq = normalize_frequency(frequency)
     meth = normalize_method(method)
-    frame = window(as_price_frame(prices), start, end)
-    check_prices(frame)
-    aligned = align_prices(frame)
-    sampled = resample_prices(aligned.prices, freq)
+    ready = prepare_prices(window(as_price_frame(prices), start, end), freq)
     return PreparedReturns(
-        returns=simple_or_log_returns(sampled, meth),
-        prices=sampled,
-        dropped_by_alignment=aligned.dropped,
+        returns=simple_or_log_returns(ready.prices, meth),
+        prices=ready.prices,
+        dropped_by_alignment=ready.dropped,
         frequency=freq,
         method=meth,
     )
