@@ -25,24 +25,26 @@ _METHOD_ALIASES = {"simple": "simple", "arithmetic": "simple", "pct": "simple",
                    "log": "log", "logarithmic": "log", "continuous": "log"}
 
 
+def _option(value: object, aliases: dict[str, str], default: str, what: str, use: str) -> str:
+    """An option's canonical name from the spellings users type; empty means ``default``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    key = str(value).strip().lower()
+    if key not in aliases:
+        raise InputError(f"{what} {value!r} not understood; use {use}")
+    return aliases[key]
+
+
 def normalize_frequency(value: object) -> Frequency:
     """``"daily"``/``"weekly"``/``"monthly"`` from the spellings users type (``"D"``, ``"1wk"``...)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "daily"
-    key = str(value).strip().lower()
-    if key not in _FREQ_ALIASES:
-        raise InputError(f"frequency {value!r} not understood; use daily, weekly or monthly")
-    return _FREQ_ALIASES[key]  # type: ignore[return-value]
+    return _option(value, _FREQ_ALIASES, "daily", "frequency",  # type: ignore[return-value]
+                   "daily, weekly or monthly")
 
 
 def normalize_method(value: object) -> ReturnMethod:
     """``"simple"`` or ``"log"``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "simple"
-    key = str(value).strip().lower()
-    if key not in _METHOD_ALIASES:
-        raise InputError(f"returns {value!r} not understood; use simple or log")
-    return _METHOD_ALIASES[key]  # type: ignore[return-value]
+    return _option(value, _METHOD_ALIASES, "simple", "returns",  # type: ignore[return-value]
+                   "simple or log")
 
 
 def periods_per_year(frequency: object) -> int:
