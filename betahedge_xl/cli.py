@@ -422,14 +422,16 @@ def _headline(result: HedgeResult) -> str:
 
 
 def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
+    from .plan import build_plan
     from .report import write_report
 
+    plan = build_plan(result)  # one plan for both drawers
     console.progress(f"Writing the report to {out}")
-    write_report(result, out)
+    write_report(path=out, plan=plan)
     if png:
         from .charts_png import write_pngs
 
-        files = write_pngs(result, png)
+        files = write_pngs(None, png, plan=plan)
         console.progress(f"Wrote {len(files)} PNG chart(s) to {png}")
 
 
