@@ -49,11 +49,6 @@ MEMO_SECONDS = 120.0
 #: Results kept at most (a workbook rarely has more distinct requests).
 MEMO_SIZE = 64
 
-FREQUENCIES = ("daily", "weekly", "monthly")
-RETURN_KINDS = ("simple", "log")
-COV_TYPES = ("nonrobust", "HAC")
-HOLDINGS_KINDS = ("weights", "shares")
-
 _DOC_ASSET = ("Ticker (\"TSLA\") or a two-column range of dates and prices, "
               "optionally with a header")
 _DOC_BENCH = "Benchmark ticker (\"SPY\") or a two-column range of dates and prices"
@@ -118,16 +113,6 @@ def _compute(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -
         return bh.beta_hedge(asset, benchmark, start, end, **options)
 
 
-def _options(frequency: Cell, returns: Cell, cov_type: Cell = None,
-             risk_free: Cell = None, maxlags: Cell = None) -> dict[str, Any]:
-    return {
-        "frequency": cells.text_option(frequency, "frequency", "daily", FREQUENCIES),
-        "returns": cells.text_option(returns, "returns", "simple", RETURN_KINDS),
-        "risk_free": cells.rate_option(risk_free, "risk_free"),
-        **cells.cov_options(cov_type, maxlags, "cov_type", "maxlags"),
-    }
-
-
 def _summary_table(res: HedgeResult) -> Table:
     return cells.frame_table(res.summary(), header=False)
 
@@ -161,7 +146,7 @@ def BETA_HEDGE(
     """  # noqa: E501  (the first paragraph is the wizard's one-line description)
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns, cov_type, risk_free, maxlags))
+                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
         return _summary_table(res)
     except Exception as exc:  # noqa: BLE001  (a cell must show a message, not a traceback)
         return [[cells.message(exc)]]
@@ -201,7 +186,7 @@ def BETA_HEDGE_STAT(
         if cells.is_empty(statistic) or not isinstance(statistic, str):
             raise InputError("statistic: give its name as text, e.g. \"beta\"")
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns, cov_type, risk_free, maxlags))
+                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
         try:
             value = res.stat(statistic)
         except InputError:
@@ -237,7 +222,7 @@ def BETA_HEDGE_SERIES(
     """  # noqa: E501
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **_options(frequency, returns, risk_free=risk_free))
+                     **cells.hedge_options(frequency, returns, risk_free=risk_free))
         return cells.frame_table(res.series())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
@@ -269,7 +254,7 @@ def BETA_HEDGE_ROLLING(
     header row then one row per period, or one cell with a short message.
     """
     try:
-        opts = _options(frequency, returns, risk_free=risk_free)
+        opts = cells.hedge_options(frequency, returns, risk_free=risk_free)
         opts["rolling_window"] = cells.int_option(rolling_window, "rolling_window", None)
         res = _hedge(asset, benchmark, start_date, end_date, **opts)
         rolling = res.rolling_beta.dropna(how="all")
@@ -400,8 +385,9 @@ def BETA_HEDGE_PORTFOLIO(
             raise InputError(
                 f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"
             )
-        kind = cells.text_option(holdings_type, "holdings_type", "weights", HOLDINGS_KINDS)
-        opts = _options(frequency, returns, cov_type, risk_free, maxlags)
+        kind = cells.text_option(holdings_type, "holdings_type", "weights",
+                                 cells.HOLDINGS_KINDS)
+        opts = cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags)
         opts[kind] = tuple(counts)
         b = cells.leg(benchmark, "benchmark")
         s = cells.date_option(start_date, "start")

@@ -250,6 +250,14 @@ def test_inputs_block_hac_lags_and_percent_typo() -> None:
     assert "maxlags" in [f.key for f in inp.FIELDS]
 
 
+def test_inputs_block_messages_name_the_rows_by_their_labels() -> None:
+    base = [["Asset", "TSLA"], ["Benchmark", "SPY"]]
+    for label, value in (("Frequency", "hourly"), ("Returns", "cubic"),
+                         ("Standard errors", "robust"), ("Holdings are", "units")):
+        with pytest.raises(Exception, match=f"^{label}: expected one of"):
+            inp.read_request([*base, [label, value]], [["AAPL", 1.0]])
+
+
 def test_the_fake_book_admits_only_the_xlwings_api() -> None:
     from xlwings_harness import NotInXlwings
 

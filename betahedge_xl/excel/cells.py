@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._dates import to_timestamp
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 
 #: Longest text a cell shows comfortably; longer messages are cut with an ellipsis.
 MAX_MESSAGE = 255
+
+#: The choices a request's text options take, spelled as :func:`betahedge_xl.beta_hedge` takes
+#: them (a cell may use any case).
+FREQUENCIES = ("daily", "weekly", "monthly")
+RETURN_KINDS = ("simple", "log")
+COV_TYPES = ("nonrobust", "HAC")
+HOLDINGS_KINDS = ("weights", "shares")
 
 
 def show(value: Any) -> str:
@@ -140,12 +147,29 @@ def rate_option(value: Any, what: str) -> float:
 def cov_options(cov_type: Any, maxlags: Any, what_cov: str, what_lags: str) -> dict[str, Any]:
     """``cov_type`` and ``maxlags`` of a request: lags given with no type mean HAC."""
     lags = int_option(maxlags, what_lags, None, minimum=0)
-    cov = text_option(cov_type, what_cov, "HAC" if lags is not None else "nonrobust",
-                      ("nonrobust", "HAC"))
+    cov = text_option(cov_type, what_cov, "HAC" if lags is not None else "nonrobust", COV_TYPES)
     if lags is not None and cov != "HAC":
         raise InputError(f"{what_lags}: lags apply to HAC standard errors; set {what_cov} to "
                          f"HAC or leave {what_lags} empty")
     return {"cov_type": cov} if lags is None else {"cov_type": cov, "maxlags": lags}
+
+
+def hedge_options(frequency: Any, returns: Any, cov_type: Any = None, risk_free: Any = None,
+                  maxlags: Any = None, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The options every request has, as keyword arguments of :func:`betahedge_xl.beta_hedge`.
+
+    Empty cells mean the defaults. ``labels`` names an option in messages by its key (the
+    inputs block's labels); an option it does not name is called by its key.
+    """
+    def what(key: str) -> str:
+        return labels.get(key, key) if labels else key
+
+    return {
+        "frequency": text_option(frequency, what("frequency"), "daily", FREQUENCIES),
+        "returns": text_option(returns, what("returns"), "simple", RETURN_KINDS),
+        "risk_free": rate_option(risk_free, what("risk_free")),
+        **cov_options(cov_type, maxlags, what("cov_type"), what("maxlags")),
+    }
 
 
 def date_option(value: Any, what: str) -> Any:

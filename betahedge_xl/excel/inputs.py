@@ -23,11 +23,6 @@ INPUTS_SHEET = "BetaHedge Inputs"
 INPUTS_NAME = "bh_inputs"
 HOLDINGS_NAME = "bh_holdings"
 
-FREQUENCIES = ("daily", "weekly", "monthly")
-RETURN_KINDS = ("simple", "log")
-COV_TYPES = ("nonrobust", "HAC")
-HOLDINGS_KINDS = ("weights", "shares")
-
 
 @dataclass(frozen=True)
 class Field:
@@ -123,14 +118,9 @@ def read_request(block: Any, holdings: Any = None) -> Request:
     missing = [f.label for f in FIELDS[:2] if f.key not in values]
     if missing:
         raise InputError(f"inputs block: no row labelled {', '.join(missing)}")
-    options: dict[str, Any] = {
-        "frequency": cells.text_option(values.get("frequency"), "Frequency", "daily",
-                                       FREQUENCIES),
-        "returns": cells.text_option(values.get("returns"), "Returns", "simple", RETURN_KINDS),
-        "risk_free": cells.rate_option(values.get("risk_free"), "Risk-free rate"),
-        **cells.cov_options(values.get("cov_type"), values.get("maxlags"), "Standard errors",
-                            "HAC lags"),
-    }
+    options = cells.hedge_options(values.get("frequency"), values.get("returns"),
+                                  values.get("cov_type"), values.get("risk_free"),
+                                  values.get("maxlags"), {f.key: f.label for f in FIELDS})
     window = cells.int_option(values.get("rolling_window"), "Rolling window", None)
     if window is not None:
         options["rolling_window"] = window
@@ -149,7 +139,7 @@ def read_request(block: Any, holdings: Any = None) -> Request:
         if len(amounts) != len(names):
             raise InputError("holdings: give a weight or share count next to every ticker")
         kind = cells.text_option(values.get("holdings_type"), "Holdings are", "weights",
-                                 HOLDINGS_KINDS)
+                                 cells.HOLDINGS_KINDS)
         asset = names
         options[kind] = amounts
     else:
