@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import BetaHedgeError, InputError
 from .plan import Chart, OutputPlan, build_plan
+from .report import FIT_LINE, PALETTE  # the xlsx report's colours
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
 
-PALETTE = ["#1F4E79", "#7F7F7F", "#C55A11", "#548235", "#7030A0", "#BF9000"]
-FIT_LINE = "#C00000"
 DPI = 120
 
 
