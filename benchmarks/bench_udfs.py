@@ -11,7 +11,8 @@ network would fail. The sheet has, per asset/benchmark pair: ``BETA_HEDGE``, fiv
 
 * first calculation (imports and first reads included, as when Excel opens the workbook);
 * recalculation within the memo's lifetime (what F9 or an edit elsewhere costs);
-* recalculation with the memo cleared (every formula computed again from the store).
+* recalculation with the memo cleared (every formula computed again; the prices stay in the
+  data layer's memo).
 """
 
 from __future__ import annotations

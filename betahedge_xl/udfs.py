@@ -66,7 +66,8 @@ _memo_lock = threading.Lock()
 
 
 def clear_memo() -> None:
-    """Forget every kept result (tests; or after the price store was changed by hand)."""
+    """Forget every kept result (tests). The prices behind them are the data layer's to keep:
+    :func:`betahedge_xl.data.clear_memory` forgets those."""
     with _memo_lock:
         _memo.clear()
 
@@ -88,6 +89,8 @@ def _hedge(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> 
 
 
 def _memoized(key: Any, compute: Any) -> Any:
+    # The data layer keeps the prices; this keeps what is computed from them, so a sheet of
+    # BETA_HEDGE_STAT cells over one request fits it once.
     now = time.monotonic()
     with _memo_lock:
         hit = _memo.get(key)
@@ -287,16 +290,12 @@ def BETA_HEDGE_PRICES(
     """
     try:
         import betahedge_xl as bh
-        from ._dates import check_window
 
         names = cells.tickers(tickers, "tickers")
-        s, e = check_window(cells.date_option(start_date, "start"),
-                            cells.date_option(end_date, "end"))
-        key = ("prices", tuple(names), s, e)
-        frame = _memoized(key, lambda: bh.fetch_prices(names, s, e))
-        out = frame.copy()
-        out.index.name = "date"
-        return cells.frame_table(out.reset_index())
+        # No memo here: the data layer keeps loaded prices (and knows when they go stale).
+        frame = bh.fetch_prices(names, cells.date_option(start_date, "start"),
+                                cells.date_option(end_date, "end"))
+        return cells.frame_table(frame.rename_axis("date").reset_index())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 
