@@ -9,14 +9,11 @@ import re
 import threading
 import warnings
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 
-from .._dates import window  # noqa: F401  (re-exported for the readers)
-from ..exceptions import DataError, DataWarning, InputError
-
-PricesT = TypeVar("PricesT", pd.Series, pd.DataFrame)
+from .._dates import Dated
+from ..exceptions import DataError, DataWarning, InputError, UnknownTickerError
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 _ADJ_NAMES = ("adjclose", "adjustedclose", "adjclosingprice", "adjprice")
@@ -94,7 +91,7 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
     return prices
 
 
-def sorted_unique(data: PricesT, prefix: str = "", where: str = "") -> PricesT:
+def sorted_unique(data: Dated, prefix: str = "", where: str = "") -> Dated:
     """Rows sorted by date; a date given twice keeps its last row, with a DataWarning."""
     data = data.sort_index(kind="stable")
     dup = data.index.duplicated(keep="last")
@@ -144,8 +141,6 @@ class CsvDir:
 
     def read(self, ticker: str, path: Path | None = None) -> pd.Series:
         """Prices of ``ticker`` (see :func:`read_price_csv`); raises if there is no file."""
-        from ..exceptions import UnknownTickerError
-
         path = path or self.locate(ticker)
         if path is None:
             raise UnknownTickerError(f"{ticker}: no {ticker.lstrip('^')}.csv in {self.folder}")

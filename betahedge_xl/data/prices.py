@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._dates import check_window
+from .._dates import check_window, window
 from ..exceptions import (
     DataError,
     DataWarning,
@@ -37,7 +37,7 @@ from ..exceptions import (
     StaleDataWarning,
 )
 from . import store as _store
-from .csvdir import CsvDir, read_price_csv, sorted_unique, window
+from .csvdir import CsvDir, read_price_csv, sorted_unique
 from .quality import QualityReport, assess, window_text
 
 DATA_DIR_ENV = "BETAHEDGE_DATA_DIR"
