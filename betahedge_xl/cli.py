@@ -62,16 +62,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _analysis_options(p: argparse.ArgumentParser, *, positional: bool = True) -> None:
+def _analysis_options(p: argparse.ArgumentParser) -> None:
     """The options of :func:`betahedge_xl.beta_hedge`, shared by analyze, hedged and report."""
-    if positional:
-        p.add_argument(
-            "asset", metavar="ASSET",
-            help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
-                 "a holdings CSV file with columns ticker and weight or shares")
-        p.add_argument(
-            "benchmark", metavar="BENCHMARK", nargs="?",
-            help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
+    p.add_argument(
+        "asset", metavar="ASSET",
+        help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
+             "a holdings CSV file with columns ticker and weight or shares")
+    p.add_argument(
+        "benchmark", metavar="BENCHMARK", nargs="?",
+        help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
     g = p.add_argument_group("analysis options")
     g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
                    metavar="TICKER",
