@@ -75,17 +75,24 @@ def clear_memo() -> None:
 def _frozen_leg(value: Any) -> Any:
     if isinstance(value, str):
         return value
+    if isinstance(value, list):  # a portfolio's tickers
+        return tuple(value)
     return (value.name, tuple(value.index.asi8), tuple(value.to_numpy().tolist()))
 
 
-def _hedge(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> HedgeResult:
+def _hedge(asset: Cell, benchmark: Cell, start: Cell, end: Cell, **options: Any) -> HedgeResult:
     """Read the cells of a request, compute it (or reuse the kept result)."""
-    a = cells.leg(asset, "asset")
+    return _kept_hedge(cells.leg(asset, "asset"), benchmark, start, end, options)
+
+
+def _kept_hedge(asset: Any, benchmark: Cell, start: Cell, end: Cell,
+                options: dict[str, Any]) -> HedgeResult:
+    """:func:`_hedge` for an asset already read: a leg, or a portfolio's tickers."""
     b = cells.leg(benchmark, "benchmark")
     s = cells.date_option(start, "start")
     e = cells.date_option(end, "end")
-    key = (_frozen_leg(a), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
-    return _memoized(key, lambda: _compute(a, b, s, e, **options))
+    key = (_frozen_leg(asset), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
+    return _memoized(key, lambda: _compute(asset, b, s, e, **options))
 
 
 def _memoized(key: Any, compute: Any) -> Any:
@@ -388,13 +395,7 @@ def BETA_HEDGE_PORTFOLIO(
                                  cells.HOLDINGS_KINDS)
         opts = cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags)
         opts[kind] = tuple(counts)
-        b = cells.leg(benchmark, "benchmark")
-        s = cells.date_option(start_date, "start")
-        e = cells.date_option(end_date, "end")
-        key = ("portfolio", tuple(names), _frozen_leg(b), s, e,
-               cells.freeze(sorted(opts.items())))
-        res = _memoized(key, lambda: _compute(names, b, s, e, **opts))
-        return _summary_table(res)
+        return _summary_table(_kept_hedge(names, benchmark, start_date, end_date, opts))
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 

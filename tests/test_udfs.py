@@ -432,3 +432,26 @@ def test_portfolio_takes_risk_free_and_hac_lags(xl: Harness,
         cov_type="HAC", cov_kwds={"maxlags": 3})
     assert _lookup(table, "Beta") == pytest.approx(fit.params[1], rel=1e-8)
     assert _lookup(table, "Beta std. error") == pytest.approx(fit.bse[1], rel=1e-8)
+
+
+def test_portfolio_recalculation_reuses_the_result(
+    xl: Harness, stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import betahedge_xl
+
+    calls = []
+    real = betahedge_xl.beta_hedge
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    tick, weights = FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.6], [0.4]])
+    first = xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX")
+    assert xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX") == first
+    assert calls == [["AAA", "BBB"]]
+    xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[0.5], [0.5]]), "IDX")
+    xl.call("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"]]), 1.0, "IDX")
+    xl.call("BETA_HEDGE", "AAA", "IDX")  # one ticker is not the one-ticker portfolio
+    assert calls == [["AAA", "BBB"], ["AAA", "BBB"], ["AAA"], "AAA"]
