@@ -25,11 +25,10 @@ import os
 import shutil
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
-from collections.abc import Iterator
 
 from . import __version__
 from .exceptions import BetaHedgeError, HoldingsError, InputError, user_message
