@@ -297,8 +297,6 @@ def message(exc: BaseException) -> str:
 
 def freeze(value: Any) -> Any:
     """A hashable copy of a cell value (ranges become tuples), for memo keys."""
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
         return tuple(freeze(v) for v in value)
     return value
