@@ -22,7 +22,7 @@ How things are counted (all per ticker, inside the window asked for):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -243,9 +243,6 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
     for name in frame.columns:
         q = _ticker_quality(str(name), frame[name], s, e, today)
         has = valid[name]
-        per[str(name)] = TickerQuality(**{
-            **q.__dict__,
-            "dropped_by_alignment": int((has & ~all_row).sum()),
-            "absent": int((~has & any_row).sum()),
-        })
+        per[str(name)] = replace(q, dropped_by_alignment=int((has & ~all_row).sum()),
+                                 absent=int((~has & any_row).sum()))
     return QualityReport(s, e, per, rows=int(any_row.sum()), aligned_rows=int(all_row.sum()))
