@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InputError
-from ..plan import a1
+from ..plan import DATE_FORMAT, a1
 from . import cells
 
 #: Sheet the example block is put on when a workbook has none.
@@ -39,9 +39,9 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("asset", "Asset", "TSLA", "Ticker; ignored when the holdings table has tickers"),
     Field("benchmark", "Benchmark", "SPY", "Ticker of the benchmark"),
-    Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included", "yyyy-mm-dd"),
+    Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included", DATE_FORMAT),
     Field("end", "End", _dt.datetime(2015, 1, 1), "End date, excluded (as yfinance)",
-          "yyyy-mm-dd"),
+          DATE_FORMAT),
     Field("frequency", "Frequency", "daily", "daily, weekly or monthly"),
     Field("returns", "Returns", "simple", "simple or log"),
     Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC"),
