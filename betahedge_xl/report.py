@@ -151,7 +151,7 @@ class _Drawer:
         last_row = max([summary.last_row] + [
             c.anchor[0] + math.ceil(c.height / 20) for c in self.plan.charts])
         last_col = max([summary.anchor[1] + summary.n_cols - 1] + [
-            c.anchor[1] + math.ceil(c.width / _DEFAULT_COL_PX) - 1 for c in self.plan.charts])
+            _last_col(c) for c in self.plan.charts])
         self.ws.print_area(0, 0, last_row, last_col)
         self.ws.fit_to_pages(1, 1)
         self.ws.set_portrait()
@@ -229,7 +229,7 @@ class _Drawer:
         # The charts span columns of the default width (64 px); widen the last one a little so
         # that a chart does not touch the table to its right.
         for c in self.plan.charts:
-            last = c.anchor[1] + math.ceil(c.width / _DEFAULT_COL_PX) - 1
+            last = _last_col(c)
             if last not in used:
                 used.add(last)
                 self.ws.set_column(last, last, _CHART_EDGE_WIDTH)
@@ -311,6 +311,11 @@ class _Drawer:
         self.ws.insert_chart(spec.anchor[0], spec.anchor[1], chart,
                              {"x_offset": 0, "y_offset": 4, "description": spec.title,
                               "object_position": 1})
+
+
+def _last_col(chart: Chart) -> int:
+    """The last column a chart spans (columns of the default width)."""
+    return chart.anchor[1] + math.ceil(chart.width / _DEFAULT_COL_PX) - 1
 
 
 def _month_step(plan: OutputPlan, spec: Chart) -> int:
