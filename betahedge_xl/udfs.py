@@ -330,7 +330,7 @@ def BETA_HEDGE_SIZE(
 
         mult: float | str
         if isinstance(multiplier, str) and not cells.is_empty(multiplier) \
-                and not cells._looks_numeric(multiplier):
+                and not cells.looks_numeric(multiplier):
             mult = multiplier
         else:
             mult = cells.number_option(multiplier, "multiplier", 1.0)  # type: ignore[assignment]

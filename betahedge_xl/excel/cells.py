@@ -220,7 +220,7 @@ def price_range(value: Any, what: str) -> pd.Series:
         )
     name = what
     first = 1  # rows are numbered as in the range the analyst selected, header included
-    if isinstance(rows[0][1], str) and not _looks_numeric(rows[0][1]):
+    if isinstance(rows[0][1], str) and not looks_numeric(rows[0][1]):
         name = rows[0][1].strip() or what
         rows = rows[1:]
         first = 2
@@ -238,7 +238,8 @@ def price_range(value: Any, what: str) -> pd.Series:
     return pd.Series(prices, index=pd.DatetimeIndex(dates, name="Date"), name=name)
 
 
-def _looks_numeric(text: str) -> bool:
+def looks_numeric(text: str) -> bool:
+    """Text that reads as a plain number (thousands separators allowed), not a name."""
     try:
         float(text.replace(",", ""))
     except ValueError:
