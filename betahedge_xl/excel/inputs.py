@@ -97,9 +97,6 @@ class Request:
     end: Any
     options: dict[str, Any] = field(default_factory=dict)
 
-    def kwargs(self) -> dict[str, Any]:
-        return dict(self.options)
-
 
 def read_request(block: Any, holdings: Any = None) -> Request:
     """Turn the values of the block (and of the holdings table) into a :class:`Request`.

@@ -48,7 +48,7 @@ def refresh(book: Any) -> str:
             # The data warnings are in the summary table's "Data warnings" row.
             warnings.simplefilter("ignore", DataWarning)
             result = bh.beta_hedge(request.asset, request.benchmark, request.start,
-                                   request.end, **request.kwargs())
+                                   request.end, **request.options)
         plan = build_plan(result)
         notes = draw(book, plan, progress)
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
