@@ -349,9 +349,14 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _tickers(value: str | list[str]) -> list[str]:
+    """An ``asset`` or ``benchmark`` of :func:`_request` (one ticker or several) as a list."""
+    return [value] if isinstance(value, str) else value
+
+
 def _describe(req: dict[str, Any]) -> str:
-    asset = req["asset"] if isinstance(req["asset"], str) else ",".join(req["asset"])
-    bench = req["benchmark"] if isinstance(req["benchmark"], str) else ",".join(req["benchmark"])
+    asset = ",".join(_tickers(req["asset"]))
+    bench = ",".join(_tickers(req["benchmark"]))
     window = f"{req['start'] or 'first date'}..{req['end'] or 'today'}"
     return f"{asset} on {bench}, {req['frequency']} {req['returns']} returns, {window}"
 
@@ -359,8 +364,7 @@ def _describe(req: dict[str, Any]) -> str:
 def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
     """Run :func:`beta_hedge` with progress on stderr and its warnings as one line each."""
     req = _request(args)
-    n = (1 if isinstance(req["asset"], str) else len(req["asset"])) + \
-        (1 if isinstance(req["benchmark"], str) else len(req["benchmark"]))
+    n = len(_tickers(req["asset"])) + len(_tickers(req["benchmark"]))
     console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
     from .analysis import beta_hedge
 
