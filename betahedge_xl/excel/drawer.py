@@ -168,8 +168,7 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
     )
     xl_chart.chart_type = ("xy_scatter" if first.line is False else "xy_scatter_lines_no_markers") \
         if chart.kind == "scatter" else "line"
-    x0, x_col, x1, _ = table.data_range(first.x_col)
-    xl_chart.set_x_axis_values(_rng(sheet, (x0, x_col, x1, x_col)))
+    xl_chart.set_x_axis_values(_rng(sheet, table.data_range(first.x_col)))
     xl_chart.title = chart.title
     if chart.x_title:
         xl_chart.category_axis.title = chart.x_title
