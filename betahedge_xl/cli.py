@@ -560,7 +560,7 @@ def cmd_cache_show(args: argparse.Namespace, console: _Console) -> int:
 
     from .data import store_path
 
-    frame = _cache_frame(console).copy()
+    frame = _cache_frame(console)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     fetched = pd.to_datetime(frame["fetched_at"], utc=True).dt.tz_localize(None) \
         if len(frame) else pd.Series([], dtype="datetime64[ns]")
@@ -574,7 +574,7 @@ def cmd_cache_show(args: argparse.Namespace, console: _Console) -> int:
             "rows": int(r.rows),
             "fetched_at": None if pd.isna(r.fetched_at) else pd.Timestamp(r.fetched_at).isoformat(),
             "age_days": None if pd.isna(r.age_days) else float(r.age_days),
-            "source": getattr(r, "source", None),
+            "source": r.source,
         } for r in frame.itertuples(index=False)]
         console.data(json.dumps({"store": str(store_path()), "tickers": records}, indent=2))
     elif args.format == "csv":
@@ -588,7 +588,7 @@ def cmd_cache_show(args: argparse.Namespace, console: _Console) -> int:
         for r in frame.itertuples(index=False):
             age = "" if pd.isna(r.age_days) else f"{r.age_days:.1f} d"
             lines.append(f"{r.ticker:<10} {r.first:%Y-%m-%d} {r.last:%Y-%m-%d} "
-                         f"{int(r.rows):>7}  {age:>9}  {getattr(r, 'source', '') or ''}")
+                         f"{int(r.rows):>7}  {age:>9}  {r.source}")
         console.data("\n".join(lines))
     return 0
 
