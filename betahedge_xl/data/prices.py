@@ -334,8 +334,8 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     now = _now()
     today = now.tz_localize(None).normalize()
     lo = start if start is not None else DEFAULT_START
-    hi = min(end if end is not None else today + pd.Timedelta(days=1),
-             today + pd.Timedelta(days=1))
+    tomorrow = today + pd.Timedelta(days=1)
+    hi = tomorrow if end is None else min(end, tomorrow)
     lo_d, hi_d = _store.to_day(lo), _store.to_day(hi)
     today_d = _store.to_day(today)
     errors: dict[str, DataError] = {}
