@@ -51,8 +51,20 @@ def to_timestamp(value: Any, what: str = "date") -> pd.Timestamp | None:
     if ts is pd.NaT:
         raise InputError(f"{what}: cannot read {value!r} as a date")
     if ts.tzinfo is not None:
-        ts = ts.tz_convert(None)
+        ts = ts.tz_localize(None)  # the date where it was given, as local_days
     return ts.normalize()
+
+
+def local_days(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Dates at midnight, without time zone, on the day they fall in their own time zone.
+
+    A daily bar of a New York or Tokyo listing is stamped at local midnight; converting it to
+    UTC first would move Tokyo's bars to the previous day and keep New York's at 05:00, so
+    that they no longer meet prices from a CSV file or Excel on the same date.
+    """
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return index.normalize()
 
 
 def check_window(

@@ -89,3 +89,28 @@ def test_two_benchmarks_keep_the_headline_keys(
     assert abs(d["hedged_beta"]) < 1e-12 and abs(d["hedged_beta_XLK"]) < 1e-12
     assert "adjusted_beta" not in d
     assert "Adjusted beta (Blume)" not in set(res.summary()["label"])
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "Asia/Tokyo"])
+def test_zoned_prices_meet_plain_dates_on_their_own_day(tz: str) -> None:
+    """Daily bars stamped at local midnight (yfinance's history) keep their local date: they
+    align with date-only prices of the same days, in New York and in Tokyo alike."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2021-01-04", periods=120)
+    x = rng.normal(0, 0.01, len(days))
+    y = 0.7 * x + rng.normal(0, 0.005, len(days))
+    asset = pd.Series(50 * np.cumprod(1 + y), days.tz_localize(tz), name="ZONED")
+    bench = pd.Series(80 * np.cumprod(1 + x), days, name="PLAIN")
+    res = bh.beta_hedge(asset, bench, "2021-01-04", "2021-06-01")
+    assert list(res.prices.index) == [d for d in days if d < pd.Timestamp("2021-06-01")]
+    r = pd.DataFrame({"a": y, "b": x}, index=days).loc[: "2021-05-31"].iloc[1:]
+    assert res.n_obs == len(r)
+    assert res.beta == pytest.approx(np.polyfit(r["b"], r["a"], 1)[0], rel=1e-9)
+
+
+def test_zoned_dates_keep_their_local_day() -> None:
+    from betahedge_xl._dates import local_days, to_timestamp
+
+    tokyo = pd.DatetimeIndex(["2021-01-04 00:00"]).tz_localize("Asia/Tokyo")
+    assert list(local_days(tokyo)) == [pd.Timestamp("2021-01-04")]
+    assert to_timestamp(pd.Timestamp("2021-01-04", tz="Asia/Tokyo")) == pd.Timestamp("2021-01-04")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._dates import Dated
+from .._dates import Dated, local_days
 from ..exceptions import DataError, DataWarning, InputError, UnknownTickerError
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
@@ -35,10 +35,7 @@ def _parse_dates(raw: pd.Series) -> pd.DatetimeIndex:
             parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         else:
             parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    idx = pd.DatetimeIndex(parsed)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)  # keep the exchange's local date
-    return idx.normalize()
+    return local_days(pd.DatetimeIndex(parsed))
 
 
 def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:

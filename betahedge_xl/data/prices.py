@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._dates import check_window, window
+from .._dates import check_window, local_days, window
 from ..exceptions import (
     DataError,
     DataWarning,
@@ -452,10 +452,8 @@ def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = Non
         idx = pd.DatetimeIndex(pd.to_datetime(data.index))
     except (ValueError, TypeError):
         raise InputError("prices: the index does not hold dates") from None
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
     frame = data.apply(pd.to_numeric, errors="coerce").astype(float)
-    frame.index = idx.normalize()
+    frame.index = local_days(idx)
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     if frame.columns.duplicated().any():
         raise InputError("prices: a ticker appears twice among the columns")

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
+from .._dates import local_days
 from ..exceptions import DataError, OfflineError, RateLimitError, UnknownTickerError
 
 log = logging.getLogger(__name__)
@@ -273,10 +274,7 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         if data is not None and isinstance(data.columns, pd.MultiIndex) and col in data.columns:
             series = data[col].dropna().astype(float)
         if series is not None and len(series):
-            idx = pd.DatetimeIndex(series.index)
-            if idx.tz is not None:
-                idx = idx.tz_localize(None)
-            series.index = idx.normalize().rename("Date")
+            series.index = local_days(pd.DatetimeIndex(series.index)).rename("Date")
             result.prices[t] = series.rename(t)
             continue
         if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._dates import window
+from .._dates import local_days, window
 from ..exceptions import InputError, NoOverlapError, PriceError
 from .periods import (
     RESAMPLE_RULE,
@@ -35,14 +35,15 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
         )
     if frame.shape[1] == 0:
         raise InputError(f"{name}: no price columns")
-    if not isinstance(frame.index, pd.DatetimeIndex):
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex):
         try:
-            index = pd.DatetimeIndex(pd.to_datetime(frame.index))
+            index = pd.DatetimeIndex(pd.to_datetime(index))
         except (ValueError, TypeError):
             raise InputError(f"{name}: the index must hold dates") from None
-        frame = frame.set_axis(index, axis=0)
-    if frame.index.tz is not None:
-        frame = frame.tz_convert(None)
+    days = local_days(index)
+    if not days.equals(frame.index):
+        frame = frame.set_axis(days, axis=0)
     # Prices handed in are usually float64 already: astype would copy them for nothing.
     if not all(dt == np.float64 for dt in frame.dtypes):
         try:
