@@ -7,10 +7,13 @@ The plan is plain data: no xlwings, no file format.
 Layout of the sheet ``BetaHedge`` (0-based rows and columns)::
 
     A:B   Summary (label, value)            D..   three charts, stacked
-    M..   Returns table (date, asset, benchmark(s), hedged)
+    M..   Returns table (date, benchmark(s), asset, fitted, hedged)
     ..    Cumulative table (date, growth of 1 of each)
     ..    Rolling beta table (date, beta per benchmark)
-    ..    Regression line (two points of alpha + beta x, for the scatter)
+
+The returns table holds the regression line too: ``Fitted`` is alpha + beta x of the first
+benchmark at each period, so the scatter's points (asset) and line (fitted) are two adjacent
+columns against one x column, a single block every drawer can chart.
 """
 
 from __future__ import annotations
@@ -218,7 +221,12 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     )
 
     col = TABLES_COL
-    returns_frame = result.series().set_index("date")
+    # x first, then the scatter's two y columns side by side: the asset and the fitted line
+    # (with several benchmarks, the line of the first one's partial beta, as the title says).
+    b1 = float(result.fit.params.iloc[1])
+    series = result.series().set_index("date")
+    returns_frame = series[[*benches, asset]].assign(
+        Fitted=result.alpha + b1 * series[first_bench], hedged=series["hedged"])
     returns = Table(
         name=f"{PREFIX}returns",
         title=f"{result.frequency.capitalize()} {result.method} returns",
@@ -247,18 +255,6 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         rows=_records(roll),
         number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, roll.shape[1] + 1)}},
     )
-    col += rolling.n_cols + 1
-    x = result.returns[first_bench]
-    lo, hi = float(x.min()), float(x.max())
-    b1 = float(result.fit.params.iloc[1])
-    line = Table(
-        name=f"{PREFIX}fitline",
-        title="Regression line",
-        anchor=(0, col),
-        header=[first_bench, "Fitted"],
-        rows=[[lo, result.alpha + b1 * lo], [hi, result.alpha + b1 * hi]],
-        number_format={0: "0.00%", 1: "0.00%"},
-    )
 
     scatter = Chart(
         name=f"{PREFIX}chart_scatter",
@@ -268,7 +264,7 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         series=[
             ChartSeries(f"{result.frequency} returns", returns.name, first_bench, asset,
                         line=False),
-            ChartSeries(f"alpha + beta x {first_bench}", line.name, first_bench, "Fitted"),
+            ChartSeries(f"alpha + beta x {first_bench}", returns.name, first_bench, "Fitted"),
         ],
         x_title=f"{first_bench} return",
         y_title=f"{asset} return",
@@ -296,6 +292,6 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     return OutputPlan(
         sheet=sheet,
         title=summary.title,
-        tables=[summary, returns, cumulative, rolling, line],
+        tables=[summary, returns, cumulative, rolling],
         charts=[scatter, growth, rolling_chart],
     )

@@ -3,7 +3,7 @@
 The live-Excel refresh draws the same :class:`~betahedge_xl.plan.OutputPlan` through xlwings,
 so the file a scheduled job writes and the sheet an analyst refreshes show the same tables, the
 same defined names and the same charts. Everything here is presentation: no number is computed
-that the plan does not already hold (the regression line's two points included).
+that the plan does not already hold (the regression line's fitted values included).
 
 xlsxwriter writes files that open cleanly in Excel and LibreOffice; charts are native Excel
 charts whose series reference the tables' cells, so a reader who edits a cell sees the chart move.

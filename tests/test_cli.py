@@ -256,13 +256,15 @@ def test_report_workbook_numbers_names_and_charts(env: dict[str, str], prices: d
 
     # defined names cover the tables; the returns table holds the returns
     names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
-    assert set(names) >= {"bh_summary", "bh_returns", "bh_cumulative", "bh_rolling",
-                          "bh_fitline"}
-    assert names["bh_returns"] == f"BetaHedge!$M$2:$P${n + 2}"
-    assert [ws.cell(2, c).value for c in range(13, 17)] == ["Date", "AAA", "BBB", "hedged"]
-    got = np.array([ws.cell(r, 14).value for r in range(3, n + 3)], dtype=float)
+    assert set(names) == {"bh_summary", "bh_returns", "bh_cumulative", "bh_rolling"}
+    assert names["bh_returns"] == f"BetaHedge!$M$2:$Q${n + 2}"
+    assert [ws.cell(2, c).value for c in range(13, 18)] == ["Date", "BBB", "AAA", "Fitted",
+                                                            "hedged"]
+    got = np.array([ws.cell(r, 15).value for r in range(3, n + 3)], dtype=float)
     np.testing.assert_allclose(got, ya, rtol=1e-9)
-    assert ws.cell(3, 14).number_format == "0.00%"
+    fitted = np.array([ws.cell(r, 16).value for r in range(3, n + 3)], dtype=float)
+    np.testing.assert_allclose(fitted, alpha + beta * xb, rtol=1e-9, atol=1e-12)
+    assert ws.cell(3, 15).number_format == ws.cell(3, 16).number_format == "0.00%"
 
     # three native charts whose series reference the tables
     with zipfile.ZipFile(out) as z:
@@ -270,12 +272,13 @@ def test_report_workbook_numbers_names_and_charts(env: dict[str, str], prices: d
         xml = [z.read(n).decode() for n in charts]
     assert len(xml) == 3
     scatter = next(x for x in xml if "<c:scatterChart>" in x)
-    assert f"BetaHedge!$O$3:$O${n + 2}" in scatter and f"BetaHedge!$N$3:$N${n + 2}" in scatter
-    assert "BetaHedge!$Z$3:$Z$4" in scatter  # the regression line's two points
+    # points (AAA, column O) and the regression line (Fitted, P) against BBB (N)
+    for col in "NOP":
+        assert f"BetaHedge!${col}$3:${col}${n + 2}" in scatter
     lines = [x for x in xml if "<c:lineChart>" in x]
     assert len(lines) == 2
-    assert any(f"BetaHedge!$U$3:$U${n + 3}" in x for x in lines)  # hedged growth of 1
-    assert any(f"BetaHedge!$X$3:$X${n + 2}" in x for x in lines)  # rolling beta
+    assert any(f"BetaHedge!$V$3:$V${n + 3}" in x for x in lines)  # hedged growth of 1
+    assert any(f"BetaHedge!$Y$3:$Y${n + 2}" in x for x in lines)  # rolling beta
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert pngs == ["bh_chart_cumulative.png", "bh_chart_rolling.png", "bh_chart_scatter.png"]
     assert all((tmp_path / "png" / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)

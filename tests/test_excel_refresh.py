@@ -99,10 +99,13 @@ def test_charts_take_their_data_from_the_plan_tables(stored: dict[str, pd.Series
     returns = names[f"{PREFIX}returns"]
     header = [sheet.grid[(returns.row, c)] for c in range(returns.column,
                                                            returns.last_column + 1)]
-    assert header == ["Date", "TSLA", "SPY", "hedged"]
-    # y = the asset column (with its header, for the series name), x = the benchmark column.
-    assert (scatter.source.column, scatter.source.row) == (returns.column + 1, returns.row)
-    assert scatter.x_values.column == returns.column + 2
+    assert header == ["Date", "SPY", "TSLA", "Fitted", "hedged"]
+    # y = the asset and the fitted columns, one source block (with the header row, which
+    # names the series), x = the benchmark column.
+    assert (scatter.source.row, scatter.source.last_row) == (returns.row, returns.last_row)
+    assert (scatter.source.column, scatter.source.last_column) == (returns.column + 2,
+                                                                   returns.column + 3)
+    assert scatter.x_values.column == scatter.x_values.last_column == returns.column + 1
     assert scatter.x_values.row == returns.row + 1
     assert scatter.x_values.last_row == returns.last_row
     cumulative = charts[f"{PREFIX}chart_cumulative"]
@@ -191,21 +194,84 @@ def test_holdings_table_makes_a_portfolio(stored: dict[str, pd.Series]) -> None:
     assert _summary(book.sheets[SHEET])["Beta"] == pytest.approx(beta, rel=1e-8)
 
 
-def test_native_regression_line_on_windows(stored: dict[str, pd.Series],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
+def test_scatter_draws_points_and_regression_line_from_one_block(
+    stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch, windows: bool
+) -> None:
     from betahedge_xl.excel import drawer
 
+    monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
     book = FakeBook()
-    rf.refresh(strict(book))
+    message = rf.refresh(strict(book))
+    assert "Windows" not in message, message  # nothing left out, on either platform
+    sheet = book.sheets[SHEET]
+    scatter = {c.name: c for c in sheet.charts_list}[f"{PREFIX}chart_scatter"]
+    returns = {n.name: n for n in book.names}[f"{PREFIX}returns"].refers_to_range
+    assert scatter.native_series == []  # xlwings CE's calls only, no COM
+    points, line = scatter.series.items
+    col = {sheet.grid[(returns.row, c)]: c for c in range(returns.column,
+                                                           returns.last_column + 1)}
+    assert (points.values.column, line.values.column) == (col["TSLA"], col["Fitted"])
+    for s in (points, line):
+        assert (s.values.row, s.values.last_row) == (returns.row + 1, returns.last_row)
+    assert (points.name, points.chart_type) == ("daily returns", "xy_scatter")
+    assert (line.name, line.chart_type) == ("alpha + beta x SPY", "xy_scatter_lines_no_markers")
+    # The line's cells are alpha + beta x at each point of the scatter.
+    alpha = _summary(sheet)["Alpha (per period)"]
+    beta = _summary(sheet)["Beta"]
+    x = np.array([sheet.grid[(r, col["SPY"])] for r in range(returns.row + 1,
+                                                              returns.last_row + 1)])
+    fitted = np.array([sheet.grid[(r, col["Fitted"])] for r in range(returns.row + 1,
+                                                                      returns.last_row + 1)])
+    np.testing.assert_allclose(fitted, alpha + beta * x, rtol=0, atol=1e-12)
+    # The line charts keep the series Excel made from their headers.
+    cumulative = {c.name: c for c in sheet.charts_list}[f"{PREFIX}chart_cumulative"]
+    assert [(s.name, s.chart_type) for s in cumulative.series.items] == [
+        ("TSLA", "line"), ("SPY", "line"), ("hedged", "line")]
+
+
+def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
+    stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlwings_harness import FakeChartSeries
+
+    def refuse(self: FakeChartSeries, **attributes: Any) -> None:
+        raise RuntimeError("the combination is not supported")
+
+    monkeypatch.setattr(FakeChartSeries, "set", refuse)
+    book = FakeBook()
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    assert ("series 'alpha + beta x SPY' keeps Excel's default look (the combination is not "
+            "supported)") in message
     scatter = {c.name: c for c in book.sheets[SHEET].charts_list}[f"{PREFIX}chart_scatter"]
-    assert scatter.native_series == []  # not on this platform: noted instead
+    assert [(s.name, s.chart_type) for s in scatter.series.items] == [
+        ("TSLA", "xy_scatter"), ("Fitted", "xy_scatter")]  # both as markers: still drawn
+
+
+def test_a_series_outside_the_block_goes_through_com_on_windows_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from betahedge_xl.excel import drawer
+    from betahedge_xl.plan import Chart, ChartSeries, OutputPlan, Table
+
+    table = Table("bh_t", "T", (0, 0), ["x", "y"], [[0.0, 1.0], [1.0, 2.0]])
+    other = Table("bh_u", "U", (0, 3), ["x", "z"], [[0.0, 0.5], [1.0, 0.7]])
+    plan = OutputPlan("Out", "T", [table, other], [Chart(
+        "bh_c", "C", "scatter", (5, 0),
+        [ChartSeries("y", "bh_t", "x", "y", line=False), ChartSeries("z", "bh_u", "x", "z")])])
+    monkeypatch.setattr(drawer, "_is_windows", lambda: False)
+    book = FakeBook()
+    notes = drawer.draw(strict(book), plan)
+    assert notes == ["C: series 'z' needs Excel on Windows; its data are in bh_u"]
+    assert book.sheets["Out"].charts_list[0].native_series == []
     monkeypatch.setattr(drawer, "_is_windows", lambda: True)
-    rf.refresh(strict(book))
-    scatter = {c.name: c for c in book.sheets[SHEET].charts_list}[f"{PREFIX}chart_scatter"]
-    (line,) = scatter.native_series
-    fit = {n.name: n for n in book.names}[f"{PREFIX}fitline"].refers_to_range
-    assert line.ChartType == 75  # xlXYScatterLinesNoMarkers
-    assert line.XValues == ("range", SHEET, fit.row + 1, fit.column, fit.last_row, fit.column)
+    assert drawer.draw(strict(book), plan) == []
+    (chart,) = book.sheets["Out"].charts_list
+    (z,) = chart.native_series
+    assert z.ChartType == 75  # xlXYScatterLinesNoMarkers
+    assert z.XValues == ("range", "Out", 3, 4, 4, 4)
+    assert z.Values == ("range", "Out", 3, 5, 4, 5)
 
 
 def test_read_request_by_labels() -> None:
@@ -276,6 +342,9 @@ def test_the_fake_book_admits_only_the_xlwings_api() -> None:
     chart = sheet.charts.add(left=0, top=0, width=100, height=50)
     chart.set_source_data(sheet.range((1, 1), (3, 2)), plot_by="columns")
     chart.category_axis.title = "x"  # ChartAxis.title has a setter in xlwings
+    chart.series[1].set(chart_type="xy_scatter_lines_no_markers")  # xlwings CE 0.37.6+
+    with pytest.raises(TypeError, match="ChartSeries.set"):
+        chart.series[1].set(line_width=2)  # not an xlwings CE series attribute
     assert [type(c).__name__ for c in sheet.charts] == ["Strict"]
 
 
@@ -286,7 +355,8 @@ def test_every_fake_member_exists_in_xlwings() -> None:
     # An inspection name must not be an xlwings name with another meaning (Sheet.cells is a
     # Range in xlwings, so the fake's cell store is called grid).
     inspection = {"grid", "formats", "charts_list", "writes", "status_history", "alerts",
-                  "items", "native_series", "source", "x_values", "last_row", "last_column"}
+                  "items", "native_series", "source", "x_values", "last_row", "last_column",
+                  "values"}
     # Links between fakes that xlwings has with the same meaning (Sheet.book, Range.sheet)
     # or not at all (Charts.sheet): Strict lets through only the former.
     links = {"book", "sheet"}
@@ -300,7 +370,8 @@ def test_every_fake_member_exists_in_xlwings() -> None:
 
 
 def _fake_args(fake: type) -> tuple[Any, ...]:
-    from xlwings_harness import FakeAxis, FakeChart, FakeCharts, FakeName, FakeNames, FakeRange
+    from xlwings_harness import (FakeAxis, FakeChart, FakeCharts, FakeChartSeries,
+                                 FakeChartSeriesCollection, FakeName, FakeNames, FakeRange)
 
     book = FakeBook()
     sheet = book.sheets[0]
@@ -308,6 +379,8 @@ def _fake_args(fake: type) -> tuple[Any, ...]:
         FakeSheet: (book, "S"), FakeRange: (sheet, 1, 1, 1, 1), FakeName: (book.names, "n", "=A1"),
         FakeNames: (book,), FakeCharts: (sheet,), FakeChart: (sheet, 0, 0, 1, 1),
         FakeAxis: (), type(book.sheets): (book,),
+        FakeChartSeries: (FakeRange(sheet, 2, 1, 3, 1), "s", None),
+        FakeChartSeriesCollection: ([],),
     }.get(fake, ())
 
 

@@ -28,17 +28,66 @@ def test_tables_hold_the_result(result: bh.HedgeResult) -> None:
     summary = plan.table("bh_summary")
     assert [r[0] for r in summary.rows] == list(result.summary()["label"])
     returns = plan.table("bh_returns")
-    assert returns.header == ["Date", "AAA", "BBB", "hedged"]
+    # x (the benchmark), then the scatter's points (asset) and line (fitted) side by side
+    assert returns.header == ["Date", "BBB", "AAA", "Fitted", "hedged"]
     got = np.array([r[1:] for r in returns.rows], dtype=float)
-    np.testing.assert_array_equal(got, result.series()[["AAA", "BBB", "hedged"]].to_numpy())
+    series = result.series()
+    np.testing.assert_array_equal(got[:, [0, 1, 3]], series[["BBB", "AAA", "hedged"]].to_numpy())
+    assert [r[0] for r in returns.rows] == list(series["date"].dt.to_pydatetime())
+    # the regression line evaluated at each point: alpha + beta x
+    x = series["BBB"].to_numpy()
+    np.testing.assert_allclose(got[:, 2], result.alpha + result.beta * x, rtol=0, atol=1e-12)
+    slope, intercept = np.polyfit(x, got[:, 2], 1)
+    assert slope == pytest.approx(float(np.polyfit(x, series["AAA"], 1)[0]), rel=1e-9)
+    assert intercept == pytest.approx(result.alpha, abs=1e-12)
+    assert returns.number_format == {0: P.DATE_FORMAT, 1: "0.00%", 2: "0.00%", 3: "0.00%",
+                                     4: "0.00%"}
     assert isinstance(returns.rows[0][0], dt.datetime)
     cum = plan.table("bh_cumulative")
     assert cum.rows[0][1:] == [1.0, 1.0, 1.0]
     assert cum.rows[-1][1] == pytest.approx(float(np.prod(1 + result.returns["AAA"])))
-    line = plan.table("bh_fitline")
-    (x0, y0), (x1, y1) = line.rows
-    assert (y1 - y0) / (x1 - x0) == pytest.approx(result.beta)
-    assert x0 == result.returns["BBB"].min() and x1 == result.returns["BBB"].max()
+    assert [t.name for t in plan.tables] == ["bh_summary", "bh_returns", "bh_cumulative",
+                                             "bh_rolling"]
+    assert set(plan.names) == {t.name for t in plan.tables}
+
+
+def test_scatter_points_and_line_are_adjacent_columns_of_the_returns_table(
+    result: bh.HedgeResult,
+) -> None:
+    plan = P.build_plan(result)
+    scatter = next(c for c in plan.charts if c.kind == "scatter")
+    points, line = scatter.series
+    assert (points.table, points.x_col, points.y_col, points.line) == ("bh_returns", "BBB",
+                                                                      "AAA", False)
+    assert (line.table, line.x_col, line.y_col, line.line) == ("bh_returns", "BBB", "Fitted",
+                                                              True)
+    returns = plan.table("bh_returns")
+    assert returns.column("Fitted") == returns.column("AAA") + 1
+    assert f"beta {result.beta:.2f}" in scatter.title
+
+
+def test_several_benchmarks_line_is_the_first_ones_partial_beta() -> None:
+    rng = np.random.default_rng(11)
+    idx = pd.bdate_range("2020-01-01", periods=300)
+    x1, x2 = rng.normal(0.0005, 0.01, 300), rng.normal(0.0003, 0.012, 300)
+    y = 2e-4 + 0.9 * x1 + 0.4 * x2 + rng.normal(0, 0.004, 300)
+    prices = pd.DataFrame({"B1": 300 * np.cumprod(1 + x1), "B2": 80 * np.cumprod(1 + x2)},
+                          index=idx)
+    res = bh.beta_hedge(pd.Series(50 * np.cumprod(1 + y), idx, name="AAA"), prices)
+    plan = P.build_plan(res)
+    returns = plan.table("bh_returns")
+    assert returns.header == ["Date", "B1", "B2", "AAA", "Fitted", "hedged"]
+    rows = np.array([r[1:] for r in returns.rows], dtype=float)
+    b1 = float(res.fit.params.iloc[1])
+    np.testing.assert_allclose(rows[:, 3], res.alpha + b1 * rows[:, 0], rtol=0, atol=1e-12)
+    # the partial beta of B1, not a one-factor slope
+    design = np.column_stack([np.ones(len(rows)), rows[:, 0], rows[:, 1]])
+    assert b1 == pytest.approx(np.linalg.lstsq(design, rows[:, 2], rcond=None)[0][1], rel=1e-9)
+    np.testing.assert_array_equal(rows[:, [0, 1, 2, 4]],
+                                  res.series()[["B1", "B2", "AAA", "hedged"]].to_numpy())
+    points, line = next(c for c in plan.charts if c.kind == "scatter").series
+    assert (points.x_col, points.y_col, line.x_col, line.y_col) == ("B1", "AAA", "B1", "Fitted")
+    assert returns.column("Fitted") == returns.column("AAA") + 1
 
 
 def test_rolling_table_is_empty_until_the_window_fills(result: bh.HedgeResult) -> None:

@@ -129,8 +129,19 @@ def test_native_charts_reference_the_tables(result: Any, report: Path) -> None:
                 assert f"{plan.sheet}!{xl_range_abs(r0, c, r1, c)}" in xml
             assert s.name in xml
     scatter = charts["bh_chart_scatter"]
-    # points without a line, the regression line without markers
-    assert scatter.count("<a:ln><a:noFill/></a:ln>") >= 1
+    # Both series come from the returns table: x the benchmark, y the asset (points without a
+    # line) and the fitted column (a line without markers; its points all lie on alpha + beta x,
+    # so joined in date order they draw the regression segment).
+    returns = plan.table("bh_returns")
+    def ref(col: str) -> str:
+        return f"{plan.sheet}!{xl_range_abs(*returns.data_range(col))}"
+
+    points, line = re.findall(r"<c:ser>.*?</c:ser>", scatter, re.S)
+    for ser, col in ((points, "TSLA"), (line, "Fitted")):
+        assert re.findall(r"<c:f>([^<]+)</c:f>", ser) == [ref("SPY"), ref(col)]
+    assert "<a:ln><a:noFill/></a:ln>" in points and '<c:symbol val="circle"/>' in points
+    assert "<a:noFill/>" not in line.split("<c:marker>")[0] and '<c:symbol val="none"/>' in line
+    assert "C00000" in line  # FIT_LINE
     assert '<c:dateAx>' in charts["bh_chart_cumulative"]
 
 

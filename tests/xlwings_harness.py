@@ -358,18 +358,61 @@ class FakeAxis:
         self.number_format: str | None = None
 
 
+class FakeChartSeries:
+    """A series as Excel makes it from a source column: named after the header cell, drawn
+    in the chart's type until told otherwise."""
+
+    def __init__(self, values: FakeRange, name: str, chart_type: str | None) -> None:
+        self.values = values  # the y cells (inspection: which column the series reads)
+        self.name, self.chart_type = name, chart_type
+
+    def set(self, **attributes: Any) -> None:
+        for key, value in attributes.items():
+            setattr(self, key, value)
+
+
+class FakeChartSeriesCollection:
+    def __init__(self, items: list[FakeChartSeries]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[FakeChartSeries]:
+        return iter(list(self.items))
+
+    def __getitem__(self, key: int) -> FakeChartSeries:
+        return self.items[key]
+
+
 class FakeChart:
     def __init__(self, sheet: FakeSheet, left: float, top: float, width: float,
                  height: float) -> None:
         self.sheet, self.left, self.top, self.width, self.height = sheet, left, top, width, height
         self.name = f"Chart {len(sheet.charts_list) + 1}"
-        self.chart_type: str | None = None
+        self._chart_type: str | None = None
         self.title: str | None = None
         self.source: FakeRange | None = None
         self.plot_by: str | None = None
         self.x_values: FakeRange | None = None
         self.category_axis, self.value_axis = FakeAxis(), FakeAxis()
         self.native_series: list[Any] = []
+        self._series: list[FakeChartSeries] = []
+
+    @property
+    def chart_type(self) -> str | None:
+        return self._chart_type
+
+    @chart_type.setter
+    def chart_type(self, value: str) -> None:
+        # As in Excel: the chart's type is every series' type.
+        self._chart_type = value
+        for s in self._series:
+            s.chart_type = value
+
+    @property
+    def series(self) -> FakeChartSeriesCollection:
+        return FakeChartSeriesCollection(self._series)
 
     @property
     def api(self) -> tuple[None, Any]:
@@ -385,7 +428,17 @@ class FakeChart:
         return None, types.SimpleNamespace(SeriesCollection=lambda: _Collection())
 
     def set_source_data(self, source: FakeRange, plot_by: str | None = None) -> None:
+        assert plot_by == "columns", "the fake makes series from columns only"
         self.source, self.plot_by = source, plot_by
+        # A text first row is the series' names (Excel's reading of a header row).
+        named = all(isinstance(source.sheet.grid.get((source.row, c)), str)
+                    for c in range(source.column, source.last_column + 1))
+        first = source.row + 1 if named else source.row
+        self._series = [
+            FakeChartSeries(FakeRange(source.sheet, first, c, source.last_row, c),
+                            source.sheet.grid[(source.row, c)] if named else f"Series{k + 1}",
+                            self._chart_type)
+            for k, c in enumerate(range(source.column, source.last_column + 1))]
 
     def set_x_axis_values(self, source: FakeRange) -> None:
         self.x_values = source
@@ -532,7 +585,8 @@ def _real_classes() -> dict[type, type]:
     return {
         FakeApp: xm.App, FakeBook: xm.Book, FakeSheets: xm.Sheets, FakeSheet: xm.Sheet,
         FakeRange: xm.Range, FakeNames: xm.Names, FakeName: xm.Name, FakeCharts: xm.Charts,
-        FakeChart: xm.Chart, FakeAxis: xm.ChartAxis,
+        FakeChart: xm.Chart, FakeAxis: xm.ChartAxis, FakeChartSeries: xm.ChartSeries,
+        FakeChartSeriesCollection: xm.ChartSeriesCollection,
     }
 
 

@@ -11,9 +11,12 @@ replaces the first one's output:
 * before writing, every cell the new plan needs is checked: a non-empty cell outside the
   previous output is a user's, and the refresh stops with :class:`OutputInTheWay` naming it.
 
-Only the xlwings CE API is used (it works on Windows and macOS), except for a chart series
-taken from a second table (the regression line on the returns scatter): xlwings CE has no
-call for it, so it goes through ``chart.api`` on Windows and is left out on macOS.
+Only the xlwings CE API is used (it works on Windows and macOS). A chart's series come from
+one block of adjacent columns of one table (``set_source_data``) against one x column
+(``set_x_axis_values``); a series whose plan asks for another look than the chart's type (the
+regression line over the returns scatter's points) gets it through ``Chart.series``. A series
+outside that block (no chart of today's plan has one) has no xlwings CE call: it goes through
+``chart.api`` on Windows and is left out, with a note, on macOS.
 """
 
 from __future__ import annotations
@@ -166,9 +169,22 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
         _rng(sheet, (table.header_row, y_cols[0], table.last_row, y_cols[-1])),
         plot_by="columns",
     )
-    xl_chart.chart_type = ("xy_scatter" if first.line is False else "xy_scatter_lines_no_markers") \
-        if chart.kind == "scatter" else "line"
+    xl_chart.chart_type = _chart_type(chart, first.line)
     xl_chart.set_x_axis_values(_rng(sheet, table.data_range(first.x_col)))
+    for k, s in enumerate(group):
+        # Excel named the series after its header and drew it in the chart's type; the plan
+        # may want another name, and a line among scatter points (or points among lines).
+        look: dict[str, Any] = {}
+        if s.name != s.y_col:
+            look["name"] = s.name
+        if chart.kind == "scatter" and s.line != first.line:
+            look["chart_type"] = _chart_type(chart, s.line)
+        if look:
+            try:
+                xl_chart.series[k].set(**look)
+            except Exception as exc:  # noqa: BLE001  (an Excel that refuses the combination)
+                notes.append(f"{chart.title}: series '{s.name}' keeps Excel's default look "
+                             f"({exc})")
     xl_chart.title = chart.title
     if chart.x_title:
         xl_chart.category_axis.title = chart.x_title
@@ -188,6 +204,13 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
             notes.append(f"{chart.title}: series '{s.name}' needs Excel on Windows; "
                          f"its data are in {s.table}")
     return notes
+
+
+def _chart_type(chart: Chart, line: bool) -> str:
+    """xlwings' name of the chart type of a series drawn with (or without) a line."""
+    if chart.kind != "scatter":
+        return "line"
+    return "xy_scatter_lines_no_markers" if line else "xy_scatter"
 
 
 def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> bool:
