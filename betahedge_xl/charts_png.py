@@ -109,7 +109,11 @@ def _draw(plt: Any, plan: OutputPlan, chart: Chart) -> Any:
             ax.scatter(x, y, s=12, color=PALETTE[0], alpha=0.55, edgecolors="none",
                        label=s.name)
         elif chart.kind == "scatter":
-            ax.plot(x, y, color=FIT_LINE, linewidth=2, label=s.name)
+            # A line over scatter points (the regression line's fitted values): drawn in x
+            # order, so that it is one stroke and not the points' back-and-forth in date order.
+            xy = sorted((a, b) for a, b in zip(x, y) if a is not None)
+            ax.plot([a for a, _ in xy], [b for _, b in xy], color=FIT_LINE, linewidth=2,
+                    label=s.name)
         else:
             ax.plot(x, y, color=PALETTE[k % len(PALETTE)], linewidth=1.4, label=s.name)
     ax.set_title(chart.title, fontsize=12, fontweight="bold")

@@ -182,6 +182,28 @@ def test_pngs(result: Any, tmp_path: Path) -> None:
         assert f.stat().st_size > 10_000
 
 
+def test_png_scatter_draws_the_points_and_the_fitted_line(result: Any) -> None:
+    pytest.importorskip("matplotlib")
+    from betahedge_xl import charts_png
+
+    plan = build_plan(result)
+    chart = next(c for c in plan.charts if c.kind == "scatter")
+    plt = charts_png._pyplot()
+    fig = charts_png._draw(plt, plan, chart)
+    try:
+        (ax,) = fig.axes
+        (points,) = ax.collections
+        (line,) = [ln for ln in ax.get_lines() if ln.get_label() == chart.series[1].name]
+        x, y = result.returns["SPY"].to_numpy(), result.returns["TSLA"].to_numpy()
+        np.testing.assert_array_equal(points.get_offsets(), np.column_stack([x, y]))
+        # the returns table's Fitted column against SPY, one stroke from left to right
+        lx, ly = (np.asarray(v, dtype=float) for v in line.get_data())
+        np.testing.assert_array_equal(lx, np.sort(x))
+        np.testing.assert_allclose(ly, result.alpha + result.beta * lx, rtol=0, atol=1e-12)
+    finally:
+        plt.close(fig)
+
+
 def test_png_without_matplotlib_says_what_to_install(tmp_path: Path) -> None:
     code = (
         "import sys\nsys.modules['matplotlib'] = None\n"
