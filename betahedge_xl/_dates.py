@@ -64,7 +64,9 @@ def local_days(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """
     if index.tz is not None:
         index = index.tz_localize(None)
-    return index.normalize()
+    # is_normalized is cached on the index: prices handed in again and again (Excel
+    # recalculation) pay for the check once.
+    return index if index.is_normalized else index.normalize()
 
 
 def check_window(

@@ -281,3 +281,17 @@ def test_ewma_beta_bad_halflife():
     y, x = panel(t=30, n=1)
     with pytest.raises(InputError, match="half-life must be positive"):
         ewma_beta(y, x, 0)
+
+
+@pytest.mark.parametrize("n_assets", [1, 31, 32, 70])
+def test_rolling_beta_complete_panel_narrow_and_wide(n_assets: int) -> None:
+    """Both ways of taking the running sums (numpy cumsum for a few assets, a row at a time
+    for many) agree with pandas' rolling cov/var, across chunk boundaries (300 > 128 dates)."""
+    rng = np.random.default_rng(n_assets)
+    idx = pd.bdate_range("2015-01-01", periods=300)
+    x = pd.Series(rng.normal(0.0004, 0.01, 300), idx)
+    y = pd.DataFrame(0.8 * x.to_numpy()[:, None] + rng.normal(0, 0.02, (300, n_assets)), idx)
+    got = rolling_beta(y, x, 40)
+    want = y.rolling(40).cov(x).div(x.rolling(40).var(), axis=0)
+    assert got.shape == y.shape
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)

@@ -212,8 +212,9 @@ def _rolling_beta_complete(
     The benchmark's window sums are one column shared by every asset. For the assets, the
     running sums of ``y`` and ``x * y`` sit side by side in one row-major array with a leading
     zero row, so that the window sum ending at date ``t`` is ``z[t + 1] - z[t + 1 - window]``.
-    They are accumulated a date (a row of every asset) at a time, which numpy vectorises across
-    assets (``cumsum`` down a column is a chain of scalar additions), and in chunks of dates so
+    For a wide panel they are accumulated a date (a row of every asset) at a time, which numpy
+    vectorises across assets (``cumsum`` down a column is a chain of scalar additions; for a
+    few assets it is still the faster of the two), and in chunks of dates so
     that centring, products, running sums and the betas of a chunk are computed while its rows
     are still in cache: about five passes over the panel's memory instead of ten.
     """
@@ -239,8 +240,11 @@ def _rolling_beta_complete(
             rows = z[a + 1:b + 1]
             np.subtract(y[a:b], y_mean, out=rows[:, :n])  # centred asset returns
             np.multiply(rows[:, :n], xc[a:b, None], out=rows[:, n:])  # times the benchmark's
-            for i in range(a + 1, b + 1):
-                add(z[i - 1], z[i], out=z[i])
+            if n >= 32:
+                for i in range(a + 1, b + 1):
+                    add(z[i - 1], z[i], out=z[i])
+            else:  # a few assets: numpy's cumsum beats a Python loop over dates
+                np.cumsum(z[a:b + 1], axis=0, out=z[a:b + 1])
             lo = max(a, window - 1)
             if lo >= b:
                 continue
