@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import threading
 import time
-import warnings
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import xlwings as xw
 
 from .exceptions import InputError
+from . import excel
 from .excel import cells
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _kept_hedge(asset: Any, benchmark: Cell, start: Cell, end: Cell,
     s = cells.date_option(start, "start")
     e = cells.date_option(end, "end")
     key = (_frozen_leg(asset), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
-    return _memoized(key, lambda: _compute(asset, b, s, e, **options))
+    return _memoized(key, lambda: excel.hedge(asset, b, s, e, **options))
 
 
 def _memoized(key: Any, compute: Any) -> Any:
@@ -111,16 +111,6 @@ def _memoized(key: Any, compute: Any) -> Any:
         while len(_memo) > MEMO_SIZE:
             _memo.popitem(last=False)
     return value
-
-
-def _compute(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> HedgeResult:
-    import betahedge_xl as bh
-    from .exceptions import DataWarning
-
-    with warnings.catch_warnings():
-        # Data warnings are part of the result (its "Data warnings" row); a UDF has no console.
-        warnings.simplefilter("ignore", DataWarning)
-        return bh.beta_hedge(asset, benchmark, start, end, **options)
 
 
 def _summary_table(res: HedgeResult) -> Table:

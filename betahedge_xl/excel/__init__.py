@@ -7,7 +7,10 @@ workbook file). Importing this package is light; xlwings and the computation loa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..analysis import HedgeResult
 
 
 def main() -> None:
@@ -15,6 +18,22 @@ def main() -> None:
     from .refresh import main as _main
 
     _main()
+
+
+def hedge(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> HedgeResult:
+    """:func:`betahedge_xl.beta_hedge` for Excel, where no console shows Python warnings.
+
+    The data warnings are not lost: they are the result's "Data warnings" row, which the
+    worksheet functions spill and the refresh writes.
+    """
+    import warnings
+
+    import betahedge_xl as bh
+    from ..exceptions import DataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return bh.beta_hedge(asset, benchmark, start, end, **options)
 
 
 def __getattr__(name: str) -> Any:

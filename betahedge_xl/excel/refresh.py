@@ -7,10 +7,9 @@ functions so that tests can drive them with a fake book (there is no Excel on ou
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
-from ..exceptions import BetaHedgeError, DataWarning, InputError
+from ..exceptions import BetaHedgeError, InputError
 from . import cells
 from . import inputs as inp
 
@@ -42,13 +41,10 @@ def refresh(book: Any) -> str:
         block, holdings, added = find_or_add_inputs(book)
         request = inp.read_request(block, holdings)
         progress(f"computing {request.asset} against {request.benchmark}")
-        import betahedge_xl as bh
+        from . import hedge
 
-        with warnings.catch_warnings():
-            # The data warnings are in the summary table's "Data warnings" row.
-            warnings.simplefilter("ignore", DataWarning)
-            result = bh.beta_hedge(request.asset, request.benchmark, request.start,
-                                   request.end, **request.options)
+        result = hedge(request.asset, request.benchmark, request.start, request.end,
+                       **request.options)
         plan = build_plan(result)
         notes = draw(book, plan, progress)
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
