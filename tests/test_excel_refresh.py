@@ -192,6 +192,9 @@ def test_holdings_table_makes_a_portfolio(stored: dict[str, pd.Series]) -> None:
             + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
     beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
     assert _summary(book.sheets[SHEET])["Beta"] == pytest.approx(beta, rel=1e-8)
+    status = {n.name: n for n in book.names}[rf.STATUS_NAME].refers_to_range
+    assert dict(status.options(ndim=2).value[1:])["From"].endswith(
+        f"{inp.HOLDINGS_NAME} ('{inp.INPUTS_SHEET}'!$E$4:$F$13)")
 
 
 @pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
@@ -356,7 +359,7 @@ def test_every_fake_member_exists_in_xlwings() -> None:
     # Range in xlwings, so the fake's cell store is called grid).
     inspection = {"grid", "formats", "charts_list", "writes", "status_history", "alerts",
                   "items", "native_series", "source", "x_values", "last_row", "last_column",
-                  "values"}
+                  "values", "formulas", "validations"}
     # Links between fakes that xlwings has with the same meaning (Sheet.book, Range.sheet)
     # or not at all (Charts.sheet): Strict lets through only the former.
     links = {"book", "sheet"}
@@ -371,7 +374,8 @@ def test_every_fake_member_exists_in_xlwings() -> None:
 
 def _fake_args(fake: type) -> tuple[Any, ...]:
     from xlwings_harness import (FakeAxis, FakeChart, FakeCharts, FakeChartSeries,
-                                 FakeChartSeriesCollection, FakeName, FakeNames, FakeRange)
+                                 FakeChartSeriesCollection, FakeDataValidation, FakeName,
+                                 FakeNames, FakeRange)
 
     book = FakeBook()
     sheet = book.sheets[0]
@@ -381,6 +385,7 @@ def _fake_args(fake: type) -> tuple[Any, ...]:
         FakeAxis: (), type(book.sheets): (book,),
         FakeChartSeries: (FakeRange(sheet, 2, 1, 3, 1), "s", None),
         FakeChartSeriesCollection: ([],),
+        FakeDataValidation: (FakeRange(sheet, 1, 1, 1, 1),),
     }.get(fake, ())
 
 
@@ -392,3 +397,213 @@ def test_added_inputs_show_rates_as_percent_and_dates_as_dates() -> None:
     keys = [f.key for f in inp.FIELDS]
     assert sheet.formats[(r0 + 1 + keys.index("risk_free"), c0 + 2)] == "0.00%"
     assert sheet.formats[(r0 + 1 + keys.index("start"), c0 + 2)] == "yyyy-mm-dd"
+
+
+# ---------------------------------------------------------------------------------------------
+# The Refresh removes only what it wrote (issue 8)
+# ---------------------------------------------------------------------------------------------
+
+
+def _names(book: FakeBook) -> dict[str, Any]:
+    return {n.name: n for n in book.names}
+
+
+def test_an_analysts_bh_names_and_charts_survive_the_refresh(
+    stored: dict[str, pd.Series]
+) -> None:
+    book = FakeBook()
+    rf.refresh(strict(book))
+    sheet = book.sheets[SHEET]
+    # A constant (refers to no range) and a range on the report sheet, both with the prefix,
+    # and a chart of the analyst's named with the prefix too.
+    book.names.add("bh_rate", "=0.02")
+    sheet.range((200, 1)).value = [["my notes", 1.0], ["more", 2.0]]
+    book.names.add("bh_mynotes", f"='{SHEET}'!$A$200:$B$201")
+    mine = sheet.charts.add(left=0, top=3000, width=100, height=50)
+    mine.name = "bh_mychart"
+    for _ in range(2):
+        message = rf.refresh(strict(book))
+        assert message.startswith("TSLA on SPY"), message
+        names = _names(book)
+        assert names["bh_rate"].refers_to == "=0.02"
+        assert names["bh_mynotes"].refers_to == f"='{SHEET}'!$A$200:$B$201"
+        assert sheet.range((200, 1), (201, 2)).value == [["my notes", 1.0], ["more", 2.0]]
+        assert "bh_mychart" in [c.name for c in sheet.charts_list]
+        assert len(sheet.charts_list) == 4
+
+
+def test_an_inputs_block_beside_the_report_on_its_sheet_is_kept(
+    stored: dict[str, pd.Series]
+) -> None:
+    book = FakeBook()
+    rf.refresh(strict(book))
+    # The analyst moves the block onto the report sheet, right of every table (column AD).
+    sheet = book.sheets[SHEET]
+    block = [row[:2] for row in inp.example_rows()]
+    sheet.range((3, 30)).value = block
+    book.names.add(inp.INPUTS_NAME, f"='{SHEET}'!$AD$3:$AE${2 + len(block)}")
+    for _ in range(2):
+        message = rf.refresh(strict(book))
+        assert message.startswith("TSLA on SPY"), message
+        assert sheet.range((3, 30), (2 + len(block), 31)).options(ndim=2).value == block
+        assert _names(book)[inp.INPUTS_NAME].refers_to == \
+            f"='{SHEET}'!$AD$3:$AE${2 + len(block)}"
+
+
+def test_an_inputs_block_where_the_report_goes_stops_the_refresh(
+    stored: dict[str, pd.Series]
+) -> None:
+    book = FakeBook(SHEET)  # the analyst's own sheet named like the report, block at A3
+    sheet = book.sheets[SHEET]
+    block = [row[:2] for row in inp.example_rows()]
+    sheet.range((3, 1)).value = block
+    book.names.add(inp.INPUTS_NAME, f"='{SHEET}'!$A$3:$B${2 + len(block)}")
+    before = dict(sheet.grid)
+    message = rf.refresh(strict(book))
+    assert message.startswith("stopped:"), message
+    assert inp.INPUTS_NAME in message and "move" in message, message
+    assert sheet.grid == before
+    assert [n.name for n in book.names] == [inp.INPUTS_NAME]
+    assert sheet.charts_list == []
+
+
+@pytest.mark.parametrize("name", ["betahedge", "BETAHEDGE"])
+def test_a_sheet_named_betahedge_in_another_case_is_the_report_sheet(
+    stored: dict[str, pd.Series], name: str
+) -> None:
+    book = FakeBook("Data", name)
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    assert [s.name for s in book.sheets] == ["Data", name, inp.INPUTS_SHEET]
+    assert _summary(book.sheets[name])["Observations"] == len(_window(stored["TSLA"])) - 1
+    assert rf.refresh(strict(book)).startswith("TSLA on SPY")  # and again, in place
+    # An analyst's cell on it is still protected.
+    book = FakeBook(name)
+    book.sheets[name].range((1, 1)).value = "mine"
+    message = rf.refresh(strict(book))
+    assert message.startswith("stopped:") and "A1" in message, message
+    assert book.sheets[name].grid == {(1, 1): "mine"}
+
+
+def test_an_inputs_sheet_in_another_case_without_the_name_gets_a_message(
+    stored: dict[str, pd.Series]
+) -> None:
+    book = FakeBook(inp.INPUTS_SHEET.upper())
+    book.sheets[0].range((1, 1)).value = "mine"
+    message = rf.refresh(strict(book))
+    assert message.startswith("stopped:") and inp.INPUTS_NAME in message, message
+    assert book.sheets[0].grid == {(1, 1): "mine"}
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text() -> None:
+    from betahedge_xl.excel import drawer
+    from betahedge_xl.plan import OutputPlan, Table
+
+    header = ["=Date", "+SPY", "-TSLA", "@X", "'quoted"]
+    row = ["=1+1", "-", "-5", "@SUM(A1)", "plain"]
+    plan = OutputPlan("Out", "T", [Table("bh_t", "=HYPERLINK(\"x\")", (0, 0), header, [row])],
+                      [])
+    book = FakeBook()
+    drawer.draw(strict(book), plan)
+    sheet = book.sheets["Out"]
+    assert sheet.formulas == {}
+    assert sheet.grid[(1, 1)] == "=HYPERLINK(\"x\")"
+    assert [sheet.grid[(2, c)] for c in range(1, 6)] == header
+    assert [sheet.grid[(3, c)] for c in range(1, 6)] == row  # "-5" stays the text "-5"
+
+
+def test_the_harness_makes_formulas_of_text_as_excel_does() -> None:
+    # xlwings assigns text unescaped: the harness must turn it into a formula, or the test
+    # above could not fail.
+    book = FakeBook()
+    sheet = strict(book).sheets[0]
+    sheet.range((1, 1)).value = [["=A2", "-5", "'=A2", "-x"]]
+    fake = book.sheets[0]
+    assert fake.formulas == {(1, 1): "=A2", (1, 4): "-x"}
+    assert fake.grid == {(1, 2): -5.0, (1, 3): "=A2"}
+
+
+def test_the_outcome_stays_on_the_report_sheet(stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    book = FakeBook()
+    before = dt.datetime.now()
+    message = rf.refresh(strict(book))
+    after = dt.datetime.now()
+    sheet = book.sheets[SHEET]
+    status = _names(book)[rf.STATUS_NAME].refers_to_range
+    rows = {r[0]: r[1] for r in status.options(ndim=2).value[1:]}
+    assert before.replace(microsecond=0) <= rows["Refreshed"] <= after
+    assert sheet.formats[(status.row + 1, status.column + 1)] == rf.STATUS_TIME_FORMAT
+    assert rows["From"] == f"{inp.INPUTS_NAME} ('{inp.INPUTS_SHEET}'!$A$3:$B$13)"
+    assert message.startswith(rows["Result"]), (message, rows)
+    assert rows["Notes"].startswith("added the sheet")
+    # The status bar is handed back (macOS clears it anyway); the sheet keeps the line.
+    assert book.app.status_history[-1] is False
+    # The summary is untouched by it, and a second refresh replaces it.
+    assert _summary(sheet)["Beta"] == pytest.approx(
+        np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
+                   _window(stored["TSLA"]).pct_change().dropna(), 1)[0], rel=1e-8)
+    rf.refresh(strict(book))
+    rows = {r[0]: r[1] for r in
+            _names(book)[rf.STATUS_NAME].refers_to_range.options(ndim=2).value[1:]}
+    assert rows["Notes"] == "none"
+
+
+def test_a_chart_note_reaches_the_report_sheet(
+    stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlwings_harness import FakeChartSeries
+
+    def refuse(self: FakeChartSeries, **attributes: Any) -> None:
+        raise RuntimeError("not supported")
+
+    monkeypatch.setattr(FakeChartSeries, "set", refuse)
+    book = FakeBook()
+    rf.add_inputs(strict(book))
+    rf.refresh(strict(book))
+    status = _names(book)[rf.STATUS_NAME].refers_to_range
+    rows = {r[0]: r[1] for r in status.options(ndim=2).value[1:]}
+    assert "keeps Excel's default look (not supported)" in rows["Notes"]
+
+
+def test_a_stop_keeps_the_dialog_and_the_previous_outcome(stored: dict[str, pd.Series]) -> None:
+    book = FakeBook()
+    rf.refresh(strict(book))
+    sheet = book.sheets[SHEET]
+    before = dict(sheet.grid)
+    inputs = _names(book)[inp.INPUTS_NAME].refers_to_range
+    end_row = inputs.row + [f.key for f in inp.FIELDS].index("end")
+    book.sheets[inp.INPUTS_SHEET].range((end_row, inputs.column + 1)).value = "2013-01-01"
+    message = rf.refresh(strict(book))
+    rf._show(strict(book), message)
+    assert book.app.alerts == [message] and message.startswith("stopped:")
+    assert sheet.grid == before
+
+
+def test_the_added_inputs_block_has_drop_down_lists(stored: dict[str, pd.Series]) -> None:
+    from betahedge_xl.excel import cells
+
+    book = FakeBook()
+    rf.refresh(strict(book))
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    r0, c0 = inp.FIELDS_ANCHOR
+    keys = [f.key for f in inp.FIELDS]
+    expected = {"frequency": cells.FREQUENCIES, "returns": cells.RETURN_KINDS,
+                "cov_type": cells.COV_TYPES, "holdings_type": cells.HOLDINGS_KINDS}
+    assert sheet.validations == {(r0 + 1 + keys.index(k), c0 + 2): list(v)
+                                 for k, v in expected.items()}
+    # The example values are among the choices (the drop-down does not reject them).
+    for k in expected:
+        assert sheet.grid[(r0 + 1 + keys.index(k), c0 + 2)] in sheet.validations[
+            (r0 + 1 + keys.index(k), c0 + 2)]
+
+
+def test_a_users_name_the_report_needs_stops_the_refresh(stored: dict[str, pd.Series]) -> None:
+    book = FakeBook("Mine")
+    book.sheets["Mine"].range((1, 1)).value = "my summary"
+    book.names.add(f"{PREFIX}summary", "='Mine'!$A$1")
+    message = rf.refresh(strict(book))
+    assert message.startswith("stopped:") and f"{PREFIX}summary" in message, message
+    assert _names(book)[f"{PREFIX}summary"].refers_to == "='Mine'!$A$1"
+    assert book.sheets["Mine"].grid == {(1, 1): "my summary"}

@@ -327,6 +327,11 @@ class FakeRange:
         for r in range(self.row, self.last_row + 1):
             for c in range(self.column, self.last_column + 1):
                 self.sheet.grid.pop((r, c), None)
+                self.sheet.formulas.pop((r, c), None)
+
+    @property
+    def data_validation(self) -> FakeDataValidation:
+        return FakeDataValidation(self)
 
     @property
     def number_format(self) -> Any:
@@ -350,6 +355,40 @@ class FakeRange:
     def api(self) -> Any:
         return ("range", self.sheet.name, self.row, self.column, self.last_row,
                 self.last_column)
+
+
+class FakeDataValidation:
+    """``Range.data_validation`` (xlwings CE 0.37.5+, Windows and macOS): list rules only.
+
+    The list is checked by xlwings' own ``DataValidation._literal_source`` (no commas, at most
+    255 characters), as ``xlwings.main.DataValidation.set_list`` does before calling Excel.
+    """
+
+    def __init__(self, rng: FakeRange) -> None:
+        self._range = rng
+
+    def _cells(self) -> Iterator[tuple[int, int]]:
+        r = self._range
+        for row in range(r.row, r.last_row + 1):
+            for col in range(r.column, r.last_column + 1):
+                yield row, col
+
+    @property
+    def type(self) -> str:
+        kinds = {"list" if cell in self._range.sheet.validations else "none"
+                 for cell in self._cells()}
+        return kinds.pop() if len(kinds) == 1 else "mixed_criteria"
+
+    def set_list(self, source: Any, *, in_cell_dropdown: bool = True) -> None:
+        import xlwings.main as xm
+
+        values = xm.DataValidation._literal_source(source)
+        for cell in self._cells():
+            self._range.sheet.validations[cell] = list(values)
+
+    def delete(self) -> None:
+        for cell in self._cells():
+            self._range.sheet.validations.pop(cell, None)
 
 
 class FakeAxis:
@@ -472,9 +511,28 @@ class FakeSheet:
         self.charts_list: list[FakeChart] = []
         self.charts = FakeCharts(self)
         self.writes = 0
+        #: Cells that became formulas: text assigned to them started like one (see _set).
+        self.formulas: dict[tuple[int, int], str] = {}
+        #: Cells with a list validation (drop-down): cell -> allowed values.
+        self.validations: dict[tuple[int, int], list[str]] = {}
 
     def _set(self, r: int, c: int, v: Any) -> None:
+        # xlwings assigns values unescaped (Windows: ``Range.Value = data``; macOS:
+        # ``value.set(data)``), and Excel reads a string as if typed: a leading apostrophe
+        # marks text (and is not part of the value); "=", "+", "-" or "@" starts a formula,
+        # unless the rest is a number ("-5"). A formula such as =TSLA evaluates to an error,
+        # which xlwings reads back as None.
         self.writes += 1
+        self.formulas.pop((r, c), None)
+        if isinstance(v, str):
+            if v.startswith("'"):
+                v = v[1:]
+            elif len(v) > 1 and v[0] in "=+-@":
+                try:
+                    v = float(v)
+                except ValueError:
+                    self.formulas[(r, c)] = v
+                    v = None
         if v is None or v == "":
             self.grid.pop((r, c), None)
         else:
@@ -500,7 +558,7 @@ class FakeSheets:
         if isinstance(key, int):
             return self.items[key]
         for s in self.items:
-            if s.name == key:
+            if s.name.lower() == key.lower():  # Excel's sheet names ignore case
                 return s
         raise KeyError(key)
 
@@ -587,6 +645,7 @@ def _real_classes() -> dict[type, type]:
         FakeRange: xm.Range, FakeNames: xm.Names, FakeName: xm.Name, FakeCharts: xm.Charts,
         FakeChart: xm.Chart, FakeAxis: xm.ChartAxis, FakeChartSeries: xm.ChartSeries,
         FakeChartSeriesCollection: xm.ChartSeriesCollection,
+        FakeDataValidation: xm.DataValidation,
     }
 
 

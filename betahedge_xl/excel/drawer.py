@@ -1,15 +1,19 @@
 """Draw an :class:`~betahedge_xl.plan.OutputPlan` into a live workbook through xlwings.
 
 Thin on purpose: every decision about what goes where is in the plan; this module only turns
-its tables and charts into xlwings calls. It owns nothing but what the plan names: the plan's
-sheet, the defined names starting with :data:`~betahedge_xl.plan.PREFIX` and the charts of
-that prefix. Ownership is read back from the workbook itself, so a second refresh finds and
-replaces the first one's output:
+its tables and charts into xlwings calls. It owns nothing but what the plan names: the defined
+names of its tables and the charts of its charts, on the plan's sheet (found whatever the case
+of its name, as Excel compares sheet names). Ownership is read back from the workbook itself,
+so a second refresh finds and replaces the first one's output:
 
 * each table's defined name covers its header and data; the title is the row above;
-* names with the prefix that point elsewhere (the inputs block's) are not the report's;
+* any other name, with the prefix or not (an analyst's ``bh_rate`` constant, a ``bh_notes``
+  range on the report's sheet, the inputs block's names), and any other chart are the user's;
 * before writing, every cell the new plan needs is checked: a non-empty cell outside the
   previous output is a user's, and the refresh stops with :class:`OutputInTheWay` naming it.
+
+Text goes into cells as text: xlwings hands a string to Excel as if typed, so one starting with
+``=``, ``+``, ``-`` or ``@`` would become a formula; :func:`as_text` adds Excel's text prefix.
 
 Only the xlwings CE API is used (it works on Windows and macOS). A chart's series come from
 one block of adjacent columns of one table (``set_source_data``) against one x column
@@ -32,6 +36,10 @@ from . import cells
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
+#: Table names earlier versions of the plan wrote on the report sheet: still the report's,
+#: so that a workbook refreshed by an older version is cleaned up rather than stopped.
+FORMER_NAMES = (f"{PREFIX}fitline",)
+
 # Excel's XlChartType values for the one native call (Windows).
 _XL_XY_SCATTER = -4169
 _XL_XY_SCATTER_LINES_NO_MARKERS = 75
@@ -51,17 +59,19 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     """
     say = progress or (lambda text: None)
     notes: list[str] = []
-    sheet = _sheet(book, plan.sheet)
-    previous = _owned_rects(book, plan.sheet)
+    sheet = report_sheet(book, plan.sheet)
+    own = _own_names(book, plan, sheet.name)
+    previous = _owned_rects(own)
     _check_free(sheet, plan, previous)
 
     say("clearing the previous report")
     for rect in previous:
         _rng(sheet, rect).clear_contents()
+    charts = {c.name.lower() for c in plan.charts}
     for chart in list(sheet.charts):
-        if chart.name.startswith(PREFIX):
+        if chart.name.lower() in charts:
             chart.delete()
-    for name in _own_names(book, plan.sheet):
+    for name in own:
         name.delete()
 
     for i, table in enumerate(plan.tables, start=1):
@@ -73,33 +83,65 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     return notes
 
 
-def _sheet(book: Any, name: str) -> Any:
+def as_text(value: Any) -> Any:
+    """``value`` as Excel must receive it to keep text as text.
+
+    Excel reads an assigned string as if typed: ``=x``, ``+x``, ``-x`` and ``@x`` become
+    formulas (``-5`` a number), and a leading apostrophe is taken as the text prefix and
+    dropped. The apostrophe added here is that prefix: the cell shows, and xlwings reads back,
+    the string unchanged.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "'"):
+        return "'" + value
+    return value
+
+
+def report_sheet(book: Any, name: str) -> Any:
+    """The sheet ``name`` of ``book``, whatever the case of its name (as Excel compares
+    sheet names, so adding ``BetaHedge`` beside ``betahedge`` fails); added when absent."""
     for sheet in book.sheets:
-        if sheet.name == name:
+        if sheet.name.lower() == name.lower():
             return sheet
     return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
 
 
-def _own_names(book: Any, sheet_name: str) -> list[Any]:
-    """The report's names: the prefix, on the report's sheet (the inputs names share the
-    prefix but live on the inputs sheet, and are the user's)."""
+def same_sheet(a: str, b: str) -> bool:
+    """Whether two sheet names are one sheet to Excel (names compare without case)."""
+    return a.lower() == b.lower()
+
+
+def _own_names(book: Any, plan: OutputPlan, sheet_name: str) -> list[Any]:
+    """The report's names: those its plan creates (or an earlier plan created), on the
+    report's sheet or dangling (``#REF!``, their range deleted).
+
+    Raises
+    ------
+    OutputInTheWay
+        A name the plan creates is defined elsewhere, by the user: replacing it would lose it.
+    """
+    tables = {t.name.lower() for t in plan.tables}
+    mine = tables | {n.lower() for n in FORMER_NAMES}
     own = []
     for name in book.names:
-        if not name.name.startswith(PREFIX):
+        if name.name.lower() not in mine:
             continue
         try:
-            on_sheet = name.refers_to_range.sheet.name == sheet_name
-        except Exception:  # noqa: BLE001  (refers to a deleted range: #REF!, ours to drop)
-            on_sheet = True
+            on_sheet = same_sheet(name.refers_to_range.sheet.name, sheet_name)
+        except Exception:  # noqa: BLE001  (no range: deleted (#REF!), or a constant)
+            on_sheet = "#REF!" in str(name.refers_to)
         if on_sheet:
             own.append(name)
+        elif name.name.lower() in tables:
+            raise OutputInTheWay(
+                f"the defined name {name.name} ({name.refers_to}) is not the report's, which "
+                f"needs that name; rename it (Formulas > Name Manager)")
     return own
 
 
-def _owned_rects(book: Any, sheet_name: str) -> list[Rect]:
-    """What the last refresh wrote on ``sheet_name``: each table name plus its title row."""
+def _owned_rects(own: list[Any]) -> list[Rect]:
+    """What the last refresh wrote: each of its table names plus the title row above."""
     rects = []
-    for name in _own_names(book, sheet_name):
+    for name in own:
         try:
             rng = name.refers_to_range
         except Exception:  # noqa: BLE001  (a name whose range was deleted: owns nothing)
@@ -136,8 +178,8 @@ def _rng(sheet: Any, rect: Rect) -> Any:
 
 def _write_table(book: Any, sheet: Any, table: Table) -> None:
     r0, c0 = table.anchor
-    sheet.range((r0 + 1, c0 + 1)).value = table.title
-    body = [list(table.header), *table.rows]
+    sheet.range((r0 + 1, c0 + 1)).value = as_text(table.title)
+    body = [[as_text(v) for v in row] for row in (table.header, *table.rows)]
     sheet.range((r0 + 2, c0 + 1)).value = body
     if table.rows:
         for j, fmt in table.number_format.items():

@@ -34,6 +34,8 @@ class Field:
     note: str
     #: Excel number format of the value cell (``None``: Excel's default for what is typed).
     number_format: str | None = None
+    #: The values a drop-down list offers in the value cell (empty: free input).
+    choices: tuple[str, ...] = ()
 
 
 FIELDS: tuple[Field, ...] = (
@@ -42,16 +44,18 @@ FIELDS: tuple[Field, ...] = (
     Field("start", "Start", _dt.datetime(2014, 1, 1), "First date, included", DATE_FORMAT),
     Field("end", "End", _dt.datetime(2015, 1, 1), "End date, excluded (as yfinance)",
           DATE_FORMAT),
-    Field("frequency", "Frequency", "daily", "daily, weekly or monthly"),
-    Field("returns", "Returns", "simple", "simple or log"),
-    Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC"),
+    Field("frequency", "Frequency", "daily", "daily, weekly or monthly",
+          choices=cells.FREQUENCIES),
+    Field("returns", "Returns", "simple", "simple or log", choices=cells.RETURN_KINDS),
+    Field("cov_type", "Standard errors", "nonrobust", "nonrobust (classical) or HAC",
+          choices=cells.COV_TYPES),
     Field("maxlags", "HAC lags", None, "Newey-West lags for HAC; empty: rule of thumb"),
     Field("risk_free", "Risk-free rate", 0.0, "Annual rate for excess returns, e.g. 2%",
           "0.00%"),
     Field("rolling_window", "Rolling window", None, "Periods; empty: 63 daily, 26 weekly, "
                                                      "12 monthly"),
     Field("holdings_type", "Holdings are", "weights", "weights or shares (for the holdings "
-                                                      "table)"),
+                                                      "table)", choices=cells.HOLDINGS_KINDS),
 )
 
 #: Rows of the holdings table (tickers | amounts) laid out under its header.

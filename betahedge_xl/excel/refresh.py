@@ -3,18 +3,30 @@
 ``main()`` is called by xlwings' ``RunPython`` from the workbook's button or the ribbon
 add-in; ``xw.Book.caller()`` is the analyst's workbook in both cases. The steps are separate
 functions so that tests can drive them with a fake book (there is no Excel on our machines).
+
+The outcome is shown where it stays: on macOS xlwings resets the status bar when the macro
+returns, so a refresh that ran writes a small "Last refresh" table on the report sheet (when,
+from which inputs, the result, the notes); a refresh that stopped or failed changes nothing
+and says why in a dialog.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 from typing import Any
 
 from ..exceptions import BetaHedgeError, InputError
 from . import cells
 from . import inputs as inp
 
-#: Name of the sheet-level message cell written when a refresh cannot run.
+#: Prefix of the status-bar text (progress, and the outcome on Windows).
 STATUS_PREFIX = "BetaHedge: "
+#: Defined name of the "Last refresh" table the refresh writes below the summary.
+STATUS_NAME = "bh_status"
+STATUS_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+#: Rows of the "Last refresh" table; the notes are known only once the charts are drawn.
+_STATUS_ROWS = ("Refreshed", "From", "Result", "Notes")
 
 
 def main() -> None:
@@ -45,12 +57,17 @@ def refresh(book: Any) -> str:
 
         result = hedge(request.asset, request.benchmark, request.start, request.end,
                        **request.options)
-        plan = build_plan(result)
-        notes = draw(book, plan, progress)
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
+        plan = build_plan(result)
+        _check_inputs_clear(book, plan)
+        status = _status_table(plan, _source(book, isinstance(request.asset, list)), done)
+        plan = dataclasses.replace(plan, tables=[*plan.tables, status])
+        notes = draw(book, plan, progress)
         if added:
-            done += f"; added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and refresh"
+            notes.insert(0, f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it "
+                            f"and refresh")
+        _write_notes(book, plan, status, notes)
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
         return "stopped: " + cells.message(exc)
@@ -58,6 +75,68 @@ def refresh(book: Any) -> str:
         return "failed: " + cells.message(exc)
     finally:
         app.status_bar = False  # hand the status bar back to Excel
+
+
+def _source(book: Any, portfolio: bool) -> str:
+    """Where the inputs were read: the block's name and address (and the holdings', when
+    they made the asset)."""
+    names = {n.name.lower(): n for n in book.names}
+    parts = []
+    for key in (inp.INPUTS_NAME, inp.HOLDINGS_NAME)[:2 if portfolio else 1]:
+        if key in names:
+            parts.append(f"{key} ({str(names[key].refers_to).lstrip('=')})")
+    return ", ".join(parts)
+
+
+def _status_table(plan: Any, source: str, result: str) -> Any:
+    """The "Last refresh" table, below the summary (column A, which the charts leave free)."""
+    from ..plan import Table
+
+    summary = plan.tables[0]
+    now = _dt.datetime.now().replace(microsecond=0)
+    rows = [[label, value] for label, value in zip(_STATUS_ROWS, (now, source, result, ""),
+                                                   strict=True)]
+    return Table(name=STATUS_NAME, title="Last refresh", anchor=(summary.last_row + 2,
+                                                                 summary.anchor[1]),
+                 header=["Refresh", "Detail"], rows=rows,
+                 cell_formats={(0, 1): STATUS_TIME_FORMAT})
+
+
+def _write_notes(book: Any, plan: Any, status: Any, notes: list[str]) -> None:
+    from .drawer import as_text, report_sheet
+
+    sheet = report_sheet(book, plan.sheet)
+    row = status.first_data_row + _STATUS_ROWS.index("Notes")
+    sheet.range((row + 1, status.anchor[1] + 2)).value = as_text("; ".join(notes) or "none")
+
+
+def _check_inputs_clear(book: Any, plan: Any) -> None:
+    """Stop before drawing when the inputs block (or holdings) sits where the report goes.
+
+    The block is the analyst's: the refresh must not write over it, even over its empty
+    cells (the holdings rows), which the drawer's check of non-empty cells would let pass.
+    """
+    from .drawer import same_sheet
+
+    for name in book.names:
+        if name.name.lower() not in (inp.INPUTS_NAME, inp.HOLDINGS_NAME):
+            continue
+        try:
+            rng = name.refers_to_range
+            sheet_name = rng.sheet.name
+        except Exception:  # noqa: BLE001  (no range: read_request has said so already)
+            continue
+        if not same_sheet(sheet_name, plan.sheet):
+            continue
+        r0, c0 = rng.row - 1, rng.column - 1
+        r1, c1 = r0 + rng.shape[0] - 1, c0 + rng.shape[1] - 1
+        for table in plan.tables:
+            t0, u0, t1, u1 = table.bounds()
+            if r0 <= t1 and t0 <= r1 and c0 <= u1 and u0 <= c1:
+                raise InputError(
+                    f"the inputs ({name.name}, {str(name.refers_to).lstrip('=')}) are where "
+                    f"the report's {table.title!r} goes on the sheet '{sheet_name}': move "
+                    f"them to another sheet (cut and paste; the name follows)")
 
 
 def _show(book: Any, message: str) -> None:
@@ -86,7 +165,7 @@ def find_or_add_inputs(book: Any) -> tuple[Any, Any, bool]:
         if inp.HOLDINGS_NAME in names:
             holdings = names[inp.HOLDINGS_NAME].refers_to_range.options(ndim=2).value
         return block, holdings, False
-    if any(s.name == inp.INPUTS_SHEET for s in book.sheets):
+    if any(s.name.lower() == inp.INPUTS_SHEET.lower() for s in book.sheets):
         raise InputError(f"the sheet '{inp.INPUTS_SHEET}' exists but the name "
                          f"{inp.INPUTS_NAME} is missing; re-create the name or delete the "
                          f"sheet to get a fresh example")
@@ -96,16 +175,23 @@ def find_or_add_inputs(book: Any) -> tuple[Any, Any, bool]:
 
 def add_inputs(book: Any) -> Any:
     """Add the inputs sheet with the worked example, as the build script lays it out."""
+    from .drawer import as_text
+
     sheet = book.sheets.add(inp.INPUTS_SHEET, after=book.sheets[len(book.sheets) - 1])
     r, c = inp.TITLE_CELL
-    sheet.range((r + 1, c + 1)).value = inp.TITLE
+    sheet.range((r + 1, c + 1)).value = as_text(inp.TITLE)
     r, c = inp.FIELDS_ANCHOR
-    sheet.range((r + 1, c + 1)).value = inp.example_rows()
+    sheet.range((r + 1, c + 1)).value = [[as_text(v) for v in row] for row in inp.example_rows()]
     for i, f in enumerate(inp.FIELDS):
         if f.number_format:
             sheet.range((r + 1 + i, c + 2)).number_format = f.number_format
+        if f.choices:
+            # A drop-down (xlwings CE's Range.data_validation, Windows and macOS). Excel
+            # refuses another typed value; a pasted one bypasses the list and the reader
+            # refuses it with its own message.
+            sheet.range((r + 1 + i, c + 2)).data_validation.set_list(list(f.choices))
     r, c = inp.HOLDINGS_ANCHOR
-    sheet.range((r + 1, c + 1)).value = [list(inp.HOLDINGS_HEADER)]
+    sheet.range((r + 1, c + 1)).value = [[as_text(v) for v in inp.HOLDINGS_HEADER]]
     book.names.add(inp.INPUTS_NAME, inp.inputs_ref())
     book.names.add(inp.HOLDINGS_NAME, inp.holdings_ref())
     return sheet
