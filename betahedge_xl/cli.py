@@ -195,7 +195,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace files already in DIR")
     p.set_defaults(func=cmd_workbook)
-    for choice in list(sub.choices.values()) + list(csub.choices.values()):
+
+    p = sub.add_parser("excel", help="set up Excel to use this Python",
+                       description="Set up Excel: its config files and startup folder.")
+    esub = p.add_subparsers(dest="excel_command", metavar="ACTION", parser_class=_Parser)
+    q = esub.add_parser("setup", help="point Excel at this Python and install the add-in",
+                        description="Write this Python into the xlwings config files that "
+                                    "Excel reads, copy the BetaHedge add-in into Excel's "
+                                    "startup folder, and print what is left to do by hand.")
+    q.add_argument("--platform", choices=["windows", "macos"],
+                   help="the files of this platform (default: the running one); paths follow "
+                        "HOME, USERPROFILE and APPDATA")
+    q.add_argument("--dry-run", action="store_true", help="print what would be written; "
+                                                          "write nothing")
+    q.add_argument("--force", action="store_true",
+                   help="replace a different betahedge.xlam in Excel's startup folder")
+    q.set_defaults(func=cmd_excel_setup)
+    for choice in (list(sub.choices.values()) + list(csub.choices.values())
+                   + list(esub.choices.values())):
         _global_options(choice)
     return parser
 
@@ -686,6 +703,15 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     if readme:
         steps.append(f"  Details: {dest / readme}")
     console.data("\n".join(steps))
+    return 0
+
+
+def cmd_excel_setup(args: argparse.Namespace, console: _Console) -> int:
+    """``betahedge excel setup``: see :mod:`betahedge_xl.excel.setup`."""
+    from .excel import setup
+
+    setup.run(args.platform, workbook_dir() / setup.ADDIN_FILE, dry_run=args.dry_run,
+              force=args.force, say=console.data)
     return 0
 
 

@@ -1,0 +1,274 @@
+"""``betahedge excel setup``: make Excel run this Python, in one command.
+
+Excel finds Python through xlwings' VBA, which reads the interpreter from config files whose
+places depend on the platform and on the VBA project's ``PROJECT_NAME`` (xlwings 0.37.8,
+``GetConfigFilePath`` in ``xlwings.bas`` and in the add-in template):
+
+========  ==========================================================  =====================
+platform  file                                                        read by
+========  ==========================================================  =====================
+macOS     ~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf  betahedge.xlsm
+macOS     ~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf  betahedge.xlam
+Windows   %USERPROFILE%\\.xlwings\\xlwings.conf                       betahedge.xlsm
+Windows   %USERPROFILE%\\.myaddin\\myaddin.conf                       betahedge.xlam
+========  ==========================================================  =====================
+
+(``PROJECT_NAME`` is ``xlwings`` in the standalone workbook's VBA and ``myaddin`` in the ribbon
+add-in template ``betahedge.xlam`` is built from.) The key is ``INTERPRETER_MAC`` or
+``INTERPRETER_WIN``; each line is ``"KEY","VALUE"``, read with VBA's ``Input #``, first match
+wins, key compared without case. ``xlwings addin install`` writes that file only when it does
+not exist, so an old entry pointing at another Python survives it; this command replaces the
+entry and keeps every other line of the file as it was.
+
+It also copies the add-in into Excel's startup folder (loaded at every start) and, on macOS,
+xlwings' AppleScript that RunPython needs (what ``xlwings runpython install`` does). A file of
+another content already in the startup folder is not replaced unless asked (``force``).
+Nothing is written before every step has been checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import locale
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import InputError
+
+PLATFORMS = ("windows", "macos")
+#: ``PROJECT_NAME`` of the VBA the workbook and the add-in carry (see the module docstring).
+WORKBOOK_PROJECT = "xlwings"
+ADDIN_PROJECT = "myaddin"
+ADDIN_FILE = "betahedge.xlam"
+_MAC_CONTAINER = ("Library", "Containers", "com.microsoft.Excel", "Data")
+_MAC_STARTUP = ("Library", "Group Containers", "UBF8T346G9.Office", "User Content.localized",
+                "Startup.localized", "Excel")
+_MAC_SCRIPTS = ("Library", "Application Scripts", "com.microsoft.Excel")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One file the set-up writes: where, what, and what the user sees about it."""
+
+    path: Path
+    content: bytes
+    what: str  # "wrote ..." line for the user
+
+    @property
+    def changes(self) -> bool:
+        return not (self.path.is_file() and self.path.read_bytes() == self.content)
+
+
+def detect_platform() -> str:
+    """``"windows"`` or ``"macos"`` for the running system.
+
+    Raises
+    ------
+    InputError
+        Any other system: Excel with xlwings runs on those two only.
+    """
+    if sys.platform.startswith("win"):
+        return "windows"
+    if sys.platform == "darwin":
+        return "macos"
+    raise InputError(f"excel setup: Excel runs on Windows or macOS, this is {sys.platform}; "
+                     f"pass --platform windows or --platform macos to prepare the files "
+                     f"for one of them")
+
+
+def _env_dir(name: str) -> Path:
+    value = os.environ.get(name, "")
+    if not value:
+        raise InputError(f"excel setup: the environment variable {name} is not set; it names "
+                         f"the folder the set-up writes to")
+    return Path(value)
+
+
+def config_paths(platform: str) -> list[Path]:
+    """The xlwings config files Excel reads the interpreter from: the workbook's, the add-in's."""
+    if platform == "macos":
+        folder = _env_dir("HOME").joinpath(*_MAC_CONTAINER)
+        return [folder / f"{WORKBOOK_PROJECT}.conf", folder / f"{ADDIN_PROJECT}.conf"]
+    home = _env_dir("USERPROFILE")
+    return [home / f".{p}" / f"{p}.conf" for p in (WORKBOOK_PROJECT, ADDIN_PROJECT)]
+
+
+def startup_dir(platform: str) -> Path:
+    """Excel's per-user startup folder (add-ins there load at every start)."""
+    if platform == "macos":
+        return _env_dir("HOME").joinpath(*_MAC_STARTUP)
+    return _env_dir("APPDATA") / "Microsoft" / "Excel" / "XLSTART"
+
+
+def interpreter_key(platform: str) -> str:
+    return "INTERPRETER_MAC" if platform == "macos" else "INTERPRETER_WIN"
+
+
+def _first_field(line: str) -> str:
+    """The key of a config line as VBA's ``Input #`` reads it (quoted or bare, up to the
+    first comma)."""
+    text = line.strip()
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        return text[1:end] if end > 0 else text[1:]
+    return text.split(",", 1)[0].strip()
+
+
+def updated_config(text: str, key: str, value: str, newline: str) -> tuple[str, str | None]:
+    """``text`` of a config file with ``key`` set to ``value``; and the value it had.
+
+    Every line of ``key`` (VBA reads the first, so a later duplicate must not disagree) is
+    replaced in place; other lines are kept byte for byte; a missing key is appended.
+    """
+    lines = text.splitlines(keepends=True)
+    entry = f'"{key}","{value}"'
+    old: str | None = None
+    found = False
+    for i, line in enumerate(lines):
+        if _first_field(line).lower() != key.lower():
+            continue
+        if old is None:
+            values = re.findall(r'"([^"]*)"', line)
+            old = values[1] if len(values) > 1 else line.split(",", 1)[-1].strip()
+        ending = line[len(line.rstrip("\r\n")):]
+        lines[i] = entry + (ending or newline)
+        found = True
+    if not found:
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += newline
+        lines.append(entry + newline)
+    return "".join(lines), old
+
+
+def _encoding() -> str:
+    # What xlwings' own `config create` writes with (open() without an encoding), and what
+    # VBA's Input # reads on Windows (the ANSI code page).
+    return locale.getpreferredencoding(False)
+
+
+def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> list[Step]:
+    """Every file to write, checked; nothing is written.
+
+    Raises
+    ------
+    InputError
+        The interpreter's path cannot go into the file, the add-in is missing, or a different
+        file of that name is in the startup folder and ``force`` is not set.
+    """
+    if platform not in PLATFORMS:
+        raise InputError(f"excel setup: platform {platform!r}: use one of "
+                         f"{', '.join(PLATFORMS)}")
+    if '"' in interpreter:
+        raise InputError(f"excel setup: the interpreter path {interpreter} holds a double "
+                         f"quote, which xlwings' config files cannot hold")
+    newline = "\r\n" if platform == "windows" else "\n"
+    key = interpreter_key(platform)
+    steps = []
+    for path in config_paths(platform):
+        if path.is_dir():
+            raise InputError(f"excel setup: {path} is a folder; xlwings needs a file there")
+        raw = path.read_bytes() if path.is_file() else b""
+        text = raw.decode(_encoding(), errors="surrogateescape")
+        new, old = updated_config(text, key, interpreter, newline)
+        if old is None:
+            what = f"{path}: {key} = {interpreter}" + ("" if raw else " (new file)")
+        elif old == interpreter:
+            what = f"{path}: {key} already {interpreter}"
+        else:
+            what = f"{path}: {key} = {interpreter} (was {old})"
+        steps.append(Step(path, new.encode(_encoding(), errors="surrogateescape"), what))
+    if not addin.is_file():
+        raise InputError(f"excel setup: the add-in {addin} is not in this installation; "
+                         f"reinstall betahedge-xl, or run workbook/build_workbook.py in a "
+                         f"source checkout")
+    target = startup_dir(platform) / ADDIN_FILE
+    content = addin.read_bytes()
+    if target.is_dir():
+        raise InputError(f"excel setup: {target} is a folder; move it out of Excel's startup "
+                         f"folder")
+    if target.is_file() and target.read_bytes() != content and not force:
+        raise InputError(f"excel setup: {target} already exists and differs from this "
+                         f"version's add-in; nothing was written. Close Excel and run again "
+                         f"with --force to replace it (an older betahedge add-in), or move "
+                         f"your file elsewhere")
+    steps.append(Step(target, content, f"{target}: the BetaHedge ribbon add-in, loaded "
+                                       f"when Excel starts"))
+    if platform == "macos":
+        script = _applescript()
+        dest = _env_dir("HOME").joinpath(*_MAC_SCRIPTS, script.name)
+        steps.append(Step(dest, script.read_bytes(), f"{dest}: xlwings' AppleScript, which "
+                                                     f"RunPython (the Refresh) calls"))
+    return steps
+
+
+def _applescript() -> Path:
+    import xlwings
+
+    return Path(xlwings.__file__).with_name(f"xlwings-{xlwings.__version__}.applescript")
+
+
+def _write(step: Step) -> None:
+    tmp = step.path.with_name(step.path.name + ".betahedge-tmp")
+    try:
+        step.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(step.content)
+        os.replace(tmp, step.path)  # a half-written file is never left in its place
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise InputError(f"excel setup: cannot write {step.path} ({exc.strerror or exc}); "
+                         f"if Excel is open, quit it and run again") from None
+
+
+def by_hand(platform: str) -> list[str]:
+    """What the set-up cannot do: settings only Excel's own dialogs change."""
+    if platform == "windows":
+        return [
+            "Quit Excel if it is open, then start it: the add-in loads at start "
+            "(BetaHedge tab on the ribbon).",
+            "File > Options > Trust Center > Trust Center Settings > Macro Settings: tick "
+            "'Trust access to the VBA project object model' (Import functions writes a VBA "
+            "module into the workbook).",
+            "Copy the workbook with 'betahedge workbook DIR' and open DIR\\betahedge.xlsm; "
+            "click Enable Content (macros). A copy taken out of a downloaded zip is blocked "
+            "(Mark of the Web): right-click > Properties > Unblock, or use the copy above.",
+            "Click Import functions once, then save the workbook as .xlsm.",
+        ]
+    return [
+        "Quit Excel (Cmd-Q) if it is open, then start it: the add-in loads at start "
+        "(BetaHedge tab on the ribbon); click Enable Macros if Excel asks.",
+        "Copy the workbook with 'betahedge workbook DIR' and open DIR/betahedge.xlsm; click "
+        "Enable Macros.",
+        "The first Refresh may ask to grant Excel access to files or folders: grant it.",
+        "Worksheet functions (=BETA_HEDGE) need Excel on Windows; the Refresh works here.",
+    ]
+
+
+def run(platform: str | None, addin: Path, dry_run: bool = False, force: bool = False,
+        interpreter: str | None = None, say: Callable[[str], None] = print) -> list[Step]:
+    """Check, then (unless ``dry_run``) write every file; tell the user what happened.
+
+    Returns
+    -------
+    The steps, written or (dry run) not.
+    """
+    platform = platform or detect_platform()
+    interpreter = interpreter or sys.executable
+    steps = plan(platform, interpreter, addin, force)
+    say(f"Excel ({platform}) will run Python {sys.version.split()[0]} at {interpreter}"
+        + (" (dry run: nothing written)" if dry_run else ""))
+    for step in steps:
+        verb = "would write" if dry_run else "wrote"
+        if not step.changes:
+            verb = "unchanged"
+        elif not dry_run:
+            _write(step)
+        say(f"  {verb}: {step.what}")
+    say("Left to do by hand:")
+    for i, line in enumerate(by_hand(platform), start=1):
+        say(f"  {i}. {line}")
+    return steps
