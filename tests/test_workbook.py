@@ -237,3 +237,27 @@ def test_inputs_look_editable_and_print_on_one_page_wide() -> None:
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_view.showGridLines is False
+
+
+def test_inputs_offer_drop_down_lists() -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.utils import get_column_letter
+
+    from betahedge_xl.excel import cells
+    from betahedge_xl.excel import inputs as inp
+
+    ws = openpyxl.load_workbook(XLSM)[inp.INPUTS_SHEET]
+    r0, c0 = inp.FIELDS_ANCHOR
+    keys = [f.key for f in inp.FIELDS]
+    expected = {"frequency": cells.FREQUENCIES, "returns": cells.RETURN_KINDS,
+                "cov_type": cells.COV_TYPES, "holdings_type": cells.HOLDINGS_KINDS}
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        assert dv.type == "list" and dv.showDropDown in (None, False)  # False: arrow shown
+        assert dv.showErrorMessage
+        for ref in str(dv.sqref).split():
+            found[ref] = tuple(dv.formula1.strip('"').split(","))
+    assert found == {f"{get_column_letter(c0 + 2)}{r0 + 1 + keys.index(k)}": v
+                     for k, v in expected.items()}
+    for ref, choices in found.items():  # the example values are among the choices
+        assert ws[ref].value in choices

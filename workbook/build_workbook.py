@@ -156,6 +156,13 @@ def build_xlsm(out: Path) -> Path:
             else:
                 ws.write_blank(r0 + i, c0 + 1, None, fmt)
             ws.write(r0 + i, c0 + 2, text, note)
+            if f.choices:
+                # A drop-down of the values the reader accepts (the Refresh gives the block it
+                # adds the same list); a typed value outside it gets Excel's stop alert.
+                ws.data_validation(r0 + i, c0 + 1, r0 + i, c0 + 1, {
+                    "validate": "list", "source": list(f.choices),
+                    "error_title": f.label, "error_message": f"{f.label}: "
+                    f"{', '.join(f.choices)}"})
         hr, hc = inp.HOLDINGS_ANCHOR
         ws.write_row(hr, hc, list(inp.HOLDINGS_HEADER), header)
         holding = input_cell()
