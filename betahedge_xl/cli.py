@@ -682,23 +682,19 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
         console.data(f"copied {p.name}")
     names = [p.name for p in items]
     book = next((n for n in names if n.endswith(".xlsm")), None)
-    addin = next((n for n in names if n.endswith(".xlam")), None)
     steps = [
         "Next steps (Excel on Windows or macOS):",
-        "  1. In the Python Excel should use (this one if it runs this command): "
-        "pip install betahedge-xl, then: xlwings addin install",
-        "  2. Windows, for the worksheet functions: File > Options > Trust Center > Macro "
-        "Settings > tick 'Trust access to the VBA project object model'",
+        "  1. In the Python Excel should use (Python 3.11 or newer; this one if it runs this "
+        "command): pip install betahedge-xl, then: betahedge excel setup (points Excel at "
+        "that Python, installs the ribbon add-in, lists what is left by hand)",
     ]
-    n = 3
+    n = 2
     if book:
-        steps.append(f"  {n}. Open {dest / book}, enable macros, click 'Import functions' "
-                     f"once, save as .xlsm; keep the file name (its macros import the module "
-                     f"named like it)")
+        steps.append(f"  {n}. Open {dest / book} (this copy, not one inside a downloaded zip, "
+                     f"which Windows blocks), enable macros; on Windows click 'Import "
+                     f"functions' once and save as .xlsm; keep the file name (its macros "
+                     f"import the module named like it)")
         n += 1
-    if addin:
-        steps.append(f"  {n}. For your own workbooks: add {dest / addin} under File > Options > "
-                     f"Add-ins > Manage Excel Add-ins > Browse")
     readme = next((n for n in names if n.lower().startswith("readme")), None)
     if readme:
         steps.append(f"  Details: {dest / readme}")

@@ -607,3 +607,26 @@ def test_a_users_name_the_report_needs_stops_the_refresh(stored: dict[str, pd.Se
     assert message.startswith("stopped:") and f"{PREFIX}summary" in message, message
     assert _names(book)[f"{PREFIX}summary"].refers_to == "='Mine'!$A$1"
     assert book.sheets["Mine"].grid == {(1, 1): "my summary"}
+
+
+def test_a_ticker_starting_like_a_formula_reaches_the_report_as_text(
+    stored: dict[str, pd.Series], tmp_path: Path
+) -> None:
+    import os
+
+    folder = Path(os.environ["BETAHEDGE_DATA_DIR"])
+    (folder / "-TSLA.csv").write_bytes((folder / "TSLA.csv").read_bytes())
+    book = FakeBook()
+    rf.add_inputs(strict(book))
+    inputs = _names(book)[inp.INPUTS_NAME].refers_to_range
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    sheet.range((inputs.row, inputs.column + 1)).value = "'-TSLA"  # as typed in Excel
+    message = rf.refresh(strict(book))
+    assert message.startswith("-TSLA on SPY"), message
+    report = book.sheets[SHEET]
+    assert report.formulas == {}
+    returns = _names(book)[f"{PREFIX}returns"].refers_to_range
+    header = [report.grid[(returns.row, c)] for c in range(returns.column,
+                                                            returns.last_column + 1)]
+    assert header == ["Date", "SPY", "-TSLA", "Fitted", "hedged"]
+    assert report.grid[(1, 1)] == "Beta hedge: -TSLA on SPY"
