@@ -17,6 +17,7 @@ import datetime as _dt
 from typing import Any
 
 from ..exceptions import BetaHedgeError, InputError
+from ..plan import OutputPlan, Table, build_plan
 from . import cells
 from . import inputs as inp
 
@@ -40,7 +41,6 @@ def main() -> None:
 
 def refresh(book: Any) -> str:
     """Read the inputs, compute, draw; return the line to show the user."""
-    from ..plan import build_plan
     from .drawer import draw
 
     app = book.app
@@ -60,9 +60,9 @@ def refresh(book: Any) -> str:
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
         plan = build_plan(result)
-        _check_inputs_clear(book, plan)
         status = _status_table(plan, _source(book, isinstance(request.asset, list)), done)
         plan = dataclasses.replace(plan, tables=[*plan.tables, status])
+        _check_inputs_clear(book, plan)
         notes = draw(book, plan, progress)
         if added:
             notes.insert(0, f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it "
@@ -88,10 +88,8 @@ def _source(book: Any, portfolio: bool) -> str:
     return ", ".join(parts)
 
 
-def _status_table(plan: Any, source: str, result: str) -> Any:
+def _status_table(plan: OutputPlan, source: str, result: str) -> Table:
     """The "Last refresh" table, below the summary (column A, which the charts leave free)."""
-    from ..plan import Table
-
     summary = plan.tables[0]
     now = _dt.datetime.now().replace(microsecond=0)
     rows = [[label, value] for label, value in zip(_STATUS_ROWS, (now, source, result, ""),
@@ -102,7 +100,7 @@ def _status_table(plan: Any, source: str, result: str) -> Any:
                  cell_formats={(0, 1): STATUS_TIME_FORMAT})
 
 
-def _write_notes(book: Any, plan: Any, status: Any, notes: list[str]) -> None:
+def _write_notes(book: Any, plan: OutputPlan, status: Table, notes: list[str]) -> None:
     from .drawer import as_text, report_sheet
 
     sheet = report_sheet(book, plan.sheet)
@@ -110,7 +108,7 @@ def _write_notes(book: Any, plan: Any, status: Any, notes: list[str]) -> None:
     sheet.range((row + 1, status.anchor[1] + 2)).value = as_text("; ".join(notes) or "none")
 
 
-def _check_inputs_clear(book: Any, plan: Any) -> None:
+def _check_inputs_clear(book: Any, plan: OutputPlan) -> None:
     """Stop before drawing when the inputs block (or holdings) sits where the report goes.
 
     The block is the analyst's: the refresh must not write over it, even over its empty
