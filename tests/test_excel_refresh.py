@@ -192,8 +192,7 @@ def test_holdings_table_makes_a_portfolio(stored: dict[str, pd.Series]) -> None:
             + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
     beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
     assert _summary(book.sheets[SHEET])["Beta"] == pytest.approx(beta, rel=1e-8)
-    status = {n.name: n for n in book.names}[rf.STATUS_NAME].refers_to_range
-    assert dict(status.options(ndim=2).value[1:])["From"].endswith(
+    assert _status_rows(book)["From"].endswith(
         f"{inp.HOLDINGS_NAME} ('{inp.INPUTS_SHEET}'!$E$4:$F$13)")
 
 
@@ -247,6 +246,8 @@ def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
     assert message.startswith("TSLA on SPY"), message
     assert ("series 'alpha + beta x SPY' keeps Excel's default look (the combination is not "
             "supported)") in message
+    # The note stays on the report sheet too (macOS clears the status bar).
+    assert "keeps Excel's default look" in _status_rows(book)["Notes"]
     scatter = {c.name: c for c in book.sheets[SHEET].charts_list}[f"{PREFIX}chart_scatter"]
     assert [(s.name, s.chart_type) for s in scatter.series.items] == [
         ("TSLA", "xy_scatter"), ("Fitted", "xy_scatter")]  # both as markers: still drawn
@@ -408,6 +409,12 @@ def _names(book: FakeBook) -> dict[str, Any]:
     return {n.name: n for n in book.names}
 
 
+def _status_rows(book: FakeBook) -> dict[str, Any]:
+    """The "Last refresh" table the refresh leaves on the report sheet, label -> value."""
+    status = _names(book)[rf.STATUS_NAME].refers_to_range
+    return {r[0]: r[1] for r in status.options(ndim=2).value[1:]}
+
+
 def test_an_analysts_bh_names_and_charts_survive_the_refresh(
     stored: dict[str, pd.Series]
 ) -> None:
@@ -532,7 +539,7 @@ def test_the_outcome_stays_on_the_report_sheet(stored: dict[str, pd.Series]) -> 
     after = dt.datetime.now()
     sheet = book.sheets[SHEET]
     status = _names(book)[rf.STATUS_NAME].refers_to_range
-    rows = {r[0]: r[1] for r in status.options(ndim=2).value[1:]}
+    rows = _status_rows(book)
     assert before.replace(microsecond=0) <= rows["Refreshed"] <= after
     assert sheet.formats[(status.row + 1, status.column + 1)] == rf.STATUS_TIME_FORMAT
     assert rows["From"] == f"{inp.INPUTS_NAME} ('{inp.INPUTS_SHEET}'!$A$3:$B$13)"
@@ -545,26 +552,7 @@ def test_the_outcome_stays_on_the_report_sheet(stored: dict[str, pd.Series]) -> 
         np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
                    _window(stored["TSLA"]).pct_change().dropna(), 1)[0], rel=1e-8)
     rf.refresh(strict(book))
-    rows = {r[0]: r[1] for r in
-            _names(book)[rf.STATUS_NAME].refers_to_range.options(ndim=2).value[1:]}
-    assert rows["Notes"] == "none"
-
-
-def test_a_chart_note_reaches_the_report_sheet(
-    stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from xlwings_harness import FakeChartSeries
-
-    def refuse(self: FakeChartSeries, **attributes: Any) -> None:
-        raise RuntimeError("not supported")
-
-    monkeypatch.setattr(FakeChartSeries, "set", refuse)
-    book = FakeBook()
-    rf.add_inputs(strict(book))
-    rf.refresh(strict(book))
-    status = _names(book)[rf.STATUS_NAME].refers_to_range
-    rows = {r[0]: r[1] for r in status.options(ndim=2).value[1:]}
-    assert "keeps Excel's default look (not supported)" in rows["Notes"]
+    assert _status_rows(book)["Notes"] == "none"
 
 
 def test_a_stop_keeps_the_dialog_and_the_previous_outcome(stored: dict[str, pd.Series]) -> None:
