@@ -618,3 +618,22 @@ def test_a_ticker_starting_like_a_formula_reaches_the_report_as_text(
                                                             returns.last_column + 1)]
     assert header == ["Date", "SPY", "-TSLA", "Fitted", "hedged"]
     assert report.grid[(1, 1)] == "Beta hedge: -TSLA on SPY"
+
+
+def test_an_excel_refusing_drop_downs_still_gets_the_block(
+    stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlwings_harness import FakeDataValidation
+
+    def refuse(self: FakeDataValidation, source: Any, *, in_cell_dropdown: bool = True) -> None:
+        raise RuntimeError("validation unavailable")
+
+    monkeypatch.setattr(FakeDataValidation, "set_list", refuse)
+    book = FakeBook()
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    assert ("no drop-down list for Frequency (RuntimeError: validation unavailable), Returns "
+            "(RuntimeError: validation unavailable)") in message
+    assert "type the value" in _status_rows(book)["Notes"]
+    block = _names(book)[inp.INPUTS_NAME].refers_to_range.options(ndim=2).value
+    assert block == [row[:2] for row in inp.example_rows()]

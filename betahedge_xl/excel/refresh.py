@@ -63,10 +63,7 @@ def refresh(book: Any) -> str:
         status = _status_table(plan, _source(book, isinstance(request.asset, list)), done)
         plan = dataclasses.replace(plan, tables=[*plan.tables, status])
         _check_inputs_clear(book, plan)
-        notes = draw(book, plan, progress)
-        if added:
-            notes.insert(0, f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it "
-                            f"and refresh")
+        notes = [*added, *draw(book, plan, progress)]
         _write_notes(book, plan, status, notes)
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
@@ -149,12 +146,12 @@ def _show(book: Any, message: str) -> None:
     book.app.status_bar = STATUS_PREFIX + message
 
 
-def find_or_add_inputs(book: Any) -> tuple[Any, Any, bool]:
+def find_or_add_inputs(book: Any) -> tuple[Any, Any, list[str]]:
     """Values of the inputs block and of the holdings table; add the example when absent.
 
     Returns
     -------
-    (block values, holdings values or None, whether the block was added)
+    (block values, holdings values or None, notes on the block added: empty when none was)
     """
     names = {n.name: n for n in book.names}
     if inp.INPUTS_NAME in names:
@@ -162,19 +159,26 @@ def find_or_add_inputs(book: Any) -> tuple[Any, Any, bool]:
         holdings = None
         if inp.HOLDINGS_NAME in names:
             holdings = names[inp.HOLDINGS_NAME].refers_to_range.options(ndim=2).value
-        return block, holdings, False
+        return block, holdings, []
     if any(s.name.lower() == inp.INPUTS_SHEET.lower() for s in book.sheets):
         raise InputError(f"the sheet '{inp.INPUTS_SHEET}' exists but the name "
                          f"{inp.INPUTS_NAME} is missing; re-create the name or delete the "
                          f"sheet to get a fresh example")
-    add_inputs(book)
-    return [row[:2] for row in inp.example_rows()], None, True
+    notes = [f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and refresh",
+             *add_inputs(book)]
+    return [row[:2] for row in inp.example_rows()], None, notes
 
 
-def add_inputs(book: Any) -> Any:
-    """Add the inputs sheet with the worked example, as the build script lays it out."""
+def add_inputs(book: Any) -> list[str]:
+    """Add the inputs sheet with the worked example, as the build script lays it out.
+
+    Returns
+    -------
+    Notes for the user (drop-down lists an Excel refused; the block works without them).
+    """
     from .drawer import as_text
 
+    refused: list[str] = []
     sheet = book.sheets.add(inp.INPUTS_SHEET, after=book.sheets[len(book.sheets) - 1])
     r, c = inp.TITLE_CELL
     sheet.range((r + 1, c + 1)).value = as_text(inp.TITLE)
@@ -187,9 +191,14 @@ def add_inputs(book: Any) -> Any:
             # A drop-down (xlwings CE's Range.data_validation, Windows and macOS). Excel
             # refuses another typed value; a pasted one bypasses the list and the reader
             # refuses it with its own message.
-            sheet.range((r + 1 + i, c + 2)).data_validation.set_list(list(f.choices))
+            try:
+                sheet.range((r + 1 + i, c + 2)).data_validation.set_list(list(f.choices))
+            except Exception as exc:  # noqa: BLE001  (an Excel without the call: no list)
+                refused.append(f"{f.label} ({cells.message(exc)})")
     r, c = inp.HOLDINGS_ANCHOR
     sheet.range((r + 1, c + 1)).value = [[as_text(v) for v in inp.HOLDINGS_HEADER]]
     book.names.add(inp.INPUTS_NAME, inp.inputs_ref())
     book.names.add(inp.HOLDINGS_NAME, inp.holdings_ref())
-    return sheet
+    if refused:
+        return [f"no drop-down list for {', '.join(refused)}: type the value"]
+    return []
