@@ -637,3 +637,31 @@ def test_an_excel_refusing_drop_downs_still_gets_the_block(
     assert "type the value" in _status_rows(book)["Notes"]
     block = _names(book)[inp.INPUTS_NAME].refers_to_range.options(ndim=2).value
     assert block == [row[:2] for row in inp.example_rows()]
+
+
+def test_xlwings_hands_text_to_excel_unescaped() -> None:
+    """Why the harness turns "=x" into a formula: xlwings' own write hooks (Windows and macOS)
+    pass text through unchanged to ``Range.Value`` / ``value.set``, and Excel parses it."""
+    import ast
+    import sys
+
+    import numpy as np
+    import xlwings
+    from xlwings.utils import np_datetime_to_datetime
+
+    from xlwings_harness import xlwings_windows
+
+    texts = ("=A2", "+x", "-x", "@SUM(A1)", "'=A2")
+    with xlwings_windows():
+        engine = sys.modules["xlwings._xlwindows"].engine
+        assert [engine.prepare_xl_data_element(t, None) for t in texts] == list(texts)
+    path = Path(xlwings.__file__).with_name("_xlmac.py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    (hook,) = [f for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "Engine"
+               for f in c.body if isinstance(f, ast.FunctionDef)
+               and f.name == "prepare_xl_data_element"]
+    hook.decorator_list = []
+    ns = {"pd": pd, "np": np, "np_datetime_to_datetime": np_datetime_to_datetime,
+          "dt": __import__("datetime")}
+    exec(compile(ast.Module(body=[hook], type_ignores=[]), str(path), "exec"), ns)  # noqa: S102
+    assert [ns["prepare_xl_data_element"](t, None) for t in texts] == list(texts)

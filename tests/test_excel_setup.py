@@ -184,3 +184,21 @@ def test_update_keeps_lines_and_appends_a_missing_key() -> None:
                                "INTERPRETER_MAC", "/py", "\n")
     assert text == '"INTERPRETER_MAC","/py"\n"x","y"\n"INTERPRETER_MAC","/py"\n'
     assert old == "/a"
+
+
+def test_an_interpreter_path_the_config_encoding_cannot_hold_is_refused(
+    homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from betahedge_xl.excel import setup
+    from betahedge_xl.exceptions import InputError
+
+    monkeypatch.setattr(setup, "_encoding", lambda: "cp1252")  # Windows' ANSI code page
+    with pytest.raises(InputError, match="cannot hold"):
+        setup.run("windows", ADDIN, interpreter="C:\\Users\\\u674e\\python.exe",
+                  say=lambda text: None)
+    assert not homes["USERPROFILE"].exists() and not homes["APPDATA"].exists()
+    # A cp1252 letter is fine, and written in that encoding (as xlwings' own open() would).
+    setup.run("windows", ADDIN, interpreter="C:\\Users\\Jos\u00e9\\python.exe",
+              say=lambda text: None)
+    conf = homes["USERPROFILE"] / ".xlwings" / "xlwings.conf"
+    assert conf.read_bytes() == b'"INTERPRETER_WIN","C:\\Users\\Jos\xe9\\python.exe"\r\n'

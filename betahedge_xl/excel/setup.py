@@ -180,7 +180,14 @@ def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> l
             what = f"{path}: {key} already {interpreter}"
         else:
             what = f"{path}: {key} = {interpreter} (was {old})"
-        steps.append(Step(path, new.encode(_encoding(), errors="surrogateescape"), what))
+        try:
+            content = new.encode(_encoding(), errors="surrogateescape")
+        except UnicodeEncodeError:
+            raise InputError(f"excel setup: the interpreter path {interpreter} has characters "
+                             f"that {path.name} (encoding {_encoding()}, which Excel's VBA "
+                             f"reads) cannot hold; use a Python installed under a path of "
+                             f"plain characters") from None
+        steps.append(Step(path, content, what))
     if not addin.is_file():
         raise InputError(f"excel setup: the add-in {addin} is not in this installation; "
                          f"reinstall betahedge-xl, or run workbook/build_workbook.py in a "
