@@ -52,6 +52,41 @@ def _panel(
     return y, x, index, names
 
 
+def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-asset sums for OLS on the dates each asset has, in one pass over the panel.
+
+    Returns ``n, sx, sxx, y0, sy, syy, sxy``: the count of valid dates, the sums of the
+    (centred) benchmark and its square over them, the asset's mean ``y0`` and the sums of
+    ``y - y0``, its square and its product with the benchmark. Blocks of assets are read once
+    and reduced while in cache (no full-size temporary); a block without gaps skips the masks.
+    """
+    t, k = y.shape
+    n, sx, sxx, y0, sy, syy, sxy = (np.empty(k) for _ in range(7))
+    sx_all, sxx_all = xc.sum(), xc @ xc
+    ones_x = np.vstack((np.ones(t), xc, xc * xc))  # one product gives n, sx and sxx
+    nb = _asset_block(k, max(t, 1), 2)
+    for j0 in range(0, k, nb):
+        cols = slice(j0, min(j0 + nb, k))
+        block = y[:, cols]
+        total = block.sum(axis=0)
+        if np.isfinite(total).all():  # no gap: the benchmark's sums are everyone's
+            n[cols], sx[cols], sxx[cols] = t, sx_all, sxx_all
+            y0[cols] = total / t if t else 0.0
+            yc = block - y0[cols]
+        else:
+            missing = np.isnan(block)
+            present = (~missing).astype(float)
+            n[cols], sx[cols], sxx[cols] = ones_x @ present
+            yc = np.where(missing, 0.0, block)
+            y0[cols] = yc.sum(axis=0) / np.maximum(n[cols], 1)
+            yc -= y0[cols]
+            yc *= present
+        sy[cols] = yc.sum(axis=0)
+        syy[cols] = np.einsum("ij,ij->j", yc, yc)
+        sxy[cols] = xc @ yc
+    return n, sx, sxx, y0, sy, syy, sxy
+
+
 def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
     """Full-sample OLS of each asset on one benchmark, all at once.
 
@@ -73,39 +108,10 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
     keep = ~np.isnan(x)
     if not keep.all():
         y, x = y[keep], x[keep]
-    # Each pass over a 500 x 2,520 panel costs about a millisecond, so the complete panel
-    # (the usual case) takes as few as it can: a column's sum is NaN when it has a gap, and
-    # is the sum the mean needs otherwise.
-    col_sum = y.sum(axis=0)
-    full = bool(np.isfinite(col_sum).all()) and y.shape[0] > 0
     x0 = float(x.mean()) if x.size else 0.0
     xc = x - x0
+    n, sx, sxx, y0, sy, syy, sxy = _regress_sums(y, xc)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if full:
-            y0 = col_sum / y.shape[0]
-            n = np.full(y.shape[1], float(y.shape[0]))
-            sx = np.full(y.shape[1], xc.sum())
-            sxx = np.full(y.shape[1], xc @ xc)
-            # Centred sums in cache-sized blocks of assets: no full-size temporary (whose
-            # fresh pages cost more than the arithmetic).
-            sy, syy, sxy = (np.empty(y.shape[1]) for _ in range(3))
-            for j in range(0, y.shape[1], 64):
-                cols = slice(j, j + 64)
-                yc = y[:, cols] - y0[cols]
-                sy[cols] = yc.sum(axis=0)
-                syy[cols] = np.einsum("ij,ij->j", yc, yc)
-                sxy[cols] = xc @ yc
-        else:
-            mask = ~np.isnan(y)
-            y0 = _masked_mean(y, mask)
-            yc = np.where(mask, y - y0, 0.0)
-            m = mask.astype(float)
-            n = m.sum(axis=0)
-            sx = xc @ m
-            sxx = (xc * xc) @ m
-            sy = yc.sum(axis=0)
-            syy = np.einsum("ij,ij->j", yc, yc)
-            sxy = xc @ yc
         mx = sx / n
         my = sy / n
         vxx = sxx - sx * mx  # sum of squared deviations of x on each asset's dates
@@ -162,6 +168,102 @@ def _window_sums(a: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
+#: Bytes of working buffer per block of assets: a few MiB stays in the L2/L3 caches while a
+#: block of dates is centred, multiplied, accumulated and turned into betas.
+_BLOCK_BYTES = 6 * 2**20
+
+
+def _asset_block(n_assets: int, rows: int, per_asset: int) -> int:
+    """Assets per block so that ``rows x per_asset`` floats per asset fit in the buffer."""
+    return max(32, min(n_assets, _BLOCK_BYTES // (8 * per_asset * rows)))
+
+
+def _accumulate(buf: np.ndarray, first: int, stop: int, decay: np.ndarray | None = None) -> None:
+    """Running sums down the rows ``first..stop-1`` of ``buf``, continuing row ``first - 1``.
+
+    ``buf[i] += decay * buf[i - 1]`` (``decay`` a row of factors; plain sums when None). A wide
+    buffer is accumulated a row (every asset of the block) at a time, which numpy vectorises
+    across the row; ``cumsum`` down the columns of a C-ordered array is a strided chain of
+    scalar additions, the faster of the two only for a few columns (and for plain sums only).
+    """
+    if decay is None and buf.shape[1] < 96:
+        np.cumsum(buf[first - 1:stop], axis=0, out=buf[first - 1:stop])
+        return
+    add, mul = np.add, np.multiply
+    if decay is None:
+        for i in range(first, stop):
+            add(buf[i - 1], buf[i], out=buf[i])
+        return
+    tmp = np.empty(buf.shape[1])
+    for i in range(first, stop):
+        mul(buf[i - 1], decay, out=tmp)
+        add(tmp, buf[i], out=buf[i])
+
+
+def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarray:
+    """Trailing-window betas of every column of ``y`` on ``x``, NaN where a window has a gap.
+
+    One pass over the panel in blocks of assets and dates: a block of dates is read once,
+    its running sums of ``y`` and ``x * y`` and its count of missing values are accumulated
+    in a buffer that also keeps the running sums of the ``window`` dates before it, and the
+    betas of the block are taken while it is in cache. The benchmark's window sums are one
+    column shared by every asset (a window with a missing benchmark return is NaN for all).
+    Works in any memory order of ``y``; extra memory is the output and a few MiB of buffer.
+    """
+    t, n = y.shape
+    w = window
+    xv = ~np.isnan(x)
+    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
+    cx = np.concatenate(([0.0], np.cumsum(xc)))
+    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
+    cgap = np.concatenate(([0], np.cumsum(~xv)))
+    lead = np.full(w - 1, np.nan)
+    sx = np.concatenate((lead, cx[w:] - cx[:-w]))
+    sxx = np.concatenate((lead, cxx[w:] - cxx[:-w]))
+    vxx = sxx - sx * sx / w
+    mean_x = sx / w
+    with np.errstate(invalid="ignore"):
+        # a flat benchmark window (vxx is rounding noise) or one with a gap has no beta
+        x_ok = np.concatenate((np.zeros(w - 1, bool), cgap[w:] == cgap[:-w])) & (
+            vxx > _FLAT * sxx
+        )
+    out = np.empty((t, n))
+    chunk = max(w, 256)
+    nb = _asset_block(n, chunk + w, 3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j0 in range(0, n, nb):
+            j1 = min(j0 + nb, n)
+            m = j1 - j0
+            # rows 0..w-1: running sums at the w dates before the block; then the block
+            buf = np.empty((w + chunk, 3 * m))
+            buf[:w] = 0.0
+            for a in range(0, t, chunk):
+                b = min(a + chunk, t)
+                r = b - a
+                rows = buf[w:w + r]
+                ys, xys, gaps = rows[:, :m], rows[:, m:2 * m], rows[:, 2 * m:]
+                block = y[a:b, j0:j1]
+                missing = np.isnan(block)
+                np.copyto(ys, block)
+                np.copyto(ys, 0.0, where=missing)
+                np.multiply(ys, xc[a:b, None], out=xys)
+                np.copyto(gaps, missing)
+                _accumulate(buf, w, w + r)
+                now, then = rows, buf[:r]
+                o = out[a:b, j0:j1]
+                np.subtract(now[:, m:2 * m], then[:, m:2 * m], out=o)  # window sums of x*y
+                sy = np.subtract(now[:, :m], then[:, :m])
+                sy *= mean_x[a:b, None]
+                o -= sy  # co-moment sums
+                o /= vxx[a:b, None]
+                bad = np.subtract(now[:, 2 * m:], then[:, 2 * m:]) > 0.5
+                bad |= ~x_ok[a:b, None]
+                np.copyto(o, np.nan, where=bad)
+                if b < t:
+                    buf[:w] = buf[r:r + w]
+    return out
+
+
 def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.DataFrame:
     """Beta of each asset over a trailing window of ``window`` periods.
 
@@ -181,84 +283,61 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
         raise InsufficientDataError(
             f"too few observations for a {window}-period rolling beta: {t}"
         )
-    col_sum = y.sum(axis=0)
-    if np.isfinite(col_sum).all() and not np.isnan(x).any():
-        return _rolling_beta_complete(y, x, col_sum / t, window, index, names)
-    valid = ~np.isnan(y) & ~np.isnan(x)[:, None]
-    x_mean = float(_masked_mean(x, ~np.isnan(x)))
-    y_mean = _masked_mean(y, valid)
-    xc = np.where(valid, (x - x_mean)[:, None], 0.0)
-    yc = np.where(valid, y - y_mean, 0.0)
-    full = _window_sums(valid.astype(float), window) > window - 0.5
-    sx = _window_sums(xc, window)
-    sy = _window_sums(yc, window)
-    sxx = _window_sums(xc * xc, window)
-    sxy = _window_sums(xc * yc, window)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vxx = sxx - sx * sx / window
-        cxy = sxy - sx * sy / window
-        beta = cxy / vxx
-    beta[~full] = np.nan  # a window with any missing value is not full
-    beta[~(vxx > _FLAT * sxx)] = np.nan  # a flat benchmark window (vxx is rounding noise)
+    beta = _rolling_beta_kernel(y, x, window)
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
 
 
-def _rolling_beta_complete(
-    y: np.ndarray, x: np.ndarray, y_mean: np.ndarray, window: int, index: Any, names: list[str]
-) -> pd.DataFrame:
-    """:func:`rolling_beta` of a panel without gaps.
+def _ewma_beta_kernel(
+    y: np.ndarray, x: np.ndarray, halflife: float, min_periods: int
+) -> np.ndarray:
+    """``ewm_cov(y, x) / ewm_var(x)`` per column, pandas' ``adjust=True`` weights.
 
-    The benchmark's window sums are one column shared by every asset. For the assets, the
-    running sums of ``y`` and ``x * y`` sit side by side in one row-major array with a leading
-    zero row, so that the window sum ending at date ``t`` is ``z[t + 1] - z[t + 1 - window]``.
-    For a wide panel they are accumulated a date (a row of every asset) at a time, which numpy
-    vectorises across assets (``cumsum`` down a column is a chain of scalar additions; for a
-    few assets it is still the faster of the two), and in chunks of dates so
-    that centring, products, running sums and the betas of a chunk are computed while its rows
-    are still in cache: about five passes over the panel's memory instead of ten.
+    Each asset's weighted sums (weight, x, x^2, y, x*y over its valid dates, decayed by
+    ``0.5 ** (1 / halflife)`` a period, gaps included, as pandas' ``ignore_na=False``) and its
+    count of valid dates run down the dates in blocks of assets and dates, in cache, in one
+    pass over the panel. The common weight cancels: ``beta = (W Sxy - Sx Sy) / (W Sxx - Sx^2)``.
     """
     t, n = y.shape
-    xc = x - x.mean()
-    cx = np.concatenate(([0.0], np.cumsum(xc)))
-    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
-    sx = cx[window:] - cx[:-window]
-    sxx = cxx[window:] - cxx[:-window]
-    vxx = sxx - sx * sx / window
-    flat = ~(vxx > _FLAT * sxx)  # a flat benchmark window (vxx is rounding noise)
-    mean_x = sx / window
-
-    z = np.empty((t + 1, 2 * n))
-    z[0] = 0.0
-    beta = np.empty((t, n))
-    beta[: window - 1] = np.nan
-    add = np.add
-    chunk = 128
+    lam = 0.5 ** (1.0 / halflife)
+    xv = ~np.isnan(x)
+    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
+    out = np.empty((t, n))
+    chunk = 256
+    nb = _asset_block(n, chunk + 1, 6)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for a in range(0, t, chunk):
-            b = min(a + chunk, t)
-            rows = z[a + 1:b + 1]
-            np.subtract(y[a:b], y_mean, out=rows[:, :n])  # centred asset returns
-            np.multiply(rows[:, :n], xc[a:b, None], out=rows[:, n:])  # times the benchmark's
-            if n >= 32:
-                for i in range(a + 1, b + 1):
-                    add(z[i - 1], z[i], out=z[i])
-            else:  # a few assets: numpy's cumsum beats a Python loop over dates
-                np.cumsum(z[a:b + 1], axis=0, out=z[a:b + 1])
-            lo = max(a, window - 1)
-            if lo >= b:
-                continue
-            k = slice(lo - window + 1, b - window + 1)  # windows ending on dates lo..b-1
-            out = beta[lo:b]
-            now, then = z[lo + 1:b + 1], z[lo + 1 - window:b + 1 - window]
-            np.subtract(now[:, n:], then[:, n:], out=out)  # window sums of x * y
-            sy = now[:, :n] - then[:, :n]  # window sums of y
-            sy *= mean_x[k, None]
-            out -= sy  # co-moment sums
-            out /= vxx[k, None]
-    beta[window - 1:][flat] = np.nan
-    # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
-    return pd.DataFrame(beta, index=index, columns=names, copy=False)
+        for j0 in range(0, n, nb):
+            j1 = min(j0 + nb, n)
+            m = j1 - j0
+            buf = np.empty((chunk + 1, 6 * m))  # row 0: the sums at the date before the block
+            buf[0] = 0.0
+            decay = np.full(6 * m, lam)
+            decay[5 * m:] = 1.0  # the count of valid dates does not decay
+            for a in range(0, t, chunk):
+                b = min(a + chunk, t)
+                r = b - a
+                rows = buf[1:r + 1]
+                wv, sx, sxx, sy, sxy, cnt = (rows[:, k * m:(k + 1) * m] for k in range(6))
+                block = y[a:b, j0:j1]
+                valid = ~np.isnan(block)
+                valid &= xv[a:b, None]
+                np.copyto(wv, valid)
+                np.multiply(wv, xc[a:b, None], out=sx)
+                np.multiply(sx, xc[a:b, None], out=sxx)
+                np.copyto(sy, block)
+                np.copyto(sy, 0.0, where=~valid)
+                np.multiply(sy, xc[a:b, None], out=sxy)
+                np.copyto(cnt, wv)
+                _accumulate(buf, 1, r + 1, decay)
+                o = out[a:b, j0:j1]
+                cov = wv * sxy
+                cov -= sx * sy
+                var = wv * sxx
+                var -= sx * sx
+                np.divide(cov, var, out=o)
+                np.copyto(o, np.nan, where=~(var > 0) | (cnt < min_periods - 0.5))
+                buf[0] = buf[r]
+    return out
 
 
 def ewma_beta(
@@ -276,17 +355,7 @@ def ewma_beta(
     if not halflife > 0:
         raise InputError(f"EWMA half-life must be positive, got {halflife!r}")
     y, x, index, names = _panel(asset_returns, benchmark_returns)
-    valid = ~np.isnan(y) & ~np.isnan(x)[:, None]
-    xb = np.where(valid, x[:, None], np.nan)
-    yb = np.where(valid, y, np.nan)
-    frames = {
-        key: pd.DataFrame(v).ewm(halflife=halflife, min_periods=min_periods).mean().to_numpy()
-        for key, v in (("x", xb), ("y", yb), ("xx", xb * xb), ("xy", xb * yb))
-    }
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = frames["xy"] - frames["x"] * frames["y"]
-        var = frames["xx"] - frames["x"] ** 2
-        beta = np.where(var > 0, cov / var, np.nan)
+    beta = _ewma_beta_kernel(y, x, float(halflife), int(min_periods))
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
 
