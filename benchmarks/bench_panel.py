@@ -172,7 +172,8 @@ def medians(fns: dict[str, Callable[[], Any]], repeat: int) -> tuple[dict[str, f
             t0 = time.perf_counter()
             last[k] = f()
             times[k].append(time.perf_counter() - t0)
-            last[k] = last[k] if k.startswith(("ref", "ours: C")) else None  # keep memory low
+            if k not in ("ref", "C"):
+                last[k] = None  # keep memory low: only the reference's and one of ours
     return {k: statistics.median(v) for k, v in times.items()}, last
 
 
@@ -212,6 +213,57 @@ def pandas_ewma(y: pd.DataFrame, x: pd.Series, h: float) -> pd.DataFrame:
     return ((xm * ym).ewm(**ew).mean() - mx * my) / ((xm * xm).ewm(**ew).mean() - mx * mx)
 
 
+def run_panel(t: int, n: int, ragged: bool, w: int, h: float, repeat: int,
+              alternatives: bool) -> None:
+    """Time the three kernels on one panel, each given as DataFrame, C and F arrays."""
+    frame, bench = make_panel(t, n, ragged)
+    x = bench.to_numpy()
+    yc = np.ascontiguousarray(frame.to_numpy())
+    yf = np.asfortranarray(yc)
+    lam = 0.5 ** (1 / h)
+    kind = "ragged" if ragged else "complete"
+    inputs = {"DataFrame": frame, "C": yc, "F": yf}
+
+    def bench_for(y: Any) -> Any:
+        return bench if isinstance(y, pd.DataFrame) else x
+
+    cases: dict[str, tuple[Callable[[Any], Any], Callable[[], Any], list]] = {
+        "rolling_beta 252": (lambda y: rolling_beta(y, bench_for(y), w),
+                             lambda: ref_rolling(yc, x, w),
+                             [("pandas", lambda: pandas_rolling(frame, bench, w)),
+                              ("polars", lambda: polars_rolling(frame, bench, w))]),
+        "ewma_beta hl 63": (lambda y: ewma_beta(y, bench_for(y), h),
+                            lambda: ref_ewma(yc, x, lam, 20),
+                            [("pandas", lambda: pandas_ewma(frame, bench, h))]),
+        "regress_many": (lambda y: regress_many(y, bench_for(y)),
+                         lambda: ref_regress(yc, x), []),
+    }
+    for name, (ours, ref, alts) in cases.items():
+        fns: dict[str, Callable[[], Any]] = {"ref": ref}
+        for label, data in inputs.items():
+            fns[label] = lambda ours=ours, data=data: ours(data)
+        med, last = medians(fns, repeat)
+        got = as_array(last["C"])
+        if name == "regress_many":
+            got = got[:, [0, 1, 3, 6]]  # alpha, beta, beta_se, r_squared
+        ref_out = last["ref"]
+        diff = float(np.nanmax(np.abs(got - ref_out)))
+        same_nan = bool(np.array_equal(np.isnan(got), np.isnan(ref_out)))
+        del last, got, ref_out
+        for label, data in inputs.items():
+            mem = peak_ratio(lambda ours=ours, data=data: ours(data), yc.nbytes)
+            print(f"{name + ', ' + kind + ', ' + label:<44}{med[label]:8.3f}"
+                  f"{med['ref']:8.3f}{med[label] / med['ref']:7.2f}x{diff:10.1e}"
+                  f"{mem:6.2f}x" + ("" if same_nan else "  NaN PATTERN DIFFERS"))
+        if alternatives:
+            for alt_name, alt in alts:
+                t0 = time.perf_counter()
+                alt()
+                el = time.perf_counter() - t0
+                print(f"{'  ' + alt_name + ' (one call)':<44}{el:8.3f}{med['ref']:8.3f}"
+                      f"{el / med['ref']:7.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -220,7 +272,6 @@ def main() -> None:
     args = ap.parse_args()
     t, n = (2_500, 2_000) if args.quick else (5_000, 10_000)
     w, h = 252, 63.0
-    lam = 0.5 ** (1 / h)
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}; panel {n} assets x {t} days")
     t0 = time.perf_counter()
@@ -232,53 +283,7 @@ def main() -> None:
     print(f"{'what':<44}{'ours s':>8}{'ref s':>8}{'ratio':>8}{'max diff':>10}{'mem x':>7}"
           "   targets: ratio <= 3, memory <= 4x panel")
     for ragged in (False, True):
-        frame, bench = make_panel(t, n, ragged)
-        x = bench.to_numpy()
-        yc = np.ascontiguousarray(frame.to_numpy())
-        yf = np.asfortranarray(yc)
-        nbytes = yc.nbytes
-        kind = "ragged" if ragged else "complete"
-        cases = {
-            "rolling_beta 252": (lambda y: rolling_beta(y, x if not isinstance(y, pd.DataFrame)
-                                                        else bench, w),
-                                 lambda: ref_rolling(yc, x, w),
-                                 lambda: pandas_rolling(frame, bench, w),
-                                 lambda: polars_rolling(frame, bench, w)),
-            "ewma_beta hl 63": (lambda y: ewma_beta(y, x if not isinstance(y, pd.DataFrame)
-                                                    else bench, h),
-                                lambda: ref_ewma(yc, x, lam, 20),
-                                lambda: pandas_ewma(frame, bench, h), None),
-            "regress_many": (lambda y: regress_many(y, x if not isinstance(y, pd.DataFrame)
-                                                    else bench),
-                             lambda: ref_regress(yc, x), None, None),
-        }
-        for name, (ours, ref, alt_pd, alt_pl) in cases.items():
-            fns = {"ref": ref, "ours: DataFrame": lambda: ours(frame),
-                   "ours: C": lambda: ours(yc), "ours: F": lambda: ours(yf)}
-            med, last = medians(fns, args.repeat)
-            ref_out = last["ref"]
-            got = as_array(last["ours: C"])
-            if name == "regress_many":
-                got = got[:, [0, 1, 3, 6]]  # alpha, beta, beta_se, r_squared
-            diff = float(np.nanmax(np.abs(got - ref_out)))
-            same_nan = bool(np.array_equal(np.isnan(got), np.isnan(ref_out)))
-            for label in ("ours: DataFrame", "ours: C", "ours: F"):
-                src = {"ours: DataFrame": frame, "ours: C": yc, "ours: F": yf}[label]
-                mem = peak_ratio(lambda: ours(src), nbytes)
-                print(f"{name + ', ' + kind + ', ' + label[6:]:<44}{med[label]:8.3f}"
-                      f"{med['ref']:8.3f}{med[label] / med['ref']:7.2f}x{diff:10.1e}"
-                      f"{mem:6.2f}x" + ("" if same_nan else "  NaN PATTERN DIFFERS"))
-            del last, got
-            if not args.no_alternatives:
-                for alt_name, alt in (("pandas", alt_pd), ("polars", alt_pl)):
-                    if alt is None:
-                        continue
-                    t0 = time.perf_counter()
-                    alt()
-                    el = time.perf_counter() - t0
-                    print(f"{'  ' + alt_name + ' (one call)':<44}{el:8.3f}{med['ref']:8.3f}"
-                          f"{el / med['ref']:7.2f}x")
-        del frame, yc, yf
+        run_panel(t, n, ragged, w, h, args.repeat, not args.no_alternatives)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     t, k = y.shape
     n, sx, sxx, y0, sy, syy, sxy = (np.empty(k) for _ in range(7))
     sx_all, sxx_all = xc.sum(), xc @ xc
-    ones_x = np.vstack((np.ones(t), xc, xc * xc))  # one product gives n, sx and sxx
+    xx = xc * xc
     nb = _asset_block(k, max(t, 1), 2)
     for j0 in range(0, k, nb):
         cols = slice(j0, min(j0 + nb, k))
@@ -75,12 +75,16 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
             yc = block - y0[cols]
         else:
             missing = np.isnan(block)
+            # Matrix-vector products of a float mask (numpy's matmul of float and bool is a
+            # slow generic loop; OpenBLAS's gemm for a 3-row left side was slower still here).
             present = (~missing).astype(float)
-            n[cols], sx[cols], sxx[cols] = ones_x @ present
-            yc = np.where(missing, 0.0, block)
-            y0[cols] = yc.sum(axis=0) / np.maximum(n[cols], 1)
+            n[cols] = t - np.count_nonzero(missing, axis=0)
+            sx[cols] = xc @ present
+            sxx[cols] = xx @ present
+            # the missing values become the mean, which centring turns into exact zeros
+            y0[cols] = np.where(missing, 0.0, block).sum(axis=0) / np.maximum(n[cols], 1)
+            yc = np.where(missing, y0[cols], block)
             yc -= y0[cols]
-            yc *= present
         sy[cols] = yc.sum(axis=0)
         syy[cols] = np.einsum("ij,ij->j", yc, yc)
         sxy[cols] = xc @ yc
@@ -178,26 +182,19 @@ def _asset_block(n_assets: int, rows: int, per_asset: int) -> int:
     return max(32, min(n_assets, _BLOCK_BYTES // (8 * per_asset * rows)))
 
 
-def _accumulate(buf: np.ndarray, first: int, stop: int, decay: np.ndarray | None = None) -> None:
+def _accumulate(buf: np.ndarray, first: int, stop: int) -> None:
     """Running sums down the rows ``first..stop-1`` of ``buf``, continuing row ``first - 1``.
 
-    ``buf[i] += decay * buf[i - 1]`` (``decay`` a row of factors; plain sums when None). A wide
-    buffer is accumulated a row (every asset of the block) at a time, which numpy vectorises
-    across the row; ``cumsum`` down the columns of a C-ordered array is a strided chain of
-    scalar additions, the faster of the two only for a few columns (and for plain sums only).
+    A wide buffer is accumulated a row (every asset of the block) at a time, which numpy
+    vectorises across the row; ``cumsum`` down the columns of a C-ordered array is a strided
+    chain of scalar additions, the faster of the two only for a few columns.
     """
-    if decay is None and buf.shape[1] < 96:
+    if buf.shape[1] < 96:
         np.cumsum(buf[first - 1:stop], axis=0, out=buf[first - 1:stop])
         return
-    add, mul = np.add, np.multiply
-    if decay is None:
-        for i in range(first, stop):
-            add(buf[i - 1], buf[i], out=buf[i])
-        return
-    tmp = np.empty(buf.shape[1])
+    add = np.add
     for i in range(first, stop):
-        mul(buf[i - 1], decay, out=tmp)
-        add(tmp, buf[i], out=buf[i])
+        add(buf[i - 1], buf[i], out=buf[i])
 
 
 def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarray:
@@ -303,32 +300,38 @@ def _ewma_beta_kernel(
     xv = ~np.isnan(x)
     xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
     out = np.empty((t, n))
-    chunk = 256
+    # Within a block of dates the decayed sums are plain running sums of the inputs scaled by
+    # lam ** -(u + 1), rescaled by lam ** (u + 1) afterwards: one addition a row instead of a
+    # multiplication and an addition. The block is short enough that the scale stays far
+    # from overflow (lam ** -chunk <= 2 ** 200).
+    chunk = int(min(256, max(1, 200 * halflife)))
+    up = lam ** -np.arange(1, chunk + 1, dtype=float)
+    down = lam ** np.arange(1, chunk + 1, dtype=float)
     nb = _asset_block(n, chunk + 1, 6)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
             m = j1 - j0
             buf = np.empty((chunk + 1, 6 * m))  # row 0: the sums at the date before the block
             buf[0] = 0.0
-            decay = np.full(6 * m, lam)
-            decay[5 * m:] = 1.0  # the count of valid dates does not decay
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
                 rows = buf[1:r + 1]
+                decayed = rows[:, :5 * m]
                 wv, sx, sxx, sy, sxy, cnt = (rows[:, k * m:(k + 1) * m] for k in range(6))
                 block = y[a:b, j0:j1]
                 valid = ~np.isnan(block)
                 valid &= xv[a:b, None]
-                np.copyto(wv, valid)
+                np.copyto(cnt, valid)
+                np.multiply(cnt, up[:r, None], out=wv)
                 np.multiply(wv, xc[a:b, None], out=sx)
                 np.multiply(sx, xc[a:b, None], out=sxx)
-                np.copyto(sy, block)
+                np.multiply(block, up[:r, None], out=sy)
                 np.copyto(sy, 0.0, where=~valid)
                 np.multiply(sy, xc[a:b, None], out=sxy)
-                np.copyto(cnt, wv)
-                _accumulate(buf, 1, r + 1, decay)
+                _accumulate(buf, 1, r + 1)
+                decayed *= down[:r, None]
                 o = out[a:b, j0:j1]
                 cov = wv * sxy
                 cov -= sx * sy

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .tdist import t_ppf, t_sf2
 from ..exceptions import (
     CollinearityError,
     ConstantRegressorError,
@@ -33,19 +34,6 @@ CovType = Literal["nonrobust", "HAC"]
 def newey_west_lags(nobs: int) -> int:
     """Newey and West's (1994) rule of thumb, ``floor(4 (T/100)^(2/9))``, as statsmodels uses."""
     return int(math.floor(4 * (nobs / 100.0) ** (2.0 / 9.0)))
-
-
-def _t_sf2(t: np.ndarray, df: float) -> np.ndarray:
-    """Two-sided p-value of Student's t; scipy.special is imported on first use only."""
-    from scipy.special import stdtr
-
-    return 2.0 * stdtr(df, -np.abs(t))
-
-
-def _t_ppf(q: float, df: float) -> float:
-    from scipy.special import stdtrit
-
-    return float(stdtrit(df, q))
 
 
 class OLSResult:
@@ -130,7 +118,7 @@ class OLSResult:
 
     @cached_property
     def pvalues(self) -> pd.Series:
-        return self._series(_t_sf2(self._t, self.df_resid), "pvalues")
+        return self._series(t_sf2(self._t, self.df_resid), "pvalues")
 
     @cached_property
     def cov_params(self) -> pd.DataFrame:
@@ -174,7 +162,7 @@ class OLSResult:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals ``params +- t_{1-alpha/2, df_resid} * bse`` (columns lower, upper)."""
-        q = _t_ppf(1.0 - alpha / 2.0, self.df_resid)
+        q = t_ppf(1.0 - alpha / 2.0, self.df_resid)
         return pd.DataFrame(
             {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
         )
