@@ -56,36 +56,51 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per-asset sums for OLS on the dates each asset has, in one pass over the panel.
 
     Returns ``n, sx, sxx, y0, sy, syy, sxy``: the count of valid dates, the sums of the
-    (centred) benchmark and its square over them, the asset's mean ``y0`` and the sums of
-    ``y - y0``, its square and its product with the benchmark. Blocks of assets are read once
-    and reduced while in cache (no full-size temporary); a block without gaps skips the masks.
+    (centred) benchmark and its square over them, a shift ``y0`` per asset (its first valid
+    value: of the data's own size, so the sums below lose no digits to a large mean) and the
+    sums of ``y - y0``, its square and its product with the benchmark over the valid dates.
+
+    Blocks of assets are read once and reduced while in cache (no full-size temporary). The
+    benchmark's sums over an asset's dates come from its running sums from the asset's first
+    valid date (a late listing costs nothing); only assets with gaps after it take masked
+    products.
     """
     t, k = y.shape
     n, sx, sxx, y0, sy, syy, sxy = (np.empty(k) for _ in range(7))
-    sx_all, sxx_all = xc.sum(), xc @ xc
     xx = xc * xc
+    # sums of the benchmark from each date to the end
+    tail_x = np.concatenate((np.cumsum(xc[::-1])[::-1], [0.0]))
+    tail_xx = np.concatenate((np.cumsum(xx[::-1])[::-1], [0.0]))
     nb = _asset_block(k, max(t, 1), 2)
     for j0 in range(0, k, nb):
         cols = slice(j0, min(j0 + nb, k))
         block = y[:, cols]
         total = block.sum(axis=0)
-        if np.isfinite(total).all():  # no gap: the benchmark's sums are everyone's
-            n[cols], sx[cols], sxx[cols] = t, sx_all, sxx_all
-            y0[cols] = total / t if t else 0.0
-            yc = block - y0[cols]
+        if t and np.isfinite(total).all():  # no gap: every asset has every date
+            shift = block[0].copy()
+            yc = block - shift
+            n[cols], sx[cols], sxx[cols] = t, tail_x[0], tail_xx[0]
         else:
+            # column-major in cache: each asset's dates contiguous for the reductions below
+            # (a C-ordered panel's block is otherwise read row-strided by every pass)
+            block = np.asfortranarray(block)
             missing = np.isnan(block)
-            # Matrix-vector products of a float mask (numpy's matmul of float and bool is a
-            # slow generic loop; OpenBLAS's gemm for a 3-row left side was slower still here).
-            present = (~missing).astype(float)
-            n[cols] = t - np.count_nonzero(missing, axis=0)
-            sx[cols] = xc @ present
-            sxx[cols] = xx @ present
-            # the missing values become the mean, which centring turns into exact zeros
-            y0[cols] = np.where(missing, 0.0, block).sum(axis=0) / np.maximum(n[cols], 1)
-            yc = np.where(missing, y0[cols], block)
-            yc -= y0[cols]
-        sy[cols] = yc.sum(axis=0)
+            first = np.argmin(missing, axis=0)  # first valid date (0 when there is none)
+            shift = block[first, np.arange(block.shape[1])]
+            shift[np.isnan(shift)] = 0.0
+            yc = block - shift
+            np.copyto(yc, 0.0, where=missing)
+            n_missing = np.count_nonzero(missing, axis=0)
+            n[cols] = t - n_missing
+            sx[cols] = tail_x[first]
+            sxx[cols] = tail_xx[first]
+            gaps = np.flatnonzero(n_missing > first)  # missing dates after the first valid one
+            if gaps.size:
+                present = (~missing[:, gaps]).astype(float)
+                sx[j0 + gaps] = xc @ present
+                sxx[j0 + gaps] = xx @ present
+        y0[cols] = shift
+        sy[cols] = yc.sum(axis=0)  # summed, not total - t * shift: no cancellation
         syy[cols] = np.einsum("ij,ij->j", yc, yc)
         sxy[cols] = xc @ yc
     return n, sx, sxx, y0, sy, syy, sxy
