@@ -295,3 +295,29 @@ def test_rolling_beta_complete_panel_narrow_and_wide(n_assets: int) -> None:
     want = y.rolling(40).cov(x).div(x.rolling(40).var(), axis=0)
     assert got.shape == y.shape
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["C", "F", "frame"])
+def test_regress_many_every_gap_shape_in_any_memory_order(order):
+    """Late listings (leading gaps: running sums), gaps after listing (masked products),
+    a trailing gap, an asset with no data and one far from zero, in blocks wider than one."""
+    y, x = panel(t=400, n=300, seed=5, gaps=False, late=False)
+    arr = y.to_numpy().copy()
+    arr[:150, 10] = np.nan                      # listed late, no gap after
+    arr[:50, 11] = np.nan
+    arr[[200, 201, 350], 11] = np.nan           # listed late and gaps after
+    arr[-1, 12] = np.nan                        # trailing gap only
+    arr[:, 13] = np.nan                         # no data at all
+    arr[:, 14] += 250.0                         # far from zero: shifted sums keep the digits
+    frame = pd.DataFrame(arr, index=y.index, columns=y.columns)
+    data = {"C": np.ascontiguousarray(arr), "F": np.asfortranarray(arr), "frame": frame}[order]
+    got = regress_many(data, x if order == "frame" else x.to_numpy())
+    for j in (0, 10, 11, 12, 14, 299):
+        rows = ~np.isnan(arr[:, j])
+        ref = sm.OLS(arr[rows, j], sm.add_constant(x.to_numpy()[rows])).fit()
+        row = got.iloc[j]
+        np.testing.assert_allclose([row.alpha, row.beta, row.alpha_se, row.beta_se,
+                                    row.r_squared], [*ref.params, *ref.bse, ref.rsquared],
+                                   rtol=1e-9, atol=1e-13)
+        assert row.n == rows.sum()
+    assert got.iloc[13].drop("n").isna().all() and got.iloc[13].n == 0
