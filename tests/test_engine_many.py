@@ -321,3 +321,31 @@ def test_regress_many_every_gap_shape_in_any_memory_order(order):
                                    rtol=1e-9, atol=1e-13)
         assert row.n == rows.sum()
     assert got.iloc[13].drop("n").isna().all() and got.iloc[13].n == 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_blocked_kernels_across_asset_blocks_and_date_chunks(order, monkeypatch):
+    """Small blocks force several blocks of assets and of dates (with gaps crossing their
+    edges): rolling and EWMA betas still equal pandas' cov/var, in either memory order."""
+    import betahedge_xl.engine.many as many
+
+    monkeypatch.setattr(many, "_BLOCK_BYTES", 64 * 1024)
+    y, x = panel(t=700, n=90, seed=11)  # gaps in every other asset and a late listing
+    arr = y.to_numpy()
+    arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)
+    xs = x.to_numpy().copy()
+    xs[[300, 301]] = np.nan  # a benchmark gap: those windows are NaN for every asset
+    xb = pd.Series(xs, index=x.index)
+    got = rolling_beta(arr, xs, 30).to_numpy()
+    want = pandas_rolling_beta(y, xb, 30).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    got = ewma_beta(arr, xs, 25.0, min_periods=10).to_numpy()
+    want = {}
+    for col in y.columns:
+        xm = xb.where(y[col].notna())
+        ym = y[col].where(xm.notna())
+        want[col] = ym.ewm(halflife=25.0, min_periods=10).cov(xm) / xm.ewm(
+            halflife=25.0, min_periods=10).var()
+    np.testing.assert_allclose(got, pd.DataFrame(want).to_numpy(), rtol=1e-9, atol=1e-8,
+                               equal_nan=True)
