@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
+    from .backtesting import BacktestResult
 
 #: The sheet the tool owns; it writes nowhere else (plus its defined names and charts).
 SHEET = "BetaHedge"
@@ -295,3 +296,104 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         tables=[summary, returns, cumulative, rolling],
         charts=[scatter, growth, rolling_chart],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The backtest section (``bh.backtest``): its own sheet, laid out like the hedge's
+# --------------------------------------------------------------------------------------------
+#: The sheet of the backtest section.
+BACKTEST_SHEET = "BetaHedge Backtest"
+#: Excel formats of the backtest table's metric columns (the header's order after "Estimator").
+BACKTEST_FORMATS = ["0.0000", "0.0000", "0.0000%", "0.00", "0.00%"]
+
+
+def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> OutputPlan:
+    """The backtest's tables and charts: settings (A:B), charts (D..), tables (M..).
+
+    Tables: the settings and the best estimator; estimators x metrics; growth of 1 of the
+    asset and of each estimator's hedged series; the hedge ratio each estimator set at each
+    rebalance day. Charts: the cumulative hedged returns and the hedge-ratio paths.
+    """
+    p = f"{PREFIX}bt_"
+    settings: list[list[Any]] = [
+        ["Asset", result.asset],
+        ["Benchmark", result.benchmark],
+        ["Window (daily returns)", result.window],
+        ["Rebalance", f"{result.rebalance}, last trading day"],
+        ["EWMA half-life (days)", _whole_or_float(result.halflife)],
+        ["Cost (bp per unit traded)", _whole_or_float(result.cost_bps)],
+        ["First hedged day", _dt(result.first_hedged)],
+        ["Last hedged day", _dt(result.last_hedged)],
+        ["Hedged days", result.n_days],
+        ["Rebalances", len(result.ratios)],
+        ["Best (highest effectiveness)", result.best],
+    ]
+    summary = Table(
+        name=f"{p}summary",
+        title=f"Hedge backtest: {result.asset} on {result.benchmark}",
+        anchor=(0, 0),
+        header=["Setting", "Value"],
+        rows=settings,
+    )
+    summary.cell_formats.update(
+        {(i, 1): f for i, (label, value) in enumerate(settings)
+         if (f := summary_format(label, value)) is not None}
+    )
+    col = TABLES_COL
+    head, *body = result.rows()
+    table = Table(
+        name=f"{p}table",
+        title="Walk-forward hedge by estimator",
+        anchor=(0, col),
+        header=[str(h) for h in head],
+        rows=body,
+        number_format={j + 1: f for j, f in enumerate(BACKTEST_FORMATS)},
+    )
+    col += table.n_cols + 1
+    cum_frame = result.cumulative()
+    cumulative = Table(
+        name=f"{p}cumulative",
+        title="Growth of 1: asset and hedged",
+        anchor=(0, col),
+        header=["Date", *cum_frame.columns.map(str)],
+        rows=_records(cum_frame),
+        number_format={0: DATE_FORMAT, **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
+    )
+    col += cumulative.n_cols + 1
+    ratios = Table(
+        name=f"{p}ratios",
+        title="Hedge ratio set at each rebalance",
+        anchor=(0, col),
+        header=["Date", *result.ratios.columns.map(str)],
+        rows=_records(result.ratios),
+        number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, result.ratios.shape[1] + 1)}},
+    )
+    growth = Chart(
+        name=f"{p}chart_cumulative",
+        title=f"Cumulative returns: {result.asset} and hedged, by estimator",
+        kind="line",
+        anchor=(0, CHARTS_COL),
+        series=[ChartSeries(c, cumulative.name, "Date", c) for c in cumulative.header[1:]],
+        y_title="growth of 1",
+        x_number_format="yyyy-mm",
+    )
+    paths = Chart(
+        name=f"{p}chart_ratios",
+        title=f"Hedge ratio at each {result.rebalance} rebalance",
+        kind="line",
+        anchor=(CHART_ROWS, CHARTS_COL),
+        series=[ChartSeries(c, ratios.name, "Date", c) for c in ratios.header[1:]],
+        y_title="hedge ratio",
+        x_number_format="yyyy-mm",
+    )
+    return OutputPlan(
+        sheet=sheet,
+        title=summary.title,
+        tables=[summary, table, cumulative, ratios],
+        charts=[growth, paths],
+    )
+
+
+def _whole_or_float(value: float) -> int | float:
+    """A setting as typed: 63, not 63.000000."""
+    return int(value) if float(value).is_integer() else float(value)

@@ -126,3 +126,43 @@ def test_refusals_are_clear(tsla_spy):
         bh.backtest(tsla, spy, window=2.5)
     with pytest.raises(InsufficientDataError, match="too few returns"):
         bh.backtest(tsla, spy, "2014-01-01", "2015-01-01")
+
+
+def test_backtest_report_draws_the_plan(result, tmp_path):
+    """The xlsx section: the table's cells are the result's numbers, names cover the tables,
+    and both native charts take their series from the tables' cells."""
+    import re
+    import zipfile
+
+    import openpyxl
+    from xlsxwriter.utility import quote_sheetname, xl_range_abs
+
+    from betahedge_xl.plan import BACKTEST_SHEET, build_backtest_plan
+    from betahedge_xl.report import write_report
+
+    plan = build_backtest_plan(result)
+    out = write_report(path=tmp_path / "bt.xlsx", plan=plan)
+    wb = openpyxl.load_workbook(out)
+    ws = wb[BACKTEST_SHEET]
+    table = plan.table("bh_bt_table")
+    r0, c0 = table.first_data_row, table.anchor[1]
+    for i, name in enumerate(result.table.index):
+        assert ws.cell(r0 + i + 1, c0 + 1).value == name
+        for j, metric in enumerate(result.table.columns, start=1):
+            assert ws.cell(r0 + i + 1, c0 + 1 + j).value == pytest.approx(
+                result.table.loc[name, metric], rel=1e-15)
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 14)}
+    assert settings["Best (highest effectiveness)"] == result.best
+    assert settings["Window (daily returns)"] == 252
+    assert set(wb.defined_names) == {t.name for t in plan.tables}
+    with zipfile.ZipFile(out) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/"))
+    assert xml.count("<c:lineChart>") == 2
+    sheet = quote_sheetname(BACKTEST_SHEET)
+    for chart in plan.charts:
+        for s in chart.series:
+            r0_, c, r1_, _ = plan.table(s.table).data_range(s.y_col)
+            assert f"{sheet}!{xl_range_abs(r0_, c, r1_, c)}" in xml
+    ratios = plan.table("bh_bt_ratios")
+    assert ratios.n_rows == len(result.ratios)
+    assert re.search(r"Hedge ratio at each monthly rebalance", xml)
