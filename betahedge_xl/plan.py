@@ -394,6 +394,32 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
     )
 
 
+def backtest_note_plan(asset: Any, benchmark: str, reason: str,
+                       sheet: str = BACKTEST_SHEET) -> OutputPlan:
+    """The backtest sheet when the request could not be backtested: one line saying why (it
+    replaces an earlier backtest's tables and charts)."""
+    name = asset if isinstance(asset, str) else "Portfolio"
+    summary = Table(
+        name=f"{PREFIX}bt_summary",
+        title=f"Hedge backtest: {name} on {benchmark}",
+        anchor=(0, 0),
+        header=["Setting", "Value"],
+        rows=[["Asset", name], ["Benchmark", benchmark], ["Backtest", f"not run: {reason}"]],
+    )
+    return OutputPlan(sheet=sheet, title=summary.title, tables=[summary], charts=[])
+
+
+def backtest_outline(sheet: str = BACKTEST_SHEET) -> OutputPlan:
+    """The names of the backtest's tables and charts without their contents: what a drawer
+    removes when the section has nothing to show."""
+    p = f"{PREFIX}bt_"
+    tables = [Table(name=f"{p}{t}", title="", anchor=(0, 0), header=[], rows=[])
+              for t in ("summary", "table", "cumulative", "ratios")]
+    charts = [Chart(name=f"{p}chart_{c}", title="", kind="line", anchor=(0, 0), series=[])
+              for c in ("cumulative", "ratios")]
+    return OutputPlan(sheet=sheet, title="", tables=tables, charts=charts)
+
+
 def _whole_or_float(value: float) -> int | float:
     """A setting as typed: 63, not 63.000000."""
     return int(value) if float(value).is_integer() else float(value)
