@@ -166,3 +166,27 @@ def test_backtest_report_draws_the_plan(result, tmp_path):
     ratios = plan.table("bh_bt_ratios")
     assert ratios.n_rows == len(result.ratios)
     assert re.search(r"Hedge ratio at each monthly rebalance", xml)
+
+
+@pytest.mark.parametrize("method", ["simple", "log"])
+def test_hedge_summary_has_downside_upside_betas_and_capture_ratios(tsla_spy, method):
+    """Beside the hedge: betas on the benchmark's down and up days (lstsq on those days) and
+    the capture ratios (compounded annual return on those days, asset over benchmark)."""
+    res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", returns=method)
+    px = pd.concat(tsla_spy, axis=1).loc["2014-01-01":"2014-12-31"]
+    r = np.log(px).diff().iloc[1:] if method == "log" else px.pct_change().iloc[1:]
+    a, m = r["TSLA"].to_numpy(), r["SPY"].to_numpy()
+    simple_a, simple_m = (np.expm1(a), np.expm1(m)) if method == "log" else (a, m)
+    values = dict(res.summary().itertuples(index=False))
+    for label, keep in (("Downside beta (benchmark falls)", m < 0),
+                        ("Upside beta (benchmark rises)", m > 0)):
+        design = np.column_stack([np.ones(keep.sum()), m[keep]])
+        beta = np.linalg.lstsq(design, a[keep], rcond=None)[0][1]
+        assert values[label] == pytest.approx(beta, rel=1e-9)
+    for label, keep in (("Up capture ratio", m > 0), ("Down capture ratio", m < 0)):
+        n = keep.sum()
+        ann_a = np.prod(1 + simple_a[keep]) ** (252 / n) - 1
+        ann_m = np.prod(1 + simple_m[keep]) ** (252 / n) - 1
+        assert values[label] == pytest.approx(ann_a / ann_m, rel=1e-9)
+    assert res.stat("downside_beta") == res.market_moves["downside_beta"]
+    assert res.to_dict()["up_capture"] == pytest.approx(res.market_moves["up_capture"])
