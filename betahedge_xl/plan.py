@@ -305,6 +305,23 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
 BACKTEST_SHEET = "BetaHedge Backtest"
 #: Excel formats of the backtest table's metric columns (the header's order after "Estimator").
 BACKTEST_FORMATS = ["0.0000", "0.0000", "0.0000%", "0.00", "0.00%"]
+#: Where the backtest's tables start (column P) and the rows each of its charts takes: clear of
+#: the charts (column D on) however wide the drawer makes them.
+BACKTEST_TABLES_COL = 15
+BACKTEST_CHART_ROWS = 18
+
+
+def _date_table(name: str, title: str, col: int, frame: Any, number_format: str) -> Table:
+    """A date-indexed frame as a table at row 0 of ``col``: a date column, then its columns."""
+    return Table(
+        name=name,
+        title=title,
+        anchor=(0, col),
+        header=["Date", *[str(c) for c in frame.columns]],
+        rows=_records(frame),
+        number_format={0: DATE_FORMAT, **{j: number_format
+                                          for j in range(1, frame.shape[1] + 1)}},
+    )
 
 
 def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> OutputPlan:
@@ -327,6 +344,10 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         ["Hedged days", result.n_days],
         ["Rebalances", len(result.ratios)],
         ["Best (highest effectiveness)", result.best],
+        # The headline metric beside the charts too, where a printed page shows it (the full
+        # table is with the other tables, right of the charts).
+        *[[f"Effectiveness, {name}", float(v)]
+          for name, v in result.table["effectiveness"].items()],
     ]
     summary = Table(
         name=f"{p}summary",
@@ -336,10 +357,11 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         rows=settings,
     )
     summary.cell_formats.update(
-        {(i, 1): f for i, (label, value) in enumerate(settings)
+        {(i, 1): "0.0000" if label.startswith("Effectiveness") else f
+         for i, (label, value) in enumerate(settings)
          if (f := summary_format(label, value)) is not None}
     )
-    col = TABLES_COL
+    col = BACKTEST_TABLES_COL
     head, *body = result.rows()
     table = Table(
         name=f"{p}table",
@@ -350,24 +372,11 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         number_format={j + 1: f for j, f in enumerate(BACKTEST_FORMATS)},
     )
     col += table.n_cols + 1
-    cum_frame = result.cumulative()
-    cumulative = Table(
-        name=f"{p}cumulative",
-        title="Growth of 1: asset and hedged",
-        anchor=(0, col),
-        header=["Date", *cum_frame.columns.map(str)],
-        rows=_records(cum_frame),
-        number_format={0: DATE_FORMAT, **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
-    )
+    cumulative = _date_table(f"{p}cumulative", "Growth of 1: asset and hedged", col,
+                             result.cumulative(), "0.0000")
     col += cumulative.n_cols + 1
-    ratios = Table(
-        name=f"{p}ratios",
-        title="Hedge ratio set at each rebalance",
-        anchor=(0, col),
-        header=["Date", *result.ratios.columns.map(str)],
-        rows=_records(result.ratios),
-        number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, result.ratios.shape[1] + 1)}},
-    )
+    ratios = _date_table(f"{p}ratios", "Hedge ratio set at each rebalance", col,
+                         result.ratios, "0.000")
     growth = Chart(
         name=f"{p}chart_cumulative",
         title=f"Cumulative returns: {result.asset} and hedged, by estimator",
@@ -381,7 +390,7 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         name=f"{p}chart_ratios",
         title=f"Hedge ratio at each {result.rebalance} rebalance",
         kind="line",
-        anchor=(CHART_ROWS, CHARTS_COL),
+        anchor=(BACKTEST_CHART_ROWS, CHARTS_COL),
         series=[ChartSeries(c, ratios.name, "Date", c) for c in ratios.header[1:]],
         y_title="hedge ratio",
         x_number_format="yyyy-mm",

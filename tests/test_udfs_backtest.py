@@ -3,7 +3,6 @@ table is the table of :func:`betahedge_xl.backtest` on the same prices."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -11,18 +10,8 @@ import pandas as pd
 import pytest
 
 import betahedge_xl as bh
-from xlwings_harness import MISSING, FakeXlRange, Harness, com_date, xlwings_windows
-
-
-@pytest.fixture(scope="module")
-def xl() -> Iterator[Harness]:
-    with xlwings_windows() as harness:
-        yield harness
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo(xl: Harness) -> None:
-    xl.module.clear_memo()
+from test_udfs import _fresh_memo, xl  # noqa: F401  (the harness and a fresh memo per test)
+from xlwings_harness import MISSING, FakeXlRange, Harness, com_date
 
 
 def _prices(n: int = 420) -> tuple[pd.Series, pd.Series]:
@@ -41,7 +30,7 @@ def _range(series: pd.Series) -> FakeXlRange:
     return FakeXlRange(rows)
 
 
-def test_spills_the_backtest_table_and_the_best(xl: Harness) -> None:
+def test_spills_the_backtest_table_and_the_best(xl: Harness) -> None:  # noqa: F811
     asset, bench = _prices()
     table = xl.call("BETA_HEDGE_BACKTEST", _range(asset), _range(bench), MISSING, MISSING,
                     200.0, "Weekly", 7.5)
@@ -54,7 +43,7 @@ def test_spills_the_backtest_table_and_the_best(xl: Harness) -> None:
     assert all(len(r) == len(table[0]) for r in table)
 
 
-def test_defaults_and_messages(xl: Harness) -> None:
+def test_defaults_and_messages(xl: Harness) -> None:  # noqa: F811
     asset, bench = _prices()
     table = xl.call("BETA_HEDGE_BACKTEST", _range(asset), _range(bench))
     ref = bh.backtest(asset, bench)
