@@ -190,3 +190,24 @@ def test_hedge_summary_has_downside_upside_betas_and_capture_ratios(tsla_spy, me
         assert values[label] == pytest.approx(ann_a / ann_m, rel=1e-9)
     assert res.stat("downside_beta") == res.market_moves["downside_beta"]
     assert res.to_dict()["up_capture"] == pytest.approx(res.market_moves["up_capture"])
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None,
+                    reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_the_backtest_report(result, tmp_path):
+    """The backtest file converts cleanly, on one page (settings and both charts)."""
+    import re
+    import subprocess
+
+    from betahedge_xl.plan import build_backtest_plan
+    from betahedge_xl.report import write_report
+
+    out = write_report(path=tmp_path / "bt.xlsx", plan=build_backtest_plan(result))
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+        capture_output=True, text=True, timeout=240)
+    pdf = tmp_path / "bt.pdf"
+    assert proc.returncode == 0 and "Error" not in proc.stderr, proc.stderr
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
