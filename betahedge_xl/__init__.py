@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "beta_hedge": "betahedge_xl.analysis",
     "HedgeResult": "betahedge_xl.analysis",
+    "backtest": "betahedge_xl.backtesting",
+    "BacktestResult": "betahedge_xl.backtesting",
     "fetch_prices": "betahedge_xl.data",
     "load_prices": "betahedge_xl.data",
     "engine": "betahedge_xl.engine",

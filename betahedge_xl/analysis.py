@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -217,6 +218,25 @@ class HedgeResult:
         """Blume-adjusted beta, ``2/3 beta + 1/3``."""
         return eng.blume_adjust(self.beta)
 
+    @cached_property
+    def market_moves(self) -> dict[str, float]:
+        """Downside and upside betas (periods the benchmark falls / rises) and the up and down
+        capture ratios of the asset against the (first) benchmark; see
+        :mod:`betahedge_xl.engine.estimators`."""
+        from .engine import estimators
+
+        y = self.returns[self.asset].to_numpy()
+        x = self.returns[self.benchmarks[0]].to_numpy()
+        # Capture compounds returns: log returns are turned back into simple ones first.
+        ys, xs = (np.expm1(y), np.expm1(x)) if self.method == "log" else (y, x)
+        ppy = self.periods_per_year
+        return {
+            "downside_beta": float(estimators.downside_beta(y, x).iloc[0]),
+            "upside_beta": float(estimators.upside_beta(y, x).iloc[0]),
+            "up_capture": float(estimators.up_capture(ys, xs, ppy).iloc[0]),
+            "down_capture": float(estimators.down_capture(ys, xs, ppy).iloc[0]),
+        }
+
     @property
     def periods_per_year(self) -> int:
         return eng.periods_per_year(self.frequency)
@@ -312,6 +332,13 @@ class HedgeResult:
             # Blume's shrinkage toward 1 is about a market beta; a partial coefficient of
             # several benchmarks has no such anchor.
             rows.append(("adjusted_beta", "Adjusted beta (Blume)", self.adjusted_beta))
+            moves = self.market_moves
+            rows += [
+                ("downside_beta", "Downside beta (benchmark falls)", moves["downside_beta"]),
+                ("upside_beta", "Upside beta (benchmark rises)", moves["upside_beta"]),
+                ("up_capture", "Up capture ratio", moves["up_capture"]),
+                ("down_capture", "Down capture ratio", moves["down_capture"]),
+            ]
         rows += [
             ("r_squared", "R-squared", self.r_squared),
             ("r_squared_adj", "Adj. R-squared", self.r_squared_adj),

@@ -5,6 +5,7 @@
     betahedge analyze TSLA SPY --start 2014-01-01 --end 2015-01-01 [--format table|json|csv]
     betahedge hedged TSLA SPY --start 2014-01-01 --end 2015-01-01 > hedged.csv
     betahedge report TSLA SPY --start 2014-01-01 --end 2015-01-01 --out tsla.xlsx [--png DIR]
+    betahedge backtest TSLA SPY --start 2012-01-01 --end 2018-01-01 [--format json|csv]
     betahedge demo
     betahedge cache show | import DIR | clear
     betahedge workbook DIR
@@ -211,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true",
                    help="replace a different betahedge.xlam in Excel's startup folder")
     q.set_defaults(func=cmd_excel_setup)
+    from .cli_backtest import add_parser as add_backtest
+
+    add_backtest(sub)
     for choice in (list(sub.choices.values()) + list(csub.choices.values())
                    + list(esub.choices.values())):
         _global_options(choice)

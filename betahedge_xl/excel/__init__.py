@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..analysis import HedgeResult
+    from ..backtesting import BacktestResult
 
 
 def main() -> None:
@@ -34,6 +35,19 @@ def hedge(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> H
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         return bh.beta_hedge(asset, benchmark, start, end, **options)
+
+
+def backtest(asset: Any, benchmark: Any, start: Any, end: Any, **options: Any) -> BacktestResult:
+    """:func:`betahedge_xl.backtest` for Excel, data warnings left to the result (as
+    :func:`hedge`)."""
+    import warnings
+
+    import betahedge_xl as bh
+    from ..exceptions import DataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return bh.backtest(asset, benchmark, start, end, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -65,14 +65,7 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     _check_free(sheet, plan, previous)
 
     say("clearing the previous report")
-    for rect in previous:
-        _rng(sheet, rect).clear_contents()
-    charts = {c.name.lower() for c in plan.charts}
-    for chart in list(sheet.charts):
-        if chart.name.lower() in charts:
-            chart.delete()
-    for name in own:
-        name.delete()
+    _clear(sheet, plan, own)
 
     for i, table in enumerate(plan.tables, start=1):
         say(f"writing {table.title} ({i}/{len(plan.tables)})")
@@ -81,6 +74,27 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
         say(f"drawing chart {i}/{len(plan.charts)}")
         notes += _draw_chart(sheet, plan, chart)
     return notes
+
+
+def remove(book: Any, plan: OutputPlan) -> None:
+    """Delete what ``plan`` owns on its sheet, when that sheet exists: its tables' cells and
+    names and its charts (a section with nothing to show any more); nothing else."""
+    for sheet in book.sheets:
+        if same_sheet(sheet.name, plan.sheet):
+            _clear(sheet, plan, _own_names(book, plan, sheet.name))
+            return
+
+
+def _clear(sheet: Any, plan: OutputPlan, own: list[Any]) -> None:
+    """Clear the cells of the names ``own``, delete them and the plan's charts."""
+    for rect in _owned_rects(own):
+        _rng(sheet, rect).clear_contents()
+    charts = {c.name.lower() for c in plan.charts}
+    for chart in list(sheet.charts):
+        if chart.name.lower() in charts:
+            chart.delete()
+    for name in own:
+        name.delete()
 
 
 def as_text(value: Any) -> Any:

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as _dt
 from typing import Any
 
-from ..exceptions import BetaHedgeError, InputError
+from ..exceptions import BetaHedgeError, InputError, InsufficientDataError
 from ..plan import OutputPlan, Table, build_plan
 from . import cells
 from . import inputs as inp
@@ -64,6 +64,7 @@ def refresh(book: Any) -> str:
         plan = dataclasses.replace(plan, tables=[*plan.tables, status])
         _check_inputs_clear(book, plan)
         notes = [*added, *draw(book, plan, progress)]
+        notes += draw_backtest(book, request, progress)
         _write_notes(book, plan, status, notes)
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
@@ -132,6 +133,33 @@ def _check_inputs_clear(book: Any, plan: OutputPlan) -> None:
                     f"the inputs ({name.name}, {str(name.refers_to).lstrip('=')}) are where "
                     f"the report's {table.title!r} goes on the sheet '{sheet_name}': move "
                     f"them to another sheet (cut and paste; the name follows)")
+
+
+def draw_backtest(book: Any, request: inp.Request, progress: Any) -> list[str]:
+    """The backtest section (:func:`betahedge_xl.backtest` with its defaults, daily returns)
+    on its own sheet; notes for the user.
+
+    A request that cannot be backtested (a year of data is shorter than the 252-day window and
+    a month after it) adds nothing; a backtest an earlier refresh drew is then replaced by a
+    line saying why, so that its sheet never shows another request's numbers.
+    """
+    from ..plan import BACKTEST_SHEET, backtest_note_plan, backtest_outline, build_backtest_plan
+    from . import backtest
+    from .drawer import draw, remove, same_sheet
+
+    holdings = {k: request.options[k] for k in ("weights", "shares") if k in request.options}
+    try:
+        progress("backtesting the estimators")
+        result = backtest(request.asset, request.benchmark, request.start, request.end,
+                          **holdings)
+    except (InputError, InsufficientDataError) as exc:
+        if not any(same_sheet(s.name, BACKTEST_SHEET) for s in book.sheets):
+            return []
+        reason = cells.message(exc)
+        remove(book, backtest_outline())
+        draw(book, backtest_note_plan(request.asset, request.benchmark, reason), progress)
+        return [f"no backtest ({reason})"]
+    return draw(book, build_backtest_plan(result), progress)
 
 
 def _show(book: Any, message: str) -> None:

@@ -1,0 +1,129 @@
+"""Walk-forward backtest speed beside a plain loop, in one run (run by hand, not a test).
+
+    python benchmarks/bench_backtest.py            # 500 assets x 2,520 days (about a minute)
+    python benchmarks/bench_backtest.py --quick    # 50 assets, for a smoke run
+
+Five estimators (ols, blume, vasicek, ewma, dimson), 252-day window, monthly rebalance.
+
+- Ours: :func:`betahedge_xl.engine.estimators.walk_forward` (every estimator at every month
+  end for the whole panel, the held ratios, hedged returns and costs).
+- The plain loop: for each rebalance date and each asset, ``numpy.linalg.lstsq`` of the window
+  (OLS; its residuals give Vasicek's sampling variance), a weighted ``lstsq`` (EWMA) and an
+  ``lstsq`` on the lagged, current and leading benchmark (Dimson); Blume and Vasicek from
+  those; then the ratios held day by day and the hedged returns.
+
+Times are medians of interleaved repeats (ours, loop, ours, loop, ...), so that a change in
+the machine's load hits both. Printed: both medians, their ratio (target at least 20x) and the
+largest absolute difference of ratios and of hedged returns (target 1e-10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from betahedge_xl.engine import estimators as est  # noqa: E402
+
+WINDOW = 252
+
+
+def panel(t: int, n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2010-01-04", periods=t)
+    x = rng.normal(0.0004, 0.011, t)
+    betas = rng.uniform(0.2, 2.0, n)
+    lag = np.concatenate(([0.0], x[:-1]))
+    y = (rng.normal(0.0002, 0.0005, n) + np.outer(x, betas) + 0.2 * lag[:, None]
+         + rng.normal(0, 0.015, (t, n)))
+    return (pd.DataFrame(y, index=dates, columns=[f"S{i:03d}" for i in range(n)]),
+            pd.Series(x, index=dates, name="BENCH"))
+
+
+def plain_loop(y: pd.DataFrame, x: pd.Series) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Ratios (rebalances x assets per estimator) and hedged OLS returns, one lstsq at a time."""
+    idx = y.index
+    r, m = y.to_numpy(), x.to_numpy()
+    t, n = r.shape
+    # Rebalance days: the last date of each month with a full window and a day after it.
+    ends = [i for i in range(t - 1) if idx[i].month != idx[i + 1].month and i >= WINDOW - 1]
+    h = WINDOW / 4
+    sw = np.sqrt(0.5 ** ((WINDOW - 1 - np.arange(WINDOW)) / h))
+    out = {name: np.empty((len(ends), n)) for name in est.ESTIMATORS}
+    for k, e in enumerate(ends):
+        rows = slice(e - WINDOW + 1, e + 1)
+        mw = m[rows]
+        design = np.column_stack([np.ones(WINDOW), mw])
+        wdesign = design * sw[:, None]
+        lead_lag = np.column_stack([np.ones(WINDOW - 2), mw[:-2], mw[1:-1], mw[2:]])
+        se2 = np.empty(n)
+        for j in range(n):
+            yw = r[rows, j]
+            coef, ssr, _, _ = np.linalg.lstsq(design, yw, rcond=None)
+            b = coef[1]
+            out["ols"][k, j] = b
+            out["blume"][k, j] = 2 / 3 * b + 1 / 3
+            se2[j] = ssr[0] / (WINDOW - 2) / ((mw - mw.mean()) ** 2).sum()
+            out["ewma"][k, j] = np.linalg.lstsq(wdesign, yw * sw, rcond=None)[0][1]
+            out["dimson"][k, j] = np.linalg.lstsq(lead_lag, yw[1:-1], rcond=None)[0][1:].sum()
+        b = out["ols"][k]
+        prior_mean, prior_var = b.mean(), b.var(ddof=1)
+        out["vasicek"][k] = (prior_var * b + se2 * prior_mean) / (prior_var + se2)
+    hedged = {}
+    for name in est.ESTIMATORS:
+        held = np.full((t, n), np.nan)
+        for k, e in enumerate(ends):
+            held[e + 1:] = out[name][k]
+        hedged[name] = (r - held * m[:, None])[ends[0] + 1:]
+    return out, hedged
+
+
+def ours(y: pd.DataFrame, x: pd.Series) -> est.WalkForward:
+    return est.walk_forward(y, x, window=WINDOW, rebalance="monthly")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="50 assets instead of 500")
+    ap.add_argument("--repeat", type=int, default=5, help="interleaved repeats (default 5)")
+    args = ap.parse_args()
+    n = 50 if args.quick else 500
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')} "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}")
+    y, x = panel(2520, n)
+    ours_t, loop_t = [], []
+    wf = ref = None
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        wf = ours(y, x)
+        ours_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref = plain_loop(y, x)
+        loop_t.append(time.perf_counter() - t0)
+    assert wf is not None and ref is not None
+    ratios, hedged = ref
+    d_ratio = max(float(np.max(np.abs(wf.ratios[k].to_numpy() - ratios[k])))
+                  for k in est.ESTIMATORS)
+    d_hedged = max(float(np.max(np.abs(wf.hedged[k].to_numpy() - hedged[k])))
+                   for k in est.ESTIMATORS)
+    a, b = statistics.median(ours_t), statistics.median(loop_t)
+    print(f"walk_forward, {n} assets x 2,520 days, 5 estimators, monthly rebalance, "
+          f"{len(wf.rebalance_dates)} rebalances, {args.repeat} interleaved repeats")
+    print(f"{'ours (median)':<24} {a * 1e3:10.1f} ms")
+    print(f"{'plain lstsq loop (median)':<24} {b * 1e3:10.1f} ms")
+    print(f"{'ratio':<24} {b / a:10.1f}x   (target >= 20x)")
+    print(f"{'max |ratio diff|':<24} {d_ratio:10.2e}   (target <= 1e-10)")
+    print(f"{'max |hedged diff|':<24} {d_hedged:10.2e}   (target <= 1e-10)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Which beta hedges best: a walk-forward hedge backtest, a request in, one result out.
+
+Prices come through :func:`betahedge_xl.analysis.beta_hedge` (its fetching, windowing,
+alignment and portfolio construction: the returns every face already agrees on); the walk
+forward itself is :func:`betahedge_xl.engine.estimators.walk_forward`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import estimators as est
+from .exceptions import InputError
+
+
+@dataclass(frozen=True, repr=False)
+class BacktestResult:
+    """A walk-forward hedge backtest. ``print(result)`` shows its table.
+
+    Attributes
+    ----------
+    asset, benchmark
+        Display names (``"Portfolio"`` for holdings).
+    table : DataFrame
+        Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`).
+    best : str
+        The estimator with the highest effectiveness.
+    hedged : DataFrame
+        Hedged returns per estimator (columns), on the hedged days.
+    ratios : DataFrame
+        The hedge ratio each estimator set at each rebalance day (index).
+    returns : DataFrame
+        Asset and benchmark returns of the hedged days.
+    """
+
+    asset: str
+    benchmark: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    window: int
+    rebalance: str
+    cost_bps: float
+    halflife: float
+    table: pd.DataFrame
+    best: str
+    hedged: pd.DataFrame
+    ratios: pd.DataFrame
+    returns: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def estimators(self) -> list[str]:
+        return [str(i) for i in self.table.index]
+
+    @property
+    def n_days(self) -> int:
+        """Hedged days the metrics are computed on."""
+        return len(self.hedged)
+
+    @property
+    def first_hedged(self) -> pd.Timestamp:
+        return self.hedged.index[0]
+
+    @property
+    def last_hedged(self) -> pd.Timestamp:
+        return self.hedged.index[-1]
+
+    def title(self) -> str:
+        return (f"{self.asset} hedged with {self.benchmark}: {self.window}-day window, "
+                f"{self.rebalance} rebalance, {self.cost_bps:g} bp cost, {self.n_days} hedged "
+                f"days {self.first_hedged:%Y-%m-%d}..{self.last_hedged:%Y-%m-%d}")
+
+    def rows(self) -> list[list[Any]]:
+        """The table as a header row and one row per estimator (what Excel spills)."""
+        head: list[Any] = ["Estimator", *est.METRICS.values()]
+        return [head, *[[name, *[float(v) for v in row]]
+                        for name, row in zip(self.estimators, self.table.to_numpy())]]
+
+    def cumulative(self) -> pd.DataFrame:
+        """Growth of 1 of the unhedged asset and of each estimator's hedged series (simple
+        returns), from the day before the first hedged day."""
+        frame = pd.concat([self.returns[[self.asset]], self.hedged], axis=1)
+        growth = (1.0 + frame).cumprod()
+        start = self.returns.index[0] - pd.Timedelta(days=1)
+        out = pd.concat([pd.DataFrame(1.0, index=[start], columns=growth.columns), growth])
+        out.index.name = "date"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"estimators": {"ols": {"effectiveness": ..., ...}, ...}, "best": ...}``."""
+        def num(v: Any) -> float | None:
+            return float(v) if math.isfinite(float(v)) else None
+
+        return {
+            "asset": self.asset,
+            "benchmark": self.benchmark,
+            "window": self.window,
+            "rebalance": self.rebalance,
+            "cost_bps": self.cost_bps,
+            "ewma_halflife": self.halflife,
+            "first_hedged": f"{self.first_hedged:%Y-%m-%d}",
+            "last_hedged": f"{self.last_hedged:%Y-%m-%d}",
+            "n_days": self.n_days,
+            "rebalances": len(self.ratios),
+            "estimators": {name: {k: num(v) for k, v in row.items()}
+                           for name, row in self.table.to_dict(orient="index").items()},
+            "best": self.best,
+            "warnings": list(self.warnings),
+        }
+
+    def _formatted(self) -> pd.DataFrame:
+        t = self.table.copy()
+        t.columns = list(est.METRICS.values())
+        return t
+
+    def __str__(self) -> str:
+        fmt = {"Effectiveness": "{:.4f}", "Hedged beta": "{:.4f}",
+               "Mean hedged return": "{:.6f}", "Turnover a year": "{:.3f}",
+               "Net hedged return a year": "{:.4f}"}
+        t = self._formatted()
+        body = t.to_string(formatters={k: f.format for k, f in fmt.items()})
+        return f"{self.title()}\n{body}\nBest: {self.best}"
+
+    def __repr__(self) -> str:
+        return (f"<BacktestResult {self.asset} on {self.benchmark}: best={self.best} "
+                f"over {len(self.table)} estimators, {self.n_days} days>")
+
+    def _repr_html_(self) -> str:
+        table = self._formatted().to_html(float_format=lambda v: f"{v:.6g}")
+        return (f"<p>{html.escape(self.title())}</p>{table}"
+                f"<p>Best: <b>{html.escape(self.best)}</b></p>")
+
+
+def backtest(
+    asset: Any,
+    benchmark: Any,
+    start: Any = None,
+    end: Any = None,
+    window: int = 252,
+    rebalance: str = "monthly",
+    estimators: Any = None,
+    cost_bps: float = 0.0,
+    *,
+    halflife: float | None = None,
+    weights: Any = None,
+    shares: Any = None,
+    refresh: bool = False,
+) -> BacktestResult:
+    """Walk-forward hedge backtest of each beta estimator on daily simple returns.
+
+    Parameters
+    ----------
+    asset, benchmark, start, end, weights, shares, refresh
+        As :func:`betahedge_xl.beta_hedge` (a ticker, prices or a portfolio), with one
+        benchmark.
+    window : int
+        Daily returns each estimate uses (default 252, a year).
+    rebalance : str
+        ``"monthly"`` (last trading day of each month, default) or ``"weekly"``.
+    estimators
+        Names or a comma list among ``ols, blume, vasicek, ewma, dimson`` (all by default).
+    cost_bps : float
+        Trading cost in basis points per unit of notional traded.
+    halflife : float, optional
+        EWMA half-life in days (default ``window / 4``).
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    InputError
+        Several benchmarks (Blume's and Vasicek's shrinkage is toward a market beta, which the
+        coefficients on several benchmarks lack), an unknown estimator or rebalance, a bad
+        window or cost.
+    InsufficientDataError
+        Fewer returns than one window and one rebalance with a day after it.
+    """
+    from .analysis import _leg, beta_hedge
+
+    # Check the cheap arguments before fetching anything.
+    if len(_leg(benchmark, "benchmark").names) != 1:
+        raise InputError("the backtest takes one benchmark: Blume's and Vasicek's estimators "
+                         "shrink toward a market beta, which betas on several benchmarks lack")
+    names = est.normalize_estimators(estimators)
+    rebalance = est.normalize_rebalance(rebalance)
+    window = _window(window)
+    # beta_hedge only to get the aligned daily returns; its (cheap) regression is unused.
+    res = beta_hedge(asset, benchmark, start, end, weights=weights, shares=shares,
+                     refresh=refresh, rolling_window=min(window, 63))
+    if len(res.benchmarks) != 1:
+        raise InputError("the backtest takes one benchmark")
+    rets = res.returns
+    wf = est.walk_forward(rets[res.asset], rets[res.benchmarks[0]], window=window,
+                          rebalance=rebalance, estimators=names, cost_bps=cost_bps,
+                          halflife=halflife)
+    table = est.backtest_table(wf)
+    hedged = pd.DataFrame({n: wf.hedged[n].iloc[:, 0] for n in names})
+    ratios = pd.DataFrame({n: wf.ratios[n].iloc[:, 0] for n in names})
+    hedged.index.name = ratios.index.name = "date"
+    returns = pd.concat([wf.asset, wf.benchmark.to_frame()], axis=1)
+    returns.index.name = "date"
+    return BacktestResult(
+        asset=res.asset,
+        benchmark=res.benchmarks[0],
+        start=res.start,
+        end=res.end,
+        window=window,
+        rebalance=rebalance,
+        cost_bps=wf.cost_bps,
+        halflife=wf.halflife,
+        table=table,
+        best=est.best_estimator(table),
+        hedged=hedged,
+        ratios=ratios,
+        returns=returns,
+        warnings=list(res.warnings),
+    )
+
+
+def _window(value: Any) -> int:
+    try:
+        w = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"window must be a whole number of days, got {value!r}") from None
+    if not (np.isfinite(w) and w == int(w) and w >= 5):
+        raise InputError(f"window must be a whole number of days, at least 5, got {value!r}")
+    return int(w)

@@ -1,0 +1,79 @@
+"""``betahedge backtest``: the command's outputs are the result's numbers, errors one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from betahedge_xl.cli import main
+
+ARGS = ["backtest", "TSLA", "SPY", "--start", "2013-01-01", "--end", "2016-01-01", "-q"]
+
+
+@pytest.fixture()
+def sample(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Prices from the package's own sample folder (real TSLA, SPY, AAPL, MSFT 2013-2015)."""
+    folder = Path(str(resources.files("betahedge_xl") / "sample"))
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(folder))
+    return folder
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_json_is_the_results_table(sample, capsys):
+    import betahedge_xl as bh
+
+    code, out, _ = _run(capsys, *ARGS, "--format", "json", "--cost-bps", "3",
+                        "--estimators", "ols,vasicek", "--window", "200")
+    assert code == 0
+    data = json.loads(out)
+    ref = bh.backtest("TSLA", "SPY", "2013-01-01", "2016-01-01", window=200,
+                      estimators=["ols", "vasicek"], cost_bps=3)
+    assert list(data["estimators"]) == ["ols", "vasicek"]
+    for name, row in data["estimators"].items():
+        for metric, value in row.items():
+            assert value == pytest.approx(ref.table.loc[name, metric], rel=1e-15)
+    assert data["best"] == ref.best and data["window"] == 200 and data["cost_bps"] == 3
+
+
+def test_csv_table_and_xlsx_report(sample, capsys, tmp_path):
+    out_file = tmp_path / "bt.xlsx"
+    code, out, _ = _run(capsys, *ARGS, "--format", "csv", "--rebalance", "weekly",
+                        "--out", str(out_file))
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["estimator"] for r in rows] == ["ols", "blume", "vasicek", "ewma", "dimson"]
+    assert set(rows[0]) == {"estimator", "effectiveness", "hedged_beta", "mean_hedged",
+                            "turnover", "net_return"}
+    import openpyxl
+
+    assert "BetaHedge Backtest" in openpyxl.load_workbook(out_file).sheetnames
+
+
+def test_table_text_and_portfolio(sample, capsys):
+    code, out, _ = _run(capsys, "backtest", "AAPL,MSFT", "SPY", "--weights", "0.5,0.5",
+                        "--start", "2013-01-01", "--end", "2016-01-01", "-q")
+    assert code == 0
+    assert out.startswith("Portfolio hedged with SPY: 252-day window, monthly rebalance")
+    assert "Best: " in out
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--estimators", "ols,capm"], "unknown estimator 'capm'"),
+    (["--window", "800"], "too few returns"),
+    (["--out", "report.txt"], "should end in .xlsx"),
+])
+def test_errors_are_one_line(sample, capsys, extra, words):
+    code, out, err = _run(capsys, *ARGS, *extra)
+    assert code != 0 and out == ""
+    lines = [ln for ln in err.splitlines() if "error:" in ln]
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in err
