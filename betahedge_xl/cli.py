@@ -257,8 +257,12 @@ def _numbers(text: str, what: str) -> list[float]:
 
 
 def _looks_like_path(text: str) -> bool:
-    return text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text \
-        or Path(text).is_file()
+    if text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text:
+        return True
+    try:
+        return Path(text).is_file()
+    except OSError:  # a name too long for a file: a (bad) ticker, checked as one
+        return False
 
 
 def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:

@@ -146,3 +146,41 @@ def test_from_frame_cleans_and_reports() -> None:
     assert ps.aligned().index.tolist() == list(pd.to_datetime(["2021-01-04", "2021-01-06"]))
     with pytest.raises(InputError, match="^prices: the index does not hold dates$"):
         from_frame(pd.DataFrame({"A": [1.0]}, index=["soon"]))
+
+
+# --- issue 10: a ticker is checked at the door; a CSV-folder lookup never leaves the folder ---
+@pytest.mark.parametrize("ticker", ["../secret/pw", "..\\secret\\pw", "sub/AAA", "..", "=1+1",
+                                    "-AAA", "A B\x00", "AAA;rm"])
+def test_a_ticker_that_is_not_one_is_refused(folder: Path, ticker: str) -> None:
+    secret = folder.parent / "secret"
+    secret.mkdir()
+    (secret / "pw.csv").write_text("user,password\nbob,hunter2\n")
+    with pytest.raises(InputError, match=r"only letters, digits and \. - \^ = _ & are allowed"
+                       ) as err:
+        load_prices(ticker)
+    assert "password" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_absolute_path_is_not_a_ticker(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "X.csv").write_text("Date,Close\n2021-01-04,1\n2021-01-05,2\n")
+    with pytest.raises(InputError, match="only letters"):
+        load_prices(str(outside / "X"))
+    from betahedge_xl.data.csvdir import CsvDir
+
+    with pytest.raises(InputError, match="only letters"):  # the source itself, used directly
+        CsvDir(folder).read(str(outside / "X"))
+
+
+def test_an_over_long_ticker_is_refused_with_a_message(folder: Path) -> None:
+    with pytest.raises(InputError, match=r"^ticker 'A{19}\u2026' is longer than 32 characters$"):
+        load_prices("A" * 300)
+
+
+@pytest.mark.parametrize("ticker", ["brk-b", "^gspc", "EURUSD=X", "0700.HK", "M&M.NS", ".SPX",
+                                    "ES=F", "BF_B", "A" * 32])
+def test_real_ticker_shapes_pass_the_door(folder: Path, ticker: str) -> None:
+    name = ticker.upper().lstrip("^")
+    write(folder, name, pd.DataFrame({"Date": ["2021-01-04", "2021-01-05"], "Close": [1, 2]}))
+    assert load_prices(ticker).prices[ticker.upper()].tolist() == [1.0, 2.0]

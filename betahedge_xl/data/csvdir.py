@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._dates import Dated, local_days
 from ..exceptions import DataError, DataWarning, InputError, UnknownTickerError
+from .tickers import check_ticker
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 _ADJ_NAMES = ("adjclose", "adjustedclose", "adjclosingprice", "adjprice")
@@ -122,7 +123,14 @@ class CsvDir:
                 if p.suffix.lower() == ".csv" and p.is_file()}
 
     def locate(self, ticker: str) -> Path | None:
-        """The file holding ``ticker``, or ``None``."""
+        """The file holding ``ticker``, or ``None``.
+
+        Raises
+        ------
+        InputError
+            ``ticker`` is not a ticker (a path such as ``../x``): the lookup stays in the folder.
+        """
+        ticker = check_ticker(ticker)
         for stem in (ticker, ticker.lstrip("^")):
             for cand in (self.folder / f"{stem}.csv", self.folder / f"{stem.lower()}.csv"):
                 if cand.is_file():
