@@ -49,6 +49,8 @@ DEMO_ASSET, DEMO_BENCHMARK = "TSLA", "SPY"
 DEMO_START, DEMO_END = "2014-01-01", "2015-01-01"
 DEMO_OUT = "betahedge-demo.xlsx"
 DEFAULT_REPORT = "betahedge-report.xlsx"
+#: Largest holdings file read: thousands of holdings fit in a small fraction of it.
+MAX_HOLDINGS_BYTES = 5_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +267,46 @@ def _looks_like_path(text: str) -> bool:
         return False
 
 
+def _read_regular_file(p: Path, where: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else a HoldingsError.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO does not wait for
+    a writer, a device (``/dev/zero``) is not read until memory runs out, and a file swapped
+    between the check and the read is still the one checked.
+    """
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except FileNotFoundError:
+        raise HoldingsError(f"{where} not found") from None
+    except OSError as exc:
+        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise HoldingsError(f"{where}: cannot read it ({kind})")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:  # bounded even if the file grows meanwhile
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise HoldingsError(f"{where} is larger than {limit // 1_000_000} MB; a holdings file "
+                            f"lists tickers and their weights or shares")
+    return data
+
+
 def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
     """Tickers and their weights or shares from a holdings CSV file.
 
@@ -288,12 +330,7 @@ def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
 
     p = Path(path)
     where = f"holdings file {p}"
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise HoldingsError(f"{where} not found") from None
-    except OSError as exc:
-        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    raw = _read_regular_file(p, where, MAX_HOLDINGS_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

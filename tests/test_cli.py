@@ -476,3 +476,26 @@ def test_png_without_matplotlib_fails_before_the_work(env: dict[str, str],
     proc = run(env, "report", "AAA", "BBB", "--out", str(out), "--png", str(tmp_path / "p"))
     assert_one_line_error(proc, 4, 'pip install "betahedge-xl[png]"')
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 10: a holdings file is a regular file under a size limit
+# ---------------------------------------------------------------------------------------------
+def test_holdings_from_a_device_a_fifo_or_a_huge_file_are_refused(env: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    from betahedge_xl.cli import MAX_HOLDINGS_BYTES
+
+    if Path("/dev/zero").exists():  # today: reads until memory runs out
+        proc = run(env, "analyze", "/dev/zero", "BBB", timeout=60)
+        assert_one_line_error(proc, 2, "holdings file /dev/zero: cannot read it (not a regular")
+    if hasattr(os, "mkfifo"):  # today: waits for a writer forever
+        fifo = tmp_path / "h.csv"
+        os.mkfifo(fifo)
+        proc = run(env, "analyze", str(fifo), "BBB", timeout=60)
+        assert_one_line_error(proc, 2, "cannot read it (not a regular file)")
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:  # sparse: costs no disk
+        f.write(b"ticker,weight\nAAA,1\n")
+        f.truncate(MAX_HOLDINGS_BYTES + 1)
+    proc = run(env, "analyze", str(big), "BBB", timeout=60)
+    assert_one_line_error(proc, 2, f"is larger than {MAX_HOLDINGS_BYTES // 1_000_000} MB")
