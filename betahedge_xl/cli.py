@@ -495,13 +495,20 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
         console.progress(f"Wrote {len(files)} PNG chart(s) to {png}")
 
 
-def _out_path(value: str | None, default: str) -> Path:
-    out = Path(value or default).expanduser()
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out: {out.name} should end in .xlsx")
-    if not out.parent.exists():
+def _out_file(value: str, suffix: str | None = None) -> Path:
+    """``--out FILE`` checked before any work: a file (not a folder) in a folder that exists."""
+    out = Path(value).expanduser()
+    if suffix and out.suffix.lower() != suffix:
+        raise InputError(f"--out: {out.name} should end in {suffix}")
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; give a file name")
+    if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out
+
+
+def _out_path(value: str | None, default: str) -> Path:
+    return _out_file(value or default, ".xlsx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -525,14 +532,13 @@ def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
 
 def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge hedged``: date, asset, benchmark(s), hedged returns as CSV."""
+    out = _out_file(args.out) if args.out else None
     result = _analyse(args, console)
     text = _csv_text(result.series())
-    if args.out:
-        out = Path(args.out).expanduser()
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+    if out is not None:
+        from ._files import write_text
+
+        write_text(out, text, "--out")  # whole or not at all: an existing file stays intact
         console.progress(f"Wrote {result.n_obs} hedged returns to {out}")
     else:
         console.data(text)
@@ -544,6 +550,9 @@ def _check_png(args: argparse.Namespace) -> None:
     if getattr(args, "png", None):
         from .charts_png import _pyplot
 
+        folder = Path(args.png).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"--png: {folder} is a file, not a folder")
         _pyplot()
 
 
@@ -713,10 +722,13 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     if clashes and not args.force:
         raise InputError(f"workbook: {', '.join(clashes)} already in {dest}; "
                          f"use --force to replace")
+    from ._files import replacing
+
     try:
         dest.mkdir(parents=True, exist_ok=True)
         for p in items:
-            shutil.copy2(p, dest / p.name)
+            with replacing(dest / p.name, "workbook") as tmp:  # --force keeps a file intact
+                shutil.copy2(p, tmp)                            # until its copy is complete
     except OSError as exc:
         raise InputError(f"workbook: cannot copy to {dest} ({exc.strerror or exc})") from None
     for p in items:
