@@ -457,7 +457,25 @@ def _warnings_to(console: _Console, debug: bool) -> Iterator[None]:
                     console.warn(f"{w.category.__name__}: {text}")
 
 
+#: First characters that make a spreadsheet read a CSV field as a formula (OWASP, "CSV
+#: injection"): such a text field gets a leading single quote, which shows it as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text; headers and text fields cannot start a formula, numbers
+    (negative ones included) are written as numbers."""
+    import pandas as pd
+
+    frame = frame.rename(columns=lambda c: _inert(str(c)))
+    text = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c])
+            or pd.api.types.is_string_dtype(frame[c])]
+    if text:
+        frame = frame.assign(**{str(c): frame[c].map(_inert) for c in text})
     return str(frame.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.10g",
                             lineterminator="\n"))
 

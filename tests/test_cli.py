@@ -649,3 +649,37 @@ def test_replacing_keeps_mode_follows_links_and_cleans_up(tmp_path: Path) -> Non
         raise OSError(28, "disk full")
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "t.csv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 10: a CSV the command writes cannot run a formula when a spreadsheet opens it
+# ---------------------------------------------------------------------------------------------
+def test_csv_text_fields_cannot_start_a_formula_numbers_stay_numbers() -> None:
+    import pandas as pd
+
+    from betahedge_xl.cli import _csv_text
+
+    frame = pd.DataFrame({
+        "date": pd.to_datetime(["2014-01-02", "2014-01-03"]),
+        "=1+1": [-0.0123, 0.5],                      # a header that is a formula
+        "SPY": [-1e-05, -2.0],
+        "label": ["@SUM(A1:A9)", "-2+3"],            # text fields that are formulas
+        "value": [-0.75, "+cmd|'/c calc'!A0"],       # numbers and text in one column
+        "ok": ["TSLA", "\tTAB"],
+    })
+    text = _csv_text(frame)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["date", "'=1+1", "SPY", "label", "value", "ok"]
+    assert rows[1] == ["2014-01-02", "-0.0123", "-1e-05", "'@SUM(A1:A9)", "-0.75", "TSLA"]
+    assert rows[2] == ["2014-01-03", "0.5", "-2", "'-2+3", "'+cmd|'/c calc'!A0", "'\tTAB"]
+    assert float(rows[1][1]) == -0.0123 and float(rows[1][4]) == -0.75  # numbers, unquoted
+    assert "'" not in text.splitlines()[1].split(",")[1]
+
+
+def test_hedged_csv_keeps_negative_returns_as_numbers(env: dict[str, str]) -> None:
+    proc = run(env, "hedged", "AAA", "BBB", "--start", START, "--end", END)
+    assert proc.returncode == 0, proc.stderr
+    body = [r for r in csv.reader(io.StringIO(proc.stdout))][1:]
+    negatives = [v for r in body for v in r[1:] if v.startswith("-")]
+    assert negatives and all(float(v) < 0 for v in negatives)
+    assert not any(v.startswith("'") for r in body for v in r)
