@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -42,8 +43,10 @@ def _os_error(exc: BaseException) -> OSError | None:
 def _sync(path: Path, directory: bool = False) -> None:
     # The data reaches the disk before the rename makes it the file, so that a crash of the
     # machine cannot leave an empty file under the target's name.
+    # A file is opened for writing: Windows' fsync (_commit) refuses a read-only descriptor.
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if directory else os.O_RDWR
     try:
-        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+        fd = os.open(path, flags)
     except OSError:
         if directory:  # Windows cannot open a folder; its rename is durable enough
             return
@@ -98,6 +101,8 @@ def replacing(target: str | Path, what: str) -> Iterator[Path]:
         if err is None:
             raise
         kept = "the previous file is unchanged" if final.exists() else "nothing was written"
+        if isinstance(err, PermissionError) and sys.platform == "win32":
+            kept += " (is it open in Excel or another program?)"
         raise InputError(f"{what}: cannot write {target} ({err.strerror or err}); "
                          f"{kept}") from None
 
