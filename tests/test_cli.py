@@ -683,3 +683,14 @@ def test_hedged_csv_keeps_negative_returns_as_numbers(env: dict[str, str]) -> No
     negatives = [v for r in body for v in r[1:] if v.startswith("-")]
     assert negatives and all(float(v) < 0 for v in negatives)
     assert not any(v.startswith("'") for r in body for v in r)
+
+
+def test_hedged_csv_of_a_ticker_that_starts_like_a_formula(env: dict[str, str]) -> None:
+    data = Path(env["BETAHEDGE_DATA_DIR"])
+    (data / "-AAA.csv").write_bytes((data / "AAA.csv").read_bytes())
+    proc = run(env, "hedged", "--start", START, "--end", END, "--", "-AAA", "BBB")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == ["date", "'-AAA", "BBB", "hedged"]  # was: date,-AAA,BBB,hedged
+    assert any(r[1].startswith("-") for r in rows[1:])  # negative returns: numbers, as before
+    assert all(float(v) == float(v) for r in rows[1:] for v in r[1:])

@@ -150,7 +150,7 @@ def test_from_frame_cleans_and_reports() -> None:
 
 # --- issue 10: a ticker is checked at the door; a CSV-folder lookup never leaves the folder ---
 @pytest.mark.parametrize("ticker", ["../secret/pw", "..\\secret\\pw", "sub/AAA", "..", "=1+1",
-                                    "-AAA", "A B\x00", "AAA;rm"])
+                                    "-.", "A B\x00", "AAA;rm", "A:B", "A*"])
 def test_a_ticker_that_is_not_one_is_refused(folder: Path, ticker: str) -> None:
     secret = folder.parent / "secret"
     secret.mkdir()
@@ -179,7 +179,7 @@ def test_an_over_long_ticker_is_refused_with_a_message(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("ticker", ["brk-b", "^gspc", "EURUSD=X", "0700.HK", "M&M.NS", ".SPX",
-                                    "ES=F", "BF_B", "A" * 32])
+                                    "ES=F", "BF_B", "-TSLA", "A" * 32])
 def test_real_ticker_shapes_pass_the_door(folder: Path, ticker: str) -> None:
     name = ticker.upper().lstrip("^")
     write(folder, name, pd.DataFrame({"Date": ["2021-01-04", "2021-01-05"], "Close": [1, 2]}))

@@ -3,8 +3,8 @@
 A ticker becomes a file name (``<TICKER>.csv`` in a CSV folder), a store key and part of a
 Yahoo URL, so it is held to the characters tickers really use: letters, digits and
 ``. - ^ = _ &`` (``BRK-B``, ``^GSPC``, ``EURUSD=X``, ``0700.HK``, ``M&M.NS``). No path
-separator or ``..`` can pass, so a CSV-folder lookup never leaves its folder, and an
-over-long name is refused with a message rather than the operating system's
+separator (nor ``.`` or ``..`` alone) can pass, so a CSV-folder lookup never leaves its
+folder, and an over-long name is refused with a message rather than the operating system's
 "File name too long".
 """
 
@@ -18,9 +18,10 @@ from ..exceptions import InputError
 #: symbols (``SPY250117C00500000``) stay well inside it.
 MAX_TICKER_LENGTH = 32
 
-#: First character a letter, digit, ``^`` (Yahoo's index prefix) or ``.`` (an index RIC such as
-#: ``.SPX``); never ``= + - @``, which a spreadsheet would read as the start of a formula.
-_TICKER = re.compile(r"[A-Z0-9^.][A-Z0-9^.=_&\-]*")
+#: Any of these characters anywhere, at least one letter or digit among them. A leading ``=`` or
+#: ``-`` passes (a CSV folder may hold ``-TSLA.csv``): the faces write tickers as text, and the
+#: CSV writer neutralises a field that would start a formula.
+_TICKER = re.compile(r"[A-Z0-9^.=_&\-]+")
 _ALNUM = re.compile(r"[A-Z0-9]")
 
 
@@ -52,7 +53,7 @@ def check_ticker(text: str) -> str:
         raise InputError("ticker: empty")
     if not _TICKER.fullmatch(t) or not _ALNUM.search(t):
         raise InputError(f"ticker {_shown(t)}: only letters, digits and . - ^ = _ & are "
-                         f"allowed, starting with a letter, digit, ^ or .")
+                         f"allowed")
     if len(t) > MAX_TICKER_LENGTH:
         raise InputError(f"ticker {_shown(t)} is longer than {MAX_TICKER_LENGTH} characters")
     return t
