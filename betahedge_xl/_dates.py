@@ -52,7 +52,20 @@ def to_timestamp(value: Any, what: str = "date") -> pd.Timestamp | None:
         raise InputError(f"{what}: cannot read {value!r} as a date")
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)  # the date where it was given, as local_days
-    return ts.normalize()
+    return _in_range(ts.normalize(), what)
+
+
+#: The whole days pandas' nanosecond dates hold; prices and windows live inside them.
+FIRST_DAY, LAST_DAY = _dt.datetime(1677, 9, 22), _dt.datetime(2262, 4, 11)
+
+
+def _in_range(ts: pd.Timestamp, what: str) -> pd.Timestamp:
+    # pandas reads 2300-01-01 (or Excel's serial 2958465, 9999-12-31) as a coarser-unit
+    # Timestamp, which fails later as OutOfBoundsDatetime: say so here, in the user's words.
+    if not FIRST_DAY <= ts <= LAST_DAY:
+        raise InputError(f"{what}: {ts:%Y-%m-%d} is outside the dates supported "
+                         f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})")
+    return ts
 
 
 def local_days(index: pd.DatetimeIndex) -> pd.DatetimeIndex:

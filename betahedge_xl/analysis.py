@@ -509,6 +509,7 @@ def beta_hedge(
     s, e = check_window(start, end)
     freq = eng.normalize_frequency(frequency)
     method = eng.normalize_method(returns)
+    risk_free = eng.risk_free_rate(risk_free)
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import replacing
 from .exceptions import BetaHedgeError, InputError
 from .plan import Chart, OutputPlan, build_plan
 from .report import FIT_LINE, PALETTE  # the xlsx report's colours
@@ -81,9 +82,8 @@ def write_pngs(result: HedgeResult | None, folder: str | Path, *,
         fig = _draw(plt, plan, chart)
         path = out / f"{chart.name}.png"
         try:
-            fig.savefig(path, dpi=DPI)
-        except OSError as exc:
-            raise InputError(f"--png: cannot write {path} ({exc.strerror or exc})") from None
+            with replacing(path, "--png") as tmp:  # a failed write keeps the previous picture
+                fig.savefig(tmp, dpi=DPI, format="png")
         finally:
             plt.close(fig)
         files.append(path)

@@ -50,6 +50,8 @@ DEMO_ASSET, DEMO_BENCHMARK = "TSLA", "SPY"
 DEMO_START, DEMO_END = "2014-01-01", "2015-01-01"
 DEMO_OUT = "betahedge-demo.xlsx"
 DEFAULT_REPORT = "betahedge-report.xlsx"
+#: Largest holdings file read: thousands of holdings fit in a small fraction of it.
+MAX_HOLDINGS_BYTES = 5_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,8 +263,52 @@ def _numbers(text: str, what: str) -> list[float]:
 
 
 def _looks_like_path(text: str) -> bool:
-    return text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text \
-        or Path(text).is_file()
+    if text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text:
+        return True
+    try:
+        return Path(text).is_file()
+    except OSError:  # a name too long for a file: a (bad) ticker, checked as one
+        return False
+
+
+def _read_regular_file(p: Path, where: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else a HoldingsError.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO does not wait for
+    a writer, a device (``/dev/zero``) is not read until memory runs out, and a file swapped
+    between the check and the read is still the one checked.
+    """
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except FileNotFoundError:
+        raise HoldingsError(f"{where} not found") from None
+    except OSError as exc:
+        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise HoldingsError(f"{where}: cannot read it ({kind})")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:  # bounded even if the file grows meanwhile
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise HoldingsError(f"{where} is larger than {limit // 1_000_000} MB; a holdings file "
+                            f"lists tickers and their weights or shares")
+    return data
 
 
 def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
@@ -288,12 +334,7 @@ def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
 
     p = Path(path)
     where = f"holdings file {p}"
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise HoldingsError(f"{where} not found") from None
-    except OSError as exc:
-        raise HoldingsError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    raw = _read_regular_file(p, where, MAX_HOLDINGS_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -420,7 +461,25 @@ def _warnings_to(console: _Console, debug: bool) -> Iterator[None]:
                     console.warn(f"{w.category.__name__}: {text}")
 
 
+#: First characters that make a spreadsheet read a CSV field as a formula (OWASP, "CSV
+#: injection"): such a text field gets a leading single quote, which shows it as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text; headers and text fields cannot start a formula, numbers
+    (negative ones included) are written as numbers."""
+    import pandas as pd
+
+    frame = frame.rename(columns=lambda c: _inert(str(c)))
+    text = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c])
+            or pd.api.types.is_string_dtype(frame[c])]
+    if text:
+        frame = frame.assign(**{str(c): frame[c].map(_inert) for c in text})
     return str(frame.to_csv(index=False, date_format="%Y-%m-%d", float_format="%.10g",
                             lineterminator="\n"))
 
@@ -458,13 +517,20 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
         console.progress(f"Wrote {len(files)} PNG chart(s) to {png}")
 
 
-def _out_path(value: str | None, default: str) -> Path:
-    out = Path(value or default).expanduser()
-    if out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out: {out.name} should end in .xlsx")
-    if not out.parent.exists():
+def _out_file(value: str, suffix: str | None = None) -> Path:
+    """``--out FILE`` checked before any work: a file (not a folder) in a folder that exists."""
+    out = Path(value).expanduser()
+    if suffix and out.suffix.lower() != suffix:
+        raise InputError(f"--out: {out.name} should end in {suffix}")
+    if out.is_dir():
+        raise InputError(f"--out: {out} is a folder; give a file name")
+    if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out
+
+
+def _out_path(value: str | None, default: str) -> Path:
+    return _out_file(value or default, ".xlsx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,14 +554,13 @@ def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
 
 def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge hedged``: date, asset, benchmark(s), hedged returns as CSV."""
+    out = _out_file(args.out) if args.out else None
     result = _analyse(args, console)
     text = _csv_text(result.series())
-    if args.out:
-        out = Path(args.out).expanduser()
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+    if out is not None:
+        from ._files import write_text
+
+        write_text(out, text, "--out")  # whole or not at all: an existing file stays intact
         console.progress(f"Wrote {result.n_obs} hedged returns to {out}")
     else:
         console.data(text)
@@ -507,6 +572,9 @@ def _check_png(args: argparse.Namespace) -> None:
     if getattr(args, "png", None):
         from .charts_png import _pyplot
 
+        folder = Path(args.png).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"--png: {folder} is a file, not a folder")
         _pyplot()
 
 
@@ -676,10 +744,13 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     if clashes and not args.force:
         raise InputError(f"workbook: {', '.join(clashes)} already in {dest}; "
                          f"use --force to replace")
+    from ._files import replacing
+
     try:
         dest.mkdir(parents=True, exist_ok=True)
         for p in items:
-            shutil.copy2(p, dest / p.name)
+            with replacing(dest / p.name, "workbook") as tmp:  # --force keeps a file intact
+                shutil.copy2(p, tmp)                            # until its copy is complete
     except OSError as exc:
         raise InputError(f"workbook: cannot copy to {dest} ({exc.strerror or exc})") from None
     for p in items:

@@ -12,10 +12,12 @@ charts whose series reference the tables' cells, so a reader who edits a cell se
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._files import write_bytes
 from .plan import DATE_FORMAT, Chart, OutputPlan, Table, build_plan
 
 if TYPE_CHECKING:
@@ -78,36 +80,22 @@ def write_report(
     if not out.parent.exists():
         raise InputError(f"report: folder {out.parent} does not exist")
 
-    wb = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True})
-    try:
-        wb.set_properties({
-            "title": plan.title,
-            "subject": "Beta hedge",
-            "author": "betahedge-xl",
-            "comments": "Written by betahedge-xl from its output plan",
-        })
-        ws = wb.add_worksheet(plan.sheet)
-        _Drawer(wb, ws, plan).draw()
-        try:
-            wb.close()
-        except OSError as exc:
-            raise InputError(f"report: cannot write {out} ({exc.strerror or exc})") from None
-    except BaseException:
-        # xlsxwriter writes on close; a half-written file must not be left behind as a report.
-        if out.exists() and not _is_complete(out):
-            out.unlink(missing_ok=True)
-        raise
+    # Built in memory (a report is small), then written beside the target and renamed into
+    # place: a failure (full disk) leaves the previous report as it was, and no zip file of
+    # xlsxwriter's is left half-closed to complain at exit.
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"nan_inf_to_errors": True, "in_memory": True})
+    wb.set_properties({
+        "title": plan.title,
+        "subject": "Beta hedge",
+        "author": "betahedge-xl",
+        "comments": "Written by betahedge-xl from its output plan",
+    })
+    ws = wb.add_worksheet(plan.sheet)
+    _Drawer(wb, ws, plan).draw()
+    wb.close()
+    write_bytes(out, buffer.getvalue(), "report")
     return out
-
-
-def _is_complete(path: Path) -> bool:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            return "xl/workbook.xml" in z.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
 
 
 class _Drawer:

@@ -476,3 +476,221 @@ def test_png_without_matplotlib_fails_before_the_work(env: dict[str, str],
     proc = run(env, "report", "AAA", "BBB", "--out", str(out), "--png", str(tmp_path / "p"))
     assert_one_line_error(proc, 4, 'pip install "betahedge-xl[png]"')
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 10: a holdings file is a regular file under a size limit
+# ---------------------------------------------------------------------------------------------
+def test_holdings_from_a_device_a_fifo_or_a_huge_file_are_refused(env: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    from betahedge_xl.cli import MAX_HOLDINGS_BYTES
+
+    if Path("/dev/zero").exists():  # today: reads until memory runs out
+        proc = run(env, "analyze", "/dev/zero", "BBB", timeout=60)
+        assert_one_line_error(proc, 2, "holdings file /dev/zero: cannot read it (not a regular")
+    if hasattr(os, "mkfifo"):  # today: waits for a writer forever
+        fifo = tmp_path / "h.csv"
+        os.mkfifo(fifo)
+        proc = run(env, "analyze", str(fifo), "BBB", timeout=60)
+        assert_one_line_error(proc, 2, "cannot read it (not a regular file)")
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:  # sparse: costs no disk
+        f.write(b"ticker,weight\nAAA,1\n")
+        f.truncate(MAX_HOLDINGS_BYTES + 1)
+    proc = run(env, "analyze", str(big), "BBB", timeout=60)
+    assert_one_line_error(proc, 2, f"is larger than {MAX_HOLDINGS_BYTES // 1_000_000} MB")
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 10: every file the command writes is whole or not there; the previous one survives
+# ---------------------------------------------------------------------------------------------
+LIMITED = """\
+import resource, signal, sys
+# a file-size limit: writes past it fail with EFBIG (SIGXFSZ ignored), as on a full disk
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+from betahedge_xl.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_limited(env: dict[str, str], limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+needs_rlimit = pytest.mark.skipif(
+    sys.platform == "win32" or not hasattr(__import__("signal"), "SIGXFSZ"),
+    reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+
+
+@needs_rlimit
+def test_a_failed_write_leaves_the_previous_report_csv_and_pngs(env: dict[str, str],
+                                                                tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    env = dict(env, MPLCONFIGDIR=str(tmp_path / "mpl"))
+    out = tmp_path / "out"
+    out.mkdir()
+    report, hedged, png = out / "r.xlsx", out / "h.csv", out / "png"
+    ok = run(env, "report", "AAA", "BBB", "--start", START, "--end", END, "--out", str(report),
+             "--png", str(png))
+    assert ok.returncode == 0, ok.stderr
+    ok = run(env, "hedged", "AAA", "BBB", "--start", START, "--end", END, "--out", str(hedged))
+    assert ok.returncode == 0, ok.stderr
+    before, pngs = snapshot(out), snapshot(png)
+    assert all(len(b) > 4096 for b in [*before.values(), *pngs.values()])
+    # the same commands again, now unable to write more than 4 KB to any file
+    proc = run_limited(env, 4096, "report", "AAA", "BBB", "--start", START, "--end", END,
+                       "--out", str(report))
+    assert_one_line_error(proc, 2, f"report: cannot write {report} (File too large); the "
+                                   f"previous file is unchanged")
+    proc = run_limited(env, 4096, "hedged", "AAA", "BBB", "--start", START, "--end", END,
+                       "--out", str(hedged))
+    assert_one_line_error(proc, 2, f"--out: cannot write {hedged} (File too large)")
+    assert snapshot(out) == before  # byte for byte, and no temporary file left beside them
+    # the pictures: drawn, then written under the limit by the PNG writer the CLI uses
+    code = ("import resource, signal, sys\n"
+            "from betahedge_xl import beta_hedge\n"
+            "from betahedge_xl.charts_png import _pyplot, write_pngs\n"
+            f"res = beta_hedge('AAA', 'BBB', {START!r}, {END!r})\n"
+            "_pyplot()\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+            f"write_pngs(res, {str(png)!r})\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.splitlines()[-1].startswith(
+        f"betahedge_xl.exceptions.InputError: --png: cannot write {png}"), proc.stderr
+    assert "previous file is unchanged" in proc.stderr
+    assert snapshot(png) == pngs
+
+
+def _mount_tmpfs(folder: Path, size: str) -> None:
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root on Linux")
+    folder.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"mount not permitted here: {proc.stderr.strip()}")
+
+
+def _fill(folder: Path) -> None:
+    """Take every free byte of the file system (the write that fails is what a full disk does)."""
+    with open(folder / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 512)
+        except OSError:
+            pass
+
+
+def test_a_full_disk_leaves_the_previous_files(env: dict[str, str], tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    _mount_tmpfs(disk, "512k")
+    try:
+        report, hedged = disk / "r.xlsx", disk / "h.csv"
+        # last month's report and CSV: small; this year's will not fit on the full disk
+        short = ("--start", "2020-11-01", "--end", "2021-01-01")
+        for cmd, out in (("report", report), ("hedged", hedged)):
+            ok = run(env, cmd, "AAA", "BBB", *short, "--out", str(out))
+            assert ok.returncode == 0, ok.stderr
+        before = snapshot(disk)
+        _fill(disk)
+        full = ("--start", "2019-07-01", "--end", "2021-07-01")
+        proc = run(env, "report", "AAA", "BBB", *full, "--out", str(report))
+        assert_one_line_error(proc, 2, "No space left on device", "previous file is unchanged")
+        proc = run(env, "hedged", "AAA", "BBB", *full, "--out", str(hedged))
+        assert_one_line_error(proc, 2, "No space left on device", "previous file is unchanged")
+        after = snapshot(disk)
+        after.pop("filler")
+        assert after == before
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_out_on_a_folder_fails_before_any_work(env: dict[str, str], tmp_path: Path) -> None:
+    for cmd, target in (("hedged", tmp_path), ("report", tmp_path / "dir.xlsx")):
+        target.mkdir(exist_ok=True)
+        proc = run(env, cmd, "AAA", "BBB", "--out", str(target))
+        assert_one_line_error(proc, 2, f"--out: {target} is a folder; give a file name")
+        assert "Loading prices" not in proc.stderr  # no work was done
+    proc = run(env, "hedged", "AAA", "BBB", "--out", str(tmp_path / "no" / "h.csv"))
+    assert_one_line_error(proc, 2, "does not exist")
+    (tmp_path / "afile").write_text("x")
+    proc = run(env, "report", "AAA", "BBB", "--out", str(tmp_path / "r.xlsx"),
+               "--png", str(tmp_path / "afile"))
+    assert_one_line_error(proc, 2, "is a file, not a folder")
+    assert "Loading prices" not in proc.stderr
+
+
+def test_replacing_keeps_mode_follows_links_and_cleans_up(tmp_path: Path) -> None:
+    from betahedge_xl._files import replacing, write_text
+    from betahedge_xl.exceptions import InputError
+
+    target = tmp_path / "t.csv"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    write_text(link, "new", "--out")
+    assert link.is_symlink() and target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(KeyError), replacing(target, "--out") as tmp:  # not a write failure
+        tmp.write_text("half")
+        raise KeyError("boom")
+    with pytest.raises(InputError, match=r"^--out: cannot write .*t\.csv \(disk full\); the "
+                                         r"previous file is unchanged$"), \
+            replacing(target, "--out") as tmp:
+        raise OSError(28, "disk full")
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "t.csv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 10: a CSV the command writes cannot run a formula when a spreadsheet opens it
+# ---------------------------------------------------------------------------------------------
+def test_csv_text_fields_cannot_start_a_formula_numbers_stay_numbers() -> None:
+    import pandas as pd
+
+    from betahedge_xl.cli import _csv_text
+
+    frame = pd.DataFrame({
+        "date": pd.to_datetime(["2014-01-02", "2014-01-03"]),
+        "=1+1": [-0.0123, 0.5],                      # a header that is a formula
+        "SPY": [-1e-05, -2.0],
+        "label": ["@SUM(A1:A9)", "-2+3"],            # text fields that are formulas
+        "value": [-0.75, "+cmd|'/c calc'!A0"],       # numbers and text in one column
+        "ok": ["TSLA", "\tTAB"],
+    })
+    text = _csv_text(frame)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["date", "'=1+1", "SPY", "label", "value", "ok"]
+    assert rows[1] == ["2014-01-02", "-0.0123", "-1e-05", "'@SUM(A1:A9)", "-0.75", "TSLA"]
+    assert rows[2] == ["2014-01-03", "0.5", "-2", "'-2+3", "'+cmd|'/c calc'!A0", "'\tTAB"]
+    assert float(rows[1][1]) == -0.0123 and float(rows[1][4]) == -0.75  # numbers, unquoted
+    assert "'" not in text.splitlines()[1].split(",")[1]
+
+
+def test_hedged_csv_keeps_negative_returns_as_numbers(env: dict[str, str]) -> None:
+    proc = run(env, "hedged", "AAA", "BBB", "--start", START, "--end", END)
+    assert proc.returncode == 0, proc.stderr
+    body = [r for r in csv.reader(io.StringIO(proc.stdout))][1:]
+    negatives = [v for r in body for v in r[1:] if v.startswith("-")]
+    assert negatives and all(float(v) < 0 for v in negatives)
+    assert not any(v.startswith("'") for r in body for v in r)
+
+
+def test_hedged_csv_of_a_ticker_that_starts_like_a_formula(env: dict[str, str]) -> None:
+    data = Path(env["BETAHEDGE_DATA_DIR"])
+    (data / "-AAA.csv").write_bytes((data / "AAA.csv").read_bytes())
+    proc = run(env, "hedged", "--start", START, "--end", END, "--", "-AAA", "BBB")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == ["date", "'-AAA", "BBB", "hedged"]  # was: date,-AAA,BBB,hedged
+    assert any(r[1].startswith("-") for r in rows[1:])  # negative returns: numbers, as before
+    assert all(float(v) == float(v) for r in rows[1:] for v in r[1:])

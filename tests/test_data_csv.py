@@ -146,3 +146,99 @@ def test_from_frame_cleans_and_reports() -> None:
     assert ps.aligned().index.tolist() == list(pd.to_datetime(["2021-01-04", "2021-01-06"]))
     with pytest.raises(InputError, match="^prices: the index does not hold dates$"):
         from_frame(pd.DataFrame({"A": [1.0]}, index=["soon"]))
+
+
+# --- issue 10: a ticker is checked at the door; a CSV-folder lookup never leaves the folder ---
+@pytest.mark.parametrize("ticker", ["../secret/pw", "..\\secret\\pw", "sub/AAA", "..", "=1+1",
+                                    "-.", "A B\x00", "AAA;rm", "A:B", "A*"])
+def test_a_ticker_that_is_not_one_is_refused(folder: Path, ticker: str) -> None:
+    secret = folder.parent / "secret"
+    secret.mkdir()
+    (secret / "pw.csv").write_text("user,password\nbob,hunter2\n")
+    with pytest.raises(InputError, match=r"only letters, digits and \. - \^ = _ & are allowed"
+                       ) as err:
+        load_prices(ticker)
+    assert "password" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_absolute_path_is_not_a_ticker(folder: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "X.csv").write_text("Date,Close\n2021-01-04,1\n2021-01-05,2\n")
+    with pytest.raises(InputError, match="only letters"):
+        load_prices(str(outside / "X"))
+    from betahedge_xl.data.csvdir import CsvDir
+
+    with pytest.raises(InputError, match="only letters"):  # the source itself, used directly
+        CsvDir(folder).read(str(outside / "X"))
+
+
+def test_an_over_long_ticker_is_refused_with_a_message(folder: Path) -> None:
+    with pytest.raises(InputError, match=r"^ticker 'A{19}\u2026' is longer than 32 characters$"):
+        load_prices("A" * 300)
+
+
+@pytest.mark.parametrize("ticker", ["brk-b", "^gspc", "EURUSD=X", "0700.HK", "M&M.NS", ".SPX",
+                                    "ES=F", "BF_B", "-TSLA", "A" * 32])
+def test_real_ticker_shapes_pass_the_door(folder: Path, ticker: str) -> None:
+    name = ticker.upper().lstrip("^")
+    write(folder, name, pd.DataFrame({"Date": ["2021-01-04", "2021-01-05"], "Close": [1, 2]}))
+    assert load_prices(ticker).prices[ticker.upper()].tolist() == [1.0, 2.0]
+
+
+# --- issue 10: the order of day and month is the file's, never a silent guess ----------------
+SAMPLE = Path(__file__).resolve().parent.parent / "betahedge_xl" / "sample"
+
+
+def _sample_as(folder: Path, fmt: str) -> Path:
+    """The shipped TSLA and SPY prices (real, 2013-2015) with their dates written in ``fmt``."""
+    folder.mkdir()
+    for t in ("TSLA", "SPY"):
+        df = pd.read_csv(SAMPLE / f"{t}.csv", parse_dates=["Date"], date_format="%Y-%m-%d")
+        df["Date"] = df["Date"].dt.strftime(fmt)
+        df.to_csv(folder / f"{t}.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%y", "%m-%d-%Y"])
+def test_day_first_and_month_first_files_read_right(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    fmt: str) -> None:
+    from betahedge_xl import beta_hedge
+
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_sample_as(tmp_path / "x", fmt)))
+    res = beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+    # independent: the ISO files, read by pandas with an explicit format, and polyfit
+    px = {t: pd.read_csv(SAMPLE / f"{t}.csv", index_col="Date", parse_dates=True,
+                         date_format="%Y-%m-%d")["Adj Close"] for t in ("TSLA", "SPY")}
+    both = pd.concat(px, axis=1).loc["2014-01-01":"2014-12-31"].dropna()
+    r = both.pct_change().dropna()
+    assert res.n_obs == len(r) == 251
+    assert res.beta == pytest.approx(np.polyfit(r["SPY"], r["TSLA"], 1)[0], rel=1e-9)
+    assert res.beta == pytest.approx(1.95, abs=0.01)  # design.md's worked example
+
+
+def test_a_file_that_never_settles_the_order_is_refused(tmp_path: Path) -> None:
+    # month-end prices dated the 1st to the 12th: 01/02/2014 may be either
+    path = tmp_path / "M.csv"
+    path.write_text("Date,Close\n" + "".join(f"{d:02d}/{m:02d}/2014,{100 + m}\n"
+                                             for m in range(1, 13) for d in (m,)))
+    with pytest.raises(DataError, match=r"^M: M\.csv cannot tell whether its dates are "
+                                        r"day-first or month-first \(no day above 12, e\.g\. "
+                                        r"01/01/2014\); save them as YYYY-MM-DD$"):
+        read_price_csv(path)
+    path.write_text("Date,Close\n31/12/2014,1\n12/30/2014,2\n")
+    with pytest.raises(DataError, match=r"mixes day-first and month-first dates "
+                                        r"\(31/12/2014, 12/30/2014\)"):
+        read_price_csv(path)
+
+
+def test_iso_and_text_month_dates_need_no_decision(tmp_path: Path) -> None:
+    path = tmp_path / "T.csv"
+    path.write_text("Date,Close\n02 Jan 2014,1\n2014/01/03,2\n01/06/2014,3\n")
+    # the one numeric date cannot settle its order alone: refused, not guessed
+    with pytest.raises(DataError, match="cannot tell"):
+        read_price_csv(path)
+    path.write_text("Date,Close\n02 Jan 2014,1\n2014/01/03,2\n2014-01-06,3\n")
+    assert read_price_csv(path).index.strftime("%Y-%m-%d").tolist() == [
+        "2014-01-02", "2014-01-03", "2014-01-06"]

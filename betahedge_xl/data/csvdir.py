@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._dates import Dated, local_days
 from ..exceptions import DataError, DataWarning, InputError, UnknownTickerError
+from .tickers import check_ticker
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 _ADJ_NAMES = ("adjclose", "adjustedclose", "adjclosingprice", "adjprice")
@@ -24,7 +25,11 @@ def _key(name: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
-def _parse_dates(raw: pd.Series) -> pd.DatetimeIndex:
+#: A date written with numbers only and the year last: 31/12/2014, 12-31-14, 31.12.2014 16:00.
+_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)"
+
+
+def _parse_dates(raw: pd.Series, where: str = "") -> pd.DatetimeIndex:
     text = raw.astype(str).str.strip()
     try:
         parsed = pd.to_datetime(text, format="ISO8601")
@@ -34,8 +39,42 @@ def _parse_dates(raw: pd.Series) -> pd.DatetimeIndex:
         if bool(iso.all()):
             parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
         else:
-            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+            parsed = _day_month_year(text, where)
     return local_days(pd.DatetimeIndex(parsed))
+
+
+def _day_month_year(text: pd.Series, where: str) -> pd.Series:
+    """Dates such as 01/02/2014, in the order the file itself settles.
+
+    Whether 01/02/2014 is the 1st of February or the 2nd of January is decided by the file:
+    a first field above 12 anywhere makes it day-first, a second field above 12 month-first.
+    A file where neither happens is refused rather than guessed (a guess that is wrong moves
+    every date and, silently, the beta). Text months (31 Dec 2014) and year-first dates need
+    no guess and are read as they are.
+    """
+    parts = text.str.extract(_NUMERIC_DATE)
+    numeric = parts[0].notna().to_numpy()
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if numeric.any():
+        first, second, year = (parts.loc[numeric, k].astype(int) for k in range(3))
+        day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+        if day_first == month_first:
+            example = text[numeric].iloc[int((first > 12).to_numpy().argmax())]
+            if day_first:
+                other = text[numeric].iloc[int((second > 12).to_numpy().argmax())]
+                raise DataError(f"{where}mixes day-first and month-first dates ({example}, "
+                                f"{other}); save the dates as YYYY-MM-DD")
+            raise DataError(f"{where}cannot tell whether its dates are day-first or "
+                            f"month-first (no day above 12, e.g. {text[numeric].iloc[0]}); "
+                            f"save them as YYYY-MM-DD")
+        day, month = (first, second) if day_first else (second, first)
+        # Two-digit years as strptime's %y reads them: 69-99 are 19xx, 00-68 are 20xx.
+        year = year.where(year >= 100, year.where(year >= 69, year + 100) + 1900)
+        out[numeric] = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
+                                      errors="coerce")
+    if not numeric.all():
+        out[~numeric] = pd.to_datetime(text[~numeric], errors="coerce", format="mixed")
+    return out
 
 
 def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
@@ -72,7 +111,7 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
         raise DataError(f"{name}: {path.name} has no 'Adj Close' or 'Close' column "
                         f"(columns: {cols})")
     frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str})
-    idx = _parse_dates(frame[date_col])
+    idx = _parse_dates(frame[date_col], f"{name}: {path.name} ")
     values = frame[price_col]
     if not pd.api.types.is_numeric_dtype(values):  # "1,234.50" or "null"
         values = pd.to_numeric(values.astype(str).str.replace(",", "", regex=False),
@@ -122,7 +161,14 @@ class CsvDir:
                 if p.suffix.lower() == ".csv" and p.is_file()}
 
     def locate(self, ticker: str) -> Path | None:
-        """The file holding ``ticker``, or ``None``."""
+        """The file holding ``ticker``, or ``None``.
+
+        Raises
+        ------
+        InputError
+            ``ticker`` is not a ticker (a path such as ``../x``): the lookup stays in the folder.
+        """
+        ticker = check_ticker(ticker)
         for stem in (ticker, ticker.lstrip("^")):
             for cand in (self.folder / f"{stem}.csv", self.folder / f"{stem.lower()}.csv"):
                 if cand.is_file():

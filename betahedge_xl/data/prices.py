@@ -39,6 +39,7 @@ from ..exceptions import (
 from . import store as _store
 from .csvdir import CsvDir, read_price_csv, sorted_unique
 from .quality import QualityReport, assess, window_text
+from .tickers import check_ticker
 
 DATA_DIR_ENV = "BETAHEDGE_DATA_DIR"
 #: First date asked of Yahoo when no start is given.
@@ -230,8 +231,10 @@ def normalise_tickers(tickers: str | Sequence[str]) -> list[str]:
     for item in items:
         if not isinstance(item, str):
             raise InputError(f"tickers: {item!r} is not text")
-        t = item.strip().upper()
-        if t and t not in out:
+        if not item.strip():
+            continue
+        t = check_ticker(item)
+        if t not in out:
             out.append(t)
     if not out:
         raise InputError("tickers: none given")

@@ -38,6 +38,7 @@ from .returns import (
     prepare_prices,
     prices_to_returns,
     resample_prices,
+    risk_free_rate,
     simple_or_log_returns,
 )
 from .sizing import FUTURES_MULTIPLIERS, HedgeSize, hedge_size
@@ -49,6 +50,6 @@ __all__ = [
     "excess_returns", "hedge_effectiveness", "hedge_size", "hedged_returns",
     "holdings_vector", "newey_west_lags", "normalize_frequency", "normalize_method", "ols",
     "out_of_sample_effectiveness", "periods_per_year", "portfolio_returns", "portfolio_value",
-    "prepare_prices", "prices_to_returns", "regress_many", "resample_prices", "rolling_beta", "rolling_ols_betas",
+    "prepare_prices", "prices_to_returns", "regress_many", "resample_prices", "risk_free_rate", "rolling_beta", "rolling_ols_betas",
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
 ]

@@ -6,6 +6,8 @@ returns. Returns are computed from prices inside the window only.
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,6 +183,26 @@ def prices_to_returns(
     )
 
 
+def risk_free_rate(risk_free: Any) -> float | pd.Series:
+    """``risk_free`` checked: a Series of per-period rates as given, else a constant annual rate.
+
+    Raises
+    ------
+    InputError
+        Not a finite number (``"2%"``, ``None``, ``True``, NaN), or a rate outside -100%..100%
+        a year (5 for 5%).
+    """
+    if isinstance(risk_free, pd.Series):
+        return risk_free
+    if isinstance(risk_free, (bool, np.bool_)) or not isinstance(risk_free, numbers.Real) \
+            or not math.isfinite(risk_free):
+        raise InputError(f"risk_free: expected an annual rate as a number (0.02 for 2%) or a "
+                         f"Series of per-period rates, got {risk_free!r}")
+    rate = float(risk_free)
+    annual_to_periodic(rate, "daily")  # its range check, before any price is loaded
+    return rate
+
+
 def excess_returns(
     returns: pd.DataFrame | pd.Series,
     risk_free: float | pd.Series,
@@ -205,7 +227,8 @@ def excess_returns(
         if isinstance(returns, pd.DataFrame):
             return returns.sub(rf_values, axis=0)
         return returns - rf_values
-    rate = float(risk_free)
+    rate = risk_free_rate(risk_free)
+    assert isinstance(rate, float)
     if rate == 0.0:
         return returns
     return returns - annual_to_periodic(rate, frequency, method)

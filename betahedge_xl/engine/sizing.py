@@ -11,6 +11,9 @@ from ..exceptions import InputError
 FUTURES_MULTIPLIERS: dict[str, float] = {"ES": 50.0, "MES": 5.0, "NQ": 20.0, "MNQ": 2.0,
                                          "YM": 5.0, "MYM": 0.5, "RTY": 50.0, "M2K": 5.0}
 
+#: Largest hedge, in units, that is sized: every whole number below it is exact in a float.
+MAX_UNITS = 2.0**53
+
 
 @dataclass(frozen=True)
 class HedgeSize:
@@ -88,10 +91,18 @@ def hedge_size(
         raise InputError(f"multiplier must be positive, got {mult!r}")
     if value == 0:
         raise InputError("position value is zero; nothing to hedge")
+    unit = price * mult
+    if not math.isfinite(unit):
+        raise InputError(f"hedge too large to size: price {price:g} x multiplier {mult:g} "
+                         f"overflows")
     target = beta * value
-    exact = target / (price * mult)
+    exact = target / unit
+    if not math.isfinite(exact) or abs(exact) >= MAX_UNITS:
+        # 1E300 / 1E-300 overflows; past 2**53 a float no longer holds every whole number.
+        raise InputError(f"hedge too large to size: {exact:.3g} units of {price:g} x {mult:g} "
+                         f"for a position of {value:g}; check the value and the price")
     units = int(math.floor(exact + 0.5)) if exact >= 0 else -int(math.floor(-exact + 0.5))
-    notional = units * price * mult
+    notional = units * unit
     return HedgeSize(
         beta=float(beta),
         value=float(value),
