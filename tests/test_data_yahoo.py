@@ -43,12 +43,20 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
     """Answers yfinance's requests from saved responses.
 
     ``behaviour[ticker]``: ``"ok"`` (default: ``<T>.json`` if saved, else Yahoo's 404 body),
-    ``"429"``, ``"reset"`` (connection reset mid-request) ; ``dead=True``: nothing connects.
+    ``"429"``, ``"reset"`` (connection reset mid-request); for the history request only, answers
+    with status 200 that are not a chart: ``"truncated"`` (the JSON cut in the middle),
+    ``"html"`` (a web page), ``"empty"`` (a chart without a result); and ``"dup"``: the bar of
+    ``DUP_DAY`` sent twice, the second time (later the same day) at ``DUP_FACTOR`` times the
+    price. ``readjust[ticker] = (day, factor)``: a new dividend on ``day`` has rescaled every
+    adjusted close before it by ``factor``. ``dead=True``: nothing connects.
     """
+
+    DUP_DAY, DUP_FACTOR = pd.Timestamp("2020-01-15"), 1.1
 
     def __init__(self) -> None:
         super().__init__()
         self.behaviour: dict[str, str] = {}
+        self.readjust: dict[str, tuple[str, float]] = {}
         self.dead = False
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
@@ -90,8 +98,30 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
             return self._resp(url, 404, (FIX / "not_found.json").read_bytes())
         data = json.loads(file.read_text())
         p = params or {}
+        if "period1" in p and b in ("truncated", "html", "empty"):
+            if b == "truncated":
+                text = json.dumps(data).encode()
+                return self._resp(url, 200, text[: len(text) // 2])
+            if b == "html":
+                return self._resp(url, 200, (FIX / "html_page.html").read_bytes(), "text/html")
+            return self._resp(url, 200, (FIX / "empty_result.json").read_bytes())
+        r = data["chart"]["result"][0]
+        if ticker in self.readjust:
+            day, factor = self.readjust[ticker]
+            cut = pd.Timestamp(day, tz="America/New_York").timestamp()
+            a = r["indicators"]["adjclose"][0]
+            a["adjclose"] = [None if v is None else v * factor if s < cut else v
+                             for s, v in zip(r["timestamp"], a["adjclose"])]
+        if "period1" in p and b == "dup":
+            stamp = pd.Timestamp(self.DUP_DAY, tz="America/New_York").timestamp()
+            i = next(i for i, s in enumerate(r["timestamp"]) if s >= stamp)
+            r["timestamp"].insert(i + 1, r["timestamp"][i] + 5 * 3600)  # 14:30, same day
+            q = r["indicators"]["quote"][0]
+            for k in q:
+                q[k].insert(i + 1, q[k][i] if k == "volume" else q[k][i] * self.DUP_FACTOR)
+            a = r["indicators"]["adjclose"][0]
+            a["adjclose"].insert(i + 1, a["adjclose"][i] * self.DUP_FACTOR)
         if "period1" in p:  # Yahoo answers only the bars in [period1, period2)
-            r = data["chart"]["result"][0]
             keep = [i for i, s in enumerate(r["timestamp"])
                     if int(p["period1"]) <= s < int(p["period2"])]
             r["timestamp"] = [r["timestamp"][i] for i in keep]
@@ -103,10 +133,10 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
         return self._resp(url, 200, json.dumps(data).encode())
 
     @staticmethod
-    def _resp(url: str, status: int, body: bytes) -> Response:
+    def _resp(url: str, status: int, body: bytes, kind: str = "application/json") -> Response:
         r = Response()
         r.url, r.status_code, r.ok, r.content = url, status, status < 400, body
-        r.headers["Content-Type"] = "application/json;charset=utf-8"
+        r.headers["Content-Type"] = f"{kind};charset=utf-8"
         return r
 
 
@@ -322,3 +352,61 @@ def test_readjusted_history_is_not_joined_to_old_basis(fake: FakeYahooSession,
     want = expected("AAA").loc["2020-01-01":"2020-02-29"].pct_change().dropna()
     np.testing.assert_allclose(r.to_numpy(), want.to_numpy(), rtol=1e-9)
     assert get_store().rebased == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Yahoo's bad days
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fault, why", [("truncated", "not valid JSON"),
+                                        ("html", "a web page"),
+                                        ("empty", "no chart in it")])
+def test_an_answer_that_is_not_a_chart_is_a_failed_fetch(fake: FakeYahooSession, fault: str,
+                                                         why: str) -> None:
+    from betahedge_xl.data.store import get_store
+    from betahedge_xl.exceptions import DataError
+
+    fake.behaviour["AAA"] = fault
+    with pytest.raises(DataError, match=rf"^AAA: Yahoo's answer was not price data \({why}\)$"):
+        load_prices("AAA", START, END)
+    # partial: BBB is served, AAA reported as failed
+    with pytest.warns(DataWarning, match=r"^AAA: Yahoo's answer was not price data"):
+        ps = load_prices(["AAA", "BBB"], START, "2020-02-15")
+    assert ps.prices["AAA"].isna().all() and ps.prices["BBB"].notna().sum() > 20
+    # nothing recorded as covered for AAA: the next request asks Yahoo again, and gets prices
+    assert get_store().coverage("AAA") == [] and "AAA" not in set(store_summary()["ticker"])
+    fake.behaviour["AAA"] = "ok"
+    n = len(fake.chart_calls("AAA"))
+    got = load_prices("AAA", START, END).prices["AAA"]
+    assert len(fake.chart_calls("AAA")) == n + 1
+    pd.testing.assert_series_equal(got.dropna(), expected("AAA").loc[START:"2020-02-29"],
+                                   check_names=False, check_freq=False)
+
+
+def test_a_bar_repeated_with_another_price_keeps_the_last_and_warns(
+        fake: FakeYahooSession, tmp_path: Path) -> None:
+    fake.behaviour["AAA"] = "dup"
+    day, factor = fake.DUP_DAY, fake.DUP_FACTOR
+    with pytest.warns(DataWarning) as rec:
+        yahoo_ps = load_prices("AAA", START, END)
+    msgs = [str(w.message) for w in rec]
+    assert "AAA: 1 date(s) repeated in Yahoo's answer; kept the last row of each" in msgs
+    want = expected("AAA").loc[START:"2020-02-29"].copy()
+    want[day] *= factor  # the later bar of that day
+    got = yahoo_ps.prices["AAA"].dropna()
+    pd.testing.assert_series_equal(got, want, check_names=False, check_freq=False)
+    # the rule of the CSV path, word for word apart from where: same choice, same warning
+    from betahedge_xl.data.csvdir import read_price_csv
+
+    # file: the day's first bar (the old price), then its second (the new), as Yahoo sent them
+    lines = ["Date,Adj Close"] + [f"{d:%Y-%m-%d},{float(v)!r}" for d, v in want.items() if d != day]
+    lines.insert(1 + int((want.index < day).sum()), f"{day:%Y-%m-%d},{float(want[day] / factor)!r}")
+    lines.insert(2 + int((want.index < day).sum()), f"{day:%Y-%m-%d},{float(want[day])!r}")
+    (tmp_path / "AAA.csv").write_text("\n".join(lines) + "\n")
+    with pytest.warns(DataWarning, match=r"^AAA: 1 date\(s\) repeated in AAA.csv; kept the last"):
+        csv = read_price_csv(tmp_path / "AAA.csv", "AAA")
+    pd.testing.assert_series_equal(csv.set_axis(csv.index.as_unit("ns")), got,
+                                   check_names=False, check_freq=False)
+    # what was stored is the kept bar: a later request from the store gives the same
+    clear_memory()
+    again = load_prices("AAA", START, END)
+    assert again.source == "store" and again.prices["AAA"][day] == want[day]

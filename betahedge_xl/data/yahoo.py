@@ -10,6 +10,14 @@ an exception (network), HTTP 429 (rate limit), 404 / a ``chart.error`` body (unk
 failed during a download, fails yfinance's remaining requests at once, so a dead network gives a
 clear error in seconds rather than after a minute of timeouts.
 
+A 200 is not always a chart: a proxy cuts the body, an edge server or a captive portal sends a
+web page, Yahoo sends ``{"chart": {"result": []}}``. yfinance turns each of these into "no price
+data", which would read as "Yahoo knows the ticker and has no prices there"; the wrapper looks at
+the body, so such an answer is a failed fetch of that ticker, never a fact to store. It also
+finds the dates a history answer gives twice with different prices, which yfinance resolves in
+silence (the first bar of a day, except the last day's): they get the rule of every other source
+(:func:`~betahedge_xl.data.csvdir.sorted_unique`: the last bar of the day, with a DataWarning).
+
 yfinance is imported only when Yahoo is actually asked (it is slow to import).
 """
 
@@ -29,6 +37,7 @@ import pandas as pd
 
 from .._dates import local_days
 from ..exceptions import DataError, OfflineError, RateLimitError, UnknownTickerError
+from .csvdir import sorted_unique
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +70,8 @@ class _Event:
     status: int | None = None
     error: BaseException | None = None
     detail: str = ""
+    bad: str = ""  # why a 200 answer is not a chart ("" when it is one)
+    repeats: pd.Series | None = None  # bars of dates a history answer gives twice, in its order
 
 
 @dataclass
@@ -107,6 +118,63 @@ def _network_dead(exc: BaseException) -> bool:
         exc, (ConnectionRefusedError, TimeoutError))
 
 
+def _read_chart(body: bytes) -> tuple[str, str, dict[str, Any] | None]:
+    """``(bad, detail, result)`` of a 200 chart answer: why it is not a chart ("" if it is),
+    Yahoo's own ``chart.error`` text, and the chart's ``result[0]``."""
+    try:
+        data = json.loads(body)
+    except ValueError:  # UnicodeDecodeError included
+        head = body.lstrip()[:1]
+        return ("an empty answer" if not head else "a web page" if head == b"<"
+                else "not valid JSON"), "", None
+    chart = data.get("chart") if isinstance(data, dict) else None
+    if not isinstance(chart, dict):
+        return "no chart in it", "", None
+    err = chart.get("error")
+    if isinstance(err, dict) and err.get("description"):
+        return "", str(err["description"]), None
+    result = chart.get("result")
+    first = result[0] if isinstance(result, list) and result else None
+    if not isinstance(first, dict) or not isinstance(first.get("meta"), dict) or not (
+            isinstance(first.get("indicators"), dict)):
+        return "no chart in it", "", None
+    return "", "", first
+
+
+def _repeats(result: dict[str, Any]) -> pd.Series | None:
+    """The bars of dates a daily chart gives more than once with different prices.
+
+    Days are the exchange's dates, as yfinance dates daily bars. The last date of an answer
+    reaching today is left out: that is Yahoo's live bar beside the day's first, which yfinance
+    merges on purpose.
+    """
+    stamps = result.get("timestamp") or []
+    if len(stamps) < 2:
+        return None
+    try:
+        block = (result["indicators"].get("adjclose") or [{}])[0].get("adjclose")
+        if block is None:
+            block = result["indicators"]["quote"][0]["close"]
+        values = pd.to_numeric(pd.Series(block, dtype=object), errors="coerce").to_numpy(float)
+        tz = result["meta"].get("exchangeTimezoneName") or "UTC"
+        when = pd.to_datetime(pd.Series(stamps), unit="s", utc=True).dt.tz_convert(tz)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None  # yfinance will make of it what it can
+    if len(values) != len(stamps):
+        return None
+    days = pd.DatetimeIndex(when.dt.tz_localize(None).dt.normalize())
+    bars = pd.Series(values, index=days)
+    bars = bars[bars.notna()]
+    if not bars.index.has_duplicates:
+        return None
+    if bars.index[-1] >= pd.Timestamp.now(tz).tz_localize(None).normalize():
+        bars = bars[bars.index != bars.index[-1]]
+    rep = bars[bars.index.duplicated(keep=False)]
+    differ = rep.groupby(level=0).nunique() > 1
+    rep = rep[rep.index.isin(differ.index[differ])]
+    return rep if len(rep) else None
+
+
 def _observe(session: Any) -> Any:
     """Wrap ``session.request`` once so each request is recorded and bounded."""
     if getattr(session, "_betahedge_observed", False):
@@ -139,14 +207,20 @@ def _observe(session: Any) -> Any:
                         obs.dead = exc
             raise
         if obs is not None:
-            detail = ""
+            detail, bad, repeats = "", "", None
             if ticker and resp.status_code != 200:
                 try:
                     detail = json.loads(resp.text)["chart"]["error"]["description"]
                 except (ValueError, KeyError, TypeError):
                     detail = ""
+            elif ticker:
+                bad, detail, result = _read_chart(resp.content)
+                params = kwargs.get("params") or {}
+                if result is not None and "period1" in params:  # a history answer
+                    repeats = _repeats(result)
             with obs.lock:
-                obs.events.append(_Event(ticker, host, status=resp.status_code, detail=detail))
+                obs.events.append(_Event(ticker, host, status=resp.status_code, detail=detail,
+                                         bad=bad, repeats=repeats))
         return resp
 
     session.request = request
@@ -204,6 +278,9 @@ def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
     if unknown is not None:
         why = f" ({unknown.detail})" if unknown.detail else ""
         return UnknownTickerError(f"{ticker}: Yahoo has no such ticker{why}")
+    bad = next((e.bad for e in mine if e.bad), "")
+    if bad:
+        return DataError(f"{ticker}: Yahoo's answer was not price data ({bad})")
     server = next((e.status for e in mine if e.status is not None and e.status >= 500), None)
     if server is not None:
         return OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
@@ -217,6 +294,15 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
     import yfinance as yf
 
     session = _get_session()
+    try:
+        # yfinance keeps the last 64 answers for past windows in memory (YfData.cache_get) and
+        # replays them: a long-running process (Excel's) would get a re-adjusted history on its
+        # old basis, and a bad answer again. Every download asks Yahoo.
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
+    except (ImportError, AttributeError) as exc:
+        log.debug("yfinance answer cache: %s", exc)
     try:
         # yfinance opens its tz cache lazily from its download threads, and two threads doing
         # it at once on a fresh cache can fail with "database is locked": open it here, once
@@ -275,10 +361,20 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
             series = data[col].dropna().astype(float)
         if series is not None and len(series):
             series.index = local_days(pd.DatetimeIndex(series.index)).rename("Date")
+            repeats = next((e.repeats for e in reversed(obs.events)
+                            if e.ticker == t and e.repeats is not None), None)
+            if repeats is not None:
+                repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
+                # yfinance kept one bar of each repeated date; put them all back (in the
+                # answer's order) and apply the rule every source follows
+                series = sorted_unique(
+                    pd.concat([series[~series.index.isin(repeats.index)], repeats]),
+                    f"{t}: ", " in Yahoo's answer")
             result.prices[t] = series.rename(t)
             continue
         if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(
-                e.ticker == t and (e.error is not None or e.status != 200) for e in obs.events):
+                e.ticker == t and (e.error is not None or e.status != 200 or e.bad)
+                for e in obs.events):
             # Yahoo knows the ticker and has no prices in the window
             result.prices[t] = pd.Series([], index=pd.DatetimeIndex([], name="Date"),
                                          dtype=float, name=t)
