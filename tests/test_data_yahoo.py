@@ -410,3 +410,21 @@ def test_a_bar_repeated_with_another_price_keeps_the_last_and_warns(
     clear_memory()
     again = load_prices("AAA", START, END)
     assert again.source == "store" and again.prices["AAA"][day] == want[day]
+
+
+def test_readjustment_seen_in_one_long_running_process(fake: FakeYahooSession) -> None:
+    # Excel's process: January fetched; then a dividend on 2020-02-20 rescales all of AAA's
+    # adjusted history before it; February is asked for in the same process. The new answer
+    # overlaps January on another basis, so January is fetched again, with the very URL of the
+    # first download: it must come from Yahoo, not from yfinance's memory of that answer.
+    load_prices("AAA", "2020-01-01", "2020-02-01")
+    fake.readjust["AAA"] = ("2020-02-20", 0.97)
+    ps = load_prices("AAA", "2020-01-01", "2020-03-01")
+    want = expected("AAA").loc["2020-01-01":"2020-02-29"]
+    want = want.where(want.index >= "2020-02-20", want * 0.97)
+    pd.testing.assert_series_equal(ps.prices["AAA"].dropna(), want, check_names=False,
+                                   check_freq=False, rtol=1e-12)
+    assert ps.quality.tickers["AAA"].rows == len(want)
+    # the first window's URL was asked twice of the transport
+    first = fake.chart_calls("AAA")[0]
+    assert sum(c == first for c in fake.chart_calls("AAA")) == 2
