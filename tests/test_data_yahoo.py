@@ -428,3 +428,45 @@ def test_readjustment_seen_in_one_long_running_process(fake: FakeYahooSession) -
     # the first window's URL was asked twice of the transport
     first = fake.chart_calls("AAA")[0]
     assert sum(c == first for c in fake.chart_calls("AAA")) == 2
+
+
+def _csv_folder(folder: Path, series: dict[str, pd.Series]) -> Path:
+    folder.mkdir()
+    for t, s in series.items():
+        pd.DataFrame({"Date": s.index.strftime("%Y-%m-%d"), "Adj Close": s.to_numpy()}).to_csv(
+            folder / f"{t}.csv", index=False)
+    return folder
+
+
+def test_window_starting_on_a_closed_day_before_the_first_stored_day_stays_offline(
+        fake: FakeYahooSession, tmp_path: Path) -> None:
+    from betahedge_xl.data import import_csv_dir
+
+    aaa = expected("AAA").loc["2020-01-06":"2020-02-28"]  # Monday to Friday
+    bbb = expected("BBB").loc["2020-01-02":"2020-02-28"]  # from the first trading day of 2020
+    import_csv_dir(_csv_folder(tmp_path / "csv", {"AAA": aaa, "BBB": bbb}))
+    fake.dead = True  # any request would fail: the store must answer alone
+    # Saturday 2020-01-04 and Sunday 2020-03-01 around what is stored
+    ps = load_prices("AAA", "2020-01-04", "2020-03-01")
+    assert ps.source == "store" and not ps.stale and not fake.calls
+    pd.testing.assert_series_equal(ps.prices["AAA"], aaa, check_names=False, check_freq=False)
+    # New Year's Day, a holiday on every exchange, before the first stored day
+    ps = load_prices("BBB", "2020-01-01", "2020-02-29")
+    assert ps.source == "store" and not fake.calls
+    # a weekday before the first stored day is still asked for
+    with pytest.warns(StaleDataWarning, match="^AAA: could not reach Yahoo"):
+        load_prices("AAA", "2020-01-03", "2020-02-01")
+    assert fake.calls
+
+
+def test_weekend_gap_of_a_ticker_that_trades_at_weekends_is_asked_for(
+        fake: FakeYahooSession, tmp_path: Path) -> None:
+    from betahedge_xl.data import import_csv_dir
+
+    days = pd.date_range("2020-01-06", "2020-02-28")  # every day, weekends too: a crypto coin
+    coin = pd.Series(np.linspace(7000.0, 9000.0, len(days)), index=days)
+    import_csv_dir(_csv_folder(tmp_path / "csv", {"COIN": coin}))
+    fake.dead = True
+    with pytest.warns(StaleDataWarning, match="^COIN: could not reach Yahoo"):
+        load_prices("COIN", "2020-01-04", "2020-02-01")
+    assert fake.calls

@@ -303,6 +303,24 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
+def _closed(day: int) -> bool:
+    """A day no stock exchange opens: Saturday, Sunday, 1 January, 25 December."""
+    d = _store.from_day(day)
+    return d.weekday() >= 5 or (d.month, d.day) in ((1, 1), (12, 25))
+
+
+def _closed_only(gap: tuple[int, int]) -> bool:
+    # any four days in a row hold a day not in _closed: only short gaps are looked at
+    return gap[1] - gap[0] <= 3 and all(_closed(d) for d in range(*gap))
+
+
+def _trades_when_closed(st: _store.PriceStore, ticker: str) -> bool:
+    """Stored prices on closed days: a coin or another market that trades at weekends."""
+    idx = st.read([ticker])[ticker].index
+    return bool(((idx.day_of_week >= 5) | ((idx.month == 1) & (idx.day == 1))
+                 | ((idx.month == 12) & (idx.day == 25))).any())
+
+
 def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, today_d: int,
             now: pd.Timestamp, refresh: bool, fetched: set[str]) -> dict[str, DataError]:
     """Fetch from Yahoo, in one batched download, the dates the store has never asked for."""
@@ -315,6 +333,11 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
             # today's bar is never recorded as covered; do not ask again for it at every
             # call right after a fetch
             gaps = [(a, b) for a, b in gaps if a < today_d]
+        if gaps and not refresh and last is not None and any(map(_closed_only, gaps)) and (
+                not _trades_when_closed(st, t)):
+            # a window starting on a Saturday before a stored range that starts on Monday
+            # (a CSV import covers its first to its last date) has nothing to fetch
+            gaps = [g for g in gaps if not _closed_only(g)]
         if gaps:
             need[t] = gaps
     if not need:
