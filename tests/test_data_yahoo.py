@@ -9,6 +9,7 @@ parsing, adjustment and multi-ticker assembly all run. It satisfies the cookie/c
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -76,9 +77,11 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
     def request(self, method: str, url: str, params: Any = None, **kw: Any) -> Response:
         with self._lock:
             self.calls.append((url, dict(params or {})))
-        if self.dead:
-            raise CurlConnectionError("Failed to perform, curl: (7) Couldn't connect to server",
-                                      7)
+        if self.dead:  # libcurl 8's text, as curl_cffi passes it on
+            raise CurlConnectionError(
+                f"Failed to perform, curl: (7) Failed to connect to {urlsplit(url).hostname} "
+                f"port 443 after 2 ms: Couldn't connect to server. See "
+                f"https://curl.se/libcurl/c/libcurl-errors.html first for more details.", 7)
         path = unquote(urlsplit(url).path)
         if path.endswith("/getcrumb"):
             return self._resp(url, 200, b"fake-crumb")
@@ -230,8 +233,7 @@ def test_partial_failure_warns_per_ticker(fake: FakeYahooSession) -> None:
         ps = load_prices(["AAA", "ZZZZ", "CCC"], START, END)
     msgs = [str(w.message) for w in rec]
     assert "ZZZZ: Yahoo has no such ticker (No data found, symbol may be delisted)" in msgs
-    assert any(m.startswith("CCC: could not reach Yahoo (Failed to perform, curl: (56)")
-               for m in msgs)
+    assert "CCC: could not reach Yahoo (curl error 56: Connection reset by peer)" in msgs
     assert ps.prices["AAA"].notna().sum() == len(expected("AAA").loc[START:"2020-02-29"])
     assert ps.prices["ZZZZ"].isna().all() and ps.prices["CCC"].isna().all()
     assert isinstance(ps.errors["ZZZZ"], UnknownTickerError)
@@ -258,7 +260,7 @@ def test_rate_limit_backs_off_then_cools_down(fake: FakeYahooSession) -> None:
 def test_dead_network_fails_fast_with_nothing_stored(fake: FakeYahooSession) -> None:
     fake.dead = True
     t0 = time.monotonic()
-    with pytest.raises(OfflineError, match=r"^AAA: could not reach Yahoo .*curl: \(7\).*; BBB: "):
+    with pytest.raises(OfflineError, match=r"^Yahoo could not be reached .* for AAA, BBB\."):
         load_prices(["AAA", "BBB"], START, END)
     assert time.monotonic() - t0 < 5
     # the breaker: after the first failure no request waits for the network again
@@ -470,3 +472,51 @@ def test_weekend_gap_of_a_ticker_that_trades_at_weekends_is_asked_for(
     with pytest.warns(StaleDataWarning, match="^COIN: could not reach Yahoo"):
         load_prices("COIN", "2020-01-04", "2020-02-01")
     assert fake.calls
+
+
+OFFLINE = (r"^Yahoo could not be reached \(curl error 7: cannot connect\) and nothing is stored "
+           r"for {}\. To work offline, store a folder of <TICKER>\.csv files with 'betahedge cache import DIR', or set "
+           r"BETAHEDGE_DATA_DIR to that folder\.$")
+
+
+def test_offline_with_nothing_stored_is_one_short_message(fake: FakeYahooSession) -> None:
+    import betahedge_xl as bh
+
+    fake.dead = True
+    with pytest.raises(OfflineError) as info:  # the README's first example
+        bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+    text = str(info.value)
+    assert re.match(OFFLINE.format("TSLA, SPY"), text), text
+    assert "\n" not in text and "http" not in text and len(text) < 240
+    # many tickers: named up to a few, then counted
+    with pytest.raises(OfflineError) as info:
+        load_prices([f"T{i}" for i in range(40)], START, END)
+    assert re.match(OFFLINE.format("T0, T1, T2, T3, T4 and 35 more"), str(info.value))
+    # and in the cool-down that follows, the same message
+    with pytest.raises(OfflineError, match=OFFLINE.format("AAA")):
+        load_prices("AAA", START, END)
+
+
+def test_offline_with_one_ticker_stored_names_the_other(fake: FakeYahooSession) -> None:
+    load_prices("AAA", START, END)
+    clear_memory()
+    fake.dead = True
+    with pytest.warns(DataWarning) as rec:  # AAA is stored for the window: no need to ask
+        ps = load_prices(["AAA", "BBB"], START, END)
+    assert len(rec) == 1 and re.match(OFFLINE.format("BBB"), str(rec[0].message))
+    assert ps.prices["AAA"].notna().sum() == len(expected("AAA").loc[START:"2020-02-29"])
+    with pytest.raises(OfflineError, match=OFFLINE.format("BBB")):
+        ps.aligned()
+
+
+def test_offline_on_the_command_line_is_one_line(fake: FakeYahooSession,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from betahedge_xl import cli
+
+    fake.dead = True
+    status = cli.main(["analyze", "TSLA", "SPY", "--start", "2014-01-01", "--end", "2015-01-01"])
+    err = capsys.readouterr().err.splitlines()
+    assert status == OfflineError.exit_code
+    problems = [line for line in err if line.startswith("betahedge: ")]
+    assert len(problems) == 1, err
+    assert re.match(OFFLINE.format("TSLA, SPY").replace("^", "^betahedge: error: "), problems[0])

@@ -247,7 +247,8 @@ def _raise_all_failed(names: Sequence[str], errors: Mapping[str, DataError],
         raise DataError(f"{', '.join(names)}: no prices in {window_text(start, end)}")
     kinds = {type(e) for e in errors.values()}
     cls = kinds.pop() if len(kinds) == 1 else DataError
-    raise cls("; ".join(str(errors[t]) for t in names if t in errors))
+    # tickers sharing one error (Yahoo unreachable) are named in it once
+    raise cls("; ".join(dict.fromkeys(str(errors[t]) for t in names if t in errors)))
 
 
 def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
@@ -387,6 +388,15 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
             stamp = f"{when:%Y-%m-%d %H:%M} UTC" if when is not None else "earlier"
             stale.append(f"{errors.pop(t)}; using prices stored {stamp} "
                          f"(to {stored[t].index[-1]:%Y-%m-%d})")
+    from .yahoo import offline_message, unreachable
+
+    unstored = [t for t in names if t in errors and unreachable(errors[t])]
+    if unstored:
+        # Yahoo unreachable and nothing stored: one message for all of them, with the ways
+        # to work offline (a newcomer's first run behind a firewall ends here)
+        shared = OfflineError(offline_message(unstored, [errors[t] for t in unstored]))
+        for t in unstored:
+            errors[t] = shared
     stale_message = "; ".join(stale)
     if stale_message:
         warnings.warn(StaleDataWarning(stale_message), stacklevel=4)

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -58,7 +59,8 @@ session_factory: Callable[[], Any] | None = None
 _LOCK = threading.Lock()  # one download at a time: polite to Yahoo, and one observer
 _session: Any = None
 _observer: _Observer | None = None
-_cooldown: tuple[float, type[DataError], str] | None = None  # (until, class, reason)
+#: (until, error class, reason, the network failure behind an offline cool-down)
+_cooldown: tuple[float, type[DataError], str, BaseException | None] | None = None
 
 _DATA_HOSTS = ("query1.finance.yahoo.com", "query2.finance.yahoo.com")
 
@@ -262,16 +264,56 @@ class _LogToObserver(logging.Filter):
         return True
 
 
+#: What the libcurl codes of a dead network mean, in words.
+_CURL_WORDS = {5: "cannot resolve the proxy", 6: "cannot resolve the host name",
+               7: "cannot connect", 28: "timed out"}
+
+
 def _short(exc: BaseException) -> str:
+    """A failure in one short line: libcurl's code and its meaning, no URL."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
+    text = text.removeprefix("not tried: ")
+    code = getattr(exc, "code", None)
+    curl = re.match(r"(?:Failed to perform, )?curl: \((\d+)\) (.*)", text)
+    if curl:
+        n = int(curl.group(1))
+        words = _CURL_WORDS.get(n) or re.split(r"\.? See https?://", curl.group(2))[0]
+        text = f"curl error {n}: {words}"
+    elif isinstance(code, int) and code in _CURL_WORDS:
+        text = f"curl error {code}: {_CURL_WORDS[code]}"
+    text = re.split(r"\s*https?://", text)[0]  # a URL says nothing to an analyst
+    return text if len(text) <= 100 else text[:99].rsplit(" ", 1)[0] + "…"
+
+
+def _offline(ticker: str, exc: BaseException) -> OfflineError:
+    err = OfflineError(f"{ticker}: could not reach Yahoo ({_short(exc)})")
+    err.__cause__ = exc  # for offline_message
+    return err
+
+
+def unreachable(err: DataError) -> bool:
+    """Yahoo as a whole could not be reached (dead network, Yahoo down), not one request lost."""
+    cause = err.__cause__
+    return isinstance(err, OfflineError) and (cause is None or _network_dead(cause))
+
+
+def offline_message(tickers: Sequence[str], errors: Iterable[DataError]) -> str:
+    """One line for a request that found Yahoo unreachable and nothing stored: why, and the
+    two ways to work offline."""
+    cause = next((e.__cause__ for e in errors if e.__cause__ is not None), None)
+    why = f" ({_short(cause)})" if cause is not None else ""
+    names = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5
+                                      else "")
+    return (f"Yahoo could not be reached{why} and nothing is stored for {names}. To work "
+            f"offline, store a folder of <TICKER>.csv files with 'betahedge cache import DIR', "
+            f"or set BETAHEDGE_DATA_DIR to that folder.")
 
 
 def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
     mine = [e for e in obs.events if e.ticker == ticker]
     err = next((e.error for e in mine if e.error is not None), None)
     if err is not None:
-        return OfflineError(f"{ticker}: could not reach Yahoo ({_short(err)})")
+        return _offline(ticker, err)
     if any(e.status == 429 for e in mine):
         return RateLimitError(f"{ticker}: Yahoo is rate-limiting requests (HTTP 429)")
     unknown = next((e for e in mine if e.status == 404 or e.detail), None)
@@ -285,7 +327,7 @@ def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
     if server is not None:
         return OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
     if not mine and obs.dead is not None:
-        return OfflineError(f"{ticker}: could not reach Yahoo ({_short(obs.dead)})")
+        return _offline(ticker, obs.dead)
     return DataError(f"{ticker}: Yahoo returned no prices ({fallback})")
 
 
@@ -401,10 +443,13 @@ def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> Yah
     with _LOCK:
         now = time.monotonic()
         if _cooldown is not None and now < _cooldown[0]:
-            cls, reason = _cooldown[1], _cooldown[2]
+            cls, reason, cause = _cooldown[1:]
             wait = int(_cooldown[0] - now) + 1
-            return YahooResult(errors={t: cls(f"{t}: {reason}; not asking again for {wait} s")
-                                       for t in tickers})
+            result = YahooResult()
+            for t in tickers:
+                result.errors[t] = cls(f"{t}: {reason}; not asking again for {wait} s")
+                result.errors[t].__cause__ = cause
+            return result
         result = _download_once(tickers, start, end)
         for delay in RATE_LIMIT_DELAYS:
             limited = [t for t, e in result.errors.items() if isinstance(e, RateLimitError)]
@@ -419,8 +464,8 @@ def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> Yah
         errs = list(result.errors.values())
         if any(isinstance(e, RateLimitError) for e in errs):
             _cooldown = (time.monotonic() + RATE_LIMIT_COOLDOWN, RateLimitError,
-                         "Yahoo is rate-limiting requests")
+                         "Yahoo is rate-limiting requests", None)
         elif errs and not result.prices and all(isinstance(e, OfflineError) for e in errs):
             _cooldown = (time.monotonic() + OFFLINE_COOLDOWN, OfflineError,
-                         "Yahoo could not be reached")
+                         "Yahoo could not be reached", errs[0].__cause__)
         return result
