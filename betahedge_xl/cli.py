@@ -429,8 +429,10 @@ def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
     n = len(_tickers(req["asset"])) + len(_tickers(req["benchmark"]))
     console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
     from .analysis import beta_hedge
+    from .data.yahoo import report_progress
 
-    with _warnings_to(console, args.debug):
+    with _warnings_to(console, args.debug), report_progress(
+            lambda done, total: console.progress(f"Prices from Yahoo: {done} of {total} tickers")):
         return beta_hedge(**req)
 
 

@@ -58,6 +58,8 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
         super().__init__()
         self.behaviour: dict[str, str] = {}
         self.readjust: dict[str, tuple[str, float]] = {}
+        #: when set, chart requests wait for it (a slow Yahoo, released by the test)
+        self.gate: threading.Event | None = None
         self.dead = False
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
@@ -90,6 +92,8 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
             body = (FIX / "quote_not_found.json").read_bytes() if "finance" in path else b""
             return self._resp(url, 404, body)
         ticker = path.rsplit("/", 1)[1]
+        if self.gate is not None:
+            self.gate.wait(10)
         b = self.behaviour.get(ticker, "ok")
         if b == "reset":
             raise CurlConnectionError("Failed to perform, curl: (56) Connection reset by peer",
@@ -520,3 +524,106 @@ def test_offline_on_the_command_line_is_one_line(fake: FakeYahooSession,
     problems = [line for line in err if line.startswith("betahedge: ")]
     assert len(problems) == 1, err
     assert re.match(OFFLINE.format("TSLA, SPY").replace("^", "^betahedge: error: "), problems[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# progress of a long download
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def slow(fake: FakeYahooSession, monkeypatch: pytest.MonkeyPatch) -> FakeYahooSession:
+    """Yahoo answers only once the download's progress has been reported a first time."""
+    monkeypatch.setattr(yahoo, "PROGRESS_SECONDS", 0.01)
+    fake.gate = threading.Event()
+    return fake
+
+
+def test_download_reports_progress_on_the_calling_thread(slow: FakeYahooSession) -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, threading.get_ident()))
+        assert slow.gate is not None
+        slow.gate.set()
+
+    names = ["AAA", "BBB"] + [f"ZZ{i}" for i in range(10)]  # ten unknown to Yahoo
+    with pytest.warns(DataWarning), yahoo.report_progress(progress):
+        ps = load_prices(names, START, END)
+    assert ps.prices["AAA"].notna().any() and set(ps.errors) == set(names[2:])
+    assert seen[0][:2] == (0, 12) and seen[-1][:2] == (12, 12)
+    dones = [d for d, _, _ in seen]
+    assert dones == sorted(dones) and {t for _, t, _ in seen} == {12}
+    # where Excel's COM objects live: the thread that asked
+    assert {i for _, _, i in seen} == {threading.get_ident()}
+    # outside the block, nothing is reported
+    seen.clear()
+    load_prices("AAA", "2020-02-01", END)
+    assert seen == []
+
+
+def test_command_line_shows_yahoo_progress_on_stderr(slow: FakeYahooSession) -> None:
+    import contextlib
+
+    from betahedge_xl import cli
+
+    assert slow.gate is not None
+    opened = slow.gate  # the first progress line on stderr lets Yahoo answer
+
+    class Err:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.lines.append(text)
+            if "Prices from Yahoo" in text:
+                opened.set()
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    err = Err()
+    with contextlib.redirect_stderr(err):  # type: ignore[type-var]
+        status = cli.main(["analyze", "AAA", "BBB", "--start", START, "--end", END])
+    text = "".join(err.lines)
+    assert status == 0, text
+    assert "Prices from Yahoo: 0 of 2 tickers\n" in text
+    assert "Prices from Yahoo: 2 of 2 tickers\n" in text
+
+
+def test_refresh_shows_yahoo_progress_in_the_status_bar(slow: FakeYahooSession) -> None:
+    from betahedge_xl.excel import inputs as inp
+    from betahedge_xl.excel import refresh as rf
+    from xlwings_harness import FakeBook, strict
+
+    gate = slow.gate
+    assert gate is not None
+    slow.gate = None  # the example's first refresh (TSLA, SPY: not in the fixtures) runs free
+    book = FakeBook()
+    rf.refresh(strict(book))
+    block = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
+    keys = [f.key for f in inp.FIELDS]
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    for key, value in (("asset", "AAA"), ("benchmark", "BBB"), ("start", START), ("end", END)):
+        sheet.range((block.row + keys.index(key), block.column + 1)).value = value
+
+    class App:  # the book's app, opening Yahoo's gate at the first progress shown
+        def __init__(self, app: object) -> None:
+            self.__dict__["_app"] = app
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._app, name)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            if name == "status_bar" and "Yahoo" in str(value):
+                gate.set()
+            setattr(self._app, name, value)
+
+    slow.gate = gate
+    real_app = book.app
+    history = real_app.status_history
+    history.clear()
+    book.app = App(real_app)  # type: ignore[assignment]
+    message = rf.refresh(strict(book))
+    assert message.startswith("AAA on BBB"), message
+    assert "BetaHedge: prices from Yahoo: 0 of 2 tickers" in history
+    assert "BetaHedge: prices from Yahoo: 2 of 2 tickers" in history

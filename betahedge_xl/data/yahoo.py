@@ -29,7 +29,9 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -53,8 +55,16 @@ OFFLINE_COOLDOWN = 15.0
 #: Parallel requests inside one batched download.
 MAX_THREADS = 8
 
+#: Progress of a download is reported at most this often, seconds; the first report comes
+#: after as long, so a quick download says nothing.
+PROGRESS_SECONDS = 1.0
+
 #: Returns the HTTP session yfinance should use (tests replace it with a fake transport).
 session_factory: Callable[[], Any] | None = None
+
+#: ``callback(done, total)`` of the download running in this context (see report_progress)
+_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("betahedge_yahoo_progress",
+                                                                       default=None)
 
 _LOCK = threading.Lock()  # one download at a time: polite to Yahoo, and one observer
 _session: Any = None
@@ -73,6 +83,7 @@ class _Event:
     error: BaseException | None = None
     detail: str = ""
     bad: str = ""  # why a 200 answer is not a chart ("" when it is one)
+    history: bool = False  # the ticker's price history (not yfinance's time-zone probe)
     repeats: pd.Series | None = None  # bars of dates a history answer gives twice, in its order
 
 
@@ -187,20 +198,21 @@ def _observe(session: Any) -> Any:
         obs = _observer
         host = urlsplit(url).hostname or ""
         ticker = _chart_ticker(url)
+        history = "period1" in (kwargs.get("params") or {})
         t = kwargs.get("timeout")
         kwargs["timeout"] = REQUEST_TIMEOUT if not isinstance(t, (int, float)) else min(
             float(t), REQUEST_TIMEOUT)
         if obs is not None and obs.dead is not None:
             # the network already failed in this download: do not wait for it again
             with obs.lock:
-                obs.events.append(_Event(ticker, host, error=obs.dead))
+                obs.events.append(_Event(ticker, host, error=obs.dead, history=history))
             raise type(obs.dead)(f"not tried: {obs.dead}")
         try:
             resp = inner(method, url, *args, **kwargs)
         except Exception as exc:
             if obs is not None:
                 with obs.lock:
-                    obs.events.append(_Event(ticker, host, error=exc))
+                    obs.events.append(_Event(ticker, host, error=exc, history=history))
                     # fc.yahoo.com is on some block lists while the data hosts work; a DNS
                     # failure there says nothing about the network
                     timeout = getattr(exc, "code", None) == 28 or "timeout" in type(
@@ -217,12 +229,11 @@ def _observe(session: Any) -> Any:
                     detail = ""
             elif ticker:
                 bad, detail, result = _read_chart(resp.content)
-                params = kwargs.get("params") or {}
-                if result is not None and "period1" in params:  # a history answer
+                if result is not None and history:
                     repeats = _repeats(result)
             with obs.lock:
                 obs.events.append(_Event(ticker, host, status=resp.status_code, detail=detail,
-                                         bad=bad, repeats=repeats))
+                                         bad=bad, repeats=repeats, history=history))
         return resp
 
     session.request = request
@@ -331,6 +342,83 @@ def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
     return DataError(f"{ticker}: Yahoo returned no prices ({fallback})")
 
 
+@contextmanager
+def report_progress(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """Report the progress of Yahoo downloads started inside the ``with`` block.
+
+    ``callback(done, total)`` counts tickers answered (or failed) in a download from Yahoo.
+    It is called on the thread that asked for the prices (Excel's COM objects live there), at
+    most every ``PROGRESS_SECONDS`` from the moment a download has lasted that long, and with
+    ``done == total`` when such a download ends. Faces plug in here (a status bar, stderr); the
+    data layer knows nothing of them.
+    """
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def _answered(obs: _Observer) -> int:
+    """Tickers whose download is over: their history came back, or a request for them failed
+    (yfinance asks no history after a failed time-zone probe)."""
+    with obs.lock:
+        return len({e.ticker for e in obs.events if e.ticker and (
+            e.history or e.error is not None or e.status != 200 or e.bad)})
+
+
+def _run_reporting(work: Callable[[], None], obs: _Observer, total: int,
+                   callback: Callable[[int, int], None]) -> None:
+    """Run ``work`` on a worker thread; report its progress from this one."""
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="betahedge-yahoo", daemon=True).start()
+    shown = -1
+    while not finished.wait(max(PROGRESS_SECONDS, 0.01)):
+        done = min(_answered(obs), total)
+        if done != shown:
+            shown = done
+            callback(done, total)
+    if shown >= 0:
+        callback(total, total)
+
+
+def _yf_download(yf: Any, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp,
+                 session: Any) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # yfinance's own pandas deprecation noise is not the user's business
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return yf.download(
+            list(tickers),
+            start=start.strftime("%Y-%m-%d"),
+            end=end.strftime("%Y-%m-%d"),
+            period=None,
+            interval="1d",
+            # adjusted closes taken deliberately from Yahoo's adjclose series
+            auto_adjust=False,
+            back_adjust=False,
+            actions=False,
+            repair=False,
+            keepna=False,
+            prepost=False,
+            rounding=False,
+            ignore_tz=True,
+            group_by="column",
+            multi_level_index=True,
+            threads=min(len(tickers), MAX_THREADS),
+            progress=False,
+            timeout=REQUEST_TIMEOUT,
+            session=session,
+        )
+
+
 def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
     global _observer
     import yfinance as yf
@@ -360,35 +448,20 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
     yf_logger.addFilter(filt)
     failure = ""
     data: pd.DataFrame | None = None
+
+    def work() -> None:
+        nonlocal data, failure
+        try:
+            data = _yf_download(yf, tickers, start, end, session)
+        except Exception as exc:  # yfinance catches per ticker; anything here is unexpected
+            failure = f"{type(exc).__name__}: {_short(exc)}"
+
+    callback = _progress.get()
     try:
-        with warnings.catch_warnings():
-            # yfinance's own pandas deprecation noise is not the user's business
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            data = yf.download(
-                list(tickers),
-                start=start.strftime("%Y-%m-%d"),
-                end=end.strftime("%Y-%m-%d"),
-                period=None,
-                interval="1d",
-                # adjusted closes taken deliberately from Yahoo's adjclose series
-                auto_adjust=False,
-                back_adjust=False,
-                actions=False,
-                repair=False,
-                keepna=False,
-                prepost=False,
-                rounding=False,
-                ignore_tz=True,
-                group_by="column",
-                multi_level_index=True,
-                threads=min(len(tickers), MAX_THREADS),
-                progress=False,
-                timeout=REQUEST_TIMEOUT,
-                session=session,
-            )
-    except Exception as exc:  # yfinance catches per ticker; anything here is unexpected
-        failure = f"{type(exc).__name__}: {_short(exc)}"
+        if callback is None:
+            work()
+        else:
+            _run_reporting(work, obs, len(tickers), callback)
     finally:
         yf_logger.removeFilter(filt)
         _observer = None

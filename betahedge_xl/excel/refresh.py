@@ -53,10 +53,13 @@ def refresh(book: Any) -> str:
         block, holdings, added = find_or_add_inputs(book)
         request = inp.read_request(block, holdings)
         progress(f"computing {request.asset} against {request.benchmark}")
+        from ..data.yahoo import report_progress
         from . import hedge
 
-        result = hedge(request.asset, request.benchmark, request.start, request.end,
-                       **request.options)
+        with report_progress(lambda done, total: progress(
+                f"prices from Yahoo: {done} of {total} tickers")):
+            result = hedge(request.asset, request.benchmark, request.start, request.end,
+                           **request.options)
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
         plan = build_plan(result)
