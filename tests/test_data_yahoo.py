@@ -627,3 +627,30 @@ def test_refresh_shows_yahoo_progress_in_the_status_bar(slow: FakeYahooSession) 
     assert message.startswith("AAA on BBB"), message
     assert "BetaHedge: prices from Yahoo: 0 of 2 tickers" in history
     assert "BetaHedge: prices from Yahoo: 2 of 2 tickers" in history
+
+
+def test_repeated_fetch_prices_keeps_its_aligned_frame_and_hands_out_copies(
+        fake: FakeYahooSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = fetch_prices(["AAA", "BBB"], START, END)
+    want = pd.concat([expected("AAA"), expected("BBB")], axis=1, join="inner")
+    want = want[(want.index >= START) & (want.index < END)]
+    np.testing.assert_array_equal(first.to_numpy(), want.to_numpy())
+    # the aligned frame is kept with the memo: a repeat builds nothing again
+    built: list[int] = []
+    real = pd.DataFrame.dropna
+
+    def counting(self: pd.DataFrame, *a: Any, **k: Any) -> Any:
+        built.append(1)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "dropna", counting)
+    second = fetch_prices(["AAA", "BBB"], START, END)
+    assert built == []
+    # ... and what a caller got is theirs: changing it changes no later answer
+    first.iloc[0, 0] = -1.0
+    second.iloc[:, 1] = 0.0
+    second["extra"] = 1.0
+    third = fetch_prices(["AAA", "BBB"], START, END)
+    np.testing.assert_array_equal(third.to_numpy(), want.to_numpy())
+    np.testing.assert_array_equal(load_prices(["AAA", "BBB"], START, END).aligned().to_numpy(),
+                                  want.to_numpy())

@@ -89,6 +89,8 @@ class PriceSet:
     stale: bool = False
     stale_message: str = ""
     errors: Mapping[str, DataError] = field(default_factory=dict)
+    # fetch_prices' aligned frame, kept on the memo's own instance (never handed out)
+    _aligned: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def tickers(self) -> list[str]:
@@ -193,11 +195,12 @@ def clear_memory() -> None:
 
 def _memoised(key: Hashable, load: Callable[[], tuple[PriceSet, float | None]],
               refresh: bool) -> PriceSet:
+    """The memo's own PriceSet for ``key``: callers hand out copies only."""
     global loads
     if not refresh:
         hit = _MEMO.get(key)
         if hit is not None:
-            return hit.copy()
+            return hit
     with _FLIGHTS_LOCK:
         flight = _FLIGHTS.get(key)
         if flight is None:
@@ -206,11 +209,11 @@ def _memoised(key: Hashable, load: Callable[[], tuple[PriceSet, float | None]],
         if not refresh:
             hit = _MEMO.get(key)  # loaded by the thread we waited for
             if hit is not None:
-                return hit.copy()
+                return hit
         loads += 1
         result, ttl = load()
         _MEMO.put(key, result, ttl)
-    return result.copy()
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -441,6 +444,11 @@ def load_prices(tickers: str | Sequence[str], start: Any = None, end: Any = None
     StaleDataWarning
         Yahoo failed and stored prices are served instead.
     """
+    return _load(tickers, start, end, refresh).copy()
+
+
+def _load(tickers: str | Sequence[str], start: Any, end: Any, refresh: bool) -> PriceSet:
+    """:func:`load_prices` without the copy: the memo's own PriceSet, not to be changed."""
     names = normalise_tickers(tickers)
     s, e = check_window(start, end)
     data_dir = os.environ.get(DATA_DIR_ENV, "").strip()
@@ -470,7 +478,14 @@ def fetch_prices(tickers: str | Sequence[str], start: Any = None, end: Any = Non
 
     Raises as :meth:`PriceSet.aligned` does when a ticker has no prices or no date is shared.
     """
-    return load_prices(tickers, start, end).aligned()
+    shared = _load(tickers, start, end, False)
+    frame = shared._aligned
+    if frame is None:
+        # Excel recalculates the same request again and again: the join is done once and
+        # kept with the memo; each caller gets its own copy to change at will
+        frame = shared.aligned()
+        object.__setattr__(shared, "_aligned", frame)
+    return frame.copy()
 
 
 def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = None) -> PriceSet:
