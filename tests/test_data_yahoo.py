@@ -394,8 +394,14 @@ def test_a_bar_repeated_with_another_price_keeps_the_last_and_warns(
     day, factor = fake.DUP_DAY, fake.DUP_FACTOR
     with pytest.warns(DataWarning) as rec:
         yahoo_ps = load_prices("AAA", START, END)
-    msgs = [str(w.message) for w in rec]
-    assert "AAA: 1 date(s) repeated in Yahoo's answer; kept the last row of each" in msgs
+    note = "AAA: 1 date(s) repeated in Yahoo's answer; kept the last row of each"
+    assert [str(w.message) for w in rec].count(note) == 1
+    # a note of the prices, so every face shows it (Excel's "Data warnings" row too), also
+    # when the memo answers again
+    assert note in yahoo_ps.messages() and note in load_prices("AAA", START, END).messages()
+    from betahedge_xl.excel import hedge
+
+    assert note in hedge("AAA", "BBB", START, END, refresh=True).warnings
     want = expected("AAA").loc[START:"2020-02-29"].copy()
     want[day] *= factor  # the later bar of that day
     got = yahoo_ps.prices["AAA"].dropna()

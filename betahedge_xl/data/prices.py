@@ -80,6 +80,9 @@ class PriceSet:
     errors
         Tickers without prices, with the error saying why (partial failure: the others are
         still returned).
+    notes
+        Findings of the source about the prices it gave (a date given twice: which price was
+        kept), one line each.
     """
 
     prices: pd.DataFrame
@@ -89,6 +92,7 @@ class PriceSet:
     stale: bool = False
     stale_message: str = ""
     errors: Mapping[str, DataError] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     # fetch_prices' aligned frame, kept on the memo's own instance (never handed out)
     _aligned: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -124,7 +128,7 @@ class PriceSet:
         """Everything worth telling the user: staleness, failed tickers, quality findings."""
         out = [self.stale_message] if self.stale else []
         out += [str(e) for e in self.errors.values()]
-        return out + self.quality.messages()
+        return out + list(self.notes) + self.quality.messages()
 
     def copy(self) -> PriceSet:
         """A copy whose ``prices`` can be changed without touching the memo."""
@@ -257,13 +261,15 @@ def _raise_all_failed(names: Sequence[str], errors: Mapping[str, DataError],
 def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
               errors: Mapping[str, DataError], start: pd.Timestamp | None,
               end: pd.Timestamp | None, source: str, as_of: pd.Timestamp,
-              stale_message: str = "") -> PriceSet:
-    """Join, clean, assess; warn per failed ticker; raise when no ticker has a price."""
+              stale_message: str = "", notes: Sequence[str] = ()) -> PriceSet:
+    """Join, clean, assess; warn per failed ticker and note; raise when no ticker has a price."""
     if not any(len(s) and bool((s > 0).any()) for s in series.values()):
         _raise_all_failed(names, errors, start, end)
     for t in names:
         if t in errors:
             warnings.warn(DataWarning(str(errors[t])), stacklevel=4)
+    for note in notes:
+        warnings.warn(DataWarning(note), stacklevel=4)
     cols = [series[t].rename(t) if t in series else
             pd.Series(dtype=float, index=pd.DatetimeIndex([], name="Date"), name=t)
             for t in names]
@@ -274,7 +280,7 @@ def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
     prices = raw.where(raw > 0)
     prices = prices[prices.notna().any(axis=1)]
     return PriceSet(prices, quality, source, as_of, stale=bool(stale_message),
-                    stale_message=stale_message, errors=dict(errors))
+                    stale_message=stale_message, errors=dict(errors), notes=tuple(notes))
 
 
 def _ttl(result: PriceSet, end: pd.Timestamp | None) -> float | None:
@@ -326,8 +332,10 @@ def _trades_when_closed(st: _store.PriceStore, ticker: str) -> bool:
 
 
 def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, today_d: int,
-            now: pd.Timestamp, refresh: bool, fetched: set[str]) -> dict[str, DataError]:
-    """Fetch from Yahoo, in one batched download, the dates the store has never asked for."""
+            now: pd.Timestamp, refresh: bool, fetched: set[str],
+            notes: dict[str, str]) -> dict[str, DataError]:
+    """Fetch from Yahoo, in one batched download, the dates the store has never asked for;
+    tickers fetched are added to ``fetched``, Yahoo's notes to ``notes``."""
     need: dict[str, list[tuple[int, int]]] = {}
     for t in names:
         gaps = [(lo_d, hi_d)] if refresh else st.missing(t, lo_d, hi_d)
@@ -355,6 +363,7 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
     for t, ser in res.prices.items():
         st.write(t, ser, covered, "yahoo", now)
         fetched.add(t)
+    notes.update(res.notes)
     return dict(res.errors)
 
 
@@ -370,6 +379,7 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     today_d = _store.to_day(today)
     errors: dict[str, DataError] = {}
     fetched: set[str] = set()
+    notes: dict[str, str] = {}
     if hi_d > lo_d:
         with _FETCH_LOCK:
             todo = list(names)
@@ -377,7 +387,8 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
             # basis and dropped them: they are fetched again on the new one
             for _round in range(2):
                 rebased_before = st.rebased
-                errors.update(_top_up(st, todo, lo_d, hi_d, today_d, now, refresh, fetched))
+                errors.update(_top_up(st, todo, lo_d, hi_d, today_d, now, refresh, fetched,
+                                      notes))
                 if st.rebased == rebased_before:
                     break
                 todo = [t for t in todo if t not in errors]
@@ -407,7 +418,7 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     as_of = min((s for s in stamps if s is not None), default=now)
     series = {t: s for t, s in stored.items() if t not in errors}
     return _assemble(names, series, errors, start, end, "yahoo" if fetched else "store",
-                     as_of, stale_message)
+                     as_of, stale_message, [notes[t] for t in names if t in notes])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from .._dates import local_days
-from ..exceptions import DataError, OfflineError, RateLimitError, UnknownTickerError
+from ..exceptions import DataError, DataWarning, OfflineError, RateLimitError, UnknownTickerError
 from .csvdir import sorted_unique
 
 log = logging.getLogger(__name__)
@@ -100,11 +100,14 @@ class YahooResult:
     """Outcome of one batched download.
 
     ``prices`` has an entry (possibly empty: no prices in the window) for every ticker Yahoo
-    answered; ``errors`` one for every ticker it did not, with the reason's error class.
+    answered; ``errors`` one for every ticker it did not, with the reason's error class;
+    ``notes`` a data-quality finding about an answer (a date given twice), for the caller to
+    report with the prices.
     """
 
     prices: dict[str, pd.Series] = field(default_factory=dict)
     errors: dict[str, DataError] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 def _chart_ticker(url: str) -> str | None:
@@ -481,10 +484,16 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
             if repeats is not None:
                 repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
                 # yfinance kept one bar of each repeated date; put them all back (in the
-                # answer's order) and apply the rule every source follows
-                series = sorted_unique(
-                    pd.concat([series[~series.index.isin(repeats.index)], repeats]),
-                    f"{t}: ", " in Yahoo's answer")
+                # answer's order) and apply the rule every source follows. Its warning becomes
+                # a note of the prices, which every face shows (Excel's "Data warnings" row
+                # too, where Python's warnings are not seen).
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", DataWarning)
+                    series = sorted_unique(
+                        pd.concat([series[~series.index.isin(repeats.index)], repeats]),
+                        f"{t}: ", " in Yahoo's answer")
+                if caught:
+                    result.notes[t] = "; ".join(str(w.message) for w in caught)
             result.prices[t] = series.rename(t)
             continue
         if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(
@@ -534,6 +543,7 @@ def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> Yah
                 result.errors.pop(t)
             result.prices.update(again.prices)
             result.errors.update(again.errors)
+            result.notes.update(again.notes)
         errs = list(result.errors.values())
         if any(isinstance(e, RateLimitError) for e in errs):
             _cooldown = (time.monotonic() + RATE_LIMIT_COOLDOWN, RateLimitError,
