@@ -660,3 +660,17 @@ def test_repeated_fetch_prices_keeps_its_aligned_frame_and_hands_out_copies(
     np.testing.assert_array_equal(third.to_numpy(), want.to_numpy())
     np.testing.assert_array_equal(load_prices(["AAA", "BBB"], START, END).aligned().to_numpy(),
                                   want.to_numpy())
+
+
+def test_a_failing_progress_display_does_not_stop_the_download(slow: FakeYahooSession) -> None:
+    calls: list[int] = []
+
+    def broken(done: int, total: int) -> None:  # a status bar Excel refuses (a modal dialog)
+        calls.append(done)
+        assert slow.gate is not None
+        slow.gate.set()
+        raise RuntimeError("Call was rejected by callee.")
+
+    with yahoo.report_progress(broken):
+        ps = load_prices(["AAA", "BBB"], START, END)
+    assert calls == [0] and ps.prices.notna().any().all()

@@ -381,15 +381,25 @@ def _run_reporting(work: Callable[[], None], obs: _Observer, total: int,
         finally:
             finished.set()
 
-    threading.Thread(target=run, name="betahedge-yahoo", daemon=True).start()
     shown = -1
+
+    def show(done: int) -> None:
+        nonlocal shown
+        if shown != -2:  # a display that failed once is not asked again
+            try:
+                callback(done, total)
+                shown = done
+            except Exception as exc:  # noqa: BLE001 - a progress display never stops a fetch
+                log.debug("progress callback: %s", exc)
+                shown = -2
+
+    threading.Thread(target=run, name="betahedge-yahoo", daemon=True).start()
     while not finished.wait(max(PROGRESS_SECONDS, 0.01)):
         done = min(_answered(obs), total)
         if done != shown:
-            shown = done
-            callback(done, total)
+            show(done)
     if shown >= 0:
-        callback(total, total)
+        show(total)
 
 
 def _yf_download(yf: Any, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp,
