@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pandas as pd
 
 from .._dates import local_days
@@ -166,6 +167,12 @@ def _repeats(result: dict[str, Any]) -> pd.Series | None:
     """
     stamps = result.get("timestamp") or []
     if len(stamps) < 2:
+        return None
+    try:
+        # bars a day or more apart cannot share a date: the usual answer stops here, cheaply
+        if int(np.diff(np.asarray(stamps, dtype=np.int64)).min()) >= 86400:
+            return None
+    except (TypeError, ValueError):
         return None
     try:
         block = (result["indicators"].get("adjclose") or [{}])[0].get("adjclose")
