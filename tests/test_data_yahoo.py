@@ -44,7 +44,7 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
     """Answers yfinance's requests from saved responses.
 
     ``behaviour[ticker]``: ``"ok"`` (default: ``<T>.json`` if saved, else Yahoo's 404 body),
-    ``"429"``, ``"reset"`` (connection reset mid-request); for the history request only, answers
+    ``"429"``, ``"503"`` (Yahoo down), ``"reset"`` (connection reset mid-request); for the history request only, answers
     with status 200 that are not a chart: ``"truncated"`` (the JSON cut in the middle),
     ``"html"`` (a web page), ``"empty"`` (a chart without a result); and ``"dup"``: the bar of
     ``DUP_DAY`` sent twice, the second time (later the same day) at ``DUP_FACTOR`` times the
@@ -100,6 +100,8 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
                                       56)
         if b == "429":
             return self._resp(url, 429, (FIX / "too_many_requests.txt").read_bytes())
+        if b == "503":
+            return self._resp(url, 503, b"", "text/html")
         file = FIX / f"{ticker}.json"
         if not file.exists():
             return self._resp(url, 404, (FIX / "not_found.json").read_bytes())
@@ -505,6 +507,13 @@ def test_offline_with_nothing_stored_is_one_short_message(fake: FakeYahooSession
     # and in the cool-down that follows, the same message
     with pytest.raises(OfflineError, match=OFFLINE.format("AAA")):
         load_prices("AAA", START, END)
+
+
+def test_yahoo_down_with_nothing_stored_says_so_in_one_line(fake: FakeYahooSession) -> None:
+    fake.behaviour["AAA"] = fake.behaviour["BBB"] = "503"
+    down = OFFLINE.replace(r"curl error 7: cannot connect", "HTTP 503")
+    with pytest.raises(OfflineError, match=down.format("AAA, BBB")):
+        load_prices(["AAA", "BBB"], START, END)
 
 
 def test_offline_with_one_ticker_stored_names_the_other(fake: FakeYahooSession) -> None:

@@ -306,6 +306,10 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 100 else text[:99].rsplit(" ", 1)[0] + "…"
 
 
+class _YahooDown(Exception):
+    """Yahoo answered with a server error (5xx): it is down, the network is not."""
+
+
 def _offline(ticker: str, exc: BaseException) -> OfflineError:
     err = OfflineError(f"{ticker}: could not reach Yahoo ({_short(exc)})")
     err.__cause__ = exc  # for offline_message
@@ -315,7 +319,8 @@ def _offline(ticker: str, exc: BaseException) -> OfflineError:
 def unreachable(err: DataError) -> bool:
     """Yahoo as a whole could not be reached (dead network, Yahoo down), not one request lost."""
     cause = err.__cause__
-    return isinstance(err, OfflineError) and (cause is None or _network_dead(cause))
+    return isinstance(err, OfflineError) and (
+        cause is None or isinstance(cause, _YahooDown) or _network_dead(cause))
 
 
 def offline_message(tickers: Sequence[str], errors: Iterable[DataError]) -> str:
@@ -346,7 +351,9 @@ def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
         return DataError(f"{ticker}: Yahoo's answer was not price data ({bad})")
     server = next((e.status for e in mine if e.status is not None and e.status >= 500), None)
     if server is not None:
-        return OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
+        down = OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
+        down.__cause__ = _YahooDown(f"HTTP {server}")
+        return down
     if not mine and obs.dead is not None:
         return _offline(ticker, obs.dead)
     return DataError(f"{ticker}: Yahoo returned no prices ({fallback})")
@@ -411,6 +418,7 @@ def _run_reporting(work: Callable[[], None], obs: _Observer, total: int,
 
 def _yf_download(yf: Any, tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp,
                  session: Any) -> pd.DataFrame:
+    """``yf.download`` with every parameter set: daily adjusted closes of ``[start, end)``."""
     with warnings.catch_warnings():
         # yfinance's own pandas deprecation noise is not the user's business
         warnings.simplefilter("ignore", FutureWarning)
