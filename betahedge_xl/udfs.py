@@ -7,6 +7,11 @@ Conventions every function follows, because Excel is the caller:
 
 * arguments arrive as Excel sends them (text, numbers, date cells, serial numbers, empty cells,
   ranges as lists of rows); :mod:`betahedge_xl.excel.cells` reads them;
+* every argument asks xlwings for ``err_to_str``, so an error cell (``#DIV/0!``) arrives as its
+  text and is refused by name (``start_date is #DIV/0!``); xlwings' default would hand it over
+  as ``None``, the same as an empty cell, and the request would silently take the default;
+* range arguments (prices, tickers, holdings) arrive as ranges (:class:`UsedCells`) and only
+  the rows the sheet uses are converted, so ``A:B`` costs what its used rows cost;
 * tables are returned as 2-D lists, which dynamic-array Excel spills;
 * a problem never raises: the cell gets a short message naming it (a raised exception would
   put a Python traceback into the cell);
@@ -29,6 +34,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import xlwings as xw
+from xlwings.conversion import Accessor, Pipeline, ValueAccessor
 
 from .exceptions import InputError
 from . import excel
@@ -65,6 +71,44 @@ _memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 _memo_lock = threading.Lock()
 
 
+class UsedCells(Accessor):
+    """xlwings converter of range arguments: read only the rows of the range the sheet uses.
+
+    A whole-column reference (``A:B``) is 1,048,576 rows; xlwings' default reading converts
+    every cell before the function runs. Here a referenced range arrives as an ``xw.Range``,
+    and only its rows inside the sheet's used range are read, with ``err_to_str`` (rows outside
+    the used range are empty by definition). A value typed into the formula (``"TSLA"``, an
+    array constant, ``1/0``) has no range and goes through xlwings' ordinary value reading.
+    Either way the function gets rows (``ndim=2``); a range read in part is a
+    :class:`~betahedge_xl.excel.cells.Block` that knows its first row's number.
+    """
+
+    @classmethod
+    def reader(cls, options: dict[str, Any]) -> Pipeline:
+        typed = ValueAccessor.reader(options)
+
+        def read(ctx: Any) -> None:
+            if ctx.range is None:
+                typed(ctx)
+            else:
+                ctx.value = used_rows(ctx.range)
+
+        return Pipeline().append_stage(read)
+
+
+def used_rows(rng: Any) -> cells.Block:
+    """The values of ``rng`` (an ``xw.Range``) over the rows its sheet uses, errors as text."""
+    n_rows, n_cols = rng.shape
+    used = rng.sheet.used_range
+    top = max(rng.row, used.row)
+    bottom = min(rng.row + n_rows, used.row + used.shape[0]) - 1
+    if bottom < top:
+        return cells.Block([])
+    part = rng.sheet.range((top, rng.column), (bottom, rng.column + n_cols - 1))
+    return cells.Block(part.options(ndim=2, err_to_str=True).value,
+                       first_row=top - rng.row + 1)
+
+
 def clear_memo() -> None:
     """Forget every kept result (tests). The prices behind them are the data layer's to keep:
     :func:`betahedge_xl.data.clear_memory` forgets those."""
@@ -72,27 +116,31 @@ def clear_memo() -> None:
         _memo.clear()
 
 
-def _frozen_leg(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):  # a portfolio's tickers
-        return tuple(value)
-    return (value.name, tuple(value.index.asi8), tuple(value.to_numpy().tolist()))
+def _cells_key(value: Any) -> Any:
+    # The cells as they came (a few hundred for a price range): hashing them costs far less
+    # than reading them into prices, which only a computation needs.
+    return getattr(value, "first_row", 1), cells.freeze(value)
 
 
 def _hedge(asset: Cell, benchmark: Cell, start: Cell, end: Cell, **options: Any) -> HedgeResult:
     """Read the cells of a request, compute it (or reuse the kept result)."""
-    return _kept_hedge(cells.leg(asset, "asset"), benchmark, start, end, options)
+    return _kept_hedge(_cells_key(asset), lambda: cells.leg(asset, "asset"), benchmark,
+                       start, end, options)
 
 
-def _kept_hedge(asset: Any, benchmark: Cell, start: Cell, end: Cell,
+def _kept_hedge(asset_key: Any, read_asset: Any, benchmark: Cell, start: Cell, end: Cell,
                 options: dict[str, Any]) -> HedgeResult:
-    """:func:`_hedge` for an asset already read: a leg, or a portfolio's tickers."""
-    b = cells.leg(benchmark, "benchmark")
-    s = cells.date_option(start, "start")
-    e = cells.date_option(end, "end")
-    key = (_frozen_leg(asset), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
-    return _memoized(key, lambda: excel.hedge(asset, b, s, e, **options))
+    """:func:`_hedge` for an asset known by ``asset_key`` and read by ``read_asset()``."""
+    s = cells.date_option(start, "start_date")
+    e = cells.date_option(end, "end_date")
+    key = (asset_key, _cells_key(benchmark), s, e, cells.freeze(sorted(options.items())))
+
+    def compute() -> HedgeResult:
+        a = read_asset()
+        b = cells.leg(benchmark, "benchmark")
+        return excel.hedge(a, b, s, e, **options)
+
+    return _memoized(key, compute)
 
 
 def _memoized(key: Any, compute: Any) -> Any:
@@ -117,16 +165,21 @@ def _summary_table(res: HedgeResult) -> Table:
     return cells.frame_table(res.summary(), header=False)
 
 
+#: xlwings options of a one-cell argument and of a range argument (see the module docstring).
+_CELL: dict[str, Any] = {"err_to_str": True}
+_RANGE: dict[str, Any] = {"convert": UsedCells, "ndim": 2, "err_to_str": True}
+
+
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
+@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
+@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
+@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
+@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
+@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -153,17 +206,17 @@ def BETA_HEDGE(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("statistic", doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
+@xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
+@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
+@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
+@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
+@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
+@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
 def BETA_HEDGE_STAT(
     statistic: Cell,
     asset: Cell,
@@ -183,6 +236,7 @@ def BETA_HEDGE_STAT(
     float (or text for descriptive rows), or a short message naming the problem.
     """  # noqa: E501
     try:
+        cells.refuse_error(statistic, "statistic")
         if cells.is_empty(statistic) or not isinstance(statistic, str):
             raise InputError("statistic: give its name as text, e.g. \"beta\"")
         res = _hedge(asset, benchmark, start_date, end_date,
@@ -198,13 +252,13 @@ def BETA_HEDGE_STAT(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("risk_free", doc=_DOC_RF)
+@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
+@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
+@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
+@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -229,14 +283,14 @@ def BETA_HEDGE_SERIES(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("rolling_window", doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("risk_free", doc=_DOC_RF)
+@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
+@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@xw.arg("rolling_window", **_CELL, doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
+@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
+@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -271,9 +325,9 @@ def BETA_HEDGE_ROLLING(
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("tickers", doc="A ticker or a range of tickers")
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("tickers", **_RANGE, doc="A ticker or a range of tickers")
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
 def BETA_HEDGE_PRICES(
     tickers: Cell,
     start_date: Cell = None,
@@ -290,18 +344,18 @@ def BETA_HEDGE_PRICES(
 
         names = cells.tickers(tickers, "tickers")
         # No memo here: the data layer keeps loaded prices (and knows when they go stale).
-        frame = bh.fetch_prices(names, cells.date_option(start_date, "start"),
-                                cells.date_option(end_date, "end"))
+        frame = bh.fetch_prices(names, cells.date_option(start_date, "start_date"),
+                                cells.date_option(end_date, "end_date"))
         return cells.frame_table(frame.rename_axis("date").reset_index())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("beta", doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
-@xw.arg("portfolio_value", doc="Value of the position to hedge (negative for a short)")
-@xw.arg("price", doc="Price of one hedge share, or the futures price in index points")
-@xw.arg("multiplier", doc="1 for shares (default), currency per point, or a contract: "
+@xw.arg("beta", **_CELL, doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
+@xw.arg("portfolio_value", **_CELL, doc="Value of the position to hedge (negative for a short)")
+@xw.arg("price", **_CELL, doc="Price of one hedge share, or the futures price in index points")
+@xw.arg("multiplier", **_CELL, doc="1 for shares (default), currency per point, or a contract: "
                           "\"ES\", \"MES\", \"NQ\", ...")
 def BETA_HEDGE_SIZE(
     beta: Cell,
@@ -319,6 +373,7 @@ def BETA_HEDGE_SIZE(
         from .engine import hedge_size
 
         mult: float | str
+        cells.refuse_error(multiplier, "multiplier")
         if isinstance(multiplier, str) and not cells.is_empty(multiplier) \
                 and not cells.looks_numeric(multiplier):
             mult = multiplier
@@ -343,18 +398,18 @@ def _required_number(value: Cell, what: str) -> float:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("tickers", doc="Range of the portfolio's tickers")
-@xw.arg("holdings", doc="Range of weights or share counts, in the order of the tickers")
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("holdings_type", doc="\"weights\" (default; rebalanced each period) or \"shares\" "
+@xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
+@xw.arg("holdings", **_RANGE, doc="Range of weights or share counts, in the order of the tickers")
+@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@xw.arg("start_date", **_CELL, doc=_DOC_START)
+@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or \"shares\" "
                              "(share counts, buy and hold)")
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
+@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
+@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
+@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
+@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -385,7 +440,8 @@ def BETA_HEDGE_PORTFOLIO(
                                  cells.HOLDINGS_KINDS)
         opts = cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags)
         opts[kind] = tuple(counts)
-        return _summary_table(_kept_hedge(names, benchmark, start_date, end_date, opts))
+        return _summary_table(_kept_hedge(("portfolio", tuple(names)), lambda: names,
+                                          benchmark, start_date, end_date, opts))
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 

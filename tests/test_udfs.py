@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xlwings_harness import MISSING, FakeXlRange, Harness, com_date, xlwings_windows
+from xlwings_harness import (
+    ERROR_CODES,
+    MISSING,
+    FakeXlRange,
+    Harness,
+    com_date,
+    xlwings_windows,
+)
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
@@ -324,15 +331,15 @@ _REPR_MARKS = ("datetime", "Timestamp", "'", "[", "TimeType", "tzinfo")
          "frequency: expected one of daily, weekly, monthly, got 5"),
         (("BETA_HEDGE", com_date(2014, 1, 1), "SPY"),
          "asset: expected a ticker or a range of dates and prices, got 2014-01-01"),
-        (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start: cannot read "2014-13-45" as a date'),
-        (("BETA_HEDGE", "TSLA", "SPY", True), "start: cannot read TRUE as a date"),
+        (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start_date: cannot read "2014-13-45" as a date'),
+        (("BETA_HEDGE", "TSLA", "SPY", True), "start_date: cannot read TRUE as a date"),
         (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, MISSING, MISSING, MISSING, "abc"),
          'risk_free: expected a number, got "abc"'),
         (("BETA_HEDGE_ROLLING", "TSLA", "SPY", 0.0),
          "rolling_window: expected a whole number of at least 1, got 0"),
         (("BETA_HEDGE_SIZE", FakeXlRange([[1.2, 1.3]]), 1e6, 100.0),
          "beta: expected a number, got a range of 2 cells"),
-        (("BETA_HEDGE_PRICES", "SPY", "someday"), 'start: cannot read "someday" as a date'),
+        (("BETA_HEDGE_PRICES", "SPY", "someday"), 'start_date: cannot read "someday" as a date'),
         (("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
           "IDX", MISSING, MISSING, "units"),
          'holdings_type: expected one of weights, shares, got "units"'),
@@ -455,3 +462,123 @@ def test_portfolio_recalculation_reuses_the_result(
     xl.call("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"]]), 1.0, "IDX")
     xl.call("BETA_HEDGE", "AAA", "IDX")  # one ticker is not the one-ticker portfolio
     assert calls == [["AAA", "BBB"], ["AAA", "BBB"], ["AAA"], "AAA"]
+
+
+# --- Error values are inputs too -------------------------------------------------------------
+# Excel hands an error to a UDF as pywin32's integer code: as a literal in the formula (1/0)
+# the argument is that code, from a referenced cell it is the cell's Value. xlwings turns it
+# into None (an empty cell!) unless the argument asks for err_to_str.
+
+def test_issue_start_of_1_over_0_is_refused_not_all_history(
+    xl: Harness, stored: dict[str, pd.Series]
+) -> None:
+    # =BETA_HEDGE_STAT("n_obs","AAA","IDX",1/0,DATE(2015,1,1)) answered every stored return.
+    end = float((dt.datetime(2015, 1, 1) - EXCEL_EPOCH).days)
+    assert xl.call("BETA_HEDGE_STAT", "n_obs", "AAA", "IDX", ERROR_CODES["#DIV/0!"], end) \
+        == [["start_date is #DIV/0!"]]
+    cell = FakeXlRange([[ERROR_CODES["#DIV/0!"]]])  # =...(A1) with A1 holding =1/0
+    assert xl.call("BETA_HEDGE_STAT", "n_obs", "AAA", "IDX", cell, end) \
+        == [["start_date is #DIV/0!"]]
+
+
+@pytest.mark.parametrize(
+    ("position", "name"),
+    [(5, "frequency"),    # was read as daily
+     (8, "risk_free"),    # was read as 0
+     (9, "maxlags")],     # was read as classical standard errors
+)
+def test_issue_errors_in_options_are_not_defaults(
+    xl: Harness, stored: dict[str, pd.Series], position: int, name: str
+) -> None:
+    args: list[Any] = ["beta_se", "AAA", "IDX", MISSING, MISSING, MISSING, MISSING, MISSING,
+                       MISSING, MISSING]
+    args[position] = ERROR_CODES["#N/A"]
+    assert xl.call("BETA_HEDGE_STAT", *args) == [[f"{name} is #N/A"]]
+    args[position] = FakeXlRange([[ERROR_CODES["#VALUE!"]]])
+    assert xl.call("BETA_HEDGE_STAT", *args) == [[f"{name} is #VALUE!"]]
+
+
+#: A valid call of each worksheet function with its required arguments (stored prices).
+_VALID_CALLS: dict[str, tuple[Any, ...]] = {
+    "BETA_HEDGE": ("AAA", "IDX"),
+    "BETA_HEDGE_STAT": ("beta", "AAA", "IDX"),
+    "BETA_HEDGE_SERIES": ("AAA", "IDX"),
+    "BETA_HEDGE_ROLLING": ("AAA", "IDX"),
+    "BETA_HEDGE_PRICES": ("AAA",),
+    "BETA_HEDGE_SIZE": (1.5, 1e6, 100.0),
+    "BETA_HEDGE_PORTFOLIO": (FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
+                             "IDX"),
+}
+
+
+@pytest.mark.parametrize("error", sorted(ERROR_CODES))
+def test_every_argument_of_every_function_names_an_error(
+    xl: Harness, stored: dict[str, pd.Series], error: str
+) -> None:
+    for func, required in _VALID_CALLS.items():
+        params = [a["name"] for a in getattr(xl.module, func).__xlfunc__["args"]]
+        valid = xl.call(func, *required)
+        assert len(valid) > 1 or isinstance(valid[0][0], float), (func, valid)  # not a message
+        for i, name in enumerate(params):
+            args = list(required) + [MISSING] * (len(params) - len(required))
+            for bad in (ERROR_CODES[error], FakeXlRange([[ERROR_CODES[error]]])):
+                args[i] = bad
+                assert xl.call(func, *args) == [[f"{name} is {error}"]], (func, name, bad)
+
+
+def _with_cells(series: pd.Series, changes: dict[int, tuple[Any, Any]]) -> FakeXlRange:
+    """``_range(series)`` with some rows (numbered as the analyst sees them) replaced."""
+    rows = [list(r) for r in _range(series).Value]
+    for row, cells in changes.items():
+        rows[row - 1] = list(cells)
+    return FakeXlRange(rows)
+
+
+def test_na_prices_are_missing_prices_like_blank_cells(xl: Harness) -> None:
+    asset, bench = _prices()
+    # Rows 11-13 and row 40: four prices a lookup did not find.
+    na = {r: (_range(asset).Value[r - 1][0], ERROR_CODES["#N/A"]) for r in (11, 12, 13, 40)}
+    blank = {r: (_range(asset).Value[r - 1][0], None) for r in (11, 12, 13, 40)}
+    with_na = xl.call("BETA_HEDGE", _with_cells(asset, na), _range(bench))
+    with_blank = xl.call("BETA_HEDGE", _with_cells(asset, blank), _range(bench))
+    assert with_na == with_blank
+    kept = asset.drop(asset.index[[9, 10, 11, 38]])  # rows 11.. hold prices 10.. (header row 1)
+    beta, _, _ = _polyfit(kept, bench.reindex(kept.index))
+    assert _lookup(with_na, "Beta") == pytest.approx(beta, rel=1e-10)
+    # The note blank rows get: the dates the benchmark has and the asset lacks.
+    assert "4 date(s) dropped" in _lookup(with_na, "Data warnings")
+    # A whole #N/A row (a lookup that found nothing) is a missing row too.
+    both = {12: (ERROR_CODES["#N/A"], ERROR_CODES["#N/A"])}
+    assert isinstance(_lookup(xl.call("BETA_HEDGE", _with_cells(asset, both), _range(bench)),
+                              "Beta"), float)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [({5: (com_date(2014, 1, 7), "#REF!")}, "asset price in row 5 is #REF!"),
+     ({7: ("#VALUE!", 50.0)}, "asset date in row 7 is #VALUE!"),
+     ({7: ("#N/A", 50.0)}, "asset date in row 7 is #N/A"),
+     ({1: ("Date", "#NAME?")}, "asset price in row 1 is #NAME?"),
+     ({9: ("#DIV/0!", None)}, "asset date in row 9 is #DIV/0!")],
+)
+def test_other_errors_in_a_price_range_are_refused_by_row(
+    xl: Harness, changes: dict[int, tuple[Any, Any]], expected: str
+) -> None:
+    asset, bench = _prices()
+    coded = {r: tuple(ERROR_CODES.get(v, v) if isinstance(v, str) else v for v in cells)
+             for r, cells in changes.items()}
+    assert xl.call("BETA_HEDGE", _with_cells(asset, coded), _range(bench)) == [[expected]]
+
+
+def test_errors_in_tickers_and_holdings_ranges_are_refused_by_row(
+    xl: Harness, stored: dict[str, pd.Series]
+) -> None:
+    na = ERROR_CODES["#N/A"]
+    tick = FakeXlRange([["AAA"], [na]])
+    assert xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[0.5], [0.5]]), "IDX") \
+        == [["tickers: row 2 is #N/A"]]
+    held = FakeXlRange([[0.5], [ERROR_CODES["#DIV/0!"]]])
+    assert xl.call("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"], ["BBB"]]), held, "IDX") \
+        == [["holdings: row 2 is #DIV/0!"]]
+    assert xl.call("BETA_HEDGE_PRICES", FakeXlRange([["AAA", na]])) \
+        == [["tickers: column 2 is #N/A"]]
