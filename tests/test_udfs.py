@@ -20,6 +20,7 @@ from xlwings_harness import (
     ERROR_CODES,
     MISSING,
     FakeXlRange,
+    FakeXlSheet,
     Harness,
     com_date,
     xlwings_windows,
@@ -582,3 +583,81 @@ def test_errors_in_tickers_and_holdings_ranges_are_refused_by_row(
         == [["holdings: row 2 is #DIV/0!"]]
     assert xl.call("BETA_HEDGE_PRICES", FakeXlRange([["AAA", na]])) \
         == [["tickers: column 2 is #N/A"]]
+
+
+# --- Whole-column ranges cost what their used rows cost --------------------------------------
+
+def _sheet_with(*blocks: tuple[int, int, pd.Series]) -> FakeXlSheet:
+    """A worksheet holding price blocks (header and date/price rows) at (row, col)."""
+    sheet = FakeXlSheet()
+    for row, col, series in blocks:
+        sheet.put([list(r) for r in _range(series).Value], row, col)
+    return sheet
+
+
+def test_whole_columns_read_only_the_used_rows(xl: Harness) -> None:
+    asset, bench = _prices()
+    sheet = _sheet_with((1, 1, asset), (1, 3, bench))
+    out = xl.call("BETA_HEDGE_STAT", "beta", sheet.Range("A:B"), sheet.Range("C:D"))
+    assert out[0][0] == pytest.approx(_polyfit(asset, bench)[0], rel=1e-10)
+    used = 4 * (len(asset) + 1)
+    # xlwings' default reading converts 2 x 1,048,576 cells per argument.
+    assert sheet.cells_read <= used + 10, sheet.cells_read
+
+
+def test_whole_column_messages_name_the_sheet_row(xl: Harness) -> None:
+    asset, bench = _prices()
+    sheet = _sheet_with((5, 1, asset), (1, 3, bench))  # the asset's header in row 5
+    sheet.put([[ERROR_CODES["#REF!"], 10.0]], 40, 1)
+    assert xl.call("BETA_HEDGE", sheet.Range("A:B"), sheet.Range("C:D")) \
+        == [["asset date in row 40 is #REF!"]]
+    # A range that starts above the used rows counts from its own first row.
+    assert xl.call("BETA_HEDGE", sheet.Range("A3:B400"), sheet.Range("C:D")) \
+        == [["asset date in row 38 is #REF!"]]
+    sheet.put([[None, None]], 40, 1)  # now a blank row (the header is row 5: price 34)
+    table = xl.call("BETA_HEDGE", sheet.Range("A3:B400"), sheet.Range("C:D"))
+    assert _lookup(table, "Asset") == "ASSET"  # the header found below blank rows
+    kept = asset.drop(asset.index[34])
+    beta = _polyfit(kept, bench.reindex(kept.index))[0]
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    assert xl.call("BETA_HEDGE", sheet.Range("F:G"), sheet.Range("C:D")) \
+        == [["asset: missing"]]
+
+
+def test_whole_column_recalculation_reuses_the_result(
+    xl: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import betahedge_xl
+
+    asset, bench = _prices()
+    sheet = _sheet_with((1, 1, asset), (1, 3, bench))
+    calls = []
+    real = betahedge_xl.beta_hedge
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    for stat in ("beta", "alpha", "r_squared"):
+        xl.call("BETA_HEDGE_STAT", stat, sheet.Range("A:B"), sheet.Range("C:D"))
+    assert len(calls) == 1
+    sheet.put([[200.0]], 30, 2)  # an edited price is a new request
+    xl.call("BETA_HEDGE_STAT", "beta", sheet.Range("A:B"), sheet.Range("C:D"))
+    assert len(calls) == 2
+
+
+def test_harness_reads_ranges_through_xlwings_windows_code(xl: Harness) -> None:
+    import xlwings
+    from xlwings import main
+
+    sheet = FakeXlSheet()
+    sheet.put([["x", ERROR_CODES["#N/A"]]], 5, 3)
+    sheet.put([[None, None, 1.0]], 9, 3)
+    rng = main.Range(impl=xlwings._xlwindows.Range(xl=sheet.Range("C:E")))
+    assert type(rng.impl).__module__ == "xlwings._xlwindows"
+    used = rng.sheet.used_range
+    assert (used.row, used.column, used.shape) == (5, 3, (5, 3))
+    cell = rng.sheet.range((5, 4))
+    assert cell.value is None  # an error cell reads as empty by default
+    assert cell.options(err_to_str=True).value == "#N/A"
