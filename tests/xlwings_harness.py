@@ -250,7 +250,8 @@ class _App:
         return sys.modules["xlwings._xlwindows"].engine
 
 
-def _xlwindows_hooks(engine_holder: dict[str, Any]) -> types.ModuleType:
+def _xlwindows_hooks(engine_holder: dict[str, Any],
+                     mods: dict[str, types.ModuleType]) -> types.ModuleType:
     """Build ``xlwings._xlwindows`` from the installed file's own value hooks."""
     import numpy as np
     import pandas as pd
@@ -277,7 +278,7 @@ def _xlwindows_hooks(engine_holder: dict[str, Any]) -> types.ModuleType:
     ns = mod.__dict__
     ns.update(
         dt=dt, pd=pd, np=np, numbers=__import__("numbers"),
-        pywintypes=sys.modules["pywintypes"], win32timezone=sys.modules["win32timezone"],
+        pywintypes=mods["pywintypes"], win32timezone=mods["win32timezone"],
         np_datetime_to_datetime=np_datetime_to_datetime, base_classes=base_classes,
         col_name=col_name, App=_App,
     )
@@ -337,9 +338,10 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
     engines = xlwings.engines
     saved_engines = (list(engines.engines), dict(engines.engines_by_name))
     try:
-        sys.modules.update(_fake_pywin32())
+        mods = _fake_pywin32()
+        sys.modules.update(mods)
         holder: dict[str, Any] = {}
-        xlwindows = _xlwindows_hooks(holder)
+        xlwindows = _xlwindows_hooks(holder, mods)
         sys.modules["xlwings._xlwindows"] = xlwindows
         xlwings._xlwindows = xlwindows  # type: ignore[attr-defined]
         holder["engine"] = Engine(impl=holder["impl"])
@@ -378,7 +380,9 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
 # A fake of the xlwings object model the refresh uses (Book, Sheet, Range, Name, Chart, App).
 # It follows xlwings' documented semantics where the drawer relies on them: 1-based
 # (row, col) tuples, a 2-D list written at a cell fills the block below and to its right, a
-# multi-cell range reads as a list of rows with ndim=2, empty cells read as None.
+# multi-cell range reads as a list of rows with ndim=2, empty cells read as None. A cell may
+# hold an error as pywin32 delivers it (ERROR_CODES["#N/A"]); reading it goes through xlwings'
+# Windows cleaning, so it reads as None unless the range's options ask for err_to_str.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -401,24 +405,41 @@ class FakeApp:
         self.alerts.append(prompt)
 
 
+_CLEAN: list[Any] = []
+
+
+def _clean_value(value: Any, err_to_str: bool) -> Any:
+    """One cell's COM value as xlwings' Windows reading cleans it (installed source's
+    ``_clean_value_data_element``): an error code becomes ``None``, or its text with
+    ``err_to_str``; a ``TimeType`` a naive ``datetime``; ``""`` ``None``."""
+    if not _CLEAN:
+        _CLEAN.append(_xlwindows_hooks({}, _fake_pywin32()).__dict__["_clean_value_data_element"])
+    return _CLEAN[0](value, dt.datetime, None, None, err_to_str)
+
+
 class FakeRange:
     def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int, c2: int,
-                 ndim: int | None = None) -> None:
+                 ndim: int | None = None, err_to_str: bool = False) -> None:
         self.sheet, self.row, self.column = sheet, r1, c1
         self.last_row, self.last_column = r2, c2
         self._ndim = ndim
+        self._err_to_str = err_to_str
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.last_row - self.row + 1, self.last_column - self.column + 1
 
-    def options(self, ndim: int | None = None, **kwargs: Any) -> FakeRange:
+    def options(self, ndim: int | None = None, err_to_str: bool = False,
+                **kwargs: Any) -> FakeRange:
         return FakeRange(self.sheet, self.row, self.column, self.last_row, self.last_column,
-                         ndim)
+                         ndim, err_to_str)
 
     @property
     def value(self) -> Any:
-        rows = [[self.sheet.grid.get((r, c)) for c in range(self.column, self.last_column + 1)]
+        # The grid holds what pywin32 would deliver (an error cell as its integer code, see
+        # ERROR_CODES); xlwings' own cleaning turns it into what the code under test sees.
+        rows = [[_clean_value(self.sheet.grid.get((r, c)), self._err_to_str)
+                 for c in range(self.column, self.last_column + 1)]
                 for r in range(self.row, self.last_row + 1)]
         if self._ndim == 2:
             return rows

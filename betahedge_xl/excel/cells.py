@@ -79,7 +79,7 @@ def _numbered_rows(value: Any) -> tuple[list[list[Any]], int]:
     return rows_of(value), getattr(value, "first_row", 1)
 
 
-def _refuse_errors_in(value: Any, what: str) -> None:
+def refuse_errors_in(value: Any, what: str) -> None:
     """Refuse an error anywhere in a cell or a range, naming the cell as the analyst sees it."""
     rows, first = _numbered_rows(value)
     for i, row in enumerate(rows, start=first):
@@ -251,7 +251,7 @@ def date_option(value: Any, what: str) -> Any:
 
 def tickers(value: Any, what: str) -> list[str]:
     """Tickers from a cell or a range of cells (empty cells skipped)."""
-    _refuse_errors_in(value, what)
+    refuse_errors_in(value, what)
     items = flatten(value)
     if not items:
         raise InputError(f"{what}: no tickers")
@@ -263,7 +263,7 @@ def tickers(value: Any, what: str) -> list[str]:
 
 def amounts(value: Any, what: str) -> list[float]:
     """Weights or share counts from a range (empty cells skipped)."""
-    _refuse_errors_in(value, what)
+    refuse_errors_in(value, what)
     out: list[float] = []
     for v in flatten(value):
         number = number_option(v, what, None)
