@@ -661,3 +661,22 @@ def test_harness_reads_ranges_through_xlwings_windows_code(xl: Harness) -> None:
     cell = rng.sheet.range((5, 4))
     assert cell.value is None  # an error cell reads as empty by default
     assert cell.options(err_to_str=True).value == "#N/A"
+
+
+# --- Smaller things --------------------------------------------------------------------------
+
+def test_ambiguous_text_dates_are_refused_in_cells_and_ranges(xl: Harness) -> None:
+    asset, bench = _prices()
+    hint = "use a date cell or write it as yyyy-mm-dd"
+    assert xl.call("BETA_HEDGE", "TSLA", "SPY", "01/02/2014") == [
+        [f'start_date: "01/02/2014" could be 2014-01-02 or 2014-02-01; {hint}']]
+    rows = [list(r) for r in _range(asset).Value]
+    rows[1][0] = "01/02/2014"
+    assert xl.call("BETA_HEDGE", FakeXlRange(rows), _range(bench)) == [
+        [f'asset date in row 2: "01/02/2014" could be 2014-01-02 or 2014-02-01; {hint}']]
+    # Text dates with one reading give the same answer as date cells.
+    text = [list(r) for r in _range(asset).Value]
+    for r in text[1:]:
+        r[0] = f"{r[0]:%d/%m/%Y}" if r[0].day > 12 else f"{r[0]:%Y-%m-%d}"
+    assert xl.call("BETA_HEDGE", FakeXlRange(text), _range(bench)) \
+        == xl.call("BETA_HEDGE", _range(asset), _range(bench))

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._dates import to_timestamp
-from ..exceptions import InputError, user_message
+from ..exceptions import AmbiguousDateError, InputError, user_message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,6 +31,9 @@ FREQUENCIES = ("daily", "weekly", "monthly")
 RETURN_KINDS = ("simple", "log")
 COV_TYPES = ("nonrobust", "HAC")
 HOLDINGS_KINDS = ("weights", "shares")
+
+#: What a date typed as text with two readings (01/02/2014) is told to be instead.
+DATE_HINT = "use a date cell or write it as yyyy-mm-dd"
 
 #: Error values as xlwings' ``err_to_str`` spells them (its tables in ``_xlwindows.py`` and
 #: ``_xlmac.py``).
@@ -244,7 +247,9 @@ def date_option(value: Any, what: str) -> Any:
     """A date cell, a serial number or text, as a ``Timestamp``; empty means ``None``."""
     refuse_error(value, what)
     try:
-        return to_timestamp(value, what)
+        return to_timestamp(value, what, hint=DATE_HINT)
+    except AmbiguousDateError:
+        raise
     except InputError:
         raise InputError(f"{what}: cannot read {show(value)} as a date") from None
 
