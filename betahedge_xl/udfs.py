@@ -21,9 +21,10 @@ Conventions every function follows, because Excel is the caller:
   (:data:`MEMO_SECONDS`): a sheet of formulas over the same data costs one computation, and
   stored prices are read from the local store, never the network.
 
-The first paragraph of each docstring is what Excel's function wizard shows (xlwings passes
-the docstring, cut at 255 characters); the ``doc=`` of each argument is the wizard's
-per-argument help.
+The first paragraph of each docstring is what Excel's function wizard shows: xlwings'
+"Import Functions" sends ``__xlfunc__["ret"]["doc"]`` cut at 255 characters, by default the
+whole docstring, indentation and numpydoc sections included, so :func:`_wizard` puts the first
+paragraph alone there. The ``doc=`` of each argument is the wizard's per-argument help.
 """
 
 from __future__ import annotations
@@ -161,6 +162,44 @@ def _memoized(key: Any, compute: Any) -> Any:
     return value
 
 
+def _wizard(func: Any) -> Any:
+    """Give Excel's function wizard the first paragraph of ``func``'s docstring, on one line.
+
+    Outermost decorator: on Windows the xlwings decorators below have made ``__xlfunc__``;
+    elsewhere there is none and nothing is done.
+    """
+    info = getattr(func, "__xlfunc__", None)
+    if info is not None:
+        info["ret"]["doc"] = " ".join(func.__doc__.strip().split("\n\n")[0].split())
+    return func
+
+
+#: What ``=BETA_HEDGE_STAT("?")`` answers, and the unknown-statistic message points to.
+STAT_HELP = "?"
+
+
+def _any_result() -> HedgeResult:
+    """The result of a small made-up request: its statistics are those of every request with
+    one benchmark (the only kind BETA_HEDGE_STAT takes), so it names them all."""
+    def compute() -> HedgeResult:
+        import numpy as np
+        import pandas as pd
+
+        dates = pd.bdate_range("2020-01-01", periods=40)
+        x = np.linspace(0.0, 6.0, len(dates))
+        bench = pd.Series(100 + np.sin(x), index=dates, name="BENCHMARK")
+        asset = pd.Series(50 + np.sin(x) + 0.3 * np.cos(3 * x), index=dates, name="ASSET")
+        return excel.hedge(asset, bench, None, None)
+
+    return _memoized(STAT_HELP, compute)  # type: ignore[no-any-return]
+
+
+def _stat_names_table() -> Table:
+    res = _any_result()
+    return [["statistic", "meaning"],
+            *([k, label] for k, label in zip(res.stat_names(), res.summary()["label"]))]
+
+
 def _summary_table(res: HedgeResult) -> Table:
     return cells.frame_table(res.summary(), header=False)
 
@@ -170,6 +209,7 @@ _CELL: dict[str, Any] = {"err_to_str": True}
 _RANGE: dict[str, Any] = {"convert": UsedCells, "ndim": 2, "err_to_str": True}
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
 @xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
@@ -191,12 +231,14 @@ def BETA_HEDGE(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Table:
-    """Beta hedge of an asset against a benchmark: spills alpha, beta, standard errors, t-stats, R-squared, observations, adjusted beta, hedged alpha and beta, hedge effectiveness, the window used and data warnings.
+    """Beta hedge of an asset against a benchmark. Spills alpha, beta, their standard errors,
+    t-stats and p-values, R-squared, observations, adjusted beta, the hedged series' alpha and
+    beta, hedge effectiveness, the dates used and data warnings.
 
     Returns
     -------
     list of [label, value] rows, or one cell with a short message naming the problem.
-    """  # noqa: E501  (the first paragraph is the wizard's one-line description)
+    """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
@@ -205,6 +247,7 @@ def BETA_HEDGE(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
@@ -219,8 +262,8 @@ def BETA_HEDGE(
 @xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
 def BETA_HEDGE_STAT(
     statistic: Cell,
-    asset: Cell,
-    benchmark: Cell,
+    asset: Cell = None,
+    benchmark: Cell = None,
     start_date: Cell = None,
     end_date: Cell = None,
     frequency: Cell = None,
@@ -229,28 +272,38 @@ def BETA_HEDGE_STAT(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Cell:
-    """One statistic of the beta hedge as a single number, for use inside other formulas, e.g. =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
+    """One statistic of the beta hedge as a number, for use in other formulas, e.g.
+    =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
+    =BETA_HEDGE_STAT("?") spills the names of all statistics.
 
     Returns
     -------
-    float (or text for descriptive rows), or a short message naming the problem.
-    """  # noqa: E501
+    float (or text for descriptive rows); for ``"?"`` a table of names and meanings; or a
+    short message naming the problem.
+    """
     try:
         cells.refuse_error(statistic, "statistic")
         if cells.is_empty(statistic) or not isinstance(statistic, str):
-            raise InputError("statistic: give its name as text, e.g. \"beta\"")
+            raise InputError(f'statistic: give its name as text, e.g. "beta"; '
+                             f'=BETA_HEDGE_STAT("{STAT_HELP}") lists them')
+        if statistic.strip() == STAT_HELP:
+            return _stat_names_table()
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
         try:
             value = res.stat(statistic)
         except InputError:
-            raise InputError(f"unknown statistic {cells.show(statistic.strip())}; use one of: "
-                             f"{', '.join(res.stat_names())}") from None
+            # All the names (about 40) do not fit a cell's 255 characters: point to the list.
+            raise InputError(
+                f"unknown statistic {cells.show(statistic.strip())}; e.g. beta, alpha, "
+                f"beta_se, beta_t, r_squared, n_obs; =BETA_HEDGE_STAT(\"{STAT_HELP}\") spills "
+                f"all {len(res.stat_names())}") from None
         return cells.cell_value(value)
     except Exception as exc:  # noqa: BLE001
         return cells.message(exc)
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
 @xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
@@ -268,12 +321,14 @@ def BETA_HEDGE_SERIES(
     returns: Cell = None,
     risk_free: Cell = None,
 ) -> Table:
-    """Spills the return series behind the hedge: date, asset return, benchmark return and the hedged return (asset minus beta times benchmark), one row per period, with a header row.
+    """Return series behind the hedge. Spills a header row, then per period the date, the
+    asset's and the benchmark's return and the hedged return (asset minus beta times
+    benchmark).
 
     Returns
     -------
     header row then one row per period, or one cell with a short message.
-    """  # noqa: E501
+    """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, risk_free=risk_free))
@@ -282,6 +337,7 @@ def BETA_HEDGE_SERIES(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
 @xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
@@ -301,7 +357,8 @@ def BETA_HEDGE_ROLLING(
     returns: Cell = None,
     risk_free: Cell = None,
 ) -> Table:
-    """Spills the rolling beta: date and the beta over the trailing window ending that date, from the first full window on, with a header row.
+    """Rolling beta. Spills a header row, then per period from the first full window on the
+    date and the beta over the trailing window ending that date.
 
     Returns
     -------
@@ -324,6 +381,7 @@ def BETA_HEDGE_ROLLING(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="A ticker or a range of tickers")
 @xw.arg("start_date", **_CELL, doc=_DOC_START)
@@ -333,7 +391,9 @@ def BETA_HEDGE_PRICES(
     start_date: Cell = None,
     end_date: Cell = None,
 ) -> Table:
-    """Spills split- and dividend-adjusted closing prices of one or more tickers on the dates they all have, with a header row (date, then one column per ticker).
+    """Adjusted closing prices (splits and dividends) of one or more tickers on the dates
+    they all have. Spills a header row (date, then one column per ticker), then one row per
+    date.
 
     Returns
     -------
@@ -351,6 +411,7 @@ def BETA_HEDGE_PRICES(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("beta", **_CELL, doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
 @xw.arg("portfolio_value", **_CELL, doc="Value of the position to hedge (negative for a short)")
@@ -363,7 +424,9 @@ def BETA_HEDGE_SIZE(
     price: Cell,
     multiplier: Cell = None,
 ) -> Table:
-    """Hedge sizing: spills how many shares or futures contracts to short so the position has zero beta, the exact count, the hedge notional and the beta left after rounding.
+    """Hedge size. Spills how many shares or futures contracts to short so that the position
+    has zero beta, the exact count, the hedge's notional value and the beta left after
+    rounding.
 
     Returns
     -------
@@ -397,6 +460,7 @@ def _required_number(value: Cell, what: str) -> float:
     return number
 
 
+@_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
 @xw.arg("holdings", **_RANGE, doc="Range of weights or share counts, in the order of the tickers")
@@ -423,7 +487,8 @@ def BETA_HEDGE_PORTFOLIO(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Table:
-    """Beta hedge of a portfolio given as a range of tickers and a range of weights or share counts: spills the same label/value table as BETA_HEDGE.
+    """Beta hedge of a portfolio given as a range of tickers and a range of weights or share
+    counts. Spills the same table as BETA_HEDGE.
 
     Returns
     -------

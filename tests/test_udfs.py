@@ -229,10 +229,26 @@ def test_range_problems_are_named(xl: Harness) -> None:
     assert "too few observations" in msg
 
 
-def test_unknown_statistic_lists_the_names(xl: Harness) -> None:
+def test_unknown_statistic_points_to_the_list(xl: Harness) -> None:
     asset, bench = _prices()
     msg = xl.call("BETA_HEDGE_STAT", "gamma", _range(asset), _range(bench))[0][0]
     assert isinstance(msg, str) and "gamma" in msg and "beta" in msg
+    assert '=BETA_HEDGE_STAT("?")' in msg and len(msg) < 255  # whole, not cut
+    long = xl.call("BETA_HEDGE_STAT", "x" * 300, _range(asset), _range(bench))[0][0]
+    assert '=BETA_HEDGE_STAT("?")' in long and len(long) < 255
+
+
+def test_question_mark_spills_every_statistic_name(xl: Harness) -> None:
+    asset, bench = _prices()
+    table = xl.call("BETA_HEDGE_STAT", "?")  # no asset or benchmark needed
+    assert table[0] == ["statistic", "meaning"]
+    names = [r[0] for r in table[1:]]
+    result = xl.call("BETA_HEDGE", _range(asset), _range(bench))
+    assert [r[1] for r in table[1:]] == [r[0] for r in result]  # one per row of BETA_HEDGE
+    for name, label in zip(names, (r[0] for r in result)):  # and each is what its row shows
+        value = xl.call("BETA_HEDGE_STAT", name, _range(asset), _range(bench))[0][0]
+        assert value == _lookup(result, label) or (value == "" == _lookup(result, label)), name
+    assert xl.call("BETA_HEDGE_STAT", " ? ", _range(asset), _range(bench)) == table
 
 
 def test_recalculation_reuses_the_result(xl: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -365,7 +381,7 @@ def test_price_range_problems_name_the_row_of_the_selection(xl: Harness) -> None
 def test_unknown_statistic_is_quoted_as_typed(xl: Harness) -> None:
     asset, bench = _prices()
     (text,), = xl.call("BETA_HEDGE_STAT", "first date used", _range(asset), _range(bench))
-    assert text.startswith('unknown statistic "first date used"; use one of: asset, benchmark')
+    assert text.startswith('unknown statistic "first date used"; ')
 
 
 def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None:
