@@ -87,3 +87,14 @@ def test_the_fake_reads_error_cells_as_xlwings_does() -> None:
     assert sheet.range((1, 1)).options(err_to_str=True).value == "#DIV/0!"
     assert strict(book).sheets[0].range((1, 1)).options(ndim=2, err_to_str=True).value \
         == [["#DIV/0!"]]
+
+
+def test_an_error_cell_in_the_way_of_the_report_is_not_overwritten(stored: None) -> None:
+    # An analyst's =1/0 where the report would write reads as None by default: taken for an
+    # empty cell, it would be written over.
+    book = FakeBook()
+    sheet = book.sheets.add("BetaHedge")
+    sheet.range((1, 1)).value = ERROR_CODES["#DIV/0!"]
+    message = rf.refresh(strict(book))
+    assert message.startswith("stopped:") and "A1 holds #DIV/0!" in message, message
+    assert sheet.grid == {(1, 1): ERROR_CODES["#DIV/0!"]}

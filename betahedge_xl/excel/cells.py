@@ -102,13 +102,16 @@ def refuse_errors_in(value: Any, what: str) -> None:
 def show(value: Any) -> str:
     """A cell value as the analyst typed or sees it, for messages (never a Python repr).
 
-    Text is quoted as Excel quotes it (``"abc"``), numbers lose a trailing ``.0``, dates read
+    Text is quoted as Excel quotes it (``"abc"``), an error value is shown bare (``#N/A``),
+    numbers lose a trailing ``.0``, dates read
     ``2014-01-01``, ``TRUE``/``FALSE`` stay Excel's, a range is described by its size.
     """
     if value is None:
         return "an empty cell"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str) and value in ERRORS:
+        return value  # as the cell shows it: #N/A
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:39] + "\u2026"
         return f'"{text}"'
