@@ -208,18 +208,34 @@ def _summary_table(res: HedgeResult) -> Table:
 _CELL: dict[str, Any] = {"err_to_str": True}
 _RANGE: dict[str, Any] = {"convert": UsedCells, "ndim": 2, "err_to_str": True}
 
+#: The arguments several functions share: xlwings options and the wizard's help.
+_SHARED_ARGS: dict[str, dict[str, Any]] = {
+    "asset": {**_RANGE, "doc": _DOC_ASSET},
+    "benchmark": {**_RANGE, "doc": _DOC_BENCH},
+    "start_date": {**_CELL, "doc": _DOC_START},
+    "end_date": {**_CELL, "doc": _DOC_END},
+    "frequency": {**_CELL, "doc": _DOC_FREQ},
+    "returns": {**_CELL, "doc": _DOC_RETURNS},
+    "cov_type": {**_CELL, "doc": _DOC_COV},
+    "risk_free": {**_CELL, "doc": _DOC_RF},
+    "maxlags": {**_CELL, "doc": _DOC_LAGS},
+}
+
+
+def _args(*names: str) -> Any:
+    """``@xw.arg`` for each of the shared arguments ``names`` (see :data:`_SHARED_ARGS`)."""
+    def decorate(func: Any) -> Any:
+        for name in names:
+            func = xw.arg(name, **_SHARED_ARGS[name])(func)
+        return func
+
+    return decorate
+
 
 @_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
-@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
-@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
-@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
-@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
-@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
-@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
+       "risk_free", "maxlags")
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -251,15 +267,8 @@ def BETA_HEDGE(
 @xw.func(category=CATEGORY)
 @xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
-@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
-@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
-@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
-@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
-@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
-@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
-@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
+       "risk_free", "maxlags")
 def BETA_HEDGE_STAT(
     statistic: Cell,
     asset: Cell = None,
@@ -305,13 +314,8 @@ def BETA_HEDGE_STAT(
 
 @_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
-@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
-@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
-@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
-@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns",
+       "risk_free")
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -339,14 +343,9 @@ def BETA_HEDGE_SERIES(
 
 @_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", **_RANGE, doc=_DOC_ASSET)
-@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
+@_args("asset", "benchmark")
 @xw.arg("rolling_window", **_CELL, doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
-@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
-@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
-@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
+@_args("start_date", "end_date", "frequency", "returns", "risk_free")
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -384,8 +383,7 @@ def BETA_HEDGE_ROLLING(
 @_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="A ticker or a range of tickers")
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@_args("start_date", "end_date")
 def BETA_HEDGE_PRICES(
     tickers: Cell,
     start_date: Cell = None,
@@ -464,16 +462,10 @@ def _required_number(value: Cell, what: str) -> float:
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
 @xw.arg("holdings", **_RANGE, doc="Range of weights or share counts, in the order of the tickers")
-@xw.arg("benchmark", **_RANGE, doc=_DOC_BENCH)
-@xw.arg("start_date", **_CELL, doc=_DOC_START)
-@xw.arg("end_date", **_CELL, doc=_DOC_END)
+@_args("benchmark", "start_date", "end_date")
 @xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or \"shares\" "
                              "(share counts, buy and hold)")
-@xw.arg("frequency", **_CELL, doc=_DOC_FREQ)
-@xw.arg("returns", **_CELL, doc=_DOC_RETURNS)
-@xw.arg("cov_type", **_CELL, doc=_DOC_COV)
-@xw.arg("risk_free", **_CELL, doc=_DOC_RF)
-@xw.arg("maxlags", **_CELL, doc=_DOC_LAGS)
+@_args("frequency", "returns", "cov_type", "risk_free", "maxlags")
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,

@@ -40,6 +40,22 @@ def _fresh_memo(xl: Harness) -> None:
     xl.module.clear_memo()
 
 
+@pytest.fixture()
+def hedge_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The asset argument of every computation (``betahedge_xl.beta_hedge`` call) made."""
+    import betahedge_xl
+
+    calls: list[Any] = []
+    real = betahedge_xl.beta_hedge
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    return calls
+
+
 def _prices(seed: int = 7, n: int = 260, beta: float = 1.6) -> tuple[pd.Series, pd.Series]:
     """Two business-day price paths; the asset loads on the benchmark with ``beta``."""
     rng = np.random.default_rng(seed)
@@ -251,18 +267,9 @@ def test_question_mark_spills_every_statistic_name(xl: Harness) -> None:
     assert xl.call("BETA_HEDGE_STAT", " ? ", _range(asset), _range(bench)) == table
 
 
-def test_recalculation_reuses_the_result(xl: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import betahedge_xl
-
+def test_recalculation_reuses_the_result(xl: Harness, hedge_calls: list[Any]) -> None:
+    calls = hedge_calls
     asset, bench = _prices()
-    calls = []
-    real = betahedge_xl.beta_hedge
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
     a, b = _range(asset), _range(bench)
     xl.call("BETA_HEDGE", a, b)
     xl.call("BETA_HEDGE_STAT", "beta", a, b)
@@ -459,18 +466,9 @@ def test_portfolio_takes_risk_free_and_hac_lags(xl: Harness,
 
 
 def test_portfolio_recalculation_reuses_the_result(
-    xl: Harness, stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+    xl: Harness, stored: dict[str, pd.Series], hedge_calls: list[Any]
 ) -> None:
-    import betahedge_xl
-
-    calls = []
-    real = betahedge_xl.beta_hedge
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    calls = hedge_calls
     tick, weights = FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.6], [0.4]])
     first = xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX")
     assert xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX") == first
@@ -641,20 +639,11 @@ def test_whole_column_messages_name_the_sheet_row(xl: Harness) -> None:
 
 
 def test_whole_column_recalculation_reuses_the_result(
-    xl: Harness, monkeypatch: pytest.MonkeyPatch
+    xl: Harness, hedge_calls: list[Any]
 ) -> None:
-    import betahedge_xl
-
+    calls = hedge_calls
     asset, bench = _prices()
     sheet = _sheet_with((1, 1, asset), (1, 3, bench))
-    calls = []
-    real = betahedge_xl.beta_hedge
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
     for stat in ("beta", "alpha", "r_squared"):
         xl.call("BETA_HEDGE_STAT", stat, sheet.Range("A:B"), sheet.Range("C:D"))
     assert len(calls) == 1
