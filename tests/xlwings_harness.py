@@ -6,9 +6,11 @@ the cell is decided by xlwings' code, not ours. This harness makes that code run
 * fake ``pythoncom``, ``pywintypes``, ``win32com.client`` (and ``win32timezone``, used by the
   date hook) so that ``import xlwings.udfs`` works;
 * a stand-in ``xlwings._xlwindows`` whose value hooks (``Engine.prepare_xl_data_element``,
-  ``Engine.clean_value_data`` and the helpers they call) are the *source code of the installed
-  xlwings*, extracted with :mod:`ast` and executed, not re-written; it is registered as the
-  engine named ``"excel"`` that ``xlwings.conversion.read/write`` look up;
+  ``Engine.clean_value_data`` and the helpers they call) and ``Book``/``Sheet``/``Range``
+  classes are the *source code of the installed xlwings*, extracted with :mod:`ast` and
+  executed, not re-written; it is registered as the engine named ``"excel"`` that
+  ``xlwings.conversion.read/write`` look up. Only ``App`` is a stand-in (:class:`_App`: the
+  real one looks for Excel's window and process);
 * the UDF module imported while ``xw.func``/``xw.arg``/``xw.ret`` are xlwings' Windows
   decorators (``xlwings.udfs.xlfunc`` ...), so ``__xlfunc__`` metadata exists as on Windows;
 * :func:`call_udf` goes through the real ``xlwings.udfs.call_udf`` (missing-argument sentinel,
