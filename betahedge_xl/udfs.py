@@ -503,14 +503,14 @@ def BETA_HEDGE_PORTFOLIO(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("window", doc="Daily returns each estimate uses; empty: 252 (a year)")
-@xw.arg("rebalance", doc="\"monthly\" (default: last trading day of each month) or \"weekly\"")
-@xw.arg("cost_bps", doc="Trading cost in basis points per unit of notional traded; empty: 0")
+@_args("asset", "benchmark", "start_date", "end_date")
+@xw.arg("window", **_CELL, doc="Daily returns each estimate uses; empty: 252 (a year)")
+@xw.arg("rebalance", **_CELL,
+        doc="\"monthly\" (default: last trading day of each month) or \"weekly\"")
+@xw.arg("cost_bps", **_CELL,
+        doc="Trading cost in basis points per unit of notional traded; empty: 0")
 def BETA_HEDGE_BACKTEST(
     asset: Cell,
     benchmark: Cell,
@@ -520,25 +520,28 @@ def BETA_HEDGE_BACKTEST(
     rebalance: Cell = None,
     cost_bps: Cell = None,
 ) -> Table:
-    """Which beta hedges best: re-estimates the hedge ratio (ols, blume, vasicek, ewma, dimson) at each month end on the trailing window and spills effectiveness, hedged beta, mean hedged return, turnover and net return per estimator, then the best.
+    """Which beta hedges best: re-estimates the hedge ratio (ols, blume, vasicek, ewma,
+    dimson) at each month end on the trailing window and spills effectiveness, hedged beta,
+    mean hedged return, turnover and net return per estimator, then the best.
 
     Returns
     -------
     header row, one row per estimator and a "Best" row, or one cell with a short message.
-    """  # noqa: E501
+    """
     try:
-        a = cells.leg(asset, "asset")
-        b = cells.leg(benchmark, "benchmark")
-        s = cells.date_option(start_date, "start")
-        e = cells.date_option(end_date, "end")
+        s = cells.date_option(start_date, "start_date")
+        e = cells.date_option(end_date, "end_date")
         opts = {
             "window": cells.int_option(window, "window", 252, minimum=5),
             "rebalance": cells.text_option(rebalance, "rebalance", "monthly",
                                            ("monthly", "weekly")),
             "cost_bps": cells.number_option(cost_bps, "cost_bps", 0.0),
         }
-        key = ("backtest", _frozen_leg(a), _frozen_leg(b), s, e, cells.freeze(sorted(opts.items())))
-        res = _memoized(key, lambda: excel.backtest(a, b, s, e, **opts))
+        key = ("backtest", _cells_key(asset), _cells_key(benchmark), s, e,
+               cells.freeze(sorted(opts.items())))
+        res = _memoized(key, lambda: excel.backtest(cells.leg(asset, "asset"),
+                                                    cells.leg(benchmark, "benchmark"),
+                                                    s, e, **opts))
         rows = res.rows()
         return [*rows, ["Best", res.best, *[""] * (len(rows[0]) - 2)]]
     except Exception as exc:  # noqa: BLE001

@@ -523,7 +523,12 @@ _VALID_CALLS: dict[str, tuple[Any, ...]] = {
     "BETA_HEDGE_SIZE": (1.5, 1e6, 100.0),
     "BETA_HEDGE_PORTFOLIO": (FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
                              "IDX"),
+    "BETA_HEDGE_BACKTEST": ("AAA", "IDX", MISSING, MISSING, 40.0),
 }
+
+
+def test_the_error_check_covers_every_function(xl: Harness) -> None:
+    assert set(_VALID_CALLS) == set(xl.module.__all__) - {"clear_memo"}
 
 
 @pytest.mark.parametrize("error", sorted(ERROR_CODES))
