@@ -3,14 +3,20 @@
 Excel sends a date-formatted cell as ``datetime``, a typed or computed date as a float serial
 (days since 1899-12-30), text as ``str``; Python users pass strings, ``date`` or ``Timestamp``.
 Everything becomes a tz-naive, midnight ``pandas.Timestamp`` here, once.
+
+Text is read when it has one reading: ISO ``2014-01-02`` (and ``2014/01/02``, ``20140102``),
+month names (``2 Jan 2014``), day and month in either order when only one order is a date
+(``13/02/2014``). ``01/02/2014`` is 2 January in New York and 1 February in London, so it is
+refused with both readings named, never guessed (pandas alone would take the US one).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .exceptions import DateRangeError, InputError
+from .exceptions import AmbiguousDateError, DateRangeError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,17 +27,66 @@ Dated = TypeVar("Dated", "pd.Series", "pd.DataFrame")
 #: with the fictitious 1900-02-29 absorbed for every date after February 1900).
 EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
 
+#: What a refusal of text asks for (the Excel faces add "use a date cell").
+ISO_HINT = "write it as yyyy-mm-dd"
+# Digits-only text: the year-first forms, and day/month/year in an unknown order.
+_YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T].*)?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
 
-def to_timestamp(value: Any, what: str = "date") -> pd.Timestamp | None:
+
+def _day(year: int, month: int, day: int) -> _dt.datetime | None:
+    try:
+        return _dt.datetime(year, month, day)
+    except ValueError:
+        return None
+
+
+def _text_date(text: str, what: str, hint: str) -> Any:
+    """The one date ``text`` can mean, else ``InputError`` naming the readings or the form."""
+    import pandas as pd
+
+    for pattern, order in ((_YEAR_FIRST, (1, 3, 4)), (_COMPACT, (1, 2, 3))):
+        m = pattern.fullmatch(text)
+        if m:
+            day = _day(*(int(m.group(i)) for i in order))
+            if day is None:
+                raise InputError(f"{what}: cannot read {text!r} as a date")
+            return pd.Timestamp(day)
+    m = _YEAR_LAST.fullmatch(text)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        readings = sorted({d for d in (_day(year, a, b), _day(year, b, a)) if d is not None})
+        if len(readings) == 1:
+            return pd.Timestamp(readings[0])
+        if len(readings) == 2:
+            raise AmbiguousDateError(f'{what}: "{text}" could be {readings[0]:%Y-%m-%d} or '
+                             f"{readings[1]:%Y-%m-%d}; {hint}")
+        raise InputError(f"{what}: cannot read {text!r} as a date")
+    if not any(c.isalpha() for c in text):
+        # Digits in any other arrangement (01/02/14, 1/2): no reading is safe to pick.
+        raise AmbiguousDateError(f'{what}: cannot read "{text}" as a date; {hint}')
+    return pd.Timestamp(text)  # month names: one reading
+
+
+def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Timestamp | None:
     """Turn a user's date into a midnight ``Timestamp``; ``None`` and ``""`` stay ``None``.
 
     Parameters
     ----------
     value
-        ``str`` (ISO or any unambiguous form pandas reads), ``date``/``datetime``,
-        ``Timestamp``, ``numpy.datetime64`` or an Excel serial number (int or float).
+        ``str`` (ISO or another form with one reading, see the module's docstring),
+        ``date``/``datetime``, ``Timestamp``, ``numpy.datetime64`` or an Excel serial number
+        (int or float).
     what
         The argument's name, used in the error message ("start", "end").
+    hint
+        What a refused text is told to do instead (the Excel faces add "use a date cell").
+
+    Raises
+    ------
+    InputError
+        Unreadable, or text with two readings (``01/02/2014``), both named in the message.
     """
     import pandas as pd
 
@@ -44,8 +99,12 @@ def to_timestamp(value: Any, what: str = "date") -> pd.Timestamp | None:
             if value != value or not 1 <= value < 2958466:  # NaN or outside Excel's 1900..9999
                 raise ValueError
             ts = pd.Timestamp(EXCEL_EPOCH + _dt.timedelta(days=float(value)))
+        elif isinstance(value, str):
+            ts = _text_date(value.strip(), what, hint)
         else:
-            ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+            ts = pd.Timestamp(value)
+    except AmbiguousDateError:
+        raise
     except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what}: cannot read {value!r} as a date") from None
     if ts is pd.NaT:

@@ -22,6 +22,10 @@ class InputError(BetaHedgeError, ValueError):
     """An argument is malformed: a bad date, option, or shape."""
 
 
+class AmbiguousDateError(InputError):
+    """A date typed as text that reads two ways (``01/02/2014``); the message names both."""
+
+
 class DateRangeError(InputError):
     """The window is empty or reversed."""
 

@@ -7,6 +7,11 @@ Conventions every function follows, because Excel is the caller:
 
 * arguments arrive as Excel sends them (text, numbers, date cells, serial numbers, empty cells,
   ranges as lists of rows); :mod:`betahedge_xl.excel.cells` reads them;
+* every argument asks xlwings for ``err_to_str``, so an error cell (``#DIV/0!``) arrives as its
+  text and is refused by name (``start_date is #DIV/0!``); xlwings' default would hand it over
+  as ``None``, the same as an empty cell, and the request would silently take the default;
+* range arguments (prices, tickers, holdings) arrive as ranges (:class:`UsedCells`) and only
+  the rows the sheet uses are converted, so ``A:B`` costs what its used rows cost;
 * tables are returned as 2-D lists, which dynamic-array Excel spills;
 * a problem never raises: the cell gets a short message naming it (a raised exception would
   put a Python traceback into the cell);
@@ -16,9 +21,10 @@ Conventions every function follows, because Excel is the caller:
   (:data:`MEMO_SECONDS`): a sheet of formulas over the same data costs one computation, and
   stored prices are read from the local store, never the network.
 
-The first paragraph of each docstring is what Excel's function wizard shows (xlwings passes
-the docstring, cut at 255 characters); the ``doc=`` of each argument is the wizard's
-per-argument help.
+The first paragraph of each docstring is what Excel's function wizard shows: xlwings'
+"Import Functions" sends ``__xlfunc__["ret"]["doc"]`` cut at 255 characters, by default the
+whole docstring, indentation and numpydoc sections included, so :func:`_wizard` puts the first
+paragraph alone there. The ``doc=`` of each argument is the wizard's per-argument help.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import xlwings as xw
+from xlwings.conversion import Accessor, Pipeline, ValueAccessor
 
 from .exceptions import InputError
 from . import excel
@@ -65,6 +72,44 @@ _memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 _memo_lock = threading.Lock()
 
 
+class UsedCells(Accessor):
+    """xlwings converter of range arguments: read only the rows of the range the sheet uses.
+
+    A whole-column reference (``A:B``) is 1,048,576 rows; xlwings' default reading converts
+    every cell before the function runs. Here a referenced range arrives as an ``xw.Range``,
+    and only its rows inside the sheet's used range are read, with ``err_to_str`` (rows outside
+    the used range are empty by definition). A value typed into the formula (``"TSLA"``, an
+    array constant, ``1/0``) has no range and goes through xlwings' ordinary value reading.
+    Either way the function gets rows (``ndim=2``); a range read in part is a
+    :class:`~betahedge_xl.excel.cells.Block` that knows its first row's number.
+    """
+
+    @classmethod
+    def reader(cls, options: dict[str, Any]) -> Pipeline:
+        typed = ValueAccessor.reader(options)
+
+        def read(ctx: Any) -> None:
+            if ctx.range is None:
+                typed(ctx)
+            else:
+                ctx.value = used_rows(ctx.range)
+
+        return Pipeline().append_stage(read)
+
+
+def used_rows(rng: Any) -> cells.Block:
+    """The values of ``rng`` (an ``xw.Range``) over the rows its sheet uses, errors as text."""
+    n_rows, n_cols = rng.shape
+    used = rng.sheet.used_range
+    top = max(rng.row, used.row)
+    bottom = min(rng.row + n_rows, used.row + used.shape[0]) - 1
+    if bottom < top:
+        return cells.Block([])
+    part = rng.sheet.range((top, rng.column), (bottom, rng.column + n_cols - 1))
+    return cells.Block(part.options(ndim=2, err_to_str=True).value,
+                       first_row=top - rng.row + 1)
+
+
 def clear_memo() -> None:
     """Forget every kept result (tests). The prices behind them are the data layer's to keep:
     :func:`betahedge_xl.data.clear_memory` forgets those."""
@@ -72,27 +117,31 @@ def clear_memo() -> None:
         _memo.clear()
 
 
-def _frozen_leg(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):  # a portfolio's tickers
-        return tuple(value)
-    return (value.name, tuple(value.index.asi8), tuple(value.to_numpy().tolist()))
+def _cells_key(value: Any) -> Any:
+    # The cells as they came (a few hundred for a price range): hashing them costs far less
+    # than reading them into prices, which only a computation needs.
+    return getattr(value, "first_row", 1), cells.freeze(value)
 
 
 def _hedge(asset: Cell, benchmark: Cell, start: Cell, end: Cell, **options: Any) -> HedgeResult:
     """Read the cells of a request, compute it (or reuse the kept result)."""
-    return _kept_hedge(cells.leg(asset, "asset"), benchmark, start, end, options)
+    return _kept_hedge(_cells_key(asset), lambda: cells.leg(asset, "asset"), benchmark,
+                       start, end, options)
 
 
-def _kept_hedge(asset: Any, benchmark: Cell, start: Cell, end: Cell,
+def _kept_hedge(asset_key: Any, read_asset: Any, benchmark: Cell, start: Cell, end: Cell,
                 options: dict[str, Any]) -> HedgeResult:
-    """:func:`_hedge` for an asset already read: a leg, or a portfolio's tickers."""
-    b = cells.leg(benchmark, "benchmark")
-    s = cells.date_option(start, "start")
-    e = cells.date_option(end, "end")
-    key = (_frozen_leg(asset), _frozen_leg(b), s, e, cells.freeze(sorted(options.items())))
-    return _memoized(key, lambda: excel.hedge(asset, b, s, e, **options))
+    """:func:`_hedge` for an asset known by ``asset_key`` and read by ``read_asset()``."""
+    s = cells.date_option(start, "start_date")
+    e = cells.date_option(end, "end_date")
+    key = (asset_key, _cells_key(benchmark), s, e, cells.freeze(sorted(options.items())))
+
+    def compute() -> HedgeResult:
+        a = read_asset()
+        b = cells.leg(benchmark, "benchmark")
+        return excel.hedge(a, b, s, e, **options)
+
+    return _memoized(key, compute)
 
 
 def _memoized(key: Any, compute: Any) -> Any:
@@ -113,20 +162,80 @@ def _memoized(key: Any, compute: Any) -> Any:
     return value
 
 
+def _wizard(func: Any) -> Any:
+    """Give Excel's function wizard the first paragraph of ``func``'s docstring, on one line.
+
+    Outermost decorator: on Windows the xlwings decorators below have made ``__xlfunc__``;
+    elsewhere there is none and nothing is done.
+    """
+    info = getattr(func, "__xlfunc__", None)
+    if info is not None:
+        info["ret"]["doc"] = " ".join(func.__doc__.strip().split("\n\n")[0].split())
+    return func
+
+
+#: What ``=BETA_HEDGE_STAT("?")`` answers, and the unknown-statistic message points to.
+STAT_HELP = "?"
+
+
+def _any_result() -> HedgeResult:
+    """The result of a small made-up request: its statistics are those of every request with
+    one benchmark (the only kind BETA_HEDGE_STAT takes), so it names them all."""
+    def compute() -> HedgeResult:
+        import numpy as np
+        import pandas as pd
+
+        dates = pd.bdate_range("2020-01-01", periods=40)
+        x = np.linspace(0.0, 6.0, len(dates))
+        bench = pd.Series(100 + np.sin(x), index=dates, name="BENCHMARK")
+        asset = pd.Series(50 + np.sin(x) + 0.3 * np.cos(3 * x), index=dates, name="ASSET")
+        return excel.hedge(asset, bench, None, None)
+
+    return _memoized(STAT_HELP, compute)  # type: ignore[no-any-return]
+
+
+def _stat_names_table() -> Table:
+    res = _any_result()
+    return [["statistic", "meaning"],
+            *([k, label] for k, label in zip(res.stat_names(), res.summary()["label"]))]
+
+
 def _summary_table(res: HedgeResult) -> Table:
     return cells.frame_table(res.summary(), header=False)
 
 
+#: xlwings options of a one-cell argument and of a range argument (see the module docstring).
+_CELL: dict[str, Any] = {"err_to_str": True}
+_RANGE: dict[str, Any] = {"convert": UsedCells, "ndim": 2, "err_to_str": True}
+
+#: The arguments several functions share: xlwings options and the wizard's help.
+_SHARED_ARGS: dict[str, dict[str, Any]] = {
+    "asset": {**_RANGE, "doc": _DOC_ASSET},
+    "benchmark": {**_RANGE, "doc": _DOC_BENCH},
+    "start_date": {**_CELL, "doc": _DOC_START},
+    "end_date": {**_CELL, "doc": _DOC_END},
+    "frequency": {**_CELL, "doc": _DOC_FREQ},
+    "returns": {**_CELL, "doc": _DOC_RETURNS},
+    "cov_type": {**_CELL, "doc": _DOC_COV},
+    "risk_free": {**_CELL, "doc": _DOC_RF},
+    "maxlags": {**_CELL, "doc": _DOC_LAGS},
+}
+
+
+def _args(*names: str) -> Any:
+    """``@xw.arg`` for each of the shared arguments ``names`` (see :data:`_SHARED_ARGS`)."""
+    def decorate(func: Any) -> Any:
+        for name in names:
+            func = xw.arg(name, **_SHARED_ARGS[name])(func)
+        return func
+
+    return decorate
+
+
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
+       "risk_free", "maxlags")
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -138,12 +247,14 @@ def BETA_HEDGE(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Table:
-    """Beta hedge of an asset against a benchmark: spills alpha, beta, standard errors, t-stats, R-squared, observations, adjusted beta, hedged alpha and beta, hedge effectiveness, the window used and data warnings.
+    """Beta hedge of an asset against a benchmark. Spills alpha, beta, their standard errors,
+    t-stats and p-values, R-squared, observations, adjusted beta, the hedged series' alpha and
+    beta, hedge effectiveness, the dates used and data warnings.
 
     Returns
     -------
     list of [label, value] rows, or one cell with a short message naming the problem.
-    """  # noqa: E501  (the first paragraph is the wizard's one-line description)
+    """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
@@ -152,22 +263,16 @@ def BETA_HEDGE(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("statistic", doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
+@xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
+       "risk_free", "maxlags")
 def BETA_HEDGE_STAT(
     statistic: Cell,
-    asset: Cell,
-    benchmark: Cell,
+    asset: Cell = None,
+    benchmark: Cell = None,
     start_date: Cell = None,
     end_date: Cell = None,
     frequency: Cell = None,
@@ -176,35 +281,41 @@ def BETA_HEDGE_STAT(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Cell:
-    """One statistic of the beta hedge as a single number, for use inside other formulas, e.g. =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
+    """One statistic of the beta hedge as a number, for use in other formulas, e.g.
+    =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
+    =BETA_HEDGE_STAT("?") spills the names of all statistics.
 
     Returns
     -------
-    float (or text for descriptive rows), or a short message naming the problem.
-    """  # noqa: E501
+    float (or text for descriptive rows); for ``"?"`` a table of names and meanings; or a
+    short message naming the problem.
+    """
     try:
+        cells.refuse_error(statistic, "statistic")
         if cells.is_empty(statistic) or not isinstance(statistic, str):
-            raise InputError("statistic: give its name as text, e.g. \"beta\"")
+            raise InputError(f'statistic: give its name as text, e.g. "beta"; '
+                             f'=BETA_HEDGE_STAT("{STAT_HELP}") lists them')
+        if statistic.strip() == STAT_HELP:
+            return _stat_names_table()
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
         try:
             value = res.stat(statistic)
         except InputError:
-            raise InputError(f"unknown statistic {cells.show(statistic.strip())}; use one of: "
-                             f"{', '.join(res.stat_names())}") from None
+            # All the names (about 40) do not fit a cell's 255 characters: point to the list.
+            raise InputError(
+                f"unknown statistic {cells.show(statistic.strip())}; e.g. beta, alpha, "
+                f"beta_se, beta_t, r_squared, n_obs; =BETA_HEDGE_STAT(\"{STAT_HELP}\") spills "
+                f"all {len(res.stat_names())}") from None
         return cells.cell_value(value)
     except Exception as exc:  # noqa: BLE001
         return cells.message(exc)
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("risk_free", doc=_DOC_RF)
+@_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns",
+       "risk_free")
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -214,12 +325,14 @@ def BETA_HEDGE_SERIES(
     returns: Cell = None,
     risk_free: Cell = None,
 ) -> Table:
-    """Spills the return series behind the hedge: date, asset return, benchmark return and the hedged return (asset minus beta times benchmark), one row per period, with a header row.
+    """Return series behind the hedge. Spills a header row, then per period the date, the
+    asset's and the benchmark's return and the hedged return (asset minus beta times
+    benchmark).
 
     Returns
     -------
     header row then one row per period, or one cell with a short message.
-    """  # noqa: E501
+    """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
                      **cells.hedge_options(frequency, returns, risk_free=risk_free))
@@ -228,15 +341,11 @@ def BETA_HEDGE_SERIES(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("rolling_window", doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("risk_free", doc=_DOC_RF)
+@_args("asset", "benchmark")
+@xw.arg("rolling_window", **_CELL, doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
+@_args("start_date", "end_date", "frequency", "returns", "risk_free")
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -247,7 +356,8 @@ def BETA_HEDGE_ROLLING(
     returns: Cell = None,
     risk_free: Cell = None,
 ) -> Table:
-    """Spills the rolling beta: date and the beta over the trailing window ending that date, from the first full window on, with a header row.
+    """Rolling beta. Spills a header row, then per period from the first full window on the
+    date and the beta over the trailing window ending that date.
 
     Returns
     -------
@@ -270,16 +380,18 @@ def BETA_HEDGE_ROLLING(
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("tickers", doc="A ticker or a range of tickers")
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
+@xw.arg("tickers", **_RANGE, doc="A ticker or a range of tickers")
+@_args("start_date", "end_date")
 def BETA_HEDGE_PRICES(
     tickers: Cell,
     start_date: Cell = None,
     end_date: Cell = None,
 ) -> Table:
-    """Spills split- and dividend-adjusted closing prices of one or more tickers on the dates they all have, with a header row (date, then one column per ticker).
+    """Adjusted closing prices (splits and dividends) of one or more tickers on the dates
+    they all have. Spills a header row (date, then one column per ticker), then one row per
+    date.
 
     Returns
     -------
@@ -290,18 +402,19 @@ def BETA_HEDGE_PRICES(
 
         names = cells.tickers(tickers, "tickers")
         # No memo here: the data layer keeps loaded prices (and knows when they go stale).
-        frame = bh.fetch_prices(names, cells.date_option(start_date, "start"),
-                                cells.date_option(end_date, "end"))
+        frame = bh.fetch_prices(names, cells.date_option(start_date, "start_date"),
+                                cells.date_option(end_date, "end_date"))
         return cells.frame_table(frame.rename_axis("date").reset_index())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("beta", doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
-@xw.arg("portfolio_value", doc="Value of the position to hedge (negative for a short)")
-@xw.arg("price", doc="Price of one hedge share, or the futures price in index points")
-@xw.arg("multiplier", doc="1 for shares (default), currency per point, or a contract: "
+@xw.arg("beta", **_CELL, doc="Beta of the position to the hedge's underlying, e.g. from BETA_HEDGE_STAT")
+@xw.arg("portfolio_value", **_CELL, doc="Value of the position to hedge (negative for a short)")
+@xw.arg("price", **_CELL, doc="Price of one hedge share, or the futures price in index points")
+@xw.arg("multiplier", **_CELL, doc="1 for shares (default), currency per point, or a contract: "
                           "\"ES\", \"MES\", \"NQ\", ...")
 def BETA_HEDGE_SIZE(
     beta: Cell,
@@ -309,7 +422,9 @@ def BETA_HEDGE_SIZE(
     price: Cell,
     multiplier: Cell = None,
 ) -> Table:
-    """Hedge sizing: spills how many shares or futures contracts to short so the position has zero beta, the exact count, the hedge notional and the beta left after rounding.
+    """Hedge size. Spills how many shares or futures contracts to short so that the position
+    has zero beta, the exact count, the hedge's notional value and the beta left after
+    rounding.
 
     Returns
     -------
@@ -319,6 +434,7 @@ def BETA_HEDGE_SIZE(
         from .engine import hedge_size
 
         mult: float | str
+        cells.refuse_error(multiplier, "multiplier")
         if isinstance(multiplier, str) and not cells.is_empty(multiplier) \
                 and not cells.looks_numeric(multiplier):
             mult = multiplier
@@ -342,19 +458,14 @@ def _required_number(value: Cell, what: str) -> float:
     return number
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("tickers", doc="Range of the portfolio's tickers")
-@xw.arg("holdings", doc="Range of weights or share counts, in the order of the tickers")
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("holdings_type", doc="\"weights\" (default; rebalanced each period) or \"shares\" "
+@xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
+@xw.arg("holdings", **_RANGE, doc="Range of weights or share counts, in the order of the tickers")
+@_args("benchmark", "start_date", "end_date")
+@xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or \"shares\" "
                              "(share counts, buy and hold)")
-@xw.arg("frequency", doc=_DOC_FREQ)
-@xw.arg("returns", doc=_DOC_RETURNS)
-@xw.arg("cov_type", doc=_DOC_COV)
-@xw.arg("risk_free", doc=_DOC_RF)
-@xw.arg("maxlags", doc=_DOC_LAGS)
+@_args("frequency", "returns", "cov_type", "risk_free", "maxlags")
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -368,7 +479,8 @@ def BETA_HEDGE_PORTFOLIO(
     risk_free: Cell = None,
     maxlags: Cell = None,
 ) -> Table:
-    """Beta hedge of a portfolio given as a range of tickers and a range of weights or share counts: spills the same label/value table as BETA_HEDGE.
+    """Beta hedge of a portfolio given as a range of tickers and a range of weights or share
+    counts. Spills the same table as BETA_HEDGE.
 
     Returns
     -------
@@ -385,19 +497,20 @@ def BETA_HEDGE_PORTFOLIO(
                                  cells.HOLDINGS_KINDS)
         opts = cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags)
         opts[kind] = tuple(counts)
-        return _summary_table(_kept_hedge(names, benchmark, start_date, end_date, opts))
+        return _summary_table(_kept_hedge(("portfolio", tuple(names)), lambda: names,
+                                          benchmark, start_date, end_date, opts))
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 
 
+@_wizard
 @xw.func(category=CATEGORY)
-@xw.arg("asset", ndim=2, doc=_DOC_ASSET)
-@xw.arg("benchmark", ndim=2, doc=_DOC_BENCH)
-@xw.arg("start_date", doc=_DOC_START)
-@xw.arg("end_date", doc=_DOC_END)
-@xw.arg("window", doc="Daily returns each estimate uses; empty: 252 (a year)")
-@xw.arg("rebalance", doc="\"monthly\" (default: last trading day of each month) or \"weekly\"")
-@xw.arg("cost_bps", doc="Trading cost in basis points per unit of notional traded; empty: 0")
+@_args("asset", "benchmark", "start_date", "end_date")
+@xw.arg("window", **_CELL, doc="Daily returns each estimate uses; empty: 252 (a year)")
+@xw.arg("rebalance", **_CELL,
+        doc="\"monthly\" (default: last trading day of each month) or \"weekly\"")
+@xw.arg("cost_bps", **_CELL,
+        doc="Trading cost in basis points per unit of notional traded; empty: 0")
 def BETA_HEDGE_BACKTEST(
     asset: Cell,
     benchmark: Cell,
@@ -407,25 +520,28 @@ def BETA_HEDGE_BACKTEST(
     rebalance: Cell = None,
     cost_bps: Cell = None,
 ) -> Table:
-    """Which beta hedges best: re-estimates the hedge ratio (ols, blume, vasicek, ewma, dimson) at each month end on the trailing window and spills effectiveness, hedged beta, mean hedged return, turnover and net return per estimator, then the best.
+    """Which beta hedges best: re-estimates the hedge ratio (ols, blume, vasicek, ewma,
+    dimson) at each month end on the trailing window and spills effectiveness, hedged beta,
+    mean hedged return, turnover and net return per estimator, then the best.
 
     Returns
     -------
     header row, one row per estimator and a "Best" row, or one cell with a short message.
-    """  # noqa: E501
+    """
     try:
-        a = cells.leg(asset, "asset")
-        b = cells.leg(benchmark, "benchmark")
-        s = cells.date_option(start_date, "start")
-        e = cells.date_option(end_date, "end")
+        s = cells.date_option(start_date, "start_date")
+        e = cells.date_option(end_date, "end_date")
         opts = {
             "window": cells.int_option(window, "window", 252, minimum=5),
             "rebalance": cells.text_option(rebalance, "rebalance", "monthly",
                                            ("monthly", "weekly")),
             "cost_bps": cells.number_option(cost_bps, "cost_bps", 0.0),
         }
-        key = ("backtest", _frozen_leg(a), _frozen_leg(b), s, e, cells.freeze(sorted(opts.items())))
-        res = _memoized(key, lambda: excel.backtest(a, b, s, e, **opts))
+        key = ("backtest", _cells_key(asset), _cells_key(benchmark), s, e,
+               cells.freeze(sorted(opts.items())))
+        res = _memoized(key, lambda: excel.backtest(cells.leg(asset, "asset"),
+                                                    cells.leg(benchmark, "benchmark"),
+                                                    s, e, **opts))
         rows = res.rows()
         return [*rows, ["Best", res.best, *[""] * (len(rows[0]) - 2)]]
     except Exception as exc:  # noqa: BLE001

@@ -90,7 +90,8 @@ def test_a_date_outside_pandas_range_cli(tmp_path: Path) -> None:
 
 def test_a_date_outside_pandas_range_cell(xl: Harness) -> None:
     text = cell_text(xl.call("BETA_HEDGE", "TSLA", "SPY", 41640.0, 2958465.0))
-    assert text.startswith("end:") and "OutOfBounds" not in text and "Error" not in text
+    # the argument named as the function wizard names it
+    assert text.startswith("end_date:") and "OutOfBounds" not in text and "Error" not in text
 
 
 # --- tickers ------------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xlwings_harness import MISSING, FakeXlRange, Harness, com_date, xlwings_windows
+from xlwings_harness import (
+    ERROR_CODES,
+    MISSING,
+    FakeXlRange,
+    FakeXlSheet,
+    Harness,
+    com_date,
+    xlwings_windows,
+)
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
@@ -30,6 +38,22 @@ def xl() -> Iterator[Harness]:
 @pytest.fixture(autouse=True)
 def _fresh_memo(xl: Harness) -> None:
     xl.module.clear_memo()
+
+
+@pytest.fixture()
+def hedge_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The asset argument of every computation (``betahedge_xl.beta_hedge`` call) made."""
+    import betahedge_xl
+
+    calls: list[Any] = []
+    real = betahedge_xl.beta_hedge
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    return calls
 
 
 def _prices(seed: int = 7, n: int = 260, beta: float = 1.6) -> tuple[pd.Series, pd.Series]:
@@ -221,24 +245,31 @@ def test_range_problems_are_named(xl: Harness) -> None:
     assert "too few observations" in msg
 
 
-def test_unknown_statistic_lists_the_names(xl: Harness) -> None:
+def test_unknown_statistic_points_to_the_list(xl: Harness) -> None:
     asset, bench = _prices()
     msg = xl.call("BETA_HEDGE_STAT", "gamma", _range(asset), _range(bench))[0][0]
     assert isinstance(msg, str) and "gamma" in msg and "beta" in msg
+    assert '=BETA_HEDGE_STAT("?")' in msg and len(msg) < 255  # whole, not cut
+    long = xl.call("BETA_HEDGE_STAT", "x" * 300, _range(asset), _range(bench))[0][0]
+    assert '=BETA_HEDGE_STAT("?")' in long and len(long) < 255
 
 
-def test_recalculation_reuses_the_result(xl: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import betahedge_xl
-
+def test_question_mark_spills_every_statistic_name(xl: Harness) -> None:
     asset, bench = _prices()
-    calls = []
-    real = betahedge_xl.beta_hedge
+    table = xl.call("BETA_HEDGE_STAT", "?")  # no asset or benchmark needed
+    assert table[0] == ["statistic", "meaning"]
+    names = [r[0] for r in table[1:]]
+    result = xl.call("BETA_HEDGE", _range(asset), _range(bench))
+    assert [r[1] for r in table[1:]] == [r[0] for r in result]  # one per row of BETA_HEDGE
+    for name, label in zip(names, (r[0] for r in result)):  # and each is what its row shows
+        value = xl.call("BETA_HEDGE_STAT", name, _range(asset), _range(bench))[0][0]
+        assert value == _lookup(result, label) or (value == "" == _lookup(result, label)), name
+    assert xl.call("BETA_HEDGE_STAT", " ? ", _range(asset), _range(bench)) == table
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+def test_recalculation_reuses_the_result(xl: Harness, hedge_calls: list[Any]) -> None:
+    calls = hedge_calls
+    asset, bench = _prices()
     a, b = _range(asset), _range(bench)
     xl.call("BETA_HEDGE", a, b)
     xl.call("BETA_HEDGE_STAT", "beta", a, b)
@@ -324,15 +355,15 @@ _REPR_MARKS = ("datetime", "Timestamp", "'", "[", "TimeType", "tzinfo")
          "frequency: expected one of daily, weekly, monthly, got 5"),
         (("BETA_HEDGE", com_date(2014, 1, 1), "SPY"),
          "asset: expected a ticker or a range of dates and prices, got 2014-01-01"),
-        (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start: cannot read "2014-13-45" as a date'),
-        (("BETA_HEDGE", "TSLA", "SPY", True), "start: cannot read TRUE as a date"),
+        (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start_date: cannot read "2014-13-45" as a date'),
+        (("BETA_HEDGE", "TSLA", "SPY", True), "start_date: cannot read TRUE as a date"),
         (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, MISSING, MISSING, MISSING, "abc"),
          'risk_free: expected a number, got "abc"'),
         (("BETA_HEDGE_ROLLING", "TSLA", "SPY", 0.0),
          "rolling_window: expected a whole number of at least 1, got 0"),
         (("BETA_HEDGE_SIZE", FakeXlRange([[1.2, 1.3]]), 1e6, 100.0),
          "beta: expected a number, got a range of 2 cells"),
-        (("BETA_HEDGE_PRICES", "SPY", "someday"), 'start: cannot read "someday" as a date'),
+        (("BETA_HEDGE_PRICES", "SPY", "someday"), 'start_date: cannot read "someday" as a date'),
         (("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
           "IDX", MISSING, MISSING, "units"),
          'holdings_type: expected one of weights, shares, got "units"'),
@@ -357,7 +388,7 @@ def test_price_range_problems_name_the_row_of_the_selection(xl: Harness) -> None
 def test_unknown_statistic_is_quoted_as_typed(xl: Harness) -> None:
     asset, bench = _prices()
     (text,), = xl.call("BETA_HEDGE_STAT", "first date used", _range(asset), _range(bench))
-    assert text.startswith('unknown statistic "first date used"; use one of: asset, benchmark')
+    assert text.startswith('unknown statistic "first date used"; ')
 
 
 def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None:
@@ -435,18 +466,9 @@ def test_portfolio_takes_risk_free_and_hac_lags(xl: Harness,
 
 
 def test_portfolio_recalculation_reuses_the_result(
-    xl: Harness, stored: dict[str, pd.Series], monkeypatch: pytest.MonkeyPatch
+    xl: Harness, stored: dict[str, pd.Series], hedge_calls: list[Any]
 ) -> None:
-    import betahedge_xl
-
-    calls = []
-    real = betahedge_xl.beta_hedge
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(betahedge_xl, "beta_hedge", counting)
+    calls = hedge_calls
     tick, weights = FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.6], [0.4]])
     first = xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX")
     assert xl.call("BETA_HEDGE_PORTFOLIO", tick, weights, "IDX") == first
@@ -455,3 +477,216 @@ def test_portfolio_recalculation_reuses_the_result(
     xl.call("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"]]), 1.0, "IDX")
     xl.call("BETA_HEDGE", "AAA", "IDX")  # one ticker is not the one-ticker portfolio
     assert calls == [["AAA", "BBB"], ["AAA", "BBB"], ["AAA"], "AAA"]
+
+
+# --- Error values are inputs too -------------------------------------------------------------
+# Excel hands an error to a UDF as pywin32's integer code: as a literal in the formula (1/0)
+# the argument is that code, from a referenced cell it is the cell's Value. xlwings turns it
+# into None (an empty cell!) unless the argument asks for err_to_str.
+
+def test_issue_start_of_1_over_0_is_refused_not_all_history(
+    xl: Harness, stored: dict[str, pd.Series]
+) -> None:
+    # =BETA_HEDGE_STAT("n_obs","AAA","IDX",1/0,DATE(2015,1,1)) answered every stored return.
+    end = float((dt.datetime(2015, 1, 1) - EXCEL_EPOCH).days)
+    assert xl.call("BETA_HEDGE_STAT", "n_obs", "AAA", "IDX", ERROR_CODES["#DIV/0!"], end) \
+        == [["start_date is #DIV/0!"]]
+    cell = FakeXlRange([[ERROR_CODES["#DIV/0!"]]])  # =...(A1) with A1 holding =1/0
+    assert xl.call("BETA_HEDGE_STAT", "n_obs", "AAA", "IDX", cell, end) \
+        == [["start_date is #DIV/0!"]]
+
+
+@pytest.mark.parametrize(
+    ("position", "name"),
+    [(5, "frequency"),    # was read as daily
+     (8, "risk_free"),    # was read as 0
+     (9, "maxlags")],     # was read as classical standard errors
+)
+def test_issue_errors_in_options_are_not_defaults(
+    xl: Harness, stored: dict[str, pd.Series], position: int, name: str
+) -> None:
+    args: list[Any] = ["beta_se", "AAA", "IDX", MISSING, MISSING, MISSING, MISSING, MISSING,
+                       MISSING, MISSING]
+    args[position] = ERROR_CODES["#N/A"]
+    assert xl.call("BETA_HEDGE_STAT", *args) == [[f"{name} is #N/A"]]
+    args[position] = FakeXlRange([[ERROR_CODES["#VALUE!"]]])
+    assert xl.call("BETA_HEDGE_STAT", *args) == [[f"{name} is #VALUE!"]]
+
+
+#: A valid call of each worksheet function with its required arguments (stored prices).
+_VALID_CALLS: dict[str, tuple[Any, ...]] = {
+    "BETA_HEDGE": ("AAA", "IDX"),
+    "BETA_HEDGE_STAT": ("beta", "AAA", "IDX"),
+    "BETA_HEDGE_SERIES": ("AAA", "IDX"),
+    "BETA_HEDGE_ROLLING": ("AAA", "IDX"),
+    "BETA_HEDGE_PRICES": ("AAA",),
+    "BETA_HEDGE_SIZE": (1.5, 1e6, 100.0),
+    "BETA_HEDGE_PORTFOLIO": (FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
+                             "IDX"),
+    "BETA_HEDGE_BACKTEST": ("AAA", "IDX", MISSING, MISSING, 40.0),
+}
+
+
+def test_the_error_check_covers_every_function(xl: Harness) -> None:
+    assert set(_VALID_CALLS) == set(xl.module.__all__) - {"clear_memo"}
+
+
+@pytest.mark.parametrize("error", sorted(ERROR_CODES))
+def test_every_argument_of_every_function_names_an_error(
+    xl: Harness, stored: dict[str, pd.Series], error: str
+) -> None:
+    for func, required in _VALID_CALLS.items():
+        params = [a["name"] for a in getattr(xl.module, func).__xlfunc__["args"]]
+        valid = xl.call(func, *required)
+        assert len(valid) > 1 or isinstance(valid[0][0], float), (func, valid)  # not a message
+        for i, name in enumerate(params):
+            args = list(required) + [MISSING] * (len(params) - len(required))
+            for bad in (ERROR_CODES[error], FakeXlRange([[ERROR_CODES[error]]])):
+                args[i] = bad
+                assert xl.call(func, *args) == [[f"{name} is {error}"]], (func, name, bad)
+
+
+def _with_cells(series: pd.Series, changes: dict[int, tuple[Any, Any]]) -> FakeXlRange:
+    """``_range(series)`` with some rows (numbered as the analyst sees them) replaced."""
+    rows = [list(r) for r in _range(series).Value]
+    for row, cells in changes.items():
+        rows[row - 1] = list(cells)
+    return FakeXlRange(rows)
+
+
+def test_na_prices_are_missing_prices_like_blank_cells(xl: Harness) -> None:
+    asset, bench = _prices()
+    # Rows 11-13 and row 40: four prices a lookup did not find.
+    na = {r: (_range(asset).Value[r - 1][0], ERROR_CODES["#N/A"]) for r in (11, 12, 13, 40)}
+    blank = {r: (_range(asset).Value[r - 1][0], None) for r in (11, 12, 13, 40)}
+    with_na = xl.call("BETA_HEDGE", _with_cells(asset, na), _range(bench))
+    with_blank = xl.call("BETA_HEDGE", _with_cells(asset, blank), _range(bench))
+    assert with_na == with_blank
+    kept = asset.drop(asset.index[[9, 10, 11, 38]])  # rows 11.. hold prices 10.. (header row 1)
+    beta, _, _ = _polyfit(kept, bench.reindex(kept.index))
+    assert _lookup(with_na, "Beta") == pytest.approx(beta, rel=1e-10)
+    # The note blank rows get: the dates the benchmark has and the asset lacks.
+    assert "4 date(s) dropped" in _lookup(with_na, "Data warnings")
+    # A whole #N/A row (a lookup that found nothing) is a missing row too.
+    both = {12: (ERROR_CODES["#N/A"], ERROR_CODES["#N/A"])}
+    assert isinstance(_lookup(xl.call("BETA_HEDGE", _with_cells(asset, both), _range(bench)),
+                              "Beta"), float)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [({5: (com_date(2014, 1, 7), "#REF!")}, "asset price in row 5 is #REF!"),
+     ({7: ("#VALUE!", 50.0)}, "asset date in row 7 is #VALUE!"),
+     ({7: ("#N/A", 50.0)}, "asset date in row 7 is #N/A"),
+     ({1: ("Date", "#NAME?")}, "asset price in row 1 is #NAME?"),
+     ({9: ("#DIV/0!", None)}, "asset date in row 9 is #DIV/0!")],
+)
+def test_other_errors_in_a_price_range_are_refused_by_row(
+    xl: Harness, changes: dict[int, tuple[Any, Any]], expected: str
+) -> None:
+    asset, bench = _prices()
+    coded = {r: tuple(ERROR_CODES.get(v, v) if isinstance(v, str) else v for v in cells)
+             for r, cells in changes.items()}
+    assert xl.call("BETA_HEDGE", _with_cells(asset, coded), _range(bench)) == [[expected]]
+
+
+def test_errors_in_tickers_and_holdings_ranges_are_refused_by_row(
+    xl: Harness, stored: dict[str, pd.Series]
+) -> None:
+    na = ERROR_CODES["#N/A"]
+    tick = FakeXlRange([["AAA"], [na]])
+    assert xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[0.5], [0.5]]), "IDX") \
+        == [["tickers: row 2 is #N/A"]]
+    held = FakeXlRange([[0.5], [ERROR_CODES["#DIV/0!"]]])
+    assert xl.call("BETA_HEDGE_PORTFOLIO", FakeXlRange([["AAA"], ["BBB"]]), held, "IDX") \
+        == [["holdings: row 2 is #DIV/0!"]]
+    assert xl.call("BETA_HEDGE_PRICES", FakeXlRange([["AAA", na]])) \
+        == [["tickers: column 2 is #N/A"]]
+
+
+# --- Whole-column ranges cost what their used rows cost --------------------------------------
+
+def _sheet_with(*blocks: tuple[int, int, pd.Series]) -> FakeXlSheet:
+    """A worksheet holding price blocks (header and date/price rows) at (row, col)."""
+    sheet = FakeXlSheet()
+    for row, col, series in blocks:
+        sheet.put([list(r) for r in _range(series).Value], row, col)
+    return sheet
+
+
+def test_whole_columns_read_only_the_used_rows(xl: Harness) -> None:
+    asset, bench = _prices()
+    sheet = _sheet_with((1, 1, asset), (1, 3, bench))
+    out = xl.call("BETA_HEDGE_STAT", "beta", sheet.Range("A:B"), sheet.Range("C:D"))
+    assert out[0][0] == pytest.approx(_polyfit(asset, bench)[0], rel=1e-10)
+    used = 4 * (len(asset) + 1)
+    # xlwings' default reading converts 2 x 1,048,576 cells per argument.
+    assert sheet.cells_read <= used + 10, sheet.cells_read
+
+
+def test_whole_column_messages_name_the_sheet_row(xl: Harness) -> None:
+    asset, bench = _prices()
+    sheet = _sheet_with((5, 1, asset), (1, 3, bench))  # the asset's header in row 5
+    sheet.put([[ERROR_CODES["#REF!"], 10.0]], 40, 1)
+    assert xl.call("BETA_HEDGE", sheet.Range("A:B"), sheet.Range("C:D")) \
+        == [["asset date in row 40 is #REF!"]]
+    # A range that starts above the used rows counts from its own first row.
+    assert xl.call("BETA_HEDGE", sheet.Range("A3:B400"), sheet.Range("C:D")) \
+        == [["asset date in row 38 is #REF!"]]
+    sheet.put([[None, None]], 40, 1)  # now a blank row (the header is row 5: price 34)
+    table = xl.call("BETA_HEDGE", sheet.Range("A3:B400"), sheet.Range("C:D"))
+    assert _lookup(table, "Asset") == "ASSET"  # the header found below blank rows
+    kept = asset.drop(asset.index[34])
+    beta = _polyfit(kept, bench.reindex(kept.index))[0]
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    assert xl.call("BETA_HEDGE", sheet.Range("F:G"), sheet.Range("C:D")) \
+        == [["asset: missing"]]
+
+
+def test_whole_column_recalculation_reuses_the_result(
+    xl: Harness, hedge_calls: list[Any]
+) -> None:
+    calls = hedge_calls
+    asset, bench = _prices()
+    sheet = _sheet_with((1, 1, asset), (1, 3, bench))
+    for stat in ("beta", "alpha", "r_squared"):
+        xl.call("BETA_HEDGE_STAT", stat, sheet.Range("A:B"), sheet.Range("C:D"))
+    assert len(calls) == 1
+    sheet.put([[200.0]], 30, 2)  # an edited price is a new request
+    xl.call("BETA_HEDGE_STAT", "beta", sheet.Range("A:B"), sheet.Range("C:D"))
+    assert len(calls) == 2
+
+
+def test_harness_reads_ranges_through_xlwings_windows_code(xl: Harness) -> None:
+    import xlwings
+    from xlwings import main
+
+    sheet = FakeXlSheet()
+    sheet.put([["x", ERROR_CODES["#N/A"]]], 5, 3)
+    sheet.put([[None, None, 1.0]], 9, 3)
+    rng = main.Range(impl=xlwings._xlwindows.Range(xl=sheet.Range("C:E")))
+    assert type(rng.impl).__module__ == "xlwings._xlwindows"
+    used = rng.sheet.used_range
+    assert (used.row, used.column, used.shape) == (5, 3, (5, 3))
+    cell = rng.sheet.range((5, 4))
+    assert cell.value is None  # an error cell reads as empty by default
+    assert cell.options(err_to_str=True).value == "#N/A"
+
+
+# --- Smaller things --------------------------------------------------------------------------
+
+def test_ambiguous_text_dates_are_refused_in_cells_and_ranges(xl: Harness) -> None:
+    asset, bench = _prices()
+    hint = "use a date cell or write it as yyyy-mm-dd"
+    assert xl.call("BETA_HEDGE", "TSLA", "SPY", "01/02/2014") == [
+        [f'start_date: "01/02/2014" could be 2014-01-02 or 2014-02-01; {hint}']]
+    rows = [list(r) for r in _range(asset).Value]
+    rows[1][0] = "01/02/2014"
+    assert xl.call("BETA_HEDGE", FakeXlRange(rows), _range(bench)) == [
+        [f'asset date in row 2: "01/02/2014" could be 2014-01-02 or 2014-02-01; {hint}']]
+    # Text dates with one reading give the same answer as date cells.
+    text = [list(r) for r in _range(asset).Value]
+    for r in text[1:]:
+        r[0] = f"{r[0]:%d/%m/%Y}" if r[0].day > 12 else f"{r[0]:%Y-%m-%d}"
+    assert xl.call("BETA_HEDGE", FakeXlRange(text), _range(bench)) \
+        == xl.call("BETA_HEDGE", _range(asset), _range(bench))

@@ -6,19 +6,24 @@ the cell is decided by xlwings' code, not ours. This harness makes that code run
 * fake ``pythoncom``, ``pywintypes``, ``win32com.client`` (and ``win32timezone``, used by the
   date hook) so that ``import xlwings.udfs`` works;
 * a stand-in ``xlwings._xlwindows`` whose value hooks (``Engine.prepare_xl_data_element``,
-  ``Engine.clean_value_data`` and the helpers they call) are the *source code of the installed
-  xlwings*, extracted with :mod:`ast` and executed, not re-written; it is registered as the
-  engine named ``"excel"`` that ``xlwings.conversion.read/write`` look up;
+  ``Engine.clean_value_data`` and the helpers they call) and ``Book``/``Sheet``/``Range``
+  classes are the *source code of the installed xlwings*, extracted with :mod:`ast` and
+  executed, not re-written; it is registered as the engine named ``"excel"`` that
+  ``xlwings.conversion.read/write`` look up. Only ``App`` is a stand-in (:class:`_App`: the
+  real one looks for Excel's window and process);
 * the UDF module imported while ``xw.func``/``xw.arg``/``xw.ret`` are xlwings' Windows
   decorators (``xlwings.udfs.xlfunc`` ...), so ``__xlfunc__`` metadata exists as on Windows;
 * :func:`call_udf` goes through the real ``xlwings.udfs.call_udf`` (missing-argument sentinel,
   argument conversion, result conversion), and :func:`vba_wrappers` through the real
   ``xlwings.udfs.generate_vba_wrapper``.
 
-What stays fake is only the COM transport: a range argument is a small object whose ``Value``
-is the tuple of tuples pywin32 would deliver, dates are ``pywintypes.TimeType`` with a UTC
-tzinfo as pywin32 delivers them, an omitted optional argument is the ``DISP_E_PARAMNOTFOUND``
-integer that VBA passes.
+What stays fake is only the COM transport: a range argument is a small object model of a
+worksheet (:class:`FakeXlSheet`, :class:`FakeXlRange`: ``Value``, ``Row``, ``Rows.Count``,
+``Cells``, ``Range``, ``UsedRange`` ...) that xlwings' own ``_xlwindows.Range`` and ``Sheet``
+(also taken from the installed source) drive as they drive Excel's. ``Value`` is what pywin32
+delivers: a scalar for one cell, a tuple of tuples otherwise, dates as ``pywintypes.TimeType``
+with a UTC tzinfo, an error cell as its integer code (:data:`ERROR_CODES`). An omitted
+optional argument is the ``DISP_E_PARAMNOTFOUND`` integer that VBA passes.
 """
 
 from __future__ import annotations
@@ -44,9 +49,39 @@ _HOOK_NAMES = (
     "_com_time_to_datetime",
     "_datetime_to_com_time",
     "cell_errors",
+    "missing",
     "_clean_value_data_element",
     "Engine",
+    "Book",
+    "Sheet",
+    "Range",
 )
+_HOOK_ASSIGNS = ("time_types", "cell_errors", "missing")
+
+
+def _xlwindows_tree() -> tuple[Path, ast.Module]:
+    import xlwings
+
+    path = Path(xlwings.__file__).with_name("_xlwindows.py")
+    return path, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _error_codes() -> dict[str, int]:
+    """Error text -> the integer pywin32 delivers for that error cell, from xlwings' own table."""
+    _, tree = _xlwindows_tree()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "cell_errors" for t in node.targets):
+            return {text: code for code, text in ast.literal_eval(node.value).items()}
+    raise RuntimeError("xlwings/_xlwindows.py no longer defines cell_errors")
+
+
+#: An error cell as pywin32 hands it over (``ERROR_CODES["#N/A"]``): xlwings turns it into
+#: ``None``, or into its text with ``err_to_str=True``.
+ERROR_CODES = _error_codes()
+
+#: Rows of a worksheet (Excel 2007 and later).
+SHEET_ROWS = 1_048_576
 
 _PYWIN32_MODULES = (
     "pythoncom",
@@ -92,57 +127,147 @@ def _fake_pywin32() -> dict[str, types.ModuleType]:
     return mods
 
 
-class FakeXlRange:
-    """The COM ``Range`` object Excel passes for a range argument: only ``Value`` is read.
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
 
-    ``values`` is a list of rows; like pywin32, a single cell gives a scalar and several cells a
-    tuple of tuples.
+
+class _Count:
+    def __init__(self, count: int) -> None:
+        self.Count = count
+
+
+class FakeXlBook:
+    """The COM ``Workbook`` above a :class:`FakeXlSheet` (``Parent``): a name and an app."""
+
+    def __init__(self, name: str = "Book1.xlsx") -> None:
+        self.Name = name
+        self.Application = types.SimpleNamespace(Name="Microsoft Excel")
+
+
+class FakeXlSheet:
+    """The COM ``Worksheet`` behind range arguments: the cells, ``Cells``, ``Range``, ``UsedRange``.
+
+    Cells hold what pywin32 delivers (floats, text, :func:`com_date`, error codes). ``cells_read``
+    counts the cells whose ``Value`` was read, so tests can see how much of a range was converted.
     """
 
-    def __init__(self, values: list[list[Any]]) -> None:
-        rows = tuple(tuple(r) for r in values)
-        self.Value = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
+    def __init__(self, name: str = "Sheet1") -> None:
+        self.Name = name
+        self.Parent = FakeXlBook()
+        self.cells: dict[tuple[int, int], Any] = {}
+        self.cells_read = 0
+
+    def put(self, values: list[list[Any]], row: int = 1, col: int = 1) -> FakeXlRange:
+        """Type ``values`` (rows) into the sheet from (row, col); the range they fill."""
+        for i, r in enumerate(values):
+            for j, v in enumerate(r):
+                if v is None:
+                    self.cells.pop((row + i, col + j), None)
+                else:
+                    self.cells[(row + i, col + j)] = v
+        width = max((len(r) for r in values), default=1)
+        return FakeXlRange(sheet=self, bounds=(row, col, row + max(len(values), 1) - 1,
+                                               col + max(width, 1) - 1))
+
+    def Cells(self, row: int, col: int) -> FakeXlRange:  # noqa: N802  (COM name)
+        return FakeXlRange(sheet=self, bounds=(row, col, row, col))
+
+    def Range(self, cell1: Any, cell2: Any = None) -> FakeXlRange:  # noqa: N802
+        """``Range(cell1, cell2)`` spans two ranges; ``Range("A1:B9")``, ``Range("A:B")``."""
+        if isinstance(cell1, str):
+            return self._parse(cell1)
+        b1 = cell1.bounds
+        b2 = cell2.bounds if cell2 is not None else b1
+        return FakeXlRange(sheet=self, bounds=(min(b1[0], b2[0]), min(b1[1], b2[1]),
+                                               max(b1[2], b2[2]), max(b1[3], b2[3])))
+
+    def _parse(self, address: str) -> FakeXlRange:
+        parts = address.replace("$", "").upper().split(":")
+        ends = []
+        for part in parts:
+            m = _re.fullmatch(r"([A-Z]*)(\d*)", part)
+            if m is None or not (m.group(1) or m.group(2)):
+                raise ValueError(address)
+            ends.append((int(m.group(2)) if m.group(2) else None,
+                         _col_number(m.group(1)) if m.group(1) else None))
+        (r1, c1), (r2, c2) = ends[0], ends[-1]
+        return FakeXlRange(sheet=self, bounds=(r1 or 1, c1 or 1, r2 or SHEET_ROWS,
+                                               c2 or 16_384))
+
+    @property
+    def UsedRange(self) -> FakeXlRange:  # noqa: N802
+        # As in Excel: the rectangle from the first to the last used row and column; an empty
+        # sheet's used range is A1.
+        if not self.cells:
+            return self.Cells(1, 1)
+        rows = [r for r, _ in self.cells]
+        cols = [c for _, c in self.cells]
+        return FakeXlRange(sheet=self, bounds=(min(rows), min(cols), max(rows), max(cols)))
 
 
-class _RangeImpl:
-    """Minimal ``xlwings._xlwindows.Range``: what ``xlwings.main.Range`` and the conversion
-    pipeline touch when reading an argument (``raw_value`` mirrors ``Range.raw_value`` there)."""
+class FakeXlRange:
+    """The COM ``Range`` Excel passes for a range argument, as far as xlwings reads it.
 
-    max_cells_per_read = None
-    max_cells_per_write = None
+    ``FakeXlRange(values)`` is ``values`` typed into a fresh sheet from A1, the range over
+    exactly them; ``sheet.put`` or ``sheet.Range("A:B")`` give ranges elsewhere. Like pywin32,
+    ``Value`` is a scalar for one cell and a tuple of tuples for several.
+    """
 
-    def __init__(self, xl: Any = None, engine: Any = None) -> None:
+    def __init__(self, values: list[list[Any]] | None = None, *,
+                 sheet: FakeXlSheet | None = None,
+                 bounds: tuple[int, int, int, int] | None = None) -> None:
+        if sheet is None:
+            sheet = FakeXlSheet()
+            bounds = sheet.put(values or [[None]]).bounds
+        assert bounds is not None
+        self.Worksheet = sheet
+        self.bounds = bounds
+        r1, c1, r2, c2 = bounds
+        self.Row, self.Column = r1, c1
+        self.Rows, self.Columns = _Count(r2 - r1 + 1), _Count(c2 - c1 + 1)
+        self.Count = self.Rows.Count * self.Columns.Count
+
+    @property
+    def Value(self) -> Any:  # noqa: N802
+        r1, c1, r2, c2 = self.bounds
+        self.Worksheet.cells_read += self.Count
+        get = self.Worksheet.cells.get
+        rows = tuple(tuple(get((r, c)) for c in range(c1, c2 + 1)) for r in range(r1, r2 + 1))
+        return rows[0][0] if self.Count == 1 else rows
+
+
+class _App:
+    """``xlwings._xlwindows.App`` for a workbook's ``Application``: what conversion asks of it
+    (its engine). The real one finds Excel's window and process, which do not exist here."""
+
+    def __init__(self, xl: Any = None, **kwargs: Any) -> None:
         self.xl = xl
-        self.options: dict[str, Any] = {}
-        app = types.SimpleNamespace(engine=engine, pid=0)
-        book = types.SimpleNamespace(app=app)
-        self.sheet = types.SimpleNamespace(book=book)
+        self.pid = 0
 
     @property
-    def raw_value(self) -> Any:
-        return self.xl.Value if self.xl is not None else None
-
-    @property
-    def api(self) -> Any:
-        return self.xl
+    def engine(self) -> Any:
+        return sys.modules["xlwings._xlwindows"].engine
 
 
-def _xlwindows_hooks(engine_holder: dict[str, Any]) -> types.ModuleType:
+def _xlwindows_hooks(engine_holder: dict[str, Any],
+                     mods: dict[str, types.ModuleType]) -> types.ModuleType:
     """Build ``xlwings._xlwindows`` from the installed file's own value hooks."""
     import numpy as np
     import pandas as pd
-    import xlwings
-    from xlwings.utils import np_datetime_to_datetime
+    from xlwings import base_classes
+    from xlwings.utils import col_name, np_datetime_to_datetime
 
-    source_path = Path(xlwings.__file__).with_name("_xlwindows.py")
-    tree = ast.parse(source_path.read_text(encoding="utf-8"))
+    source_path, tree = _xlwindows_tree()
     picked: list[ast.stmt] = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in _HOOK_NAMES:
             picked.append(node)
         elif isinstance(node, (ast.Assign, ast.If)):
             targets = [t.id for t in ast.walk(node) if isinstance(t, ast.Name)]
-            if targets and targets[0] in ("time_types", "cell_errors"):
+            if targets and targets[0] in _HOOK_ASSIGNS:
                 picked.append(node)
     found = {getattr(n, "name", None) for n in picked} | {
         t.id for n in picked if isinstance(n, (ast.Assign, ast.If)) for t in ast.walk(n)
@@ -155,8 +280,9 @@ def _xlwindows_hooks(engine_holder: dict[str, Any]) -> types.ModuleType:
     ns = mod.__dict__
     ns.update(
         dt=dt, pd=pd, np=np, numbers=__import__("numbers"),
-        pywintypes=sys.modules["pywintypes"], win32timezone=sys.modules["win32timezone"],
-        np_datetime_to_datetime=np_datetime_to_datetime, base_classes=None,
+        pywintypes=mods["pywintypes"], win32timezone=mods["win32timezone"],
+        np_datetime_to_datetime=np_datetime_to_datetime, base_classes=base_classes,
+        col_name=col_name, App=_App,
     )
     code = compile(ast.Module(body=picked, type_ignores=[]), str(source_path), "exec")
     exec(code, ns)  # noqa: S102  (xlwings' own code, from the installed package)
@@ -164,7 +290,6 @@ def _xlwindows_hooks(engine_holder: dict[str, Any]) -> types.ModuleType:
     engine_holder["impl"] = ns["engine"]
     ns["BOOK_CALLER"] = None
     ns["is_range_instance"] = lambda x: isinstance(x, FakeXlRange)
-    ns["Range"] = lambda xl=None: _RangeImpl(xl, engine_holder["impl"])
     return mod
 
 
@@ -215,9 +340,10 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
     engines = xlwings.engines
     saved_engines = (list(engines.engines), dict(engines.engines_by_name))
     try:
-        sys.modules.update(_fake_pywin32())
+        mods = _fake_pywin32()
+        sys.modules.update(mods)
         holder: dict[str, Any] = {}
-        xlwindows = _xlwindows_hooks(holder)
+        xlwindows = _xlwindows_hooks(holder, mods)
         sys.modules["xlwings._xlwindows"] = xlwindows
         xlwings._xlwindows = xlwindows  # type: ignore[attr-defined]
         holder["engine"] = Engine(impl=holder["impl"])
@@ -256,7 +382,9 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
 # A fake of the xlwings object model the refresh uses (Book, Sheet, Range, Name, Chart, App).
 # It follows xlwings' documented semantics where the drawer relies on them: 1-based
 # (row, col) tuples, a 2-D list written at a cell fills the block below and to its right, a
-# multi-cell range reads as a list of rows with ndim=2, empty cells read as None.
+# multi-cell range reads as a list of rows with ndim=2, empty cells read as None. A cell may
+# hold an error as pywin32 delivers it (ERROR_CODES["#N/A"]); reading it goes through xlwings'
+# Windows cleaning, so it reads as None unless the range's options ask for err_to_str.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -279,24 +407,41 @@ class FakeApp:
         self.alerts.append(prompt)
 
 
+_CLEAN: list[Any] = []
+
+
+def _clean_value(value: Any, err_to_str: bool) -> Any:
+    """One cell's COM value as xlwings' Windows reading cleans it (installed source's
+    ``_clean_value_data_element``): an error code becomes ``None``, or its text with
+    ``err_to_str``; a ``TimeType`` a naive ``datetime``; ``""`` ``None``."""
+    if not _CLEAN:
+        _CLEAN.append(_xlwindows_hooks({}, _fake_pywin32()).__dict__["_clean_value_data_element"])
+    return _CLEAN[0](value, dt.datetime, None, None, err_to_str)
+
+
 class FakeRange:
     def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int, c2: int,
-                 ndim: int | None = None) -> None:
+                 ndim: int | None = None, err_to_str: bool = False) -> None:
         self.sheet, self.row, self.column = sheet, r1, c1
         self.last_row, self.last_column = r2, c2
         self._ndim = ndim
+        self._err_to_str = err_to_str
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.last_row - self.row + 1, self.last_column - self.column + 1
 
-    def options(self, ndim: int | None = None, **kwargs: Any) -> FakeRange:
+    def options(self, ndim: int | None = None, err_to_str: bool = False,
+                **kwargs: Any) -> FakeRange:
         return FakeRange(self.sheet, self.row, self.column, self.last_row, self.last_column,
-                         ndim)
+                         ndim, err_to_str)
 
     @property
     def value(self) -> Any:
-        rows = [[self.sheet.grid.get((r, c)) for c in range(self.column, self.last_column + 1)]
+        # The grid holds what pywin32 would deliver (an error cell as its integer code, see
+        # ERROR_CODES); xlwings' own cleaning turns it into what the code under test sees.
+        rows = [[_clean_value(self.sheet.grid.get((r, c)), self._err_to_str)
+                 for c in range(self.column, self.last_column + 1)]
                 for r in range(self.row, self.last_row + 1)]
         if self._ndim == 2:
             return rows

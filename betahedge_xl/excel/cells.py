@@ -1,9 +1,12 @@
 """Excel values in, Python values out: the one place that knows what cells look like.
 
 Excel hands Python floats, text, ``datetime`` (date-formatted cells), ``None`` (empty cells)
-and, for ranges, lists of rows. The worksheet functions and the refresh button both read
-tickers, dates, options, holdings and bring-your-own price ranges through these helpers, so a
-cell means the same thing wherever it is typed. Nothing here imports xlwings.
+and, for ranges, lists of rows. An error cell (``#N/A``, ``#DIV/0!`` ...) arrives as its text,
+because every place that reads cells asks xlwings for ``err_to_str``: without it xlwings gives
+``None``, and an error would silently mean "empty, take the default". The worksheet functions
+and the refresh button both read tickers, dates, options, holdings and bring-your-own price
+ranges through these helpers, so a cell means the same thing wherever it is typed. Nothing here
+imports xlwings.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._dates import to_timestamp
-from ..exceptions import InputError, user_message
+from ..exceptions import AmbiguousDateError, InputError, user_message
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,17 +32,86 @@ RETURN_KINDS = ("simple", "log")
 COV_TYPES = ("nonrobust", "HAC")
 HOLDINGS_KINDS = ("weights", "shares")
 
+#: What a date typed as text with two readings (01/02/2014) is told to be instead.
+DATE_HINT = "use a date cell or write it as yyyy-mm-dd"
+
+#: Error values as xlwings' ``err_to_str`` spells them (its tables in ``_xlwindows.py`` and
+#: ``_xlmac.py``).
+ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+#: The missing-value error: a lookup or a data feed (Bloomberg's BDH) leaves it for a price it
+#: does not have, so in a price range it means a missing price.
+MISSING_VALUE = "#N/A"
+# Errors newer than xlwings' table (dynamic arrays, data types). pywin32 hands an error over as
+# the HRESULT 0x800A0000 + Excel's error number; xlwings translates only the seven above and
+# passes these through as that integer, whatever err_to_str says.
+_NEWER_ERRORS = {-2146828288 + number: text for number, text in (
+    (2043, "#GETTING_DATA"), (2045, "#SPILL!"), (2046, "#CONNECT!"), (2047, "#BLOCKED!"),
+    (2048, "#UNKNOWN!"), (2049, "#FIELD!"), (2050, "#CALC!"), (2051, "#BUSY!"))}
+
+
+class Block(list):  # type: ignore[type-arg]
+    """Rows read from part of a range, with where they start in the range the analyst chose.
+
+    A whole-column argument is read only over the sheet's used rows; ``first_row`` (1-based)
+    keeps the row numbers of messages those of the analyst's range.
+    """
+
+    def __init__(self, rows: Iterable[list[Any]], first_row: int = 1) -> None:
+        super().__init__(rows)
+        self.first_row = first_row
+
+
+def error_text(value: Any) -> str | None:
+    """The error a cell holds (``"#N/A"`` ...), or ``None`` for any other value."""
+    if isinstance(value, str):
+        return value if value in ERRORS else None
+    if type(value) is int:  # Excel's numbers arrive as float; an int is an error code
+        return _NEWER_ERRORS.get(value)
+    return None
+
+
+def refuse_error(value: Any, what: str) -> None:
+    """Raise ``InputError("start_date is #DIV/0!")`` when ``value`` is an error cell."""
+    error = error_text(value)
+    if error is not None:
+        raise InputError(f"{what} is {error}")
+
+
+def _numbered_rows(value: Any) -> tuple[list[list[Any]], int]:
+    """The rows of a value and the number, in the analyst's range, of the first of them."""
+    return rows_of(value), getattr(value, "first_row", 1)
+
+
+def refuse_errors_in(value: Any, what: str) -> None:
+    """Refuse an error anywhere in a cell or a range, naming the cell as the analyst sees it."""
+    rows, first = _numbered_rows(value)
+    for i, row in enumerate(rows, start=first):
+        for j, v in enumerate(row, start=1):
+            error = error_text(v)
+            if error is None:
+                continue
+            if len(rows) == 1 and len(row) == 1 and first == 1:
+                raise InputError(f"{what} is {error}")
+            if len(row) == 1:
+                raise InputError(f"{what}: row {i} is {error}")
+            if len(rows) == 1 and first == 1:
+                raise InputError(f"{what}: column {j} is {error}")
+            raise InputError(f"{what}: row {i}, column {j} is {error}")
+
 
 def show(value: Any) -> str:
     """A cell value as the analyst typed or sees it, for messages (never a Python repr).
 
-    Text is quoted as Excel quotes it (``"abc"``), numbers lose a trailing ``.0``, dates read
+    Text is quoted as Excel quotes it (``"abc"``), an error value is shown bare (``#N/A``),
+    numbers lose a trailing ``.0``, dates read
     ``2014-01-01``, ``TRUE``/``FALSE`` stay Excel's, a range is described by its size.
     """
     if value is None:
         return "an empty cell"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str) and value in ERRORS:
+        return value  # as the cell shows it: #N/A
     if isinstance(value, str):
         text = value if len(value) <= 40 else value[:39] + "\u2026"
         return f'"{text}"'
@@ -86,6 +158,7 @@ def _drop_empty_rows(rows: list[list[Any]]) -> list[list[Any]]:
 
 def text_option(value: Any, what: str, default: str, allowed: Sequence[str]) -> str:
     """A case-insensitive choice such as ``frequency``; empty means ``default``."""
+    refuse_error(value, what)
     if is_empty(value):
         return default
     if not isinstance(value, str):
@@ -99,6 +172,7 @@ def text_option(value: Any, what: str, default: str, allowed: Sequence[str]) -> 
 
 def number_option(value: Any, what: str, default: float | None) -> float | None:
     """A number typed in a cell (or as text such as ``"2%"``); empty means ``default``."""
+    refuse_error(value, what)
     if is_empty(value):
         return default
     if isinstance(value, bool):
@@ -174,14 +248,18 @@ def hedge_options(frequency: Any, returns: Any, cov_type: Any = None, risk_free:
 
 def date_option(value: Any, what: str) -> Any:
     """A date cell, a serial number or text, as a ``Timestamp``; empty means ``None``."""
+    refuse_error(value, what)
     try:
-        return to_timestamp(value, what)
+        return to_timestamp(value, what, hint=DATE_HINT)
+    except AmbiguousDateError:
+        raise
     except InputError:
         raise InputError(f"{what}: cannot read {show(value)} as a date") from None
 
 
 def tickers(value: Any, what: str) -> list[str]:
     """Tickers from a cell or a range of cells (empty cells skipped)."""
+    refuse_errors_in(value, what)
     items = flatten(value)
     if not items:
         raise InputError(f"{what}: no tickers")
@@ -193,6 +271,7 @@ def tickers(value: Any, what: str) -> list[str]:
 
 def amounts(value: Any, what: str) -> list[float]:
     """Weights or share counts from a range (empty cells skipped)."""
+    refuse_errors_in(value, what)
     out: list[float] = []
     for v in flatten(value):
         number = number_option(v, what, None)
@@ -206,28 +285,39 @@ def amounts(value: Any, what: str) -> list[float]:
 def price_range(value: Any, what: str) -> pd.Series:
     """Bring-your-own prices: a two-column range of dates and prices, header row optional.
 
-    A header (text above the prices) names the series; otherwise ``what`` does. Rows whose
-    price cell is empty are skipped, so a generous selection works.
+    A header (text above the prices) names the series; otherwise ``what`` does. A row whose
+    price cell is empty or ``#N/A`` is a missing price and is skipped, so a generous selection
+    works and a lookup's ``#N/A`` counts as the gap it is (the data-quality notes report it as
+    they report blank rows). Any other error value is refused, naming its row; rows are
+    numbered as in the range the analyst selected, header and blank rows included.
     """
     import pandas as pd
 
-    rows = _drop_empty_rows(rows_of(value))
-    if not rows or len(rows[0]) != 2:
-        width = len(rows[0]) if rows else 0
+    rows, first = _numbered_rows(value)
+    numbered = [(i, r) for i, r in enumerate(rows, start=first)
+                if not all(is_empty(v) or v == MISSING_VALUE for v in r)]
+    if not numbered or len(rows[0]) != 2:
+        width = len(rows[0]) if numbered else 0
         raise InputError(
             f"{what}: expected a ticker or a two-column range of dates and prices, "
-            f"got {len(rows)} row(s) by {width} column(s)"
+            f"got {len(numbered)} row(s) by {width} column(s)"
         )
     name = what
-    first = 1  # rows are numbered as in the range the analyst selected, header included
-    if isinstance(rows[0][1], str) and not looks_numeric(rows[0][1]):
-        name = rows[0][1].strip() or what
-        rows = rows[1:]
-        first = 2
+    head = numbered[0][1][1]
+    if isinstance(head, str) and error_text(head) is None and not looks_numeric(head):
+        name = head.strip() or what
+        numbered = numbered[1:]
     dates, prices = [], []
-    for i, (d, p) in enumerate(rows, start=first):
-        if is_empty(p):
-            continue
+    for i, (d, p) in numbered:
+        date_error, price_error = error_text(d), error_text(p)
+        if price_error not in (None, MISSING_VALUE):
+            raise InputError(f"{what} price in row {i} is {price_error}")
+        if date_error not in (None, MISSING_VALUE):
+            raise InputError(f"{what} date in row {i} is {date_error}")
+        if is_empty(p) or price_error is not None:
+            continue  # a missing price
+        if date_error is not None:
+            raise InputError(f"{what} date in row {i} is {date_error}")
         if is_empty(d):
             raise InputError(f"{what}: row {i} has a price but no date")
         dates.append(date_option(d, f"{what} date in row {i}"))
@@ -253,12 +343,19 @@ def leg(value: Any, what: str) -> str | pd.Series:
     if not rows:
         raise InputError(f"{what}: missing")
     if len(rows) == 1 and len(rows[0]) == 1:
-        cell = rows[0][0]
-        if not isinstance(cell, str):
-            raise InputError(f"{what}: expected a ticker or a range of dates and prices, "
-                             f"got {show(cell)}")
-        return cell.strip().upper()
-    return price_range(rows, what)
+        return ticker(rows[0][0], what)
+    return price_range(value, what)
+
+
+def ticker(value: Any, what: str) -> str:
+    """One ticker typed in a cell, upper-cased."""
+    refuse_error(value, what)
+    if is_empty(value):
+        raise InputError(f"{what}: missing")
+    if not isinstance(value, str):
+        raise InputError(f"{what}: expected a ticker or a range of dates and prices, "
+                         f"got {show(value)}")
+    return value.strip().upper()
 
 
 def frame_table(frame: pd.DataFrame, header: bool = True) -> list[list[Any]]:

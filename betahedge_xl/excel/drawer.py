@@ -173,7 +173,8 @@ def _inside(row: int, col: int, rects: list[Rect]) -> bool:
 def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
-        values = _rng(sheet, (r0, c0, r1, c1)).options(ndim=2).value
+        # err_to_str: an analyst's error cell (=1/0) would otherwise read as empty.
+        values = _rng(sheet, (r0, c0, r1, c1)).options(ndim=2, err_to_str=True).value
         for i, row in enumerate(values):
             for j, v in enumerate(row):
                 if v is None or v == "":

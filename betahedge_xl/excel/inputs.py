@@ -102,11 +102,21 @@ class Request:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def read_values(rng: Any) -> Any:
+    """The values of the block's or the holdings' range (an ``xw.Range``), as rows.
+
+    Error cells arrive as their text (xlwings' ``err_to_str``): read by default they would be
+    ``None``, the same as an empty cell, and the request would quietly take the default.
+    """
+    return rng.options(ndim=2, err_to_str=True).value
+
+
 def read_request(block: Any, holdings: Any = None) -> Request:
     """Turn the values of the block (and of the holdings table) into a :class:`Request`.
 
-    ``block`` is what xlwings reads from the :data:`INPUTS_NAME` range: rows of label and
-    value (extra columns, such as the notes, are ignored).
+    ``block`` is what :func:`read_values` reads from the :data:`INPUTS_NAME` range: rows of
+    label and value (extra columns, such as the notes, are ignored). A value that is an error
+    (``#DIV/0!``) is refused, naming the row's label.
     """
     values: dict[str, Any] = {}
     by_label = {f.label.lower(): f for f in FIELDS}
@@ -128,9 +138,11 @@ def read_request(block: Any, holdings: Any = None) -> Request:
     start = cells.date_option(values.get("start"), "Start")
     end = cells.date_option(values.get("end"), "End")
     bench = values.get("benchmark")
+    cells.refuse_error(bench, "Benchmark")
     if cells.is_empty(bench) or not isinstance(bench, str):
         raise InputError("Benchmark: give a ticker")
     asset: Any
+    cells.refuse_errors_in(holdings, "holdings")
     rows = [r for r in cells.rows_of(holdings) if r and not cells.is_empty(r[0])] \
         if holdings is not None else []
     if rows:
@@ -145,6 +157,7 @@ def read_request(block: Any, holdings: Any = None) -> Request:
         options[kind] = amounts
     else:
         a = values.get("asset")
+        cells.refuse_error(a, "Asset")
         if cells.is_empty(a) or not isinstance(a, str):
             raise InputError("Asset: give a ticker, or tickers in the holdings table")
         asset = a.strip().upper()

@@ -186,10 +186,10 @@ def find_or_add_inputs(book: Any) -> tuple[Any, Any, list[str]]:
     """
     names = {n.name: n for n in book.names}
     if inp.INPUTS_NAME in names:
-        block = names[inp.INPUTS_NAME].refers_to_range.options(ndim=2).value
+        block = inp.read_values(names[inp.INPUTS_NAME].refers_to_range)
         holdings = None
         if inp.HOLDINGS_NAME in names:
-            holdings = names[inp.HOLDINGS_NAME].refers_to_range.options(ndim=2).value
+            holdings = inp.read_values(names[inp.HOLDINGS_NAME].refers_to_range)
         return block, holdings, []
     if any(s.name.lower() == inp.INPUTS_SHEET.lower() for s in book.sheets):
         raise InputError(f"the sheet '{inp.INPUTS_SHEET}' exists but the name "
