@@ -52,6 +52,45 @@ def _panel(
     return y, x, index, names
 
 
+def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_regress_sums` for a row-major panel: blocks of dates across every asset.
+
+    Sums add up over blocks of dates. An asset's shift is its first valid value, fixed in the
+    block where it first has one (its sums before are empty, so nothing needs redoing).
+    """
+    t, k = y.shape
+    n, sx, sxx, sy, syy, sxy = (np.zeros(k) for _ in range(6))
+    shift = np.full(k, np.nan)
+    rows = max(8, _BLOCK_BYTES // (8 * 2 * max(k, 1)))
+    for a in range(0, t, rows):
+        block = y[a:a + rows]
+        unset = np.flatnonzero(np.isnan(shift))
+        if unset.size:
+            part = block[:, unset]
+            has = ~np.isnan(part)
+            first = np.argmax(has, axis=0)
+            found = has[first, np.arange(unset.size)]
+            shift[unset[found]] = part[first[found], np.flatnonzero(found)]
+        yc = block - shift  # NaN where missing, or before the asset's first value
+        missing = np.isnan(yc)
+        xb = xc[a:a + rows]
+        if missing.any():
+            np.copyto(yc, 0.0, where=missing)
+            present = (~missing).astype(float)
+            n += present.sum(axis=0)
+            sx += xb @ present
+            sxx += (xb * xb) @ present
+        else:
+            n += block.shape[0]
+            sx += xb.sum()
+            sxx += xb @ xb
+        sy += yc.sum(axis=0)
+        syy += np.einsum("ij,ij->j", yc, yc)
+        sxy += xb @ yc
+    shift[np.isnan(shift)] = 0.0
+    return n, sx, sxx, shift, sy, syy, sxy
+
+
 def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per-asset sums for OLS on the dates each asset has, in one pass over the panel.
 
@@ -66,6 +105,8 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     products.
     """
     t, k = y.shape
+    if k > 1 and y.strides[0] > y.strides[1]:  # row-major: whole rows are the cheap reads
+        return _regress_sums_by_rows(y, xc)
     n, sx, sxx, y0, sy, syy, sxy = (np.empty(k) for _ in range(7))
     xx = xc * xc
     # sums of the benchmark from each date to the end
