@@ -380,12 +380,21 @@ class HedgeResult:
                    "blume": "adjusted_beta", "adj_beta": "adjusted_beta",
                    "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj"}
         key = aliases.get(key, key)
+        try:
+            return self._stat_index[key]
+        except KeyError:
+            keys = ", ".join(self.stat_names())
+            raise InputError(f"unknown statistic {name!r}; use one of: {keys}") from None
+
+    @cached_property
+    def _stat_index(self) -> dict[str, Any]:
+        """Every statistic by its case-folded key (several benchmarks' keys carry the ticker,
+        "beta_XLK"), built once: a sheet of BETA_HEDGE_STAT cells reads one result per cell,
+        and the rows (p-values, intervals) cost far more than a lookup."""
+        index: dict[str, Any] = {}
         for k, _, value in self._stats():
-            # Keys of several benchmarks carry the ticker ("beta_XLK"); the lookup folds case.
-            if k.lower() == key:
-                return value
-        keys = ", ".join(self.stat_names())
-        raise InputError(f"unknown statistic {name!r}; use one of: {keys}")
+            index.setdefault(k.lower(), value)
+        return index
 
     def stat_names(self) -> list[str]:
         return [k for k, _, _ in self._stats()]
