@@ -226,10 +226,12 @@ def test_scatter_draws_points_and_regression_line_from_one_block(
     fitted = np.array([sheet.grid[(r, col["Fitted"])] for r in range(returns.row + 1,
                                                                       returns.last_row + 1)])
     np.testing.assert_allclose(fitted, alpha + beta * x, rtol=0, atol=1e-12)
-    # The line charts keep the series Excel made from their headers.
+    # The line charts keep the series Excel made from their headers; the hedged line is
+    # named after the trade that makes it (the hedge ratio in the legend).
     cumulative = {c.name: c for c in sheet.charts_list}[f"{PREFIX}chart_cumulative"]
+    beta_text = f"{beta:.2f}"
     assert [(s.name, s.chart_type) for s in cumulative.series.items] == [
-        ("TSLA", "line"), ("SPY", "line"), ("hedged", "line")]
+        ("TSLA", "line"), ("SPY", "line"), (f"hedged: TSLA - {beta_text} x SPY", "line")]
 
 
 def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
@@ -360,7 +362,8 @@ def test_every_fake_member_exists_in_xlwings() -> None:
     # Range in xlwings, so the fake's cell store is called grid).
     inspection = {"grid", "formats", "charts_list", "writes", "status_history", "alerts",
                   "items", "native_series", "source", "x_values", "last_row", "last_column",
-                  "values", "formulas", "validations"}
+                  "values", "formulas", "validations", "col_widths", "row_heights",
+                  "wrapped"}
     # Links between fakes that xlwings has with the same meaning (Sheet.book, Range.sheet)
     # or not at all (Charts.sheet): Strict lets through only the former.
     links = {"book", "sheet"}
