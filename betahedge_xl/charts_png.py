@@ -135,10 +135,11 @@ def _draw(plt: Any, plan: OutputPlan, chart: Chart) -> Any:
         y_title += LOG_AXIS_NOTE
     if y_title:
         ax.set_ylabel(y_title, fontsize=8)
+    # Decimals as the ticks need them (weekly residuals step by 0.5%): never two "1%" ticks.
     if chart.x_number_format and "%" in chart.x_number_format:
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     if chart.y_number_format and "%" in chart.y_number_format:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.tick_params(labelsize=7)
     ax.grid(True, color="#E0E0E0", linewidth=0.6)
     ax.set_axisbelow(True)

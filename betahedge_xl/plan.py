@@ -1,19 +1,28 @@
 """The output plan: which tables and charts a report has, with their names and places.
 
-One plan drives both drawers, the live-Excel refresh (``betahedge_xl.excel``, through xlwings)
-and the headless report (``betahedge_xl.report``, an .xlsx file), so the two cannot drift apart.
-The plan is plain data: no xlwings, no file format.
+One plan drives every drawer, the live-Excel refresh (``betahedge_xl.excel``, through xlwings),
+the headless report (``betahedge_xl.report``, an .xlsx file) and the PNG pictures
+(``betahedge_xl.charts_png``), so they cannot drift apart. The plan is plain data: no xlwings,
+no file format.
 
 Layout of the sheet ``BetaHedge`` (0-based rows and columns)::
 
-    A:B   Summary (label, value)            D..   three charts, stacked
-    M..   Returns table (date, benchmark(s), asset, fitted, hedged)
+    A:B   Summary (label, value); a portfolio's holdings below it
+    D..   charts, stacked: returns scatter(s), growth of 1, rolling beta
+    ..    Returns table (date, benchmark(s), asset, [fitted], hedged)
+    ..    [several benchmarks] Partial-regression table (per benchmark: x, y net, fit)
     ..    Cumulative table (date, growth of 1 of each)
-    ..    Rolling beta table (date, beta per benchmark)
+    ..    Rolling beta table (date; per benchmark: beta, full-sample beta, +2 SE, -2 SE)
 
-The returns table holds the regression line too: ``Fitted`` is alpha + beta x of the first
-benchmark at each period, so the scatter's points (asset) and line (fitted) are two adjacent
-columns against one x column, a single block every drawer can chart.
+The geometry is in Excel's units (column widths in characters, heights and chart sizes in
+points) and stated here once: the tables start right of the charts' right edge, each chart
+below the last one's bottom, computed from the widths and heights the drawers then set.
+
+With one benchmark the returns table holds the regression line too: ``Fitted`` is alpha + beta
+x at each period, so the scatter's points (asset) and line (fitted) are two adjacent columns
+against one x column, a single block every drawer can chart. With several, the scatter per
+benchmark is the partial regression (both net of the other benchmarks), whose slope is that
+benchmark's beta.
 """
 
 from __future__ import annotations
@@ -516,8 +525,8 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
                 ChartSeries(f"alpha + beta x {benches[0]}", returns.name, x, "Fitted",
                             color=FIT_LINE, width=2.0),
             ],
-            x_title=f"{benches[0]} return{ex}",
-            y_title=f"{asset} return{ex}",
+            x_title=f"{benches[0]}{ex} return",
+            y_title=f"{asset}{ex} return",
             x_number_format="0%",
             y_number_format="0%",
         ))
@@ -537,8 +546,8 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
                     ChartSeries(f"beta x {b} (partial regression)", partial.name, f"{b} net",
                                 f"Fit {b}", color=FIT_LINE, width=2.0),
                 ],
-                x_title=f"{b} return{ex} net of {others}",
-                y_title=f"{asset} return{ex} net of {others}",
+                x_title=f"{b}{ex} return net of {others}",
+                y_title=f"{asset}{ex} return net of {others}",
                 x_number_format="0%",
                 y_number_format="0%",
             ))

@@ -174,7 +174,8 @@ class _Drawer:
             if summary:
                 ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
             else:
-                ws.write_number(r, c, value, self.fmt(num_format))
+                # Top-aligned like the dates beside them (a wrapped summary row is taller).
+                ws.write_number(r, c, value, self.fmt(num_format, valign="top"))
         elif hasattr(value, "item"):  # a numpy scalar that slipped through
             self.cell(r, c, value.item(), num_format, summary)
         elif (r, c) in self.plan.wrapped:
@@ -222,7 +223,8 @@ class _Drawer:
             if s.trendline:
                 series["trendline"] = {"type": "linear"}
             chart.add_series(series)
-        chart.set_title({"name": spec.title, "name_font": {"size": 11, "bold": True}})
+        # 10 pt: a title naming asset, benchmarks, frequency and window fits on one line.
+        chart.set_title({"name": spec.title, "name_font": {"size": 10, "bold": True}})
         grid = {"visible": True, "line": {"color": "#E0E0E0", "width": 0.75}}
         axis_font = {"size": 9}
         x_axis: dict[str, Any] = {
