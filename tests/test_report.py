@@ -258,3 +258,41 @@ def test_libreoffice_converts_the_report(report: Path, tmp_path: Path) -> None:
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(float(w) > float(h) for w, h in boxes)
     assert 1 < len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) <= 6
+
+
+def test_png_rolling_and_growth_charts_match_the_plan(result: Any) -> None:
+    pytest.importorskip("matplotlib")
+    from betahedge_xl import charts_png
+
+    plan = build_plan(result)
+    plt = charts_png._pyplot()
+    rolling = next(c for c in plan.charts if c.name == "bh_chart_rolling")
+    fig = charts_png._draw(plt, plan, rolling)
+    try:
+        (ax,) = fig.axes
+        lines = ax.get_lines()
+        assert [ln.get_label() for ln in lines] == [s.name for s in rolling.series]
+        assert [ln.get_linestyle() for ln in lines] == ["-", "--", "-", "-"]
+        assert ax.get_title() == rolling.title
+        table = plan.table("bh_rolling")
+        for ln, s in zip(lines, rolling.series):
+            j = table.header.index(s.y_col)
+            want = np.array([np.nan if r[j] is None else r[j] for r in table.rows], dtype=float)
+            np.testing.assert_array_equal(np.asarray(ln.get_ydata(), dtype=float), want)
+    finally:
+        plt.close(fig)
+    # a 7-fold line: the same log axis as the workbook, said on the axis
+    idx = pd.bdate_range("2015-01-01", periods=1000)
+    rng = np.random.default_rng(3)
+    x = rng.normal(0.0002, 0.01, 1000)
+    y = 0.0019 + 1.1 * x + rng.normal(0, 0.01, 1000)
+    big = build_plan(beta_hedge(pd.Series(10 * np.cumprod(1 + y), idx, name="UP"),
+                                pd.Series(100 * np.cumprod(1 + x), idx, name="IDX")))
+    growth = next(c for c in big.charts if c.name == "bh_chart_cumulative")
+    fig = charts_png._draw(plt, big, growth)
+    try:
+        (ax,) = fig.axes
+        assert ax.get_yscale() == "log" and ax.get_ylabel() == "growth of 1, log scale"
+        assert ax.get_lines()[-1].get_label().startswith("hedged: UP - ")
+    finally:
+        plt.close(fig)
