@@ -69,23 +69,31 @@ def rolling_beta_se(y: pd.Series, x: pd.DataFrame, window: int) -> pd.DataFrame:
         One column per benchmark on ``y``'s dates; NaN until the window fills, where the window
         holds a missing value, or where it has no residual degrees of freedom.
     """
+    from numpy.lib.stride_tricks import sliding_window_view
+
     yv = y.to_numpy(dtype=float)
     xv = x.to_numpy(dtype=float).reshape(len(yv), -1)
     n, k = xv.shape
     out = np.full((n, k), np.nan)
     df = window - k - 1
-    if df <= 0:
+    if df <= 0 or n < window:
         return pd.DataFrame(out, index=y.index, columns=x.columns)
-    for end in range(window, n + 1):
-        ys, xs = yv[end - window:end], xv[end - window:end]
-        if np.isnan(ys).any() or np.isnan(xs).any():
-            continue
-        design = np.column_stack([np.ones(window), xs])
-        xtx = design.T @ design
-        if np.linalg.cond(xtx) > 1e12:
-            continue  # a constant benchmark in the window: no beta to put a band around
-        inv = np.linalg.inv(xtx)
-        resid = ys - design @ (inv @ (design.T @ ys))
-        s2 = float(resid @ resid) / df
-        out[end - 1] = np.sqrt(s2 * np.diag(inv)[1:])
+    # Every window at once (views, no copies): the centred cross products give the slopes'
+    # (X'X)^-1 block, the residual variance its scale.
+    xs = sliding_window_view(xv, window, axis=0)  # (m, k, window)
+    ys = sliding_window_view(yv, window)  # (m, window)
+    ok = ~(np.isnan(ys).any(axis=1) | np.isnan(xs).any(axis=(1, 2)))
+    xc = xs - xs.mean(axis=2, keepdims=True)
+    yc = ys - ys.mean(axis=1, keepdims=True)
+    sxx = np.einsum("mkw,mjw->mkj", xc, xc)
+    sxy = np.einsum("mkw,mw->mk", xc, yc)
+    # A constant benchmark in a window: no beta to put a band around.
+    scale = np.einsum("mkk->mk", sxx).max(axis=1)
+    ok &= np.abs(np.linalg.det(sxx)) > 1e-12 * np.maximum(scale, 1e-300) ** k
+    safe = np.where(ok[:, None, None], sxx, np.eye(k))
+    inv = np.linalg.inv(safe)
+    beta = np.einsum("mkj,mj->mk", inv, sxy)
+    ssr = np.einsum("mw,mw->m", yc, yc) - np.einsum("mk,mk->m", beta, sxy)
+    se = np.sqrt(np.maximum(ssr, 0.0)[:, None] / df * np.einsum("mkk->mk", inv))
+    out[window - 1:] = np.where(ok[:, None], se, np.nan)
     return pd.DataFrame(out, index=y.index, columns=x.columns)
