@@ -495,15 +495,18 @@ def _summary_rows(result: HedgeResult) -> list[tuple[str, str, Any]]:
 
 
 def _headline(result: HedgeResult) -> str:
+    from .formats import text  # the summary's rules: alpha and R-squared in percent
+
     if len(result.benchmarks) > 1:
         # Each benchmark's beta: the first alone reads as the hedge ratio, and it is not.
         betas = ", ".join(f"{name} {b:.3f} (se {se:.3f})" for name, b, se in zip(
             result.benchmarks, result.betas, result.fit.bse.iloc[1:]))
-        return (f"betas {betas}, alpha {result.alpha:.6f} per period, R-squared "
-                f"{result.r_squared:.3f}, {result.n_obs} {result.frequency} returns")
-    return (f"beta {result.beta:.3f} (se {result.beta_se:.3f}), alpha {result.alpha:.6f} per "
-            f"period, R-squared {result.r_squared:.3f}, {result.n_obs} {result.frequency} "
-            f"returns")
+        return (f"betas {betas}, alpha {text('alpha', result.alpha)} per period, R-squared "
+                f"{text('r_squared', result.r_squared)}, {result.n_obs} {result.frequency} "
+                f"returns")
+    return (f"beta {result.beta:.3f} (se {result.beta_se:.3f}), alpha "
+            f"{text('alpha', result.alpha)} per period, R-squared "
+            f"{text('r_squared', result.r_squared)}, {result.n_obs} {result.frequency} returns")
 
 
 def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
