@@ -411,7 +411,8 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     if result.holdings is not None:
         weights = result.holdings_kind == "weights"
         holdings = Table(
-            name=f"{PREFIX}holdings",
+            # Not "bh_holdings": that name is the inputs block's holdings table.
+            name=f"{PREFIX}positions",
             title=f"{asset}: holdings",
             anchor=(summary.last_row + 2, 0),
             header=["Holding", "Weight" if weights else "Shares"],

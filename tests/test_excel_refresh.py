@@ -16,7 +16,7 @@ import pytest
 
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
-from betahedge_xl.plan import PREFIX, SHEET
+from betahedge_xl.plan import PREFIX, SHEET, a1
 from xlwings_harness import FakeBook, FakeSheet, strict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -447,17 +447,18 @@ def test_an_inputs_block_beside_the_report_on_its_sheet_is_kept(
 ) -> None:
     book = FakeBook()
     rf.refresh(strict(book))
-    # The analyst moves the block onto the report sheet, right of every table (column AD).
+    # The analyst moves the block onto the report sheet, right of every table.
     sheet = book.sheets[SHEET]
+    col = max(c for _, c in sheet.grid) + 2  # 1-based, one empty column after the report
     block = [row[:2] for row in inp.example_rows()]
-    sheet.range((3, 30)).value = block
-    book.names.add(inp.INPUTS_NAME, f"='{SHEET}'!$AD$3:$AE${2 + len(block)}")
+    sheet.range((3, col)).value = block
+    ref = f"='{SHEET}'!{a1(2, col - 1, True)}:{a1(1 + len(block), col, True)}"
+    book.names.add(inp.INPUTS_NAME, ref)
     for _ in range(2):
         message = rf.refresh(strict(book))
         assert message.startswith("TSLA on SPY"), message
-        assert sheet.range((3, 30), (2 + len(block), 31)).options(ndim=2).value == block
-        assert _names(book)[inp.INPUTS_NAME].refers_to == \
-            f"='{SHEET}'!$AD$3:$AE${2 + len(block)}"
+        assert sheet.range((3, col), (2 + len(block), col + 1)).options(ndim=2).value == block
+        assert _names(book)[inp.INPUTS_NAME].refers_to == ref
 
 
 def test_an_inputs_block_where_the_report_goes_stops_the_refresh(

@@ -116,8 +116,9 @@ def _assert_nothing_cut(cells: dict[tuple[int, int], tuple[Any, str | None]],
     empty cells (a table's title)."""
     for (row, col), (value, fmt) in cells.items():
         if (row, col) in wrapped:
-            lines = str(value).split("\n")
-            assert all(len(line) <= widths.get(col, 8.43) for line in lines), (row, col, value)
+            # Excel wraps at spaces and line breaks: no word may be wider than the column.
+            words = str(value).split()
+            assert all(len(w) <= widths.get(col, 8.43) for w in words), (row, col, value)
             continue
         text = _shown(value, fmt)
         # Letters of the header and labels run wider than the width unit, "0": 15% margin.
@@ -291,3 +292,43 @@ def test_xlsx_page_setup_prints_everything_landscape_one_page_wide(tmp_path: Pat
     # fitToWidth 1 is the file format's default, which openpyxl reads as None
     assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_last_refresh_table_goes_below_a_portfolios_positions() -> None:
+    from betahedge_xl.excel import refresh as rf
+
+    plan = build_plan(_portfolio())
+    status = rf._status_table(plan, "bh_inputs", "done")
+    s0, s1 = status.bounds(), plan.table("bh_positions").bounds()
+    assert s0[0] > s1[2]  # below, not on top of, the positions
+    for t in plan.tables:
+        b = t.bounds()
+        assert b[2] < s0[0] or s0[2] < b[0] or b[3] < s0[1] or s0[3] < b[1], t.name
+
+
+@pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
+def test_refresh_with_last_refresh_table_covers_and_cuts_nothing(
+    windows: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from betahedge_xl.excel import refresh as rf
+
+    # the example inputs (TSLA on SPY, 2014) on the package's real sample prices
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(SAMPLE))
+    monkeypatch.setenv("BETAHEDGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
+    book = FakeBook()
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    sheet = book.sheets["BetaHedge"]
+    grid = _Grid(sheet.col_widths, sheet.row_heights)
+    charts = {c.name: (c.left, c.top, c.left + c.width, c.top + c.height)
+              for c in sheet.charts_list}
+    _assert_nothing_covered(charts, list(sheet.grid), grid)
+    _assert_nothing_cut({k: (v, sheet.formats.get(k)) for k, v in sheet.grid.items()},
+                        sheet.col_widths, sheet.wrapped)
+    # a wrapped value's row holds its lines (the result line and the inputs' address)
+    assert len(sheet.wrapped) >= 3
+    for r, c in sheet.wrapped:
+        text = str(sheet.grid[(r, c)])
+        lines = max(text.count("\n") + 1, -(-len(text) // int(sheet.col_widths[c])))
+        assert sheet.row_heights.get(r, 15.0) >= 15.0 * lines, (r, text)

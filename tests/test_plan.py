@@ -197,7 +197,7 @@ def test_portfolio_lists_each_holding_with_its_weight() -> None:
                       columns=["AAA", "BBB", "CCC"])
     res = bh.beta_hedge(px[["AAA", "BBB"]], px["CCC"], weights=[3, 1], rolling_window=20)
     plan = P.build_plan(res)
-    holdings = plan.table("bh_holdings")
+    holdings = plan.table("bh_positions")
     assert holdings.header == ["Holding", "Weight"]
     assert holdings.rows == [["AAA", 0.75], ["BBB", 0.25]]
     assert holdings.number_format == {1: "0.00%"}

@@ -25,6 +25,7 @@ outside that block (no chart of today's plan has one) has no xlwings CE call: it
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,18 @@ def _geometry(sheet: Any, plan: OutputPlan) -> None:
         sheet.range((row + 1, 1)).row_height = plan.row_height(row)
     for row, col in sorted(plan.wrapped):
         sheet.range((row + 1, col + 1)).wrap_text = True
+    # Label/value tables added under the summary after the plan was built (the refresh's
+    # "Last refresh"): a long value wraps in its column instead of running under a chart.
+    width = plan.column_width(1)
+    for table in plan.tables[1:]:
+        if table.anchor[1] != 0 or table.n_cols != 2:
+            continue
+        for i, (_, value) in enumerate(table.rows):
+            if isinstance(value, str) and len(value) > width:
+                row = table.first_data_row + i
+                cell = sheet.range((row + 1, 2))
+                cell.wrap_text = True
+                cell.row_height = plan.row_height(row) * math.ceil(len(value) / width)
 
 
 def _page_setup(sheet: Any, plan: OutputPlan) -> None:
