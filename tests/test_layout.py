@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -190,14 +189,9 @@ def test_live_rolling_chart_series_and_axis(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
-def test_live_print_area_and_log_axis(windows: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    idx = pd.bdate_range("2015-01-01", periods=1000)
-    rng = np.random.default_rng(3)
-    x = rng.normal(0.0002, 0.01, 1000)
-    y = 0.0019 + 1.1 * x + rng.normal(0, 0.01, 1000)
-    res = beta_hedge(pd.Series(10 * np.cumprod(1 + y), idx, name="UP"),
-                     pd.Series(100 * np.cumprod(1 + x), idx, name="IDX"))
-    plan = build_plan(res)
+def test_live_print_area_and_log_axis(windows: bool, monkeypatch: pytest.MonkeyPatch,
+                                     seven_fold: Any) -> None:
+    plan = build_plan(seven_fold)
     monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
     book = FakeBook()
     notes = drawer.draw(strict(book), plan)

@@ -155,19 +155,14 @@ def test_chart_titles_name_asset_benchmark_frequency_and_window(
 
 
 def test_cumulative_chart_names_the_hedge_ratio_and_goes_log_when_a_line_grows(
-    result: bh.HedgeResult,
+    result: bh.HedgeResult, seven_fold: bh.HedgeResult
 ) -> None:
     growth = next(c for c in P.build_plan(result).charts if c.name == "bh_chart_cumulative")
     assert growth.series[-1].name == f"hedged: AAA - {result.beta:.2f} x BBB"
     assert growth.series[-1].y_col == "hedged"
     assert growth.y_log_base is None  # 300 days of a few percent: a plain axis reads well
     # an asset that grows 7-fold while the benchmark barely moves
-    idx = pd.bdate_range("2015-01-01", periods=1000)
-    rng = np.random.default_rng(3)
-    x = rng.normal(0.0002, 0.01, 1000)
-    y = 0.0019 + 1.1 * x + rng.normal(0, 0.01, 1000)
-    big = bh.beta_hedge(pd.Series(10 * np.cumprod(1 + y), idx, name="UP"),
-                        pd.Series(100 * np.cumprod(1 + x), idx, name="IDX"))
+    big = seven_fold
     assert big.cumulative()["UP"].iloc[-1] > 5
     growth = next(c for c in P.build_plan(big).charts if c.name == "bh_chart_cumulative")
     assert growth.y_log_base == 2 and growth.y_title == "growth of 1"

@@ -260,7 +260,8 @@ def test_libreoffice_converts_the_report(report: Path, tmp_path: Path) -> None:
     assert 1 < len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) <= 6
 
 
-def test_png_rolling_and_growth_charts_match_the_plan(result: Any) -> None:
+def test_png_rolling_and_growth_charts_match_the_plan(result: Any,
+                                                      seven_fold: Any) -> None:
     pytest.importorskip("matplotlib")
     from betahedge_xl import charts_png
 
@@ -282,12 +283,7 @@ def test_png_rolling_and_growth_charts_match_the_plan(result: Any) -> None:
     finally:
         plt.close(fig)
     # a 7-fold line: the same log axis as the workbook, said on the axis
-    idx = pd.bdate_range("2015-01-01", periods=1000)
-    rng = np.random.default_rng(3)
-    x = rng.normal(0.0002, 0.01, 1000)
-    y = 0.0019 + 1.1 * x + rng.normal(0, 0.01, 1000)
-    big = build_plan(beta_hedge(pd.Series(10 * np.cumprod(1 + y), idx, name="UP"),
-                                pd.Series(100 * np.cumprod(1 + x), idx, name="IDX")))
+    big = build_plan(seven_fold)
     growth = next(c for c in big.charts if c.name == "bh_chart_cumulative")
     fig = charts_png._draw(plt, big, growth)
     try:
