@@ -51,6 +51,16 @@ def _portfolio() -> Any:
 RESULTS = {"worked": _worked, "multi": _multi, "portfolio": _portfolio}
 
 
+def _plan(which: str) -> OutputPlan:
+    if which == "backtest":  # the backtest section, drawn by the same drawers
+        from betahedge_xl import backtest
+        from betahedge_xl.plan import build_backtest_plan
+
+        return build_backtest_plan(backtest(_sample("TSLA"), _sample("SPY"), "2013-01-01",
+                                            "2016-01-01", cost_bps=5))
+    return build_plan(RESULTS[which]())
+
+
 def _excel_col_points(chars: float) -> float:
     px = int(chars * 7 + 0.5) + 5 if chars >= 1 else int(chars * 12 + 0.5)
     return px * 72 / 96
@@ -144,11 +154,11 @@ def _draw_live(plan: OutputPlan, windows: bool, monkeypatch: pytest.MonkeyPatch)
     return book.sheets[plan.sheet]
 
 
-@pytest.mark.parametrize("which", sorted(RESULTS))
+@pytest.mark.parametrize("which", [*sorted(RESULTS), "backtest"])
 @pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
 def test_live_charts_cover_no_cell_and_no_chart(which: str, windows: bool,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = build_plan(RESULTS[which]())
+    plan = _plan(which)
     sheet = _draw_live(plan, windows, monkeypatch)
     grid = _Grid(sheet.col_widths, sheet.row_heights)
     charts = {c.name: (c.left, c.top, c.left + c.width, c.top + c.height)
@@ -244,12 +254,12 @@ def _xlsx_charts(path: Path, grid: _Grid) -> dict[str, Rect]:
     return out
 
 
-@pytest.mark.parametrize("which", sorted(RESULTS))
+@pytest.mark.parametrize("which", [*sorted(RESULTS), "backtest"])
 def test_xlsx_charts_cover_no_cell_and_no_chart(which: str, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     from openpyxl.utils import column_index_from_string
 
-    plan = build_plan(RESULTS[which]())
+    plan = _plan(which)
     path = write_report(plan=plan, path=tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(path)[plan.sheet]
     widths: dict[int, float] = {}
