@@ -292,7 +292,7 @@ class HedgeResult:
         ci = fit.conf_int()
         returns = self.method if self.risk_free in (0, 0.0) else (
             f"{self.method}, excess of " + (
-                f"{self.risk_free:.4%} a year" if isinstance(self.risk_free, float)
+                f"{self.risk_free * 100:.4g}% a year" if isinstance(self.risk_free, float)
                 else str(self.risk_free)
             )
         )
@@ -367,10 +367,22 @@ class HedgeResult:
         return rows
 
     def summary(self) -> pd.DataFrame:
-        """The label/value table (what ``=BETA_HEDGE`` spills and ``print`` shows)."""
-        return pd.DataFrame(
-            [(label, value) for _, label, value in self._stats()], columns=["label", "value"]
+        """The label/value table (what ``=BETA_HEDGE`` spills and ``print`` shows).
+
+        The values are exact; printed (or shown in Jupyter) the table reads as the report's
+        cells do (:mod:`betahedge_xl.formats`): percentages, ``<0.001``, dates without a time.
+        """
+        stats = self._stats()
+        table = SummaryFrame(
+            [(label, value) for _, label, value in stats], columns=["label", "value"]
         )
+        table.texts = self._texts(stats)
+        return table
+
+    def _texts(self, stats: list[tuple[str, str, Any]]) -> list[str]:
+        from .formats import text
+
+        return [text(key, value, self.benchmarks) for key, _, value in stats]
 
     def stat(self, name: str) -> Any:
         """One statistic by key (``"beta"``, ``"alpha_t"``, ``"r_squared"``, ...)."""
@@ -440,23 +452,63 @@ class HedgeResult:
         out.index.name = "date"
         return out
 
+    def _regressors(self) -> tuple[pd.Series, pd.DataFrame]:
+        return self.returns[self.asset], self.returns[self.benchmarks]
+
+    def partial_regression(self) -> dict[str, pd.DataFrame]:
+        """Per benchmark, asset and benchmark returns net of the other benchmarks (columns
+        ``x``, ``y``): their slope through the origin is that benchmark's beta (the report's
+        scatter with several benchmarks)."""
+        from .engine.partial import partial_regression
+
+        return partial_regression(*self._regressors())
+
+    def rolling_beta_se(self) -> pd.DataFrame:
+        """Classical standard error of each rolling beta (same window, same columns)."""
+        from .engine.partial import rolling_beta_se
+
+        return rolling_beta_se(*self._regressors(), self.rolling_window)
+
     def __str__(self) -> str:
-        lines = []
-        for _, label, value in self._stats():
-            if isinstance(value, float):
-                text = f"{value:.6g}"
-            elif hasattr(value, "strftime"):
-                text = value.strftime("%Y-%m-%d")
-            else:
-                text = str(value)
-            lines.append(f"{label:<38} {text}")
-        return "\n".join(lines)
+        stats = self._stats()
+        return "\n".join(f"{label:<38} {text}"
+                         for (_, label, _), text in zip(stats, self._texts(stats)))
 
     def __repr__(self) -> str:
         return (
             f"<HedgeResult {self.asset} on {self.benchmark}: beta={self.beta:.4f} "
             f"alpha={self.alpha:.6f} n={self.n_obs}>"
         )
+
+
+class SummaryFrame(pd.DataFrame):
+    """The summary's label/value DataFrame; printed, its values read as the report shows them.
+
+    Only the display changes: the ``value`` column keeps the exact numbers and dates, and any
+    frame derived from it (a slice, a copy) is a plain DataFrame that prints as pandas does.
+    """
+
+    _metadata = ["texts"]
+    texts: list[str] | None = None
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _display(self) -> pd.DataFrame:
+        texts = self.texts
+        if texts is None or len(texts) != len(self) or list(self.columns) != ["label", "value"]:
+            return pd.DataFrame(self)
+        return pd.DataFrame({"label": self["label"], "value": texts}, index=self.index)
+
+    def __repr__(self) -> str:
+        return repr(self._display())
+
+    def to_string(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        return str(self._display().to_string(*args, **kwargs))
+
+    def _repr_html_(self) -> str | None:
+        return self._display()._repr_html_()  # type: ignore[operator]
 
 
 # --------------------------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:
 def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", "-o", metavar="FILE.xlsx", help="the report file to write")
     p.add_argument("--png", metavar="DIR",
-                   help="also write the charts as PNG files into DIR (needs matplotlib)")
+                   help="also write the charts as PNG files into DIR (the same charts as the "
+                        "report, drawn with matplotlib)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -494,15 +495,18 @@ def _summary_rows(result: HedgeResult) -> list[tuple[str, str, Any]]:
 
 
 def _headline(result: HedgeResult) -> str:
+    from .formats import text  # the summary's rules: alpha and R-squared in percent
+
     if len(result.benchmarks) > 1:
         # Each benchmark's beta: the first alone reads as the hedge ratio, and it is not.
         betas = ", ".join(f"{name} {b:.3f} (se {se:.3f})" for name, b, se in zip(
             result.benchmarks, result.betas, result.fit.bse.iloc[1:]))
-        return (f"betas {betas}, alpha {result.alpha:.6f} per period, R-squared "
-                f"{result.r_squared:.3f}, {result.n_obs} {result.frequency} returns")
-    return (f"beta {result.beta:.3f} (se {result.beta_se:.3f}), alpha {result.alpha:.6f} per "
-            f"period, R-squared {result.r_squared:.3f}, {result.n_obs} {result.frequency} "
-            f"returns")
+        return (f"betas {betas}, alpha {text('alpha', result.alpha)} per period, R-squared "
+                f"{text('r_squared', result.r_squared)}, {result.n_obs} {result.frequency} "
+                f"returns")
+    return (f"beta {result.beta:.3f} (se {result.beta_se:.3f}), alpha "
+            f"{text('alpha', result.alpha)} per period, R-squared "
+            f"{text('r_squared', result.r_squared)}, {result.n_obs} {result.frequency} returns")
 
 
 def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
@@ -513,9 +517,11 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
     console.progress(f"Writing the report to {out}")
     write_report(path=out, plan=plan)
     if png:
+        # After the report: a picture that cannot be made (matplotlib missing or broken)
+        # fails the command with its own message, and the .xlsx is already there.
         from .charts_png import write_pngs
 
-        files = write_pngs(None, png, plan=plan)
+        files = write_pngs(None, png, plan=plan, report=out)
         console.progress(f"Wrote {len(files)} PNG chart(s) to {png}")
 
 
@@ -558,7 +564,14 @@ def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge hedged``: date, asset, benchmark(s), hedged returns as CSV."""
     out = _out_file(args.out) if args.out else None
     result = _analyse(args, console)
-    text = _csv_text(result.series())
+    frame = result.series()
+    from .plan import excess_suffix
+
+    ex = excess_suffix(result)
+    if ex:
+        # Excess of the risk-free rate: the columns say so, as the report's do.
+        frame = frame.rename(columns={c: f"{c}{ex}" for c in frame.columns if c != "date"})
+    text = _csv_text(frame)
     if out is not None:
         from ._files import write_text
 
@@ -570,14 +583,12 @@ def cmd_hedged(args: argparse.Namespace, console: _Console) -> int:
 
 
 def _check_png(args: argparse.Namespace) -> None:
-    """Fail before the work, not after it, when --png cannot be honoured."""
+    """Fail before the work, not after it, when the --png folder cannot be one. A missing
+    matplotlib is told after the report is written (the .xlsx is worth having)."""
     if getattr(args, "png", None):
-        from .charts_png import _pyplot
-
         folder = Path(args.png).expanduser()
         if folder.exists() and not folder.is_dir():
             raise InputError(f"--png: {folder} is a file, not a folder")
-        _pyplot()
 
 
 def cmd_report(args: argparse.Namespace, console: _Console) -> int:

@@ -1,25 +1,38 @@
 """The output plan: which tables and charts a report has, with their names and places.
 
-One plan drives both drawers, the live-Excel refresh (``betahedge_xl.excel``, through xlwings)
-and the headless report (``betahedge_xl.report``, an .xlsx file), so the two cannot drift apart.
-The plan is plain data: no xlwings, no file format.
+One plan drives every drawer, the live-Excel refresh (``betahedge_xl.excel``, through xlwings),
+the headless report (``betahedge_xl.report``, an .xlsx file) and the PNG pictures
+(``betahedge_xl.charts_png``), so they cannot drift apart. The plan is plain data: no xlwings,
+no file format.
 
 Layout of the sheet ``BetaHedge`` (0-based rows and columns)::
 
-    A:B   Summary (label, value)            D..   three charts, stacked
-    M..   Returns table (date, benchmark(s), asset, fitted, hedged)
+    A:B   Summary (label, value); a portfolio's holdings below it
+    D..   charts, stacked: returns scatter(s), growth of 1, rolling beta
+    ..    Returns table (date, benchmark(s), asset, [fitted], hedged)
+    ..    [several benchmarks] Partial-regression table (per benchmark: x, y net, fit)
     ..    Cumulative table (date, growth of 1 of each)
-    ..    Rolling beta table (date, beta per benchmark)
+    ..    Rolling beta table (date; per benchmark: beta, full-sample beta, +2 SE, -2 SE)
 
-The returns table holds the regression line too: ``Fitted`` is alpha + beta x of the first
-benchmark at each period, so the scatter's points (asset) and line (fitted) are two adjacent
-columns against one x column, a single block every drawer can chart.
+The geometry is in Excel's units (column widths in characters, heights and chart sizes in
+points) and stated here once: the tables start right of the charts' right edge, each chart
+below the last one's bottom, computed from the widths and heights the drawers then set.
+
+With one benchmark the returns table holds the regression line too: ``Fitted`` is alpha + beta
+x at each period, so the scatter's points (asset) and line (fitted) are two adjacent columns
+against one x column, a single block every drawer can chart. With several, the scatter per
+benchmark is the partial regression (both net of the other benchmarks), whose slope is that
+benchmark's beta.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from . import formats as _formats
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
@@ -30,11 +43,42 @@ SHEET = "BetaHedge"
 #: Prefix of every defined name and chart the tool creates, so it can find and replace its own.
 PREFIX = "bh_"
 
-CHART_WIDTH = 576  # pixels (8 columns of 72 px)
-CHART_HEIGHT = 300
-CHART_ROWS = 16  # rows each chart occupies (20 px per row) including a gap
+# Geometry, in Excel's own units: column widths in characters (what Excel's ColumnWidth,
+# xlsxwriter's set_column and xlwings' Range.column_width take), row heights and chart sizes in
+# points (what xlwings' charts.add and Range.left/top use). Each drawer converts to its writer's
+# unit: xlsxwriter sizes charts in pixels, 96 per inch, so 1 pt = 4/3 px.
+DEFAULT_COL_WIDTH = 8.43  # characters: 64 px, 48 pt
+DEFAULT_ROW_HEIGHT = 15.0  # points: 20 px
+CHART_WIDTH = 480.0  # points (10 default columns)
+CHART_HEIGHT = 255.0  # points (17 default rows)
+CHART_GAP_ROWS = 1  # empty rows between stacked charts
+CHART_MARGIN = 12.0  # points between the charts' right edge and the first table
 CHARTS_COL = 3  # column D
-TABLES_COL = 12  # column M
+GAP_COL_WIDTH = 2.0  # column C, between the summary and the charts
+PX_PER_PT = 4.0 / 3.0
+#: Excel's column width unit is the width of "0" in the Normal style (Calibri 11: 7 px),
+#: plus 5 px of cell padding.
+_DIGIT_PX = 7
+_PADDING_PX = 5
+
+
+def column_pixels(chars: float) -> int:
+    """Pixels of a column ``chars`` characters wide (Excel's rule, as xlsxwriter applies it)."""
+    if chars <= 0:
+        return 0
+    if chars < 1:
+        return int(chars * (_DIGIT_PX + _PADDING_PX) + 0.5)
+    return int(chars * _DIGIT_PX + 0.5) + _PADDING_PX
+
+
+def column_points(chars: float) -> float:
+    """Points of a column ``chars`` characters wide."""
+    return column_pixels(chars) / PX_PER_PT
+
+
+def pixels(points: float) -> int:
+    """A length in points as whole pixels (xlsxwriter's unit)."""
+    return int(round(points * PX_PER_PT))
 
 
 @dataclass(frozen=True)
@@ -104,10 +148,15 @@ class ChartSeries:
     y_col: str
     line: bool = True  # False: markers only (scatter points)
     trendline: bool = False
+    color: str | None = None  # "#RRGGBB"
+    dash: bool = False  # a reference line: dashed where the writer can dash
+    width: float = 1.5  # points
 
 
 @dataclass(frozen=True)
 class Chart:
+    """A native chart. ``anchor`` is its top-left cell; ``width``/``height`` are points."""
+
     name: str
     title: str
     kind: str  # "scatter" (numeric x) or "line" (dates on x)
@@ -115,18 +164,32 @@ class Chart:
     series: list[ChartSeries]
     x_title: str = ""
     y_title: str = ""
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
+    width: float = CHART_WIDTH
+    height: float = CHART_HEIGHT
     x_number_format: str | None = None
     y_number_format: str | None = None
+    #: A logarithmic value axis of this base; drawers that apply it say so on the axis title.
+    y_log_base: int | None = None
+
+
+#: What a drawer appends to the value axis title when it draws the axis logarithmic.
+LOG_AXIS_NOTE = ", log scale"
 
 
 @dataclass(frozen=True)
 class OutputPlan:
+    """Tables, charts and the sheet's geometry, for every drawer alike."""
+
     sheet: str
     title: str
     tables: list[Table]
     charts: list[Chart]
+    #: Column (0-based) -> width in characters; others have Excel's default width.
+    column_widths: dict[int, float] = field(default_factory=dict)
+    #: Row (0-based) -> height in points; others have the default height.
+    row_heights: dict[int, float] = field(default_factory=dict)
+    #: Cells (row, col) whose text wraps on its line breaks.
+    wrapped: frozenset[tuple[int, int]] = frozenset()
 
     def table(self, name: str) -> Table:
         for t in self.tables:
@@ -149,6 +212,52 @@ class OutputPlan:
         return (min(x[0] for x in b), min(x[1] for x in b), max(x[2] for x in b),
                 max(x[3] for x in b))
 
+    # -- geometry (points) -----------------------------------------------------------------
+    def column_width(self, col: int) -> float:
+        return self.column_widths.get(col, DEFAULT_COL_WIDTH)
+
+    def row_height(self, row: int) -> float:
+        return self.row_heights.get(row, DEFAULT_ROW_HEIGHT)
+
+    def col_left(self, col: int) -> float:
+        """Points from the sheet's left edge to column ``col``."""
+        return sum(column_points(self.column_width(c)) for c in range(col))
+
+    def row_top(self, row: int) -> float:
+        """Points from the sheet's top edge to row ``row``."""
+        extra = sum(h - DEFAULT_ROW_HEIGHT for r, h in self.row_heights.items() if r < row)
+        return row * DEFAULT_ROW_HEIGHT + extra
+
+    def chart_rect(self, chart: Chart) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of a chart in points."""
+        left, top = self.col_left(chart.anchor[1]), self.row_top(chart.anchor[0])
+        return left, top, left + chart.width, top + chart.height
+
+    def cell_rect(self, row: int, col: int) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of a cell in points."""
+        left, top = self.col_left(col), self.row_top(row)
+        return (left, top, left + column_points(self.column_width(col)),
+                top + self.row_height(row))
+
+    def row_at(self, points: float) -> int:
+        """The row whose top is at or below ``points`` from the sheet's top (the first such)."""
+        row = 0
+        while self.row_top(row) < points:
+            row += 1
+        return row
+
+    def print_area(self) -> tuple[int, int, int, int]:
+        """(first_row, first_col, last_row, last_col): every table and chart."""
+        r0, c0, r1, c1 = self.bounds()
+        for chart in self.charts:
+            left, top, right, bottom = self.chart_rect(chart)
+            r1 = max(r1, self.row_at(bottom))
+            col = chart.anchor[1]
+            while self.col_left(col + 1) < right:
+                col += 1
+            c1 = max(c1, col)
+        return 0, 0, r1, c1
+
 
 def a1(row: int, col: int, absolute: bool = False) -> str:
     """A1 reference of a 0-based (row, col): ``a1(0, 27) == "AB1"``, absolute ``"$AB$1"``."""
@@ -161,34 +270,50 @@ def a1(row: int, col: int, absolute: bool = False) -> str:
     return f"{d}{letters}{d}{row + 1}"
 
 
-DATE_FORMAT = "yyyy-mm-dd"
-#: Summary values: six decimals show a daily alpha (about 1e-3) and a beta alike.
-SUMMARY_FLOAT_FORMAT = "0.000000"
-#: Values too small or too large for six decimals (p-values of 1e-14, say) keep their digits.
-SUMMARY_SCIENTIFIC_FORMAT = "0.00E+00"
-#: The hedged beta is zero by construction; its rounding noise (1e-16) reads as the zero it is
-#: while the cell keeps the exact value.
-SUMMARY_ZERO_FORMAT = "0.000000;0.000000"
-_NOISE = 1e-10
+DATE_FORMAT = _formats.DATE_FORMAT
+# A restrained palette that survives grey-scale printing: asset, benchmark(s), hedged.
+PALETTE = ["#1F4E79", "#7F7F7F", "#C55A11", "#548235", "#7030A0", "#BF9000"]
+FIT_LINE = "#C00000"
+REFERENCE = "#404040"
+_UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
 
 
-def summary_format(label: str, value: Any) -> str | None:
-    """Number format of one summary value (``None`` for text)."""
-    import datetime as _datetime
-    import math
+def summary_format(label: str, value: Any, key: str | None = None,
+                   benchmarks: Sequence[str] = ()) -> str | None:
+    """Number format of one summary value (``None`` for text); see :mod:`betahedge_xl.formats`.
 
-    if isinstance(value, (_datetime.date, _datetime.datetime)):
-        return DATE_FORMAT
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, int):
-        return "0"
-    if label.startswith("Hedged beta") and abs(value) < _NOISE:
-        return SUMMARY_ZERO_FORMAT
-    a = abs(value)
-    if (a < 1e-4 or a >= 1e6) and math.isfinite(value) and a != 0:
-        return SUMMARY_SCIENTIFIC_FORMAT
-    return SUMMARY_FLOAT_FORMAT
+    ``key`` is the statistic's key (``result.stat_names()``); without it the label is used,
+    which names the statistic as well for the rules that matter (hedged beta, p-values).
+    """
+    if key is None:
+        key = {"Hedged beta": "hedged_beta", "Beta p-value": "beta_p",
+               "Alpha p-value": "alpha_p"}.get(label, label)
+    return _formats.excel_format(key, value, benchmarks)
+
+
+def tint(color: str, amount: float = 0.55) -> str:
+    """``color`` mixed with white (a band drawn lighter than its line)."""
+    rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(v + (255 - v) * amount):02X}" for v in rgb)
+
+
+def excess_suffix(result: HedgeResult) -> str:
+    """``" excess"`` when the returns are in excess of a risk-free rate, else ``""``."""
+    return "" if result.risk_free in (0, 0.0) else " excess"
+
+
+def context(result: HedgeResult) -> str:
+    """``TSLA on SPY, daily, 2014-01-02..2014-12-31``: what every chart title names."""
+    return (f"{result.asset} on {result.benchmark}, {result.frequency}, "
+            f"{result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}")
+
+
+def hedge_formula(result: HedgeResult) -> str:
+    """``TSLA - 1.95 x SPY``: the hedged series as the trade that makes it."""
+    terms = [result.asset]
+    for name, b in zip(result.benchmarks, result.betas):
+        terms.append(f"{'-' if b >= 0 else '+'} {abs(b):.2f} x {name}")
+    return " ".join(terms)
 
 
 def _dt(ts: Any) -> Any:
@@ -204,98 +329,291 @@ def _records(frame: Any) -> list[list[Any]]:
     return [[_dt(d), *row] for d, row in zip(frame.index, cells)]
 
 
+#: Summary value column (characters); longer texts wrap at their commas.
+SUMMARY_VALUE_WIDTH = 34.0
+_DATE_WIDTH = 11.0
+_NUMBER_WIDTH = 10.0
+
+
+def _header_width(text: str) -> float:
+    # Headers are bold (wider than digits) and letters run wider than "0": a margin of 15%
+    # plus the padding keeps "Full-sample SPY" from being cut by the next column.
+    return float(math.ceil(len(text) * 1.15) + 2)
+
+
+def _wrap(text: str, width: float) -> tuple[str, int]:
+    """``text`` broken at its commas and semicolons, and the lines it takes in ``width``."""
+    if len(text) <= width:
+        return text, 1
+    broken = text.replace(", ", ",\n").replace("; ", ";\n")
+    lines = sum(max(1, math.ceil(len(part) / width)) for part in broken.split("\n"))
+    return broken, lines
+
+
+def _label_widths(tables: list[Table]) -> dict[int, float]:
+    """Widths of A (labels), B (values; longer texts wrap) and C (the gap before the charts)
+    for the label/value tables in column A."""
+    labels = [str(r[0]) for t in tables for r in t.rows] + [t.header[0] for t in tables]
+    return {0: max(_header_width(x) for x in labels), 1: SUMMARY_VALUE_WIDTH,
+            2: GAP_COL_WIDTH}
+
+
+def _data_widths(tables: list[Table]) -> dict[int, float]:
+    """Widths of the data tables' columns: dates whole, numbers and headers uncut."""
+    widths: dict[int, float] = {}
+    for t in tables:
+        for j, h in enumerate(t.header):
+            if t.number_format.get(j) == DATE_FORMAT:
+                w = _DATE_WIDTH
+            else:
+                texts = [str(r[j]) for r in t.rows if isinstance(r[j], str)]
+                w = max([_NUMBER_WIDTH, _header_width(h), *(_header_width(x) for x in texts)])
+            widths[t.anchor[1] + j] = w
+    return widths
+
+
 def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     """The tables and charts of one result, at fixed places on ``sheet``."""
     asset, benches = result.asset, list(result.benchmarks)
-    first_bench = benches[0]
+    multi = len(benches) > 1
+    ex = excess_suffix(result)
+    where = context(result)
+    widths: dict[int, float] = {}
+    heights: dict[int, float] = {}
+    wrapped: set[tuple[int, int]] = set()
 
+    # -- summary (A:B) and, for a portfolio, its holdings below ----------------------------
+    keys = result.stat_names()
+    rows: list[list[Any]] = []
+    cell_formats: dict[tuple[int, int], str] = {}
+    for i, (key, (label, value)) in enumerate(zip(keys, result.summary().itertuples(
+            index=False))):
+        value = _dt(value)
+        if isinstance(value, str):
+            text, lines = _wrap(value, SUMMARY_VALUE_WIDTH)
+            if lines > 1:
+                value = text
+                heights[i + 2] = DEFAULT_ROW_HEIGHT * lines
+                wrapped.add((i + 2, 1))
+        rows.append([label, value])
+        fmt = _formats.excel_format(key, value, benches)
+        if fmt is not None:
+            cell_formats[(i, 1)] = fmt
     summary = Table(
         name=f"{PREFIX}summary",
         title=f"Beta hedge: {asset} on {result.benchmark}",
         anchor=(0, 0),
         header=["Statistic", "Value"],
-        rows=[[label, _dt(value)] for label, value in result.summary().itertuples(index=False)],
+        rows=rows,
+        cell_formats=cell_formats,
     )
-    summary.cell_formats.update(
-        {(i, 1): f for i, (label, value) in enumerate(summary.rows)
-         if (f := summary_format(label, value)) is not None}
-    )
+    tables = [summary]
+    if result.holdings is not None:
+        weights = result.holdings_kind == "weights"
+        holdings = Table(
+            # Not "bh_holdings": that name is the inputs block's holdings table.
+            name=f"{PREFIX}positions",
+            title=f"{asset}: holdings",
+            anchor=(summary.last_row + 2, 0),
+            header=["Holding", "Weight" if weights else "Shares"],
+            rows=[[str(t), float(v)] for t, v in result.holdings.items()],
+            number_format={1: "0.00%" if weights else "#,##0.####"},
+        )
+        tables.append(holdings)
+    widths.update(_label_widths(tables))
 
-    col = TABLES_COL
-    # x first, then the scatter's two y columns side by side: the asset and the fitted line
-    # (with several benchmarks, the line of the first one's partial beta, as the title says).
-    b1 = float(result.fit.params.iloc[1])
+    # -- the tables, right of the charts ---------------------------------------------------
+    probe = OutputPlan(sheet, "", [], [], widths, heights)
+    charts_left = probe.col_left(CHARTS_COL)
+    col = CHARTS_COL
+    while probe.col_left(col) < charts_left + CHART_WIDTH + CHART_MARGIN:
+        col += 1
+
+    def name(c: str) -> str:
+        return f"{c}{ex}"
+
     series = result.series().set_index("date")
-    returns_frame = series[[*benches, asset]].assign(
-        Fitted=result.alpha + b1 * series[first_bench], hedged=series["hedged"])
+    b1 = float(result.fit.params.iloc[1])
+    returns_frame = series[[*benches, asset]].set_axis([name(c) for c in [*benches, asset]],
+                                                       axis=1)
+    if not multi:
+        # The regression line beside the asset: the scatter's points and line are two
+        # adjacent columns against one x column, a block every drawer can chart.
+        returns_frame["Fitted"] = result.alpha + b1 * series[benches[0]]
+    returns_frame[name("hedged")] = series["hedged"]
+    period = f"{result.frequency.capitalize()} {result.method}"
     returns = Table(
         name=f"{PREFIX}returns",
-        title=f"{result.frequency.capitalize()} {result.method} returns",
+        title=f"{period} returns" + (" in excess of the risk-free rate" if ex else ""),
         anchor=(0, col),
         header=["Date", *returns_frame.columns.map(str)],
         rows=_records(returns_frame),
         number_format={0: DATE_FORMAT, **{j: "0.00%" for j in range(1, returns_frame.shape[1] + 1)}},
     )
+    tables.append(returns)
     col += returns.n_cols + 1
+
+    partial = None
+    if multi:
+        parts = result.partial_regression()
+        frame = {}
+        for b in benches:
+            p = parts[b]
+            beta_j = float(result.betas[b])
+            frame[f"{b} net"] = p["x"]
+            frame[f"{asset} net ({b})"] = p["y"]
+            frame[f"Fit {b}"] = beta_j * p["x"]
+        partial_frame = _pd().DataFrame(frame)
+        partial = Table(
+            name=f"{PREFIX}partial",
+            title="Partial regression: returns net of the other benchmarks" + (
+                f" ({ex.strip()})" if ex else ""),
+            anchor=(0, col),
+            header=["Date", *partial_frame.columns.map(str)],
+            rows=_records(partial_frame),
+            number_format={0: DATE_FORMAT,
+                           **{j: "0.00%" for j in range(1, partial_frame.shape[1] + 1)}},
+        )
+        tables.append(partial)
+        col += partial.n_cols + 1
+
     cum_frame = result.cumulative()
     cumulative = Table(
         name=f"{PREFIX}cumulative",
-        title="Growth of 1",
+        title="Growth of 1" + (" (excess returns)" if ex else ""),
         anchor=(0, col),
-        header=["Date", *cum_frame.columns.map(str)],
+        header=["Date", *[name(str(c)) for c in cum_frame.columns]],
         rows=_records(cum_frame),
         number_format={0: DATE_FORMAT, **{j: "0.0000" for j in range(1, cum_frame.shape[1] + 1)}},
     )
+    tables.append(cumulative)
     col += cumulative.n_cols + 1
+
     roll = result.rolling_beta
+    se = result.rolling_beta_se()
+    band: dict[str, Any] = {}
+    for b in roll.columns:
+        band[f"Beta {b}"] = roll[b]
+        # The full-sample line spans the whole sample, also before the window fills.
+        band[f"Full-sample {b}"] = float(result.betas[b])
+        band[f"+2 SE {b}"] = roll[b] + 2.0 * se[b]
+        band[f"-2 SE {b}"] = roll[b] - 2.0 * se[b]
+    band_frame = _pd().DataFrame(band, index=roll.index)
+    unit = _UNIT.get(result.frequency, "period")
     rolling = Table(
         name=f"{PREFIX}rolling",
-        title=f"Rolling beta ({result.rolling_window} periods)",
+        title=f"Rolling {result.rolling_window}-{unit} beta, full-sample beta, +/-2 SE",
         anchor=(0, col),
-        header=["Date", *[f"Beta {c}" for c in roll.columns]],
-        rows=_records(roll),
-        number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, roll.shape[1] + 1)}},
+        header=["Date", *band_frame.columns.map(str)],
+        rows=_records(band_frame),
+        number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, band_frame.shape[1] + 1)}},
     )
+    tables.append(rolling)
 
-    scatter = Chart(
-        name=f"{PREFIX}chart_scatter",
-        title=f"{asset} vs {first_bench} returns (beta {b1:.2f})",
-        kind="scatter",
-        anchor=(0, CHARTS_COL),
-        series=[
-            ChartSeries(f"{result.frequency} returns", returns.name, first_bench, asset,
-                        line=False),
-            ChartSeries(f"alpha + beta x {first_bench}", returns.name, first_bench, "Fitted"),
-        ],
-        x_title=f"{first_bench} return",
-        y_title=f"{asset} return",
-        x_number_format="0%",
-        y_number_format="0%",
-    )
-    growth = Chart(
+    widths.update(_data_widths(tables[len(tables) - (4 if multi else 3):]))
+
+    # -- charts, stacked in D.. ------------------------------------------------------------
+    specs: list[dict[str, Any]] = []
+    if not multi:
+        x = name(benches[0])
+        specs.append(dict(
+            name=f"{PREFIX}chart_scatter",
+            title=f"Returns, beta {b1:.2f}: {where}",
+            kind="scatter",
+            series=[
+                ChartSeries(f"{result.frequency} returns{ex}", returns.name, x, name(asset),
+                            line=False, color=PALETTE[0]),
+                ChartSeries(f"alpha + beta x {benches[0]}", returns.name, x, "Fitted",
+                            color=FIT_LINE, width=2.0),
+            ],
+            x_title=f"{benches[0]}{ex} return",
+            y_title=f"{asset}{ex} return",
+            x_number_format="0%",
+            y_number_format="0%",
+        ))
+    else:
+        assert partial is not None
+        for b in benches:
+            others = ", ".join(o for o in benches if o != b)
+            specs.append(dict(
+                name=f"{PREFIX}chart_scatter_{b}",
+                title=(f"{asset} on {b} net of {others}, beta {float(result.betas[b]):.2f}: "
+                       f"{result.frequency}, {result.first_date:%Y-%m-%d}.."
+                       f"{result.last_date:%Y-%m-%d}"),
+                kind="scatter",
+                series=[
+                    ChartSeries(f"returns net of {others}", partial.name, f"{b} net",
+                                f"{asset} net ({b})", line=False, color=PALETTE[0]),
+                    ChartSeries(f"beta x {b} (partial regression)", partial.name, f"{b} net",
+                                f"Fit {b}", color=FIT_LINE, width=2.0),
+                ],
+                x_title=f"{b}{ex} return net of {others}",
+                y_title=f"{asset}{ex} return net of {others}",
+                x_number_format="0%",
+                y_number_format="0%",
+            ))
+    growth_values = [v for r in cumulative.rows for v in r[1:] if isinstance(v, float)]
+    log = (min(growth_values) > 0 and max(growth_values) / min(growth_values) > 3.0
+           if growth_values else False)
+    hedged_label = f"hedged: {hedge_formula(result)}"
+    specs.append(dict(
         name=f"{PREFIX}chart_cumulative",
-        title="Cumulative returns: asset, benchmark, hedged",
+        title=f"Growth of 1{' (excess returns)' if ex else ''}: {where}",
         kind="line",
-        anchor=(CHART_ROWS, CHARTS_COL),
-        series=[ChartSeries(c, cumulative.name, "Date", c) for c in cumulative.header[1:]],
+        series=[ChartSeries(hedged_label if h == name("hedged") else h, cumulative.name,
+                            "Date", h, color=PALETTE[k % len(PALETTE)])
+                for k, h in enumerate(cumulative.header[1:])],
         y_title="growth of 1",
         x_number_format="yyyy-mm",
-    )
-    rolling_chart = Chart(
+        y_log_base=2 if log else None,
+        y_number_format="0.0#" if log else None,
+    ))
+    roll_series: list[ChartSeries] = []
+    for k, b in enumerate(roll.columns):
+        color = PALETTE[(k + 1) % len(PALETTE)] if multi else PALETTE[0]
+        roll_series += [
+            ChartSeries(f"Beta {b}", rolling.name, "Date", f"Beta {b}", color=color, width=1.75),
+            ChartSeries(f"Full-sample beta {b} ({float(result.betas[b]):.2f})", rolling.name,
+                        "Date", f"Full-sample {b}", color=REFERENCE if not multi else color,
+                        dash=True, width=1.0),
+            ChartSeries(f"+2 SE {b}", rolling.name, "Date", f"+2 SE {b}", color=tint(color),
+                        width=0.75),
+            ChartSeries(f"-2 SE {b}", rolling.name, "Date", f"-2 SE {b}", color=tint(color),
+                        width=0.75),
+        ]
+    specs.append(dict(
         name=f"{PREFIX}chart_rolling",
-        title=f"Rolling {result.rolling_window}-period beta",
+        title=f"Rolling {result.rolling_window}-{unit} beta: {where}",
         kind="line",
-        anchor=(2 * CHART_ROWS, CHARTS_COL),
-        series=[ChartSeries(h, rolling.name, "Date", h) for h in rolling.header[1:]],
+        series=roll_series,
         y_title="beta",
         x_number_format="yyyy-mm",
-    )
+        y_number_format="0.0",
+    ))
+
+    probe = OutputPlan(sheet, "", [], [], widths, heights)
+    charts: list[Chart] = []
+    row = 0
+    for spec in specs:
+        chart = Chart(anchor=(row, CHARTS_COL), **spec)
+        charts.append(chart)
+        bottom = probe.chart_rect(chart)[3]
+        row = probe.row_at(bottom) + CHART_GAP_ROWS
     return OutputPlan(
         sheet=sheet,
         title=summary.title,
-        tables=[summary, returns, cumulative, rolling],
-        charts=[scatter, growth, rolling_chart],
+        tables=tables,
+        charts=charts,
+        column_widths=widths,
+        row_heights=heights,
+        wrapped=frozenset(wrapped),
     )
+
+
+def _pd() -> Any:
+    import pandas as pd
+
+    return pd
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,11 +713,14 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         y_title="hedge ratio",
         x_number_format="yyyy-mm",
     )
+    tables = [summary, table, cumulative, ratios]
     return OutputPlan(
         sheet=sheet,
         title=summary.title,
-        tables=[summary, table, cumulative, ratios],
+        tables=tables,
         charts=[growth, paths],
+        # The hedge's widths: labels and dates whole, the charts clear of the tables.
+        column_widths={**_label_widths([summary]), **_data_widths(tables[1:])},
     )
 
 
@@ -415,7 +736,8 @@ def backtest_note_plan(asset: Any, benchmark: str, reason: str,
         header=["Setting", "Value"],
         rows=[["Asset", name], ["Benchmark", benchmark], ["Backtest", f"not run: {reason}"]],
     )
-    return OutputPlan(sheet=sheet, title=summary.title, tables=[summary], charts=[])
+    return OutputPlan(sheet=sheet, title=summary.title, tables=[summary], charts=[],
+                      column_widths=_label_widths([summary]))
 
 
 def backtest_outline(sheet: str = BACKTEST_SHEET) -> OutputPlan:

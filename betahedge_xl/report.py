@@ -18,25 +18,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._files import write_bytes
-from .plan import DATE_FORMAT, Chart, OutputPlan, Table, build_plan
+from .plan import (
+    DATE_FORMAT,
+    LOG_AXIS_NOTE,
+    PALETTE,
+    Chart,
+    OutputPlan,
+    Table,
+    build_plan,
+    pixels,
+)
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
 
-# A restrained palette that survives grey-scale printing: asset, benchmark(s), hedged.
-PALETTE = ["#1F4E79", "#7F7F7F", "#C55A11", "#548235", "#7030A0", "#BF9000"]
-FIT_LINE = "#C00000"
 HEADER_FILL = "#DDEBF7"
 TITLE_COLOR = "#1F4E79"
-
-
-# Widths in Excel's character units.
-_LABEL_WIDTH = 36
-_VALUE_WIDTH = 34
-_DATE_WIDTH = 11
-_NUMBER_WIDTH = 10
-_DEFAULT_COL_PX = 64
-_CHART_EDGE_WIDTH = 10.71  # 80 px: a 16 px margin after a chart
 
 
 def write_report(
@@ -134,18 +131,14 @@ class _Drawer:
         self.ws.set_first_sheet()
 
     def page_setup(self) -> None:
-        """Print the summary and the charts on one page; the long tables are for screens."""
-        summary = self.plan.tables[0]
-        last_row = max([summary.last_row] + [
-            c.anchor[0] + math.ceil(c.height / 20) for c in self.plan.charts])
-        last_col = max([summary.anchor[1] + summary.n_cols - 1] + [
-            _last_col(c) for c in self.plan.charts])
-        self.ws.print_area(0, 0, last_row, last_col)
-        self.ws.fit_to_pages(1, 1)
-        self.ws.set_portrait()
+        """Print everything the sheet shows (summary, charts, tables): landscape, one page
+        wide and as many tall as the tables need, their title and header rows on each page."""
+        self.ws.print_area(*self.plan.print_area())
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(0, 1)
         self.ws.set_paper(9)  # A4; Letter users get it scaled, the page is fitted anyway
-        self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        self.ws.center_horizontally()
+        self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
     def table(self, t: Table) -> None:
         r, c = t.anchor
@@ -160,10 +153,9 @@ class _Drawer:
         for i, row in enumerate(t.rows):
             for j, value in enumerate(row):
                 fmt = t.format_of(i, j)
-                self.cell(t.first_data_row + i, c + j, value, fmt, self.width(t, j),
-                          first_table)
+                self.cell(t.first_data_row + i, c + j, value, fmt, first_table)
 
-    def cell(self, r: int, c: int, value: Any, num_format: str | None, width: float,
+    def cell(self, r: int, c: int, value: Any, num_format: str | None,
              summary: bool = False) -> None:
         """Write one value; summary cells (a label/value list) are left-aligned."""
         ws = self.ws
@@ -182,45 +174,23 @@ class _Drawer:
             if summary:
                 ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
             else:
-                ws.write_number(r, c, value, self.fmt(num_format))
+                # Top-aligned like the dates beside them (a wrapped summary row is taller).
+                ws.write_number(r, c, value, self.fmt(num_format, valign="top"))
         elif hasattr(value, "item"):  # a numpy scalar that slipped through
-            self.cell(r, c, value.item(), num_format, width, summary)
+            self.cell(r, c, value.item(), num_format, summary)
+        elif (r, c) in self.plan.wrapped:
+            ws.write_string(r, c, str(value), self.fmt(None, align="left", text_wrap=True,
+                                                       valign="top"))
         else:
-            text = str(value)
-            if len(text) > width + 2:
-                # A long text (the out-of-sample window, data warnings) would spill under the
-                # charts beside the summary: wrap it in its own cell instead, at its commas.
-                text = text.replace(", ", ",\n").replace("; ", ";\n")
-                lines = sum(math.ceil(max(len(part), 1) / width) for part in text.split("\n"))
-                ws.set_row(r, 15 * lines)
-                ws.write_string(r, c, text, self.fmt(None, align="left", text_wrap=True,
-                                                     valign="top"))
-            else:
-                ws.write_string(r, c, text, self.fmt(None, align="left", valign="top"))
-
-    def width(self, t: Table, j: int) -> float:
-        """Width (characters) of a table's ``j``-th column."""
-        if t is self.plan.tables[0]:
-            return _LABEL_WIDTH if j == 0 else _VALUE_WIDTH
-        if t.number_format.get(j) == DATE_FORMAT:
-            return _DATE_WIDTH
-        return max(_NUMBER_WIDTH, len(str(t.header[j])) + 2)
+            ws.write_string(r, c, str(value), self.fmt(None, align="left", valign="top"))
 
     def widths(self) -> None:
-        used: set[int] = set()
-        for t in self.plan.tables:
-            for j, _ in enumerate(t.header):
-                col = t.anchor[1] + j
-                if col not in used:
-                    used.add(col)
-                    self.ws.set_column(col, col, self.width(t, j))
-        # The charts span columns of the default width (64 px); widen the last one a little so
-        # that a chart does not touch the table to its right.
-        for c in self.plan.charts:
-            last = _last_col(c)
-            if last not in used:
-                used.add(last)
-                self.ws.set_column(last, last, _CHART_EDGE_WIDTH)
+        """Column widths and row heights as the plan states them (the charts' places and the
+        "nothing covered, nothing cut" promise are computed from the same numbers)."""
+        for col, width in sorted(self.plan.column_widths.items()):
+            self.ws.set_column(col, col, width)
+        for row, height in sorted(self.plan.row_heights.items()):
+            self.ws.set_row(row, height)
 
     def chart(self, spec: Chart) -> None:
         kind = "scatter" if spec.kind == "scatter" else "line"
@@ -231,6 +201,7 @@ class _Drawer:
                 continue
             r0, cx, r1, _ = table.data_range(s.x_col)
             _, cy, _, _ = table.data_range(s.y_col)
+            color = s.color or PALETTE[k % len(PALETTE)]
             series: dict[str, Any] = {
                 "name": s.name,
                 "categories": [self.plan.sheet, r0, cx, r1, cx],
@@ -239,36 +210,45 @@ class _Drawer:
             if kind == "scatter" and not s.line:
                 series["marker"] = {
                     "type": "circle", "size": 4,
-                    "border": {"color": PALETTE[0], "transparency": 30},
-                    "fill": {"color": PALETTE[0], "transparency": 55},
+                    "border": {"color": color, "transparency": 30},
+                    "fill": {"color": color, "transparency": 55},
                 }
                 series["line"] = {"none": True}
-            elif kind == "scatter":
-                series["line"] = {"color": FIT_LINE, "width": 2.0}
-                series["marker"] = {"type": "none"}
             else:
-                series["line"] = {"color": PALETTE[k % len(PALETTE)], "width": 1.5}
+                line: dict[str, Any] = {"color": color, "width": s.width}
+                if s.dash:
+                    line["dash_type"] = "dash"
+                series["line"] = line
                 series["marker"] = {"type": "none"}
             if s.trendline:
                 series["trendline"] = {"type": "linear"}
             chart.add_series(series)
-        chart.set_title({"name": spec.title, "name_font": {"size": 12, "bold": True}})
+        # 10 pt: a title naming asset, benchmarks, frequency and window fits on one line.
+        chart.set_title({"name": spec.title, "name_font": {"size": 10, "bold": True}})
         grid = {"visible": True, "line": {"color": "#E0E0E0", "width": 0.75}}
         axis_font = {"size": 9}
         x_axis: dict[str, Any] = {
             "num_font": axis_font,
             "line": {"color": "#A6A6A6"},
+            # Labels at the bottom of the plot whatever the sign of the values (a rolling
+            # beta that goes negative must not have its dates run through the lines).
+            "label_position": "low",
         }
         y_axis: dict[str, Any] = {
             "num_font": axis_font,
             "major_gridlines": grid,
             "line": {"none": True},
+            "label_position": "low",
         }
         if spec.x_title:
             x_axis["name"] = spec.x_title
             x_axis["name_font"] = {"size": 9, "bold": False}
-        if spec.y_title:
-            y_axis["name"] = spec.y_title
+        y_title = spec.y_title
+        if spec.y_log_base:
+            y_axis["log_base"] = spec.y_log_base
+            y_title += LOG_AXIS_NOTE
+        if y_title:
+            y_axis["name"] = y_title
             y_axis["name_font"] = {"size": 9, "bold": False}
         if spec.x_number_format:
             x_axis["num_format"] = spec.x_number_format
@@ -276,9 +256,6 @@ class _Drawer:
             y_axis["num_format"] = spec.y_number_format
         if kind == "scatter":
             x_axis["major_gridlines"] = grid
-            # Axes cross at the left/bottom so that negative returns do not hide the labels.
-            x_axis["label_position"] = "low"
-            y_axis["label_position"] = "low"
         else:
             x_axis["date_axis"] = True
             x_axis["major_unit"] = _month_step(self.plan, spec)
@@ -286,7 +263,7 @@ class _Drawer:
             x_axis["major_tick_mark"] = "outside"
             x_axis["num_font"] = {"size": 9, "rotation": -45}
             chart.show_blanks_as("gap")
-            floor = _axis_floor(self.plan, spec)
+            floor = None if spec.y_log_base else _axis_floor(self.plan, spec)
             if floor is not None:
                 y_axis["min"] = floor
         chart.set_x_axis(x_axis)
@@ -295,15 +272,11 @@ class _Drawer:
         chart.set_legend({"position": "bottom", "font": {"size": 9}} if many else {"none": True})
         chart.set_chartarea({"border": {"color": "#BFBFBF"}})
         chart.set_plotarea({"border": {"none": True}})
-        chart.set_size({"width": spec.width, "height": spec.height})
+        # The plan sizes charts in points; xlsxwriter takes pixels.
+        chart.set_size({"width": pixels(spec.width), "height": pixels(spec.height)})
         self.ws.insert_chart(spec.anchor[0], spec.anchor[1], chart,
-                             {"x_offset": 0, "y_offset": 4, "description": spec.title,
+                             {"x_offset": 0, "y_offset": 0, "description": spec.title,
                               "object_position": 1})
-
-
-def _last_col(chart: Chart) -> int:
-    """The last column a chart spans (columns of the default width)."""
-    return chart.anchor[1] + math.ceil(chart.width / _DEFAULT_COL_PX) - 1
 
 
 def _month_step(plan: OutputPlan, spec: Chart) -> int:

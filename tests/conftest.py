@@ -56,3 +56,20 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+# --- a result whose asset grows about 7-fold while the benchmark barely moves ---------------
+@pytest.fixture(scope="session")
+def seven_fold() -> object:
+    """UP on IDX over 1000 business days: the growth-of-1 chart needs its log axis."""
+    import numpy as np
+    import pandas as pd
+
+    import betahedge_xl as bh
+
+    idx = pd.bdate_range("2015-01-01", periods=1000)
+    rng = np.random.default_rng(3)
+    x = rng.normal(0.0002, 0.01, 1000)
+    y = 0.0019 + 1.1 * x + rng.normal(0, 0.01, 1000)
+    return bh.beta_hedge(pd.Series(10 * np.cumprod(1 + y), idx, name="UP"),
+                         pd.Series(100 * np.cumprod(1 + x), idx, name="IDX"))

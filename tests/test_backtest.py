@@ -195,7 +195,8 @@ def test_hedge_summary_has_downside_upside_betas_and_capture_ratios(tsla_spy, me
 @pytest.mark.skipif(__import__("shutil").which("soffice") is None,
                     reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_the_backtest_report(result, tmp_path):
-    """The backtest file converts cleanly, on one page (settings and both charts)."""
+    """The backtest file converts cleanly; it prints as the hedge report does (issue 9):
+    landscape pages one page wide, the tables included."""
     import re
     import subprocess
 
@@ -210,4 +211,5 @@ def test_libreoffice_opens_the_backtest_report(result, tmp_path):
         capture_output=True, text=True, timeout=240)
     pdf = tmp_path / "bt.pdf"
     assert proc.returncode == 0 and "Error" not in proc.stderr, proc.stderr
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
+    assert boxes and all(float(w) > float(h) for w, h in boxes)

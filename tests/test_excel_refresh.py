@@ -16,7 +16,7 @@ import pytest
 
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
-from betahedge_xl.plan import PREFIX, SHEET
+from betahedge_xl.plan import PREFIX, SHEET, a1
 from xlwings_harness import FakeBook, FakeSheet, strict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -226,10 +226,12 @@ def test_scatter_draws_points_and_regression_line_from_one_block(
     fitted = np.array([sheet.grid[(r, col["Fitted"])] for r in range(returns.row + 1,
                                                                       returns.last_row + 1)])
     np.testing.assert_allclose(fitted, alpha + beta * x, rtol=0, atol=1e-12)
-    # The line charts keep the series Excel made from their headers.
+    # The line charts keep the series Excel made from their headers; the hedged line is
+    # named after the trade that makes it (the hedge ratio in the legend).
     cumulative = {c.name: c for c in sheet.charts_list}[f"{PREFIX}chart_cumulative"]
+    beta_text = f"{beta:.2f}"
     assert [(s.name, s.chart_type) for s in cumulative.series.items] == [
-        ("TSLA", "line"), ("SPY", "line"), ("hedged", "line")]
+        ("TSLA", "line"), ("SPY", "line"), (f"hedged: TSLA - {beta_text} x SPY", "line")]
 
 
 def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
@@ -360,7 +362,8 @@ def test_every_fake_member_exists_in_xlwings() -> None:
     # Range in xlwings, so the fake's cell store is called grid).
     inspection = {"grid", "formats", "charts_list", "writes", "status_history", "alerts",
                   "items", "native_series", "source", "x_values", "last_row", "last_column",
-                  "values", "formulas", "validations"}
+                  "values", "formulas", "validations", "col_widths", "row_heights",
+                  "wrapped"}
     # Links between fakes that xlwings has with the same meaning (Sheet.book, Range.sheet)
     # or not at all (Charts.sheet): Strict lets through only the former.
     links = {"book", "sheet"}
@@ -444,17 +447,18 @@ def test_an_inputs_block_beside_the_report_on_its_sheet_is_kept(
 ) -> None:
     book = FakeBook()
     rf.refresh(strict(book))
-    # The analyst moves the block onto the report sheet, right of every table (column AD).
+    # The analyst moves the block onto the report sheet, right of every table.
     sheet = book.sheets[SHEET]
+    col = max(c for _, c in sheet.grid) + 2  # 1-based, one empty column after the report
     block = [row[:2] for row in inp.example_rows()]
-    sheet.range((3, 30)).value = block
-    book.names.add(inp.INPUTS_NAME, f"='{SHEET}'!$AD$3:$AE${2 + len(block)}")
+    sheet.range((3, col)).value = block
+    ref = f"='{SHEET}'!{a1(2, col - 1, True)}:{a1(1 + len(block), col, True)}"
+    book.names.add(inp.INPUTS_NAME, ref)
     for _ in range(2):
         message = rf.refresh(strict(book))
         assert message.startswith("TSLA on SPY"), message
-        assert sheet.range((3, 30), (2 + len(block), 31)).options(ndim=2).value == block
-        assert _names(book)[inp.INPUTS_NAME].refers_to == \
-            f"='{SHEET}'!$AD$3:$AE${2 + len(block)}"
+        assert sheet.range((3, col), (2 + len(block), col + 1)).options(ndim=2).value == block
+        assert _names(book)[inp.INPUTS_NAME].refers_to == ref
 
 
 def test_an_inputs_block_where_the_report_goes_stops_the_refresh(

@@ -56,7 +56,12 @@ def test_worked_example_numbers(report: Path) -> None:
     assert values["Observations"].value == 251
     assert values["First price date"].value.date().isoformat() == "2014-01-02"
     assert values["First price date"].number_format == "yyyy-mm-dd"
-    assert values["Beta"].number_format == "0.000000"
+    assert values["Beta"].number_format == "0.000"
+    assert values["Beta p-value"].number_format == '[<0.001]"<0.001";0.000'
+    assert values["Beta p-value"].value == pytest.approx(4.2e-14, rel=0.1)  # exact in the cell
+    assert values["Hedged beta"].number_format == "0.000;0.000"
+    assert values["R-squared"].number_format == "0.0%"
+    assert values["Beta t-stat"].number_format == "0.00"
     assert ws["A1"].value == "Beta hedge: TSLA on SPY"
 
 
@@ -145,10 +150,9 @@ def test_native_charts_reference_the_tables(result: Any, report: Path) -> None:
     assert '<c:dateAx>' in charts["bh_chart_cumulative"]
 
 
-def test_print_area_holds_summary_and_charts(report: Path) -> None:
+def test_freeze_panes_keep_the_headers(report: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     ws = openpyxl.load_workbook(report)["BetaHedge"]
-    assert ws.print_area == ["'BetaHedge'!$A$1:$L$48"] or "$A$1:$L$48" in str(ws.print_area)
     assert ws.freeze_panes == "A3"
 
 
@@ -167,8 +171,14 @@ def test_multi_benchmark_report(tmp_path: Path) -> None:
                      frequency="weekly")
     out = write_report(res, tmp_path / "multi.xlsx")
     charts = _charts(out)
-    assert charts["bh_chart_rolling"].count("<c:ser>") == 2
+    # per benchmark: its rolling beta, the full-sample line and the +/-2 SE band
+    assert charts["bh_chart_rolling"].count("<c:ser>") == 8
+    assert charts["bh_chart_rolling"].count('<a:prstDash val="dash"/>') == 2
     assert charts["bh_chart_cumulative"].count("<c:ser>") == 4
+    # one partial-regression scatter per benchmark
+    assert {n for n in charts if "scatter" in n} == {"bh_chart_scatter_SPY",
+                                                      "bh_chart_scatter_XLK"}
+    assert "AAPL on XLK net of SPY" in charts["bh_chart_scatter_XLK"]
 
 
 def test_pngs(result: Any, tmp_path: Path) -> None:
@@ -213,8 +223,16 @@ def test_png_without_matplotlib_says_what_to_install(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path)
-    assert 'pip install "betahedge-xl[png]"' in proc.stdout, proc.stderr
+    assert "-m pip install matplotlib" in proc.stdout, proc.stderr
+    assert "betahedge-xl[png]" not in proc.stdout  # no such extra: matplotlib is a dependency
     assert not (tmp_path / "x").exists()
+
+
+def test_matplotlib_is_a_dependency_of_a_plain_install() -> None:
+    from importlib.metadata import requires
+
+    plain = [r for r in requires("betahedge-xl") or [] if "extra ==" not in r]
+    assert any(r.startswith("matplotlib") for r in plain), plain
 
 
 def test_charts_module_imports_no_matplotlib() -> None:
@@ -236,5 +254,41 @@ def test_libreoffice_converts_the_report(report: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Error" not in proc.stderr, proc.stderr
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
-    # one page: the print area (summary and the three charts) fitted
-    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+    # landscape pages, one page wide: the print area holds the tables too (251 rows)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
+    assert boxes and all(float(w) > float(h) for w, h in boxes)
+    assert 1 < len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) <= 6
+
+
+def test_png_rolling_and_growth_charts_match_the_plan(result: Any,
+                                                      seven_fold: Any) -> None:
+    pytest.importorskip("matplotlib")
+    from betahedge_xl import charts_png
+
+    plan = build_plan(result)
+    plt = charts_png._pyplot()
+    rolling = next(c for c in plan.charts if c.name == "bh_chart_rolling")
+    fig = charts_png._draw(plt, plan, rolling)
+    try:
+        (ax,) = fig.axes
+        lines = ax.get_lines()
+        assert [ln.get_label() for ln in lines] == [s.name for s in rolling.series]
+        assert [ln.get_linestyle() for ln in lines] == ["-", "--", "-", "-"]
+        assert ax.get_title() == rolling.title
+        table = plan.table("bh_rolling")
+        for ln, s in zip(lines, rolling.series):
+            j = table.header.index(s.y_col)
+            want = np.array([np.nan if r[j] is None else r[j] for r in table.rows], dtype=float)
+            np.testing.assert_array_equal(np.asarray(ln.get_ydata(), dtype=float), want)
+    finally:
+        plt.close(fig)
+    # a 7-fold line: the same log axis as the workbook, said on the axis
+    big = build_plan(seven_fold)
+    growth = next(c for c in big.charts if c.name == "bh_chart_cumulative")
+    fig = charts_png._draw(plt, big, growth)
+    try:
+        (ax,) = fig.axes
+        assert ax.get_yscale() == "log" and ax.get_ylabel() == "growth of 1, log scale"
+        assert ax.get_lines()[-1].get_label().startswith("hedged: UP - ")
+    finally:
+        plt.close(fig)

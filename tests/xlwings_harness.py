@@ -490,11 +490,41 @@ class FakeRange:
 
     @property
     def left(self) -> float:
-        return (self.column - 1) * 48.0
+        """Points from the sheet's left edge, from the columns' widths (as Excel)."""
+        return sum(self.sheet._column_points(c) for c in range(1, self.column))
 
     @property
     def top(self) -> float:
-        return (self.row - 1) * 15.0
+        return sum(self.sheet.row_heights.get(r, 15.0) for r in range(1, self.row))
+
+    @property
+    def column_width(self) -> float:
+        return self.sheet.col_widths.get(self.column, 8.43)
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        # Excel sets the width of every column of the range (in characters).
+        for c in range(self.column, self.last_column + 1):
+            self.sheet.col_widths[c] = float(value)
+
+    @property
+    def row_height(self) -> float:
+        return self.sheet.row_heights.get(self.row, 15.0)
+
+    @row_height.setter
+    def row_height(self, value: float) -> None:
+        for r in range(self.row, self.last_row + 1):
+            self.sheet.row_heights[r] = float(value)
+
+    @property
+    def wrap_text(self) -> bool:
+        return (self.row, self.column) in self.sheet.wrapped
+
+    @wrap_text.setter
+    def wrap_text(self, value: bool) -> None:
+        for r in range(self.row, self.last_row + 1):
+            for c in range(self.column, self.last_column + 1):
+                (self.sheet.wrapped.add if value else self.sheet.wrapped.discard)((r, c))
 
     @property
     def api(self) -> Any:
@@ -540,6 +570,14 @@ class FakeAxis:
     def __init__(self) -> None:
         self.title: str | None = None
         self.number_format: str | None = None
+        self.crosses = "automatic"
+        # The native axis (COM on Windows): records ScaleType/LogBase assignments.
+        self.api = types.SimpleNamespace()
+
+
+class FakePageSetup:
+    def __init__(self) -> None:
+        self.print_area: str | None = None
 
 
 class FakeChartSeries:
@@ -660,6 +698,18 @@ class FakeSheet:
         self.formulas: dict[tuple[int, int], str] = {}
         #: Cells with a list validation (drop-down): cell -> allowed values.
         self.validations: dict[tuple[int, int], list[str]] = {}
+        self.col_widths: dict[int, float] = {}  # 1-based column -> characters
+        self.row_heights: dict[int, float] = {}  # 1-based row -> points
+        self.wrapped: set[tuple[int, int]] = set()
+        self.page_setup = FakePageSetup()
+        # The native sheet (COM on Windows): page setup assignments land here.
+        self.api = types.SimpleNamespace(PageSetup=types.SimpleNamespace())
+
+    def _column_points(self, col: int) -> float:
+        """Excel's width of a column in points: characters of 7 px plus 5 px padding."""
+        chars = self.col_widths.get(col, 8.43)
+        px = int(chars * 7 + 0.5) + 5 if chars >= 1 else int(chars * 12 + 0.5)
+        return px * 0.75
 
     def _set(self, r: int, c: int, v: Any) -> None:
         # xlwings assigns values unescaped (Windows: ``Range.Value = data``; macOS:
@@ -790,7 +840,7 @@ def _real_classes() -> dict[type, type]:
         FakeRange: xm.Range, FakeNames: xm.Names, FakeName: xm.Name, FakeCharts: xm.Charts,
         FakeChart: xm.Chart, FakeAxis: xm.ChartAxis, FakeChartSeries: xm.ChartSeries,
         FakeChartSeriesCollection: xm.ChartSeriesCollection,
-        FakeDataValidation: xm.DataValidation,
+        FakeDataValidation: xm.DataValidation, FakePageSetup: xm.PageSetup,
     }
 
 

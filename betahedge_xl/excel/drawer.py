@@ -25,12 +25,13 @@ outside that block (no chart of today's plan has one) has no xlwings CE call: it
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import BetaHedgeError
-from ..plan import PREFIX, Chart, OutputPlan, Table
+from ..plan import LOG_AXIS_NOTE, PREFIX, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
 
@@ -43,6 +44,8 @@ FORMER_NAMES = (f"{PREFIX}fitline",)
 # Excel's XlChartType values for the one native call (Windows).
 _XL_XY_SCATTER = -4169
 _XL_XY_SCATTER_LINES_NO_MARKERS = 75
+_XL_SCALE_LOGARITHMIC = -4133
+_XL_LANDSCAPE = 2
 
 
 class OutputInTheWay(BetaHedgeError):
@@ -70,9 +73,13 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     for i, table in enumerate(plan.tables, start=1):
         say(f"writing {table.title} ({i}/{len(plan.tables)})")
         _write_table(book, sheet, table)
+    # Widths and heights before the charts: a chart is placed at its anchor cell's left/top,
+    # which Excel computes from them (the plan's geometry, in points).
+    _geometry(sheet, plan)
     for i, chart in enumerate(plan.charts, start=1):
         say(f"drawing chart {i}/{len(plan.charts)}")
         notes += _draw_chart(sheet, plan, chart)
+    _page_setup(sheet, plan)
     return notes
 
 
@@ -95,6 +102,42 @@ def _clear(sheet: Any, plan: OutputPlan, own: list[Any]) -> None:
             chart.delete()
     for name in own:
         name.delete()
+
+
+def _geometry(sheet: Any, plan: OutputPlan) -> None:
+    """Column widths (characters), row heights (points) and wrapped cells, as the plan says."""
+    for col, width in sorted(plan.column_widths.items()):
+        sheet.range((1, col + 1)).column_width = width
+    summary = plan.tables[0]
+    # Every summary row gets its height (a shorter text than last time shrinks its row back).
+    for row in range(summary.first_data_row, summary.last_row + 1):
+        sheet.range((row + 1, 1)).row_height = plan.row_height(row)
+    for row, col in sorted(plan.wrapped):
+        sheet.range((row + 1, col + 1)).wrap_text = True
+    # Label/value tables added under the summary after the plan was built (the refresh's
+    # "Last refresh"): a long value wraps in its column instead of running under a chart.
+    width = plan.column_width(1)
+    for table in plan.tables[1:]:
+        if table.anchor[1] != 0 or table.n_cols != 2:
+            continue
+        for i, (_, value) in enumerate(table.rows):
+            if isinstance(value, str) and len(value) > width:
+                row = table.first_data_row + i
+                cell = sheet.range((row + 1, 2))
+                cell.wrap_text = True
+                cell.row_height = plan.row_height(row) * math.ceil(len(value) / width)
+
+
+def _page_setup(sheet: Any, plan: OutputPlan) -> None:
+    """Print area (xlwings CE, both platforms); landscape, one page wide (Windows COM)."""
+    r0, c0, r1, c1 = plan.print_area()
+    sheet.page_setup.print_area = f"{_a1(r0, c0, True)}:{_a1(r1, c1, True)}"
+    if _is_windows():
+        setup = sheet.api.PageSetup
+        setup.Orientation = _XL_LANDSCAPE
+        setup.Zoom = False  # FitToPages* apply only without a zoom
+        setup.FitToPagesWide = 1
+        setup.FitToPagesTall = False
 
 
 def as_text(value: Any) -> Any:
@@ -211,6 +254,7 @@ def _write_table(book: Any, sheet: Any, table: Table) -> None:
 def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
     notes: list[str] = []
     cell = sheet.range((chart.anchor[0] + 1, chart.anchor[1] + 1))
+    # xlwings places and sizes charts in points, the plan's unit: no conversion here.
     xl_chart = sheet.charts.add(left=cell.left, top=cell.top, width=chart.width,
                                 height=chart.height)
     xl_chart.name = chart.name
@@ -236,6 +280,10 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
             look["name"] = s.name
         if chart.kind == "scatter" and s.line != first.line:
             look["chart_type"] = _chart_type(chart, s.line)
+        if s.color and s.line:
+            look["line_color"] = s.color
+        elif s.color:
+            look["marker_foreground_color"] = look["marker_background_color"] = s.color
         if look:
             try:
                 xl_chart.series[k].set(**look)
@@ -245,8 +293,18 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
     xl_chart.title = chart.title
     if chart.x_title:
         xl_chart.category_axis.title = chart.x_title
-    if chart.y_title:
-        xl_chart.value_axis.title = chart.y_title
+    y_title = chart.y_title
+    if chart.y_log_base:
+        if _log_axis(xl_chart.value_axis, chart.y_log_base):
+            y_title += LOG_AXIS_NOTE
+        else:
+            notes.append(f"{chart.title}: linear value axis (this Excel refused a log scale)")
+    if y_title:
+        xl_chart.value_axis.title = y_title
+    if chart.kind != "scatter":
+        # The date axis crosses at the bottom of the plot whatever the sign of the values:
+        # a rolling beta below zero must not have its dates run through the lines.
+        xl_chart.value_axis.crosses = "minimum"
     if chart.x_number_format:
         xl_chart.category_axis.number_format = chart.x_number_format
     if chart.y_number_format:
@@ -261,6 +319,24 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
             notes.append(f"{chart.title}: series '{s.name}' needs Excel on Windows; "
                          f"its data are in {s.table}")
     return notes
+
+
+def _log_axis(axis: Any, base: int) -> bool:
+    """Make a value axis logarithmic; xlwings CE has no call for it, so the native object
+    (COM on Windows, appscript on macOS). ``False`` where Excel refuses."""
+    try:
+        native = axis.api
+        if _is_windows():
+            native.ScaleType = _XL_SCALE_LOGARITHMIC
+            native.LogBase = base
+        else:
+            from appscript import k  # type: ignore[import-not-found]
+
+            native.scale_type.set(k.scale_logarithmic)
+            native.log_base.set(base)
+        return True
+    except Exception:  # noqa: BLE001  (no such property on this Excel: a linear axis)
+        return False
 
 
 def _chart_type(chart: Chart, line: bool) -> str:

@@ -92,11 +92,12 @@ def _source(book: Any, portfolio: bool) -> str:
 def _status_table(plan: OutputPlan, source: str, result: str) -> Table:
     """The "Last refresh" table, below the summary (column A, which the charts leave free)."""
     summary = plan.tables[0]
+    # Below the lowest table in the summary's columns (a portfolio's positions sit under it).
+    below = max(t.last_row for t in plan.tables if t.anchor[1] == summary.anchor[1])
     now = _dt.datetime.now().replace(microsecond=0)
     rows = [[label, value] for label, value in zip(_STATUS_ROWS, (now, source, result, ""),
                                                    strict=True)]
-    return Table(name=STATUS_NAME, title="Last refresh", anchor=(summary.last_row + 2,
-                                                                 summary.anchor[1]),
+    return Table(name=STATUS_NAME, title="Last refresh", anchor=(below + 2, summary.anchor[1]),
                  header=["Refresh", "Detail"], rows=rows,
                  cell_formats={(0, 1): STATUS_TIME_FORMAT})
 
