@@ -221,7 +221,9 @@ def test_rolling_ols_betas_equals_statsmodels(seed, window, k):
     _, y, x = multi_panel(seed, k)
     got = rolling_ols_betas(y, x, window)
     ref = RollingOLS(y, sm.add_constant(x), window=window).fit().params[list(x.columns)]
-    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), rtol=0, atol=1e-8,
+    # A 5-date window on 3 benchmarks can be ill-conditioned (condition number 1.5e5 seen,
+    # betas of -112): both solvers then agree to about 1e-9 relative, not 1e-8 absolute.
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-6, atol=1e-8,
                                equal_nan=True)
     assert got.isna().equals(ref.isna())
     assert got.index.equals(y.index) and list(got.columns) == list(x.columns)
