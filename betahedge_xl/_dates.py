@@ -110,7 +110,7 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
     if ts is pd.NaT:
         raise InputError(f"{what}: cannot read {value!r} as a date")
     if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)  # the date where it was given, as local_days
+        return _in_range(local_days(pd.DatetimeIndex([ts]))[0], what)  # the day meant
     return _in_range(ts.normalize(), what)
 
 
@@ -133,9 +133,20 @@ def local_days(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     A daily bar of a New York or Tokyo listing is stamped at local midnight; converting it to
     UTC first would move Tokyo's bars to the previous day and keep New York's at 05:00, so
     that they no longer meet prices from a CSV file or Excel on the same date.
+
+    A provider that stamps its days at UTC midnight, shown in another zone, reads 19:00 or
+    20:00 of the day before in New York: the day it meant is the UTC one, not the local one
+    (which would read every price a day early). So an index that is not at local midnight but
+    is at UTC midnight is read in UTC; any other time of day (a 16:00 close) keeps its local
+    date.
     """
     if index.tz is not None:
-        index = index.tz_localize(None)
+        local = index.tz_localize(None)
+        if not local.is_normalized:
+            utc = index.tz_convert("UTC").tz_localize(None)
+            if utc.is_normalized:
+                return utc
+        index = local
     # is_normalized is cached on the index: prices handed in again and again (Excel
     # recalculation) pay for the check once.
     return index if index.is_normalized else index.normalize()

@@ -261,8 +261,14 @@ def test_mismatched_inputs():
     y, x = make_returns(n=30)
     with pytest.raises(InputError, match="lengths differ"):
         ols(y.to_numpy(), x["SPY"].to_numpy()[:-1])
-    with pytest.raises(InputError, match="different dates"):
-        ols(y, x["SPY"].shift(1, freq="D"))
+    # Indexes that differ are matched by date: the dates both have are regressed, the others
+    # are named as dropped.
+    shifted = x["SPY"].shift(1, freq="D")
+    both = y.index.intersection(shifted.index)
+    with pytest.warns(DataWarning, match=f"dropped {len(y) - len(both)} of {len(y)}"):
+        fit = ols(y, shifted)
+    assert fit.nobs == len(both)
+    assert fit.beta == pytest.approx(np.polyfit(shifted[both], y[both], 1)[0], rel=1e-10)
     with pytest.raises(InputError, match="infinite"):
         ols(y.replace(y.iloc[0], np.inf), x["SPY"])
     with pytest.raises(InputError, match="must be numbers"):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
+from .align import on_dates_of
 from .ols import OLSResult, ols
 
 
@@ -20,6 +21,8 @@ def hedged_returns(
     Alpha stays in the hedged series: shorting beta units of the benchmark removes the market
     exposure, not the intercept.
     """
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
     b = np.atleast_1d(np.asarray(beta, dtype=float))
     x = np.asarray(benchmark_returns, dtype=float)
     if x.ndim == 1:
@@ -33,6 +36,7 @@ def hedged_returns(
 
 def hedge_effectiveness(unhedged: Any, hedged: Any) -> float:
     """Share of variance the hedge removed: ``1 - var(hedged) / var(unhedged)``."""
+    unhedged, hedged = on_dates_of(unhedged, hedged, what=("unhedged", "hedged"))
     u = np.asarray(unhedged, dtype=float)
     h = np.asarray(hedged, dtype=float)
     if u.shape != h.shape:
@@ -94,6 +98,8 @@ def out_of_sample_effectiveness(
         A fraction in (0, 1) of the observations used for estimation, or a date: estimation
         uses returns before it, the test those on or after it.
     """
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
     n = len(asset_returns)
     if isinstance(split, (int, float, np.number)) and not isinstance(split, bool) \
             and float(split) < 1.0:
@@ -119,8 +125,6 @@ def out_of_sample_effectiveness(
         raise InsufficientDataError(
             f"too few observations to test out of sample: {cut} to estimate, {n - cut} to test"
         )
-    if isinstance(x, (pd.Series, pd.DataFrame)) and not x.index.equals(asset_returns.index):
-        raise InputError("asset and benchmark returns are on different dates; align them first")
     # Plain arrays from here: the two halves need numbers, not two more pandas objects each.
     yv = np.asarray(asset_returns, dtype=float)
     xv = np.asarray(x, dtype=float).reshape(n, -1)

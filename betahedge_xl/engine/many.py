@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
+from .align import on_dates_of
 
 
 #: A benchmark whose sum of squared deviations is below this share of its (centred) sum of
@@ -26,11 +27,10 @@ def _panel(
     asset_returns: Any, benchmark_returns: Any
 ) -> tuple[np.ndarray, np.ndarray, pd.Index | None, list[str]]:
     """(T, N) asset array, (T,) benchmark array, shared index, asset names."""
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
     if isinstance(asset_returns, pd.Series):
         asset_returns = asset_returns.to_frame()
-    if isinstance(asset_returns, pd.DataFrame) and isinstance(benchmark_returns, pd.Series):
-        if not asset_returns.index.equals(benchmark_returns.index):
-            benchmark_returns = benchmark_returns.reindex(asset_returns.index)
     if isinstance(benchmark_returns, pd.DataFrame):
         if benchmark_returns.shape[1] != 1:
             raise InputError("one benchmark here; use ols() for several")
@@ -154,8 +154,9 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
     ----------
     asset_returns : DataFrame (T, N) or array
         One column per asset; NaN where an asset has no return.
-    benchmark_returns : Series (T,) or array
-        The benchmark; rows where it is NaN are ignored for every asset.
+    benchmark_returns : Series (T,), one-column DataFrame or array
+        The benchmark; rows where it is NaN are ignored for every asset. pandas inputs are
+        matched by date (any order, any time zone); arrays by position.
 
     Returns
     -------
@@ -428,6 +429,8 @@ def rolling_ols_betas(
     Rows with a missing value anywhere make their windows NaN, as statsmodels ``RollingOLS``.
     """
     window = int(window)
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
     y = np.asarray(asset_returns, dtype=float)
     x = np.asarray(benchmark_returns, dtype=float)
     if x.ndim == 1:

@@ -28,6 +28,8 @@ from ..exceptions import (
     InsufficientDataError,
 )
 
+from .align import on_dates_of
+
 CovType = Literal["nonrobust", "HAC"]
 
 
@@ -194,6 +196,7 @@ def _as_arrays(
     y: Any, x: Any
 ) -> tuple[np.ndarray, np.ndarray, pd.Index | None, str, list[str]]:
     """y as 1-D float array, X as 2-D float array, the shared index and names."""
+    y, x = on_dates_of(y, x, what=("asset", "benchmark"))
     index = y.index if isinstance(y, (pd.Series, pd.DataFrame)) else None
     y_name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y"
     if isinstance(x, pd.DataFrame):
@@ -203,11 +206,6 @@ def _as_arrays(
     else:
         arr = np.asarray(x)
         names = ["x"] if arr.ndim == 1 else [f"x{i + 1}" for i in range(arr.shape[1])]
-    if index is not None and isinstance(x, (pd.Series, pd.DataFrame)):
-        if not x.index.equals(index):
-            raise InputError(
-                "asset and benchmark returns are on different dates; align them first"
-            )
     try:
         yv = np.asarray(y, dtype=float)
         xv = np.asarray(x, dtype=float)
@@ -242,7 +240,9 @@ def ols(
     y : array-like, shape (n,)
         Asset returns.
     x : array-like, shape (n,) or (n, k)
-        Benchmark returns (one column per benchmark). With pandas inputs the indexes must match.
+        Benchmark returns (one column per benchmark). pandas inputs are matched by date (a
+        benchmark date the asset lacks is not used; an asset date the benchmark lacks is a
+        missing row); arrays by position.
     cov_type : {"nonrobust", "HAC"}
         Classical standard errors, or Newey-West (Bartlett kernel, no small-sample correction:
         the same as ``statsmodels`` ``fit(cov_type="HAC", cov_kwds={"maxlags": L})``).

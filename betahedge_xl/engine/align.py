@@ -1,0 +1,69 @@
+"""Inputs lined up by date before any kernel sees them: the one place engine functions do it.
+
+The kernels (``many``, ``ols``, ``hedge``) work on plain arrays row by row, so two pandas
+inputs must be on the same dates in the same order first. Matching by label, not by position,
+is what makes a one-column DataFrame benchmark, a benchmark in reverse order or a benchmark
+with a time zone give the numbers of the plain Series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from .._dates import local_days
+from ..exceptions import InputError, NoOverlapError
+
+
+def _dated(obj: Any, what: str) -> Any:
+    """``obj`` with its dates as plain days (time zones resolved by ``local_days``), unique."""
+    index = obj.index
+    if isinstance(index, pd.DatetimeIndex):
+        days = local_days(index)
+        if days is not index:
+            obj = obj.set_axis(days, axis=0)
+            index = days
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        label = f"{dup:%Y-%m-%d}" if isinstance(dup, pd.Timestamp) else repr(dup)
+        raise InputError(f"{what}: date {label} appears more than once")
+    return obj
+
+
+def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]:
+    """``lead`` and ``others``, every pandas input on ``lead``'s dates (``others`` reindexed).
+
+    Parameters
+    ----------
+    lead
+        The input whose dates rule (the asset returns); returned as given when it is not
+        pandas, and then nothing is matched: plain arrays are read by position.
+    others
+        Inputs to put on ``lead``'s dates. A date ``lead`` has and another lacks becomes NaN
+        there (the kernels leave such rows out); dates ``lead`` lacks are not used.
+    what
+        Names for messages, ``lead``'s first (``("asset", "benchmark")``).
+
+    Raises
+    ------
+    InputError
+        A date that appears twice in one input.
+    NoOverlapError
+        Two pandas inputs that share no date at all (a numbered index against dates, or
+        different years): reading them by position would give a number, and a wrong one.
+    """
+    if not isinstance(lead, (pd.Series, pd.DataFrame)):
+        return (lead, *others)
+    lead = _dated(lead, what[0])
+    out: list[Any] = [lead]
+    for obj, name in zip(others, what[1:]):
+        if isinstance(obj, (pd.Series, pd.DataFrame)) and not obj.index.equals(lead.index):
+            obj = _dated(obj, name)
+            if not obj.index.equals(lead.index):
+                if len(obj) and not obj.index.isin(lead.index).any():
+                    raise NoOverlapError(f"{what[0]} and {name} share no dates")
+                obj = obj.reindex(lead.index)
+        out.append(obj)
+    return tuple(out)

@@ -1,0 +1,143 @@
+"""Every engine function lines its inputs up by date, whatever their shape, or says why not.
+
+The benchmark is handed over as a Series, a one-column DataFrame, in reverse order, with a time
+zone, or on fewer dates; each must give the numbers of the plainly aligned Series, computed here
+with ``numpy.polyfit`` and pandas' own rolling/ewm statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from betahedge_xl.engine import (
+    ewma_beta,
+    hedged_returns,
+    ols,
+    out_of_sample_effectiveness,
+    regress_many,
+    rolling_beta,
+    rolling_ols_betas,
+)
+from betahedge_xl.exceptions import InputError, NoOverlapError
+
+
+def pair(t: int = 200, seed: int = 4) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    days = pd.bdate_range("2014-01-02", periods=t)
+    x = rng.normal(0.0005, 0.01, t)
+    y = 0.0002 + 1.3 * x + rng.normal(0, 0.01, t)
+    return pd.DataFrame({"AAA": y}, index=days), pd.Series(x, index=days, name="SPY")
+
+
+def shapes(x: pd.Series) -> dict[str, pd.Series | pd.DataFrame]:
+    """The same benchmark in the shapes a user hands over."""
+    return {
+        "frame": x.to_frame(),
+        "reversed frame": x.to_frame().iloc[::-1],
+        "reversed series": x.iloc[::-1],
+        "new york": x.tz_localize("America/New_York"),
+        "utc frame": x.tz_localize("UTC").to_frame(),
+    }
+
+
+@pytest.mark.parametrize("shape", list(shapes(pair()[1])))
+def test_regress_many_aligns_every_benchmark_shape_by_date(shape: str) -> None:
+    y, x = pair()
+    bench = shapes(x)[shape]
+    got = regress_many(y, bench)
+    assert got.loc["AAA", "n"] == len(y)
+    assert got.loc["AAA", "beta"] == pytest.approx(np.polyfit(x, y["AAA"], 1)[0], rel=1e-10)
+
+
+@pytest.mark.parametrize("shape", list(shapes(pair()[1])))
+def test_rolling_and_ewma_betas_align_every_benchmark_shape(shape: str) -> None:
+    y, x = pair()
+    bench = shapes(x)[shape]
+    want = y["AAA"].rolling(40).cov(x) / x.rolling(40).var()
+    got = rolling_beta(y, bench, 40)["AAA"]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-8, atol=1e-12)
+    ew = lambda s: s.ewm(halflife=20, min_periods=20).mean()  # noqa: E731
+    want_ew = (ew(y["AAA"] * x) - ew(y["AAA"]) * ew(x)) / (ew(x * x) - ew(x) ** 2)
+    got_ew = ewma_beta(y, bench, 20)["AAA"]
+    np.testing.assert_allclose(got_ew.to_numpy(), want_ew.to_numpy(), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", list(shapes(pair()[1])))
+def test_rolling_ols_and_hedge_align_by_date(shape: str) -> None:
+    y, x = pair()
+    bench = shapes(x)[shape]
+    want = y["AAA"].rolling(40).cov(x) / x.rolling(40).var()
+    got = rolling_ols_betas(y["AAA"], bench, 40).iloc[:, 0]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(hedged_returns(y["AAA"], bench, 1.5).to_numpy(),
+                               (y["AAA"] - 1.5 * x).to_numpy(), rtol=1e-12)
+    assert ols(y["AAA"], bench).beta == pytest.approx(np.polyfit(x, y["AAA"], 1)[0], rel=1e-10)
+    oos = out_of_sample_effectiveness(y["AAA"], bench, 0.5)
+    assert oos.betas.iloc[0] == pytest.approx(np.polyfit(x[:100], y["AAA"][:100], 1)[0],
+                                              rel=1e-10)
+
+
+def test_benchmark_on_fewer_dates_is_matched_by_date() -> None:
+    y, x = pair()
+    short = x.iloc[::2]  # every other date
+    got = regress_many(y, short.to_frame())
+    both = y["AAA"].loc[short.index]
+    assert got.loc["AAA", "n"] == len(short)
+    assert got.loc["AAA", "beta"] == pytest.approx(np.polyfit(short, both, 1)[0], rel=1e-10)
+
+
+def test_mismatched_indexes_are_refused_with_a_message() -> None:
+    y, x = pair()
+    numbered = x.reset_index(drop=True)  # positions, not dates: nothing to match
+    with pytest.raises(NoOverlapError, match="asset and benchmark share no dates"):
+        regress_many(y, numbered)
+    with pytest.raises(NoOverlapError, match="share no dates"):
+        rolling_beta(y, numbered.to_frame(), 20)
+    with pytest.raises(NoOverlapError, match="share no dates"):
+        rolling_ols_betas(y["AAA"], numbered.to_frame(), 20)
+    twice = pd.concat([x, x.iloc[:1]])
+    with pytest.raises(InputError, match="benchmark: date 2014-01-02 appears more than once"):
+        regress_many(y, twice)
+
+
+def utc_midnight_shown_in_new_york(s: pd.Series) -> pd.Series:
+    """What a provider that stamps days at UTC midnight looks like once shown in New York time:
+    19:00 (winter) or 20:00 (summer) of the day before."""
+    return s.tz_localize("UTC").tz_convert("America/New_York")
+
+
+def test_utc_midnight_shown_in_another_zone_keeps_the_day_meant() -> None:
+    from betahedge_xl._dates import local_days
+
+    days = pd.DatetimeIndex(["2014-01-31", "2014-07-01", "2014-12-31"])
+    shown = days.tz_localize("UTC").tz_convert("America/New_York")
+    assert list(shown.hour) == [19, 20, 19]  # the day before, local time
+    assert list(local_days(shown)) == list(days)
+    # A close stamped 16:00 in New York keeps its New York date.
+    closes = (days + pd.Timedelta(hours=16)).tz_localize("America/New_York")
+    assert list(local_days(closes)) == list(days)
+
+
+@pytest.mark.parametrize("legs", ["both", "asset"])
+def test_monthly_beta_of_utc_stamped_prices_shown_in_new_york(legs: str) -> None:
+    import betahedge_xl as bh
+
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("2013-12-02", "2015-01-30")
+    x = rng.normal(0.0004, 0.01, len(days))
+    y = 1.8 * x + rng.normal(0, 0.02, len(days))
+    asset = pd.Series(100 * np.cumprod(1 + y), days, name="TSLA")
+    bench = pd.Series(180 * np.cumprod(1 + x), days, name="SPY")
+    plain = bh.beta_hedge(asset, bench, "2014-01-01", "2015-01-01", frequency="monthly",
+                          rolling_window=3)
+    shown_bench = utc_midnight_shown_in_new_york(bench) if legs == "both" else bench
+    res = bh.beta_hedge(utc_midnight_shown_in_new_york(asset), shown_bench, "2014-01-01",
+                        "2015-01-01", frequency="monthly", rolling_window=3)
+    month_ends = asset.loc["2014"].groupby(asset.loc["2014"].index.to_period("M")).tail(1)
+    assert list(res.prices.index) == list(month_ends.index)
+    r = month_ends.pct_change().dropna()
+    b = bench.loc[month_ends.index].pct_change().dropna()
+    assert res.beta == pytest.approx(np.polyfit(b, r, 1)[0], rel=1e-9)
+    assert res.beta == pytest.approx(plain.beta, rel=1e-12)
