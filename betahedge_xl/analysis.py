@@ -523,6 +523,7 @@ def beta_hedge(
     frequency: Any = "daily",
     returns: Any = "simple",
     risk_free: float | pd.Series = 0.0,
+    risk_free_unit: str | None = None,
     cov_type: str = "nonrobust",
     maxlags: int | None = None,
     rolling_window: int | None = None,
@@ -548,8 +549,14 @@ def beta_hedge(
     returns
         ``"simple"`` or ``"log"``.
     risk_free
-        Constant annual rate (``0.02``) or a Series of per-period rates; both sides of the
-        regression become excess returns.
+        A constant rate or a Series of rates by date; both sides of the regression become
+        excess returns.
+    risk_free_unit
+        What the risk-free numbers are: ``"annual"`` (0.02 for 2% a year), ``"annual%"``
+        (2.0; FRED's T-bill series), ``"period"`` (each period's risk-free return, 0.0001) or
+        ``"period%"`` (Ken French's monthly ``RF`` with ``frequency="monthly"``). Default:
+        ``"annual"`` for a constant, ``"period"`` for a Series. Values implausible in the
+        declared unit (above 100% a year once converted) are refused.
     cov_type, maxlags
         ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags).
     rolling_window
@@ -570,7 +577,9 @@ def beta_hedge(
     s, e = check_window(start, end)
     freq = eng.normalize_frequency(frequency)
     method = eng.normalize_method(returns)
-    risk_free = eng.risk_free_rate(risk_free)
+    rf_unit = eng.normalize_rf_unit(
+        risk_free_unit, "period" if isinstance(risk_free, pd.Series) else "annual")
+    risk_free = eng.risk_free_rate(risk_free, rf_unit, freq)
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
@@ -643,7 +652,8 @@ def beta_hedge(
     else:
         asset_name = asset_cols[0]
         prices = px  # the asset's one column, then the benchmarks
-    rets = eng.excess_returns(eng.simple_or_log_returns(prices, method), risk_free, freq, method)
+    rets = eng.excess_returns(eng.simple_or_log_returns(prices, method), risk_free, freq, method,
+                              rf_unit)
     if len(rets) < 3:
         raise InsufficientDataError(
             f"too few observations: {len(rets)} {freq} return(s) between "
@@ -675,9 +685,15 @@ def beta_hedge(
 
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=2)
-    rf_label: float | str = (
-        float(risk_free) if isinstance(risk_free, (int, float)) else "a per-period series"
-    )
+    rf_label: float | str
+    if isinstance(risk_free, pd.Series):
+        rf_label = "a per-period series" if rf_unit == "period" else (
+            f"a series of {eng.rf_unit_words(rf_unit)}")
+    elif rf_unit == "annual" or float(risk_free) == 0.0:
+        rf_label = float(risk_free)
+    else:
+        rf_label = (f"{float(risk_free):g}{'%' if rf_unit.endswith('%') else ''} "
+                    f"{'a year' if rf_unit.startswith('annual') else 'per period'}")
     return HedgeResult(
         asset=asset_name,
         benchmarks=bench_cols,

@@ -83,8 +83,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                    help="return frequency (default: daily; weekly = weeks ending Friday)")
     g.add_argument("--returns", default="simple", choices=["simple", "log"],
                    help="simple (default) or log returns")
-    g.add_argument("--risk-free", type=float, default=0.0, metavar="RATE",
-                   help="constant annual risk-free rate, e.g. 0.02: regress excess returns")
+    g.add_argument("--risk-free", type=_rate, default=(0.0, "annual"), metavar="RATE",
+                   help="constant risk-free rate: regress excess returns. Annual unless it "
+                        "says per period: 0.02, 2%%, '0.01%% per period'")
     g.add_argument("--hac", action="store_true",
                    help="Newey-West (HAC) standard errors instead of classical ones")
     g.add_argument("--maxlags", type=int, metavar="N",
@@ -112,6 +113,16 @@ def _fraction(text: str) -> float:
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1")
     return value
+
+
+def _rate(text: str) -> tuple[float, str]:
+    """A risk-free rate and its unit: 0.02, 2% or '0.01% per period' (argparse type)."""
+    from .engine.periods import parse_rate
+
+    try:
+        return parse_rate(text, "--risk-free")
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--risk-free: ")) from None
 
 
 def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:
@@ -401,7 +412,8 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         end=args.end,
         frequency=args.frequency,
         returns=args.returns,
-        risk_free=args.risk_free,
+        risk_free=args.risk_free[0],
+        risk_free_unit=args.risk_free[1],
         cov_type="HAC" if hac else "nonrobust",
         maxlags=args.maxlags,
         rolling_window=args.rolling_window,
@@ -630,7 +642,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     os.environ["BETAHEDGE_DATA_DIR"] = str(folder)
     args.asset, args.benchmark, args.benchmarks = DEMO_ASSET, DEMO_BENCHMARK, []
     args.start, args.end = DEMO_START, DEMO_END
-    args.frequency, args.returns, args.risk_free = "daily", "simple", 0.0
+    args.frequency, args.returns, args.risk_free = "daily", "simple", (0.0, "annual")
     args.hac, args.maxlags, args.rolling_window = False, None, None
     args.weights = args.shares = None
     args.oos_split, args.refresh = 0.5, False

@@ -64,7 +64,8 @@ _DOC_END = "End date, excluded (as yfinance); empty: up to the latest price"
 _DOC_FREQ = "\"daily\" (default), \"weekly\" (Fridays) or \"monthly\""
 _DOC_RETURNS = "\"simple\" (default) or \"log\" returns"
 _DOC_COV = "Standard errors: \"nonrobust\" (default, classical) or \"HAC\" (Newey-West)"
-_DOC_RF = "Annual risk-free rate (0.02 or 2%) for excess returns; empty: 0"
+_DOC_RF = ("Risk-free rate for excess returns: annual (0.02 or 2%), or per period as text "
+           "(\"0.01% per period\"); empty: 0")
 _DOC_LAGS = ("Newey-West lags for HAC standard errors (0 or more); empty: the rule of thumb "
              "floor(4(n/100)^(2/9)). Giving lags implies cov_type \"HAC\"")
 

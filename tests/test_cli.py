@@ -699,6 +699,7 @@ def test_hedged_csv_of_a_ticker_that_starts_like_a_formula(env: dict[str, str]) 
     assert any(r[1].startswith("-") for r in rows[1:])  # negative returns: numbers, as before
     assert all(float(v) == float(v) for r in rows[1:] for v in r[1:])
 
+
 def test_text_summary_reads_as_the_report(env: dict[str, str], prices: dict) -> None:
     proc = run(env, "-q", "analyze", "AAA", "BBB", "--start", START, "--end", END)
     assert proc.returncode == 0, proc.stderr
@@ -719,3 +720,27 @@ def test_hedged_csv_says_excess_with_a_risk_free_rate(env: dict[str, str]) -> No
     assert proc.stdout.splitlines()[0] == "date,AAA excess,BBB excess,hedged excess"
     proc = run(env, "-q", "hedged", "AAA", "BBB", "--start", START, "--end", END)
     assert proc.stdout.splitlines()[0] == "date,AAA,BBB,hedged"
+
+
+@pytest.mark.parametrize("rate, per_day", [("0.02", 1.02 ** (1 / 252) - 1),
+                                           ("2%", 1.02 ** (1 / 252) - 1),
+                                           ("0.01% per period", 0.0001)])
+def test_risk_free_says_its_unit(env: dict[str, str], prices: dict, rate: str,
+                                 per_day: float) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--format", "json",
+               "--risk-free", rate)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    ya, xb = window_returns(prices, "AAA") - per_day, window_returns(prices, "BBB") - per_day
+    beta, alpha = np.polyfit(xb, ya, 1)
+    assert out["alpha"] == pytest.approx(alpha, rel=1e-6, abs=1e-12)
+    assert out["beta"] == pytest.approx(beta, rel=1e-9)
+
+
+def test_risk_free_implausible_for_its_unit_is_one_line(env: dict[str, str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END,
+               "--risk-free", "5% per period")
+    assert_one_line_error(proc, 2, "risk-free 5", "per-period rates in percent",
+                          "over 1000% a year")
+    proc = run(env, "analyze", "AAA", "BBB", "--risk-free", "2% a fortnight")
+    assert proc.returncode == 2 and "unit 'a fortnight' not understood" in proc.stderr

@@ -442,6 +442,21 @@ def test_risk_free_reaches_every_function_that_regresses(xl: Harness) -> None:
     np.testing.assert_allclose([r[1] for r in rolling[1:]], expected.to_numpy(), rtol=1e-9)
 
 
+def test_a_per_period_risk_free_rate_says_so_in_its_cell(xl: Harness) -> None:
+    asset, bench = _prices()
+    ra = asset.pct_change().dropna() - 0.0001
+    rb = bench.pct_change().dropna() - 0.0001
+    beta, alpha = np.polyfit(rb, ra, 1)
+    table = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,
+                    MISSING, MISSING, "0.01% per period")
+    assert _lookup(table, "Alpha (per period)") == pytest.approx(alpha, abs=1e-12)
+    assert _lookup(table, "Returns") == "simple, excess of 0.01% per period"
+    (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,
+                      MISSING, MISSING, "5% per period")
+    assert msg.startswith("risk-free 5 read as per-period rates in percent would be over "
+                          "1000% a year")
+
+
 def test_a_rate_above_100_percent_is_a_typo(xl: Harness) -> None:
     asset, bench = _prices()
     (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,

@@ -17,7 +17,7 @@ from .._dates import local_days
 from ..exceptions import InputError, NoOverlapError
 
 
-def _dated(obj: Any, what: str) -> Any:
+def dated(obj: Any, what: str) -> Any:
     """``obj`` with its dates as plain days (time zones resolved by ``local_days``), unique."""
     index = obj.index
     if isinstance(index, pd.DatetimeIndex):
@@ -56,11 +56,11 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
     """
     if not isinstance(lead, (pd.Series, pd.DataFrame)):
         return (lead, *others)
-    lead = _dated(lead, what[0])
+    lead = dated(lead, what[0])
     out: list[Any] = [lead]
     for obj, name in zip(others, what[1:]):
         if isinstance(obj, (pd.Series, pd.DataFrame)) and not obj.index.equals(lead.index):
-            obj = _dated(obj, name)
+            obj = dated(obj, name)
             if not obj.index.equals(lead.index):
                 if len(obj) and not obj.index.isin(lead.index).any():
                     raise NoOverlapError(f"{what[0]} and {name} share no dates")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Literal
+
+import numpy as np
 
 from ..exceptions import InputError
 
@@ -15,6 +19,29 @@ PERIODS_PER_YEAR: dict[str, int] = {"daily": 252, "weekly": 52, "monthly": 12}
 
 #: pandas resampling rule of each frequency (design.md: weeks end on Friday, months at month end).
 RESAMPLE_RULE: dict[str, str | None] = {"daily": None, "weekly": "W-FRI", "monthly": "ME"}
+
+#: pandas period of each frequency: the week or month a date belongs to.
+PERIOD_CODE: dict[str, str] = {"daily": "D", "weekly": "W-FRI", "monthly": "M"}
+
+RiskFreeUnit = Literal["annual", "annual%", "period", "period%"]
+
+#: Plausible annual risk-free rates, as decimals: above 100% a year is a percent read as a
+#: decimal or an annual rate read as a daily one, not a rate.
+RF_ANNUAL_RANGE = (-0.5, 1.0)
+
+_RF_UNIT_ALIASES = {
+    "annual": "annual", "a": "annual", "year": "annual", "yearly": "annual",
+    "a year": "annual", "per year": "annual", "annual decimal": "annual",
+    "annual%": "annual%", "annual %": "annual%", "annual percent": "annual%",
+    "annual pct": "annual%", "% a year": "annual%", "percent a year": "annual%",
+    "period": "period", "per period": "period", "per-period": "period", "p": "period",
+    "period decimal": "period",
+    "period%": "period%", "period %": "period%", "per period%": "period%",
+    "per period %": "period%", "per period percent": "period%", "period percent": "period%",
+    "% per period": "period%", "percent per period": "period%",
+}
+_RF_UNIT_WORDS = {"annual": "annual decimal rates", "annual%": "annual rates in percent",
+                  "period": "per-period decimal rates", "period%": "per-period rates in percent"}
 
 _FREQ_ALIASES = {
     "d": "daily", "day": "daily", "daily": "daily", "1d": "daily",
@@ -57,7 +84,6 @@ def annual_to_periodic(rate: float, frequency: object, method: object = "simple"
 
     Simple returns: ``(1 + r) ** (1 / P) - 1``; log returns: ``log(1 + r) / P``.
     """
-    import math
 
     p = periods_per_year(frequency)
     if not -1 < rate <= 1:
@@ -78,3 +104,109 @@ def annualize_alpha(alpha: float, frequency: object) -> tuple[float, str]:
     """
     p = periods_per_year(frequency)
     return alpha * p, f"alpha x {p}"
+
+
+def normalize_rf_unit(value: object, default: RiskFreeUnit = "annual") -> RiskFreeUnit:
+    """``"annual"``, ``"annual%"``, ``"period"`` or ``"period%"`` from the spellings users type.
+
+    Annual rates are converted to the period's rate by compounding; per-period rates are the
+    return of a risk-free holding over each period (Ken French's ``RF`` is monthly percent,
+    FRED's T-bill series are annual percent). ``%`` means the numbers are percent (5 for 5%).
+    """
+    return _option(value, _RF_UNIT_ALIASES, default, "risk-free unit",  # type: ignore[return-value]
+                   "annual, annual%, period or period%")
+
+
+def rf_unit_words(unit: object) -> str:
+    """``"annual rates in percent"`` ...: the unit as a report says it."""
+    return _RF_UNIT_WORDS[normalize_rf_unit(unit)]
+
+
+_RATE_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(%?)\s*(.*?)\s*$", re.I)
+
+
+def parse_rate(text: str, what: str = "risk-free rate") -> tuple[float, RiskFreeUnit]:
+    """A rate typed as text, with its unit: ``"0.02"``, ``"2%"``, ``"0.4% per period"``.
+
+    A number alone is an annual decimal rate; a ``%`` sign makes it percent; ``per period``
+    (or ``annual``) after it says over what. Used by the command line and Excel's cells alike.
+    """
+    m = _RATE_TEXT.match(str(text))
+    if not m:
+        raise InputError(f"{what}: cannot read {text!r} as a rate (e.g. 0.02, 2% or "
+                         f"0.4% per period)")
+    number, pct, rest = float(m.group(1)), m.group(2), m.group(3).strip().lower()
+    if rest in ("", "annual", "a year", "per year", "annually", "pa", "p.a."):
+        base = "annual"
+    elif rest in ("per period", "period", "a period", "per-period"):
+        base = "period"
+    else:
+        raise InputError(f"{what}: unit {rest!r} not understood; say 'annual' or 'per period' "
+                         f"(e.g. 0.4% per period)")
+    return number, normalize_rf_unit(base + ("%" if pct else ""))
+
+
+def risk_free_per_period(
+    values: np.ndarray, unit: object, frequency: object, method: object = "simple",
+    dates: object = None,
+) -> np.ndarray:
+    """Per-period decimal risk-free returns from rates in ``unit``; implausible values refused.
+
+    Parameters
+    ----------
+    values
+        The rates as given (one per period, or one constant).
+    unit
+        ``"annual"`` (default), ``"annual%"``, ``"period"`` or ``"period%"``.
+    dates
+        Dates of ``values`` (for the message naming the first implausible one).
+
+    Raises
+    ------
+    InputError
+        A rate that would be outside -50%..100% a year in the declared unit, with the unit it
+        probably is.
+    """
+    u = normalize_rf_unit(unit)
+    p = periods_per_year(frequency)
+    given = np.asarray(values, dtype=float)
+    decimal = given / 100.0 if u.endswith("%") else given
+    if u.startswith("annual"):
+        annual = decimal
+    else:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            annual = np.expm1(p * np.log1p(np.maximum(decimal, -1.0)))
+    lo, hi = RF_ANNUAL_RANGE
+    bad = ~((annual > lo) & (annual <= hi))
+    if bad.any():
+        i = int(np.argmax(bad))
+        where = ""
+        if dates is not None and len(np.atleast_1d(given)) > 1:
+            where = f" on {np.asarray(dates)[i]!s:.10}"
+        v = float(np.atleast_1d(given)[i])
+        a = float(np.atleast_1d(annual)[i])
+        seen = f"{a:.0%} a year" if abs(a) <= 10 else "over 1000% a year"
+        hint = _rf_unit_hint(float(np.atleast_1d(decimal)[i]) * (100 if u.endswith("%") else 1),
+                             p)
+        raise InputError(
+            f"risk-free {v:g}{where} read as {_RF_UNIT_WORDS[u]} would be {seen}; {hint}"
+        )
+    if u.startswith("annual"):
+        if normalize_method(method) == "log":
+            return np.log1p(decimal) / p
+        return np.expm1(np.log1p(decimal) / p)
+    return decimal
+
+
+def _rf_unit_hint(number: float, p: int) -> str:
+    """The units in which ``number`` would be a plausible rate, as advice."""
+    lo, hi = RF_ANNUAL_RANGE
+    fits = []
+    for u in ("annual", "annual%", "period", "period%"):
+        d = number / 100.0 if u.endswith("%") else number
+        a = d if u.startswith("annual") else math.expm1(p * math.log1p(max(d, -1 + 1e-12)))
+        if lo < a <= hi:
+            fits.append(u)
+    if not fits:
+        return "give 0.05 for 5% a year"
+    return "is it " + " or ".join(f"risk_free_unit={u!r}" for u in fits) + "?"

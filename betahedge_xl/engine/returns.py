@@ -16,11 +16,15 @@ import pandas as pd
 
 from .._dates import local_days, window
 from ..exceptions import InputError, NoOverlapError, PriceError
+from .align import dated
 from .periods import (
+    PERIOD_CODE,
     RESAMPLE_RULE,
     annual_to_periodic,
     normalize_frequency,
     normalize_method,
+    normalize_rf_unit,
+    risk_free_per_period,
 )
 
 
@@ -116,7 +120,7 @@ def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFr
     rule = RESAMPLE_RULE[normalize_frequency(frequency)]
     if rule is None or prices.empty:
         return prices
-    period = prices.index.to_period("W-FRI" if rule == "W-FRI" else "M")
+    period = prices.index.to_period(PERIOD_CODE[normalize_frequency(frequency)])
     last = np.r_[period[1:] != period[:-1], True]
     return prices.loc[last]
 
@@ -183,14 +187,16 @@ def prices_to_returns(
     )
 
 
-def risk_free_rate(risk_free: Any) -> float | pd.Series:
-    """``risk_free`` checked: a Series of per-period rates as given, else a constant annual rate.
+def risk_free_rate(
+    risk_free: Any, unit: Any = None, frequency: Any = "daily"
+) -> float | pd.Series:
+    """``risk_free`` checked: a Series of rates as given, else a constant checked in its unit.
 
     Raises
     ------
     InputError
-        Not a finite number (``"2%"``, ``None``, ``True``, NaN), or a rate outside -100%..100%
-        a year (5 for 5%).
+        Not a finite number (``"2%"``, ``None``, ``True``, NaN), or a constant implausible in
+        its unit (``unit`` as :func:`excess_returns`; 5 for 5% read as an annual decimal).
     """
     if isinstance(risk_free, pd.Series):
         return risk_free
@@ -199,7 +205,12 @@ def risk_free_rate(risk_free: Any) -> float | pd.Series:
         raise InputError(f"risk_free: expected an annual rate as a number (0.02 for 2%) or a "
                          f"Series of per-period rates, got {risk_free!r}")
     rate = float(risk_free)
-    annual_to_periodic(rate, "daily")  # its range check, before any price is loaded
+    # The range check of its unit, before any price is loaded.
+    u = normalize_rf_unit(unit, "annual")
+    if u == "annual":
+        annual_to_periodic(rate, "daily")
+    else:
+        risk_free_per_period(np.array([rate]), u, frequency)
     return rate
 
 
@@ -208,27 +219,72 @@ def excess_returns(
     risk_free: float | pd.Series,
     frequency: Any = "daily",
     method: Any = "simple",
+    unit: Any = None,
 ) -> pd.DataFrame | pd.Series:
     """Returns minus the risk-free return of the same period.
 
-    ``risk_free`` is either a constant *annual* rate (0.03 for 3%), converted to the period's
-    rate by compounding, or a Series of *per-period* rates on the returns' dates; a missing date
-    in that Series is an error rather than a silent zero.
+    Parameters
+    ----------
+    risk_free
+        A constant rate, or a Series of rates indexed by date.
+    unit
+        What the numbers are: ``"annual"`` (0.05 for 5% a year, compounded down to the
+        period), ``"annual%"`` (5.0 for 5% a year: FRED's T-bill series), ``"period"`` (the
+        risk-free return of each period as a decimal) or ``"period%"`` (Ken French's ``RF``).
+        Default: ``"annual"`` for a constant, ``"period"`` for a Series. A value implausible
+        in the declared unit (above 100% a year once converted) is refused, naming the unit it
+        probably is.
+
+    A Series is matched to the periods of the returns: daily returns by date; weekly and
+    monthly returns by the week (ending Friday) or month a date belongs to, so that a rate
+    labelled on a Friday holiday or a Saturday month end meets the period's last trading day.
+    A period the Series does not cover is an error, not a silent zero.
     """
+    freq = normalize_frequency(frequency)
     if isinstance(risk_free, pd.Series):
-        rf = risk_free.reindex(returns.index)
-        missing = int(rf.isna().sum())
+        u = normalize_rf_unit(unit, "period")
+        rf = _rf_on_periods(risk_free, returns.index, freq, per_period=u.startswith("period"))
+        missing = int(np.isnan(rf).sum())
         if missing:
-            first = returns.index[rf.isna().to_numpy()][0]
+            first = returns.index[np.isnan(rf)][0]
             raise InputError(
                 f"risk-free series lacks {missing} return date(s), first {first:%Y-%m-%d}"
             )
-        rf_values: Any = rf.to_numpy(dtype=float)
+        rf_values: Any = risk_free_per_period(rf, u, freq, method, dates=returns.index)
         if isinstance(returns, pd.DataFrame):
             return returns.sub(rf_values, axis=0)
         return returns - rf_values
-    rate = risk_free_rate(risk_free)
+    u = normalize_rf_unit(unit, "annual")
+    rate = risk_free_rate(risk_free, u, freq)
     assert isinstance(rate, float)
     if rate == 0.0:
         return returns
-    return returns - annual_to_periodic(rate, frequency, method)
+    if u == "annual":
+        return returns - annual_to_periodic(rate, frequency, method)
+    return returns - float(risk_free_per_period(np.array([rate]), u, freq, method)[0])
+
+
+def _rf_on_periods(
+    risk_free: pd.Series, index: pd.Index, frequency: str, per_period: bool
+) -> np.ndarray:
+    """The risk-free rate of each return's period (NaN where the Series has none)."""
+    rf = dated(risk_free, "risk-free series")
+    if frequency == "daily" or rf.index.equals(index):
+        return rf.reindex(index).to_numpy(dtype=float)
+    if not isinstance(rf.index, pd.DatetimeIndex) or not isinstance(index, pd.DatetimeIndex):
+        return rf.reindex(index).to_numpy(dtype=float)
+    code = PERIOD_CODE[frequency]
+    periods = rf.index.to_period(code)
+    if per_period and periods.has_duplicates:
+        dup = periods[periods.duplicated()][0]
+        raise InputError(
+            f"risk-free series has several rates in the {frequency[:-2]} {dup}; a per-period "
+            f"series gives one rate for each {frequency[:-2]} (or declare annual rates)"
+        )
+    if not rf.index.is_monotonic_increasing:
+        order = np.argsort(rf.index.to_numpy(), kind="stable")
+        rf, periods = rf.iloc[order], periods[order]
+    # Annual rates observed daily: the last one of each period is the period's rate.
+    last = ~periods.duplicated(keep="last")
+    by_period = pd.Series(rf.to_numpy(dtype=float)[last], index=periods[last])
+    return by_period.reindex(index.to_period(code)).to_numpy(dtype=float)

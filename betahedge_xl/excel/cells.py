@@ -218,6 +218,21 @@ def rate_option(value: Any, what: str) -> float:
     return rate
 
 
+def risk_free_option(value: Any, what: str) -> dict[str, Any]:
+    """``risk_free`` (and ``risk_free_unit``) of a request from one cell.
+
+    A number, or text such as "2%", is an annual rate (a percent-formatted cell sends 0.02);
+    text that names its unit says what it is: "0.01% per period", "5.25% annual".
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if text[:1] in set("0123456789.+-") and any(c.isalpha() for c in text):
+        from ..engine.periods import parse_rate  # the engine loads on first use only
+
+        rate, unit = parse_rate(value, what)
+        return {"risk_free": rate, "risk_free_unit": unit}
+    return {"risk_free": rate_option(value, what)}
+
+
 def cov_options(cov_type: Any, maxlags: Any, what_cov: str, what_lags: str) -> dict[str, Any]:
     """``cov_type`` and ``maxlags`` of a request: lags given with no type mean HAC."""
     lags = int_option(maxlags, what_lags, None, minimum=0)
@@ -241,7 +256,7 @@ def hedge_options(frequency: Any, returns: Any, cov_type: Any = None, risk_free:
     return {
         "frequency": text_option(frequency, what("frequency"), "daily", FREQUENCIES),
         "returns": text_option(returns, what("returns"), "simple", RETURN_KINDS),
-        "risk_free": rate_option(risk_free, what("risk_free")),
+        **risk_free_option(risk_free, what("risk_free")),
         **cov_options(cov_type, maxlags, what("cov_type"), what("maxlags")),
     }
 
