@@ -26,6 +26,10 @@ DEFAULT_ROLLING_WINDOW = {"daily": 63, "weekly": 26, "monthly": 12}
 
 PORTFOLIO_NAME = "Portfolio"
 
+#: Fewer returns than this get a warning that the statistics are unreliable (five returns
+#: gave an annualised alpha of -517% with no word of caution).
+MIN_RELIABLE_OBS = 30
+
 
 # --------------------------------------------------------------------------------------------
 # Inputs
@@ -606,9 +610,24 @@ def beta_hedge(
         fetched, quality, source = priceset.prices, priceset.quality, priceset.source
         notes += priceset.messages()
 
+    handed = [leg.prices for leg in (asset_leg, bench_leg) if leg.prices is not None]
+    if handed:
+        # Prices handed in get the report tickers get, and the same rule for a zero or
+        # negative price: removed, with the report's line saying so.
+        from .data.quality import assess
+
+        frame = handed[0] if len(handed) == 1 else pd.concat(handed, axis=1, sort=True)
+        # An open window of prices handed in ends where they end, not today.
+        own = assess(frame, s if s is not None or frame.empty else frame.index[0],
+                     e if e is not None or frame.empty else frame.index[-1] + pd.Timedelta(days=1))
+        notes += own.messages()
+        if quality is None:
+            quality = own
+
     def prices_of(leg: _Leg) -> pd.DataFrame:
         if leg.prices is not None:
-            return leg.prices
+            values = leg.prices.to_numpy()
+            return leg.prices.where(leg.prices > 0) if (values <= 0).any() else leg.prices
         assert fetched is not None
         return fetched[leg.tickers]
 
@@ -661,15 +680,30 @@ def beta_hedge(
             if len(prices) else "no prices in the window"
         )
 
+    if len(rets) < MIN_RELIABLE_OBS:
+        notes.append(f"only {len(rets)} {freq} returns: fewer than {MIN_RELIABLE_OBS}, the "
+                     f"statistics are unreliable")
+
     y = rets[asset_name]
     x = rets[bench_cols[0]] if len(bench_cols) == 1 else rets[bench_cols]
-    fit = eng.ols(y, x, cov_type=cov_type, maxlags=maxlags)
-    check = eng.apply_hedge(y, x, fit)
-    try:
-        oos = eng.out_of_sample_effectiveness(y, x, oos_split)
-    except InsufficientDataError:
-        oos = None
-        notes.append("sample too short for the out-of-sample check")
+    # The fit's own warnings (nearly collinear benchmarks) join the result's notes; the
+    # verification and out-of-sample fits see the same benchmarks and would only repeat them.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        fit = eng.ols(y, x, cov_type=cov_type, maxlags=maxlags)
+    for w in caught:
+        if not issubclass(w.category, DataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in notes:
+            notes.append(str(w.message))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        check = eng.apply_hedge(y, x, fit)
+        try:
+            oos = eng.out_of_sample_effectiveness(y, x, oos_split)
+        except InsufficientDataError:
+            oos = None
+            notes.append("sample too short for the out-of-sample check")
 
     window_n = (int(rolling_window) if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])

@@ -744,3 +744,12 @@ def test_risk_free_implausible_for_its_unit_is_one_line(env: dict[str, str]) -> 
                           "over 1000% a year")
     proc = run(env, "analyze", "AAA", "BBB", "--risk-free", "2% a fortnight")
     assert proc.returncode == 2 and "unit 'a fortnight' not understood" in proc.stderr
+
+
+def test_few_observations_are_a_warning_line(env: dict[str, str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", "2020-01-01", "--end", "2020-01-09",
+               "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_obs"] == 5
+    assert ("betahedge: warning: only 5 daily returns: fewer than 30, the statistics are "
+            "unreliable") in proc.stderr.splitlines()

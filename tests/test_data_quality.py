@@ -80,7 +80,7 @@ def test_short_window_reported(frame: pd.DataFrame) -> None:
 
 def test_clean_prices_have_no_messages() -> None:
     idx = pd.bdate_range("2022-01-03", "2022-01-31")
-    rep = assess(pd.DataFrame({"A": np.arange(1.0, len(idx) + 1)}, index=idx), "2022-01-01",
+    rep = assess(pd.DataFrame({"A": np.arange(100.0, len(idx) + 100)}, index=idx), "2022-01-01",
                  "2022-02-01")
     assert rep.messages() == [] and rep.clean and rep.dropped_rows == 0
     assert assess(pd.Series([np.nan], index=idx[:1], name="Z")).messages() == [

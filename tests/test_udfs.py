@@ -457,6 +457,14 @@ def test_a_per_period_risk_free_rate_says_so_in_its_cell(xl: Harness) -> None:
                           "1000% a year")
 
 
+def test_few_observations_are_named_in_the_warnings_row(xl: Harness) -> None:
+    asset, bench = _prices(n=6)
+    table = xl.call("BETA_HEDGE", _range(asset), _range(bench))
+    assert _lookup(table, "Observations") == 5
+    assert "only 5 daily returns: fewer than 30, the statistics are unreliable" in _lookup(
+        table, "Data warnings")
+
+
 def test_a_rate_above_100_percent_is_a_typo(xl: Harness) -> None:
     asset, bench = _prices()
     (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,

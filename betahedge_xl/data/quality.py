@@ -15,6 +15,9 @@ How things are counted (all per ticker, inside the window asked for):
 - *late start / early end*: weekdays between the window's start and the first price, and between
   the last price and the window's end (or today, for an open or future end). More than
   ``WINDOW_SLACK`` of them is reported as a window shorter than asked for.
+- *possible splits*: one-day moves whose price ratio is within ``SPLIT_TOLERANCE`` of a common
+  split ratio (2:1, 3:1, 3:2, 7:1, 10:1 and their reverse): a split the prices were not
+  adjusted for (AAPL's 7:1 of June 2014 is a -85.7% day in raw closes).
 - *dropped by alignment*: dates on which this ticker has a price but another ticker has none, so
   the row is lost when the tickers are joined on common dates; *absent* counts the dates some
   other ticker has and this one lacks.
@@ -36,6 +39,44 @@ STALE_RUN = 3
 WINDOW_SLACK = 3
 #: Consecutive missing weekdays that make a gap (a single one is usually a holiday).
 GAP_MIN = 2
+#: Split ratios (new shares per old) whose one-day price moves are flagged; a reverse split
+#: is the same ratio upside down.
+SPLIT_RATIOS = ((2, 1), (3, 1), (3, 2), (7, 1), (10, 1))
+#: How close (relative) a one-day price ratio must come to ``1 / ratio`` or ``ratio``.
+SPLIT_TOLERANCE = 0.02
+
+
+#: A possible split: the day, the ratio in words ("7:1 split") and the day's move (-0.857).
+SplitMove = tuple[pd.Timestamp, str, float]
+
+
+def split_like_moves(prices: pd.DataFrame) -> dict[str, tuple[SplitMove, ...]]:
+    """One-day moves that match a split ratio, per column: ``(date, "7:1 split", move)``.
+
+    All columns at once: the ratio of each positive price to the column's previous positive
+    price is compared with every split ratio in one broadcast.
+    """
+    values = prices.to_numpy(dtype=float)
+    out: dict[str, tuple[SplitMove, ...]] = {
+        str(c): () for c in prices.columns}
+    if values.shape[0] < 2:
+        return out
+    valid = values > 0
+    before = pd.DataFrame(np.where(valid, values, np.nan)).ffill().to_numpy()[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = values[1:] / before  # NaN where either price is missing
+    words, targets = [], []
+    for new, old in SPLIT_RATIOS:
+        words += [f"{new}:{old} split", f"{old}:{new} reverse split"]
+        targets += [old / new, new / old]
+    target = np.asarray(targets)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        near = np.abs(ratio[:, :, None] / target - 1.0) < SPLIT_TOLERANCE  # (T-1, N, K)
+    rows, cols, kinds = np.nonzero(near & valid[1:, :, None])
+    for r, c, k in zip(rows, cols, kinds):
+        name = str(prices.columns[c])
+        out[name] += ((pd.Timestamp(prices.index[r + 1]), words[k], float(ratio[r, c] - 1.0)),)
+    return out
 
 
 def _day(ts: pd.Timestamp | None) -> str | None:
@@ -74,6 +115,7 @@ class TickerQuality:
     early_end: int = 0
     dropped_by_alignment: int = 0
     absent: int = 0
+    possible_splits: tuple[SplitMove, ...] = ()
 
     def messages(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> list[str]:
         """Short lines for the findings worth a user's attention ([] when clean)."""
@@ -98,6 +140,9 @@ class TickerQuality:
         if self.longest_repeat >= STALE_RUN:
             out.append(f"{t}: same price {self.longest_repeat + 1} days in a row from "
                        f"{_day(self.longest_repeat_from)} (stale?)")
+        for day, words, move in self.possible_splits:
+            out.append(f"{t}: one-day move of {move:+.1%} on {_day(day)} matches a {words} "
+                       f"(prices not adjusted for it?)")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,6 +157,8 @@ class TickerQuality:
             "longest_repeat_from": _day(self.longest_repeat_from),
             "late_start": self.late_start, "early_end": self.early_end,
             "dropped_by_alignment": self.dropped_by_alignment, "absent": self.absent,
+            "possible_splits": [{"date": _day(d), "ratio": w, "move": m}
+                                for d, w, m in self.possible_splits],
         }
 
 
@@ -239,10 +286,12 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
     valid = frame.gt(0)  # NaN and non-positive are both "no usable price"
     any_row = valid.any(axis=1)
     all_row = valid.all(axis=1)
+    splits = split_like_moves(frame)
     per: dict[str, TickerQuality] = {}
     for name in frame.columns:
         q = _ticker_quality(str(name), frame[name], s, e, today)
         has = valid[name]
         per[str(name)] = replace(q, dropped_by_alignment=int((has & ~all_row).sum()),
-                                 absent=int((~has & any_row).sum()))
+                                 absent=int((~has & any_row).sum()),
+                                 possible_splits=splits[str(name)])
     return QualityReport(s, e, per, rows=int(any_row.sum()), aligned_rows=int(all_row.sum()))

@@ -96,7 +96,9 @@ def out_of_sample_effectiveness(
     ----------
     split
         A fraction in (0, 1) of the observations used for estimation, or a date: estimation
-        uses returns before it, the test those on or after it.
+        uses returns before it, the test those on or after it. A fraction gives
+        ``floor(n * split + 0.5)`` estimation returns (half up: n = 7 and 9 at 0.5 give 4/3
+        and 5/4).
     """
     asset_returns, benchmark_returns = on_dates_of(
         asset_returns, benchmark_returns, what=("asset", "benchmark"))
@@ -106,7 +108,9 @@ def out_of_sample_effectiveness(
         if not 0.0 < float(split) < 1.0:
             raise InputError(f"out-of-sample split {split!r}: give a fraction between 0 and 1 "
                              f"(or a date)")
-        cut = int(round(n * float(split)))
+        # Half up, not Python's round-half-to-even (n = 7 gave 4/3 but n = 9 gave 4/5): the
+        # estimation part gets the odd observation.
+        cut = int(np.floor(n * float(split) + 0.5))
     else:
         idx = asset_returns.index
         if not isinstance(idx, pd.DatetimeIndex):

@@ -226,6 +226,34 @@ def _as_arrays(
     return yv, xv, index, y_name, names
 
 
+#: Benchmarks whose returns correlate beyond this (in absolute value), or whose correlation
+#: matrix has a condition number beyond ``NEAR_COLLINEAR_COND``, are nearly collinear: their
+#: separate betas swing in opposite directions on noise (SPY from two sources, correlation
+#: 1.00000000, gave +1750 and -1749) even though their sum is well determined.
+NEAR_COLLINEAR_CORR = 0.99
+NEAR_COLLINEAR_COND = 1000.0
+
+
+def collinearity_note(corr: np.ndarray, names: list[str], cond: float) -> str | None:
+    """A warning naming nearly collinear benchmarks, or ``None``.
+
+    Names the most correlated pair when it is above ``NEAR_COLLINEAR_CORR``, otherwise every
+    benchmark when only the condition number (a near combination of three or more) gives it
+    away.
+    """
+    k = len(names)
+    off = np.abs(corr - np.eye(k))
+    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+    if off[i, j] > NEAR_COLLINEAR_CORR:
+        return (f"benchmarks {names[i]} and {names[j]} are nearly collinear (correlation "
+                f"{corr[i, j]:.8f}, condition number {cond:.3g}): their separate betas are "
+                f"unreliable")
+    if cond > NEAR_COLLINEAR_COND:
+        return (f"benchmarks {', '.join(names)} are nearly collinear (condition number "
+                f"{cond:.3g}): their separate betas are unreliable")
+    return None
+
+
 def ols(
     y: Any,
     x: Any,
@@ -261,7 +289,8 @@ def ols(
     Warns
     -----
     DataWarning
-        When rows with missing values are dropped (says how many).
+        When rows with missing values are dropped (says how many); when benchmarks are nearly
+        collinear (names them).
     """
     cov_key = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
                "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}.get(
@@ -309,10 +338,14 @@ def ols(
     if k > 1:
         d = 1.0 / np.sqrt(x_var)
         corr_xx = sxx * d[:, None] * d[None, :]
-        if np.linalg.cond(corr_xx) > 1e10:
+        cond = float(np.linalg.cond(corr_xx))
+        if cond > 1e10:
             raise CollinearityError(
                 "benchmarks " + ", ".join(names) + " are collinear; betas are not identified"
             )
+        near = collinearity_note(corr_xx, names, cond)
+        if near:
+            warnings.warn(near, DataWarning, stacklevel=2)
     sxx_inv = np.linalg.inv(sxx)
     betas = sxx_inv @ sxy
     alpha = y_mean - float(x_mean @ betas)
