@@ -56,6 +56,12 @@ def test_split_ratios_are_flagged(new: int, old: int, reverse: bool) -> None:
     assert [(d, w) for d, w, _ in found] == [(a.index[20], words)]
     assert found[0][2] == pytest.approx(move, rel=1e-12)
     assert split_like_moves(a.to_frame())["AAA"] == ()  # the adjusted prices: nothing
+    # A missing day before the split: the move is from the last price there is.
+    gap = raw.copy()
+    gap.iloc[19] = np.nan
+    moved = split_like_moves(gap.to_frame())["AAA"]
+    assert [(d, w) for d, w, _ in moved] == [(a.index[20], words)]
+    assert moved[0][2] == pytest.approx(raw.iloc[20] / raw.iloc[18] - 1, rel=1e-12)
 
 
 def test_a_split_is_flagged_in_every_source(tmp_path: Path,

@@ -54,13 +54,37 @@ def split_like_moves(prices: pd.DataFrame) -> dict[str, tuple[SplitMove, ...]]:
     """One-day moves that match a split ratio, per column: ``(date, "7:1 split", move)``.
 
     All columns at once: the ratio of each positive price to the column's previous positive
-    price is compared with every split ratio in one broadcast.
+    price; the few moves of a third or more are compared with every split ratio.
     """
     values = prices.to_numpy(dtype=float)
-    out: dict[str, tuple[SplitMove, ...]] = {
-        str(c): () for c in prices.columns}
+    out: dict[str, tuple[SplitMove, ...]] = {str(c): () for c in prices.columns}
     if values.shape[0] < 2:
         return out
+    valid = values > 0
+    # The previous positive price of each column (a forward fill by index, no pandas).
+    rows = np.arange(values.shape[0])[:, None]
+    last = np.maximum.accumulate(np.where(valid, rows, -1), axis=0)
+    prev = last[:-1]
+    before = np.where(prev >= 0, values[np.maximum(prev, 0), np.arange(values.shape[1])],
+                      np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_move = np.where(valid[1:], np.log(values[1:] / before), np.nan)
+    # Only moves of about a third or more can be a split: the ratios are checked there alone.
+    cand_r, cand_c = np.nonzero(np.abs(np.nan_to_num(log_move)) > np.log(1.5) - 2 * SPLIT_TOLERANCE)
+    if not len(cand_r):
+        return out
+    words, targets = [], []
+    for new, old in SPLIT_RATIOS:
+        words += [f"{new}:{old} split", f"{old}:{new} reverse split"]
+        targets += [old / new, new / old]
+    ratio = np.exp(log_move[cand_r, cand_c])
+    near = np.abs(ratio[:, None] / np.asarray(targets) - 1.0) < SPLIT_TOLERANCE
+    hit, kind = np.nonzero(near)
+    for i, k in zip(hit, kind):
+        r, c = cand_r[i], cand_c[i]
+        name = str(prices.columns[c])
+        out[name] += ((pd.Timestamp(prices.index[r + 1]), words[k], float(ratio[i] - 1.0)),)
+    return out
     valid = values > 0
     before = pd.DataFrame(np.where(valid, values, np.nan)).ffill().to_numpy()[:-1]
     with np.errstate(divide="ignore", invalid="ignore"):
