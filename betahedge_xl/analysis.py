@@ -515,6 +515,30 @@ class SummaryFrame(pd.DataFrame):
         return self._display()._repr_html_()  # type: ignore[operator]
 
 
+def _check_handed(
+    frame: pd.DataFrame, columns: list[str], start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> tuple[pd.DataFrame, Any]:
+    """Windowed prices handed in get the report tickers get, and their rule for a zero price.
+
+    ``frame`` holds the windowed prices of every leg; ``columns`` are those handed in. Zero or
+    negative prices among them are removed (NaN), as the data layer removes them from a file
+    or from Yahoo, and the report's line says so.
+    """
+    from .data.quality import assess
+
+    own_prices = frame if len(columns) == frame.shape[1] else frame[columns]
+    # An open window of prices handed in ends where they end, not today.
+    first = start if start is not None or frame.empty else frame.index[0]
+    last = end if end is not None or frame.empty else frame.index[-1] + pd.Timedelta(days=1)
+    report = assess(own_prices, first, last)
+    values = own_prices.to_numpy()
+    if (values <= 0).any():
+        frame = frame.copy()
+        frame[columns] = own_prices.where(own_prices > 0)
+    return frame, report
+
+
 # --------------------------------------------------------------------------------------------
 # The front door
 # --------------------------------------------------------------------------------------------
@@ -610,24 +634,9 @@ def beta_hedge(
         fetched, quality, source = priceset.prices, priceset.quality, priceset.source
         notes += priceset.messages()
 
-    handed = [leg.prices for leg in (asset_leg, bench_leg) if leg.prices is not None]
-    if handed:
-        # Prices handed in get the report tickers get, and the same rule for a zero or
-        # negative price: removed, with the report's line saying so.
-        from .data.quality import assess
-
-        frame = handed[0] if len(handed) == 1 else pd.concat(handed, axis=1, sort=True)
-        # An open window of prices handed in ends where they end, not today.
-        own = assess(frame, s if s is not None or frame.empty else frame.index[0],
-                     e if e is not None or frame.empty else frame.index[-1] + pd.Timedelta(days=1))
-        notes += own.messages()
-        if quality is None:
-            quality = own
-
     def prices_of(leg: _Leg) -> pd.DataFrame:
         if leg.prices is not None:
-            values = leg.prices.to_numpy()
-            return leg.prices.where(leg.prices > 0) if (values <= 0).any() else leg.prices
+            return leg.prices
         assert fetched is not None
         return fetched[leg.tickers]
 
@@ -649,6 +658,13 @@ def beta_hedge(
             raise InputError(f"{dup} is both in the asset and the benchmark")
         # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
         frame = frame.loc[:, ~frame.columns.duplicated()]
+    handed = [c for leg in (asset_leg, bench_leg) if leg.prices is not None
+              for c in leg.prices.columns]
+    if handed:
+        frame, own = _check_handed(frame, list(dict.fromkeys(handed)), s, e)
+        notes += own.messages()
+        if quality is None:
+            quality = own
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     ready = eng.prepare_prices(frame, freq)
