@@ -550,7 +550,7 @@ def beta_hedge(
     *,
     frequency: Any = "daily",
     returns: Any = "simple",
-    risk_free: float | pd.Series = 0.0,
+    risk_free: float | pd.Series | pd.DataFrame = 0.0,
     risk_free_unit: str | None = None,
     cov_type: str = "nonrobust",
     maxlags: int | None = None,
@@ -605,8 +605,8 @@ def beta_hedge(
     s, e = check_window(start, end)
     freq = eng.normalize_frequency(frequency)
     method = eng.normalize_method(returns)
-    rf_unit = eng.normalize_rf_unit(
-        risk_free_unit, "period" if isinstance(risk_free, pd.Series) else "annual")
+    rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
+    rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
     risk_free = eng.risk_free_rate(risk_free, rf_unit, freq)
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
@@ -736,7 +736,7 @@ def beta_hedge(
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=2)
     rf_label: float | str
-    if isinstance(risk_free, pd.Series):
+    if rf_series:
         rf_label = "a per-period series" if rf_unit == "period" else (
             f"a series of {eng.rf_unit_words(rf_unit)}")
     elif rf_unit == "annual" or float(risk_free) == 0.0:

@@ -139,3 +139,17 @@ def test_rates_typed_as_text() -> None:
         parse_rate("2% a fortnight")
     with pytest.raises(InputError, match="cannot read 'two' as a rate"):
         parse_rate("two")
+
+
+def test_a_one_column_frame_of_rates_is_a_series(tsla_spy) -> None:
+    days = trading_days(*tsla_spy)
+    dtb3 = pd.DataFrame({"DTB3": np.linspace(0.02, 0.12, len(days))}, index=days)
+    a = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=dtb3,
+                      risk_free_unit="annual%")
+    b = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=dtb3["DTB3"],
+                      risk_free_unit="annual%")
+    assert a.alpha == b.alpha and a.beta == b.beta
+    with pytest.raises(InputError, match=r"risk_free: expected an annual rate as a number "
+                                         r"\(0.02 for 2%\) or a Series of per-period rates, "
+                                         r"got \[0.01, 0.02\]"):
+        bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=[0.01, 0.02])

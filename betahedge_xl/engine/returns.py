@@ -198,6 +198,11 @@ def risk_free_rate(
         Not a finite number (``"2%"``, ``None``, ``True``, NaN), or a constant implausible in
         its unit (``unit`` as :func:`excess_returns`; 5 for 5% read as an annual decimal).
     """
+    if isinstance(risk_free, pd.DataFrame):  # a one-column download (FRED's) is its Series
+        if risk_free.shape[1] != 1:
+            raise InputError(f"risk_free: one column of rates expected, got "
+                             f"{risk_free.shape[1]}")
+        risk_free = risk_free.iloc[:, 0]
     if isinstance(risk_free, pd.Series):
         return risk_free
     if isinstance(risk_free, (bool, np.bool_)) or not isinstance(risk_free, numbers.Real) \
@@ -216,7 +221,7 @@ def risk_free_rate(
 
 def excess_returns(
     returns: pd.DataFrame | pd.Series,
-    risk_free: float | pd.Series,
+    risk_free: float | pd.Series | pd.DataFrame,
     frequency: Any = "daily",
     method: Any = "simple",
     unit: Any = None,
@@ -241,6 +246,8 @@ def excess_returns(
     A period the Series does not cover is an error, not a silent zero.
     """
     freq = normalize_frequency(frequency)
+    if isinstance(risk_free, pd.DataFrame):
+        risk_free = risk_free_rate(risk_free)
     if isinstance(risk_free, pd.Series):
         u = normalize_rf_unit(unit, "period")
         rf = _rf_on_periods(risk_free, returns.index, freq, per_period=u.startswith("period"))
