@@ -139,7 +139,17 @@ def local_days(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     (which would read every price a day early). So an index that is not at local midnight but
     is at UTC midnight is read in UTC; any other time of day (a 16:00 close) keeps its local
     date.
+
+    Without a time zone there is no telling: stamps all in the evening (18:00 or later) are
+    what UTC midnight looks like in the Americas once the zone is dropped, and are refused
+    rather than read a day early.
     """
+    if index.tz is None and not index.is_normalized and len(index) and (index.hour >= 18).all():
+        raise InputError(
+            f"dates stamped at {index[0]:%H:%M} without a time zone (first "
+            f"{index[0]:%Y-%m-%d %H:%M}): an evening stamp is usually midnight UTC of the "
+            f"next day shown in local time; give the time zone (tz_localize) or plain dates"
+        )
     if index.tz is not None:
         local = index.tz_localize(None)
         if not local.is_normalized:

@@ -141,3 +141,19 @@ def test_monthly_beta_of_utc_stamped_prices_shown_in_new_york(legs: str) -> None
     b = bench.loc[month_ends.index].pct_change().dropna()
     assert res.beta == pytest.approx(np.polyfit(b, r, 1)[0], rel=1e-9)
     assert res.beta == pytest.approx(plain.beta, rel=1e-12)
+
+
+def test_evening_stamps_without_a_time_zone_are_refused() -> None:
+    import betahedge_xl as bh
+
+    a, spy = (s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s for s in pair())
+    prices = (100 * (1 + a).cumprod()).rename("AAA")
+    bench = (100 * (1 + spy).cumprod()).rename("SPY")
+    dropped_zone = utc_midnight_shown_in_new_york(prices).tz_localize(None)  # 19:00 / 20:00
+    with pytest.raises(InputError, match="dates stamped at 19:00 without a time zone .*give "
+                                         "the time zone"):
+        bh.beta_hedge(dropped_zone, bench)
+    # A 16:00 close without a zone keeps its date.
+    closes = prices.set_axis(prices.index + pd.Timedelta(hours=16))
+    res = bh.beta_hedge(closes, bench)
+    assert list(res.prices.index) == list(prices.index)
