@@ -405,6 +405,9 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError("ASSET is empty")
         asset = tickers if len(tickers) > 1 or weights or shares else tickers[0]
     hac = args.hac or args.maxlags is not None
+    # --risk-free reads (rate, unit); a command that fixes the rate sets a plain number.
+    rf, rf_unit = args.risk_free if isinstance(args.risk_free, tuple) else (
+        args.risk_free, "annual")
     return dict(
         asset=asset,
         benchmark=benchmarks[0] if len(benchmarks) == 1 else benchmarks,
@@ -412,8 +415,8 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         end=args.end,
         frequency=args.frequency,
         returns=args.returns,
-        risk_free=args.risk_free[0],
-        risk_free_unit=args.risk_free[1],
+        risk_free=rf,
+        risk_free_unit=rf_unit,
         cov_type="HAC" if hac else "nonrobust",
         maxlags=args.maxlags,
         rolling_window=args.rolling_window,
