@@ -588,8 +588,10 @@ def test_na_prices_are_missing_prices_like_blank_cells(xl: Harness) -> None:
     kept = asset.drop(asset.index[[9, 10, 11, 38]])  # rows 11.. hold prices 10.. (header row 1)
     beta, _, _ = _polyfit(kept, bench.reindex(kept.index))
     assert _lookup(with_na, "Beta") == pytest.approx(beta, rel=1e-10)
-    # The note blank rows get: the dates the benchmark has and the asset lacks.
-    assert "4 date(s) dropped" in _lookup(with_na, "Data warnings")
+    # The note blank rows get: the dates the benchmark has and the asset lacks (the data-quality
+    # line prices from a ticker get too).
+    assert "alignment drops 4 of 260 dates (missing: ASSET 4)" in _lookup(with_na,
+                                                                          "Data warnings")
     # A whole #N/A row (a lookup that found nothing) is a missing row too.
     both = {12: (ERROR_CODES["#N/A"], ERROR_CODES["#N/A"])}
     assert isinstance(_lookup(xl.call("BETA_HEDGE", _with_cells(asset, both), _range(bench)),
