@@ -667,9 +667,8 @@ def beta_hedge(
             quality = own
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
+    # Dates lost to alignment are named by the data-quality report every leg now has.
     ready = eng.prepare_prices(frame, freq)
-    if ready.dropped and quality is None:
-        notes.append(f"{ready.dropped} date(s) dropped to align asset and benchmark")
     px = ready.prices
     asset_cols = list(raw_asset.columns)
     bench_cols = list(raw_bench.columns)
