@@ -157,3 +157,19 @@ def test_evening_stamps_without_a_time_zone_are_refused() -> None:
     closes = prices.set_axis(prices.index + pd.Timedelta(hours=16))
     res = bh.beta_hedge(closes, bench)
     assert list(res.prices.index) == list(prices.index)
+
+
+@pytest.mark.parametrize("shape", ["frame", "reversed frame", "reversed series", "new york"])
+def test_estimators_align_every_benchmark_shape(shape: str) -> None:
+    from betahedge_xl.engine.estimators import dimson_betas, downside_beta, ols_betas
+
+    y, x = pair()
+    bench = shapes(x)[shape]
+    assert ols_betas(y, bench)["AAA"] == pytest.approx(np.polyfit(x, y["AAA"], 1)[0],
+                                                      rel=1e-10)
+    assert dimson_betas(y, bench)["AAA"] == pytest.approx(dimson_betas(y, x)["AAA"], rel=1e-12)
+    down = x < 0
+    assert downside_beta(y, bench)["AAA"] == pytest.approx(
+        np.polyfit(x[down], y["AAA"][down], 1)[0], rel=1e-10)
+    with pytest.raises(InputError, match="missing values"):  # fewer dates: refused, not shifted
+        ols_betas(y, x.iloc[::2])

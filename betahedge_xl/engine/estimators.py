@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
+from .align import on_dates_of
 
 #: Estimators in the order tables show them.
 ESTIMATORS: tuple[str, ...] = ("ols", "blume", "vasicek", "ewma", "dimson")
@@ -62,6 +63,9 @@ _FLAT = 1e-12  # a benchmark window with less relative variation than this is co
 # --------------------------------------------------------------------------------------------
 def _panel(asset_returns: Any, benchmark_returns: Any) -> tuple[np.ndarray, np.ndarray]:
     """(T, N) asset array and (T,) benchmark array, complete (no missing values)."""
+    # pandas inputs by date: a benchmark on fewer dates leaves gaps, refused below.
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
     y = np.asarray(asset_returns, dtype=float)
     x = np.asarray(benchmark_returns, dtype=float)
     if y.ndim == 1:
@@ -248,11 +252,11 @@ def _vasicek(b: np.ndarray, var: np.ndarray, prior: tuple[float, float] | None) 
 def _whole(
     asset_returns: Any, benchmark_returns: Any, name: str, **kw: Any
 ) -> pd.Series:
-    y, _ = _panel(asset_returns, benchmark_returns)
+    y, x = _panel(asset_returns, benchmark_returns)
     t = y.shape[0]
     if t < 5:
         raise InsufficientDataError(f"too few observations for a beta: {t}, need at least 5")
-    beta = trailing_betas(y, benchmark_returns, [t - 1], t, [name], **kw)[name][0]
+    beta = trailing_betas(y, x, [t - 1], t, [name], **kw)[name][0]
     return pd.Series(beta, index=pd.Index(_names(asset_returns, y.shape[1]), name="asset"),
                      name=name)
 
