@@ -50,16 +50,16 @@ def test_split_ratios_are_flagged(new: int, old: int, reverse: bool) -> None:
     factor = new / old if reverse else old / new
     raw = a.copy()
     raw.iloc[20:] *= factor  # unadjusted: every price from the split on is scaled
-    found = split_like_moves(raw.to_frame())["AAA"]
+    found = split_like_moves(raw.to_frame().to_numpy(), raw.index, ["AAA"])["AAA"]
     words = f"{old}:{new} reverse split" if reverse else f"{new}:{old} split"
     move = raw.iloc[20] / raw.iloc[19] - 1
     assert [(d, w) for d, w, _ in found] == [(a.index[20], words)]
     assert found[0][2] == pytest.approx(move, rel=1e-12)
-    assert split_like_moves(a.to_frame())["AAA"] == ()  # the adjusted prices: nothing
+    assert split_like_moves(a.to_frame().to_numpy(), a.index, ["AAA"])["AAA"] == ()  # adjusted
     # A missing day before the split: the move is from the last price there is.
     gap = raw.copy()
     gap.iloc[19] = np.nan
-    moved = split_like_moves(gap.to_frame())["AAA"]
+    moved = split_like_moves(gap.to_frame().to_numpy(), gap.index, ["AAA"])["AAA"]
     assert [(d, w) for d, w, _ in moved] == [(a.index[20], words)]
     assert moved[0][2] == pytest.approx(raw.iloc[20] / raw.iloc[18] - 1, rel=1e-12)
 

@@ -50,14 +50,19 @@ SPLIT_TOLERANCE = 0.02
 SplitMove = tuple[pd.Timestamp, str, float]
 
 
-def split_like_moves(prices: pd.DataFrame) -> dict[str, tuple[SplitMove, ...]]:
+def split_like_moves(
+    values: np.ndarray, dates: Any, names: Any
+) -> dict[str, tuple[SplitMove, ...]]:
     """One-day moves that match a split ratio, per column: ``(date, "7:1 split", move)``.
+
+    ``values`` is the (dates x tickers) array of prices (NaN where missing), ``dates`` its
+    row dates and ``names`` its column names.
 
     All columns at once: the ratio of each positive price to the column's previous positive
     price; the few moves of a third or more are compared with every split ratio.
     """
-    values = prices.to_numpy(dtype=float)
-    out: dict[str, tuple[SplitMove, ...]] = {str(c): () for c in prices.columns}
+    values = np.asarray(values, dtype=float)
+    out: dict[str, tuple[SplitMove, ...]] = {str(c): () for c in names}
     if values.shape[0] < 2:
         return out
     valid = values > 0
@@ -70,7 +75,8 @@ def split_like_moves(prices: pd.DataFrame) -> dict[str, tuple[SplitMove, ...]]:
     with np.errstate(divide="ignore", invalid="ignore"):
         log_move = np.where(valid[1:], np.log(values[1:] / before), np.nan)
     # Only moves of about a third or more can be a split: the ratios are checked there alone.
-    cand_r, cand_c = np.nonzero(np.abs(np.nan_to_num(log_move)) > np.log(1.5) - 2 * SPLIT_TOLERANCE)
+    least = np.log(1.5) - 2 * SPLIT_TOLERANCE
+    cand_r, cand_c = np.nonzero(np.abs(np.nan_to_num(log_move)) > least)
     if not len(cand_r):
         return out
     words, targets = [], []
@@ -82,24 +88,8 @@ def split_like_moves(prices: pd.DataFrame) -> dict[str, tuple[SplitMove, ...]]:
     hit, kind = np.nonzero(near)
     for i, k in zip(hit, kind):
         r, c = cand_r[i], cand_c[i]
-        name = str(prices.columns[c])
-        out[name] += ((pd.Timestamp(prices.index[r + 1]), words[k], float(ratio[i] - 1.0)),)
-    return out
-    valid = values > 0
-    before = pd.DataFrame(np.where(valid, values, np.nan)).ffill().to_numpy()[:-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = values[1:] / before  # NaN where either price is missing
-    words, targets = [], []
-    for new, old in SPLIT_RATIOS:
-        words += [f"{new}:{old} split", f"{old}:{new} reverse split"]
-        targets += [old / new, new / old]
-    target = np.asarray(targets)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        near = np.abs(ratio[:, :, None] / target - 1.0) < SPLIT_TOLERANCE  # (T-1, N, K)
-    rows, cols, kinds = np.nonzero(near & valid[1:, :, None])
-    for r, c, k in zip(rows, cols, kinds):
-        name = str(prices.columns[c])
-        out[name] += ((pd.Timestamp(prices.index[r + 1]), words[k], float(ratio[r, c] - 1.0)),)
+        name = str(names[c])
+        out[name] += ((pd.Timestamp(dates[r + 1]), words[k], float(ratio[i] - 1.0)),)
     return out
 
 
@@ -310,7 +300,7 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
     valid = frame.gt(0)  # NaN and non-positive are both "no usable price"
     any_row = valid.any(axis=1)
     all_row = valid.all(axis=1)
-    splits = split_like_moves(frame)
+    splits = split_like_moves(frame.to_numpy(dtype=float), frame.index, frame.columns)
     per: dict[str, TickerQuality] = {}
     for name in frame.columns:
         q = _ticker_quality(str(name), frame[name], s, e, today)
