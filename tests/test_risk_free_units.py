@@ -153,3 +153,20 @@ def test_a_one_column_frame_of_rates_is_a_series(tsla_spy) -> None:
                                          r"\(0.02 for 2%\) or a Series of per-period rates, "
                                          r"got \[0.01, 0.02\]"):
         bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=[0.01, 0.02])
+
+
+def test_log_returns_subtract_the_log_of_each_rate(tsla_spy) -> None:
+    tsla, spy = tsla_spy
+    days = trading_days(tsla, spy)
+    rf = pd.Series(np.linspace(0.0001, 0.0004, len(days)), index=days)
+    res = bh.beta_hedge(tsla, spy, "2014-01-01", "2015-01-01", returns="log", risk_free=rf)
+    ra = np.diff(np.log(tsla[days].to_numpy())) - np.log1p(rf.to_numpy()[1:])
+    rb = np.diff(np.log(spy[days].to_numpy())) - np.log1p(rf.to_numpy()[1:])
+    beta, alpha = np.polyfit(rb, ra, 1)
+    assert res.alpha == pytest.approx(alpha, rel=1e-8)
+    annual = bh.beta_hedge(tsla, spy, "2014-01-01", "2015-01-01", returns="log",
+                           risk_free=0.03)
+    per = np.log(1.03) / 252
+    beta, alpha = np.polyfit(np.diff(np.log(spy[days].to_numpy())) - per,
+                             np.diff(np.log(tsla[days].to_numpy())) - per, 1)
+    assert annual.alpha == pytest.approx(alpha, rel=1e-8)

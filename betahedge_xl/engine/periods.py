@@ -191,11 +191,11 @@ def risk_free_per_period(
         raise InputError(
             f"risk-free {v:g}{where} read as {_RF_UNIT_WORDS[u]} would be {seen}; {hint}"
         )
+    log = normalize_method(method) == "log"
     if u.startswith("annual"):
-        if normalize_method(method) == "log":
-            return np.log1p(decimal) / p
-        return np.expm1(np.log1p(decimal) / p)
-    return decimal
+        return np.log1p(decimal) / p if log else np.expm1(np.log1p(decimal) / p)
+    # A period's risk-free return is a simple return; log returns subtract its log.
+    return np.log1p(decimal) if log else decimal
 
 
 def _rf_unit_hint(number: float, p: int) -> str:
