@@ -711,21 +711,37 @@ def cmd_cache_show(args: argparse.Namespace, console: _Console) -> int:
 
 
 def cmd_cache_import(args: argparse.Namespace, console: _Console) -> int:
-    """``betahedge cache import DIR``: store every CSV of a folder."""
+    """``betahedge cache import DIR``: store every CSV of a folder, saying what each file gave.
+
+    A file that cannot be read is skipped (its line says why) and the import goes on; the exit
+    status is then that of a data error, so a script sees that not everything was stored.
+    """
     from .data import import_csv_dir, store_path
+    from .data.store import ImportedFile
+    from .exceptions import DataError
 
     folder = Path(args.dir).expanduser()
     if not folder.is_dir():
         raise InputError(f"cache import: folder {folder} not found")
     console.progress(f"Importing the CSV files of {folder} into {store_path()}")
+    done: list[ImportedFile] = []
+
+    def report(item: ImportedFile) -> None:
+        done.append(item)
+        console.data(str(item))
+
     with _warnings_to(console, args.debug):
-        counts = import_csv_dir(folder)
-    if not counts:
+        import_csv_dir(folder, on_file=report)
+    if not done:
         raise InputError(f"cache import: no <TICKER>.csv files in {folder}")
-    for ticker, n in counts.items():
-        console.data(f"{ticker:<10} {n:>7} prices")
-    console.data(f"Imported {len(counts)} ticker(s); requests inside their dates are now served "
-                 f"offline.")
+    stored = [d for d in done if d.skipped is None]
+    skipped = [d.file for d in done if d.skipped is not None]
+    console.data(f"Imported {len(stored)} of {len(done)} file(s), "
+                 f"{sum(d.rows for d in stored)} prices; requests inside their dates are now "
+                 f"served offline.")
+    if skipped:
+        console.warn(f"cache import: skipped {len(skipped)} file(s): {', '.join(skipped)}")
+        return DataError.exit_code
     return 0
 
 

@@ -329,7 +329,7 @@ def test_cache_import_show_serve_offline_clear(env: dict[str, str], prices: dict
 
     proc = run(store_env, "cache", "import", str(folder))
     assert proc.returncode == 0, proc.stderr
-    assert "AAA" in proc.stdout and "Imported 3 ticker(s)" in proc.stdout
+    assert "AAA" in proc.stdout and "Imported 3 of 3 file(s)" in proc.stdout
 
     proc = run(store_env, "cache", "show", "--format", "json")
     assert proc.returncode == 0, proc.stderr

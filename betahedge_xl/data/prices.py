@@ -37,7 +37,7 @@ from ..exceptions import (
     StaleDataWarning,
 )
 from . import store as _store
-from .csvdir import CsvDir, read_price_csv, sorted_unique
+from .csvdir import CsvDir, sorted_unique
 from .quality import QualityReport, assess, window_text
 from .tickers import check_ticker
 
@@ -524,25 +524,32 @@ def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = Non
     return _assemble(list(frame.columns), series, {}, s, e, "memory", _now())
 
 
-def import_csv_dir(path: str | Path) -> dict[str, int]:
-    """Load every ``<TICKER>.csv`` of a folder into the local store.
+def import_csv_dir(path: str | Path,
+                   on_file: Callable[[_store.ImportedFile], None] | None = None
+                   ) -> dict[str, int]:
+    """Load every ``<TICKER>.csv`` of a folder into the local store, one file at a time.
 
     Each file's dates (first to last) count as covered, so requests inside them are served from
-    the store without the network. Returns ticker -> number of prices stored.
+    the store without the network. A file that cannot be read is skipped and the import goes
+    on: ``on_file`` is told what happened to each file as it happens (without it, a
+    DataWarning names each skipped file). Returns ticker -> number of prices stored.
+
+    Raises
+    ------
+    StoreError
+        The store cannot be written or stays busy; the files done before are stored.
     """
-    src = CsvDir(path)
-    st = _store.get_store()
-    now = _now()
     out: dict[str, int] = {}
-    for ticker, file in src.files().items():
-        prices = read_price_csv(file, ticker)
-        prices = prices[prices.notna()]
-        if not len(prices):
-            out[ticker] = 0
-            continue
-        covered = (_store.to_day(prices.index[0]), _store.to_day(prices.index[-1]) + 1)
-        out[ticker] = st.write(ticker, prices, covered, f"csv:{src.name}", now)
-    clear_memory()
+    try:
+        for item in _store.import_csv_files(path):
+            if on_file is not None:
+                on_file(item)
+            elif item.skipped is not None:
+                warnings.warn(DataWarning(str(item)), stacklevel=2)
+            if item.skipped is None:
+                out[item.ticker] = item.rows
+    finally:
+        clear_memory()
     return out
 
 

@@ -1,58 +1,98 @@
 """The local price store: one SQLite file (stdlib ``sqlite3``), data only, no pickle.
 
 Layout (``PRAGMA application_id`` = ``APPLICATION_ID``, ``PRAGMA user_version`` =
-``SCHEMA_VERSION``, so a foreign SQLite file or an older layout is recognised):
+``SCHEMA_VERSION``, so a foreign SQLite file or another layout is recognised):
 
-- ``prices(ticker, day, close)``: adjusted closes, ``day`` = days since 1970-01-01.
+- ``series(ticker, n, first_day, last_day, days, closes)``: one row per ticker. ``days`` is a
+  blob of ``n`` little-endian int32 (days since 1970-01-01, strictly increasing), ``closes`` a
+  blob of ``n`` little-endian float64 adjusted closes. A ticker's history is read with one row
+  fetch and two ``np.frombuffer`` calls, instead of one SQL row per price.
 - ``coverage(ticker, start_day, end_day, source, fetched_at)``: the ranges ``[start, end)`` of
   dates already asked of a source. Coverage, not the dates present, decides what to fetch, so a
   window that ends on a weekend or a holiday is not fetched again and again.
 
-The store is a cache: anything wrong with the file (not SQLite, another application's, another
-layout version, failing ``PRAGMA quick_check``) sets it aside under a new name and starts fresh.
+Several processes share the file (two Excel instances, a ``cache import``, a backup tool):
+
+- The file is in WAL mode, so readers never wait for a writer. Every write is one
+  ``BEGIN IMMEDIATE`` transaction (one ticker, or one imported file), which either lands whole
+  or not at all. A lock held by another process is waited for, ``timeout`` seconds at most,
+  then :class:`StoreError` says the store is busy. A busy store is never taken for a damaged one.
+- Creating the file is race-free: the tables are created inside a write transaction that first
+  looks whether another process created them meanwhile.
+- Only a file that is not our store (not SQLite, another application's, an unknown layout,
+  failing ``PRAGMA quick_check``) is set aside under a new name, with a one-line warning; the
+  older layout 1 (one SQL row per price) is converted in place.
+- A store that cannot be written (read-only folder or file, disk full): fetching still returns
+  the prices it fetched; they are kept in a copy of the store in memory for the rest of the
+  process, with one warning. ``cache import`` and ``cache clear`` fail with one line instead.
+  Nothing is half-written: a failed transaction is rolled back by SQLite.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
+import shutil
 import sqlite3
 import threading
+import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import StoreError, StoreWarning
+from ..exceptions import BetaHedgeError, StoreError, StoreWarning
 
 #: "BHXL": identifies a betahedge-xl store among SQLite files.
 APPLICATION_ID = 0x4248584C
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FILE_NAME = "prices.sqlite"
 #: Relative difference of stored and newly fetched prices on the same dates above which the
 #: stored range is taken to be on another adjustment basis.
 REBASE_TOLERANCE = 1e-6
+#: Seconds to wait for a lock held by another process before saying the store is busy.
+BUSY_TIMEOUT = 15.0
 
+_DAYS = np.dtype("<i4")
+_CLOSES = np.dtype("<f8")
 _SCHEMA = """
-CREATE TABLE prices (
-    ticker TEXT NOT NULL,
-    day INTEGER NOT NULL,
-    close REAL NOT NULL,
-    PRIMARY KEY (ticker, day)
-) WITHOUT ROWID;
-CREATE TABLE coverage (
+CREATE TABLE IF NOT EXISTS series (
+    ticker TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day INTEGER NOT NULL,
+    days BLOB NOT NULL,
+    closes BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coverage (
     ticker TEXT NOT NULL,
     start_day INTEGER NOT NULL,
     end_day INTEGER NOT NULL,
     source TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
-CREATE INDEX coverage_ticker ON coverage (ticker);
+CREATE INDEX IF NOT EXISTS coverage_ticker ON coverage (ticker);
 """
-_TABLES = {"prices", "coverage"}
+_TABLES = {"series", "coverage"}
 _EPOCH = np.datetime64("1970-01-01", "D")
+_NS_PER_DAY = 86_400 * 10**9
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html)
+_BUSY, _LOCKED = 5, 6
+_DAMAGED = {11: "damaged", 26: "not a database"}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_UNWRITABLE = {3: "no permission", 8: "read-only", 10: "disk I/O error", 13: "disk full",
+               14: "cannot open the file"}  # PERM, READONLY, IOERR, FULL, CANTOPEN
+
+#: Free bytes below which a failed write is put down to a full disk.
+_FULL_BELOW = 1 << 20
+
+_T = TypeVar("_T")
 
 
 def default_path() -> Path:
@@ -102,73 +142,245 @@ def subtract(want: tuple[int, int], have: Sequence[tuple[int, int]]) -> list[tup
     return out
 
 
+def _code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of ``exc`` (None when it is not a SQLite error)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def _first_line(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def _why(exc: BaseException) -> str:
+    """A short reason for a failed write: ``disk full``, ``read-only``..., with SQLite's text."""
+    label = _UNWRITABLE.get(_code(exc) or -1)
+    text = _first_line(exc)
+    return f"{label}: {text}" if label and text else label or text or type(exc).__name__
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return _code(exc) in (_BUSY, _LOCKED)
+
+
+def _header(con: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    app = con.execute("PRAGMA application_id").fetchone()[0]
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return int(app), int(version), tables
+
+
+def _encode(days: np.ndarray, closes: np.ndarray) -> tuple[int, int, int, bytes, bytes]:
+    return (len(days), int(days[0]), int(days[-1]), days.astype(_DAYS).tobytes(),
+            closes.astype(_CLOSES).tobytes())
+
+
+def _decode(days: bytes, closes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    return (np.frombuffer(days, dtype=_DAYS).astype(np.int64),
+            np.frombuffer(closes, dtype=_CLOSES))
+
+
 class _Unusable(Exception):
     """The file is not a store this version can trust."""
 
 
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an OS lock on ``lock_file`` (other processes setting the store aside wait).
+
+    Where no such lock exists (no ``fcntl``), Windows' refusal to rename a file another
+    process has open keeps a store in use from being moved.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(lock_file, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class PriceStore:
-    """A price store on disk (or ``":memory:"``), safe to share between threads.
+    """A price store on disk (or ``":memory:"``), safe to share between threads and processes.
 
     Parameters
     ----------
     path
         The SQLite file; created with its folder when absent. ``":memory:"`` for a store that
-        lives as long as the object (used when the file cannot be written).
+        lives as long as the object.
+    timeout
+        Seconds to wait for a lock another process holds before raising :class:`StoreError`
+        (store busy); default ``BUSY_TIMEOUT``.
+
+    Raises
+    ------
+    StoreError
+        The store is busy beyond ``timeout``, or a file that is not a store cannot be moved
+        aside. A store that cannot be written is not an error here: see :meth:`write`.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, timeout: float | None = None) -> None:
         self.path = path if path == ":memory:" else Path(path)
+        self.timeout = float(BUSY_TIMEOUT if timeout is None else timeout)
         self._lock = threading.RLock()
         self.rebased = 0  # stored ranges dropped because the source re-adjusted them
+        #: Why the file cannot be written (None while it can). Once set, what is fetched is
+        #: kept in an in-memory copy of the store for the rest of the process.
+        self.unwritable: str | None = None
+        self._in_memory = path == ":memory:"
+        self._warned = False
         self._con = self._open()
 
     # -- opening, checking, setting aside ---------------------------------------------------
+    def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), never implicit ones
+        # that would take the write lock late and fail with "database is locked"
+        return sqlite3.connect(target, timeout=self.timeout, isolation_level=None,
+                               check_same_thread=False, uri=uri)
+
+    def _memory(self) -> sqlite3.Connection:
+        con = self._connect(":memory:")
+        self._create(con)
+        self._in_memory = True
+        return con
+
+    def _retry(self, work: Callable[[], _T]) -> _T:
+        """Run ``work``, again while another process's lock makes it fail, up to the timeout.
+
+        SQLite's busy handler already waits inside most calls; a few (WAL recovery, a
+        snapshot gone stale) report busy at once, and are retried here.
+        """
+        deadline = time.monotonic() + self.timeout
+        pause = 0.005
+        while True:
+            try:
+                return work()
+            except sqlite3.Error as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+    def _busy(self) -> StoreError:
+        return StoreError(f"price store {self.path} is busy: another program has held it for "
+                          f"{self.timeout:g} s; try again when it is done")
+
     def _open(self) -> sqlite3.Connection:
         if self.path == ":memory:":
-            con = sqlite3.connect(":memory:", check_same_thread=False)
-            self._initialise(con)
-            return con
+            return self._memory()
         path = Path(self.path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"price store: cannot create folder {path.parent} ({exc})") from None
-        if path.exists():
-            try:
-                return self._check(path)
-            except _Unusable as exc:
-                self._set_aside(path, str(exc))
-            except sqlite3.DatabaseError as exc:
-                self._set_aside(path, f"damaged ({exc})")
+            self.unwritable = f"cannot create folder {path.parent} ({exc.strerror or exc})"
+            return self._memory()
         try:
-            con = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
-            self._initialise(con)
+            return self._retry(lambda: self._open_checked(path))
+        except _Unusable as exc:
+            reason = str(exc)
         except sqlite3.Error as exc:
-            raise StoreError(f"price store {path}: cannot create ({exc})") from None
-        return con
-
-    def _check(self, path: Path) -> sqlite3.Connection:
-        con = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+            if _is_busy(exc):
+                raise self._busy() from None
+            if _code(exc) not in _DAMAGED:
+                return self._open_read_only(path, exc)
+            reason = f"damaged ({_first_line(exc)})"
+        # Another process may have found the same file and replaced it already: look again
+        # while holding the lock that every process setting the store aside takes.
         try:
-            app = con.execute("PRAGMA application_id").fetchone()[0]
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            with _exclusive(path.with_name(path.name + ".lock")):
+                try:
+                    return self._retry(lambda: self._open_checked(path))
+                except _Unusable as exc:
+                    reason = str(exc)
+                except sqlite3.Error as exc:
+                    if _code(exc) not in _DAMAGED:
+                        raise
+                    reason = f"damaged ({_first_line(exc)})"
+                self._set_aside(path, reason)
+                return self._retry(lambda: self._open_checked(path))
+        except OSError as exc:
+            raise StoreError(f"price store {path} is {reason} and cannot be moved aside "
+                             f"({exc}); delete it or set BETAHEDGE_CACHE_DIR") from None
+        except sqlite3.Error as exc:
+            if _is_busy(exc):
+                raise self._busy() from None
+            return self._open_read_only(path, exc)
+
+    def _open_checked(self, path: Path) -> sqlite3.Connection:
+        con = self._connect(str(path))
+        try:
+            app, version, tables = _header(con)
             if app == 0 and version == 0 and not tables:
-                self._initialise(con)  # an empty file: nothing to lose
-                return con
+                self._create(con)  # a new or empty file: nothing to lose
+                app, version, tables = _header(con)
             if app != APPLICATION_ID:
                 raise _Unusable("not a betahedge-xl price store")
-            if version != SCHEMA_VERSION:
+            if version not in (1, SCHEMA_VERSION):
                 raise _Unusable(f"layout version {version}, expected {SCHEMA_VERSION}")
-            if not tables >= _TABLES:
-                raise _Unusable(f"tables missing: {', '.join(sorted(_TABLES - tables))}")
-            result = con.execute("PRAGMA quick_check").fetchone()[0]
-            if result != "ok":
-                raise _Unusable(f"damaged ({result})")
+            need = _TABLES if version == SCHEMA_VERSION else {"prices", "coverage"}
+            if not tables >= need:
+                raise _Unusable(f"tables missing: {', '.join(sorted(need - tables))}")
+            problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                # SQLite packs up to 100 findings into its first answer: the first says enough
+                lines = [ln for p in problems for ln in str(p).splitlines()
+                         if ln.strip() and not ln.startswith("***")]
+                more = f", and {len(lines) - 1} more problems" if len(lines) > 1 else ""
+                raise _Unusable(f"damaged ({lines[0] if lines else 'quick_check failed'}{more})")
+            if version == 1:
+                self._upgrade(con)
+            mode = con.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                with contextlib.suppress(sqlite3.OperationalError):  # read-only: stays as is
+                    con.execute("PRAGMA journal_mode = WAL")
+            # WAL with synchronous=NORMAL: a commit is atomic and needs no fsync; a power cut
+            # may lose the last commits, never the file (this is a cache)
+            con.execute("PRAGMA synchronous = NORMAL")
         except BaseException:
             con.close()
             raise
         return con
+
+    def _open_read_only(self, path: Path, exc: sqlite3.Error) -> sqlite3.Connection:
+        """The file cannot be opened for writing (read-only folder, full disk): read it as it
+        is when possible, else start an empty store in memory."""
+        self.unwritable = self._reason(exc)
+        if path.is_file() and path.stat().st_size:
+            # mode=ro reads a WAL file whose -shm exists; immutable=1 one whose folder cannot
+            # hold a -shm (no process can be writing it then)
+            for options in ("mode=ro", "immutable=1"):
+                con = None
+                try:
+                    con = self._connect(f"file:{quote(str(path))}?{options}", uri=True)
+                    app, version, tables = _header(con)
+                    if app == APPLICATION_ID and version == SCHEMA_VERSION and tables >= _TABLES:
+                        return con
+                    con.close()
+                    break
+                except sqlite3.Error:
+                    if con is not None:
+                        con.close()
+        return self._memory()
+
+    def _reason(self, exc: sqlite3.Error) -> str:
+        """Why the file cannot be written, in the user's terms. SQLite often cannot tell: on
+        a full disk or in a read-only folder it fails to create its ``-shm`` file and says
+        "unable to open" or "readonly database", so the folder is looked at too."""
+        folder = Path(self.path).parent
+        if not os.access(folder, os.W_OK):
+            return f"read-only folder {folder}"
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+        if _code(exc) == 13 or (free is not None and free < _FULL_BELOW):
+            return f"disk full, {free} bytes free" if free is not None else "disk full"
+        return _why(exc)
 
     def _set_aside(self, path: Path, reason: str) -> None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -177,37 +389,144 @@ class PriceStore:
         while aside.exists():
             aside = path.with_name(f"{path.name}.bad-{stamp}-{n}")
             n += 1
-        try:
-            path.rename(aside)
-            # a leftover rollback journal or WAL would be replayed into the fresh file
-            for suffix in ("-journal", "-wal", "-shm"):
-                extra = path.with_name(path.name + suffix)
-                if extra.exists():
-                    extra.rename(aside.with_name(aside.name + suffix))
-        except OSError as exc:
-            raise StoreError(f"price store {path} is {reason} and cannot be moved aside "
-                             f"({exc}); delete it or set BETAHEDGE_CACHE_DIR") from None
+        path.rename(aside)
+        # a leftover rollback journal or WAL would be replayed into the fresh file
+        for suffix in ("-journal", "-wal", "-shm"):
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                extra.rename(aside.with_name(aside.name + suffix))
         warnings.warn(StoreWarning(f"price store {path.name} was {reason}; moved it to "
-                                   f"{aside.name} and started a fresh store"), stacklevel=4)
+                                   f"{aside.name} and started a fresh store"), stacklevel=5)
 
     @staticmethod
-    def _initialise(con: sqlite3.Connection) -> None:
-        with con:
-            con.executescript(_SCHEMA)
-            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def _create(con: sqlite3.Connection) -> None:
+        """Create the tables unless another process did so since we looked (race-free: the
+        look and the creation are in one write transaction)."""
+        # fewer pages per long blob; ignored when another process created the file first
+        con.execute("PRAGMA page_size = 16384")
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            app, version, tables = _header(con)
+            if app == 0 and version == 0 and not tables:
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        con.execute(stmt)
+                con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _upgrade(con: sqlite3.Connection) -> None:
+        """Layout 1 (one row per price) to layout 2 (one row per ticker), in one transaction."""
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if con.execute("PRAGMA user_version").fetchone()[0] == 1:  # not done meanwhile
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        con.execute(stmt)
+                rows = con.execute("SELECT ticker, day, close FROM prices ORDER BY ticker, day")
+                by: dict[str, tuple[list[int], list[float]]] = {}
+                for t, d, c in rows:
+                    by.setdefault(t, ([], []))[0].append(d)
+                    by[t][1].append(c)
+                con.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)",
+                                [(t, *_encode(np.asarray(d), np.asarray(c, dtype=float)))
+                                 for t, (d, c) in by.items()])
+                con.execute("DROP TABLE prices")
+                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the file."""
         with self._lock:
             self._con.close()
 
+    # -- running statements -----------------------------------------------------------------
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._retry(lambda: self._con.execute(sql, params).fetchall())
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        if _is_busy(exc):
+            return self._busy()
+        return StoreError(f"price store {self.path}: {_first_line(exc)}")
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``work`` in one write transaction, retried whole while another process holds the
+        lock (it was rolled back, so nothing is done twice)."""
+        con = self._con
+
+        def once() -> _T:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                out = work(con)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            return out
+
+        return self._retry(once)
+
+    def _write(self, work: Callable[[sqlite3.Connection], _T], keep_in_memory: bool) -> _T:
+        """Run a write; on a file that cannot be written either raise (``keep_in_memory``
+        False) or go on in an in-memory copy of the store, with one warning."""
+        with self._lock:
+            if self.unwritable is not None and not keep_in_memory:
+                raise self._cannot_write()
+            try:
+                out = self._transaction(work)
+            except sqlite3.Error as exc:
+                if _is_busy(exc) or _code(exc) not in _UNWRITABLE or self._in_memory:
+                    raise self._error(exc) from None
+                self.unwritable = self._reason(exc)
+                if not keep_in_memory:
+                    raise self._cannot_write() from None
+                self._to_memory()
+                out = self._transaction(work)
+            if self.unwritable is not None and not self._warned:
+                self._warned = True
+                warnings.warn(StoreWarning(
+                    f"price store {self.path} cannot be written ({self.unwritable}); prices "
+                    f"fetched now are kept in memory for this session only"), stacklevel=4)
+            return out
+
+    def _cannot_write(self) -> StoreError:
+        return StoreError(f"price store {self.path} cannot be written ({self.unwritable}); "
+                          f"nothing was stored")
+
+    def _to_memory(self) -> None:
+        """Go on in memory with a copy of what the file holds."""
+        if self._in_memory:
+            return
+        mem = self._connect(":memory:")
+        try:
+            self._con.backup(mem)
+            _header(mem)
+        except sqlite3.Error:
+            mem.close()
+            mem = self._connect(":memory:")
+            self._create(mem)
+        self._con.close()
+        self._con = mem
+        self._in_memory = True
+
     # -- coverage ---------------------------------------------------------------------------
     def coverage(self, ticker: str) -> list[tuple[int, int]]:
         """Merged, sorted ranges ``[start_day, end_day)`` already asked of a source."""
-        with self._lock:
-            rows = self._con.execute(
-                "SELECT start_day, end_day FROM coverage WHERE ticker = ?", (ticker,)).fetchall()
+        rows = self._query("SELECT start_day, end_day FROM coverage WHERE ticker = ?", (ticker,))
         return _merge(rows)
 
     def missing(self, ticker: str, start_day: int, end_day: int) -> list[tuple[int, int]]:
@@ -216,14 +535,12 @@ class PriceStore:
 
     def fetched_at(self, ticker: str) -> pd.Timestamp | None:
         """When prices of ``ticker`` were last written (UTC), ``None`` if never."""
-        with self._lock:
-            row = self._con.execute(
-                "SELECT MAX(fetched_at) FROM coverage WHERE ticker = ?", (ticker,)).fetchone()
-        return None if row[0] is None else pd.Timestamp(row[0])
+        row = self._query("SELECT MAX(fetched_at) FROM coverage WHERE ticker = ?", (ticker,))
+        return None if row[0][0] is None else pd.Timestamp(row[0][0])
 
     # -- writing and reading ----------------------------------------------------------------
     def write(self, ticker: str, prices: pd.Series, covered: tuple[int, int] | None,
-              source: str, fetched_at: pd.Timestamp) -> int:
+              source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True) -> int:
         """Store ``prices`` (NaN skipped) and record ``covered`` as asked of ``source``.
 
         Adjusted closes are rescaled by the source after every dividend or split, so prices
@@ -232,77 +549,118 @@ class PriceStore:
         difference above ``REBASE_TOLERANCE``), that range is dropped (it will be fetched again
         when asked for) rather than joined to the new prices with a false return at the seam.
 
-        Returns the number of prices written.
+        One transaction: the ticker's prices and coverage change together or not at all.
+
+        Parameters
+        ----------
+        keep_in_memory
+            When the file cannot be written (read-only, disk full): True keeps the prices in
+            an in-memory copy of the store for this process, with one :class:`StoreWarning`;
+            False raises :class:`StoreError` (an import the user asked for must not pretend).
+
+        Returns
+        -------
+        int
+            The number of prices written.
         """
         values = prices.to_numpy(dtype=float)
-        ok = ~np.isnan(values)
         days = (pd.DatetimeIndex(prices.index).to_numpy().astype("datetime64[D]") - _EPOCH
-                ).astype(np.int64)[ok]
-        values = values[ok]
-        rows = list(zip([ticker] * len(days), days.tolist(), values.tolist()))
+                ).astype(np.int64)
+        ok = ~np.isnan(values)
+        days, values = days[ok], values[ok]
+        if len(days) > 1 and not bool(np.all(days[1:] > days[:-1])):
+            order = np.argsort(days, kind="stable")
+            days, values = days[order], values[order]
+            last = np.append(days[1:] != days[:-1], True)  # a day given twice: its last price
+            days, values = days[last], values[last]
         stamp = pd.Timestamp(fetched_at).isoformat()
-        with self._lock, self._con:
-            old = self._con.execute(
-                "SELECT start_day, end_day, fetched_at FROM coverage WHERE ticker = ?",
-                (ticker,)).fetchall()
-            keep = list(old)
-            if len(days):
-                new_by_day = dict(zip(days.tolist(), values.tolist()))
-                for a, b in _merge([(c, d) for c, d, _ in old]):
-                    if b <= days[0] or a > days[-1]:
-                        continue
-                    stored = self._con.execute(
-                        "SELECT day, close FROM prices WHERE ticker = ? AND day >= ? AND day < ?"
-                        " AND day >= ? AND day <= ?",
-                        (ticker, a, b, int(days[0]), int(days[-1]))).fetchall()
-                    ratios = [new_by_day[d] / c for d, c in stored if d in new_by_day and c]
-                    if ratios and abs(float(np.median(ratios)) - 1.0) > REBASE_TOLERANCE:
-                        self._con.execute(
-                            "DELETE FROM prices WHERE ticker = ? AND day >= ? AND day < ?",
-                            (ticker, a, b))
-                        keep = [(c, d, f) for c, d, f in keep if d <= a or c >= b]
-                        self.rebased += 1
-            self._con.executemany("INSERT OR REPLACE INTO prices VALUES (?, ?, ?)", rows)
-            ranges = [(c, d) for c, d, _ in keep]
-            if covered is not None and covered[0] < covered[1]:
-                ranges.append(covered)
-            merged = _merge(ranges)
-            self._con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
-            self._con.executemany(
-                "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
-                [(ticker, a, b, source,
-                  max([f for c, d, f in keep if c < b and d > a]
-                      + ([stamp] if covered and covered[0] < b and covered[1] > a else [])
-                      or [stamp]))
-                 for a, b in merged])
-        return len(rows)
+
+        def work(con: sqlite3.Connection) -> int:
+            return self._write_ticker(con, ticker, days, values, covered, source, stamp)
+
+        rebased = self._write(work, keep_in_memory)
+        self.rebased += rebased
+        return len(days)
+
+    @staticmethod
+    def _write_ticker(con: sqlite3.Connection, ticker: str, days: np.ndarray,
+                      values: np.ndarray, covered: tuple[int, int] | None, source: str,
+                      stamp: str) -> int:
+        """One ticker's merge and rebase check; returns how many stored ranges were dropped."""
+        row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
+                          (ticker,)).fetchone()
+        old_d, old_c = _decode(*row) if row else (np.empty(0, np.int64), np.empty(0))
+        old = con.execute("SELECT start_day, end_day, fetched_at FROM coverage WHERE ticker = ?",
+                          (ticker,)).fetchall()
+        keep = list(old)
+        rebased = 0
+        if len(days) and len(old_d):
+            for a, b in _merge([(c, d) for c, d, _ in old]):
+                if b <= days[0] or a > days[-1]:
+                    continue
+                inside = (old_d >= max(a, days[0])) & (old_d < min(b, days[-1] + 1))
+                _, i, j = np.intersect1d(old_d[inside], days, assume_unique=True,
+                                         return_indices=True)
+                stored, new = old_c[inside][i], values[j]
+                nz = stored != 0
+                if nz.any() and abs(float(np.median(new[nz] / stored[nz])) - 1.0) \
+                        > REBASE_TOLERANCE:
+                    drop = (old_d >= a) & (old_d < b)
+                    old_d, old_c = old_d[~drop], old_c[~drop]
+                    keep = [(c, d, f) for c, d, f in keep if d <= a or c >= b]
+                    rebased += 1
+        # the new prices win on the days both have
+        stay = ~np.isin(old_d, days, assume_unique=True)
+        all_d = np.concatenate([old_d[stay], days])
+        all_c = np.concatenate([old_c[stay], values])
+        order = np.argsort(all_d, kind="stable")
+        all_d, all_c = all_d[order], all_c[order]
+        if len(all_d):
+            con.execute("INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?)",
+                        (ticker, *_encode(all_d, all_c)))
+        else:
+            con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
+        ranges = [(c, d) for c, d, _ in keep]
+        if covered is not None and covered[0] < covered[1]:
+            ranges.append(covered)
+        con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
+        con.executemany(
+            "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
+            [(ticker, a, b, source,
+              max([f for c, d, f in keep if c < b and d > a]
+                  + ([stamp] if covered and covered[0] < b and covered[1] > a else [])
+                  or [stamp]))
+             for a, b in _merge(ranges)])
+        return rebased
 
     def read(self, tickers: Sequence[str], start_day: int | None = None,
              end_day: int | None = None) -> dict[str, pd.Series]:
         """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates."""
-        lo = -(2**62) if start_day is None else start_day
-        hi = 2**62 if end_day is None else end_day
+        found: dict[str, tuple[bytes, bytes]] = {}
+        names = list(dict.fromkeys(tickers))
+        for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
+            part = names[k:k + 500]
+            rows = self._query("SELECT ticker, days, closes FROM series WHERE ticker IN "
+                               f"({', '.join('?' * len(part))})", part)
+            found.update((t, (d, c)) for t, d, c in rows)
         out: dict[str, pd.Series] = {}
-        with self._lock:
-            for t in tickers:
-                rows = self._con.execute(
-                    "SELECT day, close FROM prices WHERE ticker = ? AND day >= ? AND day < ? "
-                    "ORDER BY day", (t, lo, hi)).fetchall()
-                arr = np.array(rows, dtype=float).reshape(-1, 2)
-                idx = pd.DatetimeIndex(
-                    (_EPOCH + arr[:, 0].astype(np.int64).astype("timedelta64[D]")
-                     ).astype("datetime64[ns]"), name="Date")
-                out[t] = pd.Series(arr[:, 1], index=idx, name=t)
+        for t in tickers:
+            if t in found:
+                days, closes = _decode(*found[t])
+                lo = 0 if start_day is None else int(np.searchsorted(days, start_day))
+                hi = len(days) if end_day is None else int(np.searchsorted(days, end_day))
+                days, closes = days[lo:hi], closes[lo:hi].copy()
+            else:
+                days, closes = np.empty(0, np.int64), np.empty(0)
+            idx = pd.DatetimeIndex((days * _NS_PER_DAY).view("datetime64[ns]"), name="Date")
+            out[t] = pd.Series(closes, index=idx, name=t)
         return out
 
     def summary(self) -> pd.DataFrame:
         """One row per stored ticker: ticker, first, last, rows, fetched_at, source."""
-        with self._lock:
-            prices = self._con.execute(
-                "SELECT ticker, MIN(day), MAX(day), COUNT(*) FROM prices GROUP BY ticker"
-            ).fetchall()
-            cov = {t: (f, s) for t, f, s in self._con.execute(
-                "SELECT ticker, MAX(fetched_at), source FROM coverage GROUP BY ticker")}
+        prices = self._query("SELECT ticker, first_day, last_day, n FROM series ORDER BY ticker")
+        cov = {t: (f, s) for t, f, s in self._query(
+            "SELECT ticker, MAX(fetched_at), source FROM coverage GROUP BY ticker")}
         rows = [{"ticker": t, "first": from_day(a), "last": from_day(b), "rows": n,
                  "fetched_at": pd.Timestamp(cov[t][0]) if t in cov else pd.NaT,
                  "source": cov.get(t, (None, ""))[1]} for t, a, b, n in prices]
@@ -311,11 +669,65 @@ class PriceStore:
 
     def clear(self) -> int:
         """Delete every price and coverage record; returns how many tickers were stored."""
-        with self._lock, self._con:
-            n = self._con.execute("SELECT COUNT(DISTINCT ticker) FROM prices").fetchone()[0]
-            self._con.execute("DELETE FROM prices")
-            self._con.execute("DELETE FROM coverage")
-        return int(n)
+        def work(con: sqlite3.Connection) -> int:
+            n = con.execute("SELECT COUNT(*) FROM series").fetchone()[0]
+            con.execute("DELETE FROM series")
+            con.execute("DELETE FROM coverage")
+            return int(n)
+
+        return self._write(work, keep_in_memory=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# importing a folder of CSV files
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportedFile:
+    """What ``cache import`` did with one file: stored ``rows`` prices, or skipped it."""
+
+    file: str
+    ticker: str
+    rows: int = 0
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    #: Why the file was skipped; None when it was stored.
+    skipped: str | None = None
+
+    def __str__(self) -> str:
+        if self.skipped is not None:
+            return f"{self.file}: skipped, {self.skipped}"
+        return (f"{self.file}: {self.ticker} {self.rows} prices "
+                f"{self.first:%Y-%m-%d}..{self.last:%Y-%m-%d}")
+
+
+def import_csv_files(folder: Path | str, store: PriceStore | None = None
+                     ) -> Iterator[ImportedFile]:
+    """Store every ``<TICKER>.csv`` of ``folder``, one transaction per file, as it goes.
+
+    A file that cannot be read (no price column, not CSV, no prices) is reported as skipped
+    and the import goes on; each file's dates (first to last) count as covered. A store that
+    cannot be written or stays busy raises :class:`StoreError`; the files reported before it
+    are stored.
+    """
+    from .csvdir import CsvDir, read_price_csv
+
+    src = CsvDir(folder)
+    st = store or get_store()
+    now = pd.Timestamp.now(tz="UTC")
+    for ticker, file in src.files().items():
+        try:
+            prices = read_price_csv(file, ticker)
+        except (BetaHedgeError, OSError, ValueError) as exc:
+            yield ImportedFile(file.name, ticker, skipped=_first_line(exc))
+            continue
+        prices = prices[prices.notna()]
+        if not len(prices):
+            yield ImportedFile(file.name, ticker, skipped="no prices")
+            continue
+        first, last = prices.index[0], prices.index[-1]
+        n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
+                     keep_in_memory=False)
+        yield ImportedFile(file.name, ticker, n, first, last)
 
 
 _STORES: dict[str, PriceStore] = {}
@@ -328,7 +740,7 @@ def get_store(path: Path | None = None) -> PriceStore:
     key = str(p)
     with _STORES_LOCK:
         store = _STORES.get(key)
-        if store is None or not Path(p).exists():
+        if store is None or (store.unwritable is None and not Path(p).exists()):
             store = _STORES[key] = PriceStore(p)
         return store
 
