@@ -85,3 +85,81 @@ def test_clean_prices_have_no_messages() -> None:
     assert rep.messages() == [] and rep.clean and rep.dropped_rows == 0
     assert assess(pd.Series([np.nan], index=idx[:1], name="Z")).messages() == [
         "Z: no prices in first..today"]
+
+
+def _loop_quality(col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None,
+                  today: np.datetime64) -> dict[str, object]:
+    """The per-ticker walk over rows that ``assess`` used before it was vectorised: the
+    reference the vectorised counts must equal, field for field."""
+    values = col.to_numpy(dtype=float)
+    nonpositive = int(np.sum(values <= 0))
+    keep = values > 0
+    dates = col.index.to_numpy()[keep].astype("datetime64[D]")
+    prices = values[keep]
+    if len(dates) == 0:
+        return {"rows": 0, "nonpositive": nonpositive}
+    first, last = dates[0], dates[-1]
+    missing = int(np.busday_count(first, last + 1)) - int(np.sum(np.is_busday(dates)))
+    between = np.busday_count(dates[:-1] + 1, dates[1:]) if len(dates) > 1 else []
+    gaps = [(pd.Timestamp(np.busday_offset(dates[i] + 1, 0, roll="forward")),
+             pd.Timestamp(np.busday_offset(dates[i + 1] - 1, 0, roll="backward")), int(n))
+            for i, n in enumerate(between) if n >= 2]
+    same = prices[1:] == prices[:-1]
+    longest, longest_from, run = 0, None, 0
+    for i, s in enumerate(same):
+        run = run + 1 if s else 0
+        if run > longest:
+            longest, longest_from = run, pd.Timestamp(dates[i + 1 - run])
+    late = int(np.busday_count(np.datetime64(start.date()), first)) if start is not None else 0
+    end_ref = today if end is None else min(np.datetime64(end.date()), today)
+    early = max(int(np.busday_count(last + 1, end_ref)), 0) if end_ref > last else 0
+    return {"rows": len(dates), "first": pd.Timestamp(first), "last": pd.Timestamp(last),
+            "nonpositive": nonpositive, "missing": missing, "gaps": gaps,
+            "repeated": int(same.sum()), "longest": longest, "longest_from": longest_from,
+            "late": max(late, 0), "early": early}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_counts_equal_the_row_walk(seed: int) -> None:
+    """Ragged panels with NaN, zero and negative prices, stale runs across missing days,
+    weekend rows, empty columns: every count equals the per-ticker walk over rows."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2021-01-01", periods=400, freq="D")  # weekends included
+    idx = idx[rng.random(len(idx)) < 0.8]
+    m = 8
+    data = np.round(rng.normal(10, 1, (len(idx), m)), 0)  # rounding makes repeats
+    data[rng.random(data.shape) < 0.15] = np.nan
+    data[rng.random(data.shape) < 0.01] = 0.0
+    data[rng.random(data.shape) < 0.01] = -1.0
+    data[: rng.integers(0, 120), 1] = np.nan  # lists late
+    data[len(idx) - rng.integers(1, 90):, 2] = np.nan  # ends early
+    data[:, 3] = np.nan  # never any price
+    data[100:130, 4] = 7.0  # a long stale run ...
+    data[110:113, 4] = np.nan  # ... across missing days
+    data[:, m - 1] = np.nan  # the last column empty too
+    frame = pd.DataFrame(data, index=idx, columns=[f"T{j}" for j in range(m)])
+    start, end = (pd.Timestamp("2021-02-01"), pd.Timestamp("2021-12-01")) if seed % 2 else \
+        (None, None)
+    report = assess(frame, start, end)
+    window = frame.loc[(frame.index >= (start or idx[0])) & (frame.index < (end or idx[-1] +
+                                                                             pd.Timedelta(1, "D")))]
+    today = np.datetime64(pd.Timestamp.now().date())
+    for t in frame.columns:
+        q, want = report.tickers[t], _loop_quality(window[t], start, end, today)
+        assert q.rows == want["rows"] and q.nonpositive == want["nonpositive"]
+        if not q.rows:
+            assert q.first is None and q.gaps == ()
+            continue
+        got = {"rows": q.rows, "first": q.first, "last": q.last, "nonpositive": q.nonpositive,
+               "missing": q.missing_weekdays,
+               "gaps": [(g.first, g.last, g.weekdays) for g in q.gaps],
+               "repeated": q.repeated, "longest": q.longest_repeat,
+               "longest_from": q.longest_repeat_from, "late": q.late_start, "early": q.early_end}
+        assert got == want, t
+    valid = window.gt(0)
+    assert report.rows == int(valid.any(axis=1).sum())
+    assert report.aligned_rows == int(valid.all(axis=1).sum())
+    for t in frame.columns:
+        assert report.tickers[t].absent == int((~valid[t] & valid.any(axis=1)).sum())
+        assert report.tickers[t].dropped_by_alignment == int(
+            (valid[t] & ~valid.all(axis=1)).sum())

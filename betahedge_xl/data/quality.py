@@ -229,47 +229,93 @@ class QualityReport:
         return "\n".join([head, *("  " + m for m in lines)] if lines else [head + ", clean"])
 
 
-def _busdays(a: np.ndarray | np.datetime64, b: np.ndarray | np.datetime64) -> np.ndarray:
-    """Weekdays in [a, b) (Monday to Friday, no holidays)."""
-    return np.busday_count(a, b)
+#: Tickers assessed together: bounds the temporaries (a few date x ticker arrays) of a wide
+#: panel while keeping numpy's calls few.
+_BLOCK = 512
 
 
-def _ticker_quality(
-    name: str, col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None,
-    today: np.datetime64,
-) -> TickerQuality:
-    values = col.to_numpy(dtype=float)
-    nonpositive = int(np.sum(values <= 0))  # NaN compares False, so it is not counted here
-    keep = values > 0
-    dates = col.index.to_numpy()[keep].astype("datetime64[D]")
-    prices = values[keep]
-    if len(dates) == 0:
-        return TickerQuality(name, 0, None, None, nonpositive=nonpositive)
-    first, last = dates[0], dates[-1]
-    weekday_rows = int(np.sum(np.is_busday(dates)))
-    missing = int(_busdays(first, last + 1)) - weekday_rows
-    # weekdays strictly between consecutive prices
-    between = _busdays(dates[:-1] + 1, dates[1:]) if len(dates) > 1 else np.array([], int)
-    gaps = tuple(
-        Gap(pd.Timestamp(np.busday_offset(dates[i] + 1, 0, roll="forward")),
-            pd.Timestamp(np.busday_offset(dates[i + 1] - 1, 0, roll="backward")), int(n))
-        for i, n in enumerate(between) if n >= GAP_MIN
-    )
-    same = prices[1:] == prices[:-1]
-    longest, longest_from, run = 0, None, 0
-    for i, s in enumerate(same):
-        run = run + 1 if s else 0
-        if run > longest:
-            longest, longest_from = run, dates[i + 1 - run]
-    late = int(_busdays(np.datetime64(start.date()), first)) if start is not None else 0
+def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
+                   start: pd.Timestamp | None, end: pd.Timestamp | None,
+                   today: np.datetime64) -> list[TickerQuality]:
+    """Findings of a block of columns at once; see the module docstring for the counts.
+
+    The usable prices of all the columns are laid end to end, column after column, so that
+    "the previous price of the same ticker" is the previous element whenever both are in
+    the same column: every count is then a few passes over one flat array.
+    """
+    n, m = values.shape
+    flat = np.ascontiguousarray(values.T).ravel()  # column after column
+    with np.errstate(invalid="ignore"):
+        ok = flat > 0  # NaN compares False: "no usable price"
+        nonpositive = (flat <= 0).reshape(m, n).sum(axis=1)
+    counts = ok.reshape(m, n).sum(axis=1)
+    at = np.flatnonzero(ok)
+    rows = at - np.repeat(np.arange(m) * n, counts)
+    vals = flat[at]
+    offset = np.concatenate([[0], np.cumsum(counts)])
+    has = counts > 0
+    first_d = dates[rows[offset[:-1][has]]]
+    last_d = dates[rows[offset[1:][has] - 1]]
+    weekday = np.is_busday(dates)
+    missing = np.zeros(m, np.int64)
+    missing[has] = (np.busday_count(first_d, last_d + 1)
+                    - (ok.reshape(m, n) & weekday).sum(axis=1)[has])
+    # element k + 1 has a previous price, element k, unless it starts a column
+    follows = np.ones(max(len(at) - 1, 0), dtype=bool)
+    starts = offset[1:-1]
+    follows[starts[(starts > 0) & (starts < len(at))] - 1] = False
+    # weekdays before each date, less one for a weekday itself: weekdays strictly between
+    # two prices are then a difference
+    before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
+    b_in, b_out = before[rows], (before + weekday)[rows]
+    between = b_in[1:] - b_out[:-1]
+
+    def col(k: np.ndarray) -> np.ndarray:
+        """The column of flat elements ``k``."""
+        return np.searchsorted(offset, k, side="right") - 1
+
+    gap_at = np.flatnonzero(follows & (between >= GAP_MIN))
+    gap_first = np.busday_offset(dates[rows[gap_at]] + 1, 0, roll="forward")
+    gap_last = np.busday_offset(dates[rows[gap_at + 1]] - 1, 0, roll="backward")
+    gaps: list[list[Gap]] = [[] for _ in range(m)]
+    for k, (g, c) in enumerate(zip(gap_at, col(gap_at))):  # one step per gap, not per row
+        gaps[c].append(Gap(pd.Timestamp(gap_first[k]), pd.Timestamp(gap_last[k]),
+                           int(between[g])))
+    same = follows & (vals[1:] == vals[:-1])
+    repeated = np.bincount(col(np.flatnonzero(same)), minlength=m)
+    # runs of repeats: where ``same`` switches on and off; the longest per column, the
+    # earliest of equal ones
+    edges = np.flatnonzero(np.concatenate([same[:1], same[1:] != same[:-1], same[-1:]]))
+    run_at, run_end = edges[0::2], edges[1::2]
+    run_col, run_len = col(run_at), run_end - run_at
+    order = np.lexsort((run_at, -run_len, run_col))
+    best = order[np.concatenate([[True], run_col[order][1:] != run_col[order][:-1]])] \
+        if len(order) else order
+    longest = np.zeros(m, np.int64)
+    longest_from: list[pd.Timestamp | None] = [None] * m
+    for k in best:
+        longest[run_col[k]] = run_len[k]
+        longest_from[run_col[k]] = pd.Timestamp(dates[rows[run_at[k]]])
+    late = np.zeros(m, np.int64)
+    early = np.zeros(m, np.int64)
+    if start is not None:
+        late[has] = np.maximum(np.busday_count(np.datetime64(start.date()), first_d), 0)
     end_ref = today if end is None else min(np.datetime64(end.date()), today)
-    early = max(int(_busdays(last + 1, end_ref)), 0) if end_ref > last else 0
-    return TickerQuality(
-        name, len(dates), pd.Timestamp(first), pd.Timestamp(last), nonpositive=nonpositive,
-        missing_weekdays=missing, gaps=gaps, repeated=int(same.sum()), longest_repeat=longest,
-        longest_repeat_from=None if longest_from is None else pd.Timestamp(longest_from),
-        late_start=max(late, 0), early_end=early,
-    )
+    early[has] = np.where(end_ref > last_d, np.maximum(np.busday_count(last_d + 1, end_ref), 0),
+                          0)
+    firsts, lasts = iter(first_d), iter(last_d)
+    out = []
+    for j, name in enumerate(names):
+        if not has[j]:
+            out.append(TickerQuality(name, 0, None, None, nonpositive=int(nonpositive[j])))
+            continue
+        out.append(TickerQuality(
+            name, int(counts[j]), pd.Timestamp(next(firsts)), pd.Timestamp(next(lasts)),
+            nonpositive=int(nonpositive[j]), missing_weekdays=int(missing[j]),
+            gaps=tuple(gaps[j]), repeated=int(repeated[j]), longest_repeat=int(longest[j]),
+            longest_repeat_from=longest_from[j], late_start=int(late[j]),
+            early_end=int(early[j])))
+    return out
 
 
 def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None) -> QualityReport:
@@ -295,17 +341,21 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
         inside &= idx >= s
     if e is not None:
         inside &= idx < e
-    frame = frame.loc[inside]
+    values = frame.to_numpy(dtype=float)[inside]
+    dates = idx[inside].to_numpy().astype("datetime64[D]")
     today = np.datetime64(pd.Timestamp.now().date())
-    valid = frame.gt(0)  # NaN and non-positive are both "no usable price"
+    with np.errstate(invalid="ignore"):
+        valid = values > 0  # NaN and non-positive are both "no usable price"
     any_row = valid.any(axis=1)
     all_row = valid.all(axis=1)
-    splits = split_like_moves(frame.to_numpy(dtype=float), frame.index, frame.columns)
+    splits = split_like_moves(values, idx[inside], frame.columns)
+    dropped = (valid & ~all_row[:, None]).sum(axis=0)
+    absent = (~valid & any_row[:, None]).sum(axis=0)
+    names = [str(c) for c in frame.columns]
     per: dict[str, TickerQuality] = {}
-    for name in frame.columns:
-        q = _ticker_quality(str(name), frame[name], s, e, today)
-        has = valid[name]
-        per[str(name)] = replace(q, dropped_by_alignment=int((has & ~all_row).sum()),
-                                 absent=int((~has & any_row).sum()),
-                                 possible_splits=splits[str(name)])
+    for b in range(0, len(names), _BLOCK):
+        block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], dates, s, e, today)
+        for j, q in enumerate(block, start=b):
+            per[q.ticker] = replace(q, dropped_by_alignment=int(dropped[j]),
+                                    absent=int(absent[j]), possible_splits=splits[q.ticker])
     return QualityReport(s, e, per, rows=int(any_row.sum()), aligned_rows=int(all_row.sum()))
