@@ -490,3 +490,28 @@ def test_unwritable_store_still_returns_fetched_prices(tmp_path: Path, mode: str
     after, check = out["after"]["stdout"].splitlines()
     assert check == "ok" and out["after"]["stderr"] == ""
     assert {t: len(v) for t, v in json.loads(after).items()} == {"OLD": 30, "AAA": 0, "NEW": 0}
+
+
+def test_outer_join_equals_pandas_concat() -> None:
+    """The numpy join behind every PriceSet against pandas' outer concat: ragged starts,
+    holes, a ticker without prices, one missing altogether, one out of order."""
+    from betahedge_xl.data.prices import _outer_join
+
+    rng = np.random.default_rng(3)
+    idx = pd.bdate_range("2020-01-01", periods=300, name="Date").as_unit("ns")
+    parts = {
+        "A": pd.Series(rng.random(300), index=idx),
+        "B": pd.Series(rng.random(250), index=idx[50:]),  # a slice of A's dates
+        "C": pd.Series(rng.random(200), index=idx[rng.random(300) < 0.7][:200]),  # holes
+        "D": pd.Series(dtype=float, index=pd.DatetimeIndex([], name="Date")),
+        "F": pd.Series(rng.random(3), index=pd.DatetimeIndex(
+            ["2021-06-05", "2019-12-28", "2020-03-01"], name="Date")),  # a weekend, unsorted
+    }
+    names = ["C", "A", "E", "B", "D"]
+    for cols in (names, [*names, "F"]):
+        want = pd.concat([parts[t].rename(t) if t in parts else
+                          pd.Series(dtype=float, index=pd.DatetimeIndex([]), name=t)
+                          for t in cols], axis=1, join="outer", sort=True).astype(float)
+        want.index = pd.DatetimeIndex(want.index, name="Date").as_unit("ns")
+        got = _outer_join(cols, {t: s for t, s in parts.items() if t != "E"})
+        pd.testing.assert_frame_equal(got, want.reindex(columns=cols), check_freq=False)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._dates import check_window, local_days, window
@@ -111,11 +112,12 @@ class PriceSet:
         NoOverlapError
             The tickers share no date.
         """
+        some = self.prices.notna().any()  # once for all columns, not a Series per ticker
         for t in self.tickers:
             if t in self.errors:
                 err = self.errors[t]
                 raise type(err)(str(err))
-            if not self.prices[t].notna().any():
+            if not some[t]:
                 raise DataError(f"{t}: no prices in "
                                 f"{window_text(self.quality.start, self.quality.end)}")
         out = self.prices.dropna(how="any")
@@ -258,6 +260,36 @@ def _raise_all_failed(names: Sequence[str], errors: Mapping[str, DataError],
     raise cls("; ".join(dict.fromkeys(str(errors[t]) for t in names if t in errors)))
 
 
+def _outer_join(names: Sequence[str], series: Mapping[str, pd.Series]) -> pd.DataFrame:
+    """Float columns ``names`` on the sorted union of their dates, NaN where one has none.
+
+    Built as one float block with numpy: ``pd.concat`` of hundreds of Series makes a block per
+    column, and every later frame operation pays for each.
+    """
+    cols = [series.get(t) for t in names]
+    keys = [np.empty(0, np.int64) if c is None else
+            c.index.asi8 if isinstance(c.index, pd.DatetimeIndex) and c.index.unit == "ns"
+            and c.index.tz is None else pd.DatetimeIndex(c.index).as_unit("ns").asi8
+            for c in cols]
+    if not all(len(k) < 2 or bool(np.all(k[1:] > k[:-1])) for k in keys):
+        # not sorted and unique: pandas' join, as before
+        frame = pd.concat([c.rename(t) if c is not None else pd.Series(
+            dtype=float, index=pd.DatetimeIndex([], name="Date"), name=t)
+            for t, c in zip(names, cols)], axis=1, join="outer", sort=True).astype(float)
+        frame.index = pd.DatetimeIndex(frame.index, name="Date").as_unit("ns")
+        return frame.reindex(columns=list(names))
+    longest = max(keys, key=len)
+    union = longest if all(len(k) == 0 or k is longest or np.array_equal(k, longest[np.searchsorted(
+        longest, k[0]):np.searchsorted(longest, k[0]) + len(k)]) for k in keys) \
+        else np.unique(np.concatenate(keys))
+    out = np.full((len(union), len(names)), np.nan, order="F")  # columns contiguous
+    for j, (k, c) in enumerate(zip(keys, cols)):
+        if c is not None and len(k):
+            out[np.searchsorted(union, k), j] = c.to_numpy(dtype=float)
+    return pd.DataFrame(out, index=pd.DatetimeIndex(union.view("datetime64[ns]"), name="Date"),
+                        columns=list(names), copy=False)
+
+
 def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
               errors: Mapping[str, DataError], start: pd.Timestamp | None,
               end: pd.Timestamp | None, source: str, as_of: pd.Timestamp,
@@ -270,12 +302,7 @@ def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
             warnings.warn(DataWarning(str(errors[t])), stacklevel=4)
     for note in notes:
         warnings.warn(DataWarning(note), stacklevel=4)
-    cols = [series[t].rename(t) if t in series else
-            pd.Series(dtype=float, index=pd.DatetimeIndex([], name="Date"), name=t)
-            for t in names]
-    raw = pd.concat(cols, axis=1, join="outer", sort=True).astype(float)
-    raw.index = pd.DatetimeIndex(raw.index, name="Date").as_unit("ns")
-    raw = raw.reindex(columns=list(names))
+    raw = _outer_join(names, series)
     quality = assess(raw, start, end)
     prices = raw.where(raw > 0)
     prices = prices[prices.notna().any(axis=1)]

@@ -644,16 +644,20 @@ class PriceStore:
                                f"({', '.join('?' * len(part))})", part)
             found.update((t, (d, c)) for t, d, c in rows)
         out: dict[str, pd.Series] = {}
+        # tickers of one market share their dates: one DatetimeIndex object serves them all
+        shared: dict[bytes, pd.DatetimeIndex] = {}
         for t in tickers:
-            if t in found:
-                days, closes = _decode(*found[t])
-                lo = 0 if start_day is None else int(np.searchsorted(days, start_day))
-                hi = len(days) if end_day is None else int(np.searchsorted(days, end_day))
-                days, closes = days[lo:hi], closes[lo:hi].copy()
-            else:
-                days, closes = np.empty(0, np.int64), np.empty(0)
-            idx = pd.DatetimeIndex((days * _NS_PER_DAY).view("datetime64[ns]"), name="Date")
-            out[t] = pd.Series(closes, index=idx, name=t)
+            raw_days, raw_closes = found.get(t, (b"", b""))
+            days = np.frombuffer(raw_days, dtype=_DAYS)
+            closes = np.frombuffer(raw_closes, dtype=_CLOSES)
+            lo = 0 if start_day is None else int(np.searchsorted(days, start_day))
+            hi = len(days) if end_day is None else int(np.searchsorted(days, end_day))
+            key = raw_days[lo * _DAYS.itemsize:hi * _DAYS.itemsize]
+            idx = shared.get(key)
+            if idx is None:
+                ns = days[lo:hi].astype(np.int64) * _NS_PER_DAY
+                idx = shared[key] = pd.DatetimeIndex(ns.view("datetime64[ns]"), name="Date")
+            out[t] = pd.Series(closes[lo:hi].copy(), index=idx, name=t)
         return out
 
     def summary(self) -> pd.DataFrame:
