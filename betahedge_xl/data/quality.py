@@ -234,44 +234,86 @@ class QualityReport:
 _BLOCK = 512
 
 
-def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
-                   start: pd.Timestamp | None, end: pd.Timestamp | None,
-                   today: np.datetime64) -> list[TickerQuality]:
-    """Findings of a block of columns at once; see the module docstring for the counts.
+@dataclass
+class _Counts:
+    """Per-column counts of a set of columns (the arrays are indexed like the columns)."""
 
-    The usable prices of all the columns are laid end to end, column after column, so that
-    "the previous price of the same ticker" is the previous element whenever both are in
-    the same column: every count is then a few passes over one flat array.
-    """
-    n, m = values.shape
-    flat = np.ascontiguousarray(values.T).ravel()  # column after column
-    with np.errstate(invalid="ignore"):
-        ok = flat > 0  # NaN compares False: "no usable price"
-        nonpositive = (flat <= 0).reshape(m, n).sum(axis=1)
-    counts = ok.reshape(m, n).sum(axis=1)
+    rows: np.ndarray
+    first: np.ndarray  # row of the first usable price
+    last: np.ndarray
+    missing: np.ndarray
+    gaps: list[list[Gap]]
+    repeated: np.ndarray
+    longest: np.ndarray
+    longest_row: np.ndarray  # row where the longest run of repeats starts (-1: none)
+
+
+def _longest_runs(same: np.ndarray, col_of: Any, row_of: Any, m: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Longest run of True per column in a flat ``same`` (runs never cross columns) and the
+    row where it starts; the earliest of equal runs, as a walk over the rows would find."""
+    edges = np.flatnonzero(np.concatenate([same[:1], same[1:] != same[:-1], same[-1:]]))
+    run_at, run_len = edges[0::2], edges[1::2] - edges[0::2]
+    run_col = col_of(run_at)
+    order = np.lexsort((run_at, -run_len, run_col))
+    best = order[np.concatenate([[True], run_col[order][1:] != run_col[order][:-1]])] \
+        if len(order) else order
+    longest = np.zeros(m, np.int64)
+    row = np.full(m, -1)
+    longest[run_col[best]] = run_len[best]
+    row[run_col[best]] = row_of(run_at[best])
+    return longest, row
+
+
+def _contiguous_counts(x: np.ndarray, first: np.ndarray, last: np.ndarray, dates: np.ndarray,
+                       weekday: np.ndarray, between: np.ndarray) -> _Counts:
+    """Columns (rows of ``x``, one per ticker) whose usable prices have no hole: what lies
+    between two prices is what lies between two dates of the index, computed once."""
+    m, n = x.shape
+    wk_before = np.concatenate([[0], np.cumsum(weekday)])
+    missing = (np.busday_count(dates[first], dates[last] + 1)
+               - (wk_before[last + 1] - wk_before[first]))
+    gaps: list[list[Gap]] = [[] for _ in range(m)]
+    for k in np.flatnonzero(between >= GAP_MIN):  # one step per gap of the index, not per row
+        g = Gap(pd.Timestamp(np.busday_offset(dates[k - 1] + 1, 0, roll="forward")),
+                pd.Timestamp(np.busday_offset(dates[k] - 1, 0, roll="backward")),
+                int(between[k]))
+        for j in np.flatnonzero((first < k) & (k <= last)):
+            gaps[j].append(g)
+    # NaN never equals anything, so only pairs of prices inside a column's span count
+    same = np.zeros((m, n), dtype=bool)
+    np.equal(x[:, 1:], x[:, :-1], out=same[:, :-1])
+    longest, row = _longest_runs(same.ravel(), lambda k: k // n, lambda k: k % n, m)
+    return _Counts(last - first + 1, first, last, missing, gaps, same.sum(axis=1), longest,
+                   row)
+
+
+def _scattered_counts(x: np.ndarray, ok: np.ndarray, dates: np.ndarray, weekday: np.ndarray,
+                      before: np.ndarray) -> _Counts:
+    """Any columns: their usable prices laid end to end, column after column, so that "the
+    previous price of the same ticker" is the previous element whenever both are in the same
+    column; every count is then a few passes over one flat array."""
+    m, n = x.shape
+    counts = ok.sum(axis=1)
     at = np.flatnonzero(ok)
     rows = at - np.repeat(np.arange(m) * n, counts)
-    vals = flat[at]
+    vals = x.ravel()[at]
     offset = np.concatenate([[0], np.cumsum(counts)])
     has = counts > 0
-    first_d = dates[rows[offset[:-1][has]]]
-    last_d = dates[rows[offset[1:][has] - 1]]
-    weekday = np.is_busday(dates)
-    missing = np.zeros(m, np.int64)
-    missing[has] = (np.busday_count(first_d, last_d + 1)
-                    - (ok.reshape(m, n) & weekday).sum(axis=1)[has])
+    first = np.zeros(m, np.int64)
+    last = np.zeros(m, np.int64)
+    first[has] = rows[offset[:-1][has]]
+    last[has] = rows[offset[1:][has] - 1]
+    missing = np.where(has, np.busday_count(dates[first], dates[last] + 1)
+                       - (ok & weekday).sum(axis=1), 0)
     # element k + 1 has a previous price, element k, unless it starts a column
     follows = np.ones(max(len(at) - 1, 0), dtype=bool)
     starts = offset[1:-1]
     follows[starts[(starts > 0) & (starts < len(at))] - 1] = False
-    # weekdays before each date, less one for a weekday itself: weekdays strictly between
-    # two prices are then a difference
-    before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
     b_in, b_out = before[rows], (before + weekday)[rows]
     between = b_in[1:] - b_out[:-1]
 
     def col(k: np.ndarray) -> np.ndarray:
-        """The column of flat elements ``k``."""
         return np.searchsorted(offset, k, side="right") - 1
 
     gap_at = np.flatnonzero(follows & (between >= GAP_MIN))
@@ -283,38 +325,60 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
                            int(between[g])))
     same = follows & (vals[1:] == vals[:-1])
     repeated = np.bincount(col(np.flatnonzero(same)), minlength=m)
-    # runs of repeats: where ``same`` switches on and off; the longest per column, the
-    # earliest of equal ones
-    edges = np.flatnonzero(np.concatenate([same[:1], same[1:] != same[:-1], same[-1:]]))
-    run_at, run_end = edges[0::2], edges[1::2]
-    run_col, run_len = col(run_at), run_end - run_at
-    order = np.lexsort((run_at, -run_len, run_col))
-    best = order[np.concatenate([[True], run_col[order][1:] != run_col[order][:-1]])] \
-        if len(order) else order
-    longest = np.zeros(m, np.int64)
-    longest_from: list[pd.Timestamp | None] = [None] * m
-    for k in best:
-        longest[run_col[k]] = run_len[k]
-        longest_from[run_col[k]] = pd.Timestamp(dates[rows[run_at[k]]])
-    late = np.zeros(m, np.int64)
-    early = np.zeros(m, np.int64)
-    if start is not None:
-        late[has] = np.maximum(np.busday_count(np.datetime64(start.date()), first_d), 0)
+    longest, row = _longest_runs(same, col, lambda k: rows[k], m)
+    return _Counts(counts, first, last, missing, gaps, repeated, longest, row)
+
+
+def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
+                   start: pd.Timestamp | None, end: pd.Timestamp | None,
+                   today: np.datetime64) -> list[TickerQuality]:
+    """Findings of a block of columns at once; see the module docstring for the counts.
+
+    Columns without holes (most) take a path that needs only the index's own gaps; the
+    others are laid end to end (:func:`_scattered_counts`).
+    """
+    n, m = values.shape
+    x = np.ascontiguousarray(values.T)  # one ticker per row (free for a pandas block)
+    with np.errstate(invalid="ignore"):
+        ok = x > 0  # NaN compares False: "no usable price"
+        nonpositive = (x <= 0).sum(axis=1)
+    rows = ok.sum(axis=1)
+    has = rows > 0
+    first = ok.argmax(axis=1)
+    last = n - 1 - ok[:, ::-1].argmax(axis=1)
+    weekday = np.is_busday(dates)
+    # weekdays before each date: weekdays strictly between two prices are a difference
+    before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
+    between = np.zeros(n, np.int64)
+    between[1:] = before[1:] - before[:-1] - weekday[:-1]
+    plain = has & (rows == last - first + 1)
+    parts = [(np.flatnonzero(plain), _contiguous_counts(
+        x[plain], first[plain], last[plain], dates, weekday, between) if plain.any() else None)]
+    rest = has & ~plain
+    if rest.any():
+        parts.append((np.flatnonzero(rest),
+                      _scattered_counts(x[rest], ok[rest], dates, weekday, before)))
+    out: list[TickerQuality] = [TickerQuality(name, 0, None, None,
+                                              nonpositive=int(nonpositive[j]))
+                                for j, name in enumerate(names)]
     end_ref = today if end is None else min(np.datetime64(end.date()), today)
-    early[has] = np.where(end_ref > last_d, np.maximum(np.busday_count(last_d + 1, end_ref), 0),
-                          0)
-    firsts, lasts = iter(first_d), iter(last_d)
-    out = []
-    for j, name in enumerate(names):
-        if not has[j]:
-            out.append(TickerQuality(name, 0, None, None, nonpositive=int(nonpositive[j])))
+    for cols, c in parts:
+        if c is None:
             continue
-        out.append(TickerQuality(
-            name, int(counts[j]), pd.Timestamp(next(firsts)), pd.Timestamp(next(lasts)),
-            nonpositive=int(nonpositive[j]), missing_weekdays=int(missing[j]),
-            gaps=tuple(gaps[j]), repeated=int(repeated[j]), longest_repeat=int(longest[j]),
-            longest_repeat_from=longest_from[j], late_start=int(late[j]),
-            early_end=int(early[j])))
+        first_d, last_d = dates[c.first], dates[c.last]
+        late = (np.maximum(np.busday_count(np.datetime64(start.date()), first_d), 0)
+                if start is not None else np.zeros(len(cols), np.int64))
+        early = np.where(end_ref > last_d,
+                         np.maximum(np.busday_count(last_d + 1, end_ref), 0), 0)
+        for i, j in enumerate(cols):
+            out[j] = TickerQuality(
+                names[j], int(c.rows[i]), pd.Timestamp(first_d[i]), pd.Timestamp(last_d[i]),
+                nonpositive=int(nonpositive[j]), missing_weekdays=int(c.missing[i]),
+                gaps=tuple(c.gaps[i]), repeated=int(c.repeated[i]),
+                longest_repeat=int(c.longest[i]),
+                longest_repeat_from=(pd.Timestamp(dates[c.longest_row[i]])
+                                     if c.longest[i] > 0 else None),
+                late_start=int(late[i]), early_end=int(early[i]))
     return out
 
 
