@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -356,7 +355,7 @@ class PriceStore:
             for options in ("mode=ro", "immutable=1"):
                 con = None
                 try:
-                    con = self._connect(f"file:{quote(str(path))}?{options}", uri=True)
+                    con = self._connect(f"{path.resolve().as_uri()}?{options}", uri=True)
                     app, version, tables = _header(con)
                     if app == APPLICATION_ID and version == SCHEMA_VERSION and tables >= _TABLES:
                         return con
@@ -564,8 +563,12 @@ class PriceStore:
             The number of prices written.
         """
         values = prices.to_numpy(dtype=float)
-        days = (pd.DatetimeIndex(prices.index).to_numpy().astype("datetime64[D]") - _EPOCH
-                ).astype(np.int64)
+        index = prices.index
+        if isinstance(index, pd.DatetimeIndex) and index.tz is None and index.unit == "ns":
+            days = index.asi8 // _NS_PER_DAY  # midnight dates: exact, and no conversions
+        else:
+            days = (pd.DatetimeIndex(index).to_numpy().astype("datetime64[D]") - _EPOCH
+                    ).astype(np.int64)
         ok = ~np.isnan(values)
         days, values = days[ok], values[ok]
         if len(days) > 1 and not bool(np.all(days[1:] > days[:-1])):
@@ -724,11 +727,10 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
         except (BetaHedgeError, OSError, ValueError) as exc:
             yield ImportedFile(file.name, ticker, skipped=_first_line(exc))
             continue
-        prices = prices[prices.notna()]
-        if not len(prices):
+        first, last = prices.first_valid_index(), prices.last_valid_index()
+        if first is None or last is None:
             yield ImportedFile(file.name, ticker, skipped="no prices")
             continue
-        first, last = prices.index[0], prices.index[-1]
         n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
                      keep_in_memory=False)
         yield ImportedFile(file.name, ticker, n, first, last)
