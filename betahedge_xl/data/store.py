@@ -180,6 +180,26 @@ def _decode(days: bytes, closes: bytes) -> tuple[np.ndarray, np.ndarray]:
             np.frombuffer(closes, dtype=_CLOSES))
 
 
+def _create_tables(con: sqlite3.Connection) -> None:
+    for stmt in _SCHEMA.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+def _in_transaction(con: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    """``work`` inside ``BEGIN IMMEDIATE`` (the write lock taken first, so that the reads
+    inside see what is written next) and ``COMMIT``; rolled back whole if anything fails."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        out = work(con)
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return out
+
+
 class _Unusable(Exception):
     """The file is not a store this version can trust."""
 
@@ -403,45 +423,35 @@ class PriceStore:
         look and the creation are in one write transaction)."""
         # fewer pages per long blob; ignored when another process created the file first
         con.execute("PRAGMA page_size = 16384")
-        con.execute("BEGIN IMMEDIATE")
-        try:
+
+        def work(con: sqlite3.Connection) -> None:
             app, version, tables = _header(con)
             if app == 0 and version == 0 and not tables:
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        con.execute(stmt)
+                _create_tables(con)
                 con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
+
+        _in_transaction(con, work)
 
     @staticmethod
     def _upgrade(con: sqlite3.Connection) -> None:
         """Layout 1 (one row per price) to layout 2 (one row per ticker), in one transaction."""
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            if con.execute("PRAGMA user_version").fetchone()[0] == 1:  # not done meanwhile
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        con.execute(stmt)
-                rows = con.execute("SELECT ticker, day, close FROM prices ORDER BY ticker, day")
-                by: dict[str, tuple[list[int], list[float]]] = {}
-                for t, d, c in rows:
-                    by.setdefault(t, ([], []))[0].append(d)
-                    by[t][1].append(c)
-                con.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)",
-                                [(t, *_encode(np.asarray(d), np.asarray(c, dtype=float)))
-                                 for t, (d, c) in by.items()])
-                con.execute("DROP TABLE prices")
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
+        def work(con: sqlite3.Connection) -> None:
+            if con.execute("PRAGMA user_version").fetchone()[0] != 1:
+                return  # another process did it meanwhile
+            _create_tables(con)
+            rows = con.execute("SELECT ticker, day, close FROM prices ORDER BY ticker, day")
+            by: dict[str, tuple[list[int], list[float]]] = {}
+            for t, d, c in rows:
+                by.setdefault(t, ([], []))[0].append(d)
+                by[t][1].append(c)
+            con.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)",
+                            [(t, *_encode(np.asarray(d), np.asarray(c, dtype=float)))
+                             for t, (d, c) in by.items()])
+            con.execute("DROP TABLE prices")
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+        _in_transaction(con, work)
 
     def close(self) -> None:
         """Close the file."""
@@ -465,19 +475,7 @@ class PriceStore:
         """``work`` in one write transaction, retried whole while another process holds the
         lock (it was rolled back, so nothing is done twice)."""
         con = self._con
-
-        def once() -> _T:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                out = work(con)
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
-            return out
-
-        return self._retry(once)
+        return self._retry(lambda: _in_transaction(con, work))
 
     def _write(self, work: Callable[[sqlite3.Connection], _T], keep_in_memory: bool) -> _T:
         """Run a write; on a file that cannot be written either raise (``keep_in_memory``
