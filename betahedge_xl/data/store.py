@@ -39,7 +39,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -714,49 +714,24 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
     cannot be written or stays busy raises :class:`StoreError`; the files reported before it
     are stored.
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from .csvdir import CsvDir, read_price_csv
 
     src = CsvDir(folder)
     st = store or get_store()
     now = pd.Timestamp.now(tz="UTC")
-    # A file is written by a second thread while the next one is parsed: SQLite releases the
-    # GIL, so storing costs little beyond reading. One write at a time, reported once it has
-    # committed, in folder order: after a failed write nothing later was sent to the store.
-    pending: tuple[Future[int], ImportedFile] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix="betahedge-import") as writer:
+    for ticker, file in src.files().items():
         try:
-            for ticker, file in src.files().items():
-                item: ImportedFile | None = None
-                try:
-                    prices = read_price_csv(file, ticker)
-                    ok = ~np.isnan(prices.to_numpy(dtype=float))
-                except (BetaHedgeError, OSError, ValueError) as exc:
-                    item = ImportedFile(file.name, ticker, skipped=_first_line(exc))
-                else:
-                    if not ok.any():
-                        item = ImportedFile(file.name, ticker, skipped="no prices")
-                if pending is not None:
-                    job, done = pending
-                    pending = None
-                    yield replace(done, rows=job.result())
-                if item is not None:
-                    yield item
-                    continue
-                first = prices.index[int(ok.argmax())]
-                last = prices.index[len(ok) - 1 - int(ok[::-1].argmax())]
-                pending = (writer.submit(st.write, ticker, prices,
-                                         (to_day(first), to_day(last) + 1), f"csv:{src.name}",
-                                         now, keep_in_memory=False),
-                           ImportedFile(file.name, ticker, 0, first, last))
-            if pending is not None:
-                job, done = pending
-                pending = None
-                yield replace(done, rows=job.result())
-        finally:
-            if pending is not None:  # the consumer stopped early: let the write finish
-                pending[0].exception()
+            prices = read_price_csv(file, ticker)
+        except (BetaHedgeError, OSError, ValueError) as exc:
+            yield ImportedFile(file.name, ticker, skipped=_first_line(exc))
+            continue
+        first, last = prices.first_valid_index(), prices.last_valid_index()
+        if first is None or last is None:
+            yield ImportedFile(file.name, ticker, skipped="no prices")
+            continue
+        n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
+                     keep_in_memory=False)
+        yield ImportedFile(file.name, ticker, n, first, last)
 
 
 _STORES: dict[str, PriceStore] = {}
