@@ -725,10 +725,12 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
         except (BetaHedgeError, OSError, ValueError) as exc:
             yield ImportedFile(file.name, ticker, skipped=_first_line(exc))
             continue
-        first, last = prices.first_valid_index(), prices.last_valid_index()
-        if first is None or last is None:
+        ok = ~np.isnan(prices.to_numpy(dtype=float))
+        if not ok.any():
             yield ImportedFile(file.name, ticker, skipped="no prices")
             continue
+        first = prices.index[int(ok.argmax())]
+        last = prices.index[len(ok) - 1 - int(ok[::-1].argmax())]
         n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
                      keep_in_memory=False)
         yield ImportedFile(file.name, ticker, n, first, last)
