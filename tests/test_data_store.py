@@ -515,3 +515,16 @@ def test_outer_join_equals_pandas_concat() -> None:
         want.index = pd.DatetimeIndex(want.index, name="Date").as_unit("ns")
         got = _outer_join(cols, {t: s for t, s in parts.items() if t != "E"})
         pd.testing.assert_frame_equal(got, want.reindex(columns=cols), check_freq=False)
+
+
+def test_import_reads_dates_with_spaces_like_clean_ones(tmp_path: Path) -> None:
+    """The CSV reader tries ISO dates as they are before stripping them: padded dates (an
+    export with aligned columns) still give the same prices on the same days."""
+    s = series("2019-01-01", 12)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "PAD.csv").write_text("Date,Close\n" + "".join(
+        f"  {d:%Y-%m-%d} ,{v}\n" for d, v in s.items()))
+    assert import_csv_dir(folder) == {"PAD": 12}
+    got = PriceStore(store_path()).read(["PAD"])["PAD"]
+    pd.testing.assert_series_equal(got, s.rename("PAD"), check_freq=False)

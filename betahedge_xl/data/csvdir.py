@@ -29,11 +29,22 @@ def _key(name: object) -> str:
 _NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)"
 
 
-def _parse_dates(raw: pd.Series, where: str = "") -> pd.DatetimeIndex:
-    text = raw.astype(str).str.strip()
+def _iso(text: pd.Series) -> pd.Series | None:
     try:
-        parsed = pd.to_datetime(text, format="ISO8601")
+        return pd.to_datetime(text, format="ISO8601")
     except (ValueError, TypeError):
+        return None
+
+
+def _parse_dates(raw: pd.Series, where: str = "") -> pd.DatetimeIndex:
+    text = raw.astype(str)
+    # the usual file as it is first: no pass of str.strip over every date (about a tenth of
+    # reading a price file); a date with spaces around it fails here and is stripped below
+    parsed = _iso(text)
+    if parsed is None:
+        text = text.str.strip()
+        parsed = _iso(text)
+    if parsed is None:
         # mixed UTC offsets (exports with times) or a non-ISO form such as 1/2/2014
         iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
         if bool(iso.all()):
