@@ -26,17 +26,27 @@ class BacktestResult:
     Attributes
     ----------
     asset, benchmark
-        Display names (``"Portfolio"`` for holdings).
+        Display names (``"Portfolio"`` for holdings; several benchmarks joined by ``" + "``).
     table : DataFrame
-        Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`).
+        Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`). With several
+        benchmarks, ``hedged_beta`` is the realised beta largest in absolute value (sign
+        kept) of the multiple regression in :attr:`hedged_betas`, and ``turnover`` sums the
+        ratio changes of every benchmark.
     best : str
         The estimator with the highest effectiveness.
     hedged : DataFrame
         Hedged returns per estimator (columns), on the hedged days.
     ratios : DataFrame
-        The hedge ratio each estimator set at each rebalance day (index).
+        The hedge ratio each estimator set at each rebalance day (index): a column per
+        estimator with one benchmark; with several, a column per (estimator, benchmark)
+        pair (``ratios["ols"]`` has one column per benchmark).
     returns : DataFrame
         Asset and benchmark returns of the hedged days.
+    benchmarks : list of str
+        The benchmarks' names, in order.
+    hedged_betas : DataFrame
+        Estimators x benchmarks: the realised beta of each hedged series on each benchmark
+        (a multiple regression on all of them; 0 for a perfect hedge).
     """
 
     asset: str
@@ -53,6 +63,8 @@ class BacktestResult:
     ratios: pd.DataFrame
     returns: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    benchmarks: list[str] = field(default_factory=list)
+    hedged_betas: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def estimators(self) -> list[str]:
@@ -100,6 +112,7 @@ class BacktestResult:
         return {
             "asset": self.asset,
             "benchmark": self.benchmark,
+            "benchmarks": list(self.benchmarks),
             "window": self.window,
             "rebalance": self.rebalance,
             "cost_bps": self.cost_bps,
@@ -111,6 +124,8 @@ class BacktestResult:
             "estimators": {name: {k: num(v) for k, v in row.items()}
                            for name, row in self.table.to_dict(orient="index").items()},
             "best": self.best,
+            "hedged_betas": {name: {k: num(v) for k, v in row.items()}
+                             for name, row in self.hedged_betas.to_dict(orient="index").items()},
             "warnings": list(self.warnings),
         }
 
@@ -157,14 +172,17 @@ def backtest(
     Parameters
     ----------
     asset, benchmark, start, end, weights, shares, refresh
-        As :func:`betahedge_xl.beta_hedge` (a ticker, prices or a portfolio), with one
-        benchmark.
+        As :func:`betahedge_xl.beta_hedge` (a ticker, prices or a portfolio; one benchmark
+        or several). With several benchmarks each estimator is a multiple regression with a
+        ratio per benchmark, held as a vector: hedged return ``asset - sum_k ratio_k x
+        benchmark_k``.
     window : int
         Daily returns each estimate uses (default 252, a year).
     rebalance : str
         ``"monthly"`` (last trading day of each month, default) or ``"weekly"``.
     estimators
-        Names or a comma list among ``ols, blume, vasicek, ewma, dimson`` (all by default).
+        Names or a comma list among ``ols, blume, vasicek, ewma, dimson`` (all by default);
+        with several benchmarks among ``ols, ewma, dimson`` (those three by default).
     cost_bps : float
         Trading cost in basis points per unit of notional traded.
     halflife : float, optional
@@ -177,39 +195,42 @@ def backtest(
     Raises
     ------
     InputError
-        Several benchmarks (Blume's and Vasicek's shrinkage is toward a market beta, which the
-        coefficients on several benchmarks lack), an unknown estimator or rebalance, a bad
-        window or cost.
+        Blume or Vasicek with several benchmarks (their shrinkage is toward a market beta of
+        1, which the partial beta on one of several benchmarks lacks), an unknown estimator
+        or rebalance, a bad window or cost.
     InsufficientDataError
         Fewer returns than one window and one rebalance with a day after it.
     """
     from .analysis import _leg, beta_hedge
 
     # Check the cheap arguments before fetching anything.
-    if len(_leg(benchmark, "benchmark").names) != 1:
-        raise InputError("the backtest takes one benchmark: Blume's and Vasicek's estimators "
-                         "shrink toward a market beta, which betas on several benchmarks lack")
-    names = est.normalize_estimators(estimators)
+    names = est.normalize_estimators(estimators, len(_leg(benchmark, "benchmark").names))
     rebalance = est.normalize_rebalance(rebalance)
     window = _window(window)
     # beta_hedge only to get the aligned daily returns; its (cheap) regression is unused.
     res = beta_hedge(asset, benchmark, start, end, weights=weights, shares=shares,
                      refresh=refresh, rolling_window=min(window, 63))
-    if len(res.benchmarks) != 1:
-        raise InputError("the backtest takes one benchmark")
     rets = res.returns
-    wf = est.walk_forward(rets[res.asset], rets[res.benchmarks[0]], window=window,
-                          rebalance=rebalance, estimators=names, cost_bps=cost_bps,
-                          halflife=halflife)
+    several = len(res.benchmarks) > 1
+    # The estimators again: a benchmark given as prices has its count known only now.
+    names = est.normalize_estimators(names, len(res.benchmarks))
+    bench = rets[list(res.benchmarks)] if several else rets[res.benchmarks[0]]
+    wf = est.walk_forward(rets[res.asset], bench, window=window, rebalance=rebalance,
+                          estimators=names, cost_bps=cost_bps, halflife=halflife)
     table = est.backtest_table(wf)
     hedged = pd.DataFrame({n: wf.hedged[n].iloc[:, 0] for n in names})
-    ratios = pd.DataFrame({n: wf.ratios[n].iloc[:, 0] for n in names})
+    if several:
+        # (estimator, benchmark) columns: the one asset's K ratios per estimator.
+        ratios = pd.concat({n: wf.ratios[n][res.asset] for n in names}, axis=1,
+                           names=["estimator", "benchmark"])
+    else:
+        ratios = pd.DataFrame({n: wf.ratios[n].iloc[:, 0] for n in names})
     hedged.index.name = ratios.index.name = "date"
-    returns = pd.concat([wf.asset, wf.benchmark.to_frame()], axis=1)
+    returns = pd.concat([wf.asset, wf.benchmark], axis=1)
     returns.index.name = "date"
     return BacktestResult(
         asset=res.asset,
-        benchmark=res.benchmarks[0],
+        benchmark=" + ".join(res.benchmarks),
         start=res.start,
         end=res.end,
         window=window,
@@ -222,6 +243,8 @@ def backtest(
         ratios=ratios,
         returns=returns,
         warnings=list(res.warnings),
+        benchmarks=list(res.benchmarks),
+        hedged_betas=est.hedged_betas(wf),
     )
 
 

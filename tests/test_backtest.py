@@ -116,8 +116,12 @@ def test_portfolio_is_hedged_as_beta_hedge_builds_it(tsla_spy):
 
 def test_refusals_are_clear(tsla_spy):
     tsla, spy = tsla_spy
-    with pytest.raises(InputError, match="one benchmark"):
-        bh.backtest(tsla, pd.concat([spy, sample_series("XLK")], axis=1))
+    for name in ("blume", "vasicek"):
+        # Several benchmarks: these two shrink toward a market beta of 1, which partial
+        # betas lack (ols, ewma and dimson take them: the tests of several benchmarks).
+        with pytest.raises(InputError, match=f"{name} take one benchmark: they shrink"):
+            bh.backtest(tsla, pd.concat([spy, sample_series("XLK")], axis=1),
+                        estimators=f"ols,{name}")
     with pytest.raises(InputError, match="unknown estimator 'capm'"):
         bh.backtest(tsla, spy, estimators="ols,capm")
     with pytest.raises(InputError, match="rebalance 'yearly' not understood"):
@@ -213,3 +217,142 @@ def test_libreoffice_opens_the_backtest_report(result, tmp_path):
     assert proc.returncode == 0 and "Error" not in proc.stderr, proc.stderr
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(float(w) > float(h) for w, h in boxes)
+
+
+# --------------------------------------------------------------------------------------------
+# Several benchmarks: ols, ewma and dimson as multiple regressions, a ratio per benchmark
+# --------------------------------------------------------------------------------------------
+def month_end_rebalances(idx: pd.DatetimeIndex, window: int) -> list[pd.Timestamp]:
+    """Last trading day of each month with a full window before it, the last day excluded."""
+    month_ends = [idx[idx.to_period("M") == p][-1] for p in idx.to_period("M").unique()]
+    return [d for d in month_ends if idx.get_loc(d) >= window - 1 and d != idx[-1]]
+
+
+@pytest.fixture(scope="module")
+def tsla_spy_xlk() -> tuple[pd.Series, pd.Series, pd.Series]:
+    return sample_series("TSLA"), sample_series("SPY"), sample_series("XLK")
+
+
+@pytest.fixture(scope="module")
+def two_bench(tsla_spy_xlk):
+    """The backtest of TSLA on SPY and XLK, and the simple returns a plain loop starts from."""
+    tsla, spy, xlk = tsla_spy_xlk
+    res = bh.backtest(tsla, pd.concat([spy, xlk], axis=1), "2013-01-01", "2016-01-01",
+                      cost_bps=5)
+    px = pd.concat([tsla, spy, xlk], axis=1).loc["2013-01-01":"2015-12-31"].dropna()
+    return res, px.pct_change().iloc[1:]
+
+
+def _loop_ratios(r: pd.DataFrame, rebal: list, fit) -> dict:
+    """{rebalance day: [ratio on SPY, ratio on XLK]} from ``fit(window returns)``."""
+    idx = r.index
+    return {d: fit(r.iloc[idx.get_loc(d) - 251:idx.get_loc(d) + 1]) for d in rebal}
+
+
+def _held_hedge(r: pd.DataFrame, ratios: dict) -> pd.Series:
+    """TSLA - h_SPY x SPY - h_XLK x XLK, each ratio held from the day after its rebalance."""
+    idx = r.index
+    held = pd.DataFrame(np.nan, index=idx, columns=["SPY", "XLK"])
+    for d, b in ratios.items():
+        held.iloc[idx.get_loc(d) + 1:] = b
+    return r["TSLA"] - held["SPY"] * r["SPY"] - held["XLK"] * r["XLK"]
+
+
+def test_two_benchmarks_ols_is_a_plain_lstsq_loop_on_one_spy_xlk(two_bench):
+    """At each month end, lstsq of TSLA on [1, SPY, XLK] over the 252 returns ending that day;
+    the ratio vector held from the next day gives the hedged returns, the turnover (both
+    ratios' changes), the cost and the realised betas (lstsq again, on the hedged days)."""
+    res, r = two_bench
+    rebal = month_end_rebalances(r.index, 252)
+    assert list(res.ratios.index) == rebal
+    assert list(res.table.index) == ["ols", "ewma", "dimson"]  # the default with several
+
+    def fit(w: pd.DataFrame) -> np.ndarray:
+        design = np.column_stack([np.ones(len(w)), w["SPY"], w["XLK"]])
+        return np.linalg.lstsq(design, w["TSLA"].to_numpy(), rcond=None)[0][1:]
+
+    ratios = _loop_ratios(r, rebal, fit)
+    for d, b in ratios.items():
+        assert res.ratios.loc[d, ("ols", "SPY")] == pytest.approx(b[0], abs=1e-10)
+        assert res.ratios.loc[d, ("ols", "XLK")] == pytest.approx(b[1], abs=1e-10)
+    days = res.hedged.index
+    hedged = _held_hedge(r, ratios)[days]
+    np.testing.assert_allclose(res.hedged["ols"], hedged, atol=1e-12)
+    row = res.table.loc["ols"]
+    assert row["effectiveness"] == pytest.approx(
+        1 - hedged.var() / r.loc[days, "TSLA"].var(), abs=1e-12)
+    path = np.array([ratios[d] for d in rebal])
+    turnover = np.abs(np.diff(path, axis=0, prepend=0.0)).sum() / (len(days) / 252)
+    assert row["turnover"] == pytest.approx(turnover, rel=1e-9)
+    assert row["net_return"] == pytest.approx(hedged.mean() * 252 - turnover * 5 / 1e4,
+                                              rel=1e-9)
+    design = np.column_stack([np.ones(len(days)), r.loc[days, "SPY"], r.loc[days, "XLK"]])
+    realised = np.linalg.lstsq(design, hedged.to_numpy(), rcond=None)[0][1:]
+    np.testing.assert_allclose(res.hedged_betas.loc["ols"], realised, atol=1e-10)
+    assert row["hedged_beta"] == pytest.approx(realised[np.argmax(np.abs(realised))],
+                                               abs=1e-10)
+    assert res.benchmark == "SPY + XLK" and res.benchmarks == ["SPY", "XLK"]
+    assert list(res.returns.columns) == ["TSLA", "SPY", "XLK"]
+    assert list(res.ratios["ols"].columns) == ["SPY", "XLK"]
+
+
+def test_two_benchmarks_ewma_is_weighted_lstsq(two_bench):
+    """Weights halving every 63 days back from the window's last (the one-benchmark ewma's):
+    lstsq on rows scaled by the square root of the weights."""
+    res, r = two_bench
+    rebal = month_end_rebalances(r.index, 252)
+    root = np.sqrt(0.5 ** (np.arange(251, -1, -1) / 63.0))
+
+    def fit(w: pd.DataFrame) -> np.ndarray:
+        design = np.column_stack([np.ones(len(w)), w["SPY"], w["XLK"]]) * root[:, None]
+        return np.linalg.lstsq(design, w["TSLA"].to_numpy() * root, rcond=None)[0][1:]
+
+    ratios = _loop_ratios(r, rebal, fit)
+    for d, b in ratios.items():
+        np.testing.assert_allclose(res.ratios.loc[d, "ewma"], b, atol=1e-10)
+    days = res.hedged.index
+    np.testing.assert_allclose(res.hedged["ewma"], _held_hedge(r, ratios)[days], atol=1e-12)
+
+
+def test_two_benchmarks_dimson_sums_each_benchmarks_lag_current_and_lead(two_bench):
+    """lstsq of TSLA_t on 1 and SPY, XLK at t-1, t and t+1 for the window's inner days (the
+    lead of the rebalance day itself is unknown then); each ratio is its three slopes' sum."""
+    res, r = two_bench
+    rebal = month_end_rebalances(r.index, 252)
+
+    def fit(w: pd.DataFrame) -> np.ndarray:
+        m = w[["SPY", "XLK"]].to_numpy()
+        design = np.column_stack([np.ones(len(w) - 2), m[:-2], m[1:-1], m[2:]])
+        coef = np.linalg.lstsq(design, w["TSLA"].to_numpy()[1:-1], rcond=None)[0][1:]
+        return coef.reshape(3, 2).sum(axis=0)
+
+    ratios = _loop_ratios(r, rebal, fit)
+    for d, b in ratios.items():
+        np.testing.assert_allclose(res.ratios.loc[d, "dimson"], b, atol=1e-10)
+    days = res.hedged.index
+    np.testing.assert_allclose(res.hedged["dimson"], _held_hedge(r, ratios)[days], atol=1e-12)
+
+
+def test_two_benchmarks_prices_cut_at_a_date_give_the_same_ratios_up_to_it(tsla_spy_xlk,
+                                                                          two_bench):
+    """No look-ahead, dimson's lead included: a run on prices ending mid-month sets the same
+    ratios and hedged returns up to that day as the run on the full history."""
+    tsla, spy, xlk = tsla_spy_xlk
+    full = two_bench[0]
+    cut_day = pd.Timestamp("2015-06-17")
+    cut = bh.backtest(tsla[:cut_day], pd.concat([spy, xlk], axis=1)[:cut_day],
+                      "2013-01-01", "2016-01-01", cost_bps=5)
+    assert cut.hedged.index[-1] == cut_day
+    pd.testing.assert_frame_equal(cut.ratios, full.ratios.loc[:cut_day].iloc[:len(cut.ratios)])
+    pd.testing.assert_frame_equal(cut.hedged, full.hedged.loc[:cut_day])
+
+
+def test_two_benchmarks_result_prints_and_serialises(two_bench):
+    res = two_bench[0]
+    assert str(res).splitlines()[0].startswith("TSLA hedged with SPY + XLK: 252-day window")
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert d["benchmarks"] == ["SPY", "XLK"] and list(d["estimators"]) == ["ols", "ewma",
+                                                                          "dimson"]
+    assert d["hedged_betas"]["dimson"]["XLK"] == res.hedged_betas.loc["dimson", "XLK"]
+    assert d["rebalances"] == len(res.ratios)
+    assert res.cumulative()["ols"].iloc[-1] == pytest.approx((1 + res.hedged["ols"]).prod())

@@ -229,3 +229,51 @@ def test_walk_forward_refuses_short_or_bad_input():
         est.walk_forward(y, x.iloc[1:], window=20)
     with pytest.raises(InputError, match="window must be at least 5"):
         est.walk_forward(y, x, window=3)
+
+
+# --- several benchmarks ---------------------------------------------------------------------
+def test_several_benchmarks_panel_is_each_asset_by_itself_against_lstsq():
+    """Three assets on two benchmarks at once: each asset's ratio columns are lstsq of it on
+    [1, M1, M2] per rebalance day, its hedged returns subtract both, and its table row (by
+    ``column``) is the one its own single-asset run gives."""
+    y, m1 = _panel(t=300, n=3, seed=4)
+    rng = np.random.default_rng(5)
+    bench = pd.DataFrame({"M1": m1, "M2": 0.5 * m1 + rng.normal(0, 0.01, len(m1))})
+    y = y + 0.7 * bench[["M2"]].to_numpy()
+    window = 120
+    wf = est.walk_forward(y, bench, window=window, cost_bps=10)
+    assert list(wf.ratios) == list(est.MULTI_ESTIMATORS)
+    assert list(wf.ratios["ols"].columns) == [(a, b) for a in y.columns for b in ("M1", "M2")]
+    idx = y.index
+    for d in wf.rebalance_dates:
+        e = idx.get_loc(d)
+        rows = slice(e - window + 1, e + 1)
+        for c in y.columns:
+            b = _lstsq_slopes(y[c].to_numpy()[rows], bench["M1"].to_numpy()[rows],
+                              bench["M2"].to_numpy()[rows])
+            np.testing.assert_allclose(wf.ratios["ols"].loc[d, c], b, atol=1e-10)
+    held = wf.ratios["ols"].reindex(wf.hedged["ols"].index, method="ffill").shift(1)
+    held.iloc[0] = wf.ratios["ols"].iloc[0]
+    for c in y.columns:
+        expect = (wf.asset[c] - held[(c, "M1")] * wf.benchmark["M1"]
+                  - held[(c, "M2")] * wf.benchmark["M2"])
+        np.testing.assert_allclose(wf.hedged["ols"][c], expect, atol=1e-12)
+    for j, c in enumerate(y.columns):
+        alone = est.walk_forward(y[[c]], bench, window=window, cost_bps=10)
+        pd.testing.assert_frame_equal(est.backtest_table(wf, column=j),
+                                      est.backtest_table(alone), rtol=1e-10)
+        pd.testing.assert_frame_equal(est.hedged_betas(wf, column=j),
+                                      est.hedged_betas(alone), rtol=1e-10)
+
+
+def test_several_benchmarks_refuse_blume_and_vasicek():
+    y, m1 = _panel(t=300, n=2)
+    bench = pd.DataFrame({"M1": m1, "M2": m1.shift(1).fillna(0.0)})
+    for name in ("blume", "vasicek"):
+        with pytest.raises(InputError, match=f"{name} take one benchmark"):
+            est.walk_forward(y, bench, window=100, estimators=["ols", name])
+        with pytest.raises(InputError, match=f"{name} take one benchmark"):
+            est.trailing_betas(y, bench, [150], 100, name)
+    got = est.trailing_betas(y, bench, [150, 200], 100)
+    assert set(got) == set(est.MULTI_ESTIMATORS)
+    assert all(v.shape == (2, 2, 2) for v in got.values())

@@ -2,7 +2,9 @@
 
 Every estimator here is computed for many assets at once (one column per asset) against one
 benchmark, and for any set of window ends: one pass of a few matrix products per window end,
-never a loop over assets. Pure numerics: arrays and frames in, arrays and frames out.
+never a loop over assets. ``ols``, ``ewma`` and ``dimson`` also take several benchmarks
+(:data:`MULTI_ESTIMATORS`): a multiple regression, one ratio per benchmark. Pure numerics:
+arrays and frames in, arrays and frames out.
 
 Estimators (each function's docstring gives the definition and the reference):
 
@@ -35,6 +37,11 @@ from .align import on_dates_of
 #: Estimators in the order tables show them.
 ESTIMATORS: tuple[str, ...] = ("ols", "blume", "vasicek", "ewma", "dimson")
 
+#: Estimators defined on several benchmarks at once (a multiple regression, one slope per
+#: benchmark). Blume and Vasicek shrink toward a market beta of 1, which the partial slope on
+#: one of several benchmarks does not have: they take one benchmark only.
+MULTI_ESTIMATORS: tuple[str, ...] = ("ols", "ewma", "dimson")
+
 #: Prior of :func:`vasicek_betas` for a single asset (no cross-section to learn it from): the
 #: market's beta, 1, with a standard deviation of 0.5, about the cross-sectional spread of US
 #: stock betas that Vasicek (1973) and Blume (1971) report.
@@ -61,8 +68,14 @@ _FLAT = 1e-12  # a benchmark window with less relative variation than this is co
 # --------------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------------
-def _panel(asset_returns: Any, benchmark_returns: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(T, N) asset array and (T,) benchmark array, complete (no missing values)."""
+def _panel(
+    asset_returns: Any, benchmark_returns: Any, several: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(T, N) asset array and (T,) benchmark array, complete (no missing values).
+
+    With ``several``, a benchmark of two or more columns is kept as a (T, K) array (a single
+    column still comes back as (T,)); without, it is refused.
+    """
     # pandas inputs by date: a benchmark on fewer dates leaves gaps, refused below.
     asset_returns, benchmark_returns = on_dates_of(
         asset_returns, benchmark_returns, what=("asset", "benchmark"))
@@ -72,7 +85,7 @@ def _panel(asset_returns: Any, benchmark_returns: Any) -> tuple[np.ndarray, np.n
         y = y[:, None]
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
-    if x.ndim != 1:
+    if x.ndim != 1 and not (several and x.ndim == 2):
         raise InputError("one benchmark here: Blume and Vasicek shrink toward a market beta, "
                          "which the coefficients on several benchmarks do not have")
     if y.ndim != 2 or y.shape[0] != x.shape[0]:
@@ -90,10 +103,16 @@ def _names(asset_returns: Any, n: int) -> list[str]:
     return [f"asset{i + 1}" for i in range(n)]
 
 
-def normalize_estimators(estimators: Any) -> list[str]:
-    """Estimator names from a list or a comma-separated text; all five when empty."""
+def normalize_estimators(estimators: Any, n_benchmarks: int = 1) -> list[str]:
+    """Estimator names from a list or a comma-separated text; all five when empty.
+
+    With ``n_benchmarks`` of two or more, the default is :data:`MULTI_ESTIMATORS` and
+    ``blume`` or ``vasicek`` is refused (their shrinkage target, a market beta of 1, means
+    nothing for the partial slope on one of several benchmarks).
+    """
+    several = n_benchmarks > 1
     if estimators is None or (isinstance(estimators, str) and not estimators.strip()):
-        return list(ESTIMATORS)
+        return list(MULTI_ESTIMATORS if several else ESTIMATORS)
     items = estimators.split(",") if isinstance(estimators, str) else list(estimators)
     out: list[str] = []
     for item in items:
@@ -107,6 +126,12 @@ def normalize_estimators(estimators: Any) -> list[str]:
             out.append(name)
     if not out:
         raise InputError(f"no estimator given; use any of {', '.join(ESTIMATORS)}")
+    single = [name for name in out if name not in MULTI_ESTIMATORS]
+    if several and single:
+        raise InputError(
+            f"{' and '.join(single)} take one benchmark: they shrink toward a market beta of "
+            f"1, which the partial beta on one of {n_benchmarks} benchmarks does not have; "
+            f"with several benchmarks use any of {', '.join(MULTI_ESTIMATORS)}")
     return out
 
 
@@ -136,7 +161,8 @@ def trailing_betas(
     ----------
     asset_returns : array or DataFrame (T, N)
         One column per asset, no missing values.
-    benchmark_returns : array or Series (T,)
+    benchmark_returns : array or Series (T,), or array or DataFrame (T, K)
+        One benchmark, or several for :data:`MULTI_ESTIMATORS` (see :func:`_multi_betas`).
     ends : sequence of int
         Row positions (inclusive) of the last return of each window; each must be at least
         ``window - 1``. A window uses rows ``end - window + 1 .. end`` and nothing later.
@@ -152,10 +178,10 @@ def trailing_betas(
 
     Returns
     -------
-    dict of str to array (len(ends), N)
+    dict of str to array (len(ends), N), or (len(ends), N, K) with K >= 2 benchmarks
     """
-    names = normalize_estimators(estimators)
-    y, x = _panel(asset_returns, benchmark_returns)
+    y, x = _panel(asset_returns, benchmark_returns, several=True)
+    names = normalize_estimators(estimators, 1 if x.ndim == 1 else x.shape[1])
     window = int(window)
     if window < 5:
         raise InputError(f"window must be at least 5 returns, got {window}")
@@ -165,6 +191,8 @@ def trailing_betas(
             f"a window end lies outside the {y.shape[0]} returns or before the first "
             f"{window}-return window is full")
     h = _halflife(halflife, window)
+    if x.ndim == 2:
+        return _multi_betas(y, x, ends_arr, window, names, h)
     need_ols = bool({"ols", "blume", "vasicek"} & set(names))
     k, n = ends_arr.size, y.shape[1]
     out = {name: np.empty((k, n)) for name in names}
@@ -221,6 +249,51 @@ def trailing_betas(
         out["blume"][:] = 2.0 / 3.0 * ols + 1.0 / 3.0
     if "vasicek" in names:
         out["vasicek"][:] = _vasicek(ols, ols_var, prior)
+    return out
+
+
+def _multi_betas(
+    y: np.ndarray, x: np.ndarray, ends: np.ndarray, window: int, names: list[str], h: float
+) -> dict[str, np.ndarray]:
+    """:data:`MULTI_ESTIMATORS` on K >= 2 benchmarks: (len(ends), N, K) slopes per estimator.
+
+    - ``ols``: the slopes of ``r_t = a + sum_k b_k m_kt + e_t`` over the window;
+    - ``ewma``: the same regression by weighted least squares with the weights of
+      :func:`ewma_betas` (``2^(-(T-1-t)/h)``), i.e. on returns centred on their weighted means;
+    - ``dimson``: ``r_t`` on the lagged, current and leading returns of every benchmark (3K
+      regressors, ``t`` over the window's inner days as for one benchmark); each benchmark's
+      ratio is the sum of its three slopes.
+
+    A window whose regressors are (nearly) collinear or flat gives NaN.
+    """
+    k, n, kb = ends.size, y.shape[1], x.shape[1]
+    out = {name: np.empty((k, n, kb)) for name in names}
+    ew = 0.5 ** (np.arange(window - 1, -1, -1) / h)
+    ew /= ew.sum()
+
+    def slopes(z: np.ndarray, zw: np.ndarray, yv: np.ndarray) -> np.ndarray:
+        # Normal equations of centred regressors z (rows: days), weighted as zw: (p, N).
+        zz = zw.T @ z
+        if not np.linalg.cond(zz) < 1e12:
+            return np.full((z.shape[1], yv.shape[1]), np.nan)
+        return np.linalg.solve(zz, zw.T @ yv)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, e in enumerate(ends):
+            yw, xw = y[e - window + 1:e + 1], x[e - window + 1:e + 1]
+            if "ols" in names:
+                xc = xw - xw.mean(axis=0)
+                out["ols"][i] = slopes(xc, xc, yw).T
+            if "ewma" in names:
+                xe = xw - ew @ xw
+                out["ewma"][i] = slopes(xe, xe * ew[:, None], yw).T
+            if "dimson" in names:
+                # Columns: every benchmark's lag, then current, then lead; the lead of the
+                # window's last day is not known yet, so t stops one day short of it.
+                z = np.hstack([xw[:-2], xw[1:-1], xw[2:]])
+                z -= z.mean(axis=0)
+                b = slopes(z, z, yw[1:-1])
+                out["dimson"][i] = b.reshape(3, kb, n).sum(axis=0).T
     return out
 
 
@@ -430,21 +503,23 @@ class WalkForward:
     rebalance_dates : DatetimeIndex
         The rebalance days (a ratio is set at each one's close).
     ratios : dict of str to DataFrame (rebalance dates x assets)
-        The hedge ratio each estimator set on each rebalance day.
+        The hedge ratio each estimator set on each rebalance day; with several benchmarks
+        the columns are (asset, benchmark) pairs, one ratio per benchmark.
     hedged : dict of str to DataFrame (hedged dates x assets)
-        ``asset - held ratio x benchmark`` on the days after the first rebalance.
+        ``asset - sum_k held ratio_k x benchmark_k`` on the days after the first rebalance.
     asset, benchmark
-        The asset and benchmark returns of the hedged days.
+        The asset and benchmark returns of the hedged days (the benchmarks a DataFrame when
+        there are several).
     costs : dict of str to DataFrame (rebalance dates x assets)
         Trading cost of each rebalance as a fraction of the asset's value (``cost_bps`` per
-        unit of notional traded, the opening trade included).
+        unit of notional traded, the opening trade included, summed over benchmarks).
     """
 
     rebalance_dates: pd.DatetimeIndex
     ratios: dict[str, pd.DataFrame]
     hedged: dict[str, pd.DataFrame]
     asset: pd.DataFrame
-    benchmark: pd.Series
+    benchmark: pd.Series | pd.DataFrame
     costs: dict[str, pd.DataFrame]
     window: int
     rebalance: str
@@ -454,7 +529,7 @@ class WalkForward:
 
 def walk_forward(
     asset_returns: pd.DataFrame | pd.Series,
-    benchmark_returns: pd.Series,
+    benchmark_returns: pd.Series | pd.DataFrame,
     *,
     window: int = 252,
     rebalance: str = "monthly",
@@ -470,19 +545,22 @@ def walk_forward(
     last date is not one (no day follows it to hedge). On a rebalance day each estimator sees
     the ``window`` returns ending that day and nothing later (Dimson's lead term included);
     the ratio it gives holds from the next day through the next rebalance day. Hedged return:
-    ``asset - ratio x benchmark``.
+    ``asset - ratio x benchmark``; with several benchmarks (:data:`MULTI_ESTIMATORS` only) a
+    ratio per benchmark, ``asset - sum_k ratio_k x benchmark_k``.
 
     Parameters
     ----------
     asset_returns : DataFrame (dates x assets) or Series
         Daily returns on a DatetimeIndex, no missing values.
-    benchmark_returns : Series
-        The benchmark's returns on the same dates.
+    benchmark_returns : Series or DataFrame
+        The benchmark's returns on the same dates; a DataFrame of two or more columns for
+        several benchmarks.
     window, rebalance, estimators, halflife, prior
         See :func:`trailing_betas` and :func:`period_ends`.
     cost_bps : float
         Cost in basis points per unit of notional traded: changing the ratio from ``h0`` to
-        ``h1`` costs ``|h1 - h0| x cost_bps / 10,000`` of the asset's value.
+        ``h1`` costs ``|h1 - h0| x cost_bps / 10,000`` of the asset's value (summed over the
+        benchmarks when there are several).
 
     Returns
     -------
@@ -494,13 +572,16 @@ def walk_forward(
     bench = benchmark_returns
     if not bench.index.equals(frame.index):
         raise InputError("asset and benchmark returns must be on the same dates")
-    names = normalize_estimators(estimators)
+    if isinstance(bench, pd.DataFrame) and bench.shape[1] == 1:
+        bench = bench.iloc[:, 0]
+    several = isinstance(bench, pd.DataFrame)
+    names = normalize_estimators(estimators, bench.shape[1] if several else 1)
     rebalance = normalize_rebalance(rebalance)
     window = int(window)
     cost = float(cost_bps)
     if not np.isfinite(cost) or cost < 0:
         raise InputError(f"cost_bps must be zero or positive, got {cost_bps!r}")
-    y, x = _panel(frame, bench)
+    y, x = _panel(frame, bench, several=True)
     t = y.shape[0]
     ends = period_ends(frame.index, rebalance)
     ends = ends[(ends >= window - 1) & (ends < t - 1)]
@@ -517,19 +598,31 @@ def walk_forward(
     # The ratio set at ends[k] holds on rows ends[k]+1 .. ends[k+1]: one block of rows each,
     # written in place (no panel-sized temporaries: the hedged panels are the memory here).
     bounds = [*(ends + 1 - first), t - first]
-    xs = x[first:, None]
+    xs = x[first:] if several else x[first:, None]
     ys = y[first:]
+    if several:
+        # Asset-major (asset, benchmark) pairs: the (N, K) ratios of a date, flattened.
+        ratio_cols: pd.Index = pd.MultiIndex.from_product(
+            [cols, [str(c) for c in bench.columns]], names=["asset", "benchmark"])
+    else:
+        ratio_cols = cols
     ratios, hedged, costs = {}, {}, {}
     for name in names:
         b = betas[name]
         out = np.empty_like(ys)
         for k in range(len(ends)):
             seg = slice(bounds[k], bounds[k + 1])
-            np.multiply(xs[seg], b[k], out=out[seg])
+            if several:
+                np.matmul(xs[seg], b[k].T, out=out[seg])  # sum_k ratio_k x benchmark_k
+            else:
+                np.multiply(xs[seg], b[k], out=out[seg])
             np.subtract(ys[seg], out[seg], out=out[seg])
-        step = np.abs(np.diff(b, axis=0, prepend=np.zeros((1, b.shape[1]))))
+        step = np.abs(np.diff(b, axis=0, prepend=np.zeros((1, *b.shape[1:]))))
+        if several:
+            step = step.sum(axis=2)
+            b = b.reshape(b.shape[0], -1)
         # copy=False: the arrays are ours alone; pandas 3 would otherwise copy each panel.
-        ratios[name] = pd.DataFrame(b, index=rebalance_dates, columns=cols, copy=False)
+        ratios[name] = pd.DataFrame(b, index=rebalance_dates, columns=ratio_cols, copy=False)
         hedged[name] = pd.DataFrame(out, index=days, columns=cols, copy=False)
         costs[name] = pd.DataFrame(step * (cost / 1e4), index=rebalance_dates, columns=cols,
                                    copy=False)
@@ -538,7 +631,8 @@ def walk_forward(
         ratios=ratios,
         hedged=hedged,
         asset=pd.DataFrame(ys, index=days, columns=cols, copy=False),
-        benchmark=pd.Series(x[first:], index=days, name=bench.name),
+        benchmark=(pd.DataFrame(xs, index=days, columns=bench.columns) if several
+                   else pd.Series(x[first:], index=days, name=bench.name)),
         costs=costs,
         window=window,
         rebalance=rebalance,
@@ -547,15 +641,44 @@ def walk_forward(
     )
 
 
+def hedged_betas(wf: WalkForward, column: int = 0) -> pd.DataFrame:
+    """Estimators x benchmarks: the realised beta of each hedged series on each benchmark.
+
+    The slopes of the multiple regression of one asset's (``column``) hedged returns on all
+    the benchmarks over the hedged days, with an intercept (one benchmark: the OLS beta on
+    it). 0 everywhere for a perfect hedge.
+    """
+    m = wf.benchmark.to_numpy()
+    m = m[:, None] if m.ndim == 1 else m
+    bench = ([str(c) for c in wf.benchmark.columns] if isinstance(wf.benchmark, pd.DataFrame)
+             else [str(wf.benchmark.name)])
+    mc = m - m.mean(axis=0)
+    mm = mc.T @ mc
+    rows = {}
+    for name, frame in wf.hedged.items():
+        hd = frame.iloc[:, column].to_numpy()
+        if m.shape[0] < 2 or not np.linalg.cond(mm) < 1e12:
+            rows[name] = np.full(m.shape[1], np.nan)
+            continue
+        rows[name] = np.linalg.solve(mm, mc.T @ (hd - hd.mean()))
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=bench)
+    out.index.name = "estimator"
+    return out
+
+
 def backtest_table(wf: WalkForward, periods_per_year: float = 252, column: int = 0) -> pd.DataFrame:
     """Estimators x metrics of one asset (``column``) of a :class:`WalkForward`.
 
     Over the hedged days:
 
     - ``effectiveness``: ``1 - var(hedged) / var(asset)`` on the same days;
-    - ``hedged_beta``: OLS beta of the hedged returns on the benchmark (0 for a perfect hedge);
+    - ``hedged_beta``: OLS beta of the hedged returns on the benchmark (0 for a perfect
+      hedge); with several benchmarks, of the betas of :func:`hedged_betas` (a multiple
+      regression on all of them) the one largest in absolute value, sign kept: the market
+      exposure the hedge left worst;
     - ``mean_hedged``: mean hedged return per period (the alpha kept);
-    - ``turnover``: sum of ``|ratio changes|`` (the opening trade included) per year;
+    - ``turnover``: sum of ``|ratio changes|`` (the opening trade included) per year, summed
+      over the benchmarks when there are several;
     - ``net_return``: ``mean_hedged x periods_per_year`` minus the year's trading cost
       (``turnover x cost_bps / 10,000``), an arithmetic annual figure.
     """
@@ -563,15 +686,27 @@ def backtest_table(wf: WalkForward, periods_per_year: float = 252, column: int =
     m = wf.benchmark.to_numpy()
     n = a.size
     years = n / float(periods_per_year)
-    mc = m - m.mean()
+    several = m.ndim == 2
+    if several:
+        worst = hedged_betas(wf, column).to_numpy()
+        size = np.abs(worst)
+        size[np.isnan(size)] = -1.0  # an all-NaN row picks a NaN
+        pick = np.argmax(size, axis=1)
+        worst_beta = worst[np.arange(worst.shape[0]), pick]
+    mc = m - m.mean(axis=0)
     rows = {}
-    for name, frame in wf.hedged.items():
+    for i, (name, frame) in enumerate(wf.hedged.items()):
         hd = frame.iloc[:, column].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             eff = 1.0 - np.var(hd, ddof=1) / np.var(a, ddof=1) if n > 1 else np.nan
-            beta = (mc @ (hd - hd.mean())) / (mc @ mc) if n > 1 else np.nan
-        turnover = float(np.abs(np.diff(wf.ratios[name].iloc[:, column].to_numpy(),
-                                        prepend=0.0)).sum()) / years
+            if several:
+                beta = worst_beta[i]
+            else:
+                beta = (mc @ (hd - hd.mean())) / (mc @ mc) if n > 1 else np.nan
+        # One asset's ratios: its column, or its K (asset, benchmark) columns.
+        kb = m.shape[1] if several else 1
+        r = wf.ratios[name].iloc[:, column * kb:(column + 1) * kb].to_numpy()
+        turnover = float(np.abs(np.diff(r, axis=0, prepend=0.0)).sum()) / years
         mean = float(hd.mean())
         rows[name] = [float(eff), float(beta), mean, turnover,
                       mean * periods_per_year - turnover * wf.cost_bps / 1e4]
