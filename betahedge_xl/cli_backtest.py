@@ -2,7 +2,7 @@
 
 ::
 
-    betahedge backtest TSLA SPY --start 2012-01-01 --end 2018-01-01 [--window 252]
+    betahedge backtest TSLA SPY[,XLK] --start 2012-01-01 --end 2018-01-01 [--window 252]
         [--rebalance monthly|weekly] [--estimators ols,blume,...] [--cost-bps 5]
         [--format table|json|csv] [--out FILE.xlsx]
 
@@ -30,13 +30,20 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     "ewma, dimson) at the last trading day of every month or week on the "
                     "trailing window, hold it until the next rebalance, and compare the hedged "
                     "series: effectiveness, hedged beta, mean hedged return, turnover and the "
-                    "result after costs. Daily simple returns, one benchmark.")
+                    "result after costs. Daily simple returns. Several benchmarks (SPY,XLK) "
+                    "hedge with a ratio per benchmark from a multiple regression: ols, ewma "
+                    "and dimson only.")
     p.add_argument(
         "asset", metavar="ASSET",
         help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
              "a holdings CSV file with columns ticker and weight or shares")
-    p.add_argument("benchmark", metavar="BENCHMARK", help="one benchmark ticker (SPY)")
+    p.add_argument(
+        "benchmark", metavar="BENCHMARK", nargs="?",
+        help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
     g = p.add_argument_group("backtest options")
+    g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
+                   metavar="TICKER",
+                   help="a benchmark; repeat or give a comma list for several")
     g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD)")
     g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")
     g.add_argument("--window", type=int, default=252, metavar="N",
@@ -44,7 +51,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     g.add_argument("--rebalance", default="monthly", choices=["monthly", "weekly"],
                    help="rebalance on the last trading day of each month (default) or week")
     g.add_argument("--estimators", metavar="NAMES",
-                   help="comma list among ols,blume,vasicek,ewma,dimson (default: all)")
+                   help="comma list among ols,blume,vasicek,ewma,dimson (default: all; with "
+                        "several benchmarks among ols,ewma,dimson, those three by default)")
     g.add_argument("--cost-bps", type=float, default=0.0, metavar="BP",
                    help="trading cost in basis points per unit of notional traded (default 0)")
     g.add_argument("--halflife", type=float, metavar="DAYS",
@@ -61,7 +69,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", metavar="FILE.xlsx",
                    help="also write the backtest report (table and charts) to FILE.xlsx")
     # The analysis options the shared request reader expects; the backtest fixes them.
-    p.set_defaults(func=cmd_backtest, benchmarks=[], frequency="daily", returns="simple",
+    p.set_defaults(func=cmd_backtest, frequency="daily", returns="simple",
                    risk_free=0.0, hac=False, maxlags=None, rolling_window=None, oos_split=0.5)
     return p
 

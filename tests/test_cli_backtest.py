@@ -77,3 +77,34 @@ def test_errors_are_one_line(sample, capsys, extra, words):
     assert code != 0 and out == ""
     lines = [ln for ln in err.splitlines() if "error:" in ln]
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("bench", [["SPY,XLK"], ["SPY", "-b", "XLK"], ["-b", "SPY", "-b", "XLK"]])
+def test_several_benchmarks_as_analyze_takes_them(sample, capsys, bench):
+    """A comma list or --benchmark, as ``analyze``: the JSON is bh.backtest on both, with the
+    ratio-per-benchmark estimators and each hedged series' beta on each benchmark."""
+    import betahedge_xl as bh
+
+    code, out, _ = _run(capsys, "backtest", "TSLA", *bench, "--start", "2013-01-01",
+                        "--end", "2016-01-01", "-q", "--format", "json", "--cost-bps", "2")
+    assert code == 0
+    data = json.loads(out)
+    ref = bh.backtest("TSLA", ["SPY", "XLK"], "2013-01-01", "2016-01-01", cost_bps=2)
+    assert data["benchmarks"] == ["SPY", "XLK"] and data["benchmark"] == "SPY + XLK"
+    assert list(data["estimators"]) == ["ols", "ewma", "dimson"]
+    for name, row in data["estimators"].items():
+        for metric, value in row.items():
+            assert value == pytest.approx(ref.table.loc[name, metric], rel=1e-15)
+        for b in ("SPY", "XLK"):
+            assert data["hedged_betas"][name][b] == pytest.approx(
+                ref.hedged_betas.loc[name, b], rel=1e-15)
+
+
+def test_several_benchmarks_text_and_refusal(sample, capsys):
+    code, out, _ = _run(capsys, *ARGS[:2], "SPY,XLK", *ARGS[3:], "--estimators", "dimson")
+    assert code == 0 and out.startswith("TSLA hedged with SPY + XLK: 252-day window")
+    assert "dimson" in out and "vasicek" not in out
+    code, out, err = _run(capsys, *ARGS[:2], "SPY,XLK", *ARGS[3:], "--estimators", "ols,blume")
+    lines = [ln for ln in err.splitlines() if "error:" in ln]
+    assert code != 0 and out == "" and len(lines) == 1
+    assert "blume take one benchmark" in lines[0] and "ols, ewma, dimson" in lines[0]
