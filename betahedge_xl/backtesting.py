@@ -94,6 +94,16 @@ class BacktestResult:
         return [head, *[[name, *[float(v) for v in row]]
                         for name, row in zip(self.estimators, self.table.to_numpy())]]
 
+    def ratio_paths(self) -> pd.DataFrame:
+        """:attr:`ratios` with one header per column: the estimator, or ``"ols on SPY"`` for
+        an (estimator, benchmark) pair when there are several benchmarks (what the report's
+        table and chart show)."""
+        if not isinstance(self.ratios.columns, pd.MultiIndex):
+            return self.ratios
+        out = self.ratios.copy()
+        out.columns = [f"{name} on {bench}" for name, bench in self.ratios.columns]
+        return out
+
     def cumulative(self) -> pd.DataFrame:
         """Growth of 1 of the unhedged asset and of each estimator's hedged series (simple
         returns), from the day before the first hedged day."""

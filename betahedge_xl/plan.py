@@ -694,7 +694,7 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
                              result.cumulative(), "0.0000")
     col += cumulative.n_cols + 1
     ratios = _date_table(f"{p}ratios", "Hedge ratio set at each rebalance", col,
-                         result.ratios, "0.000")
+                         result.ratio_paths(), "0.000")
     growth = Chart(
         name=f"{p}chart_cumulative",
         title=f"Cumulative returns: {result.asset} and hedged, by estimator",

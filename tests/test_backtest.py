@@ -356,3 +356,28 @@ def test_two_benchmarks_result_prints_and_serialises(two_bench):
     assert d["hedged_betas"]["dimson"]["XLK"] == res.hedged_betas.loc["dimson", "XLK"]
     assert d["rebalances"] == len(res.ratios)
     assert res.cumulative()["ols"].iloc[-1] == pytest.approx((1 + res.hedged["ols"]).prod())
+
+
+def test_two_benchmarks_report_shows_a_ratio_path_per_estimator_and_benchmark(two_bench,
+                                                                              tmp_path):
+    import openpyxl
+
+    from betahedge_xl.plan import BACKTEST_SHEET, build_backtest_plan
+    from betahedge_xl.report import write_report
+
+    res = two_bench[0]
+    plan = build_backtest_plan(res)
+    out = write_report(path=tmp_path / "bt2.xlsx", plan=plan)
+    ws = openpyxl.load_workbook(out)[BACKTEST_SHEET]
+    table = plan.table("bh_bt_ratios")
+    names = [f"{e} on {b}" for e in ("ols", "ewma", "dimson") for b in ("SPY", "XLK")]
+    assert table.header == ["Date", *names]
+    r0, c0 = table.first_data_row, table.anchor[1]
+    header = [ws.cell(r0, c0 + 1 + j).value for j in range(7)]
+    assert header == ["Date", *names]
+    for i in (0, len(res.ratios) - 1):
+        for j, (e, b) in enumerate(res.ratios.columns, start=1):
+            assert ws.cell(r0 + i + 1, c0 + 1 + j).value == pytest.approx(
+                res.ratios.iloc[i][(e, b)], rel=1e-15)
+    chart = next(c for c in plan.charts if c.name == "bh_bt_chart_ratios")
+    assert [s.y_col for s in chart.series] == names
