@@ -381,3 +381,23 @@ def test_two_benchmarks_report_shows_a_ratio_path_per_estimator_and_benchmark(tw
                 res.ratios.iloc[i][(e, b)], rel=1e-15)
     chart = next(c for c in plan.charts if c.name == "bh_bt_chart_ratios")
     assert [s.y_col for s in chart.series] == names
+
+
+def test_two_benchmarks_hedge_a_portfolio_as_beta_hedge_builds_it(tsla_spy_xlk):
+    """Holdings on SPY and XLK: the portfolio's returns are beta_hedge's, and its ols ratios
+    are lstsq of them on [1, SPY, XLK] at the first and last rebalance."""
+    aapl, msft = sample_series("AAPL"), sample_series("MSFT")
+    _, spy, xlk = tsla_spy_xlk
+    bench = pd.concat([spy, xlk], axis=1)
+    res = bh.backtest(pd.concat([aapl, msft], axis=1), bench, "2013-01-01", "2016-01-01",
+                      weights=[0.6, 0.4], estimators="ols")
+    ref = bh.beta_hedge(pd.concat([aapl, msft], axis=1), bench, "2013-01-01", "2016-01-01",
+                        weights=[0.6, 0.4])
+    r = ref.returns
+    for d in (res.ratios.index[0], res.ratios.index[-1]):
+        w = r.iloc[r.index.get_loc(d) - 251:r.index.get_loc(d) + 1]
+        design = np.column_stack([np.ones(252), w["SPY"], w["XLK"]])
+        b = np.linalg.lstsq(design, w["Portfolio"].to_numpy(), rcond=None)[0][1:]
+        np.testing.assert_allclose(res.ratios.loc[d, "ols"], b, atol=1e-10)
+    days = res.returns.index
+    np.testing.assert_allclose(res.returns["Portfolio"], r.loc[days, "Portfolio"])
