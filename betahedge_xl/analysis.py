@@ -175,27 +175,27 @@ class HedgeResult:
 
     @property
     def alpha_se(self) -> float:
-        return float(self.fit.bse.iloc[0])
+        return float(self.fit.coefficients()[0, 1])
 
     @property
     def beta_se(self) -> float:
-        return float(self.fit.bse.iloc[1])
+        return float(self.fit.coefficients()[1, 1])
 
     @property
     def alpha_t(self) -> float:
-        return float(self.fit.tvalues.iloc[0])
+        return float(self.fit.coefficients()[0, 2])
 
     @property
     def beta_t(self) -> float:
-        return float(self.fit.tvalues.iloc[1])
+        return float(self.fit.coefficients()[1, 2])
 
     @property
     def alpha_p(self) -> float:
-        return float(self.fit.pvalues.iloc[0])
+        return float(self.fit.coefficients()[0, 3])
 
     @property
     def beta_p(self) -> float:
-        return float(self.fit.pvalues.iloc[1])
+        return float(self.fit.coefficients()[1, 3])
 
     @property
     def r_squared(self) -> float:
@@ -293,7 +293,8 @@ class HedgeResult:
     def _stats(self) -> list[tuple[str, str, Any]]:
         """(key, label, value) rows: the one source of the summary, ``stat`` and ``to_dict``."""
         fit = self.fit
-        ci = fit.conf_int()
+        # The fit's table as numbers: a summary reads every cell, pandas views cost more.
+        coef = fit.coefficients()
         returns = self.method if self.risk_free in (0, 0.0) else (
             f"{self.method}, excess of " + (
                 f"{self.risk_free * 100:.4g}% a year" if isinstance(self.risk_free, float)
@@ -313,8 +314,8 @@ class HedgeResult:
             ("alpha_se", "Alpha std. error", self.alpha_se),
             ("alpha_t", "Alpha t-stat", self.alpha_t),
             ("alpha_p", "Alpha p-value", self.alpha_p),
-            ("alpha_ci_low", "Alpha 95% CI low", float(ci.iloc[0, 0])),
-            ("alpha_ci_high", "Alpha 95% CI high", float(ci.iloc[0, 1])),
+            ("alpha_ci_low", "Alpha 95% CI low", float(coef[0, 4])),
+            ("alpha_ci_high", "Alpha 95% CI high", float(coef[0, 5])),
             ("alpha_annualized", f"Alpha annualised ({self.annualization})",
              self.alpha_annualized),
         ]
@@ -323,12 +324,12 @@ class HedgeResult:
             suffix = f"_{name}" if multi else ""
             word = f"Beta {name}" if multi else "Beta"
             rows += [
-                (f"beta{suffix}", word, float(fit.params.iloc[j])),
-                (f"beta_se{suffix}", f"{word} std. error", float(fit.bse.iloc[j])),
-                (f"beta_t{suffix}", f"{word} t-stat", float(fit.tvalues.iloc[j])),
-                (f"beta_p{suffix}", f"{word} p-value", float(fit.pvalues.iloc[j])),
-                (f"beta_ci_low{suffix}", f"{word} 95% CI low", float(ci.iloc[j, 0])),
-                (f"beta_ci_high{suffix}", f"{word} 95% CI high", float(ci.iloc[j, 1])),
+                (f"beta{suffix}", word, float(coef[j, 0])),
+                (f"beta_se{suffix}", f"{word} std. error", float(coef[j, 1])),
+                (f"beta_t{suffix}", f"{word} t-stat", float(coef[j, 2])),
+                (f"beta_p{suffix}", f"{word} p-value", float(coef[j, 3])),
+                (f"beta_ci_low{suffix}", f"{word} 95% CI low", float(coef[j, 4])),
+                (f"beta_ci_high{suffix}", f"{word} 95% CI high", float(coef[j, 5])),
             ]
         if multi:
             rows.append(("beta", "Beta (first benchmark)", self.beta))
@@ -354,7 +355,7 @@ class HedgeResult:
         for j, name in enumerate(self.benchmarks, start=1):
             suffix = f"_{name}" if multi else ""
             rows.append((f"hedged_beta{suffix}", f"Hedged beta{' ' + name if multi else ''}",
-                         float(self.hedge.verification.params.iloc[j])))
+                         float(self.hedge.verification.estimates[j])))
         rows.append(("effectiveness", "Hedge effectiveness (in sample)", self.effectiveness))
         if self.oos is not None:
             o = self.oos

@@ -64,6 +64,16 @@ def check_against_statsmodels(res, ref):
     # p-values near 0 are tiny numbers: compare relatively, with an absolute floor.
     assert_close(res.pvalues, ref.pvalues, rtol=1e-8, atol=1e-15)
     assert_close(res.conf_int().to_numpy(), ref.conf_int(), rtol=1e-9)
+    assert_close(res.conf_int(0.1).to_numpy(), ref.conf_int(0.1), rtol=1e-9)
+    # The numbers-only table is the same numbers, column for column.
+    table = res.coefficients()
+    assert_close(table[:, 0], ref.params)
+    assert_close(table[:, 1], ref.bse)
+    assert_close(table[:, 2], ref.tvalues)
+    assert_close(table[:, 3], ref.pvalues, rtol=1e-8, atol=1e-15)
+    assert_close(table[:, 4:], ref.conf_int(), rtol=1e-9)
+    assert not table.flags.writeable
+    assert_close(res.estimates, ref.params)
     assert_close(res.cov_params.to_numpy(), ref.cov_params(), rtol=1e-9, atol=1e-20)
     assert_close(res.rsquared, ref.rsquared)
     assert_close(res.rsquared_adj, ref.rsquared_adj)

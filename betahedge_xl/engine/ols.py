@@ -120,7 +120,7 @@ class OLSResult:
 
     @cached_property
     def pvalues(self) -> pd.Series:
-        return self._series(t_sf2(self._t, self.df_resid), "pvalues")
+        return self._series(self.coefficients()[:, 3].copy(), "pvalues")
 
     @cached_property
     def cov_params(self) -> pd.DataFrame:
@@ -133,6 +133,13 @@ class OLSResult:
     @cached_property
     def x_std(self) -> pd.Series:
         return pd.Series(np.sqrt(self._x_var / (self.nobs - 1)), index=self._names[1:])
+
+    @property
+    def estimates(self) -> np.ndarray:
+        """:attr:`params` as a read-only array, without the pandas view (``const`` first)."""
+        view = self._params.view()
+        view.flags.writeable = False
+        return view
 
     # --- the names an analyst reads -------------------------------------------------------
     @property
@@ -162,12 +169,33 @@ class OLSResult:
             return self._corr
         return math.sqrt(max(self.rsquared, 0.0))
 
+    @cached_property
+    def _coefficients(self) -> np.ndarray:
+        q = t_ppf(1.0 - 0.05 / 2.0, self.df_resid)
+        table = np.column_stack([
+            self._params, self._bse, self._t, t_sf2(self._t, self.df_resid),
+            self._params - q * self._bse, self._params + q * self._bse,
+        ])
+        table.flags.writeable = False  # cached and shared by every caller
+        return table
+
+    def coefficients(self) -> np.ndarray:
+        """The coefficient table as numbers, one row per parameter (``const`` first): estimate,
+        std. error, t, p-value, 95% interval low and high.
+
+        The same numbers as :attr:`params`, :attr:`bse`, :attr:`tvalues`, :attr:`pvalues` and
+        :meth:`conf_int`, without building pandas objects (a summary reads every cell of it).
+        """
+        return self._coefficients
+
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Confidence intervals ``params +- t_{1-alpha/2, df_resid} * bse`` (columns lower, upper)."""
-        q = t_ppf(1.0 - alpha / 2.0, self.df_resid)
-        return pd.DataFrame(
-            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
-        )
+        if alpha == 0.05:
+            bounds = self.coefficients()[:, 4:].copy()
+        else:
+            q = t_ppf(1.0 - alpha / 2.0, self.df_resid)
+            bounds = np.column_stack([self._params - q * self._bse, self._params + q * self._bse])
+        return pd.DataFrame(bounds, index=self._labels, columns=["lower", "upper"])
 
     def summary(self) -> pd.DataFrame:
         """Coefficient table: estimate, std. error, t, p, 95% interval."""
