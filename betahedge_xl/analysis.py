@@ -232,14 +232,8 @@ class HedgeResult:
         y = self.returns[self.asset].to_numpy()
         x = self.returns[self.benchmarks[0]].to_numpy()
         # Capture compounds returns: log returns are turned back into simple ones first.
-        ys, xs = (np.expm1(y), np.expm1(x)) if self.method == "log" else (y, x)
-        ppy = self.periods_per_year
-        return {
-            "downside_beta": float(estimators.downside_beta(y, x).iloc[0]),
-            "upside_beta": float(estimators.upside_beta(y, x).iloc[0]),
-            "up_capture": float(estimators.up_capture(ys, xs, ppy).iloc[0]),
-            "down_capture": float(estimators.down_capture(ys, xs, ppy).iloc[0]),
-        }
+        simple = (np.expm1(y), np.expm1(x)) if self.method == "log" else None
+        return estimators.market_moves(y, x, self.periods_per_year, simple)
 
     @property
     def periods_per_year(self) -> int:

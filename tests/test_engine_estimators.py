@@ -118,6 +118,30 @@ def test_downside_upside_betas_and_capture_ratios():
                                                           rel=1e-12)
 
 
+def test_market_moves_match_the_four_estimators():
+    y, x = _panel(t=300, n=1, seed=12)
+    r, m = y.iloc[:, 0].to_numpy(), x.to_numpy()
+    moves = est.market_moves(r, m, 52)
+    assert moves == {
+        "downside_beta": est.downside_beta(r, m).iloc[0],
+        "upside_beta": est.upside_beta(r, m).iloc[0],
+        "up_capture": est.up_capture(r, m, 52).iloc[0],
+        "down_capture": est.down_capture(r, m, 52).iloc[0],
+    }
+    # Log returns: the betas on them, the captures on the simple returns handed beside.
+    simple = (np.expm1(r), np.expm1(m))
+    logs = est.market_moves(r, m, 252, simple)
+    assert logs["downside_beta"] == moves["downside_beta"]
+    assert logs["up_capture"] == est.up_capture(*simple).iloc[0]
+    assert logs["down_capture"] == est.down_capture(*simple).iloc[0]
+    # Too few falling days: NaN, as each estimator gives.
+    few = est.market_moves(r[:4], np.array([0.01, -0.01, 0.02, 0.01]))
+    assert np.isnan(few["downside_beta"]) and np.isnan(est.downside_beta(
+        r[:4], np.array([0.01, -0.01, 0.02, 0.01])).iloc[0])
+    with pytest.raises(InputError, match="missing values"):
+        est.market_moves(np.array([0.1, np.nan, 0.2, 0.0]), m[:4])
+
+
 def test_estimators_refuse_bad_input():
     y, x = _panel(t=30, n=2)
     with pytest.raises(InputError, match="unknown estimator 'capm'"):

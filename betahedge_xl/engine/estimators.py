@@ -401,17 +401,20 @@ def dimson_betas(asset_returns: Any, benchmark_returns: Any) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Downside and upside
 # --------------------------------------------------------------------------------------------
-def _conditional_beta(asset_returns: Any, benchmark_returns: Any, down: bool) -> pd.Series:
-    y, x = _panel(asset_returns, benchmark_returns)
+def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool) -> np.ndarray:
     keep = x < 0 if down else x > 0
-    names = _names(asset_returns, y.shape[1])
     if keep.sum() < 3:
-        return pd.Series(np.nan, index=names)
+        return np.full(y.shape[1], np.nan)
     yk, xk = y[keep], x[keep]
     xc = xk - xk.mean()
     with np.errstate(divide="ignore", invalid="ignore"):
-        beta = (xc @ yk) / (xc @ xc)
-    return pd.Series(beta, index=names)
+        return np.asarray((xc @ yk) / (xc @ xc), dtype=float)
+
+
+def _conditional_beta(asset_returns: Any, benchmark_returns: Any, down: bool) -> pd.Series:
+    y, x = _panel(asset_returns, benchmark_returns)
+    return pd.Series(_conditional_beta_values(y, x, down),
+                     index=_names(asset_returns, y.shape[1]))
 
 
 def downside_beta(asset_returns: Any, benchmark_returns: Any) -> pd.Series:
@@ -434,15 +437,20 @@ def _capture(
     asset_returns: Any, benchmark_returns: Any, periods_per_year: float, down: bool
 ) -> pd.Series:
     y, x = _panel(asset_returns, benchmark_returns)
+    return pd.Series(_capture_values(y, x, periods_per_year, down),
+                     index=_names(asset_returns, y.shape[1]))
+
+
+def _capture_values(y: np.ndarray, x: np.ndarray, periods_per_year: float,
+                    down: bool) -> np.ndarray:
     keep = x < 0 if down else x > 0
-    names = _names(asset_returns, y.shape[1])
     k = int(keep.sum())
     if k == 0:
-        return pd.Series(np.nan, index=names)
+        return np.full(y.shape[1], np.nan)
     # Compound annual growth on those days (empyrical's annual_return).
     ann_y = np.prod(1.0 + y[keep], axis=0) ** (periods_per_year / k) - 1.0
     ann_x = float(np.prod(1.0 + x[keep])) ** (periods_per_year / k) - 1.0
-    return pd.Series(ann_y / ann_x, index=names)
+    return np.asarray(ann_y / ann_x, dtype=float)
 
 
 def up_capture(
@@ -462,6 +470,26 @@ def down_capture(
     """Down-capture ratio: as :func:`up_capture` on the benchmark's down days (below 1: the
     asset falls less than the benchmark)."""
     return _capture(asset_returns, benchmark_returns, periods_per_year, down=True)
+
+
+def market_moves(
+    asset_returns: Any, benchmark_returns: Any, periods_per_year: float = 252,
+    simple: tuple[Any, Any] | None = None,
+) -> dict[str, float]:
+    """Downside and upside betas and up and down capture ratios of one asset, as numbers.
+
+    The same values as :func:`downside_beta`, :func:`upside_beta`, :func:`up_capture` and
+    :func:`down_capture` (one check of the inputs, no pandas Series). ``simple`` gives the
+    (asset, benchmark) simple returns the captures compound when the returns are log returns.
+    """
+    y, x = _panel(asset_returns, benchmark_returns)
+    ys, xs = (y, x) if simple is None else _panel(*simple)
+    return {
+        "downside_beta": float(_conditional_beta_values(y, x, down=True)[0]),
+        "upside_beta": float(_conditional_beta_values(y, x, down=False)[0]),
+        "up_capture": float(_capture_values(ys, xs, periods_per_year, down=False)[0]),
+        "down_capture": float(_capture_values(ys, xs, periods_per_year, down=True)[0]),
+    }
 
 
 # --------------------------------------------------------------------------------------------
