@@ -64,7 +64,8 @@ def _leg(value: Any, what: str) -> _Leg:
         return _Leg(tickers=[_clean_ticker(value, what)])
     if isinstance(value, pd.Series):
         name = value.name if value.name is not None else what
-        return _Leg(prices=eng.as_price_frame(value.rename(str(name)), what))
+        # One frame of the Series under its name (a renamed Series first would copy it).
+        return _Leg(prices=eng.as_price_frame(value.to_frame(name=str(name)), what))
     if isinstance(value, pd.DataFrame):
         return _Leg(prices=eng.as_price_frame(value, what))
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
@@ -375,13 +376,13 @@ class HedgeResult:
         table = SummaryFrame(
             [(label, value) for _, label, value in stats], columns=["label", "value"]
         )
-        table.texts = self._texts(stats)
+        # Shown as text when displayed, not here: a table read for its numbers (a worksheet
+        # spill, a script) never pays for formatting thirty-odd values.
+        table.text_rows = ([(key, value) for key, _, value in stats], list(self.benchmarks))
         return table
 
     def _texts(self, stats: list[tuple[str, str, Any]]) -> list[str]:
-        from .formats import text
-
-        return [text(key, value, self.benchmarks) for key, _, value in stats]
+        return _texts([(key, value) for key, _, value in stats], self.benchmarks)
 
     def stat(self, name: str) -> Any:
         """One statistic by key (``"beta"``, ``"alpha_t"``, ``"r_squared"``, ...)."""
@@ -487,14 +488,18 @@ class SummaryFrame(pd.DataFrame):
     frame derived from it (a slice, a copy) is a plain DataFrame that prints as pandas does.
     """
 
-    _metadata = ["texts"]
+    _metadata = ["texts", "text_rows"]
     texts: list[str] | None = None
+    #: (key, value) rows and benchmark names the texts are made from on first display.
+    text_rows: tuple[list[tuple[str, Any]], list[str]] | None = None
 
     @property
     def _constructor(self) -> type[pd.DataFrame]:
         return pd.DataFrame
 
     def _display(self) -> pd.DataFrame:
+        if self.texts is None and self.text_rows is not None:
+            self.texts = _texts(*self.text_rows)
         texts = self.texts
         if texts is None or len(texts) != len(self) or list(self.columns) != ["label", "value"]:
             return pd.DataFrame(self)
@@ -508,6 +513,13 @@ class SummaryFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:
         return self._display()._repr_html_()  # type: ignore[operator]
+
+
+def _texts(rows: list[tuple[str, Any]], benchmarks: list[str]) -> list[str]:
+    """Each (key, value) as the report's cell shows it (:func:`betahedge_xl.formats.text`)."""
+    from .formats import text
+
+    return [text(key, value, benchmarks) for key, value in rows]
 
 
 def _check_handed(
@@ -719,8 +731,11 @@ def beta_hedge(
                 else DEFAULT_ROLLING_WINDOW[freq])
     try:
         if len(bench_cols) == 1:
-            rolling = eng.rolling_beta(y, x, window_n)
-            rolling.columns = bench_cols
+            # y and x are columns of one frame (same dates): arrays in, one frame out.
+            rolling = pd.DataFrame(
+                eng.rolling_beta(y.to_numpy(), x.to_numpy(), window_n).to_numpy(),
+                index=rets.index, columns=bench_cols, copy=False,
+            )
         else:
             rolling = eng.rolling_ols_betas(y, x, window_n)
     except InsufficientDataError:

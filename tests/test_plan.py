@@ -295,6 +295,10 @@ def test_summary_prints_as_the_report_reads(result: bh.HedgeResult) -> None:
     table = result.summary()
     assert table.loc[table["label"] == "Beta p-value", "value"].item() == result.beta_p
     assert "&lt;0.001" in result.summary()._repr_html_()
+    # The texts, made on first display, are those the result prints, row for row.
+    shown = table._display()
+    assert shown["value"].tolist() == result._texts(result._stats())
+    assert shown["label"].tolist() == table["label"].tolist()
 
 
 @pytest.mark.parametrize(
