@@ -166,3 +166,19 @@ def test_vectorised_counts_equal_the_row_walk(seed: int) -> None:
         assert report.tickers[t].absent == int((~valid[t] & valid.any(axis=1)).sum())
         assert report.tickers[t].dropped_by_alignment == int(
             (valid[t] & ~valid.all(axis=1)).sum())
+
+
+def test_window_bounds_on_price_dates(frame: pd.DataFrame) -> None:
+    """Start on a price date is in, end on a price date is out, for dates in order (one
+    slice) and out of order (a mask) alike."""
+    start, end = frame.index[10], frame.index[60]
+    want = int(((frame.index >= start) & (frame.index < end)).sum())
+    assert want == 50
+    sorted_rep = assess(frame, start, end)
+    shuffled = frame.iloc[np.random.default_rng(3).permutation(len(frame))]
+    shuffled_rep = assess(shuffled, start, end)
+    assert sorted_rep.rows == shuffled_rep.rows == want
+    assert sorted_rep.tickers["B"].first == start
+    assert sorted_rep.tickers["B"].last == frame.index[59]
+    assert assess(frame, None, end).rows == 60
+    assert assess(frame, start, None).rows == len(frame) - 10
