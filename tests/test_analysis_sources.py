@@ -114,3 +114,38 @@ def test_zoned_dates_keep_their_local_day() -> None:
     tokyo = pd.DatetimeIndex(["2021-01-04 00:00"]).tz_localize("Asia/Tokyo")
     assert list(local_days(tokyo)) == [pd.Timestamp("2021-01-04")]
     assert to_timestamp(pd.Timestamp("2021-01-04", tz="Asia/Tokyo")) == pd.Timestamp("2021-01-04")
+
+
+@pytest.mark.parametrize("returns", ["simple", "log"])
+def test_series_handed_in_give_what_tickers_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, returns: str
+) -> None:
+    """Prices handed in as Series take the hot path of one pair (arrays inside, texts made
+    on display); tickers read from a CSV folder take the data layer. Every statistic, the
+    rolling betas, the hedged series and the printed summary are the same."""
+    folder = _csv_dir(tmp_path, ["TSLA", "SPY"])
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(folder))
+
+    def series(t: str) -> pd.Series:
+        return pd.read_csv(folder / f"{t}.csv", index_col=0, parse_dates=True)["Adj Close"] \
+            .rename(t)
+
+    handed = bh.beta_hedge(series("TSLA"), series("SPY"), "2014-01-01", "2015-01-01",
+                           returns=returns)
+    fetched = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01", returns=returns)
+    assert handed.source == "memory" and fetched.source.startswith("csv")
+    assert handed.to_dict() == fetched.to_dict()
+    # pandas reads a file's dates in microseconds, the data layer keeps nanoseconds: the same
+    # dates, another resolution.
+    pd.testing.assert_frame_equal(handed.rolling_beta, fetched.rolling_beta,
+                                  check_index_type=False)
+    pd.testing.assert_series_equal(handed.hedged_returns, fetched.hedged_returns,
+                                   check_index_type=False)
+    pd.testing.assert_frame_equal(handed.summary(), fetched.summary())
+    assert repr(handed.summary()) == repr(fetched.summary())
+    assert str(handed) == str(fetched)
+    # The rolling beta is pandas' own rolling cov / var on the returns.
+    r = handed.returns
+    assert handed.rolling_beta.index.equals(r.index) and handed.hedged_returns.index.equals(r.index)
+    ref = r["TSLA"].rolling(63).cov(r["SPY"]) / r["SPY"].rolling(63).var()
+    np.testing.assert_allclose(handed.rolling_beta["SPY"].to_numpy(), ref.to_numpy(), rtol=1e-9)
