@@ -63,9 +63,8 @@ def _leg(value: Any, what: str) -> _Leg:
     if _is_ticker(value):
         return _Leg(tickers=[_clean_ticker(value, what)])
     if isinstance(value, pd.Series):
-        name = value.name if value.name is not None else what
-        # One frame of the Series under its name (a renamed Series first would copy it).
-        return _Leg(prices=eng.as_price_frame(value.to_frame(name=str(name)), what))
+        # The frame takes the Series' name, or the leg's when it has none.
+        return _Leg(prices=eng.as_price_frame(value, what))
     if isinstance(value, pd.DataFrame):
         return _Leg(prices=eng.as_price_frame(value, what))
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):

@@ -149,3 +149,18 @@ def test_series_handed_in_give_what_tickers_give(
     assert handed.rolling_beta.index.equals(r.index) and handed.hedged_returns.index.equals(r.index)
     ref = r["TSLA"].rolling(63).cov(r["SPY"]) / r["SPY"].rolling(63).var()
     np.testing.assert_allclose(handed.rolling_beta["SPY"].to_numpy(), ref.to_numpy(), rtol=1e-9)
+
+
+def test_unnamed_and_numbered_series_take_names_as_text() -> None:
+    """A Series without a name is named after its leg; a numbered one by its number as text
+    (the prices' own frame is built from the Series, not from a renamed copy)."""
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2020-01-01", periods=80)
+    pb = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 80)), index=dates)
+    pa = pd.Series(50 * np.cumprod(1 + rng.normal(0, 0.02, 80)), index=dates, name=0)
+    res = bh.beta_hedge(pa, pb)
+    assert res.asset == "0" and res.benchmarks == ["benchmark"]
+    assert list(res.prices.columns) == ["0", "benchmark"]
+    assert pa.name == 0 and pb.name is None  # the inputs keep their names
+    ref = bh.beta_hedge(pa.rename("0"), pb.rename("benchmark"))
+    assert res.to_dict() == ref.to_dict()

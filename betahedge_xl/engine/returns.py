@@ -32,8 +32,10 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
     """A float DataFrame with a sorted, unique DatetimeIndex; the input is not modified."""
     if isinstance(prices, pd.Series):
         frame = prices.to_frame(name=prices.name if prices.name is not None else name)
+        dtypes = [prices.dtype]  # a frame's dtypes is a Series built per call
     elif isinstance(prices, pd.DataFrame):
         frame = prices
+        dtypes = list(prices.dtypes)
     else:
         raise InputError(
             f"{name}: expected a pandas Series or DataFrame of prices with a date index, "
@@ -51,7 +53,7 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
     if not days.equals(frame.index):
         frame = frame.set_axis(days, axis=0)
     # Prices handed in are usually float64 already: astype would copy them for nothing.
-    if not all(dt == np.float64 for dt in frame.dtypes):
+    if not all(dt == np.float64 for dt in dtypes):
         try:
             frame = frame.astype(float)
         except (ValueError, TypeError):
