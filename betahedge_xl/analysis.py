@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import engine as eng
 from ._dates import check_window
-from .exceptions import DataWarning, InputError, InsufficientDataError
+from .exceptions import DataWarning, HoldingsError, InputError, InsufficientDataError
 
 #: Trailing window of the rolling beta when none is given, per frequency (a quarter, half a
 #: year, a year).
@@ -97,13 +97,152 @@ def _holdings(
             )
         return leg, None, None
     if kind == "weights":
-        holdings = eng.weights_from_holdings(leg.names, amounts)
+        holdings, percent = eng.book_weights(leg.names, amounts)
+        if percent:
+            kind = "weights in percent"
     else:
         holdings = eng.holdings_vector(leg.names, amounts, "shares")
     if leg.prices is not None:
         # Handed-in prices keep their own column names; match holdings case-insensitively.
         leg = _Leg(prices=leg.prices.set_axis([c.upper() for c in leg.prices.columns], axis=1))
     return leg, holdings, kind
+
+
+# --------------------------------------------------------------------------------------------
+# Books (portfolios): returns, exposure, per-position betas
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Book:
+    """How a portfolio's return was formed, its exposure and its positions' betas.
+
+    Attributes
+    ----------
+    kind
+        ``"weights"`` (fractions of capital, rebalanced every period) or ``"shares"`` (buy
+        and hold).
+    percent
+        The weights summed to about 100 and were read as percent.
+    exposure
+        Gross and net exposure (:class:`betahedge_xl.engine.Exposure`): fractions of capital
+        for weights, currency at the last price date for shares.
+    return_base
+        What a shares book's P&L is divided by: its gross exposure at the start of each
+        period, or the capital given.
+    cash
+        What the uninvested capital earns: ``"zero"`` or ``"the risk-free rate"``.
+    positions
+        One row per holding (see :attr:`HedgeResult.positions`).
+    """
+
+    kind: str
+    percent: bool
+    exposure: eng.Exposure
+    return_base: str
+    cash: str
+    positions: pd.DataFrame
+
+
+def _book_returns(
+    px: pd.DataFrame, asset_cols: list[str], bench_cols: list[str], holdings: pd.Series,
+    kind: str, capital: float | None, risk_free: Any, freq: str, method: str,
+    rf_unit: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+    """A book's prices and returns from its holdings' aligned prices.
+
+    Returns ``(prices, returns, holding_returns, weights)``: the book's level beside the
+    benchmark prices; the book and benchmark returns for the regression (excess when a
+    risk-free rate is given); each holding's returns on the same footing (for its own beta);
+    the weights the positions table shows (the last date's for a shares book).
+    """
+    simple = eng.simple_or_log_returns(px, "simple")
+    # Cash earns the risk-free rate of the period (zero when none is given); the engine's
+    # excess-return rule gives that rate for any form of risk_free.
+    cash = -eng.excess_returns(pd.Series(0.0, index=simple.index), risk_free, freq, "simple",
+                               rf_unit)
+    cash_rate = np.asarray(cash, dtype=float)
+    if kind == "shares":
+        drift = eng.drifting_weights(px[asset_cols], holdings, capital)
+        book = eng.book_returns(simple[asset_cols], drift.shift(1).iloc[1:], cash_rate)
+        shown = drift.iloc[-1].rename("weight")
+    else:
+        book = eng.book_returns(simple[asset_cols], holdings, cash_rate)
+        shown = holdings.rename("weight")
+    if method == "log":
+        if (book <= -1.0).any():
+            first = book.index[(book <= -1.0).to_numpy()][0]
+            raise HoldingsError(f"the book lost all its capital on {first:%Y-%m-%d}; "
+                                "log returns are undefined, use simple returns")
+        book = np.log1p(book)
+    bench = eng.simple_or_log_returns(px[bench_cols], method)
+    rets = eng.excess_returns(
+        pd.concat([book.rename(PORTFOLIO_NAME), bench], axis=1), risk_free, freq, method, rf_unit)
+    held = eng.excess_returns(
+        eng.simple_or_log_returns(px[asset_cols], method), risk_free, freq, method, rf_unit)
+    level = eng.index_from_returns(
+        book if method == "simple" else np.expm1(book), px.index[0]).rename(PORTFOLIO_NAME)
+    prices = pd.concat([level, px[bench_cols]], axis=1)
+    return prices, rets, held, shown
+
+
+def _book(
+    px: pd.DataFrame, holdings: pd.Series, kind: str, capital: float | None, risk_free: Any,
+    held: pd.DataFrame, bench: pd.DataFrame, weights: pd.Series,
+) -> Book:
+    shares = kind == "shares"
+    exp = eng.exposure(holdings, px, holdings if shares else None)
+    base = ("" if not shares else f"capital {capital:,.2f}" if capital is not None
+            else "gross exposure at the start of each period")
+    has_rf = isinstance(risk_free, pd.Series) or float(risk_free) != 0.0
+    positions = eng.position_betas(held, bench, weights)
+    if shares:
+        positions.insert(0, "shares", holdings.to_numpy(dtype=float))
+    return Book(kind="shares" if shares else "weights", percent=kind == "weights in percent",
+                exposure=exp, return_base=base,
+                cash="the risk-free rate" if has_rf else "zero", positions=positions)
+
+
+def _size(beta: float, value: float | None, instrument: str, price: float | None
+          ) -> eng.HedgeSize:
+    """:func:`betahedge_xl.engine.hedge_size` for an instrument named as a user names it."""
+    if value is None:
+        raise InputError("give the value to hedge (no capital is known for this result)")
+    if price is None:
+        raise InputError(f"give the price of {instrument}")
+    code = str(instrument).strip().upper()
+    if not code:
+        raise InputError("hedge instrument: empty")
+    multiplier: float | str = code if code in eng.FUTURES_MULTIPLIERS else 1.0
+    return eng.hedge_size(beta, float(value), float(price), multiplier, instrument=code)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a ticker-indexed table as JSON-ready mappings (NaN as None)."""
+    return [
+        {"ticker": str(t),
+         **{str(k): (float(v) if math.isfinite(float(v)) else None) for k, v in row.items()}}
+        for t, row in frame.iterrows()
+    ]
+
+
+def _positive_capital(capital: Any) -> float | None:
+    if capital is None:
+        return None
+    try:
+        value = float(capital)
+    except (TypeError, ValueError):
+        raise InputError(f"capital must be a number, got {capital!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"capital must be a positive number, got {capital!r}")
+    return value
+
+
+def _capital(capital: float | None, book: Book | None) -> float | None:
+    """What beta is a fraction of: the capital given, else a shares book's gross exposure."""
+    if capital is not None:
+        return capital
+    if book is not None and book.kind == "shares":
+        return book.exposure.gross
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +295,9 @@ class HedgeResult:
     quality: Any = None
     source: str | None = None
     warnings: list[str] = field(default_factory=list)
+    book: Book | None = None
+    capital: float | None = None
+    sizing: eng.HedgeSize | None = None
 
     # --- headline numbers ----------------------------------------------------------------
     @property
@@ -283,6 +425,89 @@ class HedgeResult:
     def benchmark(self) -> str:
         return " + ".join(self.benchmarks)
 
+    # --- the book ------------------------------------------------------------------------
+    @property
+    def positions(self) -> pd.DataFrame | None:
+        """One row per holding, indexed by ticker: ``weight`` (for shares, the last date's
+        value over the return base), ``beta`` (the holding's own regression on the benchmark
+        over the same dates) and ``contribution`` (weight x beta; for a weights book they sum
+        to the book's beta). ``None`` for a single asset."""
+        return None if self.book is None else self.book.positions.copy()
+
+    @property
+    def dollar_beta(self) -> float:
+        """Beta x capital: the benchmark exposure in currency (NaN without a capital)."""
+        return self.beta * self.capital if self.capital is not None else float("nan")
+
+    @property
+    def hedge_notional(self) -> float:
+        """Benchmark notional to sell (negative: to buy) for zero beta, ``-`` nothing known."""
+        return self.dollar_beta
+
+    def hedge_size(
+        self, value: float | None = None, instrument: str = "SPY", price: float | None = None
+    ) -> eng.HedgeSize:
+        """Shares of an ETF or futures contracts to short so the book has zero beta.
+
+        Parameters
+        ----------
+        value
+            The book's value in currency; default the capital (given, or a shares book's
+            gross exposure).
+        instrument
+            A futures code (``"ES"``, ``"MES"``, ``"NQ"``, ... see
+            :data:`betahedge_xl.engine.FUTURES_MULTIPLIERS`) or the ticker of shares
+            (``"SPY"``, multiplier 1).
+        price
+            The futures price in index points, or the price of one share.
+        """
+        return _size(self.beta, value if value is not None else self.capital, instrument, price)
+
+    def with_hedge(
+        self, instrument: str, price: float, value: float | None = None
+    ) -> HedgeResult:
+        """This result with the hedge of :meth:`hedge_size` in its summary, dict and report."""
+        size = self.hedge_size(value, instrument, price)
+        return replace(self, sizing=size,
+                       capital=self.capital if self.capital is not None else size.value)
+
+    def _book_rows(self) -> list[tuple[str, str, Any]]:
+        rows: list[tuple[str, str, Any]] = []
+        if self.holdings is not None:
+            held = ", ".join(f"{t} {v:g}" for t, v in self.holdings.items())
+            rows.append(("holdings", f"Holdings ({self.holdings_kind})", held))
+        book = self.book
+        if book is not None:
+            unit = " (currency)" if book.kind == "shares" else " (x capital)"
+            rows += [("gross_exposure", f"Gross exposure{unit}", book.exposure.gross),
+                     ("net_exposure", f"Net exposure{unit}", book.exposure.net)]
+            if book.kind == "shares":
+                rows.append(("return_base", "Return base", book.return_base))
+            rows.append(("cash", "Cash earns", book.cash))
+        if self.capital is not None:
+            first = self.benchmarks[0]
+            rows += [
+                ("capital", "Capital", self.capital),
+                ("dollar_beta", "Dollar beta (beta x capital)", self.dollar_beta),
+                ("hedge_notional",
+                 f"{first} notional to {'sell' if self.dollar_beta >= 0 else 'buy'}",
+                 abs(self.dollar_beta)),
+            ]
+        size = self.sizing
+        if size is not None:
+            unit = "contracts" if size.is_futures else "shares"
+            side = "sell" if size.units >= 0 else "buy"
+            rows += [
+                ("hedge_instrument", "Hedge instrument", size.instrument),
+                ("hedge_price", "Hedge price", size.price),
+                ("hedge_multiplier", "Hedge multiplier", size.multiplier),
+                ("hedge_units", f"{unit.capitalize()} to {side}", abs(size.units)),
+                ("hedge_exact", f"{unit.capitalize()} (exact, + to sell)", size.exact),
+                ("hedge_notional_rounded", "Hedge notional", size.notional),
+                ("residual_beta", "Residual beta after rounding", size.residual_beta),
+            ]
+        return rows
+
     # --- tables --------------------------------------------------------------------------
     def _stats(self) -> list[tuple[str, str, Any]]:
         """(key, label, value) rows: the one source of the summary, ``stat`` and ``to_dict``."""
@@ -359,9 +584,7 @@ class HedgeResult:
                  f"beta from {o.estimation_start:%Y-%m-%d}..{o.estimation_end:%Y-%m-%d}, "
                  f"hedged {o.test_start:%Y-%m-%d}..{o.test_end:%Y-%m-%d}"),
             ]
-        if self.holdings is not None:
-            held = ", ".join(f"{t} {v:g}" for t, v in self.holdings.items())
-            rows.append(("holdings", f"Holdings ({self.holdings_kind})", held))
+        rows += self._book_rows()
         rows.append(("warnings", "Data warnings", "; ".join(self.warnings) or "none"))
         return rows
 
@@ -433,6 +656,10 @@ class HedgeResult:
         out["rolling_window"] = self.rolling_window
         if self.quality is not None and hasattr(self.quality, "to_dict"):
             out["quality"] = self.quality.to_dict()
+        if self.book is not None:
+            out["positions"] = _records(self.book.positions)
+        if self.sizing is not None:
+            out["hedge"] = self.sizing.to_dict()
         return out
 
     def series(self) -> pd.DataFrame:
@@ -565,6 +792,7 @@ def beta_hedge(
     shares: Sequence[float] | None = None,
     oos_split: float | Any = 0.5,
     refresh: bool = False,
+    capital: float | None = None,
 ) -> HedgeResult:
     """Regress the asset's returns on the benchmark's, hedge, and check the hedge.
 
@@ -596,19 +824,27 @@ def beta_hedge(
     rolling_window
         Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
     weights, shares
-        Holdings of a portfolio given as a list of tickers: weights (scaled to sum to 1,
-        rebalanced each period of the frequency: day, week or month) or share counts (buy
-        and hold).
+        Holdings of a portfolio given as a list of tickers. Weights are fractions of the
+        book's capital, taken as given (``[1.3, -0.3]`` is 130/30, ``[1, -1]``
+        dollar-neutral, ``[0.6]`` 60% invested; weights summing to about 100 are read as
+        percent and the summary says so), rebalanced each period of the frequency; the rest
+        of the capital is cash at zero, or at the risk-free rate when one is given. Share
+        counts (negative for shorts) are held unchanged; the book's return is its P&L over
+        its gross exposure at the start of each period, or over ``capital``.
     oos_split
         Fraction of the sample (or a date) at which the out-of-sample check splits.
     refresh
         Ask the source again even for stored prices.
+    capital
+        The book's capital in currency: the return base of a shares book, and what the
+        dollar beta (beta x capital) and the benchmark notional to sell are computed on.
 
     Returns
     -------
     HedgeResult
     """
     s, e = check_window(start, end)
+    cap = _positive_capital(capital)
     freq = eng.normalize_frequency(frequency)
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
@@ -680,20 +916,14 @@ def beta_hedge(
     bench_cols = list(raw_bench.columns)
     if holdings is not None:
         asset_name = PORTFOLIO_NAME
-        if kind == "shares":
-            asset_px = eng.portfolio_value(px[asset_cols], holdings)
-        else:
-            asset_px = eng.weighted_index(px[asset_cols], holdings)
-        prices = pd.DataFrame(
-            np.column_stack([asset_px.to_numpy(), px[bench_cols].to_numpy()]),
-            index=px.index,
-            columns=[asset_name, *bench_cols],
-        )
+        assert kind is not None
+        prices, rets, held, shown = _book_returns(
+            px, asset_cols, bench_cols, holdings, kind, cap, risk_free, freq, method, rf_unit)
     else:
         asset_name = asset_cols[0]
         prices = px  # the asset's one column, then the benchmarks
-    rets = eng.excess_returns(eng.simple_or_log_returns(prices, method), risk_free, freq, method,
-                              rf_unit)
+        rets = eng.excess_returns(
+            eng.simple_or_log_returns(prices, method), risk_free, freq, method, rf_unit)
     if len(rets) < 3:
         raise InsufficientDataError(
             f"too few observations: {len(rets)} {freq} return(s) between "
@@ -725,6 +955,10 @@ def beta_hedge(
         except InsufficientDataError:
             oos = None
             notes.append("sample too short for the out-of-sample check")
+    book = None
+    if holdings is not None:
+        assert kind is not None
+        book = _book(px, holdings, kind, cap, risk_free, held, rets[bench_cols], shown)
 
     window_n = (int(rolling_window) if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])
@@ -769,6 +1003,8 @@ def beta_hedge(
         rolling_window=window_n,
         holdings=holdings,
         holdings_kind=kind,
+        book=book,
+        capital=_capital(cap, book),
         quality=quality,
         source=source or "memory",
         warnings=notes,

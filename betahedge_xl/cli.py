@@ -93,10 +93,24 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rolling-window", type=int, metavar="N",
                    help="periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly)")
     g.add_argument("--weights", metavar="W1,W2,..",
-                   help="portfolio weights of the tickers in ASSET (scaled to sum to 1, "
-                        "rebalanced each period of --frequency)")
+                   help="portfolio weights of the tickers in ASSET as fractions of capital, "
+                        "taken as given: 1.3,-0.3 is 130/30, 1,-1 dollar-neutral, 0.6 "
+                        "alone 60%% invested (the rest is cash); weights summing to about "
+                        "100 are percent. Rebalanced each period of --frequency")
     g.add_argument("--shares", metavar="S1,S2,..",
-                   help="share counts of the tickers in ASSET (buy and hold)")
+                   help="share counts of the tickers in ASSET, negative for shorts (buy and "
+                        "hold; the return is P&L over the gross exposure at the start of "
+                        "each period, or over --capital)")
+    g.add_argument("--capital", "--value", dest="capital", type=float, metavar="AMOUNT",
+                   help="the book's capital (value of the position): the summary adds the "
+                        "dollar beta and the benchmark notional to sell; a shares book's "
+                        "return base")
+    g.add_argument("--hedge-with", metavar="INSTRUMENT",
+                   help="size the hedge in futures contracts (ES, MES, NQ, ...) or ETF "
+                        "shares (SPY); needs --hedge-price and --value unless a shares "
+                        "book's gross exposure is the value")
+    g.add_argument("--hedge-price", type=float, metavar="PRICE",
+                   help="the futures price in index points, or the price of one share")
     g.add_argument("--oos-split", type=_fraction, default=0.5, metavar="FRACTION",
                    help="fraction of the sample used to estimate beta in the out-of-sample "
                         "check (default 0.5)")
@@ -424,7 +438,17 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         shares=shares,
         oos_split=args.oos_split,
         refresh=args.refresh,
+        capital=getattr(args, "capital", None),
     )
+
+
+def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
+    """The result with the hedge of ``--hedge-with``/``--hedge-price`` sized, if asked."""
+    if args.hedge_with is None:
+        return result
+    if result.capital is None:
+        raise InputError(f"--hedge-with {args.hedge_with} needs --value (the book's value)")
+    return result.with_hedge(args.hedge_with, args.hedge_price)
 
 
 def _tickers(value: str | list[str]) -> list[str]:
@@ -442,6 +466,11 @@ def _describe(req: dict[str, Any]) -> str:
 def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
     """Run :func:`beta_hedge` with progress on stderr and its warnings as one line each."""
     req = _request(args)
+    # A missing hedge option is said before any price is loaded.
+    if args.hedge_with is None and args.hedge_price is not None:
+        raise InputError("--hedge-price needs --hedge-with (ES, MES, SPY, ...)")
+    if args.hedge_with is not None and args.hedge_price is None:
+        raise InputError(f"--hedge-with {args.hedge_with} needs --hedge-price")
     n = len(_tickers(req["asset"])) + len(_tickers(req["benchmark"]))
     console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
     from .analysis import beta_hedge
@@ -449,7 +478,7 @@ def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
 
     with _warnings_to(console, args.debug), report_progress(
             lambda done, total: console.progress(f"Prices from Yahoo: {done} of {total} tickers")):
-        return beta_hedge(**req)
+        return _with_hedge(beta_hedge(**req), args)
 
 
 @contextmanager
@@ -648,6 +677,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     args.frequency, args.returns, args.risk_free = "daily", "simple", (0.0, "annual")
     args.hac, args.maxlags, args.rolling_window = False, None, None
     args.weights = args.shares = None
+    args.capital = args.hedge_with = args.hedge_price = None
     args.oos_split, args.refresh = 0.5, False
     result = _analyse(args, console)
     console.data(str(result))

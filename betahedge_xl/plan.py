@@ -409,7 +409,7 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     )
     tables = [summary]
     if result.holdings is not None:
-        weights = result.holdings_kind == "weights"
+        weights = (result.holdings_kind or "").startswith("weights")  # "weights in percent"
         holdings = Table(
             # Not "bh_holdings": that name is the inputs block's holdings table.
             name=f"{PREFIX}positions",

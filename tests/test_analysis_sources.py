@@ -66,7 +66,7 @@ def test_price_series_against_ticker(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_portfolio_may_hold_its_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Half TSLA, half SPY hedged with SPY: the portfolio's beta is the mix of the two."""
     monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(_csv_dir(tmp_path, ["TSLA", "SPY"])))
-    res = bh.beta_hedge(["TSLA", "SPY"], "SPY", "2014-01-01", "2015-01-01", weights=[1, 1])
+    res = bh.beta_hedge(["TSLA", "SPY"], "SPY", "2014-01-01", "2015-01-01", weights=[0.5, 0.5])
     alone = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
     # Rebalanced daily to 50/50, the portfolio return is (r_TSLA + r_SPY) / 2, so by linearity
     # of OLS its beta is (beta_TSLA + 1) / 2 and its alpha half of TSLA's.

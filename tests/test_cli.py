@@ -190,7 +190,7 @@ def test_analyze_holdings_file_weights_and_shares(env: dict[str, str], prices: d
                                                   tmp_path: Path) -> None:
     xb = window_returns(prices, "BBB")
     # weights: rebalanced each period, so the portfolio return is the weighted return
-    (tmp_path / "w.csv").write_text("Ticker,Weight\nAAA,3\nCCC,1\n")
+    (tmp_path / "w.csv").write_text("Ticker,Weight\nAAA,0.75\nCCC,0.25\n")
     proc = run(env, "analyze", str(tmp_path / "w.csv"), "BBB", "--start", START, "--end", END,
                "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -753,3 +753,48 @@ def test_few_observations_are_a_warning_line(env: dict[str, str]) -> None:
     assert json.loads(proc.stdout)["n_obs"] == 5
     assert ("betahedge: warning: only 5 daily returns: fewer than 30, the statistics are "
             "unreliable") in proc.stderr.splitlines()
+# books as held, and the hedge in contracts (issue 12)
+# ---------------------------------------------------------------------------------------------
+def test_analyze_long_short_book_with_positions_and_contracts(env: dict[str, str],
+                                                              prices: dict) -> None:
+    """A dollar-neutral book: beta(AAA) - beta(CCC), the positions' own regressions, and the
+    ES hedge of 5,000,000 sized as beta x value / (price x 50)."""
+    ra, rc, xb = (window_returns(prices, t) for t in ("AAA", "CCC", "BBB"))
+    proc = run(env, "analyze", "AAA,CCC", "BBB", "--weights", "1,-1", "--start", START,
+               "--end", END, "--value", "5000000", "--hedge-with", "ES", "--hedge-price",
+               "5900", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    b_a, b_c = np.polyfit(xb, ra, 1)[0], np.polyfit(xb, rc, 1)[0]
+    assert out["beta"] == pytest.approx(b_a - b_c, rel=1e-9)
+    assert [p["ticker"] for p in out["positions"]] == ["AAA", "CCC"]
+    assert out["positions"][0]["beta"] == pytest.approx(b_a, rel=1e-9)
+    assert out["positions"][1]["contribution"] == pytest.approx(-b_c, rel=1e-9)
+    exact = (b_a - b_c) * 5e6 / (5900 * 50)
+    assert out["hedge"]["contracts"] == round(exact)
+    assert out["hedge"]["notional"] == pytest.approx(round(exact) * 5900 * 50)
+    assert out["hedge"]["residual_beta"] == pytest.approx(
+        (b_a - b_c) - round(exact) * 5900 * 50 / 5e6, rel=1e-8)
+    assert out["dollar_beta"] == pytest.approx((b_a - b_c) * 5e6, rel=1e-9)
+    assert out["gross_exposure"] == 2.0 and out["net_exposure"] == 0.0
+    # the same hedge in ETF shares, in the table
+    proc = run(env, "analyze", "AAA,CCC", "BBB", "--weights", "1,-1", "--start", START,
+               "--end", END, "--value", "5000000", "--hedge-with", "BBB", "--hedge-price",
+               "470")
+    assert proc.returncode == 0, proc.stderr
+    shares = round((b_a - b_c) * 5e6 / 470)
+    side = "sell" if shares >= 0 else "buy"
+    assert f"Shares to {side}" in proc.stdout
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(f"Shares to {side}"))
+    assert line.split()[-1] == str(abs(shares))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--hedge-with", "ES"], ["--hedge-with ES needs --hedge-price"]),
+    (["--hedge-price", "5900"], ["--hedge-price needs --hedge-with"]),
+    (["--hedge-with", "ES", "--hedge-price", "5900"], ["needs --value"]),
+])
+def test_hedge_options_missing_a_part(env: dict[str, str], args: list[str],
+                                      words: list[str]) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, *args)
+    assert_one_line_error(proc, 2, *words)

@@ -46,8 +46,8 @@ def test_weights_are_normalised_and_tickers_cleaned():
         ([], [], "portfolio has no tickers"),
         (["AAA", " "], [1, 1], "empty ticker"),
         (["AAA", "BBB"], [1.0, np.nan], "weights of BBB is missing or not a number"),
-        (["AAA", "BBB"], [0.5, -0.5], "weights sum to 0"),
-        (["AAA", "BBB"], [-0.2, -0.8], "weights sum to -1; give a net-long portfolio"),
+        (["AAA", "BBB"], [0.0, 0.0], "every weight is zero; nothing is held"),
+        (["AAA", "BBB"], [100, -100], r"weights sum to 0 with gross 200: .* 200x leverage"),
     ],
 )
 def test_bad_weights(tickers, amounts, match):
@@ -107,10 +107,12 @@ def test_shares_portfolio_is_buy_and_hold():
     assert not np.allclose(r.to_numpy() @ w0.to_numpy(), expected.to_numpy(), rtol=1e-6)
 
 
-def test_shares_portfolio_value_must_be_positive():
+def test_long_short_shares_value_may_be_negative():
+    """A long/short book's net value can be below zero: it is reported, not refused."""
     px = prices()
-    with pytest.raises(HoldingsError, match="portfolio value is zero or negative"):
-        portfolio_value(px, holdings_vector(["AAA", "BBB"], [1, -100], "shares"))
+    value = portfolio_value(px, holdings_vector(["AAA", "BBB"], [1, -100], "shares"))
+    np.testing.assert_allclose(value.to_numpy(), (px["AAA"] - 100 * px["BBB"]).to_numpy())
+    assert (value < 0).all()
 
 
 # --------------------------------------------------------------------------------------------

@@ -190,7 +190,7 @@ def test_portfolio_lists_each_holding_with_its_weight() -> None:
     rng = np.random.default_rng(5)
     px = pd.DataFrame(100 * np.cumprod(1 + rng.normal(0, 0.01, (120, 3)), axis=0), index=idx,
                       columns=["AAA", "BBB", "CCC"])
-    res = bh.beta_hedge(px[["AAA", "BBB"]], px["CCC"], weights=[3, 1], rolling_window=20)
+    res = bh.beta_hedge(px[["AAA", "BBB"]], px["CCC"], weights=[75, 25], rolling_window=20)
     plan = P.build_plan(res)
     holdings = plan.table("bh_positions")
     assert holdings.header == ["Holding", "Weight"]

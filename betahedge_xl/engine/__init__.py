@@ -28,7 +28,14 @@ from .periods import (
     risk_free_per_period,
 )
 from .portfolio import (
+    Exposure,
+    book_returns,
+    book_weights,
+    drifting_weights,
+    exposure,
     holdings_vector,
+    index_from_returns,
+    position_betas,
     portfolio_returns,
     portfolio_value,
     weighted_index,
@@ -57,4 +64,6 @@ __all__ = [
     "out_of_sample_effectiveness", "periods_per_year", "portfolio_returns", "portfolio_value",
     "prepare_prices", "prices_to_returns", "regress_many", "resample_prices", "risk_free_rate", "rolling_beta", "rolling_ols_betas",
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
+    "Exposure", "book_returns", "book_weights", "drifting_weights", "exposure",
+    "index_from_returns", "position_betas",
 ]

@@ -42,10 +42,35 @@ class HedgeSize:
     notional: float
     target_notional: float
     residual_beta: float
+    instrument: str = ""
+
+    @property
+    def is_futures(self) -> bool:
+        """Whether the units are futures contracts (else shares, whose multiplier is 1)."""
+        return self.instrument.upper() in FUTURES_MULTIPLIERS or self.multiplier != 1.0
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready mapping; ``contracts`` (futures) or ``shares`` names the units."""
+        unit = "contracts" if self.is_futures else "shares"
+        return {"instrument": self.instrument or None, unit: self.units, "units": self.units,
+                "exact": self.exact, "notional": self.notional,
+                "target_notional": self.target_notional, "residual_beta": self.residual_beta,
+                "beta": self.beta, "value": self.value, "price": self.price,
+                "multiplier": self.multiplier}
+
+    def __str__(self) -> str:
+        def text(value: object) -> str:
+            if isinstance(value, float):
+                return f"{value:,.2f}" if abs(value) >= 1e4 else f"{value:.6g}"
+            return str(value)
+
+        return "\n".join(f"{label:<24} {text(value):>16}" for label, value in self.rows())
 
     def rows(self) -> list[list[object]]:
         """Label/value rows for tables and cells."""
-        return [
+        head: list[list[object]] = [["Hedge instrument", self.instrument]] if self.instrument \
+            else []
+        return head + [
             ["Beta", self.beta],
             ["Position value", self.value],
             ["Hedge price", self.price],
@@ -58,7 +83,8 @@ class HedgeSize:
 
 
 def hedge_size(
-    beta: float, value: float, price: float, multiplier: float | str = 1.0
+    beta: float, value: float, price: float, multiplier: float | str = 1.0,
+    instrument: str | None = None,
 ) -> HedgeSize:
     """Shares (``multiplier=1``) or futures contracts (``"ES"`` = 50, ``"MES"`` = 5) to short.
 
@@ -73,6 +99,8 @@ def hedge_size(
     multiplier
         Currency per index point of one contract, or a contract code from
         :data:`FUTURES_MULTIPLIERS`.
+    instrument
+        Name of the hedge shown in tables (``"ES"``, ``"SPY"``); none by default.
     """
     if isinstance(multiplier, str):
         code = multiplier.strip().upper()
@@ -113,4 +141,5 @@ def hedge_size(
         notional=notional,
         target_notional=target,
         residual_beta=float(beta) - notional / value,
+        instrument=instrument or "",
     )

@@ -1,0 +1,179 @@
+"""Books as a portfolio manager holds them: long/short and levered weights, share counts with
+shorts, per-position betas, the hedge in money. Every figure is re-derived by hand here
+(separate regressions with numpy, P&L from prices), never read back from the package."""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import betahedge_xl as bh
+from betahedge_xl.exceptions import HoldingsError, InputError
+
+WINDOW = ("2014-01-01", "2015-01-01")
+
+
+def sample(ticker: str) -> pd.Series:
+    """Adjusted closes of a shipped sample, read with the csv module."""
+    text = (resources.files("betahedge_xl") / "sample" / f"{ticker}.csv").read_text()
+    reader = csv.DictReader(text.splitlines())
+    col = "Adj Close" if "Adj Close" in (reader.fieldnames or []) else "Close"
+    rows = [(r["Date"], float(r[col])) for r in reader]
+    return pd.Series([v for _, v in rows], index=pd.to_datetime([d for d, _ in rows]),
+                     name=ticker)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    """AAPL, MSFT and SPY prices of 2014 on the dates all three have."""
+    f = pd.concat([sample("AAPL"), sample("MSFT"), sample("SPY")], axis=1, join="inner")
+    return f[(f.index >= WINDOW[0]) & (f.index < WINDOW[1])]
+
+
+@pytest.fixture(scope="module")
+def rets(frame: pd.DataFrame) -> pd.DataFrame:
+    return (frame / frame.shift(1) - 1.0).iloc[1:]
+
+
+def slope(y: pd.Series | np.ndarray, x: pd.Series | np.ndarray) -> float:
+    return float(np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)[0])
+
+
+def book(weights: list[float] | None = None, shares: list[float] | None = None,
+         **kw: object) -> bh.HedgeResult:
+    return bh.beta_hedge(pd.concat([sample("AAPL"), sample("MSFT")], axis=1), sample("SPY"),
+                         *WINDOW, weights=weights, shares=shares, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# Weights as fractions of capital, taken as given
+# --------------------------------------------------------------------------------------------
+def test_dollar_neutral_book_beta_is_the_difference_of_the_two_betas(rets):
+    res = book(weights=[1, -1])
+    b_aapl, b_msft = slope(rets["AAPL"], rets["SPY"]), slope(rets["MSFT"], rets["SPY"])
+    assert res.beta == pytest.approx(b_aapl - b_msft, rel=1e-10, abs=1e-13)
+    np.testing.assert_allclose(res.returns["Portfolio"], rets["AAPL"] - rets["MSFT"],
+                               rtol=1e-12, atol=1e-16)
+    assert res.n_obs == 251
+    assert res.stat("gross_exposure") == 2.0 and res.stat("net_exposure") == 0.0
+    assert res.stat("cash") == "zero"
+
+
+@pytest.mark.parametrize("weights", [[1.3, -0.3], [0.6, 0.0], [0.6, 0.3]])
+def test_weights_are_not_rescaled_and_cash_earns_nothing(rets, weights):
+    """130/30 is 1.3 x AAPL - 0.3 x MSFT; 0.6 alone is 60% AAPL and 40% cash at zero."""
+    res = book(weights=weights)
+    hand = weights[0] * rets["AAPL"] + weights[1] * rets["MSFT"]
+    np.testing.assert_allclose(res.returns["Portfolio"], hand, rtol=1e-12, atol=1e-16)
+    assert res.beta == pytest.approx(slope(hand, rets["SPY"]), rel=1e-10)
+    assert res.holdings.to_dict() == pytest.approx(dict(zip(["AAPL", "MSFT"], weights)))
+    assert res.stat("net_exposure") == pytest.approx(sum(weights))
+
+
+def test_cash_earns_the_risk_free_rate_when_one_is_given(rets):
+    """A book 60% in AAPL: 0.6 r_AAPL + 0.4 rf, regressed in excess of rf like SPY."""
+    rf = pd.Series(np.linspace(1e-4, 2e-4, len(rets)), index=rets.index)
+    res = book(weights=[0.6, 0.0], risk_free=rf)
+    total = 0.6 * rets["AAPL"] + 0.4 * rf
+    np.testing.assert_allclose(res.returns["Portfolio"], total - rf, rtol=1e-10, atol=1e-16)
+    assert res.beta == pytest.approx(slope(total - rf, rets["SPY"] - rf), rel=1e-10)
+    assert res.stat("cash") == "the risk-free rate"
+    # the beta of cash is zero: the book's beta is 0.6 x AAPL's excess beta
+    assert res.beta == pytest.approx(0.6 * slope(rets["AAPL"] - rf, rets["SPY"] - rf),
+                                     rel=1e-10)
+
+
+def test_percentages_are_read_as_percent_and_said_so(rets):
+    res = book(weights=[130, -30])
+    assert res.holdings.to_dict() == pytest.approx({"AAPL": 1.3, "MSFT": -0.3})
+    assert "percent" in res.summary().set_index("label").index[
+        res.summary()["label"].str.startswith("Holdings")][0]
+    assert res.beta == pytest.approx(book(weights=[1.3, -0.3]).beta, rel=1e-13)
+
+
+def test_implausible_leverage_is_refused_with_a_message():
+    with pytest.raises(HoldingsError, match="weights sum to 0 with gross 200.*give fractions"):
+        book(weights=[100, -100])
+
+
+# --------------------------------------------------------------------------------------------
+# Share counts with shorts
+# --------------------------------------------------------------------------------------------
+def test_long_short_shares_return_is_pnl_over_gross_at_the_start(frame, rets):
+    res = book(shares=[100, -250])
+    held = frame[["AAPL", "MSFT"]] * [100, -250]
+    pnl = held.diff().sum(axis=1).iloc[1:]
+    gross = held.abs().sum(axis=1).shift(1).iloc[1:]
+    np.testing.assert_allclose(res.returns["Portfolio"], pnl / gross, rtol=1e-11, atol=1e-16)
+    assert res.beta == pytest.approx(slope(pnl / gross, rets["SPY"]), rel=1e-10)
+    last = held.iloc[-1]
+    assert res.stat("gross_exposure") == pytest.approx(last.abs().sum(), rel=1e-13)
+    assert res.stat("net_exposure") == pytest.approx(last.sum(), rel=1e-13)
+    assert res.stat("return_base") == "gross exposure at the start of each period"
+    # beta is per unit of gross exposure, so the dollar beta is beta x gross
+    assert res.dollar_beta == pytest.approx(res.beta * last.abs().sum(), rel=1e-13)
+
+
+def test_long_only_shares_keep_the_value_return(frame, rets):
+    """Without shorts the gross exposure is the value held: the old definition still holds."""
+    res = book(shares=[100, 250])
+    value = frame["AAPL"] * 100 + frame["MSFT"] * 250
+    np.testing.assert_allclose(res.returns["Portfolio"], value.pct_change().iloc[1:],
+                               rtol=1e-11)
+
+
+def test_shares_on_a_capital_given(frame, rets):
+    res = book(shares=[100, -250], capital=1_000_000)
+    held = frame[["AAPL", "MSFT"]] * [100, -250]
+    pnl = held.diff().sum(axis=1).iloc[1:]
+    np.testing.assert_allclose(res.returns["Portfolio"], pnl / 1e6, rtol=1e-11, atol=1e-16)
+    assert res.stat("return_base") == "capital 1,000,000.00"
+    assert res.stat("capital") == 1e6
+
+
+# --------------------------------------------------------------------------------------------
+# The hedge in money
+# --------------------------------------------------------------------------------------------
+def test_dollar_beta_and_notional_to_sell_or_buy(rets):
+    long_book = book(weights=[1.3, -0.3], capital=2_000_000)
+    b = slope(1.3 * rets["AAPL"] - 0.3 * rets["MSFT"], rets["SPY"])
+    assert long_book.stat("dollar_beta") == pytest.approx(b * 2e6, rel=1e-10)
+    table = long_book.summary().set_index("label")["value"]
+    assert table["SPY notional to sell"] == pytest.approx(b * 2e6, rel=1e-10)
+    short_book = book(weights=[-1.0, 0.0], capital=1_000_000)
+    table = short_book.summary().set_index("label")["value"]
+    assert table["SPY notional to buy"] == pytest.approx(slope(rets["AAPL"], rets["SPY"]) * 1e6,
+                                                         rel=1e-10)
+    with pytest.raises(InputError, match="capital must be a positive number"):
+        book(weights=[1, -1], capital=-5)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-position betas
+# --------------------------------------------------------------------------------------------
+def test_positions_are_separate_regressions_and_sum_to_the_book(rets):
+    res = book(weights=[1.3, -0.3])
+    pos = res.positions
+    assert list(pos.index) == ["AAPL", "MSFT"] and list(pos.columns) == [
+        "weight", "beta", "contribution"]
+    for t, w in (("AAPL", 1.3), ("MSFT", -0.3)):
+        assert pos.loc[t, "beta"] == pytest.approx(slope(rets[t], rets["SPY"]), rel=1e-10)
+        assert pos.loc[t, "contribution"] == pytest.approx(w * pos.loc[t, "beta"], rel=1e-14)
+    assert pos["contribution"].sum() == pytest.approx(res.beta, rel=1e-12)
+    assert res.to_dict()["positions"][1] == {
+        "ticker": "MSFT", "weight": -0.3, "beta": pytest.approx(pos.loc["MSFT", "beta"]),
+        "contribution": pytest.approx(pos.loc["MSFT", "contribution"])}
+    assert bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW).positions is None
+
+
+def test_positions_of_a_shares_book_show_the_last_weights(frame, rets):
+    res = book(shares=[100, -250])
+    held = frame[["AAPL", "MSFT"]].iloc[-1] * [100, -250]
+    pos = res.positions
+    np.testing.assert_allclose(pos["weight"], held / held.abs().sum(), rtol=1e-13)
+    assert list(pos["shares"]) == [100.0, -250.0]
+    assert pos.loc["MSFT", "beta"] == pytest.approx(slope(rets["MSFT"], rets["SPY"]), rel=1e-10)
