@@ -224,6 +224,50 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
+    """``"prices"`` or ``"returns"``; returns must be handed in, a ticker has only prices."""
+    text = str(value).strip().lower() if value is not None else "prices"
+    if text not in ("prices", "returns"):
+        raise InputError(f"input: expected prices or returns, got {value!r}")
+    if text == "returns":
+        for what, leg in (("asset", asset), ("benchmark", benchmark)):
+            legs = list(leg) if isinstance(leg, (list, tuple)) else [leg]
+            if isinstance(leg, Mapping) or any(isinstance(v, str) for v in legs):
+                raise InputError(f"input returns: hand in the {what}'s returns (dates and "
+                                 "returns), not a ticker")
+    return text
+
+
+def _returns_as_levels(
+    asset: pd.DataFrame, bench: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Returns handed in as levels that reproduce them, on the dates both sides have.
+
+    The level starts at 1 the day before the first return, so the price path (alignment,
+    resampling, returns) gives back exactly the returns handed in. Also the number of dates
+    dropped because one side had no return on them.
+    """
+    frame = pd.concat([asset, bench], axis=1, sort=True)
+    values = frame.to_numpy(dtype=float)
+    present = ~np.isnan(values).all(axis=1)
+    keep = ~np.isnan(values).any(axis=1)
+    frame = frame.loc[keep]
+    if frame.empty:
+        raise InsufficientDataError("no date has a return on both sides in the window")
+    r = frame.to_numpy(dtype=float)
+    if (r <= -1.0).any():
+        i, j = np.argwhere(r <= -1.0)[0]
+        raise InputError(f"{frame.columns[j]}: a return of {r[i, j]:.2%} on "
+                         f"{frame.index[i]:%Y-%m-%d}; returns are fractions (0.01 for 1%) "
+                         "above -100%")
+    base = frame.index[0] - pd.Timedelta(days=1)
+    levels = np.vstack([np.ones(r.shape[1]), np.cumprod(1.0 + r, axis=0)])
+    out = pd.DataFrame(levels, index=pd.DatetimeIndex([base, *frame.index]),
+                       columns=frame.columns)
+    na = asset.shape[1]
+    return out.iloc[:, :na], out.iloc[:, na:], int(present.sum() - keep.sum())
+
+
 def _positive_capital(capital: Any) -> float | None:
     if capital is None:
         return None
@@ -298,6 +342,7 @@ class HedgeResult:
     book: Book | None = None
     capital: float | None = None
     sizing: eng.HedgeSize | None = None
+    input: str = "prices"
 
     # --- headline numbers ----------------------------------------------------------------
     @property
@@ -528,6 +573,8 @@ class HedgeResult:
             ("last_date", "Last price date", self.last_date.to_pydatetime()),
             ("frequency", "Frequency", self.frequency),
             ("returns", "Returns", returns),
+            *([("input", "Input", "returns handed in, used as given (first price date: "
+                "the day before the first return)")] if self.input == "returns" else []),
             ("n_obs", "Observations", self.n_obs),
             ("alpha", "Alpha (per period)", self.alpha),
             ("alpha_se", "Alpha std. error", self.alpha_se),
@@ -793,6 +840,7 @@ def beta_hedge(
     oos_split: float | Any = 0.5,
     refresh: bool = False,
     capital: float | None = None,
+    input: str = "prices",  # noqa: A002  (the name users type, as in the issue)
 ) -> HedgeResult:
     """Regress the asset's returns on the benchmark's, hedge, and check the hedge.
 
@@ -835,6 +883,11 @@ def beta_hedge(
         Fraction of the sample (or a date) at which the out-of-sample check splits.
     refresh
         Ask the source again even for stored prices.
+    input
+        ``"prices"`` (default) or ``"returns"``: the Series/DataFrames handed in are simple
+        returns per period (what a PM's system exports), taken as given within the window;
+        no return is computed from them and none is dropped but those on dates the other
+        side lacks.
     capital
         The book's capital in currency: the return base of a shares book, and what the
         dollar beta (beta x capital) and the benchmark notional to sell are computed on.
@@ -845,6 +898,7 @@ def beta_hedge(
     """
     s, e = check_window(start, end)
     cap = _positive_capital(capital)
+    given = _input_kind(input, asset, benchmark)
     freq = eng.normalize_frequency(frequency)
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
@@ -885,6 +939,10 @@ def beta_hedge(
     # Window each leg before joining: the join then works on a year, not on decades.
     raw_asset = eng.returns.window(prices_of(asset_leg), s, e)
     raw_bench = eng.returns.window(prices_of(bench_leg), s, e)
+    if given == "returns":
+        raw_asset, raw_bench, lost = _returns_as_levels(raw_asset, raw_bench)
+        if lost:
+            notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
     if raw_asset.index.equals(raw_bench.index):
         # Same dates (the usual case): one block of numbers, no join machinery.
         frame = pd.DataFrame(
@@ -1005,6 +1063,7 @@ def beta_hedge(
         holdings_kind=kind,
         book=book,
         capital=_capital(cap, book),
+        input=given,
         quality=quality,
         source=source or "memory",
         warnings=notes,

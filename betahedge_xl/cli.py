@@ -101,6 +101,10 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                    help="share counts of the tickers in ASSET, negative for shorts (buy and "
                         "hold; the return is P&L over the gross exposure at the start of "
                         "each period, or over --capital)")
+    g.add_argument("--input", default="prices", choices=["prices", "returns"],
+                   help="returns: ASSET and BENCHMARK are CSV files of simple returns per "
+                        "period (a date column, then one column per series), taken as given "
+                        "within the window; prices (default) are tickers")
     g.add_argument("--capital", "--value", dest="capital", type=float, metavar="AMOUNT",
                    help="the book's capital (value of the position): the summary adds the "
                         "dollar beta and the benchmark notional to sell; a shares book's "
@@ -399,6 +403,41 @@ def read_holdings(path: str | Path) -> tuple[list[str], list[float], str]:
     return tickers, amounts, "shares" if amount_col == "shares" else "weights"
 
 
+def pd_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat(frames, axis=1, sort=True)
+
+
+def read_returns(path: str, what: str) -> pd.DataFrame:
+    """Returns from a CSV file: a date column, then one column of simple returns per series.
+
+    A column named like the file (``TSLA.csv`` with ``Date,Return``) takes the file's name.
+    """
+    import pandas as pd
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise InputError(f"{what}: with --input returns give a CSV file of returns; "
+                         f"{path} is not a file")
+    try:
+        frame = pd.read_csv(file, index_col=0)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{file.name}: cannot read returns ({exc})") from None
+    if frame.shape[1] == 0 or frame.empty:
+        raise InputError(f"{file.name}: no returns (a date column, then one column per "
+                         "series)")
+    try:
+        frame.index = pd.to_datetime(frame.index)
+        frame = frame.astype(float)
+    except (ValueError, TypeError):
+        raise InputError(f"{file.name}: needs dates in the first column and numbers in "
+                         "the others") from None
+    if frame.shape[1] == 1 and str(frame.columns[0]).lower() in ("return", "returns", "r"):
+        frame.columns = [file.stem.upper()]
+    return frame
+
+
 def _request(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of :func:`beta_hedge` from the command line."""
     benchmarks = _split([args.benchmark, *args.benchmarks])
@@ -406,6 +445,16 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError("give a benchmark, e.g. SPY (second argument or --benchmark)")
     weights = _numbers(args.weights, "weights") if args.weights else None
     shares = _numbers(args.shares, "shares") if args.shares else None
+    # backtest shares this reader but not every analysis option: absent ones are the defaults
+    if getattr(args, "input", "prices") == "returns":
+        bench_frame = read_returns(benchmarks[0], "BENCHMARK")
+        if len(benchmarks) > 1:
+            bench_frame = pd_concat([bench_frame, *(read_returns(b, "BENCHMARK")
+                                                    for b in benchmarks[1:])])
+        asset_frame = read_returns(args.asset, "ASSET")
+        one = asset_frame.shape[1] == 1 and weights is None and shares is None
+        return dict(_options(args), asset=asset_frame.iloc[:, 0] if one else asset_frame,
+                    benchmark=bench_frame, weights=weights, shares=shares, input="returns")
     if _looks_like_path(args.asset):
         if weights is not None or shares is not None:
             raise InputError("a holdings file carries its own weights or shares; "
@@ -418,13 +467,18 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         if not tickers:
             raise InputError("ASSET is empty")
         asset = tickers if len(tickers) > 1 or weights or shares else tickers[0]
+    return dict(_options(args), asset=asset,
+                benchmark=benchmarks[0] if len(benchmarks) == 1 else benchmarks,
+                weights=weights, shares=shares)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`beta_hedge` that are not the legs or holdings."""
     hac = args.hac or args.maxlags is not None
     # --risk-free reads (rate, unit); a command that fixes the rate sets a plain number.
     rf, rf_unit = args.risk_free if isinstance(args.risk_free, tuple) else (
         args.risk_free, "annual")
     return dict(
-        asset=asset,
-        benchmark=benchmarks[0] if len(benchmarks) == 1 else benchmarks,
         start=args.start,
         end=args.end,
         frequency=args.frequency,
@@ -434,8 +488,6 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         cov_type="HAC" if hac else "nonrobust",
         maxlags=args.maxlags,
         rolling_window=args.rolling_window,
-        weights=weights,
-        shares=shares,
         oos_split=args.oos_split,
         refresh=args.refresh,
         capital=getattr(args, "capital", None),
@@ -451,16 +503,25 @@ def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
     return result.with_hedge(args.hedge_with, args.hedge_price)
 
 
-def _tickers(value: str | list[str]) -> list[str]:
-    """An ``asset`` or ``benchmark`` of :func:`_request` (one ticker or several) as a list."""
-    return [value] if isinstance(value, str) else value
+def _tickers(value: Any) -> list[str]:
+    """An ``asset`` or ``benchmark`` of :func:`_request` (tickers, or returns read from a
+    file) as a list of names."""
+    if isinstance(value, str):
+        return [value]
+    if hasattr(value, "columns"):
+        return [str(c) for c in value.columns]
+    if hasattr(value, "name") and not isinstance(value, list):
+        return [str(value.name)]
+    return list(value)
 
 
 def _describe(req: dict[str, Any]) -> str:
     asset = ",".join(_tickers(req["asset"]))
     bench = ",".join(_tickers(req["benchmark"]))
     window = f"{req['start'] or 'first date'}..{req['end'] or 'today'}"
-    return f"{asset} on {bench}, {req['frequency']} {req['returns']} returns, {window}"
+    given = " (returns handed in)" if req.get("input") == "returns" else ""
+    return (f"{asset} on {bench}{given}, {req['frequency']} {req['returns']} returns, "
+            f"{window}")
 
 
 def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
@@ -678,6 +739,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     args.hac, args.maxlags, args.rolling_window = False, None, None
     args.weights = args.shares = None
     args.capital = args.hedge_with = args.hedge_price = None
+    args.input = "prices"
     args.oos_split, args.refresh = 0.5, False
     result = _analyse(args, console)
     console.data(str(result))

@@ -69,6 +69,14 @@ _DOC_RF = ("Risk-free rate for excess returns: annual (0.02 or 2%), or per perio
 _DOC_LAGS = ("Newey-West lags for HAC standard errors (0 or more); empty: the rule of thumb "
              "floor(4(n/100)^(2/9)). Giving lags implies cov_type \"HAC\"")
 
+_DOC_INPUT = ("\"prices\" (default) or \"returns\": the ranges hold simple returns per "
+              "period (a PM system's export), used as given")
+_DOC_CAPITAL = ("The book's capital (empty: none; a shares book uses its gross exposure): adds "
+                "the dollar beta and the benchmark notional to sell")
+#: What the asset and benchmark ranges hold. Excel's argument is ``input_type``: ``Input`` is
+#: a VBA keyword, so the generated wrapper could not name a parameter ``input``.
+INPUT_KINDS = ("prices", "returns")
+
 _memo: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
 _memo_lock = threading.Lock()
 
@@ -201,6 +209,14 @@ def _stat_names_table() -> Table:
             *([k, label] for k, label in zip(res.stat_names(), res.summary()["label"]))]
 
 
+def _input(value: Cell) -> dict[str, str]:
+    """``input=`` of :func:`betahedge_xl.beta_hedge` from the ``input_type`` cell; nothing
+    when it is the default, so the kept results of older formulas are shared."""
+    cells.refuse_error(value, "input_type")
+    kind = cells.text_option(value, "input_type", "prices", INPUT_KINDS)
+    return {"input": kind} if kind != "prices" else {}
+
+
 def _summary_table(res: HedgeResult) -> Table:
     return cells.frame_table(res.summary(), header=False)
 
@@ -220,6 +236,8 @@ _SHARED_ARGS: dict[str, dict[str, Any]] = {
     "cov_type": {**_CELL, "doc": _DOC_COV},
     "risk_free": {**_CELL, "doc": _DOC_RF},
     "maxlags": {**_CELL, "doc": _DOC_LAGS},
+    "input_type": {**_CELL, "doc": _DOC_INPUT},
+    "capital": {**_CELL, "doc": _DOC_CAPITAL},
 }
 
 
@@ -236,7 +254,7 @@ def _args(*names: str) -> Any:
 @_wizard
 @xw.func(category=CATEGORY)
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
-       "risk_free", "maxlags")
+       "risk_free", "maxlags", "input_type")
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -247,6 +265,7 @@ def BETA_HEDGE(
     cov_type: Cell = None,
     risk_free: Cell = None,
     maxlags: Cell = None,
+    input_type: Cell = None,
 ) -> Table:
     """Beta hedge of an asset against a benchmark. Spills alpha, beta, their standard errors,
     t-stats and p-values, R-squared, observations, adjusted beta, the hedged series' alpha and
@@ -258,7 +277,8 @@ def BETA_HEDGE(
     """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
+                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags),
+                     **_input(input_type))
         return _summary_table(res)
     except Exception as exc:  # noqa: BLE001  (a cell must show a message, not a traceback)
         return [[cells.message(exc)]]
@@ -269,7 +289,7 @@ def BETA_HEDGE(
 @xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
-       "risk_free", "maxlags")
+       "risk_free", "maxlags", "input_type")
 def BETA_HEDGE_STAT(
     statistic: Cell,
     asset: Cell = None,
@@ -281,6 +301,7 @@ def BETA_HEDGE_STAT(
     cov_type: Cell = None,
     risk_free: Cell = None,
     maxlags: Cell = None,
+    input_type: Cell = None,
 ) -> Cell:
     """One statistic of the beta hedge as a number, for use in other formulas, e.g.
     =BETA_HEDGE_STAT("beta","TSLA","SPY",DATE(2014,1,1),DATE(2015,1,1)).
@@ -299,7 +320,8 @@ def BETA_HEDGE_STAT(
         if statistic.strip() == STAT_HELP:
             return _stat_names_table()
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags))
+                     **cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags),
+                     **_input(input_type))
         try:
             value = res.stat(statistic)
         except InputError:
@@ -316,7 +338,7 @@ def BETA_HEDGE_STAT(
 @_wizard
 @xw.func(category=CATEGORY)
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns",
-       "risk_free")
+       "risk_free", "input_type")
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -325,6 +347,7 @@ def BETA_HEDGE_SERIES(
     frequency: Cell = None,
     returns: Cell = None,
     risk_free: Cell = None,
+    input_type: Cell = None,
 ) -> Table:
     """Return series behind the hedge. Spills a header row, then per period the date, the
     asset's and the benchmark's return and the hedged return (asset minus beta times
@@ -336,7 +359,8 @@ def BETA_HEDGE_SERIES(
     """
     try:
         res = _hedge(asset, benchmark, start_date, end_date,
-                     **cells.hedge_options(frequency, returns, risk_free=risk_free))
+                     **cells.hedge_options(frequency, returns, risk_free=risk_free),
+                     **_input(input_type))
         return cells.frame_table(res.series())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
@@ -346,7 +370,7 @@ def BETA_HEDGE_SERIES(
 @xw.func(category=CATEGORY)
 @_args("asset", "benchmark")
 @xw.arg("rolling_window", **_CELL, doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
-@_args("start_date", "end_date", "frequency", "returns", "risk_free")
+@_args("start_date", "end_date", "frequency", "returns", "risk_free", "input_type")
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -356,6 +380,7 @@ def BETA_HEDGE_ROLLING(
     frequency: Cell = None,
     returns: Cell = None,
     risk_free: Cell = None,
+    input_type: Cell = None,
 ) -> Table:
     """Rolling beta. Spills a header row, then per period from the first full window on the
     date and the beta over the trailing window ending that date.
@@ -367,6 +392,7 @@ def BETA_HEDGE_ROLLING(
     try:
         opts = cells.hedge_options(frequency, returns, risk_free=risk_free)
         opts["rolling_window"] = cells.int_option(rolling_window, "rolling_window", None)
+        opts.update(_input(input_type))
         res = _hedge(asset, benchmark, start_date, end_date, **opts)
         rolling = res.rolling_beta.dropna(how="all")
         if rolling.empty:
@@ -466,7 +492,7 @@ def _required_number(value: Cell, what: str) -> float:
 @_args("benchmark", "start_date", "end_date")
 @xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or \"shares\" "
                              "(share counts, buy and hold)")
-@_args("frequency", "returns", "cov_type", "risk_free", "maxlags")
+@_args("frequency", "returns", "cov_type", "risk_free", "maxlags", "capital")
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -479,6 +505,7 @@ def BETA_HEDGE_PORTFOLIO(
     cov_type: Cell = None,
     risk_free: Cell = None,
     maxlags: Cell = None,
+    capital: Cell = None,
 ) -> Table:
     """Beta hedge of a portfolio given as a range of tickers and a range of weights or share
     counts. Spills the same table as BETA_HEDGE.
@@ -488,18 +515,68 @@ def BETA_HEDGE_PORTFOLIO(
     list of [label, value] rows, or one cell with a short message.
     """
     try:
-        names = cells.tickers(tickers, "tickers")
-        counts = cells.amounts(holdings, "holdings")
-        if len(names) != len(counts):
-            raise InputError(
-                f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"
-            )
-        kind = cells.text_option(holdings_type, "holdings_type", "weights",
-                                 cells.HOLDINGS_KINDS)
         opts = cells.hedge_options(frequency, returns, cov_type, risk_free, maxlags)
-        opts[kind] = tuple(counts)
-        return _summary_table(_kept_hedge(("portfolio", tuple(names)), lambda: names,
-                                          benchmark, start_date, end_date, opts))
+        return _summary_table(_book(tickers, holdings, benchmark, start_date, end_date,
+                                    holdings_type, opts, capital))
+    except Exception as exc:  # noqa: BLE001
+        return [[cells.message(exc)]]
+
+
+def _book(tickers: Cell, holdings: Cell, benchmark: Cell, start_date: Cell, end_date: Cell,
+          holdings_type: Cell, opts: dict[str, Any], capital: Cell) -> HedgeResult:
+    """The kept result of a book given as a range of tickers and one of holdings."""
+    names = cells.tickers(tickers, "tickers")
+    counts = cells.amounts(holdings, "holdings")
+    if len(names) != len(counts):
+        raise InputError(
+            f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"
+        )
+    kind = cells.text_option(holdings_type, "holdings_type", "weights", cells.HOLDINGS_KINDS)
+    opts[kind] = tuple(counts)
+    cells.refuse_error(capital, "capital")
+    cap = cells.number_option(capital, "capital", None)
+    if cap is not None:
+        opts["capital"] = cap
+    return _kept_hedge(("portfolio", tuple(names)), lambda: names, benchmark, start_date,
+                       end_date, opts)
+
+
+@_wizard
+@xw.func(category=CATEGORY)
+@xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
+@xw.arg("holdings", **_RANGE,
+        doc="Range of weights (fractions of capital, as given) or share counts")
+@_args("benchmark", "start_date", "end_date")
+@xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or "
+                                      "\"shares\" (share counts, buy and hold)")
+@_args("frequency", "returns", "risk_free", "capital")
+def BETA_HEDGE_POSITIONS(
+    tickers: Cell,
+    holdings: Cell,
+    benchmark: Cell,
+    start_date: Cell = None,
+    end_date: Cell = None,
+    holdings_type: Cell = None,
+    frequency: Cell = None,
+    returns: Cell = None,
+    risk_free: Cell = None,
+    capital: Cell = None,
+) -> Table:
+    """Per-position betas of a portfolio. Spills a header row, then per holding the ticker,
+    its weight, its beta (its own regression on the benchmark over the same dates) and its
+    contribution (weight x beta).
+
+    Returns
+    -------
+    header row then one row per holding, or one cell with a short message.
+    """
+    try:
+        opts = cells.hedge_options(frequency, returns, risk_free=risk_free)
+        res = _book(tickers, holdings, benchmark, start_date, end_date, holdings_type, opts,
+                    capital)
+        positions = res.positions
+        assert positions is not None  # a book always has them
+        return cells.frame_table(positions.reset_index())
     except Exception as exc:  # noqa: BLE001
         return [[cells.message(exc)]]
 
@@ -553,6 +630,7 @@ __all__ = [
     "BETA_HEDGE",
     "BETA_HEDGE_BACKTEST",
     "BETA_HEDGE_PORTFOLIO",
+    "BETA_HEDGE_POSITIONS",
     "BETA_HEDGE_PRICES",
     "BETA_HEDGE_ROLLING",
     "BETA_HEDGE_SERIES",

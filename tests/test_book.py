@@ -177,3 +177,59 @@ def test_positions_of_a_shares_book_show_the_last_weights(frame, rets):
     np.testing.assert_allclose(pos["weight"], held / held.abs().sum(), rtol=1e-13)
     assert list(pos["shares"]) == [100.0, -250.0]
     assert pos.loc["MSFT", "beta"] == pytest.approx(slope(rets["MSFT"], rets["SPY"]), rel=1e-10)
+
+
+# --------------------------------------------------------------------------------------------
+# P&L returns in
+# --------------------------------------------------------------------------------------------
+def window_returns(ticker: str) -> pd.Series:
+    """Simple returns of the shipped sample's 2014 prices, computed here by hand."""
+    p = sample(ticker)
+    p = p[(p.index >= WINDOW[0]) & (p.index < WINDOW[1])]
+    return (p / p.shift(1) - 1.0).iloc[1:]
+
+
+@pytest.mark.parametrize("window", [(None, None), WINDOW])
+def test_returns_handed_in_give_the_worked_example(window):
+    tsla, spy = window_returns("TSLA"), window_returns("SPY")
+    res = bh.beta_hedge(tsla, spy, *window, input="returns")
+    assert res.n_obs == 251
+    assert round(res.beta, 6) == 1.954145
+    assert res.beta == pytest.approx(slope(tsla, spy), rel=1e-12)
+    np.testing.assert_allclose(res.returns["TSLA"], tsla, rtol=1e-12)
+    assert res.stat("input").startswith("returns handed in")
+
+
+def test_returns_are_taken_as_given_within_the_window():
+    """A window cuts returns by their own dates: none is lost to a first price."""
+    tsla, spy = window_returns("TSLA"), window_returns("SPY")
+    res = bh.beta_hedge(tsla, spy, "2014-03-01", "2014-07-01", input="returns")
+    inside = (tsla.index >= "2014-03-01") & (tsla.index < "2014-07-01")
+    assert res.n_obs == inside.sum()
+    assert res.beta == pytest.approx(slope(tsla[inside], spy[inside]), rel=1e-12)
+
+
+def test_a_book_of_returns_handed_in(rets):
+    res = bh.beta_hedge(rets[["AAPL", "MSFT"]], rets["SPY"], weights=[1.3, -0.3],
+                        input="returns")
+    hand = 1.3 * rets["AAPL"] - 0.3 * rets["MSFT"]
+    assert res.beta == pytest.approx(slope(hand, rets["SPY"]), rel=1e-10)
+    assert res.n_obs == len(rets)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(asset="TSLA"), "hand in the asset's returns"),
+    (dict(input="levels"), "input: expected prices or returns"),
+])
+def test_returns_input_problems(kwargs, match):
+    args = dict(asset=window_returns("TSLA"), benchmark=window_returns("SPY"), input="returns")
+    args.update(kwargs)
+    with pytest.raises(InputError, match=match):
+        bh.beta_hedge(**args)
+
+
+def test_a_return_of_minus_100_percent_is_named():
+    tsla = window_returns("TSLA").copy()
+    tsla.iloc[3] = -1.5
+    with pytest.raises(InputError, match=r"TSLA: a return of -150.00% on 2014-01-08"):
+        bh.beta_hedge(tsla, window_returns("SPY"), input="returns")

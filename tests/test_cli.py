@@ -798,3 +798,22 @@ def test_hedge_options_missing_a_part(env: dict[str, str], args: list[str],
                                       words: list[str]) -> None:
     proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, *args)
     assert_one_line_error(proc, 2, *words)
+
+
+def test_analyze_returns_files(env: dict[str, str], prices: dict, tmp_path: Path) -> None:
+    """--input returns: CSV files of returns regress as given, no first return lost."""
+    dates, _ = prices["AAA"]
+    keep = (dates >= np.datetime64(START)) & (dates < np.datetime64(END))
+    ra, rb = window_returns(prices, "AAA"), window_returns(prices, "BBB")
+    for name, r in (("aaa.csv", ra), ("bbb.csv", rb)):
+        rows = [f"{d},{x:.17g}" for d, x in zip(dates[keep][1:], r)]
+        (tmp_path / name).write_text("Date,Return\n" + "\n".join(rows) + "\n")
+    proc = run(env, "analyze", str(tmp_path / "aaa.csv"), str(tmp_path / "bbb.csv"),
+               "--input", "returns", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["n_obs"] == len(ra)
+    assert out["beta"] == pytest.approx(np.polyfit(rb, ra, 1)[0], rel=1e-10)
+    assert out["asset"] == "AAA"
+    proc = run(env, "analyze", "AAA", str(tmp_path / "bbb.csv"), "--input", "returns")
+    assert_one_line_error(proc, 2, "ASSET: with --input returns give a CSV file of returns")

@@ -547,6 +547,8 @@ _VALID_CALLS: dict[str, tuple[Any, ...]] = {
     "BETA_HEDGE_PORTFOLIO": (FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[0.5], [0.5]]),
                              "IDX"),
     "BETA_HEDGE_BACKTEST": ("AAA", "IDX", MISSING, MISSING, 40.0),
+    "BETA_HEDGE_POSITIONS": (FakeXlRange([["AAA"], ["BBB"]]), FakeXlRange([[1.0], [-1.0]]),
+                             "IDX"),
 }
 
 
@@ -715,3 +717,62 @@ def test_ambiguous_text_dates_are_refused_in_cells_and_ranges(xl: Harness) -> No
         r[0] = f"{r[0]:%d/%m/%Y}" if r[0].day > 12 else f"{r[0]:%Y-%m-%d}"
     assert xl.call("BETA_HEDGE", FakeXlRange(text), _range(bench)) \
         == xl.call("BETA_HEDGE", _range(asset), _range(bench))
+# --------------------------------------------------------------------------------------------
+# Books and returns handed in (issue 12)
+# --------------------------------------------------------------------------------------------
+def test_returns_ranges_with_input_type_returns(xl: Harness) -> None:
+    """Ranges of returns (what a PM's system exports) give the regression of those returns,
+    whichever function reads them."""
+    asset, bench = _prices()
+    ra, rb = asset.pct_change().dropna(), bench.pct_change().dropna()
+    beta, alpha = np.polyfit(rb.to_numpy(), ra.to_numpy(), 1)
+    table = xl.call("BETA_HEDGE", _range(ra), _range(rb), MISSING, MISSING, MISSING, MISSING,
+                    MISSING, MISSING, MISSING, "Returns")
+    assert _lookup(table, "Beta") == pytest.approx(beta, rel=1e-10)
+    assert _lookup(table, "Observations") == len(ra)
+    assert _lookup(table, "Input").startswith("returns handed in")
+    n = xl.call("BETA_HEDGE_STAT", "n_obs", _range(ra), _range(rb), MISSING, MISSING, MISSING,
+                MISSING, MISSING, MISSING, MISSING, "returns")
+    assert n == [[len(ra)]]  # xlwings hands Excel a 1x1 array: one plain cell
+    series = xl.call("BETA_HEDGE_SERIES", _range(ra), _range(rb), MISSING, MISSING, MISSING,
+                     MISSING, MISSING, "returns")
+    np.testing.assert_allclose([r[1] for r in series[1:]], ra.to_numpy(), rtol=1e-12)
+    rolling = xl.call("BETA_HEDGE_ROLLING", _range(ra), _range(rb), 40.0, MISSING, MISSING,
+                      MISSING, MISSING, MISSING, "returns")
+    expected = (ra.rolling(40).cov(rb) / rb.rolling(40).var()).dropna()
+    np.testing.assert_allclose([r[1] for r in rolling[1:]], expected.to_numpy(), rtol=1e-9)
+    # the same ranges read as prices are another regression altogether
+    assert _lookup(xl.call("BETA_HEDGE", _range(ra.abs() + 1), _range(rb.abs() + 1)),
+                   "Beta") != pytest.approx(beta, rel=1e-3)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("TSLA", "SPY"), "returns (dates and returns), not a ticker"),
+    (None, "input_type: expected one of prices, returns, got \"levels\""),
+])
+def test_returns_input_problems_are_named(xl: Harness, args: Any, words: str) -> None:
+    asset, bench = _prices()
+    legs = args or (_range(asset), _range(bench))
+    kind = "returns" if args else "levels"
+    out = xl.call("BETA_HEDGE", *legs, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING,
+                  MISSING, kind)
+    assert words in out[0][0]
+
+
+def test_positions_and_capital_of_a_long_short_book(xl: Harness,
+                                                    stored: dict[str, pd.Series]) -> None:
+    tick = FakeXlRange([["AAA"], ["BBB"]])
+    a, b, idx = stored["AAA"], stored["BBB"], stored["IDX"]
+    ra, rb, ri = (s.pct_change().dropna() for s in (a, b, idx))
+    beta_a, beta_b = np.polyfit(ri, ra, 1)[0], np.polyfit(ri, rb, 1)[0]
+    table = xl.call("BETA_HEDGE_POSITIONS", tick, FakeXlRange([[1.0], [-1.0]]), "IDX")
+    assert table[0] == ["ticker", "weight", "beta", "contribution"]
+    assert [r[0] for r in table[1:]] == ["AAA", "BBB"]
+    assert table[1][2] == pytest.approx(beta_a, rel=1e-9)
+    assert table[2][3] == pytest.approx(-beta_b, rel=1e-9)
+    summary = xl.call("BETA_HEDGE_PORTFOLIO", tick, FakeXlRange([[1.0], [-1.0]]), "IDX",
+                      MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING,
+                      2_000_000.0)
+    assert _lookup(summary, "Beta") == pytest.approx(beta_a - beta_b, rel=1e-9)
+    assert _lookup(summary, "Dollar beta (beta x capital)") == pytest.approx(
+        (beta_a - beta_b) * 2e6, rel=1e-9)

@@ -66,6 +66,7 @@ def test_every_udf_gets_a_wrapper(xl: Harness) -> None:
     assert set(sigs) == {
         "BETA_HEDGE", "BETA_HEDGE_STAT", "BETA_HEDGE_SERIES", "BETA_HEDGE_ROLLING",
         "BETA_HEDGE_PRICES", "BETA_HEDGE_SIZE", "BETA_HEDGE_PORTFOLIO", "BETA_HEDGE_BACKTEST",
+        "BETA_HEDGE_POSITIONS",
     }
 
 
