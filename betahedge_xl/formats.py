@@ -28,6 +28,8 @@ PVALUE = '[<0.001]"<0.001";0.000'
 #: A zero whose rounding noise is negative (-4.6e-16) must not read ``-0.000``.
 ZERO_RATIO_3 = "0.000;0.000"
 INTEGER = "0"
+#: Money (capital, dollar beta, notionals, a book's exposures) with thousands separators.
+MONEY = "#,##0.00"
 
 #: Statistic key (without a benchmark suffix) -> Excel number format.
 _KIND = {
@@ -54,6 +56,15 @@ _KIND = {
     "effectiveness": PERCENT_1,
     "effectiveness_oos": PERCENT_1,
     "resid_std": PERCENT_2,
+    "capital": MONEY,
+    "dollar_beta": MONEY,
+    "hedge_notional": MONEY,
+    "hedge_notional_rounded": MONEY,
+    "hedge_price": MONEY,
+    "hedge_multiplier": MONEY,
+    "gross_exposure": MONEY,
+    "net_exposure": MONEY,
+    "hedge_exact": TSTAT,
 }
 #: Below this a hedged beta is rounding noise of the zero it is by construction.
 _NOISE = 1e-10
@@ -105,7 +116,8 @@ def format_number(fmt: str, value: float) -> str:
         return _no_minus_zero(f"{value:.{decimals}%}")
     head, _, negative = fmt.partition(";")
     decimals = len(head.split(".")[1]) if "." in head else 0
-    shown = f"{abs(value) if negative == head else value:.{decimals}f}"
+    comma = "," if head.startswith("#,##") else ""
+    shown = f"{abs(value) if negative == head else value:{comma}.{decimals}f}"
     return _no_minus_zero(shown)
 
 

@@ -372,6 +372,20 @@ def _data_widths(tables: list[Table]) -> dict[int, float]:
     return widths
 
 
+def _position_betas(result: HedgeResult, anchor: tuple[int, int]) -> Table:
+    """Ticker, weight, own beta and contribution of each holding (a book only)."""
+    frame = result.positions
+    assert frame is not None
+    header = ["Ticker", *[str(c).capitalize() for c in frame.columns]]
+    rows = [[str(t), *[float(v) for v in row]] for t, row in
+            zip(frame.index, frame.to_numpy(dtype=float).tolist())]
+    formats = {j: ("#,##0" if c == "shares" else "0.00%" if c == "weight" else "0.000")
+               for j, c in enumerate(frame.columns, start=1)}
+    return Table(name=f"{PREFIX}position_betas",
+                 title=f"Positions: beta on {result.benchmarks[0]}",
+                 anchor=anchor, header=header, rows=rows, number_format=formats)
+
+
 def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
     """The tables and charts of one result, at fixed places on ``sheet``."""
     asset, benches = result.asset, list(result.benchmarks)
@@ -509,8 +523,14 @@ def build_plan(result: HedgeResult, sheet: str = SHEET) -> OutputPlan:
         number_format={0: DATE_FORMAT, **{j: "0.000" for j in range(1, band_frame.shape[1] + 1)}},
     )
     tables.append(rolling)
+    data_tables = 4 if multi else 3
+    if result.positions is not None:
+        # Each holding's own beta beside the other data tables (the holdings under the summary
+        # are the book as given; this is the regression of each).
+        tables.append(_position_betas(result, (0, col + rolling.n_cols + 1)))
+        data_tables += 1
 
-    widths.update(_data_widths(tables[len(tables) - (4 if multi else 3):]))
+    widths.update(_data_widths(tables[len(tables) - data_tables:]))
 
     # -- charts, stacked in D.. ------------------------------------------------------------
     specs: list[dict[str, Any]] = []

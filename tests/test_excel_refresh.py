@@ -194,6 +194,17 @@ def test_holdings_table_makes_a_portfolio(stored: dict[str, pd.Series]) -> None:
     assert _summary(book.sheets[SHEET])["Beta"] == pytest.approx(beta, rel=1e-8)
     assert _status_rows(book)["From"].endswith(
         f"{inp.HOLDINGS_NAME} ('{inp.INPUTS_SHEET}'!$E$4:$F$13)")
+    # the book's positions: each holding's own regression on SPY, under a workbook name
+    spy = _window(stored["SPY"]).pct_change().dropna()
+    positions = {n.name: n for n in book.names}[f"{PREFIX}position_betas"].refers_to_range
+    grid = book.sheets[SHEET].grid
+    assert [grid[(positions.row, positions.column + j)] for j in range(4)] == [
+        "Ticker", "Weight", "Beta", "Contribution"]  # the name covers header and data
+    rows = {grid[(r, positions.column)]: [grid[(r, positions.column + j)] for j in (1, 2, 3)]
+            for r in range(positions.row + 1, positions.last_row + 1)}
+    for t, w in (("TSLA", 0.25), ("AAPL", 0.75)):
+        b = np.polyfit(spy, _window(stored[t]).pct_change().dropna(), 1)[0]
+        assert rows[t] == pytest.approx([w, b, w * b], rel=1e-8)
 
 
 @pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])

@@ -292,3 +292,35 @@ def test_png_rolling_and_growth_charts_match_the_plan(result: Any,
         assert ax.get_lines()[-1].get_label().startswith("hedged: UP - ")
     finally:
         plt.close(fig)
+
+
+def test_book_report_shows_positions_and_the_hedge(tmp_path: Path) -> None:
+    """A 130/30 book hedged with ES: the positions table (each holding's own regression) and
+    the hedge rows, as the command line shows them, with money formatted as money."""
+    openpyxl = pytest.importorskip("openpyxl")
+    prices = pd.concat([_sample("AAPL"), _sample("MSFT")], axis=1)
+    res = beta_hedge(prices, _sample("SPY"), "2014-01-01", "2015-01-01", weights=[1.3, -0.3],
+                     capital=5_000_000).with_hedge("ES", 5900.0)
+    path = write_report(res, tmp_path / "book.xlsx")
+    ws = openpyxl.load_workbook(path)["BetaHedge"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(3, 80) if ws.cell(r, 1).value}
+    frame = pd.concat([_sample("AAPL"), _sample("MSFT"), _sample("SPY")], axis=1, join="inner")
+    r = frame["2014-01-01":"2014-12-31"].pct_change().dropna()
+    b = {t: np.polyfit(r["SPY"], r[t], 1)[0] for t in ("AAPL", "MSFT")}
+    book_beta = 1.3 * b["AAPL"] - 0.3 * b["MSFT"]
+    assert values["Beta"].value == pytest.approx(book_beta, rel=1e-9)
+    exact = book_beta * 5e6 / (5900 * 50)
+    assert values["Contracts to sell"].value == round(exact)
+    assert values["Dollar beta (beta x capital)"].value == pytest.approx(book_beta * 5e6)
+    assert values["Dollar beta (beta x capital)"].number_format == "#,##0.00"
+    assert values["Residual beta after rounding"].value == pytest.approx(
+        book_beta - round(exact) * 5900 * 50 / 5e6, rel=1e-9)
+    # the positions table: found by its title, then header and one row per holding
+    at = next((row, col) for row in range(1, 5) for col in range(1, 60)
+              if str(ws.cell(row, col).value or "").startswith("Positions"))
+    header = [ws.cell(at[0] + 1, at[1] + j).value for j in range(4)]
+    assert header == ["Ticker", "Weight", "Beta", "Contribution"]
+    rows = {ws.cell(at[0] + 2 + i, at[1]).value: [ws.cell(at[0] + 2 + i, at[1] + j).value
+                                                  for j in range(1, 4)] for i in range(2)}
+    assert rows["AAPL"] == pytest.approx([1.3, b["AAPL"], 1.3 * b["AAPL"]], rel=1e-9)
+    assert rows["MSFT"] == pytest.approx([-0.3, b["MSFT"], -0.3 * b["MSFT"]], rel=1e-9)
