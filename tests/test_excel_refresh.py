@@ -557,7 +557,8 @@ def test_the_outcome_stays_on_the_report_sheet(stored: dict[str, pd.Series]) -> 
     rows = _status_rows(book)
     assert before.replace(microsecond=0) <= rows["Refreshed"] <= after
     assert sheet.formats[(status.row + 1, status.column + 1)] == rf.STATUS_TIME_FORMAT
-    assert rows["From"] == f"{inp.INPUTS_NAME} ('{inp.INPUTS_SHEET}'!$A$3:$B$13)"
+    last = inp.FIELDS_ANCHOR[0] + len(inp.FIELDS)  # the block's last row, 1-based
+    assert rows["From"] == f"{inp.INPUTS_NAME} ('{inp.INPUTS_SHEET}'!$A$3:$B${last})"
     assert message.startswith(rows["Result"]), (message, rows)
     assert rows["Notes"].startswith("added the sheet")
     # The status bar is handed back (macOS clears it anyway); the sheet keeps the line.
@@ -680,3 +681,29 @@ def test_xlwings_hands_text_to_excel_unescaped() -> None:
           "dt": __import__("datetime")}
     exec(compile(ast.Module(body=[hook], type_ignores=[]), str(path), "exec"), ns)  # noqa: S102
     assert [ns["prepare_xl_data_element"](t, None) for t in texts] == list(texts)
+
+
+def test_capital_and_hedge_rows_size_the_hedge_in_contracts(
+    stored: dict[str, pd.Series]
+) -> None:
+    """Capital, Hedge with and Hedge price in the inputs block: the summary states the dollar
+    beta and the ES contracts, as beta x capital / (price x 50)."""
+    book = FakeBook()
+    rf.add_inputs(strict(book))
+    inputs = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
+    keys = [f.key for f in inp.FIELDS]
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    for key, value in (("capital", 5_000_000.0), ("hedge_with", "ES"), ("hedge_price", 5900.0)):
+        sheet.range((inputs.row + keys.index(key), inputs.column + 1)).value = value
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
+                      _window(stored["TSLA"]).pct_change().dropna(), 1)[0]
+    summary = _summary(book.sheets[SHEET])
+    assert summary["Dollar beta (beta x capital)"] == pytest.approx(beta * 5e6, rel=1e-8)
+    exact = beta * 5e6 / (5900 * 50)
+    assert summary["Contracts to sell"] == round(exact)
+    assert summary["Hedge notional"] == pytest.approx(round(exact) * 5900 * 50)
+    # an instrument without its price stops the refresh with a message
+    sheet.range((inputs.row + keys.index("hedge_price"), inputs.column + 1)).value = None
+    assert rf.refresh(strict(book)) == "stopped: Hedge price: give the price of ES"

@@ -117,6 +117,11 @@ def test_xlsm_sheets_names_and_inputs() -> None:
     assert req.start.to_pydatetime() == dt.datetime(2014, 1, 1)
     assert req.end.to_pydatetime() == dt.datetime(2015, 1, 1)
     assert req.options["frequency"] == "daily"
+    # the example formulas start below the block, not on its last rows (Capital, Hedge ...)
+    last_block_row = ws[names[inp.INPUTS_NAME].split("!")[1]][-1][0].row
+    formula_rows = [c.row for row in ws.iter_rows() for c in row  # spills: ArrayFormula
+                    if str(getattr(c.value, "text", c.value) or "").startswith("=")]
+    assert formula_rows and min(formula_rows) > last_block_row + 1
     conf = wb["xlwings.conf"]
     rows = [[c.value for c in r] for r in conf.iter_rows()]
     # Only keys with values: an empty Interpreter row would mask the user's xlwings.conf.

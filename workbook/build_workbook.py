@@ -86,8 +86,8 @@ def example_formulas() -> list[tuple[str, str, str]]:
     ]
 
 
-#: Where the example formulas start (0-based row, col): below the inputs block.
-EXAMPLES_ANCHOR = (15, 0)
+#: Where the example formulas start (0-based row, col): two rows below the inputs block.
+EXAMPLES_ANCHOR = (2 + 14 + 2, 0)  # FIELDS_ANCHOR row + len(FIELDS) + 2 (a test checks it)
 #: Fill and border of the cells an analyst edits (Excel's "Input" cell style colours).
 INPUT_FILL = "#FFF2CC"
 INPUT_BORDER = "#BFBFBF"

@@ -56,6 +56,12 @@ FIELDS: tuple[Field, ...] = (
                                                      "12 monthly"),
     Field("holdings_type", "Holdings are", "weights", "weights or shares (for the holdings "
                                                       "table)", choices=cells.HOLDINGS_KINDS),
+    Field("capital", "Capital", None, "Book value in currency: adds the dollar beta and the "
+                                      "notional to sell; empty: none", "#,##0.00"),
+    Field("hedge_with", "Hedge with", None, "Futures (ES, MES, NQ, ...) or an ETF ticker "
+                                            "(SPY) to size the hedge in; needs Hedge price"),
+    Field("hedge_price", "Hedge price", None, "Futures price in index points, or one share's "
+                                              "price"),
 )
 
 #: Rows of the holdings table (tickers | amounts) laid out under its header.
@@ -100,6 +106,8 @@ class Request:
     start: Any
     end: Any
     options: dict[str, Any] = field(default_factory=dict)
+    #: (instrument, price) of the hedge to size, or ``None``.
+    hedge: tuple[str, float] | None = None
 
 
 def read_values(rng: Any) -> Any:
@@ -161,5 +169,25 @@ def read_request(block: Any, holdings: Any = None) -> Request:
         if cells.is_empty(a) or not isinstance(a, str):
             raise InputError("Asset: give a ticker, or tickers in the holdings table")
         asset = a.strip().upper()
+    capital = cells.number_option(values.get("capital"), "Capital", None)
+    if capital is not None:
+        options["capital"] = capital
     return Request(asset=asset, benchmark=bench.strip().upper(), start=start, end=end,
-                   options=options)
+                   options=options, hedge=_hedge_request(values))
+
+
+def _hedge_request(values: dict[str, Any]) -> tuple[str, float] | None:
+    """The Hedge with / Hedge price rows: both or neither."""
+    what, price = values.get("hedge_with"), values.get("hedge_price")
+    cells.refuse_error(what, "Hedge with")
+    cells.refuse_error(price, "Hedge price")
+    if cells.is_empty(what):
+        if not cells.is_empty(price):
+            raise InputError("Hedge price: give the instrument in Hedge with (ES, SPY, ...)")
+        return None
+    if not isinstance(what, str):
+        raise InputError(f"Hedge with: expected ES, MES, SPY, ..., got {cells.show(what)}")
+    number = cells.number_option(price, "Hedge price", None)
+    if number is None:
+        raise InputError(f"Hedge price: give the price of {what.strip().upper()}")
+    return what.strip().upper(), number

@@ -60,6 +60,10 @@ def refresh(book: Any) -> str:
                 f"prices from Yahoo: {done} of {total} tickers")):
             result = hedge(request.asset, request.benchmark, request.start, request.end,
                            **request.options)
+        if request.hedge is not None:
+            if result.capital is None:
+                raise InputError("Hedge with: give the book's value in Capital")
+            result = result.with_hedge(*request.hedge)
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
         plan = build_plan(result)
