@@ -224,6 +224,37 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+#: Years of the default window of tickers given without dates (Bloomberg BETA's default).
+DEFAULT_YEARS = 2
+#: Presets: the name a user types -> what it means, for the summary.
+PRESETS = {"bloomberg": "Bloomberg BETA: weekly returns over two years, raw and adjusted beta"}
+
+
+def _preset(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().lower()
+    if text not in PRESETS:
+        raise InputError(f"preset: expected one of {', '.join(PRESETS)}, got {value!r}")
+    return text
+
+
+def default_window(prices: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """The last :data:`DEFAULT_YEARS` years to the latest price every column has.
+
+    Returns ``(start, end, note)``: ``start`` inclusive, ``end`` exclusive (the day after the
+    latest common price) and the line the summary shows.
+    """
+    last = [prices[c].last_valid_index() for c in prices.columns]
+    if any(d is None for d in last):
+        raise InsufficientDataError("no prices to choose a window from")
+    latest = min(pd.Timestamp(d) for d in last)
+    start = latest - pd.DateOffset(years=DEFAULT_YEARS)
+    note = (f"last {DEFAULT_YEARS} years to the latest price, {start:%Y-%m-%d} to "
+            f"{latest:%Y-%m-%d} (no dates given; Bloomberg BETA's default)")
+    return start, latest + pd.Timedelta(days=1), note
+
+
 def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
     """``"prices"`` or ``"returns"``; returns must be handed in, a ticker has only prices."""
     text = str(value).strip().lower() if value is not None else "prices"
@@ -343,6 +374,8 @@ class HedgeResult:
     capital: float | None = None
     sizing: eng.HedgeSize | None = None
     input: str = "prices"
+    window_note: str | None = None
+    preset: str | None = None
 
     # --- headline numbers ----------------------------------------------------------------
     @property
@@ -575,6 +608,8 @@ class HedgeResult:
             ("returns", "Returns", returns),
             *([("input", "Input", "returns handed in, used as given (first price date: "
                 "the day before the first return)")] if self.input == "returns" else []),
+            *([("window", "Window", self.window_note)] if self.window_note else []),
+            *([("preset", "Preset", PRESETS[self.preset])] if self.preset else []),
             ("n_obs", "Observations", self.n_obs),
             ("alpha", "Alpha (per period)", self.alpha),
             ("alpha_se", "Alpha std. error", self.alpha_se),
@@ -841,6 +876,7 @@ def beta_hedge(
     refresh: bool = False,
     capital: float | None = None,
     input: str = "prices",  # noqa: A002  (the name users type, as in the issue)
+    preset: str | None = None,
 ) -> HedgeResult:
     """Regress the asset's returns on the benchmark's, hedge, and check the hedge.
 
@@ -853,7 +889,9 @@ def beta_hedge(
         A ticker, a list of tickers (several regressors, e.g. ``["SPY", "XLK"]``), or prices.
     start, end
         Window of prices: ``start`` inclusive, ``end`` exclusive (as ``yfinance.download``).
-        Strings, dates, Timestamps or Excel serial numbers.
+        Strings, dates, Timestamps or Excel serial numbers. Tickers with neither: the last
+        two years to the latest price all of them have (Bloomberg BETA's default window),
+        stated in the summary; prices or returns handed in are used whole.
     frequency
         ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``.
     returns
@@ -888,6 +926,9 @@ def beta_hedge(
         returns per period (what a PM's system exports), taken as given within the window;
         no return is computed from them and none is dropped but those on dates the other
         side lacks.
+    preset
+        ``"bloomberg"``: weekly returns (weeks ending Friday) over the default two-year
+        window, the adjusted (Blume) beta beside the raw one, as BETA <GO> lays them out.
     capital
         The book's capital in currency: the return base of a shares book, and what the
         dollar beta (beta x capital) and the benchmark notional to sell are computed on.
@@ -899,7 +940,10 @@ def beta_hedge(
     s, e = check_window(start, end)
     cap = _positive_capital(capital)
     given = _input_kind(input, asset, benchmark)
-    freq = eng.normalize_frequency(frequency)
+    if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
+        preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
+    preset_name = _preset(preset)
+    freq = eng.normalize_frequency("weekly" if preset_name else frequency)
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
@@ -929,6 +973,10 @@ def beta_hedge(
                 raise priceset.errors[ticker]
         fetched, quality, source = priceset.prices, priceset.quality, priceset.source
         notes += priceset.messages()
+    window_note = None
+    if s is None and e is None and fetched is not None and asset_leg.prices is None \
+            and bench_leg.prices is None:
+        s, e, window_note = default_window(fetched)
 
     def prices_of(leg: _Leg) -> pd.DataFrame:
         if leg.prices is not None:
@@ -1064,6 +1112,8 @@ def beta_hedge(
         book=book,
         capital=_capital(cap, book),
         input=given,
+        window_note=window_note,
+        preset=preset_name,
         quality=quality,
         source=source or "memory",
         warnings=notes,

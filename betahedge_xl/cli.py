@@ -77,8 +77,12 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
                    metavar="TICKER",
                    help="a benchmark; repeat or give a comma list for several regressors")
-    g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD)")
+    g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD); with neither --start "
+                                   "nor --end, the last two years to the latest price")
     g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")
+    g.add_argument("--preset", choices=["bloomberg"],
+                   help="bloomberg: weekly returns over the last two years (unless --start/"
+                        "--end), adjusted (Blume) beta beside raw, as BETA <GO>")
     g.add_argument("--frequency", "-f", default="daily", choices=["daily", "weekly", "monthly"],
                    help="return frequency (default: daily; weekly = weeks ending Friday)")
     g.add_argument("--returns", default="simple", choices=["simple", "log"],
@@ -489,6 +493,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         maxlags=args.maxlags,
         rolling_window=args.rolling_window,
         oos_split=args.oos_split,
+        preset=getattr(args, "preset", None),
         refresh=args.refresh,
         capital=getattr(args, "capital", None),
     )
@@ -518,7 +523,9 @@ def _tickers(value: Any) -> list[str]:
 def _describe(req: dict[str, Any]) -> str:
     asset = ",".join(_tickers(req["asset"]))
     bench = ",".join(_tickers(req["benchmark"]))
-    window = f"{req['start'] or 'first date'}..{req['end'] or 'today'}"
+    window = (f"{req['start'] or 'first date'}..{req['end'] or 'today'}"
+              if req["start"] or req["end"] or req.get("input") == "returns"
+              else "the last two years to the latest price")
     given = " (returns handed in)" if req.get("input") == "returns" else ""
     return (f"{asset} on {bench}{given}, {req['frequency']} {req['returns']} returns, "
             f"{window}")
@@ -740,6 +747,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     args.weights = args.shares = None
     args.capital = args.hedge_with = args.hedge_price = None
     args.input = "prices"
+    args.preset = None
     args.oos_split, args.refresh = 0.5, False
     result = _analyse(args, console)
     console.data(str(result))

@@ -59,9 +59,11 @@ MEMO_SIZE = 64
 _DOC_ASSET = ("Ticker (\"TSLA\") or a two-column range of dates and prices, "
               "optionally with a header")
 _DOC_BENCH = "Benchmark ticker (\"SPY\") or a two-column range of dates and prices"
-_DOC_START = "First date, included (date cell, serial number or text); empty: all stored"
+_DOC_START = ("First date, included (date cell, serial number or text); empty with empty end: "
+              "tickers take the two years to the latest price, ranges are used whole")
 _DOC_END = "End date, excluded (as yfinance); empty: up to the latest price"
-_DOC_FREQ = "\"daily\" (default), \"weekly\" (Fridays) or \"monthly\""
+_DOC_FREQ = ("\"daily\" (default), \"weekly\" (Fridays), \"monthly\", or \"bloomberg\" "
+             "(weekly over two years, adjusted beta beside raw)")
 _DOC_RETURNS = "\"simple\" (default) or \"log\" returns"
 _DOC_COV = "Standard errors: \"nonrobust\" (default, classical) or \"HAC\" (Newey-West)"
 _DOC_RF = ("Risk-free rate for excess returns: annual (0.02 or 2%), or per period as text "

@@ -233,3 +233,57 @@ def test_a_return_of_minus_100_percent_is_named():
     tsla.iloc[3] = -1.5
     with pytest.raises(InputError, match=r"TSLA: a return of -150.00% on 2014-01-08"):
         bh.beta_hedge(tsla, window_returns("SPY"), input="returns")
+
+
+# --------------------------------------------------------------------------------------------
+# Windows an analyst expects
+# --------------------------------------------------------------------------------------------
+@pytest.fixture()
+def sample_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(resources.files("betahedge_xl") / "sample"))
+
+
+def last_two_years(*tickers: str) -> pd.DataFrame:
+    """Prices of the last two years to the latest date every ticker has, by hand."""
+    f = pd.concat([sample(t) for t in tickers], axis=1).dropna()
+    latest = f.index[-1]
+    return f[f.index >= latest - pd.DateOffset(years=2)]
+
+
+# The shipped samples end in 2015: their staleness warnings are beside the point here.
+@pytest.mark.filterwarnings("ignore::betahedge_xl.exceptions.DataWarning")
+def test_tickers_without_dates_take_the_last_two_years(sample_folder):
+    res = bh.beta_hedge("TSLA", "SPY")
+    f = last_two_years("TSLA", "SPY")
+    r = f.pct_change().iloc[1:]
+    assert res.n_obs == len(r)
+    assert res.first_date == f.index[0] and res.last_date == f.index[-1]
+    assert res.beta == pytest.approx(slope(r["TSLA"], r["SPY"]), rel=1e-10)
+    assert res.stat("window").startswith(
+        f"last 2 years to the latest price, {f.index[0]:%Y-%m-%d} to {f.index[-1]:%Y-%m-%d}")
+    # prices handed in are used whole, and no window row is shown
+    whole = bh.beta_hedge(sample("TSLA"), sample("SPY"))
+    assert whole.n_obs == len(pd.concat([sample("TSLA"), sample("SPY")], axis=1).dropna()) - 1
+    assert "window" not in whole.stat_names()
+
+
+@pytest.mark.filterwarnings("ignore::betahedge_xl.exceptions.DataWarning")
+def test_bloomberg_preset_is_weekly_over_two_years_with_adjusted_beta(sample_folder):
+    res = bh.beta_hedge("TSLA", "SPY", preset="bloomberg")
+    f = last_two_years("TSLA", "SPY")
+    period = f.index.to_period("W-FRI")
+    weekly = f[np.r_[period[1:] != period[:-1], True]]
+    r = weekly.pct_change().iloc[1:]
+    assert res.frequency == "weekly" and res.n_obs == len(r)
+    raw = slope(r["TSLA"], r["SPY"])
+    assert res.beta == pytest.approx(raw, rel=1e-10)
+    labels = list(res.summary()["label"])
+    adjusted = labels.index("Adjusted beta (Blume)")
+    assert res.summary()["value"][adjusted] == pytest.approx(2 / 3 * raw + 1 / 3, rel=1e-12)
+    assert labels.index("Beta") < adjusted
+    assert res.stat("preset").startswith("Bloomberg BETA")
+    # the same preset where a frequency is typed (a worksheet cell)
+    again = bh.beta_hedge("TSLA", "SPY", frequency="Bloomberg")
+    assert again.beta == res.beta
+    with pytest.raises(InputError, match="preset: expected one of bloomberg"):
+        bh.beta_hedge("TSLA", "SPY", preset="reuters")

@@ -817,3 +817,29 @@ def test_analyze_returns_files(env: dict[str, str], prices: dict, tmp_path: Path
     assert out["asset"] == "AAA"
     proc = run(env, "analyze", "AAA", str(tmp_path / "bbb.csv"), "--input", "returns")
     assert_one_line_error(proc, 2, "ASSET: with --input returns give a CSV file of returns")
+
+
+def test_analyze_without_dates_and_the_bloomberg_preset(env: dict[str, str],
+                                                        prices: dict) -> None:
+    """No dates: the last two years to the latest price, said in the output; --preset
+    bloomberg makes the returns weekly and shows the adjusted beta beside the raw one."""
+    dates, _ = prices["AAA"]
+    latest = dates[-1]
+    start = np.datetime64((latest.astype(object).replace(year=latest.astype(object).year - 2)))
+    end = str(latest + np.timedelta64(1, "D"))
+    proc = run(env, "analyze", "AAA", "BBB", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    ra = window_returns(prices, "AAA", str(start), end)
+    rb = window_returns(prices, "BBB", str(start), end)
+    assert out["n_obs"] == len(ra)
+    assert out["beta"] == pytest.approx(np.polyfit(rb, ra, 1)[0], rel=1e-9)
+    assert out["window"].startswith(f"last 2 years to the latest price, {start}")
+    assert "the last two years to the latest price" in proc.stderr
+    proc = run(env, "analyze", "AAA", "BBB", "--preset", "bloomberg")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    labels = [ln[:38].strip() for ln in lines]
+    assert labels.index("Adjusted beta (Blume)") > labels.index("Beta")
+    assert any(ln.startswith("Frequency") and ln.endswith("weekly") for ln in lines)
+    assert any(ln.startswith("Preset") and "Bloomberg" in ln for ln in lines)

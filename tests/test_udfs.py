@@ -350,9 +350,9 @@ _REPR_MARKS = ("datetime", "Timestamp", "'", "[", "TimeType", "tzinfo")
     ("call", "expected"),
     [
         (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, com_date(2014, 1, 1)),
-         "frequency: expected one of daily, weekly, monthly, got 2014-01-01"),
+         "frequency: expected one of daily, weekly, monthly, bloomberg, got 2014-01-01"),
         (("BETA_HEDGE", "TSLA", "SPY", MISSING, MISSING, 5.0),
-         "frequency: expected one of daily, weekly, monthly, got 5"),
+         "frequency: expected one of daily, weekly, monthly, bloomberg, got 5"),
         (("BETA_HEDGE", com_date(2014, 1, 1), "SPY"),
          "asset: expected a ticker or a range of dates and prices, got 2014-01-01"),
         (("BETA_HEDGE", "TSLA", "SPY", "2014-13-45"), 'start_date: cannot read "2014-13-45" as a date'),
@@ -776,3 +776,17 @@ def test_positions_and_capital_of_a_long_short_book(xl: Harness,
     assert _lookup(summary, "Beta") == pytest.approx(beta_a - beta_b, rel=1e-9)
     assert _lookup(summary, "Dollar beta (beta x capital)") == pytest.approx(
         (beta_a - beta_b) * 2e6, rel=1e-9)
+
+
+def test_bloomberg_preset_in_the_frequency_cell(xl: Harness) -> None:
+    """Ranges are used whole; the preset makes the returns weekly and names itself."""
+    asset, bench = _prices()
+    table = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, "Bloomberg")
+    frame = pd.concat([asset, bench], axis=1)
+    period = frame.index.to_period("W-FRI")
+    r = frame[np.r_[period[1:] != period[:-1], True]].pct_change().dropna()
+    raw = np.polyfit(r["BENCH"], r["ASSET"], 1)[0]
+    assert _lookup(table, "Frequency") == "weekly"
+    assert _lookup(table, "Beta") == pytest.approx(raw, rel=1e-10)
+    assert _lookup(table, "Adjusted beta (Blume)") == pytest.approx(2 / 3 * raw + 1 / 3)
+    assert _lookup(table, "Preset").startswith("Bloomberg BETA")

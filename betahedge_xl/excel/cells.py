@@ -27,7 +27,9 @@ MAX_MESSAGE = 255
 
 #: The choices a request's text options take, spelled as :func:`betahedge_xl.beta_hedge` takes
 #: them (a cell may use any case).
-FREQUENCIES = ("daily", "weekly", "monthly")
+#: "bloomberg" is the preset (weekly returns over two years, adjusted beta beside raw): a cell
+#: picks it where it picks a frequency, so no worksheet function needs one more argument.
+FREQUENCIES = ("daily", "weekly", "monthly", "bloomberg")
 RETURN_KINDS = ("simple", "log")
 COV_TYPES = ("nonrobust", "HAC")
 HOLDINGS_KINDS = ("weights", "shares")
