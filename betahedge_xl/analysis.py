@@ -395,46 +395,57 @@ class HedgeResult:
 
     @property
     def alpha_se(self) -> float:
+        """Standard error of alpha (classical, or HAC when asked)."""
         return float(self.fit.coefficients()[0, 1])
 
     @property
     def beta_se(self) -> float:
+        """Standard error of beta (on the first benchmark)."""
         return float(self.fit.coefficients()[1, 1])
 
     @property
     def alpha_t(self) -> float:
+        """t-statistic of alpha (alpha / its standard error)."""
         return float(self.fit.coefficients()[0, 2])
 
     @property
     def beta_t(self) -> float:
+        """t-statistic of beta against zero."""
         return float(self.fit.coefficients()[1, 2])
 
     @property
     def alpha_p(self) -> float:
+        """Two-sided p-value of alpha (Student's t, n - k - 1 degrees of freedom)."""
         return float(self.fit.coefficients()[0, 3])
 
     @property
     def beta_p(self) -> float:
+        """Two-sided p-value of beta against zero."""
         return float(self.fit.coefficients()[1, 3])
 
     @property
     def r_squared(self) -> float:
+        """R-squared of the regression (statsmodels: :attr:`rsquared`)."""
         return self.fit.rsquared
 
     @property
     def r_squared_adj(self) -> float:
+        """Adjusted R-squared (statsmodels: :attr:`rsquared_adj`)."""
         return self.fit.rsquared_adj
 
     @property
     def n_obs(self) -> int:
+        """Number of returns in the regression (statsmodels: :attr:`nobs`)."""
         return self.fit.nobs
 
     @property
     def correlation(self) -> float:
+        """Correlation of asset and benchmark returns (multiple R with several)."""
         return self.fit.correlation
 
     @property
     def resid_std(self) -> float:
+        """Standard deviation of the residuals per period (the regression's error)."""
         return self.fit.resid_std
 
     @property
@@ -457,6 +468,7 @@ class HedgeResult:
 
     @property
     def periods_per_year(self) -> int:
+        """Periods a year of the frequency (252, 52 or 12)."""
         return eng.periods_per_year(self.frequency)
 
     @property
@@ -471,14 +483,17 @@ class HedgeResult:
 
     @property
     def hedged_returns(self) -> pd.Series:
+        """Asset return minus beta x benchmark return, one per period."""
         return self.hedge.hedged
 
     @property
     def hedged_alpha(self) -> float:
+        """Alpha of the hedged series on the benchmark (equal to :attr:`alpha`)."""
         return self.hedge.verification.alpha
 
     @property
     def hedged_beta(self) -> float:
+        """Beta of the hedged series on the benchmark: zero up to rounding."""
         return self.hedge.verification.beta
 
     @property
@@ -488,6 +503,7 @@ class HedgeResult:
 
     @property
     def effectiveness_oos(self) -> float:
+        """Out-of-sample hedge effectiveness (NaN when the sample was too short)."""
         return self.oos.effectiveness if self.oos is not None else float("nan")
 
     @property
@@ -497,11 +513,72 @@ class HedgeResult:
 
     @property
     def last_date(self) -> pd.Timestamp:
+        """Last price date used."""
         return self.prices.index[-1]
 
     @property
     def benchmark(self) -> str:
+        """The benchmark(s) as one name, ``"SPY + XLK"`` for several."""
         return " + ".join(self.benchmarks)
+
+    # --- statsmodels' names ----------------------------------------------------------------
+    # Estimates and stored series are properties, tables built on request are methods
+    # (conf_int(), summary(), series(), cumulative()), as in statsmodels' results.
+    @property
+    def params(self) -> pd.Series:
+        """Coefficients: ``const`` (alpha) then one beta per benchmark."""
+        return self.fit.params
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors of :attr:`params`."""
+        return self.fit.bse
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """t-statistics of :attr:`params`."""
+        return self.fit.tvalues
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of :attr:`params`."""
+        return self.fit.pvalues
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals of :attr:`params` (``alpha=0.05``: 95%), columns 0 and 1."""
+        return self.fit.conf_int(alpha)
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared (also :attr:`r_squared`)."""
+        return self.fit.rsquared
+
+    @property
+    def rsquared_adj(self) -> float:
+        """Adjusted R-squared (also :attr:`r_squared_adj`)."""
+        return self.fit.rsquared_adj
+
+    @property
+    def nobs(self) -> int:
+        """Number of observations (also :attr:`n_obs`)."""
+        return self.fit.nobs
+
+    @property
+    def resid(self) -> pd.Series:
+        """Residuals of the regression, one per period, on the return dates."""
+        return self.fit.resid
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance matrix of :attr:`params` (a method, as in statsmodels)."""
+        return self.fit.cov_params
+
+    def _repr_html_(self) -> str:
+        """The summary (and a book's positions) as HTML tables, for Jupyter."""
+        table = self.summary().to_html(index=False, header=False, float_format="{:.6g}".format)
+        out = f"<h4>Beta hedge: {self.asset} on {self.benchmark}</h4>{table}"
+        if self.book is not None:
+            out += "<h4>Positions</h4>" + self.book.positions.to_html(float_format="{:.6g}".format)
+        return out
 
     # --- the book ------------------------------------------------------------------------
     @property
@@ -713,6 +790,7 @@ class HedgeResult:
         return index
 
     def stat_names(self) -> list[str]:
+        """The keys :meth:`stat` takes, in the summary's order."""
         return [k for k, _, _ in self._stats()]
 
     def to_dict(self) -> dict[str, Any]:

@@ -287,3 +287,67 @@ def test_bloomberg_preset_is_weekly_over_two_years_with_adjusted_beta(sample_fol
     assert again.beta == res.beta
     with pytest.raises(InputError, match="preset: expected one of bloomberg"):
         bh.beta_hedge("TSLA", "SPY", preset="reuters")
+
+
+# --------------------------------------------------------------------------------------------
+# A result that speaks statsmodels
+# --------------------------------------------------------------------------------------------
+def test_result_answers_to_statsmodels_names():
+    import statsmodels.api as sm
+
+    tsla, spy = window_returns("TSLA"), window_returns("SPY")
+    res = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW)
+    ref = sm.OLS(tsla.to_numpy(), sm.add_constant(spy.to_numpy())).fit()
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params, rtol=1e-10)
+    np.testing.assert_allclose(res.bse.to_numpy(), ref.bse, rtol=1e-9)
+    np.testing.assert_allclose(res.tvalues.to_numpy(), ref.tvalues, rtol=1e-9)
+    np.testing.assert_allclose(res.pvalues.to_numpy(), ref.pvalues, rtol=1e-6)
+    np.testing.assert_allclose(res.conf_int().to_numpy(), ref.conf_int(), rtol=1e-9)
+    np.testing.assert_allclose(res.conf_int(0.1).to_numpy(), ref.conf_int(0.1), rtol=1e-9)
+    np.testing.assert_allclose(res.cov_params().to_numpy(), ref.cov_params(), rtol=1e-9)
+    assert res.rsquared == pytest.approx(ref.rsquared, rel=1e-10)
+    assert res.rsquared_adj == pytest.approx(ref.rsquared_adj, rel=1e-10)
+    assert res.nobs == int(ref.nobs) == 251
+    np.testing.assert_allclose(res.resid.to_numpy(), ref.resid, rtol=1e-8, atol=1e-14)
+    assert list(res.resid.index) == list(tsla.index)
+    # the summary is the label/value table that print shows
+    assert isinstance(res.summary(), pd.DataFrame)
+    assert str(res).splitlines()[0].startswith("Asset")
+
+
+def test_result_renders_in_jupyter_and_helps():
+    import pydoc
+
+    res = book(weights=[1.3, -0.3], capital=1e6)
+    html = res._repr_html_()
+    assert html.count("<table") == 2 and "Positions" in html and "AAPL" in html
+    text = pydoc.render_doc(bh.HedgeResult, renderer=pydoc.plaintext)
+    for doc in ("Coefficients: ``const`` (alpha) then one beta per benchmark.",
+                "Standard error of beta (on the first benchmark).",
+                "Shares of an ETF or futures contracts to short so the book has zero beta."):
+        assert doc in text
+    # every public property and method says something
+    for name, member in vars(bh.HedgeResult).items():
+        if name.startswith("_"):
+            continue
+        target = member.fget if isinstance(member, property) else member
+        if callable(target):
+            assert (target.__doc__ or "").strip(), f"HedgeResult.{name} has no docstring"
+    for cls in (bh.HedgeResult, bh.engine.HedgeSize, bh.engine.Exposure):
+        assert (cls.__doc__ or "").strip()
+
+
+def test_hedge_size_prints_as_a_small_table(rets):
+    res = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW)
+    size = res.hedge_size(5_000_000, "ES", 5900)
+    exact = res.beta * 5e6 / (5900 * 50)
+    assert size.units == round(exact) and size.exact == pytest.approx(exact, rel=1e-14)
+    lines = str(size).splitlines()
+    assert lines[0].split() == ["Hedge", "instrument", "ES"]
+    assert any(ln.split()[-1] == "9,735,000.00" for ln in lines if ln.startswith("Hedge notional"))
+    assert "<table>" in size._repr_html_()
+    shares = res.hedge_size(1_000_000, "SPY", 470)
+    assert shares.multiplier == 1.0 and shares.units == round(res.beta * 1e6 / 470)
+    assert shares.to_dict()["shares"] == shares.units
+    with pytest.raises(InputError, match="give the value to hedge"):
+        res.hedge_size(None, "ES", 5900)

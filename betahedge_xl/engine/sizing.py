@@ -66,6 +66,13 @@ class HedgeSize:
 
         return "\n".join(f"{label:<24} {text(value):>16}" for label, value in self.rows())
 
+    def _repr_html_(self) -> str:
+        cells = "".join(f"<tr><td>{label}</td><td>{value:,.6g}</td></tr>"
+                        if isinstance(value, float) else
+                        f"<tr><td>{label}</td><td>{value}</td></tr>"
+                        for label, value in self.rows())
+        return f"<table>{cells}</table>"
+
     def rows(self) -> list[list[object]]:
         """Label/value rows for tables and cells."""
         head: list[list[object]] = [["Hedge instrument", self.instrument]] if self.instrument \
