@@ -240,6 +240,10 @@ _SHARED_ARGS: dict[str, dict[str, Any]] = {
     "maxlags": {**_CELL, "doc": _DOC_LAGS},
     "input_type": {**_CELL, "doc": _DOC_INPUT},
     "capital": {**_CELL, "doc": _DOC_CAPITAL},
+    "holdings": {**_RANGE, "doc": "Range of weights (fractions of capital, as given) or share "
+                                  "counts, in the order of the tickers"},
+    "holdings_type": {**_CELL, "doc": "\"weights\" (default; rebalanced each period) or "
+                                      "\"shares\" (share counts, buy and hold)"},
 }
 
 
@@ -490,11 +494,8 @@ def _required_number(value: Cell, what: str) -> float:
 @_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
-@xw.arg("holdings", **_RANGE, doc="Range of weights or share counts, in the order of the tickers")
-@_args("benchmark", "start_date", "end_date")
-@xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or \"shares\" "
-                             "(share counts, buy and hold)")
-@_args("frequency", "returns", "cov_type", "risk_free", "maxlags", "capital")
+@_args("holdings", "benchmark", "start_date", "end_date", "holdings_type", "frequency",
+       "returns", "cov_type", "risk_free", "maxlags", "capital")
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -546,12 +547,8 @@ def _book(tickers: Cell, holdings: Cell, benchmark: Cell, start_date: Cell, end_
 @_wizard
 @xw.func(category=CATEGORY)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
-@xw.arg("holdings", **_RANGE,
-        doc="Range of weights (fractions of capital, as given) or share counts")
-@_args("benchmark", "start_date", "end_date")
-@xw.arg("holdings_type", **_CELL, doc="\"weights\" (default; rebalanced each period) or "
-                                      "\"shares\" (share counts, buy and hold)")
-@_args("frequency", "returns", "risk_free", "capital")
+@_args("holdings", "benchmark", "start_date", "end_date", "holdings_type", "frequency",
+       "returns", "risk_free", "capital")
 def BETA_HEDGE_POSITIONS(
     tickers: Cell,
     holdings: Cell,
