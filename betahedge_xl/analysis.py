@@ -349,6 +349,21 @@ class HedgeResult:
         Data-quality report of the prices when they came from a source, else ``None``.
     warnings
         Short lines for a user: data quality, dropped rows, skipped checks.
+    book
+        For a portfolio: how its return was formed, its exposure and :attr:`positions`.
+    capital
+        What beta is a fraction of, in currency (the capital given, or a shares book's gross
+        exposure), or ``None``; :attr:`dollar_beta` is ``beta x capital``.
+    sizing
+        The hedge in contracts or shares when :meth:`with_hedge` sized one, else ``None``.
+    input, window_note, preset
+        ``"prices"`` or ``"returns"`` (what was handed in); the default window's description
+        when no dates were given; ``"bloomberg"`` when that preset was asked.
+
+    The names statsmodels users type work here: :attr:`params`, :attr:`bse`,
+    :attr:`tvalues`, :attr:`pvalues`, :meth:`conf_int`, :attr:`rsquared`, :attr:`nobs`,
+    :attr:`resid`, :meth:`summary`. As in statsmodels, estimates and stored series are
+    properties and tables built on request are methods.
     """
 
     asset: str

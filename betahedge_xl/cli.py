@@ -669,6 +669,10 @@ def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
         console.data(_csv_text(pd.DataFrame(rows, columns=["key", "label", "value"])))
     else:
         console.data(str(result))
+        if result.positions is not None:
+            # A book's holdings, each on its own regression, after the summary.
+            console.data("\nPositions (beta on " + result.benchmarks[0] + ")\n"
+                         + result.positions.to_string(float_format="{:.6g}".format))
     return 0
 
 
