@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 SHEET = "BetaHedge"
 #: Prefix of every defined name and chart the tool creates, so it can find and replace its own.
 PREFIX = "bh_"
+#: Tables only some results have (a book's holdings and position betas, several benchmarks'
+#: partial regressions): the report owns them whenever they are there, so a refresh after
+#: the request changed (a book, then one ticker) clears them instead of stopping on them.
+OPTIONAL_TABLES = (f"{PREFIX}positions", f"{PREFIX}position_betas", f"{PREFIX}partial")
 
 # Geometry, in Excel's own units: column widths in characters (what Excel's ColumnWidth,
 # xlsxwriter's set_column and xlwings' Range.column_width take), row heights and chart sizes in

@@ -707,3 +707,26 @@ def test_capital_and_hedge_rows_size_the_hedge_in_contracts(
     # an instrument without its price stops the refresh with a message
     sheet.range((inputs.row + keys.index("hedge_price"), inputs.column + 1)).value = None
     assert rf.refresh(strict(book)) == "stopped: Hedge price: give the price of ES"
+
+
+def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
+    stored: dict[str, pd.Series]
+) -> None:
+    """The holdings and position-betas tables belong to the report: emptying the holdings
+    table and refreshing removes them (it stopped on their cells as if they were the user's)."""
+    book = FakeBook()
+    rf.add_inputs(strict(book))
+    holdings = {n.name: n for n in book.names}[inp.HOLDINGS_NAME].refers_to_range
+    sheet = book.sheets[inp.INPUTS_SHEET]
+    sheet.range((holdings.row, holdings.column)).value = [["TSLA", 0.25], ["AAPL", 0.75]]
+    assert rf.refresh(strict(book)).startswith("Portfolio on SPY")
+    names = {n.name for n in book.names}
+    assert {f"{PREFIX}positions", f"{PREFIX}position_betas"} <= names
+    sheet.range((holdings.row, holdings.column)).value = [[None, None], [None, None]]
+    message = rf.refresh(strict(book))
+    assert message.startswith("TSLA on SPY"), message
+    names = {n.name for n in book.names}
+    assert not {f"{PREFIX}positions", f"{PREFIX}position_betas"} & names
+    report = book.sheets[SHEET]
+    assert not any(isinstance(v, str) and v.startswith(("Portfolio", "Positions"))
+                   for v in report.grid.values())

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import BetaHedgeError
-from ..plan import LOG_AXIS_NOTE, PREFIX, Chart, OutputPlan, Table
+from ..plan import LOG_AXIS_NOTE, OPTIONAL_TABLES, PREFIX, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
 
@@ -177,7 +177,7 @@ def _own_names(book: Any, plan: OutputPlan, sheet_name: str) -> list[Any]:
         A name the plan creates is defined elsewhere, by the user: replacing it would lose it.
     """
     tables = {t.name.lower() for t in plan.tables}
-    mine = tables | {n.lower() for n in FORMER_NAMES}
+    mine = tables | {n.lower() for n in (*FORMER_NAMES, *OPTIONAL_TABLES)}
     own = []
     for name in book.names:
         if name.name.lower() not in mine:
