@@ -351,3 +351,22 @@ def test_hedge_size_prints_as_a_small_table(rets):
     assert shares.to_dict()["shares"] == shares.units
     with pytest.raises(InputError, match="give the value to hedge"):
         res.hedge_size(None, "ES", 5900)
+
+
+def test_weights_labelled_by_ticker_are_matched_by_label(rets):
+    """A weights Series or mapping keyed by ticker is read by label, in any order and case;
+    reading it by position gave one holding's weight to another in silence (0.8597, AAPL at
+    0.9, for MSFT 0.9 / AAPL 0.1)."""
+    from betahedge_xl.engine.portfolio import holdings_vector
+
+    want = slope(0.1 * rets["AAPL"] + 0.9 * rets["MSFT"], rets["SPY"])
+    res = book(pd.Series({"msft": 0.9, "AAPL": 0.1}))  # type: ignore[arg-type]
+    assert res.beta == pytest.approx(want, abs=1e-10)
+    res = book({"MSFT": 0.9, "AAPL": 0.1})  # type: ignore[arg-type]
+    assert res.beta == pytest.approx(want, abs=1e-10)
+    # positional sequences and 0..n-1 Series stay positional
+    np.testing.assert_array_equal(holdings_vector(["A", "B"], pd.Series([0.3, 0.7])), [0.3, 0.7])
+    with pytest.raises(HoldingsError, match="XLK, which the portfolio does not hold"):
+        holdings_vector(["AAPL", "MSFT"], {"AAPL": 0.1, "XLK": 0.9})
+    with pytest.raises(HoldingsError, match="no weight for MSFT"):
+        holdings_vector(["AAPL", "MSFT"], pd.Series({"AAPL": 1.0}))

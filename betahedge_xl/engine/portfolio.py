@@ -15,9 +15,9 @@ For a long-only book the gross exposure is the value held, so the return is the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,13 @@ MAX_GROSS_FRACTION = 20.0
 def holdings_vector(
     tickers: Sequence[str], amounts: Any, what: str = "weights"
 ) -> pd.Series:
-    """Check that tickers and amounts fit together; a Series indexed by ticker."""
+    """Check that tickers and amounts fit together; a Series indexed by ticker.
+
+    ``amounts`` labelled by ticker (a mapping, or a Series whose index is not 0..n-1) are
+    matched to ``tickers`` by label, in any order and case; plain sequences by position.
+    """
     names = [str(t).strip().upper() for t in tickers]
+    amounts = _by_label(names, amounts, what)
     values = np.asarray(amounts, dtype=float).ravel() if amounts is not None else np.array([])
     if len(names) == 0:
         raise HoldingsError("portfolio has no tickers")
@@ -49,6 +54,35 @@ def holdings_vector(
         bad = names[int(np.argmax(~np.isfinite(values)))]
         raise HoldingsError(f"{what} of {bad} is missing or not a number")
     return pd.Series(values, index=names, name=what)
+
+
+def _by_label(names: list[str], amounts: Any, what: str) -> Any:
+    """``amounts`` in the order of ``names`` when they carry ticker labels; as given otherwise.
+
+    Reading labelled weights by position would give one holding's weight to another in
+    silence (``pd.Series({"MSFT": 0.9, "AAPL": 0.1})`` for ``["AAPL", "MSFT"]``).
+    """
+    if isinstance(amounts, Mapping):
+        labelled = pd.Series(dict(amounts), dtype=object)
+    elif isinstance(amounts, pd.Series) and not (
+        isinstance(amounts.index, pd.RangeIndex) and amounts.index.start == 0
+        and amounts.index.step == 1
+    ):
+        labelled = amounts
+    else:
+        return amounts
+    keys = [str(k).strip().upper() for k in labelled.index]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise HoldingsError(f"{what} name {dup} more than once")
+    unknown = [k for k in keys if k not in names]
+    missing = [n for n in names if n not in keys]
+    if unknown or missing:
+        parts = ([f"{what} for {', '.join(unknown)}, which the portfolio does not hold"]
+                 if unknown else []) + ([f"no {what[:-1] if what.endswith('s') else what} "
+                                         f"for {', '.join(missing)}"] if missing else [])
+        raise HoldingsError("; ".join(parts))
+    return pd.Series(list(labelled.to_numpy()), index=keys).reindex(names).to_numpy()
 
 
 def book_weights(tickers: Sequence[str], weights: Any) -> tuple[pd.Series, bool]:
