@@ -173,3 +173,72 @@ def test_estimators_align_every_benchmark_shape(shape: str) -> None:
         np.polyfit(x[down], y["AAA"][down], 1)[0], rel=1e-10)
     with pytest.raises(InputError, match="missing values"):  # fewer dates: refused, not shifted
         ols_betas(y, x.iloc[::2])
+
+
+def _same(a: object, b: object) -> None:
+    """Equal numbers on equal labels (Series, DataFrame, dict of them or plain floats)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, (pd.Series, pd.DataFrame)):
+        assert isinstance(b, type(a))
+        assert a.index.equals(b.index)
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
+                                   rtol=1e-9, atol=1e-13)
+    else:
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-13)
+
+
+def _engine_calls() -> dict[str, object]:
+    from betahedge_xl.engine import apply_hedge
+    from betahedge_xl.engine import estimators as es
+
+    def wf(y: pd.DataFrame, x: pd.Series) -> dict[str, object]:
+        out = es.walk_forward(y, x, window=40, estimators=["ols", "ewma"])
+        return {"betas": es.hedged_betas(out), "table": es.backtest_table(out)}
+
+    return {
+        "rolling_beta": lambda y, x: rolling_beta(y, x, 40),
+        "ewma_beta": lambda y, x: ewma_beta(y, x, 20),
+        "regress_many": regress_many,
+        "rolling_ols_betas": lambda y, x: rolling_ols_betas(y["AAA"], x, 40),
+        "hedged_returns": lambda y, x: hedged_returns(y["AAA"], x, 1.5),
+        "ols": lambda y, x: ols(y["AAA"], x).params,
+        "apply_hedge": lambda y, x: apply_hedge(y["AAA"], x, ols(y["AAA"], x)).hedged,
+        "out_of_sample": lambda y, x: out_of_sample_effectiveness(y["AAA"], x, 0.5).betas,
+        "ewma_betas": es.ewma_betas,
+        "dimson_betas": es.dimson_betas,
+        "ols_betas": es.ols_betas,
+        "vasicek_betas": es.vasicek_betas,
+        "downside_beta": es.downside_beta,
+        "up_capture": es.up_capture,
+        "market_moves": lambda y, x: es.market_moves(y["AAA"], x),
+        "walk_forward": wf,
+    }
+
+
+@pytest.mark.parametrize("order", ["asset reversed", "both reversed", "shuffled"])
+@pytest.mark.parametrize("name", list(_engine_calls()))
+def test_inputs_out_of_date_order_give_the_chronological_numbers(name: str, order: str) -> None:
+    # Newest-first returns (a common download order) must not be read as oldest-first: a
+    # rolling window, an EWMA weight or a lag would otherwise be built from later days.
+    y, x = pair()
+    call = _engine_calls()[name]
+    want = call(y, x)
+    rows = {
+        "asset reversed": np.arange(len(y))[::-1],
+        "both reversed": np.arange(len(y))[::-1],
+        "shuffled": np.random.default_rng(7).permutation(len(y)),
+    }[order]
+    bench = x if order == "asset reversed" else x.iloc[rows]
+    _same(call(y.iloc[rows], bench), want)
+
+
+def test_an_array_benchmark_follows_a_reversed_dated_asset() -> None:
+    # A plain array is read by the asset's rows as handed over: sorting the asset by date
+    # puts the array in the same order, so the pairs stay the pairs.
+    y, x = pair()
+    want = rolling_beta(y, x, 40)
+    _same(rolling_beta(y.iloc[::-1], x.to_numpy()[::-1], 40), want)
+    _same(regress_many(y.iloc[::-1], x.to_numpy()[::-1]), regress_many(y, x))

@@ -3,7 +3,9 @@
 The kernels (``many``, ``ols``, ``hedge``) work on plain arrays row by row, so two pandas
 inputs must be on the same dates in the same order first. Matching by label, not by position,
 is what makes a one-column DataFrame benchmark, a benchmark in reverse order or a benchmark
-with a time zone give the numbers of the plain Series.
+with a time zone give the numbers of the plain Series. Every pandas input on dates is put in
+date order here too: the kernels read row order as time (a rolling window, an EWMA weight, a
+lagged return), so newest-first data would otherwise give numbers built from the future.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._dates import local_days
@@ -18,7 +21,13 @@ from ..exceptions import InputError, NoOverlapError
 
 
 def dated(obj: Any, what: str) -> Any:
-    """``obj`` with its dates as plain days (time zones resolved by ``local_days``), unique."""
+    """``obj`` with its dates as plain days (time zones resolved by ``local_days``), unique,
+    in increasing date order."""
+    return _dated(obj, what)[0]
+
+
+def _dated(obj: Any, what: str) -> tuple[Any, np.ndarray | None]:
+    """:func:`dated` and the row order it applied (``None`` when the rows kept their order)."""
     index = obj.index
     if isinstance(index, pd.DatetimeIndex):
         days = local_days(index)
@@ -29,7 +38,11 @@ def dated(obj: Any, what: str) -> Any:
         dup = index[index.duplicated()][0]
         label = f"{dup:%Y-%m-%d}" if isinstance(dup, pd.Timestamp) else repr(dup)
         raise InputError(f"{what}: date {label} appears more than once")
-    return obj
+    if isinstance(index, pd.DatetimeIndex) and not index.is_monotonic_increasing:
+        # Stable, so the order is a plain permutation the caller can apply to arrays too.
+        order = np.argsort(index.asi8, kind="stable")
+        return obj.iloc[order], order
+    return obj, None
 
 
 def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]:
@@ -39,7 +52,9 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
     ----------
     lead
         The input whose dates rule (the asset returns); returned as given when it is not
-        pandas, and then nothing is matched: plain arrays are read by position.
+        pandas, and then nothing is matched: plain arrays are read by position. A pandas
+        ``lead`` on dates out of order comes back in date order, and a plain array of its
+        length among ``others`` is put in the same order (it is read by ``lead``'s rows).
     others
         Inputs to put on ``lead``'s dates. A date ``lead`` has and another lacks becomes NaN
         there (the kernels leave such rows out); dates ``lead`` lacks are not used.
@@ -56,10 +71,13 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
     """
     if not isinstance(lead, (pd.Series, pd.DataFrame)):
         return (lead, *others)
-    lead = dated(lead, what[0])
+    lead, order = _dated(lead, what[0])
     out: list[Any] = [lead]
     for obj, name in zip(others, what[1:]):
-        if isinstance(obj, (pd.Series, pd.DataFrame)) and not obj.index.equals(lead.index):
+        if not isinstance(obj, (pd.Series, pd.DataFrame)):
+            if order is not None and np.ndim(obj) >= 1 and len(obj) == len(order):
+                obj = np.asarray(obj)[order]
+        elif not obj.index.equals(lead.index):
             obj = dated(obj, name)
             if not obj.index.equals(lead.index):
                 if len(obj) and not obj.index.isin(lead.index).any():

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
-from .align import on_dates_of
+from .align import dated, on_dates_of
 
 #: Estimators in the order tables show them.
 ESTIMATORS: tuple[str, ...] = ("ols", "blume", "vasicek", "ewma", "dimson")
@@ -597,7 +597,10 @@ def walk_forward(
     frame = asset_returns.to_frame() if isinstance(asset_returns, pd.Series) else asset_returns
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise InputError("returns need a DatetimeIndex to find the rebalance days")
-    bench = benchmark_returns
+    # Both in date order (newest-first data is common): the rebalance days and the windows
+    # are found by row, and rows must run forward in time.
+    frame = dated(frame, "asset")
+    bench = dated(benchmark_returns, "benchmark")
     if not bench.index.equals(frame.index):
         raise InputError("asset and benchmark returns must be on the same dates")
     if isinstance(bench, pd.DataFrame) and bench.shape[1] == 1:
