@@ -11,18 +11,21 @@ import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
 import pandas as pd
 
 from . import engine as eng
 from ._dates import check_window
+from .engine.align import whole_number
 from .exceptions import DataWarning, HoldingsError, InputError, InsufficientDataError
 
 #: Trailing window of the rolling beta when none is given, per frequency (a quarter, half a
 #: year, a year).
 DEFAULT_ROLLING_WINDOW = {"daily": 63, "weekly": 26, "monthly": 12}
+#: Share of the returns the out-of-sample check estimates on when none is given.
+DEFAULT_OOS_SPLIT = 0.5
 
 PORTFOLIO_NAME = "Portfolio"
 
@@ -106,6 +109,47 @@ def _holdings(
         # Handed-in prices keep their own column names; match holdings case-insensitively.
         leg = _Leg(prices=leg.prices.set_axis([c.upper() for c in leg.prices.columns], axis=1))
     return leg, holdings, kind
+
+
+def _check_amounts(amounts: Any, what: str) -> None:
+    """Refuse holdings that are no list of numbers before anything reads them.
+
+    ``np.asarray(..., dtype=float)`` further on would pass on a builtin error for text or a
+    set, and turn weights too large to add up (1e308, 1e308) into zeros after an overflow.
+    """
+    if amounts is None or isinstance(amounts, pd.Series):
+        return  # a Series' labels are matched where the holdings are built
+    if isinstance(amounts, (str, bytes)):
+        raise HoldingsError(f"{what}: expected a list of numbers, got the text {amounts!r}")
+    if isinstance(amounts, Set):
+        raise HoldingsError(f"{what}: expected a list of numbers, got a set (a set has no "
+                            f"order to pair with the tickers)")
+    if isinstance(amounts, Mapping):
+        raise HoldingsError(f"{what}: expected a list of numbers, got a "
+                            f"{type(amounts).__name__} (give a {{ticker: weight}} mapping as "
+                            f"the asset)")
+    if not isinstance(amounts, (Sequence, np.ndarray)):
+        amounts = [amounts]  # one number for one ticker, or something to name below
+    values = []
+    for v in np.asarray(amounts, dtype=object).ravel():
+        try:
+            if isinstance(v, (bool, np.bool_)) or v is None:
+                raise TypeError
+            values.append(float(v))
+        except (TypeError, ValueError):
+            raise HoldingsError(f"{what}: {v!r} is not a number") from None
+    # Python floats add to inf without numpy's overflow warning.
+    if all(math.isfinite(v) for v in values) and not math.isfinite(sum(abs(v) for v in values)):
+        shown = ", ".join(f"{v:g}" for v in values)
+        raise HoldingsError(f"{what}: their sum is not a finite number ({shown}); give "
+                            f"smaller numbers")
+
+
+def _check_arguments(rolling_window: Any, maxlags: Any, oos_split: Any) -> tuple[Any, Any, Any]:
+    """``rolling_window``, ``maxlags`` and ``oos_split`` checked by name (``None``: default)."""
+    window = None if rolling_window is None else whole_number(rolling_window, "rolling_window")
+    lags = None if maxlags is None else whole_number(maxlags, "maxlags")
+    return window, lags, DEFAULT_OOS_SPLIT if oos_split is None else oos_split
 
 
 # --------------------------------------------------------------------------------------------
@@ -965,7 +1009,7 @@ def beta_hedge(
     rolling_window: int | None = None,
     weights: Sequence[float] | None = None,
     shares: Sequence[float] | None = None,
-    oos_split: float | Any = 0.5,
+    oos_split: float | Any = DEFAULT_OOS_SPLIT,
     refresh: bool = False,
     capital: float | None = None,
     input: str = "prices",  # noqa: A002  (the name users type, as in the issue)
@@ -1011,7 +1055,8 @@ def beta_hedge(
         counts (negative for shorts) are held unchanged; the book's return is its P&L over
         its gross exposure at the start of each period, or over ``capital``.
     oos_split
-        Fraction of the sample (or a date) at which the out-of-sample check splits.
+        Fraction of the sample, 0 < split < 1 (or a date), at which the out-of-sample check
+        splits; ``None`` means the default 0.5.
     refresh
         Ask the source again even for stored prices.
     input
@@ -1030,6 +1075,11 @@ def beta_hedge(
     -------
     HedgeResult
     """
+    rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
+    if isinstance(asset, Mapping):
+        _check_amounts(list(asset.values()), "weights")
+    _check_amounts(weights, "weights")
+    _check_amounts(shares, "shares")
     s, e = check_window(start, end)
     cap = _positive_capital(capital)
     given = _input_kind(input, asset, benchmark)
@@ -1159,7 +1209,7 @@ def beta_hedge(
         assert kind is not None
         book = _book(px, holdings, kind, cap, risk_free, held, rets[bench_cols], shown)
 
-    window_n = (int(rolling_window) if rolling_window is not None
+    window_n = (rolling_window if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])
     try:
         if len(bench_cols) == 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -449,3 +450,84 @@ def test_rolling_window_zero_is_an_error_not_the_default(tsla_spy):
 def test_oos_split_out_of_range_is_an_error(tsla_spy):
     with pytest.raises(InputError, match="split 1.5"):
         bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", oos_split=1.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments of the wrong type or value: project errors naming the argument, checked at the door
+# --------------------------------------------------------------------------------------------
+def _two_assets_and_bench() -> tuple[pd.DataFrame, pd.Series]:
+    pa, pb = synthetic(n=120, seed=3)
+    pc, _ = synthetic(n=120, seed=4, names=("C", "B"))
+    return pd.concat([pa, pc], axis=1), pb
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rolling_window": "x"}, r"rolling_window: expected a whole number.*'x'"),
+    ({"rolling_window": float("nan")}, r"rolling_window: expected a whole number.*nan"),
+    ({"rolling_window": 40.5}, r"rolling_window: expected a whole number.*40\.5"),
+    ({"rolling_window": True}, r"rolling_window: expected a whole number.*True"),
+    ({"cov_type": "HAC", "maxlags": "x"}, r"maxlags: expected a whole number.*'x'"),
+    ({"cov_type": "HAC", "maxlags": float("nan")}, r"maxlags: expected a whole number.*nan"),
+])
+def test_bad_window_and_lags_are_input_errors_naming_the_argument(kwargs, message):
+    pa, pb = synthetic(n=120)
+    with pytest.raises(InputError, match=message):
+        bh.beta_hedge(pa, pb, **kwargs)
+
+
+def test_whole_numbers_given_as_floats_or_numpy_still_work():
+    pa, pb = synthetic(n=120)
+    res = bh.beta_hedge(pa, pb, rolling_window=np.int64(40), cov_type="HAC", maxlags=5.0)
+    want = pa.pct_change().rolling(40).cov(pb.pct_change()) / pb.pct_change().rolling(40).var()
+    np.testing.assert_allclose(res.rolling_beta.iloc[:, 0].to_numpy(), want.iloc[1:].to_numpy(),
+                               rtol=1e-8)
+    assert res.rolling_window == 40 and res.fit.maxlags == 5
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({0.5, 1.5}, r"weights: expected a list of numbers, got a set"),
+    ({"A": 1, "C": 1}, r"weights: expected a list of numbers, got a dict"),
+    ("1,1", r"weights: expected a list of numbers, got the text '1,1'"),
+    (["a", "b"], r"weights: 'a' is not a number"),
+    ([1, None], r"weights: None is not a number"),
+])
+def test_weights_of_the_wrong_type_are_input_errors(weights, message):
+    px, pb = _two_assets_and_bench()
+    with pytest.raises(InputError, match=message):
+        bh.beta_hedge(px, pb, weights=weights)
+
+
+def test_shares_of_the_wrong_type_are_input_errors():
+    px, pb = _two_assets_and_bench()
+    with pytest.raises(InputError, match=r"shares: expected a list of numbers, got the text"):
+        bh.beta_hedge(px, pb, shares="10,20")
+
+
+def test_weights_too_large_to_add_up_are_refused_clearly():
+    px, pb = _two_assets_and_bench()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no numpy overflow on the way
+        with pytest.raises(InputError, match=r"weights.*not a finite number"):
+            bh.beta_hedge(px, pb, weights=(1e308, 1e308))
+
+
+@pytest.mark.parametrize("split", [1.5, 2, 50.0, float("nan"), float("inf"), 0.0, -0.2])
+def test_oos_split_that_is_no_fraction_names_the_fraction(split):
+    pa, pb = synthetic(n=120)
+    with pytest.raises(InputError) as err:
+        bh.beta_hedge(pa, pb, oos_split=split)
+    text = str(err.value)
+    assert "between 0 and 1" in text and "1899" not in text and "1900" not in text, text
+
+
+def test_oos_split_none_is_the_documented_default():
+    pa, pb = synthetic(n=120)
+    res = bh.beta_hedge(pa, pb, oos_split=None)
+    assert res.effectiveness_oos == bh.beta_hedge(pa, pb, oos_split=0.5).effectiveness_oos
+
+
+def test_oos_split_date_still_works():
+    pa, pb = synthetic(n=120)
+    res = bh.beta_hedge(pa, pb, oos_split=pa.index[60])
+    y, x = pa.pct_change().iloc[1:], pb.pct_change().iloc[1:]
+    assert res.oos.betas.iloc[0] == pytest.approx(np.polyfit(x[:59], y[:59], 1)[0], rel=1e-10)

@@ -242,3 +242,20 @@ def test_an_array_benchmark_follows_a_reversed_dated_asset() -> None:
     want = rolling_beta(y, x, 40)
     _same(rolling_beta(y.iloc[::-1], x.to_numpy()[::-1], 40), want)
     _same(regress_many(y.iloc[::-1], x.to_numpy()[::-1]), regress_many(y, x))
+
+
+def test_rolling_ols_betas_on_arrays_of_unequal_length_is_an_input_error() -> None:
+    y, x = pair()
+    a, b = y["AAA"].to_numpy(), x.to_numpy()[:-5].reshape(-1, 1)
+    with pytest.raises(InputError, match="benchmark has 195 returns but assets have 200"):
+        rolling_ols_betas(a, b, 40)
+    with pytest.raises(InputError, match="benchmark has 195 returns but assets have 200"):
+        rolling_beta(a, b[:, 0], 40)  # the same words as rolling_beta
+
+
+@pytest.mark.parametrize("window", ["x", float("nan"), 40.5, None])
+def test_engine_windows_that_are_no_whole_number_are_input_errors(window: object) -> None:
+    y, x = pair()
+    for call in (rolling_beta, rolling_ols_betas):
+        with pytest.raises(InputError, match="window: expected a whole number"):
+            call(y["AAA"], x, window)

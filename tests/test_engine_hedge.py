@@ -157,7 +157,10 @@ def test_out_of_sample_against_manual_split(split):
 @pytest.mark.parametrize("split,match", [
     (0.0, r"split 0\.0: give a fraction between 0 and 1"),
     (-0.3, r"split -0\.3: give a fraction between 0 and 1"),
-    (1.5, r"split 1\.5 \(1899-12-31\) is outside the returns' dates 2010-01-01\.\.2011-02-24"),
+    # A number past 1 is a bad fraction, not the Excel serial date 1899-12-31.
+    (1.5, r"split 1\.5: give a fraction between 0 and 1 \(0 < split < 1\), or a date inside "
+          r"the returns' dates 2010-01-01\.\.2011-02-24"),
+    (float("nan"), r"split nan: give a fraction between 0 and 1"),
     ("2030-01-01", r"split '2030-01-01' \(2030-01-01\) is outside the returns' dates"),
     ("2001-01-01", r"split '2001-01-01' \(2001-01-01\) is outside the returns' dates"),
 ])

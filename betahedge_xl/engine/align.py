@@ -85,3 +85,26 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
                 obj = obj.reindex(lead.index)
         out.append(obj)
     return tuple(out)
+
+
+def whole_number(value: Any, what: str) -> int:
+    """``value`` as an ``int`` when it is a whole number (3, 3.0, numpy's 3, "3").
+
+    ``int()`` alone would pass on a builtin ``ValueError`` for "x" or NaN and cut 40.5 to 40;
+    the kernels take their sizes from here, so a wrong one is refused by name.
+
+    Raises
+    ------
+    InputError
+        Text that is no number, NaN, a fraction, a bool or anything else.
+    """
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, (int, float, np.integer, np.floating)) and not isinstance(
+            number, (bool, np.bool_)) and np.isfinite(number) and float(number).is_integer():
+        return int(number)
+    raise InputError(f"{what}: expected a whole number, got {value!r}")

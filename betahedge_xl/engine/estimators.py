@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
-from .align import dated, on_dates_of
+from .align import dated, on_dates_of, whole_number
 
 #: Estimators in the order tables show them.
 ESTIMATORS: tuple[str, ...] = ("ols", "blume", "vasicek", "ewma", "dimson")
@@ -182,7 +182,7 @@ def trailing_betas(
     """
     y, x = _panel(asset_returns, benchmark_returns, several=True)
     names = normalize_estimators(estimators, 1 if x.ndim == 1 else x.shape[1])
-    window = int(window)
+    window = whole_number(window, "window")
     if window < 5:
         raise InputError(f"window must be at least 5 returns, got {window}")
     ends_arr = np.asarray(ends, dtype=int).reshape(-1)
@@ -608,7 +608,7 @@ def walk_forward(
     several = isinstance(bench, pd.DataFrame)
     names = normalize_estimators(estimators, bench.shape[1] if several else 1)
     rebalance = normalize_rebalance(rebalance)
-    window = int(window)
+    window = whole_number(window, "window")
     cost = float(cost_bps)
     if not np.isfinite(cost) or cost < 0:
         raise InputError(f"cost_bps must be zero or positive, got {cost_bps!r}")

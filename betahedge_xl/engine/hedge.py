@@ -103,11 +103,15 @@ def out_of_sample_effectiveness(
     asset_returns, benchmark_returns = on_dates_of(
         asset_returns, benchmark_returns, what=("asset", "benchmark"))
     n = len(asset_returns)
-    if isinstance(split, (int, float, np.number)) and not isinstance(split, bool) \
-            and float(split) < 1.0:
+    number = isinstance(split, (int, float, np.number)) and not isinstance(split, (bool, np.bool_))
+    fraction = f"out-of-sample split {split!r}: give a fraction between 0 and 1 (0 < split < 1)"
+    idx = asset_returns.index if isinstance(asset_returns, (pd.Series, pd.DataFrame)) else None
+    dates = isinstance(idx, pd.DatetimeIndex) and len(idx) > 0
+    if number and (float(split) < 1.0 or not np.isfinite(float(split)) or not dates):
+        # A number of 1 or more is read as an Excel serial date below only when the returns
+        # are dated; NaN, infinities and numbers on undated returns can only be a bad fraction.
         if not 0.0 < float(split) < 1.0:
-            raise InputError(f"out-of-sample split {split!r}: give a fraction between 0 and 1 "
-                             f"(or a date)")
+            raise InputError(fraction + (" or a date" if dates else ""))
         # Half up, not Python's round-half-to-even (n = 7 gave 4/3 but n = 9 gave 4/5): the
         # estimation part gets the odd observation.
         cut = int(np.floor(n * float(split) + 0.5))
@@ -119,8 +123,12 @@ def out_of_sample_effectiveness(
 
         ts = to_timestamp(split, "out-of-sample split")
         if ts is None or not idx[0] < ts <= idx[-1]:
+            if number or ts is None:
+                # 1.5 is 1899-12-31 as an Excel serial: the date would only confuse.
+                raise InputError(f"{fraction}, or a date inside the returns' dates "
+                                 f"{idx[0]:%Y-%m-%d}..{idx[-1]:%Y-%m-%d}")
             raise InputError(
-                f"out-of-sample split {split!r} ({'none' if ts is None else f'{ts:%Y-%m-%d}'}) "
+                f"out-of-sample split {split!r} ({ts:%Y-%m-%d}) "
                 f"is outside the returns' dates {idx[0]:%Y-%m-%d}..{idx[-1]:%Y-%m-%d}")
         cut = int(idx.searchsorted(ts))
     x = benchmark_returns

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
-from .align import on_dates_of
+from .align import on_dates_of, whole_number
 
 
 #: A benchmark whose sum of squared deviations is below this share of its (centred) sum of
@@ -328,7 +328,7 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
     -------
     DataFrame shaped like ``asset_returns``.
     """
-    window = int(window)
+    window = whole_number(window, "window")
     y, x, index, names = _panel(asset_returns, benchmark_returns)
     t = y.shape[0]
     if window < 3:
@@ -428,13 +428,15 @@ def rolling_ols_betas(
     Window sums of the centred cross-products, then one batched ``k x k`` solve per window.
     Rows with a missing value anywhere make their windows NaN, as statsmodels ``RollingOLS``.
     """
-    window = int(window)
+    window = whole_number(window, "window")
     asset_returns, benchmark_returns = on_dates_of(
         asset_returns, benchmark_returns, what=("asset", "benchmark"))
     y = np.asarray(asset_returns, dtype=float)
     x = np.asarray(benchmark_returns, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
+    if y.shape[0] != x.shape[0]:  # plain arrays are read by position: same length or nothing
+        raise InputError(f"benchmark has {x.shape[0]} returns but assets have {y.shape[0]}")
     t, k = x.shape
     if window < k + 2:
         raise InputError(f"rolling window must be at least {k + 2} periods, got {window}")

@@ -28,7 +28,7 @@ from ..exceptions import (
     InsufficientDataError,
 )
 
-from .align import on_dates_of
+from .align import on_dates_of, whole_number
 
 CovType = Literal["nonrobust", "HAC"]
 
@@ -393,7 +393,7 @@ def ols(
     if cov_key == "nonrobust":
         cov = scale * bread
     else:
-        lags = newey_west_lags(n) if maxlags is None else int(maxlags)
+        lags = newey_west_lags(n) if maxlags is None else whole_number(maxlags, "maxlags")
         if lags < 0 or lags >= n:
             raise InputError(f"maxlags {maxlags!r} must be between 0 and {n - 1}")
         design = np.empty((n, k + 1))
