@@ -117,17 +117,17 @@ def _check_amounts(amounts: Any, what: str) -> None:
     ``np.asarray(..., dtype=float)`` further on would pass on a builtin error for text or a
     set, and turn weights too large to add up (1e308, 1e308) into zeros after an overflow.
     """
-    if amounts is None or isinstance(amounts, pd.Series):
-        return  # a Series' labels are matched where the holdings are built
+    if amounts is None:
+        return
+    if isinstance(amounts, (Mapping, pd.Series)):
+        # Labels are matched to the tickers where the holdings are built; the values are
+        # checked here like any others.
+        amounts = list(amounts.values()) if isinstance(amounts, Mapping) else list(amounts)
     if isinstance(amounts, (str, bytes)):
         raise HoldingsError(f"{what}: expected a list of numbers, got the text {amounts!r}")
     if isinstance(amounts, Set):
         raise HoldingsError(f"{what}: expected a list of numbers, got a set (a set has no "
                             f"order to pair with the tickers)")
-    if isinstance(amounts, Mapping):
-        raise HoldingsError(f"{what}: expected a list of numbers, got a "
-                            f"{type(amounts).__name__} (give a {{ticker: weight}} mapping as "
-                            f"the asset)")
     if not isinstance(amounts, (Sequence, np.ndarray)):
         amounts = [amounts]  # one number for one ticker, or something to name below
     values = []
@@ -1076,9 +1076,7 @@ def beta_hedge(
     HedgeResult
     """
     rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
-    if isinstance(asset, Mapping):
-        _check_amounts(list(asset.values()), "weights")
-    _check_amounts(weights, "weights")
+    _check_amounts(asset if isinstance(asset, Mapping) else weights, "weights")
     _check_amounts(shares, "shares")
     s, e = check_window(start, end)
     cap = _positive_capital(capital)

@@ -486,7 +486,8 @@ def test_whole_numbers_given_as_floats_or_numpy_still_work():
 
 @pytest.mark.parametrize("weights, message", [
     ({0.5, 1.5}, r"weights: expected a list of numbers, got a set"),
-    ({"A": 1, "C": 1}, r"weights: expected a list of numbers, got a dict"),
+    ({"A": 1, "C": "x"}, r"weights: 'x' is not a number"),
+    (pd.Series({"A": 1, "C": None}, dtype=object), r"weights: None is not a number"),
     ("1,1", r"weights: expected a list of numbers, got the text '1,1'"),
     (["a", "b"], r"weights: 'a' is not a number"),
     ([1, None], r"weights: None is not a number"),
