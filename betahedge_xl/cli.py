@@ -638,12 +638,16 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
 
 
 def _out_file(value: str, suffix: str | None = None) -> Path:
-    """``--out FILE`` checked before any work: a file (not a folder) in a folder that exists."""
+    """``--out FILE`` checked before any work: a file (not a folder, a FIFO or a device) in a
+    folder that exists."""
+    from ._files import check_target
+
     out = Path(value).expanduser()
     if suffix and out.suffix.lower() != suffix:
         raise InputError(f"--out: {out.name} should end in {suffix}")
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give a file name")
+    check_target(out, "--out")
     if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out

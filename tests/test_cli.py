@@ -848,3 +848,49 @@ def test_analyze_without_dates_and_the_bloomberg_preset(env: dict[str, str],
     assert labels.index("Adjusted beta (Blume)") > labels.index("Beta")
     assert any(ln.startswith("Frequency") and ln.endswith("weekly") for ln in lines)
     assert any(ln.startswith("Preset") and "Bloomberg" in ln for ln in lines)
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# review B9: --out (and every file the writer replaces) is a regular file or nothing
+# ---------------------------------------------------------------------------------------------
+def test_out_on_a_fifo_or_a_link_to_one_is_refused_before_any_work(env: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.csv"
+    link.symlink_to(fifo)
+    for cmd, target in (("hedged", fifo), ("hedged", link), ("report", tmp_path / "r.xlsx")):
+        if cmd == "report":
+            os.mkfifo(target)
+        proc = run(env, cmd, "AAA", "BBB", "--start", START, "--end", END, "--out", str(target))
+        assert_one_line_error(proc, 2, f"--out: {target} is not a regular file (a FIFO)")
+        assert "Loading prices" not in proc.stderr  # no work was done
+        assert target.is_fifo()  # still the FIFO, not replaced by a file
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_the_writer_refuses_a_fifo_and_a_socket(tmp_path: Path) -> None:
+    import socket
+
+    from betahedge_xl._files import write_bytes, write_text
+    from betahedge_xl.exceptions import InputError
+
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"^report: .*f is not a regular file \(a FIFO\); "
+                                         r"it was left as it is$"):
+        write_bytes(fifo, b"x", "report")
+    assert fifo.is_fifo()
+    old = Path.cwd()
+    os.chdir(tmp_path)  # a short relative name: socket paths are limited to ~100 bytes
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind("s")
+            with pytest.raises(InputError, match=r"not a regular file \(a socket\)"):
+                write_text("s", "x", "--out")
+            assert (tmp_path / "s").is_socket()
+    finally:
+        os.chdir(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "s"]  # no temporary left
