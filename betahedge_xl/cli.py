@@ -69,7 +69,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "asset", metavar="ASSET",
         help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
-             "a holdings CSV file with columns ticker and weight or shares")
+             "a holdings CSV file with columns ticker and weight or shares (read as a file "
+             "when it ends in .csv or names a folder, as ./book or dir/book; a bare name "
+             "is a ticker)")
     p.add_argument(
         "benchmark", metavar="BENCHMARK", nargs="?",
         help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
@@ -297,12 +299,9 @@ def _numbers(text: str, what: str) -> list[float]:
 
 
 def _looks_like_path(text: str) -> bool:
-    if text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text:
-        return True
-    try:
-        return Path(text).is_file()
-    except OSError:  # a name too long for a file: a (bad) ticker, checked as one
-        return False
+    # By its name only: a file that happens to be called TSLA in the current folder must not
+    # turn the ticker TSLA into a holdings file.
+    return text.lower().endswith(".csv") or os.sep in text or "/" in text
 
 
 def _read_regular_file(p: Path, where: str, limit: int) -> bytes:
@@ -449,6 +448,7 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError("give a benchmark, e.g. SPY (second argument or --benchmark)")
     weights = _numbers(args.weights, "weights") if args.weights else None
     shares = _numbers(args.shares, "shares") if args.shares else None
+    _check_start(args.start)
     # backtest shares this reader but not every analysis option: absent ones are the defaults
     if getattr(args, "input", "prices") == "returns":
         bench_frame = read_returns(benchmarks[0], "BENCHMARK")
@@ -506,6 +506,33 @@ def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
     if result.capital is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --value (the book's value)")
     return result.with_hedge(args.hedge_with, args.hedge_price)
+
+
+def _check_start(start: str | None) -> None:
+    """A start after today has no prices: say so rather than "no prices in START..today"."""
+    import datetime as dt
+
+    from ._dates import to_timestamp
+
+    s = to_timestamp(start, "start")
+    if s is not None and s.date() > dt.date.today():
+        raise InputError(f"--start {s:%Y-%m-%d} is after today: the window has no prices "
+                         f"(yet); give a start in the past")
+
+
+#: Commands that read prices through the local store unless BETAHEDGE_DATA_DIR names a folder.
+_STORE_COMMANDS = ("analyze", "hedged", "report", "backtest")
+
+
+def _check_store_dir(command: str | None) -> None:
+    """BETAHEDGE_CACHE_DIR naming a file: one line before any work, not an empty store."""
+    env = os.environ.get("BETAHEDGE_CACHE_DIR", "").strip()
+    if command != "cache" and (command not in _STORE_COMMANDS
+                               or os.environ.get("BETAHEDGE_DATA_DIR", "").strip()):
+        return
+    if env and Path(env).expanduser().exists() and not Path(env).expanduser().is_dir():
+        raise InputError(f"BETAHEDGE_CACHE_DIR: {Path(env).expanduser()} is a file, not a "
+                         f"folder; point it at a folder for the price store, or unset it")
 
 
 def _tickers(value: Any) -> list[str]:
@@ -958,6 +985,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _Console(quiet=getattr(args, "quiet", False))
     func: Callable[[argparse.Namespace, _Console], int] = args.func
     try:
+        _check_store_dir(args.command)
         return func(args, console)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

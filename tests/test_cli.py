@@ -894,3 +894,67 @@ def test_the_writer_refuses_a_fifo_and_a_socket(tmp_path: Path) -> None:
     finally:
         os.chdir(old)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "s"]  # no temporary left
+
+
+# ---------------------------------------------------------------------------------------------
+# review D15: messages that say what is wrong
+# ---------------------------------------------------------------------------------------------
+def test_a_date_without_a_year_says_so(env: dict[str, str]) -> None:
+    for text in ("Jan 2", "2 January", "Jan"):
+        proc = run(env, "analyze", "AAA", "BBB", "--start", text)
+        assert_one_line_error(proc, 2, f"start: {text!r} has no year; write it as yyyy-mm-dd")
+    proc = run(env, "analyze", "AAA", "BBB", "--start", "2 Jan 2020", "--end", "Jan 2 2021",
+               "--format", "json")  # with a year, month names still read
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_obs"] == len(window_returns(make_prices(), "AAA"))
+
+
+def test_a_start_after_today_says_the_window_has_no_prices(env: dict[str, str]) -> None:
+    for start in ("2262-04-11", "2200-01-01"):
+        proc = run(env, "analyze", "AAA", "BBB", "--start", start)
+        assert_one_line_error(proc, 2, f"--start {start} is after today", "no prices")
+        assert "Loading prices" not in proc.stderr and "..today" not in proc.stderr
+
+
+@pytest.mark.parametrize("cmd", [["cache", "show"], ["cache", "clear"],
+                                 ["cache", "import", "data"]])
+def test_a_cache_dir_that_is_a_file_is_one_line(env: dict[str, str], tmp_path: Path,
+                                               cmd: list[str]) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    env = {**env, "BETAHEDGE_CACHE_DIR": str(afile)}
+    proc = run(env, *cmd, cwd=tmp_path)
+    assert_one_line_error(proc, 2, f"BETAHEDGE_CACHE_DIR: {afile} is a file, not a folder")
+    assert afile.read_text() == "mine"
+
+
+def test_a_cache_dir_that_is_a_file_stops_an_analysis_that_would_use_the_store(
+        env: dict[str, str], tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    env = {k: v for k, v in env.items() if k != "BETAHEDGE_DATA_DIR"}  # Yahoo and the store
+    env["BETAHEDGE_CACHE_DIR"] = str(afile)
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END)
+    assert_one_line_error(proc, 2, f"BETAHEDGE_CACHE_DIR: {afile} is a file, not a folder")
+    assert "Loading prices" not in proc.stderr
+
+
+def test_a_file_named_like_a_ticker_is_not_a_holdings_file(env: dict[str, str],
+                                                          prices: dict, tmp_path: Path) -> None:
+    (tmp_path / "AAA").write_text("not holdings\n")
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--format", "json",
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    beta = np.polyfit(window_returns(prices, "BBB"), window_returns(prices, "AAA"), 1)[0]
+    assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
+    # a holdings file still reads when it ends in .csv or has a folder in its path
+    (tmp_path / "h.csv").write_text("ticker,weight\nAAA,1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "book").write_text("ticker,weight\nAAA,1\n")
+    for name in ("h.csv", os.path.join("sub", "book")):
+        proc = run(env, "analyze", name, "BBB", "--start", START, "--end", END, "--format",
+                   "json", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
+    help_text = run(env, "analyze", "--help").stdout
+    assert "ends in .csv" in " ".join(help_text.split())
