@@ -149,6 +149,13 @@ def _rate(text: str) -> tuple[float, str]:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--risk-free: ")) from None
 
 
+def _rate_text(number: float, unit: str) -> str:
+    """How ``--risk-free`` is written for ``number`` in ``unit``: ``--risk-free "5% annual"``."""
+    pct = "%" if unit.endswith("%") else ""
+    per = "per period" if unit.startswith("period") else "annual"
+    return f'--risk-free "{number:g}{pct} {per}"'
+
+
 def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     """--debug and --quiet, accepted before or after the command name."""
     # On subcommands the default is SUPPRESS so that `betahedge --debug analyze ...` is not
@@ -482,6 +489,14 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     # --risk-free reads (rate, unit); a command that fixes the rate sets a plain number.
     rf, rf_unit = args.risk_free if isinstance(args.risk_free, tuple) else (
         args.risk_free, "annual")
+    if rf_unit != "annual":
+        # The engine checks the rate too, but its hint names Python's risk_free_unit keyword;
+        # checked here first, the hint is the option a user of the command line types.
+        import numpy as np
+
+        from .engine.periods import risk_free_per_period
+
+        risk_free_per_period(np.array([rf]), rf_unit, args.frequency, spell=_rate_text)
     return dict(
         start=args.start,
         end=args.end,

@@ -958,3 +958,33 @@ def test_a_file_named_like_a_ticker_is_not_a_holdings_file(env: dict[str, str],
         assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
     help_text = run(env, "analyze", "--help").stdout
     assert "ends in .csv" in " ".join(help_text.split())
+
+
+# ---------------------------------------------------------------------------------------------
+# review D12: the risk-free unit hint speaks the command line's language
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rate, hint", [
+    ("5% per period", 'is it --risk-free "5% annual"?'),
+    ("5 per period", 'is it --risk-free "5% annual"?'),
+    ("0.05 per period", 'is it --risk-free "0.05 annual" or --risk-free "0.05% annual" or '
+                        '--risk-free "0.05% per period"?'),
+])
+def test_risk_free_unit_hint_names_the_option(env: dict[str, str], rate: str,
+                                              hint: str) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--risk-free", rate)
+    assert_one_line_error(proc, 2, hint)
+    assert "risk_free_unit" not in proc.stderr
+    assert "Loading prices" not in proc.stderr  # refused before any price is read
+
+
+def test_a_huge_percent_risk_free_rate_is_an_input_error(env: dict[str, str]) -> None:
+    from betahedge_xl.engine import risk_free_per_period
+    from betahedge_xl.exceptions import InputError
+
+    # the hint tried per-period readings of 500 and overflowed (OverflowError, exit 1)
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--risk-free",
+               "500%")
+    assert_one_line_error(proc, 2, "risk-free 500 read as annual rates in percent would be "
+                                   "500% a year; give 0.05 for 5% a year")
+    with pytest.raises(InputError, match=r"would be 500% a year"):
+        risk_free_per_period(np.array([500.0]), "annual%", "daily")
