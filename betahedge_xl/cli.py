@@ -496,7 +496,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
         from .engine.periods import risk_free_per_period
 
-        risk_free_per_period(np.array([rf]), rf_unit, args.frequency, spell=_rate_text)
+        # the periods the analysis will use: the preset (Bloomberg's) is weekly
+        freq = "weekly" if getattr(args, "preset", None) else args.frequency
+        risk_free_per_period(np.array([rf]), rf_unit, freq, spell=_rate_text)
     return dict(
         start=args.start,
         end=args.end,

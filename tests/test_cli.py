@@ -850,8 +850,6 @@ def test_analyze_without_dates_and_the_bloomberg_preset(env: dict[str, str],
     assert any(ln.startswith("Preset") and "Bloomberg" in ln for ln in lines)
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # review B9: --out (and every file the writer replaces) is a regular file or nothing
 # ---------------------------------------------------------------------------------------------
@@ -988,3 +986,13 @@ def test_a_huge_percent_risk_free_rate_is_an_input_error(env: dict[str, str]) ->
                                    "500% a year; give 0.05 for 5% a year")
     with pytest.raises(InputError, match=r"would be 500% a year"):
         risk_free_per_period(np.array([500.0]), "annual%", "daily")
+
+
+def test_a_per_period_rate_is_checked_at_the_presets_frequency(env: dict[str, str]) -> None:
+    # 0.5% a week is 30% a year (plausible); read daily it would be 250% a year
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--preset",
+               "bloomberg", "--risk-free", "0.5% per period", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END,
+               "--risk-free", "0.5% per period")
+    assert_one_line_error(proc, 2, "would be 251% a year", '--risk-free "0.5% annual"')
