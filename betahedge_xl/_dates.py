@@ -66,7 +66,11 @@ def _text_date(text: str, what: str, hint: str) -> Any:
     if not any(c.isalpha() for c in text):
         # Digits in any other arrangement (01/02/14, 1/2): no reading is safe to pick.
         raise AmbiguousDateError(f'{what}: cannot read "{text}" as a date; {hint}')
-    return pd.Timestamp(text)  # month names: one reading
+    ts = pd.Timestamp(text)  # month names: one reading
+    if ts.year == 1 and not re.search(r"\d{3}", text):
+        # pandas fills a missing year with year 1 ("Jan 2" -> 0001-01-02): say what is missing
+        raise InputError(f"{what}: {text!r} has no year; {hint}")
+    return ts
 
 
 def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Timestamp | None:
@@ -103,7 +107,7 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
             ts = _text_date(value.strip(), what, hint)
         else:
             ts = pd.Timestamp(value)
-    except AmbiguousDateError:
+    except InputError:  # already says what is wrong (two readings, no year)
         raise
     except (ValueError, TypeError, OverflowError):
         raise InputError(f"{what}: cannot read {value!r} as a date") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -60,6 +61,32 @@ def _sync(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_target(target: str | Path, what: str) -> None:
+    """Refuse an existing ``target`` that is not a regular file once links are followed.
+
+    A FIFO, a device (``/dev/null``, ``/dev/stdout``) or a socket would be replaced by a
+    regular file by the rename, which as root breaks the machine; it is not the user's file
+    to overwrite, so it is refused before any work and never touched.
+
+    Raises
+    ------
+    InputError
+        ``target`` exists and is not a regular file.
+    """
+    try:
+        mode = os.stat(target).st_mode  # follows links: /dev/stdout -> a pipe or a terminal
+    except (OSError, ValueError):  # absent, a dangling link: the writer creates the file
+        return
+    kind = next((k for test, k in _KINDS if test(mode)), None)
+    if kind is not None:
+        raise InputError(f"{what}: {target} is not a regular file ({kind}); "
+                         f"it was left as it is")
+
+
 @contextmanager
 def replacing(target: str | Path, what: str) -> Iterator[Path]:
     """A temporary path to write to; it replaces ``target`` when the block ends without error.
@@ -76,9 +103,11 @@ def replacing(target: str | Path, what: str) -> Iterator[Path]:
     ------
     InputError
         The file could not be written or renamed into place (full disk, no permission, a file
-        open in another program on Windows); ``target`` is then unchanged and no temporary
-        file is left behind.
+        open in another program on Windows), or ``target`` is not a regular file (see
+        :func:`check_target`); ``target`` is then unchanged and no temporary file is left
+        behind.
     """
+    check_target(target, what)
     final = Path(os.path.realpath(target)) if os.path.islink(target) else Path(target)
     if final.exists() and not os.access(final, os.W_OK):
         # writing in place would fail; a rename would not, but the user made it read-only

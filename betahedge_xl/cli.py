@@ -69,7 +69,9 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "asset", metavar="ASSET",
         help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
-             "a holdings CSV file with columns ticker and weight or shares")
+             "a holdings CSV file with columns ticker and weight or shares (read as a file "
+             "when it ends in .csv or names a folder, as ./book or dir/book; a bare name "
+             "is a ticker)")
     p.add_argument(
         "benchmark", metavar="BENCHMARK", nargs="?",
         help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
@@ -145,6 +147,13 @@ def _rate(text: str) -> tuple[float, str]:
         return parse_rate(text, "--risk-free")
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--risk-free: ")) from None
+
+
+def _rate_text(number: float, unit: str) -> str:
+    """How ``--risk-free`` is written for ``number`` in ``unit``: ``--risk-free "5% annual"``."""
+    pct = "%" if unit.endswith("%") else ""
+    per = "per period" if unit.startswith("period") else "annual"
+    return f'--risk-free "{number:g}{pct} {per}"'
 
 
 def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:
@@ -297,12 +306,9 @@ def _numbers(text: str, what: str) -> list[float]:
 
 
 def _looks_like_path(text: str) -> bool:
-    if text.lower().endswith((".csv", ".txt")) or os.sep in text or "/" in text:
-        return True
-    try:
-        return Path(text).is_file()
-    except OSError:  # a name too long for a file: a (bad) ticker, checked as one
-        return False
+    # By its name only: a file that happens to be called TSLA in the current folder must not
+    # turn the ticker TSLA into a holdings file.
+    return text.lower().endswith(".csv") or os.sep in text or "/" in text
 
 
 def _read_regular_file(p: Path, where: str, limit: int) -> bytes:
@@ -449,6 +455,7 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError("give a benchmark, e.g. SPY (second argument or --benchmark)")
     weights = _numbers(args.weights, "weights") if args.weights else None
     shares = _numbers(args.shares, "shares") if args.shares else None
+    _check_start(args.start)
     # backtest shares this reader but not every analysis option: absent ones are the defaults
     if getattr(args, "input", "prices") == "returns":
         bench_frame = read_returns(benchmarks[0], "BENCHMARK")
@@ -482,6 +489,16 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     # --risk-free reads (rate, unit); a command that fixes the rate sets a plain number.
     rf, rf_unit = args.risk_free if isinstance(args.risk_free, tuple) else (
         args.risk_free, "annual")
+    if rf_unit != "annual":
+        # The engine checks the rate too, but its hint names Python's risk_free_unit keyword;
+        # checked here first, the hint is the option a user of the command line types.
+        import numpy as np
+
+        from .engine.periods import risk_free_per_period
+
+        # the periods the analysis will use: the preset (Bloomberg's) is weekly
+        freq = "weekly" if getattr(args, "preset", None) else args.frequency
+        risk_free_per_period(np.array([rf]), rf_unit, freq, spell=_rate_text)
     return dict(
         start=args.start,
         end=args.end,
@@ -506,6 +523,33 @@ def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
     if result.capital is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --value (the book's value)")
     return result.with_hedge(args.hedge_with, args.hedge_price)
+
+
+def _check_start(start: str | None) -> None:
+    """A start after today has no prices: say so rather than "no prices in START..today"."""
+    import datetime as dt
+
+    from ._dates import to_timestamp
+
+    s = to_timestamp(start, "start")
+    if s is not None and s.date() > dt.date.today():
+        raise InputError(f"--start {s:%Y-%m-%d} is after today: the window has no prices "
+                         f"(yet); give a start in the past")
+
+
+#: Commands that read prices through the local store unless BETAHEDGE_DATA_DIR names a folder.
+_STORE_COMMANDS = ("analyze", "hedged", "report", "backtest")
+
+
+def _check_store_dir(command: str | None) -> None:
+    """BETAHEDGE_CACHE_DIR naming a file: one line before any work, not an empty store."""
+    env = os.environ.get("BETAHEDGE_CACHE_DIR", "").strip()
+    if command != "cache" and (command not in _STORE_COMMANDS
+                               or os.environ.get("BETAHEDGE_DATA_DIR", "").strip()):
+        return
+    if env and Path(env).expanduser().exists() and not Path(env).expanduser().is_dir():
+        raise InputError(f"BETAHEDGE_CACHE_DIR: {Path(env).expanduser()} is a file, not a "
+                         f"folder; point it at a folder for the price store, or unset it")
 
 
 def _tickers(value: Any) -> list[str]:
@@ -638,12 +682,16 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
 
 
 def _out_file(value: str, suffix: str | None = None) -> Path:
-    """``--out FILE`` checked before any work: a file (not a folder) in a folder that exists."""
+    """``--out FILE`` checked before any work: a file (not a folder, a FIFO or a device) in a
+    folder that exists."""
+    from ._files import check_target
+
     out = Path(value).expanduser()
     if suffix and out.suffix.lower() != suffix:
         raise InputError(f"--out: {out.name} should end in {suffix}")
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give a file name")
+    check_target(out, "--out")
     if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out
@@ -954,6 +1002,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _Console(quiet=getattr(args, "quiet", False))
     func: Callable[[argparse.Namespace, _Console], int] = args.func
     try:
+        _check_store_dir(args.command)
         return func(args, console)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

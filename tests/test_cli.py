@@ -848,3 +848,151 @@ def test_analyze_without_dates_and_the_bloomberg_preset(env: dict[str, str],
     assert labels.index("Adjusted beta (Blume)") > labels.index("Beta")
     assert any(ln.startswith("Frequency") and ln.endswith("weekly") for ln in lines)
     assert any(ln.startswith("Preset") and "Bloomberg" in ln for ln in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# review B9: --out (and every file the writer replaces) is a regular file or nothing
+# ---------------------------------------------------------------------------------------------
+def test_out_on_a_fifo_or_a_link_to_one_is_refused_before_any_work(env: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.csv"
+    link.symlink_to(fifo)
+    for cmd, target in (("hedged", fifo), ("hedged", link), ("report", tmp_path / "r.xlsx")):
+        if cmd == "report":
+            os.mkfifo(target)
+        proc = run(env, cmd, "AAA", "BBB", "--start", START, "--end", END, "--out", str(target))
+        assert_one_line_error(proc, 2, f"--out: {target} is not a regular file (a FIFO)")
+        assert "Loading prices" not in proc.stderr  # no work was done
+        assert target.is_fifo()  # still the FIFO, not replaced by a file
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_the_writer_refuses_a_fifo_and_a_socket(tmp_path: Path) -> None:
+    import socket
+
+    from betahedge_xl._files import write_bytes, write_text
+    from betahedge_xl.exceptions import InputError
+
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"^report: .*f is not a regular file \(a FIFO\); "
+                                         r"it was left as it is$"):
+        write_bytes(fifo, b"x", "report")
+    assert fifo.is_fifo()
+    old = Path.cwd()
+    os.chdir(tmp_path)  # a short relative name: socket paths are limited to ~100 bytes
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind("s")
+            with pytest.raises(InputError, match=r"not a regular file \(a socket\)"):
+                write_text("s", "x", "--out")
+            assert (tmp_path / "s").is_socket()
+    finally:
+        os.chdir(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "s"]  # no temporary left
+
+
+# ---------------------------------------------------------------------------------------------
+# review D15: messages that say what is wrong
+# ---------------------------------------------------------------------------------------------
+def test_a_date_without_a_year_says_so(env: dict[str, str]) -> None:
+    for text in ("Jan 2", "2 January", "Jan"):
+        proc = run(env, "analyze", "AAA", "BBB", "--start", text)
+        assert_one_line_error(proc, 2, f"start: {text!r} has no year; write it as yyyy-mm-dd")
+    proc = run(env, "analyze", "AAA", "BBB", "--start", "2 Jan 2020", "--end", "Jan 2 2021",
+               "--format", "json")  # with a year, month names still read
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_obs"] == len(window_returns(make_prices(), "AAA"))
+
+
+def test_a_start_after_today_says_the_window_has_no_prices(env: dict[str, str]) -> None:
+    for start in ("2262-04-11", "2200-01-01"):
+        proc = run(env, "analyze", "AAA", "BBB", "--start", start)
+        assert_one_line_error(proc, 2, f"--start {start} is after today", "no prices")
+        assert "Loading prices" not in proc.stderr and "..today" not in proc.stderr
+
+
+@pytest.mark.parametrize("cmd", [["cache", "show"], ["cache", "clear"],
+                                 ["cache", "import", "data"]])
+def test_a_cache_dir_that_is_a_file_is_one_line(env: dict[str, str], tmp_path: Path,
+                                               cmd: list[str]) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    env = {**env, "BETAHEDGE_CACHE_DIR": str(afile)}
+    proc = run(env, *cmd, cwd=tmp_path)
+    assert_one_line_error(proc, 2, f"BETAHEDGE_CACHE_DIR: {afile} is a file, not a folder")
+    assert afile.read_text() == "mine"
+
+
+def test_a_cache_dir_that_is_a_file_stops_an_analysis_that_would_use_the_store(
+        env: dict[str, str], tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    env = {k: v for k, v in env.items() if k != "BETAHEDGE_DATA_DIR"}  # Yahoo and the store
+    env["BETAHEDGE_CACHE_DIR"] = str(afile)
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END)
+    assert_one_line_error(proc, 2, f"BETAHEDGE_CACHE_DIR: {afile} is a file, not a folder")
+    assert "Loading prices" not in proc.stderr
+
+
+def test_a_file_named_like_a_ticker_is_not_a_holdings_file(env: dict[str, str],
+                                                          prices: dict, tmp_path: Path) -> None:
+    (tmp_path / "AAA").write_text("not holdings\n")
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--format", "json",
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    beta = np.polyfit(window_returns(prices, "BBB"), window_returns(prices, "AAA"), 1)[0]
+    assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
+    # a holdings file still reads when it ends in .csv or has a folder in its path
+    (tmp_path / "h.csv").write_text("ticker,weight\nAAA,1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "book").write_text("ticker,weight\nAAA,1\n")
+    for name in ("h.csv", os.path.join("sub", "book")):
+        proc = run(env, "analyze", name, "BBB", "--start", START, "--end", END, "--format",
+                   "json", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["beta"] == pytest.approx(beta, rel=1e-9)
+    help_text = run(env, "analyze", "--help").stdout
+    assert "ends in .csv" in " ".join(help_text.split())
+
+
+# ---------------------------------------------------------------------------------------------
+# review D12: the risk-free unit hint speaks the command line's language
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rate, hint", [
+    ("5% per period", 'is it --risk-free "5% annual"?'),
+    ("5 per period", 'is it --risk-free "5% annual"?'),
+    ("0.05 per period", 'is it --risk-free "0.05 annual" or --risk-free "0.05% annual" or '
+                        '--risk-free "0.05% per period"?'),
+])
+def test_risk_free_unit_hint_names_the_option(env: dict[str, str], rate: str,
+                                              hint: str) -> None:
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--risk-free", rate)
+    assert_one_line_error(proc, 2, hint)
+    assert "risk_free_unit" not in proc.stderr
+    assert "Loading prices" not in proc.stderr  # refused before any price is read
+
+
+def test_a_huge_percent_risk_free_rate_is_an_input_error(env: dict[str, str]) -> None:
+    from betahedge_xl.engine import risk_free_per_period
+    from betahedge_xl.exceptions import InputError
+
+    # the hint tried per-period readings of 500 and overflowed (OverflowError, exit 1)
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--risk-free",
+               "500%")
+    assert_one_line_error(proc, 2, "risk-free 500 read as annual rates in percent would be "
+                                   "500% a year; give 0.05 for 5% a year")
+    with pytest.raises(InputError, match=r"would be 500% a year"):
+        risk_free_per_period(np.array([500.0]), "annual%", "daily")
+
+
+def test_a_per_period_rate_is_checked_at_the_presets_frequency(env: dict[str, str]) -> None:
+    # 0.5% a week is 30% a year (plausible); read daily it would be 250% a year
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, "--preset",
+               "bloomberg", "--risk-free", "0.5% per period", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END,
+               "--risk-free", "0.5% per period")
+    assert_one_line_error(proc, 2, "would be 251% a year", '--risk-free "0.5% annual"')

@@ -151,3 +151,15 @@ def test_every_new_error_is_a_project_error() -> None:
     for call in (lambda: to_timestamp("2300-01-01"), lambda: hedge_size(1.2, 1e300, 1e-300)):
         with pytest.raises(BetaHedgeError):
             call()
+
+
+# review D15: a month name without a year was read as year 1 ("1-01-02 is outside the dates
+# supported"); it says the year is missing, in Python as on the command line.
+@pytest.mark.parametrize("text", ["Jan 2", "2 January", "Jan"])
+def test_a_text_date_without_a_year_says_so(text: str) -> None:
+    with pytest.raises(InputError, match=rf"^start: '{text}' has no year; write it as "
+                                         r"yyyy-mm-dd$"):
+        to_timestamp(text, "start")
+    with pytest.raises(InputError, match="has no year"):
+        beta_hedge("TSLA", "SPY", start=text, end="2015-01-01")
+    assert to_timestamp(f"{text} 2014", "start").year == 2014  # with its year it reads

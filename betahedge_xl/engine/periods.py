@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -148,7 +149,7 @@ def parse_rate(text: str, what: str = "risk-free rate") -> tuple[float, RiskFree
 
 def risk_free_per_period(
     values: np.ndarray, unit: object, frequency: object, method: object = "simple",
-    dates: object = None,
+    dates: object = None, spell: Callable[[float, str], str] | None = None,
 ) -> np.ndarray:
     """Per-period decimal risk-free returns from rates in ``unit``; implausible values refused.
 
@@ -160,6 +161,9 @@ def risk_free_per_period(
         ``"annual"`` (default), ``"annual%"``, ``"period"`` or ``"period%"``.
     dates
         Dates of ``values`` (for the message naming the first implausible one).
+    spell
+        How the face that asked writes a rate in a unit, for the hint: ``spell(5.0,
+        "annual%")``; Python's keyword (``risk_free_unit='annual%'``) when ``None``.
 
     Raises
     ------
@@ -187,7 +191,7 @@ def risk_free_per_period(
         a = float(np.atleast_1d(annual)[i])
         seen = f"{a:.0%} a year" if abs(a) <= 10 else "over 1000% a year"
         hint = _rf_unit_hint(float(np.atleast_1d(decimal)[i]) * (100 if u.endswith("%") else 1),
-                             p)
+                             p, spell)
         raise InputError(
             f"risk-free {v:g}{where} read as {_RF_UNIT_WORDS[u]} would be {seen}; {hint}"
         )
@@ -198,15 +202,19 @@ def risk_free_per_period(
     return np.log1p(decimal) if log else decimal
 
 
-def _rf_unit_hint(number: float, p: int) -> str:
-    """The units in which ``number`` would be a plausible rate, as advice."""
+def _rf_unit_hint(number: float, p: int,
+                  spell: Callable[[float, str], str] | None = None) -> str:
+    """The units in which ``number`` would be a plausible rate, as advice in the face's words."""
     lo, hi = RF_ANNUAL_RANGE
     fits = []
     for u in ("annual", "annual%", "period", "period%"):
         d = number / 100.0 if u.endswith("%") else number
-        a = d if u.startswith("annual") else math.expm1(p * math.log1p(max(d, -1 + 1e-12)))
+        # 500 compounded over 252 periods overflows a float: far outside the range, not a fit
+        a = d if u.startswith("annual") else math.expm1(
+            min(p * math.log1p(max(d, -1 + 1e-12)), 700.0))
         if lo < a <= hi:
             fits.append(u)
     if not fits:
         return "give 0.05 for 5% a year"
-    return "is it " + " or ".join(f"risk_free_unit={u!r}" for u in fits) + "?"
+    say = spell or (lambda _n, u: f"risk_free_unit={u!r}")
+    return "is it " + " or ".join(say(number, u) for u in fits) + "?"
