@@ -325,15 +325,21 @@ def _load_csv(src: CsvDir, paths: Mapping[str, Path | None], names: Sequence[str
               start: pd.Timestamp | None, end: pd.Timestamp | None) -> PriceSet:
     series: dict[str, pd.Series] = {}
     errors: dict[str, DataError] = {}
+    notes: list[str] = []
     mtimes = []
     for t in names:
         try:
-            series[t] = window(src.read(t, paths[t]), start, end)
+            prices, said = src.read(t, paths[t])
+            series[t] = window(prices, start, end)
             mtimes.append(paths[t].stat().st_mtime)  # type: ignore[union-attr]
         except DataError as exc:
             errors[t] = exc
+            continue
+        # the file's findings (a date given twice) travel with its prices, as Yahoo's do
+        notes += said
     as_of = pd.Timestamp(min(mtimes), unit="s", tz="UTC") if mtimes else _now()
-    return _assemble(names, series, errors, start, end, f"csv:{src.name}", as_of)
+    return _assemble(names, series, errors, start, end, f"csv:{src.name}", as_of,
+                     notes=notes)
 
 
 def _now() -> pd.Timestamp:
@@ -492,7 +498,12 @@ def _load(tickers: str | Sequence[str], start: Any, end: Any, refresh: bool) -> 
     data_dir = os.environ.get(DATA_DIR_ENV, "").strip()
     if data_dir:
         src = CsvDir(data_dir)
-        paths = {t: src.locate(t) for t in names}
+        paths: dict[str, Path | None] = {}
+        for t in names:
+            try:
+                paths[t] = src.locate(t)
+            except DataError:
+                paths[t] = None  # two files for it: read() says so, for this ticker alone
         # the files' size and mtime are in the key, so an edited file is read again
         sig = tuple((t, None if p is None else CsvDir.signature(p)) for t, p in paths.items())
         key: Hashable = ("csv", str(src.folder), sig, tuple(names), s, e)
