@@ -36,6 +36,7 @@ from ..exceptions import (
     OfflineError,
     RateLimitError,
     StaleDataWarning,
+    StoreError,
 )
 from . import store as _store
 from .csvdir import CsvDir, sorted_unique
@@ -575,7 +576,8 @@ def import_csv_dir(path: str | Path,
     Raises
     ------
     StoreError
-        The store cannot be written or stays busy; the files done before are stored.
+        The store cannot be written or stays busy; the files done before are stored, and
+        the message names them.
     """
     out: dict[str, int] = {}
     try:
@@ -586,6 +588,14 @@ def import_csv_dir(path: str | Path,
                 warnings.warn(DataWarning(str(item)), stacklevel=2)
             if item.skipped is None:
                 out[item.ticker] = item.rows
+    except StoreError as exc:
+        if not out:
+            raise
+        # the store's own message says "nothing was stored" of the write that failed; the
+        # files before it are stored, and the user must be told which
+        why = str(exc).removesuffix("; nothing was stored")
+        raise StoreError(f"{why}; stored {len(out)} file(s) before it ({', '.join(out)}, "
+                         f"{sum(out.values())} prices), not the rest") from None
     finally:
         clear_memory()
     return out
