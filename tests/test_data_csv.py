@@ -242,3 +242,74 @@ def test_iso_and_text_month_dates_need_no_decision(tmp_path: Path) -> None:
     path.write_text("Date,Close\n02 Jan 2014,1\n2014/01/03,2\n2014-01-06,3\n")
     assert read_price_csv(path).index.strftime("%Y-%m-%d").tolist() == [
         "2014-01-02", "2014-01-03", "2014-01-06"]
+
+
+# ---------------------------------------------------------------------------------------------
+# stamps with times and offsets, dates pandas cannot hold, two files for one ticker, notes
+# ---------------------------------------------------------------------------------------------
+def test_utc_midnight_shown_in_new_york_keeps_its_utc_date(tmp_path: Path) -> None:
+    """UTC-midnight bars shown in New York time read 19:00 or 20:00 of the day before, with
+    offsets -05:00 and -04:00 across daylight saving: each is its UTC date (as
+    ``local_days`` reads the same stamps in a tz-aware index), not a day early."""
+    days = pd.bdate_range("2014-02-24", "2014-03-21")  # DST starts 2014-03-09 in New York
+    stamps = days.tz_localize("UTC").tz_convert("America/New_York")
+    assert {s.utcoffset() for s in stamps} == {pd.Timedelta(hours=-5), pd.Timedelta(hours=-4)}
+    close = np.arange(1.0, len(days) + 1)
+    (tmp_path / "T.csv").write_text("Date,Close\n" + "".join(
+        f"{s},{c}\n" for s, c in zip(stamps.astype(str), close)))
+    got = read_price_csv(tmp_path / "T.csv")
+    assert got.index.tolist() == days.tolist()
+    np.testing.assert_array_equal(got.to_numpy(), close)
+    # a 16:00 close with mixed offsets is its own (local) date
+    closes = (days + pd.Timedelta(hours=16)).tz_localize("America/New_York")
+    (tmp_path / "U.csv").write_text("Date,Close\n" + "".join(
+        f"{s},{c}\n" for s, c in zip(closes.astype(str), close)))
+    assert read_price_csv(tmp_path / "U.csv").index.tolist() == days.tolist()
+
+
+@pytest.mark.parametrize("dates", [["2300-01-02", "2300-01-03"], ["1600-01-03", "2014-01-02"],
+                                   ["2262-04-12 19:00:00-05:00", "2262-04-10 00:00:00-04:00"]])
+def test_dates_pandas_cannot_hold_are_refused_naming_the_file(
+        folder: Path, dates: list[str]) -> None:
+    (folder / "FUT.csv").write_text("Date,Close\n" + "".join(f"{d},1{i}\n"
+                                                             for i, d in enumerate(dates)))
+    with pytest.raises(DataError, match=r"^FUT: FUT\.csv has dates outside the dates "
+                                        r"supported \(1677-09-22 to 2262-04-11\)"):
+        read_price_csv(folder / "FUT.csv")
+    with pytest.raises(DataError, match=r"^FUT: FUT\.csv has dates outside"):
+        load_prices("FUT")
+
+
+@pytest.mark.skipif(os.path.normcase("A") == os.path.normcase("a"),
+                    reason="a case-insensitive file system holds one of SPY.csv and spy.csv")
+def test_two_files_for_one_ticker_are_refused_naming_both(folder: Path) -> None:
+    write(folder, "SPY", pd.DataFrame({"Date": ["2021-01-04"], "Close": [1.0]}))
+    write(folder, "spy", pd.DataFrame({"Date": ["2021-01-04"], "Close": [2.0]}))
+    if len({p.name for p in folder.iterdir()}) < 4 or (folder / "SPY.csv").samefile(
+            folder / "spy.csv"):
+        pytest.skip("the file system folds case")
+    with pytest.raises(DataError, match=r"^SPY: both SPY\.csv and spy\.csv in \S*exports; "
+                                        r"keep one"):
+        load_prices("spy")
+    with pytest.warns(DataWarning, match=r"^SPY: both SPY\.csv and spy\.csv"):
+        ps = load_prices(["AAA", "SPY"])
+    assert ps.prices["SPY"].isna().all() and list(ps.errors) == ["SPY"]
+    (folder / "spy.csv").unlink()  # the user keeps one: it is read at once
+    assert load_prices("SPY").prices["SPY"].tolist() == [1.0]
+
+
+def test_repeated_and_unreadable_dates_reach_the_price_notes(folder: Path) -> None:
+    """The CSV reader's findings about a file travel with its prices (``PriceSet.messages``,
+    which every face shows), as Yahoo's repeated dates do; again when served from the memo."""
+    (folder / "DUP.csv").write_text("Date,Close\n2021-01-04,1\n2021-01-05,2\n2021-01-05,3\n"
+                                    "someday,4\n")
+    want = ["DUP: 1 row(s) of DUP.csv with an unreadable date ignored",
+            "DUP: 1 date(s) repeated in DUP.csv; kept the last row of each"]
+    for ask in (["DUP", "AAA"], ["DUP"]):  # a fresh file, then the parsed file kept
+        with pytest.warns(DataWarning) as rec:
+            ps = load_prices(ask)
+        assert [str(w.message) for w in rec if "DUP.csv" in str(w.message)] == want
+        assert [m for m in ps.messages() if "DUP.csv" in m] == want
+    ps = load_prices(["DUP"])  # from the memo: no warning again, the notes are kept
+    assert [m for m in ps.messages() if "DUP.csv" in m] == want
+    assert ps.prices["DUP"].dropna().tolist() == [1.0, 3.0]

@@ -528,3 +528,61 @@ def test_import_reads_dates_with_spaces_like_clean_ones(tmp_path: Path) -> None:
     assert import_csv_dir(folder) == {"PAD": 12}
     got = PriceStore(store_path()).read(["PAD"])["PAD"]
     pd.testing.assert_series_equal(got, s.rename("PAD"), check_freq=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# cache import: what it refuses, and what it says when the store fails half-way
+# ---------------------------------------------------------------------------------------------
+def test_import_refuses_out_of_range_dates_two_files_and_non_tickers(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _write_csvs(folder, {"AAA": series("2019-01-01", 10)})
+    (folder / "FUT.csv").write_text("Date,Close\n2300-01-02,10\n2300-01-03,12\n")
+    (folder / "BAD NAME.csv").write_text("Date,Close\n2019-01-02,10\n")
+    (folder / f"{'L' * 40}.csv").write_text("Date,Close\n2019-01-02,10\n")
+    (folder / "SPY.csv").write_text("Date,Close\n2019-01-02,10\n")
+    (folder / "spy.csv").write_text("Date,Close\n2019-01-02,20\n")
+    fold = len(list(folder.iterdir())) < 6
+    items: list[store_mod.ImportedFile] = []
+    assert import_csv_dir(folder, on_file=items.append) == {"AAA": 10}
+    said = {i.file: i.skipped for i in items}
+    assert said["FUT.csv"] == ("FUT: FUT.csv has dates outside the dates supported "
+                               "(1677-09-22 to 2262-04-11), e.g. 2300-01-02")
+    assert said["BAD NAME.csv"] == ("ticker 'BAD NAME': only letters, digits and . - ^ = _ & "
+                                    "are allowed")
+    assert said[f"{'L' * 40}.csv"] == (f"ticker {'L' * 19 + chr(0x2026)!r} is longer than 32 "
+                                       f"characters")
+    if not fold:
+        assert said["SPY.csv, spy.csv"] == "SPY: both SPY.csv and spy.csv hold SPY; keep one"
+    st = PriceStore(store_mod.default_path())
+    assert list(st.summary()["ticker"]) == ["AAA"]  # nothing else stored, FUT not wrapped
+    st.close()
+
+
+def test_import_failing_half_way_says_what_was_stored(tmp_path: Path) -> None:
+    """A file-size limit (``ulimit -f``) makes the store's writes fail after a few files: the
+    last line names the files stored before the failure, and the store holds exactly them."""
+    import resource
+
+    folder = tmp_path / "in"
+    idx = pd.bdate_range("2000-01-03", periods=2500)
+    _write_csvs(folder, {f"T{i:03d}": pd.Series(np.linspace(10, 20, len(idx)) + i, index=idx)
+                         for i in range(40)})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    PriceStore(cache / "prices.sqlite").close()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (400 * 1024, 400 * 1024))
+
+    proc = subprocess.run([sys.executable, "-m", "betahedge_xl.cli", "cache", "import", "-q",
+                           str(folder)], capture_output=True, text=True, env=_cli_env(cache),
+                          preexec_fn=limit, timeout=300)
+    assert proc.returncode == 3, proc.stderr
+    stored = [line.split(":")[0][:-4] for line in proc.stdout.splitlines()]
+    st = PriceStore(cache / "prices.sqlite")
+    assert sorted(st.summary()["ticker"]) == stored and 0 < len(stored) < 40
+    st.close()
+    assert re.fullmatch(
+        rf"betahedge: error: price store \S+prices\.sqlite cannot be written \([^)]+\); "
+        rf"stored {len(stored)} file\(s\) before it \({re.escape(', '.join(stored))}, "
+        rf"{2500 * len(stored)} prices\), not the rest\n", proc.stderr), proc.stderr

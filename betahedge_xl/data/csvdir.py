@@ -5,6 +5,7 @@ order and any row order are fine.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import warnings
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._dates import Dated, local_days
+from .._dates import FIRST_DAY, LAST_DAY, Dated, local_days
 from ..exceptions import DataError, DataWarning, InputError, UnknownTickerError
 from .tickers import check_ticker
 
@@ -48,10 +49,25 @@ def _parse_dates(raw: pd.Series, where: str = "") -> pd.DatetimeIndex:
         # mixed UTC offsets (exports with times) or a non-ISO form such as 1/2/2014
         iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
         if bool(iso.all()):
-            parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+            parsed = _mixed_offsets(text)
         else:
             parsed = _day_month_year(text, where)
     return local_days(pd.DatetimeIndex(parsed))
+
+
+def _mixed_offsets(text: pd.Series) -> pd.Series:
+    """ISO stamps whose UTC offsets differ (a zone across daylight saving), read by the rule of
+    :func:`local_days`: when every stamp is at UTC midnight (a provider's UTC days shown in New
+    York read 19:00 or 20:00 the day before), the UTC date; otherwise each stamp's own date."""
+    local = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    try:
+        utc = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    except (ValueError, TypeError):
+        return local
+    seen = utc.dropna()
+    if len(seen) and bool((seen == seen.dt.normalize()).all()):
+        return utc.dt.tz_localize(None)
+    return local
 
 
 def _day_month_year(text: pd.Series, where: str) -> pd.Series:
@@ -123,6 +139,13 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
                         f"(columns: {cols})")
     frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str})
     idx = _parse_dates(frame[date_col], f"{name}: {path.name} ")
+    outside = (idx < FIRST_DAY) | (idx > LAST_DAY)
+    if outside.any():
+        # pandas holds such dates only at a coarser unit; stored as days and read back in
+        # nanoseconds they would wrap round (2300 becomes 1715)
+        raise DataError(f"{name}: {path.name} has dates outside the dates supported "
+                        f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}), e.g. "
+                        f"{idx[outside][0]:%Y-%m-%d}")
     values = frame[price_col]
     if not pd.api.types.is_numeric_dtype(values):  # "1,234.50" or "null"
         values = pd.to_numeric(values.astype(str).str.replace(",", "", regex=False),
@@ -154,11 +177,16 @@ class CsvDir:
 
     A ticker is found by its file name, case-insensitively; a leading ``^`` (Yahoo's index
     prefix, awkward in file names) may be left out of the name: ``^GSPC`` reads ``GSPC.csv``.
-    Parsed files are kept while their size and modification time are unchanged.
+    Two files for one ticker (``SPY.csv`` and ``spy.csv``) are refused, naming both, rather
+    than one picked by the file system's order. Parsed files are kept, with the reader's notes
+    about them, while their size and modification time are unchanged.
     """
 
-    _cache: dict[Path, tuple[tuple[int, int], pd.Series]] = {}
+    _cache: dict[Path, tuple[tuple[int, int], pd.Series, tuple[str, ...]]] = {}
     _cache_lock = threading.Lock()
+    #: folder -> (its mtime in ns, :meth:`by_ticker`): a name added, removed or renamed
+    #: changes the folder's mtime
+    _listings: dict[Path, tuple[int, dict[str, list[Path]]]] = {}
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder).expanduser()
@@ -166,10 +194,40 @@ class CsvDir:
             raise InputError(f"BETAHEDGE_DATA_DIR: folder {self.folder} not found")
         self.name = self.folder.name
 
+    def by_ticker(self, fresh: bool = False) -> dict[str, list[Path]]:
+        """Upper-cased stem -> the ``*.csv`` files with that stem (more than one: a clash).
+
+        The listing is kept while the folder's mtime is unchanged: Excel recalculates the same
+        request again and again, and a folder of a few hundred files costs milliseconds to
+        list. ``fresh`` lists it again whatever the mtime (a clock too coarse to see a file
+        just added).
+        """
+        mtime = os.stat(self.folder).st_mtime_ns
+        with self._cache_lock:
+            hit = self._listings.get(self.folder)
+        if hit is not None and hit[0] == mtime and not fresh:
+            return hit[1]
+        stems: dict[str, list[Path]] = {}
+        with os.scandir(self.folder) as entries:
+            for e in sorted(entries, key=lambda e: e.name):
+                if e.name.lower().endswith(".csv") and e.is_file():
+                    stems.setdefault(e.name[:-4].upper(), []).append(self.folder / e.name)
+        with self._cache_lock:
+            self._listings[self.folder] = (mtime, stems)
+        return stems
+
     def files(self) -> dict[str, Path]:
-        """Ticker (upper-cased stem) -> file, for every ``*.csv`` in the folder."""
-        return {p.stem.upper(): p for p in sorted(self.folder.iterdir())
-                if p.suffix.lower() == ".csv" and p.is_file()}
+        """Ticker (upper-cased stem) -> file, for every ``*.csv`` in the folder that is the
+        only file of its ticker (see :meth:`clash`)."""
+        return {t: ps[0] for t, ps in self.by_ticker(fresh=True).items() if len(ps) == 1}
+
+    @staticmethod
+    def clash(ticker: str, paths: list[Path], where: str) -> DataError:
+        """The refusal of a ticker held by several files, naming them."""
+        names = [p.name for p in paths]
+        both = "both" if len(names) == 2 else "all of"
+        return DataError(f"{ticker}: {both} {', '.join(names[:-1])} and {names[-1]} {where}; "
+                         f"keep one")
 
     def locate(self, ticker: str) -> Path | None:
         """The file holding ``ticker``, or ``None``.
@@ -178,14 +236,21 @@ class CsvDir:
         ------
         InputError
             ``ticker`` is not a ticker (a path such as ``../x``): the lookup stays in the folder.
+        DataError
+            Several files hold ``ticker`` (``SPY.csv`` and ``spy.csv``).
         """
         ticker = check_ticker(ticker)
-        for stem in (ticker, ticker.lstrip("^")):
-            for cand in (self.folder / f"{stem}.csv", self.folder / f"{stem.lower()}.csv"):
-                if cand.is_file():
-                    return cand
-        files = self.files()  # slower path: case-insensitive file systems aside
-        return files.get(ticker) or files.get(ticker.lstrip("^"))
+        paths: list[Path] | None = None
+        # the kept listing first; listed again when it finds no file, a file since removed, or
+        # a clash (the clock may be too coarse for the folder's mtime to show a change)
+        for fresh in (False, True):
+            stems = self.by_ticker(fresh)
+            paths = stems.get(ticker) or stems.get(ticker.lstrip("^"))
+            if paths is not None and len(paths) == 1 and paths[0].is_file():
+                return paths[0]
+        if paths is not None and len(paths) > 1:
+            raise self.clash(ticker, paths, f"in {self.folder}")
+        return None
 
     @staticmethod
     def signature(path: Path) -> tuple[int, int]:
@@ -193,8 +258,13 @@ class CsvDir:
         st = path.stat()
         return st.st_size, st.st_mtime_ns
 
-    def read(self, ticker: str, path: Path | None = None) -> pd.Series:
-        """Prices of ``ticker`` (see :func:`read_price_csv`); raises if there is no file."""
+    def read(self, ticker: str, path: Path | None = None) -> tuple[pd.Series, tuple[str, ...]]:
+        """Prices of ``ticker`` (see :func:`read_price_csv`) and the reader's notes about the
+        file (a date given twice, unreadable dates), one line each; raises if there is no file.
+
+        The notes are returned, not warned: they belong to the prices (``PriceSet.notes``),
+        and a file served from this cache must say them again.
+        """
         path = path or self.locate(ticker)
         if path is None:
             raise UnknownTickerError(f"{ticker}: no {ticker.lstrip('^')}.csv in {self.folder}")
@@ -202,16 +272,21 @@ class CsvDir:
         with self._cache_lock:
             hit = self._cache.get(path)
         if hit is not None and hit[0] == sig:
-            return hit[1].rename(ticker)
-        prices = read_price_csv(path, ticker)
+            return hit[1].rename(ticker), hit[2]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            prices = read_price_csv(path, ticker)
+        notes = tuple(str(w.message) for w in caught if issubclass(w.category, DataWarning))
+        for w in caught:  # anything else goes on as it came
+            if not issubclass(w.category, DataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         with self._cache_lock:
-            self._cache[path] = (sig, prices)
-        return prices
+            self._cache[path] = (sig, prices, notes)
+        return prices, notes
 
     @classmethod
     def clear_cache(cls) -> None:
-        """Forget parsed files."""
+        """Forget parsed files and folder listings."""
         with cls._cache_lock:
             cls._cache.clear()
-
-
+            cls._listings.clear()

@@ -36,6 +36,7 @@ from ..exceptions import (
     OfflineError,
     RateLimitError,
     StaleDataWarning,
+    StoreError,
 )
 from . import store as _store
 from .csvdir import CsvDir, sorted_unique
@@ -325,15 +326,21 @@ def _load_csv(src: CsvDir, paths: Mapping[str, Path | None], names: Sequence[str
               start: pd.Timestamp | None, end: pd.Timestamp | None) -> PriceSet:
     series: dict[str, pd.Series] = {}
     errors: dict[str, DataError] = {}
+    notes: list[str] = []
     mtimes = []
     for t in names:
         try:
-            series[t] = window(src.read(t, paths[t]), start, end)
+            prices, said = src.read(t, paths[t])
+            series[t] = window(prices, start, end)
             mtimes.append(paths[t].stat().st_mtime)  # type: ignore[union-attr]
         except DataError as exc:
             errors[t] = exc
+            continue
+        # the file's findings (a date given twice) travel with its prices, as Yahoo's do
+        notes += said
     as_of = pd.Timestamp(min(mtimes), unit="s", tz="UTC") if mtimes else _now()
-    return _assemble(names, series, errors, start, end, f"csv:{src.name}", as_of)
+    return _assemble(names, series, errors, start, end, f"csv:{src.name}", as_of,
+                     notes=notes)
 
 
 def _now() -> pd.Timestamp:
@@ -492,7 +499,12 @@ def _load(tickers: str | Sequence[str], start: Any, end: Any, refresh: bool) -> 
     data_dir = os.environ.get(DATA_DIR_ENV, "").strip()
     if data_dir:
         src = CsvDir(data_dir)
-        paths = {t: src.locate(t) for t in names}
+        paths: dict[str, Path | None] = {}
+        for t in names:
+            try:
+                paths[t] = src.locate(t)
+            except DataError:
+                paths[t] = None  # two files for it: read() says so, for this ticker alone
         # the files' size and mtime are in the key, so an edited file is read again
         sig = tuple((t, None if p is None else CsvDir.signature(p)) for t, p in paths.items())
         key: Hashable = ("csv", str(src.folder), sig, tuple(names), s, e)
@@ -564,7 +576,8 @@ def import_csv_dir(path: str | Path,
     Raises
     ------
     StoreError
-        The store cannot be written or stays busy; the files done before are stored.
+        The store cannot be written or stays busy; the files done before are stored, and
+        the message names them.
     """
     out: dict[str, int] = {}
     try:
@@ -575,6 +588,14 @@ def import_csv_dir(path: str | Path,
                 warnings.warn(DataWarning(str(item)), stacklevel=2)
             if item.skipped is None:
                 out[item.ticker] = item.rows
+    except StoreError as exc:
+        if not out:
+            raise
+        # the store's own message says "nothing was stored" of the write that failed; the
+        # files before it are stored, and the user must be told which
+        why = str(exc).removesuffix("; nothing was stored")
+        raise StoreError(f"{why}; stored {len(out)} file(s) before it ({', '.join(out)}, "
+                         f"{sum(out.values())} prices), not the rest") from None
     finally:
         clear_memory()
     return out

@@ -709,18 +709,28 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
                      ) -> Iterator[ImportedFile]:
     """Store every ``<TICKER>.csv`` of ``folder``, one transaction per file, as it goes.
 
-    A file that cannot be read (no price column, not CSV, no prices) is reported as skipped
-    and the import goes on; each file's dates (first to last) count as covered. A store that
+    A file that cannot be read (no price column, not CSV, no prices, dates pandas cannot
+    hold), whose name is not a ticker, or that shares its ticker with another file
+    (``SPY.csv`` and ``spy.csv``) is reported as skipped and the import goes on; each file's dates (first to last) count as covered. A store that
     cannot be written or stays busy raises :class:`StoreError`; the files reported before it
     are stored.
     """
     from .csvdir import CsvDir, read_price_csv
+    from .tickers import check_ticker
 
     src = CsvDir(folder)
     st = store or get_store()
     now = pd.Timestamp.now(tz="UTC")
-    for ticker, file in src.files().items():
+    for ticker, files in src.by_ticker(fresh=True).items():
+        if len(files) > 1:
+            # which of SPY.csv and spy.csv is meant, only the user knows
+            yield ImportedFile(", ".join(p.name for p in files), ticker,
+                               skipped=str(CsvDir.clash(ticker, files, f"hold {ticker}")))
+            continue
+        file = files[0]
         try:
+            # a name no request can ask for ("BAD NAME", 40 letters) is not stored
+            check_ticker(ticker)
             prices = read_price_csv(file, ticker)
         except (BetaHedgeError, OSError, ValueError) as exc:
             yield ImportedFile(file.name, ticker, skipped=_first_line(exc))
