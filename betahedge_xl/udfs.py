@@ -528,8 +528,7 @@ def BETA_HEDGE_PORTFOLIO(
 def _book(tickers: Cell, holdings: Cell, benchmark: Cell, start_date: Cell, end_date: Cell,
           holdings_type: Cell, opts: dict[str, Any], capital: Cell) -> HedgeResult:
     """The kept result of a book given as a range of tickers and one of holdings."""
-    names = cells.tickers(tickers, "tickers")
-    counts = cells.amounts(holdings, "holdings")
+    names, counts = cells.holdings(tickers, holdings, "tickers", "holdings")
     if len(names) != len(counts):
         raise InputError(
             f"{len(names)} ticker(s) but {len(counts)} holding(s); give one per ticker"

@@ -98,3 +98,15 @@ def test_an_error_cell_in_the_way_of_the_report_is_not_overwritten(stored: None)
     message = rf.refresh(strict(book))
     assert message.startswith("stopped:") and "A1 holds #DIV/0!" in message, message
     assert sheet.grid == {(1, 1): ERROR_CODES["#DIV/0!"]}
+
+
+def test_a_holdings_row_with_only_a_ticker_or_only_an_amount_is_named(stored: None) -> None:
+    book = _book_with_inputs([["AAPL", 0.5], [None, 0.5]])
+    assert rf.refresh(strict(book)) == \
+        "stopped: holdings: row 2 has a weight or share count but no ticker"
+    book = _book_with_inputs([["AAPL", 0.5], [None, None], ["TSLA", None]])
+    assert rf.refresh(strict(book)) == \
+        "stopped: holdings: row 3 has a ticker but no weight or share count"
+    # A fully blank row between holdings is still skipped.
+    book = _book_with_inputs([["AAPL", 0.5], [None, None], ["TSLA", 0.5]])
+    assert not rf.refresh(strict(book)).startswith("stopped"), rf.refresh(strict(book))

@@ -22,6 +22,7 @@ from xlwings_harness import (
     FakeXlRange,
     FakeXlSheet,
     Harness,
+    TimeType,
     com_date,
     xlwings_windows,
 )
@@ -790,3 +791,79 @@ def test_bloomberg_preset_in_the_frequency_cell(xl: Harness) -> None:
     assert _lookup(table, "Beta") == pytest.approx(raw, rel=1e-10)
     assert _lookup(table, "Adjusted beta (Blume)") == pytest.approx(2 / 3 * raw + 1 / 3)
     assert _lookup(table, "Preset").startswith("Bloomberg BETA")
+
+
+
+
+def _evening_range(series: pd.Series, hours: int) -> FakeXlRange:
+    """Date cells holding ``hours`` before midnight of each day, as UTC-midnight data shown
+    in New York reaches a sheet (a naive date-time cell: the zone is gone)."""
+    rows: list[list[Any]] = [["Date", series.name]]
+    for d, p in series.items():
+        t = d - pd.Timedelta(hours=hours)
+        rows.append([TimeType(t.year, t.month, t.day, t.hour, tzinfo=dt.UTC), float(p)])
+    return FakeXlRange(rows)
+
+
+def test_evening_stamped_date_cells_are_refused_as_python_refuses_them(xl: Harness) -> None:
+    import betahedge_xl as bh
+    from betahedge_xl.exceptions import InputError
+
+    asset, bench = _prices()
+    # Python refuses the same stamps without a time zone ...
+    with pytest.raises(InputError, match="without a time zone"):
+        bh.beta_hedge(asset.set_axis(asset.index - pd.Timedelta(hours=5)),
+                      bench.set_axis(bench.index - pd.Timedelta(hours=5)))
+    # ... and a range of them is refused in its cell, not read a day early.
+    (msg,), = xl.call("BETA_HEDGE_STAT", "beta", _evening_range(asset, 5),
+                      _evening_range(bench, 5), MISSING, MISSING, "monthly")
+    assert msg.startswith("asset: dates stamped at 19:00"), msg
+    assert "midnight UTC" in msg and len(msg) <= 255
+    # Plain date cells, serials, and a daytime close time keep their own day.
+    beta = np.polyfit(bench.pct_change().dropna(), asset.pct_change().dropna(), 1)[0]
+    for a, b in ((_range(asset), _range(bench)),
+                 (_range(asset, "serial"), _range(bench, "serial")),
+                 (_evening_range(asset, -16), _evening_range(bench, -16))):
+        (value,), = xl.call("BETA_HEDGE_STAT", "beta", a, b)
+        assert value == pytest.approx(beta, rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["0,5", "149,43", "1.000,50", "2,5%", "1,5", "12,34,567"])
+def test_decimal_commas_in_text_numbers_are_refused(xl: Harness, text: str) -> None:
+    (msg,), = xl.call("BETA_HEDGE_STAT", "alpha", "TSLA", "SPY", MISSING, MISSING, MISSING,
+                      MISSING, MISSING, text)
+    assert msg == f'risk_free: "{text}" has a comma that could be a decimal separator; ' \
+                  f"use a dot (0.5) and commas only between thousands (1,000,000)"
+    (msg,), = xl.call("BETA_HEDGE_SIZE", 1.0, text, 100.0)
+    assert msg.startswith(f'portfolio_value: "{text}" has a comma'), msg
+
+
+def test_strict_thousands_grouping_still_reads(xl: Harness) -> None:
+    for text, number in (("1,000,000", 1e6), ("1,234.5", 1234.5), ("$1,000", 1000.0),
+                         ("1000.5", 1000.5)):
+        table = xl.call("BETA_HEDGE_SIZE", 1.0, text, 1.0)
+        assert _lookup(table, "Units to short (exact)") == pytest.approx(number), text
+
+
+def test_portfolio_rows_with_a_ticker_or_an_amount_alone_are_refused(xl: Harness) -> None:
+    sheet = FakeXlSheet()
+    sheet.put([["AAA", 0.9], [None, 0.1], ["BBB", None]])
+    (msg,), = xl.call("BETA_HEDGE_PORTFOLIO", sheet.Range("A1:A3"), sheet.Range("B1:B3"),
+                      "IDX")
+    assert msg == "holdings: row 2 has a weight or share count but no ticker"
+    sheet = FakeXlSheet()
+    sheet.put([["AAA", 0.9], ["BBB", None], [None, None], ["CCC", 0.1]])
+    (msg,), = xl.call("BETA_HEDGE_PORTFOLIO", sheet.Range("A1:A4"), sheet.Range("B1:B4"),
+                      "IDX")
+    assert msg == "holdings: row 2 has a ticker but no weight or share count"
+
+
+def test_a_currency_price_in_the_first_row_is_a_price_not_a_header(xl: Harness) -> None:
+    asset, bench = _prices()
+    text = FakeXlRange([[com_date(d.year, d.month, d.day), f"${p:,.4f}"]
+                        for d, p in asset.items()])
+    table = xl.call("BETA_HEDGE", text, _range(bench))
+    plain = xl.call("BETA_HEDGE", _range(asset, header=False), _range(bench))
+    assert _lookup(table, "Observations") == len(asset) - 1
+    assert _lookup(table, "Asset") == _lookup(plain, "Asset") == "asset"
+    assert _lookup(table, "Beta") == pytest.approx(_lookup(plain, "Beta"), rel=1e-6)

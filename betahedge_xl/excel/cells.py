@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._dates import to_timestamp
+from .._dates import local_days, to_timestamp
 from ..exceptions import AmbiguousDateError, InputError, user_message
 
 if TYPE_CHECKING:
@@ -182,12 +183,15 @@ def number_option(value: Any, what: str, default: float | None) -> float | None:
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
-        # Text such as "2%", "1,000,000" or "$1,000,000" (a number typed into a text cell).
-        text = value.strip().replace(",", "").lstrip("$\u20ac\u00a3\u00a5").strip()
         try:
-            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            raise InputError(f"{what}: expected a number, got {show(value)}") from None
+            read = _text_number(value)
+        except _DecimalComma:
+            raise InputError(f"{what}: {show(value)} has a comma that could be a decimal "
+                             f"separator; use a dot (0.5) and commas only between thousands "
+                             f"(1,000,000)") from None
+        if read is None:
+            raise InputError(f"{what}: expected a number, got {show(value)}")
+        number = read
     else:
         raise InputError(f"{what}: expected a number, got {show(value)}")
     if not math.isfinite(number):
@@ -299,6 +303,31 @@ def amounts(value: Any, what: str) -> list[float]:
     return out
 
 
+def holdings(names: Any, counts: Any, what_names: str, what_counts: str,
+             what_rows: str = "holdings") -> tuple[list[str], list[float]]:
+    """Tickers and their weights or share counts, paired cell by cell.
+
+    Blank rows are skipped, but a row with a ticker and no amount (or an amount and no
+    ticker) is refused, naming it: dropping its blank and pairing the rest by position would
+    give one ticker's weight to the next. Ranges of different sizes are read as before, each
+    without its blanks, and the caller compares the counts.
+    """
+    refuse_errors_in(names, what_names)
+    refuse_errors_in(counts, what_counts)
+    left = [v for row in rows_of(names) for v in row]
+    right = [v for row in rows_of(counts) for v in row]
+    if len(left) == len(right):
+        column = all(len(r) == 1 for r in rows_of(names))
+        first = getattr(names, "first_row", 1) if column else 1
+        for i, (t, c) in enumerate(zip(left, right, strict=True), start=first):
+            if is_empty(t) != is_empty(c):
+                where = f"{what_rows}: {'row' if column else 'cell'} {i}"
+                if is_empty(t):
+                    raise InputError(f"{where} has a weight or share count but no ticker")
+                raise InputError(f"{where} has a ticker but no weight or share count")
+    return tickers(names, what_names), amounts(counts, what_counts)
+
+
 def price_range(value: Any, what: str) -> pd.Series:
     """Bring-your-own prices: a two-column range of dates and prices, header row optional.
 
@@ -325,6 +354,7 @@ def price_range(value: Any, what: str) -> pd.Series:
         name = head.strip() or what
         numbered = numbered[1:]
     dates, prices = [], []
+    stamps: list[_dt.datetime] = []  # the date cells as they came, times of day kept
     for i, (d, p) in numbered:
         date_error, price_error = error_text(d), error_text(p)
         if price_error not in (None, MISSING_VALUE):
@@ -338,20 +368,79 @@ def price_range(value: Any, what: str) -> pd.Series:
         if is_empty(d):
             raise InputError(f"{what}: row {i} has a price but no date")
         dates.append(date_option(d, f"{what} date in row {i}"))
+        if isinstance(d, _dt.datetime) and d.tzinfo is None:
+            stamps.append(d)
         number = number_option(p, f"{what} price in row {i}", None)
         prices.append(number)
     if not prices:
         raise InputError(f"{what}: the range holds no prices")
+    if len(stamps) == len(dates):
+        _refuse_evening_stamps(stamps, what)
     return pd.Series(prices, index=pd.DatetimeIndex(dates, name="Date"), name=name)
 
 
-def looks_numeric(text: str) -> bool:
-    """Text that reads as a plain number (thousands separators allowed), not a name."""
+def _refuse_evening_stamps(stamps: list[_dt.datetime], what: str) -> None:
+    """Refuse date cells that are all in the evening, as Python refuses such stamps.
+
+    xlwings drops a date cell's zone, so UTC-midnight data shown in New York reaches the
+    range as 19:00 of the day before; read as its day it would shift every price a day early.
+    The rule is :func:`betahedge_xl._dates.local_days`'; only the wording is the cell's.
+    """
+    import pandas as pd
+
     try:
-        float(text.replace(",", ""))
+        local_days(pd.DatetimeIndex(stamps))
+    except InputError:
+        raise InputError(
+            f"{what}: dates stamped at {stamps[0]:%H:%M} (first {stamps[0]:%Y-%m-%d %H:%M}) "
+            f"are usually midnight UTC of the next day shown in local time; give plain dates"
+        ) from None
+
+
+#: A number typed as text after its currency sign and percent are set aside: digits, with
+#: commas only as strict thousands groups (1,000,000 and 1,234.5, never 0,5 or 1.000,50).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_CURRENCY = "$\u20ac\u00a3\u00a5"
+
+
+class _DecimalComma(ValueError):
+    """Text that is a number whose comma may be a decimal separator ("0,5")."""
+
+
+def _text_number(text: str) -> float | None:
+    """The number text such as "2%", "1,000,000" or "$1,000,000" holds (a number typed into
+    a text cell); ``None`` when it is not a number. Raises :class:`_DecimalComma` when a comma
+    in it may be a decimal separator.
+
+    "149,43" is 149.43 where the comma is the decimal separator and 14943 where it groups
+    thousands: guessing either way is silently wrong, so only grouping that cannot be a
+    decimal comma (1,000,000 and 1,234.5) is read.
+    """
+    body = text.strip().lstrip(_CURRENCY).strip()
+    percent = body.endswith("%")
+    if percent:
+        body = body[:-1].rstrip()
+    if "," in body:
+        if _GROUPED.fullmatch(body):
+            body = body.replace(",", "")
+        elif re.fullmatch(r"[+-]?[\d.,]*\d[\d.,]*", body):
+            raise _DecimalComma(text)
+        else:
+            return None
+    try:
+        number = float(body)
     except ValueError:
-        return False
-    return True
+        return None
+    return number / 100 if percent else number
+
+
+def looks_numeric(text: str) -> bool:
+    """Text that reads as a number (currency sign, percent, thousands separators, or a
+    decimal comma that :func:`number_option` then refuses), not a name."""
+    try:
+        return _text_number(text) is not None
+    except _DecimalComma:
+        return True
 
 
 def leg(value: Any, what: str) -> str | pd.Series:

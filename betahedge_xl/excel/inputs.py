@@ -151,14 +151,11 @@ def read_request(block: Any, holdings: Any = None) -> Request:
         raise InputError("Benchmark: give a ticker")
     asset: Any
     cells.refuse_errors_in(holdings, "holdings")
-    rows = [r for r in cells.rows_of(holdings) if r and not cells.is_empty(r[0])] \
-        if holdings is not None else []
-    if rows:
-        names = cells.tickers([r[0] for r in rows], "holdings tickers")
-        amounts = cells.amounts([r[1] if len(r) > 1 else None for r in rows],
-                                "holdings amounts")
-        if len(amounts) != len(names):
-            raise InputError("holdings: give a weight or share count next to every ticker")
+    rows = [r for r in cells.rows_of(holdings) if r] if holdings is not None else []
+    if any(not cells.is_empty(v) for r in rows for v in r[:2]):
+        names, amounts = cells.holdings([[r[0]] for r in rows],
+                                        [[r[1] if len(r) > 1 else None] for r in rows],
+                                        "holdings tickers", "holdings amounts")
         kind = cells.text_option(values.get("holdings_type"), "Holdings are", "weights",
                                  cells.HOLDINGS_KINDS)
         asset = names
