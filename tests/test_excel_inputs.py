@@ -110,3 +110,12 @@ def test_a_holdings_row_with_only_a_ticker_or_only_an_amount_is_named(stored: No
     # A fully blank row between holdings is still skipped.
     book = _book_with_inputs([["AAPL", 0.5], [None, None], ["TSLA", 0.5]])
     assert not rf.refresh(strict(book)).startswith("stopped"), rf.refresh(strict(book))
+
+
+def test_the_risk_free_unit_hint_suggests_what_the_cell_takes(stored: None) -> None:
+    book = _book_with_inputs()
+    _set(book, "risk_free", "5% per period")
+    text = rf.refresh(strict(book))
+    assert text.startswith("stopped: Risk-free rate") or text.startswith("stopped: risk-free"), \
+        text
+    assert text.endswith('; is it "5% annual"?'), text

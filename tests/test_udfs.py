@@ -867,3 +867,15 @@ def test_a_currency_price_in_the_first_row_is_a_price_not_a_header(xl: Harness) 
     assert _lookup(table, "Observations") == len(asset) - 1
     assert _lookup(table, "Asset") == _lookup(plain, "Asset") == "asset"
     assert _lookup(table, "Beta") == pytest.approx(_lookup(plain, "Beta"), rel=1e-6)
+
+
+def test_the_risk_free_unit_hint_suggests_what_a_cell_takes(xl: Harness) -> None:
+    asset, bench = _prices()
+    (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, MISSING,
+                      MISSING, MISSING, "5% per period")
+    # 5% a year fits; 5 per period would be far over 100% a year.
+    assert msg.endswith('; is it "5% annual"?'), msg
+    assert "risk_free_unit" not in msg
+    (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, "monthly",
+                      MISSING, MISSING, "0.3 per period")
+    assert msg.endswith('; is it "0.3 annual" or "0.3% annual" or "0.3% per period"?'), msg

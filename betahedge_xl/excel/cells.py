@@ -239,6 +239,14 @@ def risk_free_option(value: Any, what: str) -> dict[str, Any]:
     return {"risk_free": rate_option(value, what)}
 
 
+def rate_text(number: float, unit: str) -> str:
+    """How a cell holds ``number`` in ``unit`` (as :func:`risk_free_option` reads it), for the
+    hint of a refused rate: ``"5% annual"``, ``"0.3 per period"``."""
+    pct = "%" if unit.endswith("%") else ""
+    per = "per period" if unit.startswith("period") else "annual"
+    return f'"{number:g}{pct} {per}"'
+
+
 def cov_options(cov_type: Any, maxlags: Any, what_cov: str, what_lags: str) -> dict[str, Any]:
     """``cov_type`` and ``maxlags`` of a request: lags given with no type mean HAC."""
     lags = int_option(maxlags, what_lags, None, minimum=0)
@@ -259,12 +267,22 @@ def hedge_options(frequency: Any, returns: Any, cov_type: Any = None, risk_free:
     def what(key: str) -> str:
         return labels.get(key, key) if labels else key
 
-    return {
+    options = {
         "frequency": text_option(frequency, what("frequency"), "daily", FREQUENCIES),
         "returns": text_option(returns, what("returns"), "simple", RETURN_KINDS),
         **risk_free_option(risk_free, what("risk_free")),
         **cov_options(cov_type, maxlags, what("cov_type"), what("maxlags")),
     }
+    if "risk_free_unit" in options:
+        import numpy as np
+
+        from ..engine.periods import risk_free_per_period
+
+        # The engine checks the rate again with the same rule; checking it here first lets
+        # the refusal suggest what a cell takes ("5% annual"), not a Python keyword.
+        risk_free_per_period(np.array([options["risk_free"]]), options["risk_free_unit"],
+                             options["frequency"], spell=rate_text)
+    return options
 
 
 def date_option(value: Any, what: str) -> Any:
