@@ -879,3 +879,9 @@ def test_the_risk_free_unit_hint_suggests_what_a_cell_takes(xl: Harness) -> None
     (msg,), = xl.call("BETA_HEDGE", _range(asset), _range(bench), MISSING, MISSING, "monthly",
                       MISSING, MISSING, "0.3 per period")
     assert msg.endswith('; is it "0.3 annual" or "0.3% annual" or "0.3% per period"?'), msg
+    # Python keeps its own wording: the keyword it takes.
+    import betahedge_xl as bh
+    from betahedge_xl.exceptions import InputError
+
+    with pytest.raises(InputError, match=r"is it risk_free_unit='annual%'\?$"):
+        bh.beta_hedge(asset, bench, risk_free=5.0, risk_free_unit="period%")
