@@ -856,6 +856,10 @@ def test_portfolio_rows_with_a_ticker_or_an_amount_alone_are_refused(xl: Harness
     (msg,), = xl.call("BETA_HEDGE_PORTFOLIO", sheet.Range("A1:A4"), sheet.Range("B1:B4"),
                       "IDX")
     assert msg == "holdings: row 2 has a ticker but no weight or share count"
+    # The positions function reads its holdings the same way.
+    (msg,), = xl.call("BETA_HEDGE_POSITIONS", sheet.Range("A1:A4"), sheet.Range("B1:B4"),
+                      "IDX")
+    assert msg == "holdings: row 2 has a ticker but no weight or share count"
 
 
 def test_a_currency_price_in_the_first_row_is_a_price_not_a_header(xl: Harness) -> None:
