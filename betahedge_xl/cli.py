@@ -64,8 +64,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _analysis_options(p: argparse.ArgumentParser) -> None:
-    """The options of :func:`betahedge_xl.beta_hedge`, shared by analyze, hedged and report."""
+def leg_arguments(p: argparse.ArgumentParser, group: str) -> Any:
+    """ASSET, BENCHMARK and ``-b/--benchmark``: the two legs every analysing command takes,
+    read by :func:`_request`; returns the option group the command adds its own options to."""
     p.add_argument(
         "asset", metavar="ASSET",
         help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
@@ -75,10 +76,16 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "benchmark", metavar="BENCHMARK", nargs="?",
         help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
-    g = p.add_argument_group("analysis options")
+    g = p.add_argument_group(group)
     g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
                    metavar="TICKER",
                    help="a benchmark; repeat or give a comma list for several regressors")
+    return g
+
+
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    """The options of :func:`betahedge_xl.beta_hedge`, shared by analyze, hedged and report."""
+    g = leg_arguments(p, "analysis options")
     g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD); with neither --start "
                                    "nor --end, the last two years to the latest price")
     g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")

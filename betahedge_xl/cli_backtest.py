@@ -33,17 +33,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     "result after costs. Daily simple returns. Several benchmarks (SPY,XLK) "
                     "hedge with a ratio per benchmark from a multiple regression: ols, ewma "
                     "and dimson only.")
-    p.add_argument(
-        "asset", metavar="ASSET",
-        help="a ticker (TSLA), tickers with --weights/--shares (AAPL,MSFT), or the path of "
-             "a holdings CSV file with columns ticker and weight or shares")
-    p.add_argument(
-        "benchmark", metavar="BENCHMARK", nargs="?",
-        help="benchmark ticker(s), comma separated (SPY or SPY,XLK); or use --benchmark")
-    g = p.add_argument_group("backtest options")
-    g.add_argument("-b", "--benchmark", dest="benchmarks", action="append", default=[],
-                   metavar="TICKER",
-                   help="a benchmark; repeat or give a comma list for several")
+    from .cli import leg_arguments
+
+    g = leg_arguments(p, "backtest options")
     g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD)")
     g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")
     g.add_argument("--window", type=int, default=252, metavar="N",
