@@ -1118,6 +1118,15 @@ def beta_hedge(
     if s is None and e is None and fetched is not None and asset_leg.prices is None \
             and bench_leg.prices is None:
         s, e, window_note = default_window(fetched)
+        if quality is not None:
+            # The report over the window chosen, not over all history to today: the window
+            # ends at the latest price, so "prices end ... before the window end today" is
+            # not a finding.
+            from .data.quality import assess
+
+            stale = set(quality.messages())
+            quality = assess(fetched, s, e)
+            notes = [m for m in notes if m not in stale] + quality.messages()
 
     def prices_of(leg: _Leg) -> pd.DataFrame:
         if leg.prices is not None:

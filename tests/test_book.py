@@ -370,3 +370,24 @@ def test_weights_labelled_by_ticker_are_matched_by_label(rets):
         holdings_vector(["AAPL", "MSFT"], {"AAPL": 0.1, "XLK": 0.9})
     with pytest.raises(HoldingsError, match="no weight for MSFT"):
         holdings_vector(["AAPL", "MSFT"], pd.Series({"AAPL": 1.0}))
+
+
+def test_no_dates_window_reports_quality_over_the_window_it_chose(tmp_path, monkeypatch):
+    """With no dates the window ends at the latest price; the data-quality report is over that
+    window, so it does not call the prices stale against today (it did: "prices end
+    2015-12-31, 2846 weekdays before the window end today")."""
+    import warnings
+
+    from betahedge_xl.data import clear_memory
+
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(resources.files("betahedge_xl") / "sample"))
+    monkeypatch.setenv("BETAHEDGE_CACHE_DIR", str(tmp_path / "cache"))
+    clear_memory()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = bh.beta_hedge("TSLA", "SPY")
+    assert res.n_obs == 504  # 2013-12-31..2015-12-31, the sample's last two years
+    texts = [str(w.message) for w in caught] + list(res.warnings)
+    assert not [t for t in texts if "before the window end" in t], texts
+    explicit = bh.beta_hedge("TSLA", "SPY", "2013-12-31", "2016-01-01")
+    assert res.quality.to_dict() == explicit.quality.to_dict()
