@@ -963,7 +963,8 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
     steps = [
         "Next steps (Excel on Windows or macOS):",
         "  1. In the Python Excel should use (Python 3.11 or newer; this one if it runs this "
-        "command): pip install betahedge-xl, then: betahedge excel setup (points Excel at "
+        "command): pip install . in a checkout of betahedge-xl, then: betahedge excel setup "
+        "(points Excel at "
         "that Python, installs the ribbon add-in, lists what is left by hand)",
     ]
     n = 2
