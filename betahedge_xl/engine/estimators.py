@@ -33,6 +33,8 @@ import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
 from .align import dated, on_dates_of, whole_number
+from .many import _FLAT
+from .ols import blume_adjust
 
 #: Estimators in the order tables show them.
 ESTIMATORS: tuple[str, ...] = ("ols", "blume", "vasicek", "ewma", "dimson")
@@ -62,7 +64,6 @@ METRICS: dict[str, str] = {
     "net_return": "Net hedged return a year",
 }
 
-_FLAT = 1e-12  # a benchmark window with less relative variation than this is constant
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def trailing_betas(
     if "ols" in names:
         out["ols"][:] = ols
     if "blume" in names:
-        out["blume"][:] = 2.0 / 3.0 * ols + 1.0 / 3.0
+        out["blume"][:] = blume_adjust(ols)
     if "vasicek" in names:
         out["vasicek"][:] = _vasicek(ols, ols_var, prior)
     return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import warnings
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from ..exceptions import (
 from .align import on_dates_of, whole_number
 
 CovType = Literal["nonrobust", "HAC"]
+_Beta = TypeVar("_Beta", float, np.ndarray)
 
 
 def newey_west_lags(nobs: int) -> int:
@@ -424,6 +425,7 @@ def ols(
     )
 
 
-def blume_adjust(beta: float) -> float:
-    """Blume's adjusted beta, ``2/3 * beta + 1/3`` (shrinks toward the market's 1)."""
+def blume_adjust(beta: _Beta) -> _Beta:
+    """Blume's adjusted beta, ``2/3 * beta + 1/3`` (shrinks toward the market's 1); a number
+    or an array of betas."""
     return 2.0 / 3.0 * beta + 1.0 / 3.0
