@@ -724,7 +724,18 @@ class HedgeResult:
 
     # --- tables --------------------------------------------------------------------------
     def _stats(self) -> list[tuple[str, str, Any]]:
-        """(key, label, value) rows: the one source of the summary, ``stat`` and ``to_dict``."""
+        """(key, label, value) rows: the one source of the summary, ``stat`` and ``to_dict``.
+
+        Built once per result (a result does not change): a sheet of BETA_HEDGE_STAT cells,
+        the summary, its print and the JSON all read the same rows.
+        """
+        return list(self._stat_rows)
+
+    @cached_property
+    def _stat_rows(self) -> tuple[tuple[str, str, Any], ...]:
+        return tuple(self._build_stats())
+
+    def _build_stats(self) -> list[tuple[str, str, Any]]:
         fit = self.fit
         # The fit's table as numbers: a summary reads every cell, pandas views cost more.
         coef = fit.coefficients()
@@ -841,10 +852,9 @@ class HedgeResult:
     @cached_property
     def _stat_index(self) -> dict[str, Any]:
         """Every statistic by its case-folded key (several benchmarks' keys carry the ticker,
-        "beta_XLK"), built once: a sheet of BETA_HEDGE_STAT cells reads one result per cell,
-        and the rows (p-values, intervals) cost far more than a lookup."""
+        "beta_XLK"; the first of a key wins)."""
         index: dict[str, Any] = {}
-        for k, _, value in self._stats():
+        for k, _, value in self._stat_rows:
             index.setdefault(k.lower(), value)
         return index
 
