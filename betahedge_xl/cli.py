@@ -158,9 +158,9 @@ def _rate(text: str) -> tuple[float, str]:
 
 def _rate_text(number: float, unit: str) -> str:
     """How ``--risk-free`` is written for ``number`` in ``unit``: ``--risk-free "5% annual"``."""
-    pct = "%" if unit.endswith("%") else ""
-    per = "per period" if unit.startswith("period") else "annual"
-    return f'--risk-free "{number:g}{pct} {per}"'
+    from .engine.periods import rate_words
+
+    return f'--risk-free "{rate_words(number, unit)}"'
 
 
 def _global_options(p: argparse.ArgumentParser, top: bool = False) -> None:

@@ -147,6 +147,14 @@ def parse_rate(text: str, what: str = "risk-free rate") -> tuple[float, RiskFree
     return number, normalize_rf_unit(base + ("%" if pct else ""))
 
 
+def rate_words(number: float, unit: str) -> str:
+    """``number`` in ``unit`` as :func:`parse_rate` reads it back: ``5% annual``,
+    ``0.3 per period`` (the faces quote it in their hints)."""
+    u = normalize_rf_unit(unit)
+    per = "per period" if u.startswith("period") else "annual"
+    return f"{number:g}{'%' if u.endswith('%') else ''} {per}"
+
+
 def risk_free_per_period(
     values: np.ndarray, unit: object, frequency: object, method: object = "simple",
     dates: object = None, spell: Callable[[float, str], str] | None = None,

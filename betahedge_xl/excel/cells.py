@@ -242,9 +242,9 @@ def risk_free_option(value: Any, what: str) -> dict[str, Any]:
 def rate_text(number: float, unit: str) -> str:
     """How a cell holds ``number`` in ``unit`` (as :func:`risk_free_option` reads it), for the
     hint of a refused rate: ``"5% annual"``, ``"0.3 per period"``."""
-    pct = "%" if unit.endswith("%") else ""
-    per = "per period" if unit.startswith("period") else "annual"
-    return f'"{number:g}{pct} {per}"'
+    from ..engine.periods import rate_words
+
+    return f'"{rate_words(number, unit)}"'
 
 
 def cov_options(cov_type: Any, maxlags: Any, what_cov: str, what_lags: str) -> dict[str, Any]:
