@@ -184,8 +184,14 @@ def window(data: Dated, start: Any = None, end: Any = None) -> Dated:
 
     The one definition of the window, for prices from any source and for the engine.
     """
-    s, e = check_window(start, end)
-    idx = data.index
-    lo = 0 if s is None else int(idx.searchsorted(s, "left"))
-    hi = len(idx) if e is None else int(idx.searchsorted(e, "left"))
+    lo, hi = window_bounds(data.index, *check_window(start, end))
     return data.iloc[lo:hi]
+
+
+def window_bounds(
+    index: pd.Index, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> tuple[int, int]:
+    """Positions ``lo, hi`` of the window ``start <= date < end`` in a sorted date index."""
+    lo = 0 if start is None else int(index.searchsorted(start, "left"))
+    hi = len(index) if end is None else int(index.searchsorted(end, "left"))
+    return lo, hi

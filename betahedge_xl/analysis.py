@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from . import engine as eng
-from ._dates import check_window
+from ._dates import check_window, window_bounds
 from .engine.align import whole_number
+from .engine.table import Table
 from .exceptions import DataWarning, HoldingsError, InputError, InsufficientDataError
 
 #: Trailing window of the rolling beta when none is given, per frequency (a quarter, half a
@@ -417,12 +418,12 @@ class HedgeResult:
     frequency: str
     method: str
     risk_free: float | str
-    prices: pd.DataFrame
-    returns: pd.DataFrame
+    _prices: Table
+    _returns: Table
     fit: eng.OLSResult
     hedge: eng.HedgeCheck
     oos: eng.OutOfSample | None
-    rolling_beta: pd.DataFrame
+    _rolling: _Rolling
     rolling_window: int
     holdings: pd.Series | None = None
     holdings_kind: str | None = None
@@ -435,6 +436,22 @@ class HedgeResult:
     input: str = "prices"
     window_note: str | None = None
     preset: str | None = None
+
+    # --- frames, built when first read -------------------------------------------------
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """Aligned (and resampled) prices of the asset (or the book's level) and benchmarks."""
+        return self._prices.frame
+
+    @cached_property
+    def returns(self) -> pd.DataFrame:
+        """Asset and benchmark returns of the regression (excess when a rate was given)."""
+        return self._returns.frame
+
+    @cached_property
+    def rolling_beta(self) -> pd.DataFrame:
+        """Trailing-window betas, one column per benchmark (NaN where no window is full)."""
+        return self._rolling.frame()
 
     # --- headline numbers ----------------------------------------------------------------
     @property
@@ -519,8 +536,8 @@ class HedgeResult:
         :mod:`betahedge_xl.engine.estimators`."""
         from .engine import estimators
 
-        y = self.returns[self.asset].to_numpy()
-        x = self.returns[self.benchmarks[0]].to_numpy()
+        y = self._returns.column(self.asset)
+        x = self._returns.column(self.benchmarks[0])
         # Capture compounds returns: log returns are turned back into simple ones first.
         simple = (np.expm1(y), np.expm1(x)) if self.method == "log" else None
         return estimators.market_moves(y, x, self.periods_per_year, simple)
@@ -568,12 +585,12 @@ class HedgeResult:
     @property
     def first_date(self) -> pd.Timestamp:
         """First price date used (the day before the first return)."""
-        return self.prices.index[0]
+        return pd.Timestamp(self._prices.dates[0])
 
     @property
     def last_date(self) -> pd.Timestamp:
         """Last price date used."""
-        return self.prices.index[-1]
+        return pd.Timestamp(self._prices.dates[-1])
 
     @property
     def benchmark(self) -> str:
@@ -978,27 +995,70 @@ def _texts(rows: list[tuple[str, Any]], benchmarks: list[str]) -> list[str]:
 
 
 def _check_handed(
-    frame: pd.DataFrame, columns: list[str], start: pd.Timestamp | None,
-    end: pd.Timestamp | None,
-) -> tuple[pd.DataFrame, Any]:
+    table: Table, columns: list[str], start: pd.Timestamp | None, end: pd.Timestamp | None,
+) -> tuple[Table, Any]:
     """Windowed prices handed in get the report tickers get, and their rule for a zero price.
 
-    ``frame`` holds the windowed prices of every leg; ``columns`` are those handed in. Zero or
+    ``table`` holds the windowed prices of every leg; ``columns`` are those handed in. Zero or
     negative prices among them are removed (NaN), as the data layer removes them from a file
     or from Yahoo, and the report's line says so.
     """
-    from .data.quality import assess
+    from .data.quality import assess_values
 
-    own_prices = frame if len(columns) == frame.shape[1] else frame[columns]
+    own = table if columns == table.names else table.columns(columns)
     # An open window of prices handed in ends where they end, not today.
-    first = start if start is not None or frame.empty else frame.index[0]
-    last = end if end is not None or frame.empty else frame.index[-1] + pd.Timedelta(days=1)
-    report = assess(own_prices, first, last)
-    values = own_prices.to_numpy()
-    if (values <= 0).any():
-        frame = frame.copy()
-        frame[columns] = own_prices.where(own_prices > 0)
-    return frame, report
+    empty = not len(table) or not table.names
+    first = start if start is not None or empty else pd.Timestamp(table.dates[0])
+    last = end if end is not None or empty else (
+        pd.Timestamp(table.dates[-1]) + pd.Timedelta(days=1))
+    report = assess_values(own.values, own.dates, own.names, first, last)
+    with np.errstate(invalid="ignore"):
+        bad = own.values <= 0
+    if bad.any():
+        at = [table.names.index(c) for c in columns]
+        values = table.values.copy()
+        values[:, at] = np.where(bad, np.nan, own.values)
+        table = Table(table.dates, values, table.names)
+    return table, report
+
+
+def _window_table(
+    frame: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None,
+    names: list[str] | None = None,
+) -> Table:
+    """The rows of date-sorted prices inside the window (:func:`betahedge_xl._dates.window`),
+    columns ``names`` (default all), as arrays of their own."""
+    lo, hi = window_bounds(frame.index, start, end)
+    values = frame.to_numpy(dtype=float)
+    if names is None:
+        names = [str(c) for c in frame.columns]
+        values = values[lo:hi].copy()
+    else:
+        columns = list(frame.columns)
+        values = values[lo:hi, [columns.index(n) for n in names]]
+    return Table(frame.index.to_numpy()[lo:hi], values, list(names))
+
+
+@dataclass(frozen=True)
+class _Rolling:
+    """A result's rolling betas, computed when first read (the summary does not show them)."""
+
+    returns: Table
+    asset: str
+    benchmarks: list[str]
+    window: int | None  # None: the sample is shorter than the window (all NaN)
+
+    def frame(self) -> pd.DataFrame:
+        index = pd.DatetimeIndex(self.returns.dates)
+        if self.window is None:
+            return pd.DataFrame(np.nan, index=index, columns=self.benchmarks)
+        if len(self.benchmarks) == 1:
+            beta = eng.rolling_beta(self.returns.column(self.asset),
+                                    self.returns.column(self.benchmarks[0]), self.window)
+            return pd.DataFrame(beta.to_numpy(), index=index, columns=self.benchmarks,
+                                copy=False)
+        r = self.returns.frame
+        return eng.rolling_ols_betas(r[self.asset], r[self.benchmarks], self.window)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1138,62 +1198,63 @@ def beta_hedge(
             quality = assess(fetched, s, e)
             notes = [m for m in notes if m not in stale] + quality.messages()
 
-    def prices_of(leg: _Leg) -> pd.DataFrame:
+    def windowed(leg: _Leg) -> Table:
         if leg.prices is not None:
-            return leg.prices
+            return _window_table(leg.prices, s, e)
         assert fetched is not None
-        return fetched[leg.tickers]
+        return _window_table(fetched, s, e, leg.tickers)
 
-    # Window each leg before joining: the join then works on a year, not on decades.
-    raw_asset = eng.returns.window(prices_of(asset_leg), s, e)
-    raw_bench = eng.returns.window(prices_of(bench_leg), s, e)
+    # Window each leg before joining: the join then works on a year, not on decades. From
+    # here on prices and returns are plain arrays (a Table); pandas objects are built only
+    # where a book needs them or when a result's frame is read.
+    raw_asset, raw_bench = windowed(asset_leg), windowed(bench_leg)
     if given == "returns":
-        raw_asset, raw_bench, lost = _returns_as_levels(raw_asset, raw_bench)
+        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame)
+        raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
         if lost:
             notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
-    if raw_asset.index.equals(raw_bench.index):
+    if np.array_equal(raw_asset.dates, raw_bench.dates):
         # Same dates (the usual case): one block of numbers, no join machinery.
-        frame = pd.DataFrame(
-            np.column_stack([raw_asset.to_numpy(dtype=float), raw_bench.to_numpy(dtype=float)]),
-            index=raw_asset.index,
-            columns=[*raw_asset.columns, *raw_bench.columns],
-        )
+        table = Table(raw_asset.dates, np.hstack([raw_asset.values, raw_bench.values]),
+                      raw_asset.names + raw_bench.names)
     else:
-        frame = pd.concat([raw_asset, raw_bench], axis=1, sort=True)
-    if frame.columns.has_duplicates:
-        dup = frame.columns[frame.columns.duplicated()][0]
+        table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
+    if len(set(table.names)) < len(table.names):
+        dup = next(c for i, c in enumerate(table.names) if c in table.names[:i])
         if holdings is None:
             raise InputError(f"{dup} is both in the asset and the benchmark")
         # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
-        frame = frame.loc[:, ~frame.columns.duplicated()]
+        table = table.columns(list(dict.fromkeys(table.names)))
     handed = [c for leg in (asset_leg, bench_leg) if leg.prices is not None
               for c in leg.prices.columns]
     if handed:
-        frame, own = _check_handed(frame, list(dict.fromkeys(handed)), s, e)
+        table, own = _check_handed(table, list(dict.fromkeys(handed)), s, e)
         notes += own.messages()
         if quality is None:
             quality = own
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     # Dates lost to alignment are named by the data-quality report every leg now has.
-    ready = eng.prepare_prices(frame, freq)
-    px = ready.prices
-    asset_cols = list(raw_asset.columns)
-    bench_cols = list(raw_bench.columns)
+    px = eng.prepare_table(table, freq)
+    asset_cols = raw_asset.names
+    bench_cols = raw_bench.names
     if holdings is not None:
         asset_name = PORTFOLIO_NAME
         assert kind is not None
-        prices, rets, held, shown = _book_returns(
-            px, asset_cols, bench_cols, holdings, kind, cap, risk_free, freq, method, rf_unit)
+        book_prices, book_rets, held, shown = _book_returns(
+            px.frame, asset_cols, bench_cols, holdings, kind, cap, risk_free, freq, method,
+            rf_unit)
+        prices, rets = Table.of(book_prices), Table.of(book_rets)
     else:
         asset_name = asset_cols[0]
         prices = px  # the asset's one column, then the benchmarks
-        rets = eng.excess_returns(
-            eng.simple_or_log_returns(prices, method), risk_free, freq, method, rf_unit)
+        rets = eng.excess_table(eng.return_table(prices, method), risk_free, freq, method,
+                                rf_unit)
     if len(rets) < 3:
         raise InsufficientDataError(
             f"too few observations: {len(rets)} {freq} return(s) between "
-            f"{prices.index[0]:%Y-%m-%d} and {prices.index[-1]:%Y-%m-%d}, need at least 3"
+            f"{pd.Timestamp(prices.dates[0]):%Y-%m-%d} and "
+            f"{pd.Timestamp(prices.dates[-1]):%Y-%m-%d}, need at least 3"
             if len(prices) else "no prices in the window"
         )
 
@@ -1201,13 +1262,14 @@ def beta_hedge(
         notes.append(f"only {len(rets)} {freq} returns: fewer than {MIN_RELIABLE_OBS}, the "
                      f"statistics are unreliable")
 
-    y = rets[asset_name]
-    x = rets[bench_cols[0]] if len(bench_cols) == 1 else rets[bench_cols]
+    y = rets.column(asset_name)
+    x = rets.columns(bench_cols).values
     # The fit's own warnings (nearly collinear benchmarks) join the result's notes; the
     # verification and out-of-sample fits see the same benchmarks and would only repeat them.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        fit = eng.ols(y, x, cov_type=cov_type, maxlags=maxlags)
+        fit = eng.fit_arrays(y, x, bench_cols, index=rets.dates, y_name=asset_name,
+                             cov_type=cov_type, maxlags=maxlags)
     for w in caught:
         if not issubclass(w.category, DataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -1215,30 +1277,25 @@ def beta_hedge(
             notes.append(str(w.message))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        check = eng.apply_hedge(y, x, fit)
+        check = eng.apply_hedge(y, x, fit, index=rets.dates)
         try:
-            oos = eng.out_of_sample_effectiveness(y, x, oos_split)
+            oos = eng.out_of_sample_arrays(y, x, oos_split, rets.dates, bench_cols)
         except InsufficientDataError:
             oos = None
             notes.append("sample too short for the out-of-sample check")
     book = None
     if holdings is not None:
         assert kind is not None
-        book = _book(px, holdings, kind, cap, risk_free, held, rets[bench_cols], shown)
+        book = _book(px.frame, holdings, kind, cap, risk_free, held,
+                     rets.frame[bench_cols], shown)
 
     window_n = (rolling_window if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])
     try:
-        if len(bench_cols) == 1:
-            # y and x are columns of one frame (same dates): arrays in, one frame out.
-            rolling = pd.DataFrame(
-                eng.rolling_beta(y.to_numpy(), x.to_numpy(), window_n).to_numpy(),
-                index=rets.index, columns=bench_cols, copy=False,
-            )
-        else:
-            rolling = eng.rolling_ols_betas(y, x, window_n)
+        eng.check_rolling_window(window_n, len(rets), len(bench_cols))
+        rolling = _Rolling(rets, asset_name, bench_cols, window_n)
     except InsufficientDataError:
-        rolling = pd.DataFrame(np.nan, index=rets.index, columns=bench_cols)
+        rolling = _Rolling(rets, asset_name, bench_cols, None)
         notes.append(f"sample shorter than the {window_n}-period rolling window")
 
     for note in notes:
@@ -1260,12 +1317,12 @@ def beta_hedge(
         frequency=freq,
         method=method,
         risk_free=rf_label,
-        prices=prices,
-        returns=rets,
+        _prices=prices,
+        _returns=rets,
         fit=fit,
         hedge=check,
         oos=oos,
-        rolling_beta=rolling,
+        _rolling=rolling,
         rolling_window=window_n,
         holdings=holdings,
         holdings_kind=kind,

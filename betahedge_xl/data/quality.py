@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._dates import check_window
+from .._dates import check_window, window_bounds
 
 #: A run of this many repeated prices in a row (or more) is reported as stale.
 STALE_RUN = 3
@@ -404,10 +404,9 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
     if idx.tz is None and idx.is_monotonic_increasing:
         # Sorted dates (prices from the store, a file or the hedge): the window is one slice,
         # two binary searches instead of two passes of date comparisons and a mask.
-        lo = 0 if s is None else int(idx.searchsorted(s, "left"))
-        hi = len(idx) if e is None else int(idx.searchsorted(e, "left"))
+        lo, hi = window_bounds(idx, s, e)
         values = frame.to_numpy(dtype=float)[lo:hi]
-        within = idx[lo:hi]
+        within = idx.to_numpy()[lo:hi]
     else:
         inside = np.ones(len(idx), dtype=bool)
         if s is not None:
@@ -415,21 +414,32 @@ def assess(prices: pd.DataFrame | pd.Series, start: Any = None, end: Any = None)
         if e is not None:
             inside &= idx < e
         values = frame.to_numpy(dtype=float)[inside]
-        within = idx[inside]
-    dates = within.to_numpy().astype("datetime64[D]")
+        within = idx[inside].to_numpy()
+    return assess_values(values, within, list(frame.columns), s, e)
+
+
+def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
+                  start: pd.Timestamp | None, end: pd.Timestamp | None) -> QualityReport:
+    """:func:`assess` of prices already inside the window: ``values`` (dates x tickers, NaN
+    where missing), their ``datetime64`` row ``dates`` and column ``names``; ``start`` and
+    ``end`` the window asked for (parsed, as :func:`betahedge_xl._dates.check_window` gives)."""
+    values = np.asarray(values, dtype=float)
+    days = dates.astype("datetime64[D]")
     today = np.datetime64(pd.Timestamp.now().date())
     with np.errstate(invalid="ignore"):
-        valid = values > 0  # NaN and non-positive are both "no usable price"
-    any_row = valid.any(axis=1)
-    all_row = valid.all(axis=1)
-    splits = split_like_moves(values, within, frame.columns)
+        valid: np.ndarray = values > 0  # NaN and non-positive are both "no usable price"
+    any_row: np.ndarray = valid.any(axis=1)
+    all_row: np.ndarray = valid.all(axis=1)
+    splits = split_like_moves(values, dates, names)
     dropped = (valid & ~all_row[:, None]).sum(axis=0)
     absent = (~valid & any_row[:, None]).sum(axis=0)
-    names = [str(c) for c in frame.columns]
+    names = [str(c) for c in names]
     per: dict[str, TickerQuality] = {}
     for b in range(0, len(names), _BLOCK):
-        block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], dates, s, e, today)
+        block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], days, start, end,
+                               today)
         for j, q in enumerate(block, start=b):
             per[q.ticker] = replace(q, dropped_by_alignment=int(dropped[j]),
                                     absent=int(absent[j]), possible_splits=splits[q.ticker])
-    return QualityReport(s, e, per, rows=int(any_row.sum()), aligned_rows=int(all_row.sum()))
+    return QualityReport(start, end, per, rows=int(any_row.sum()),
+                         aligned_rows=int(all_row.sum()))

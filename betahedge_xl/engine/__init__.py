@@ -11,10 +11,17 @@ from .hedge import (
     apply_hedge,
     hedge_effectiveness,
     hedged_returns,
+    out_of_sample_arrays,
     out_of_sample_effectiveness,
 )
-from .many import ewma_beta, regress_many, rolling_beta, rolling_ols_betas
-from .ols import OLSResult, blume_adjust, newey_west_lags, ols
+from .many import (
+    check_rolling_window,
+    ewma_beta,
+    regress_many,
+    rolling_beta,
+    rolling_ols_betas,
+)
+from .ols import OLSResult, blume_adjust, fit_arrays, newey_west_lags, ols
 from .periods import (
     PERIODS_PER_YEAR,
     annual_to_periodic,
@@ -46,12 +53,16 @@ from .returns import (
     align_prices,
     as_price_frame,
     excess_returns,
+    excess_table,
     prepare_prices,
+    prepare_table,
     prices_to_returns,
     resample_prices,
+    return_table,
     risk_free_rate,
     simple_or_log_returns,
 )
+from .table import Table
 from .sizing import FUTURES_MULTIPLIERS, HedgeSize, hedge_size
 
 __all__ = [
@@ -65,5 +76,6 @@ __all__ = [
     "prepare_prices", "prices_to_returns", "regress_many", "resample_prices", "risk_free_rate", "rolling_beta", "rolling_ols_betas",
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
     "Exposure", "book_returns", "book_weights", "drifting_weights", "exposure",
-    "index_from_returns", "position_betas",
+    "index_from_returns", "position_betas", "Table", "check_rolling_window", "excess_table",
+    "fit_arrays", "out_of_sample_arrays", "prepare_table", "return_table",
 ]

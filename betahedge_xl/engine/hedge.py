@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
 from .align import on_dates_of
-from .ols import OLSResult, ols
+from .ols import OLSResult, fit_arrays
 
 
 def hedged_returns(
@@ -41,12 +41,22 @@ def hedge_effectiveness(unhedged: Any, hedged: Any) -> float:
     h = np.asarray(hedged, dtype=float)
     if u.shape != h.shape:
         raise InputError("hedged and unhedged returns differ in length")
+    return _effectiveness(u, h)
+
+
+def _variance(v: np.ndarray) -> float:
+    """Sample variance (``ddof=1``) of a 1-D array; NaN anywhere gives NaN, as ``np.var``."""
+    d = v - v.mean()
+    return float(d @ d) / (v.size - 1)
+
+
+def _effectiveness(u: np.ndarray, h: np.ndarray) -> float:
     if u.size < 2:
         raise InsufficientDataError("too few observations for hedge effectiveness")
-    var_u = float(np.var(u, ddof=1))
+    var_u = _variance(u)
     if var_u == 0.0:
         return float("nan")
-    return 1.0 - float(np.var(h, ddof=1)) / var_u
+    return 1.0 - _variance(h) / var_u
 
 
 @dataclass(frozen=True)
@@ -59,16 +69,28 @@ class HedgeCheck:
 
 
 def apply_hedge(
-    asset_returns: pd.Series, benchmark_returns: pd.Series | pd.DataFrame, fit: OLSResult
+    asset_returns: pd.Series | np.ndarray, benchmark_returns: pd.Series | pd.DataFrame | np.ndarray,
+    fit: OLSResult, index: Any = None,
 ) -> HedgeCheck:
     """Hedge with the betas of ``fit`` and regress the hedged series on the benchmarks again.
 
     The verification regression has betas of zero (to rounding) and the fit's alpha: the
     hedged series' covariance with each benchmark is the residual's, which OLS makes zero.
+    Plain arrays are read by position; ``index`` then dates the hedged series.
     """
-    hedged = hedged_returns(asset_returns, benchmark_returns, fit._params[1:])
-    check = ols(hedged, benchmark_returns, cov_type=fit.cov_type, maxlags=fit.maxlags)
-    return HedgeCheck(hedged, check, hedge_effectiveness(asset_returns, hedged))
+    asset_returns, benchmark_returns = on_dates_of(
+        asset_returns, benchmark_returns, what=("asset", "benchmark"))
+    y = np.asarray(asset_returns, dtype=float)
+    x = np.asarray(benchmark_returns, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if isinstance(asset_returns, pd.Series):
+        index = asset_returns.index
+    hedged = y - x @ fit._params[1:]
+    check = fit_arrays(hedged, x, fit._names[1:], index=index, y_name="hedged",
+                       cov_type=fit.cov_type, maxlags=fit.maxlags)
+    return HedgeCheck(pd.Series(hedged, index=index, name="hedged", copy=False), check,
+                      _effectiveness(y, hedged))
 
 
 @dataclass(frozen=True)
@@ -102,61 +124,74 @@ def out_of_sample_effectiveness(
     """
     asset_returns, benchmark_returns = on_dates_of(
         asset_returns, benchmark_returns, what=("asset", "benchmark"))
+    idx = asset_returns.index if isinstance(asset_returns, (pd.Series, pd.DataFrame)) else None
+    x = benchmark_returns
+    if isinstance(x, pd.DataFrame):
+        names: list[str] | None = [str(c) for c in x.columns]
+    elif isinstance(x, pd.Series) and x.name is not None:
+        names = [str(x.name)]
+    else:
+        names = None
     n = len(asset_returns)
+    return out_of_sample_arrays(
+        np.asarray(asset_returns, dtype=float), np.asarray(x, dtype=float).reshape(n, -1),
+        split, idx.to_numpy() if isinstance(idx, pd.DatetimeIndex) else idx, names)
+
+
+def out_of_sample_arrays(
+    yv: np.ndarray, xv: np.ndarray, split: float | Any, dates: Any = None,
+    names: list[str] | None = None,
+) -> OutOfSample:
+    """:func:`out_of_sample_effectiveness` on float arrays on the same rows: ``yv`` (n,),
+    ``xv`` (n, k), ``dates`` the rows' dates (a datetime64 array; any labels, or ``None`` for
+    positions) and ``names`` the benchmarks'."""
+    n, k = xv.shape
     number = isinstance(split, (int, float, np.number)) and not isinstance(split, (bool, np.bool_))
     fraction = f"out-of-sample split {split!r}: give a fraction between 0 and 1 (0 < split < 1)"
-    idx = asset_returns.index if isinstance(asset_returns, (pd.Series, pd.DataFrame)) else None
-    dates = isinstance(idx, pd.DatetimeIndex) and len(idx) > 0
-    if number and (float(split) < 1.0 or not np.isfinite(float(split)) or not dates):
+    on_days = dates is not None and np.asarray(dates).dtype.kind == "M"
+    dated = on_days and n > 0
+    if number and (float(split) < 1.0 or not np.isfinite(float(split)) or not dated):
         # A number of 1 or more is read as an Excel serial date below only when the returns
         # are dated; NaN, infinities and numbers on undated returns can only be a bad fraction.
         if not 0.0 < float(split) < 1.0:
-            raise InputError(fraction + (" or a date" if dates else ""))
+            raise InputError(fraction + (" or a date" if dated else ""))
         # Half up, not Python's round-half-to-even (n = 7 gave 4/3 but n = 9 gave 4/5): the
         # estimation part gets the odd observation.
         cut = int(np.floor(n * float(split) + 0.5))
     else:
-        idx = asset_returns.index
-        if not isinstance(idx, pd.DatetimeIndex):
+        if not on_days:
             raise InputError("a split date needs returns indexed by date")
         from .._dates import to_timestamp
 
         ts = to_timestamp(split, "out-of-sample split")
-        if ts is None or not idx[0] < ts <= idx[-1]:
+        first, last = (pd.Timestamp(dates[0]), pd.Timestamp(dates[-1])) if n else (None, None)
+        if ts is None or not n or not first < ts <= last:
+            span = f"{first:%Y-%m-%d}..{last:%Y-%m-%d}" if n else "(none)"
             if number or ts is None:
                 # 1.5 is 1899-12-31 as an Excel serial: the date would only confuse.
-                raise InputError(f"{fraction}, or a date inside the returns' dates "
-                                 f"{idx[0]:%Y-%m-%d}..{idx[-1]:%Y-%m-%d}")
+                raise InputError(f"{fraction}, or a date inside the returns' dates {span}")
             raise InputError(
                 f"out-of-sample split {split!r} ({ts:%Y-%m-%d}) "
-                f"is outside the returns' dates {idx[0]:%Y-%m-%d}..{idx[-1]:%Y-%m-%d}")
-        cut = int(idx.searchsorted(ts))
-    x = benchmark_returns
-    k = 1 if isinstance(x, pd.Series) or np.ndim(x) == 1 else np.shape(x)[1]
+                f"is outside the returns' dates {span}")
+        cut = int(np.searchsorted(dates, np.datetime64(ts.to_datetime64())))
     if cut < k + 2 or n - cut < 2:
         raise InsufficientDataError(
             f"too few observations to test out of sample: {cut} to estimate, {n - cut} to test"
         )
-    # Plain arrays from here: the two halves need numbers, not two more pandas objects each.
-    yv = np.asarray(asset_returns, dtype=float)
-    xv = np.asarray(x, dtype=float).reshape(n, -1)
-    fit = ols(yv[:cut], xv[:cut])
+    if names is None:
+        names = ["x"] if k == 1 else [f"x{i + 1}" for i in range(k)]  # as ols names arrays
+    fit = fit_arrays(yv[:cut], xv[:cut], names)
     betas = fit._params[1:]
     hedged = yv[cut:] - xv[cut:] @ betas
-    if isinstance(x, pd.DataFrame):
-        names = [str(c) for c in x.columns]
-    elif isinstance(x, pd.Series) and x.name is not None:
-        names = [str(x.name)]
-    else:
-        names = fit._names[1:]
-    idx = asset_returns.index
+    label = (lambda i: pd.Timestamp(dates[i])) if on_days else (
+        (lambda i: dates[i]) if dates is not None else (lambda i: i))
     return OutOfSample(
-        estimation_start=idx[0],
-        estimation_end=idx[cut - 1],
-        test_start=idx[cut],
-        test_end=idx[-1],
-        betas=pd.Series(betas, index=names, name="params"),
-        effectiveness=hedge_effectiveness(yv[cut:], hedged),
+        estimation_start=label(0),
+        estimation_end=label(cut - 1),
+        test_start=label(cut),
+        test_end=label(n - 1),
+        betas=pd.Series(betas, index=fit._names[1:], name="params"),
+        effectiveness=_effectiveness(yv[cut:], hedged),
         n_estimation=cut,
         n_test=n - cut,
     )

@@ -318,6 +318,23 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
     return out
 
 
+def check_rolling_window(window: int, t: int, k: int = 1) -> None:
+    """Refuse a rolling window too short for ``k`` benchmarks (at least ``k + 2`` periods,
+    and 3) or longer than the ``t`` observations.
+
+    Raises
+    ------
+    InputError, InsufficientDataError
+    """
+    if window < max(k + 2, 3):
+        raise InputError(f"rolling window must be at least {max(k + 2, 3)} periods, "
+                         f"got {window}")
+    if t < window:
+        raise InsufficientDataError(
+            f"too few observations for a {window}-period rolling beta: {t}"
+        )
+
+
 def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.DataFrame:
     """Beta of each asset over a trailing window of ``window`` periods.
 
@@ -330,13 +347,7 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
     """
     window = whole_number(window, "window")
     y, x, index, names = _panel(asset_returns, benchmark_returns)
-    t = y.shape[0]
-    if window < 3:
-        raise InputError(f"rolling window must be at least 3 periods, got {window}")
-    if t < window:
-        raise InsufficientDataError(
-            f"too few observations for a {window}-period rolling beta: {t}"
-        )
+    check_rolling_window(window, y.shape[0])
     beta = _rolling_beta_kernel(y, x, window)
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
@@ -438,12 +449,7 @@ def rolling_ols_betas(
     if y.shape[0] != x.shape[0]:  # plain arrays are read by position: same length or nothing
         raise InputError(f"benchmark has {x.shape[0]} returns but assets have {y.shape[0]}")
     t, k = x.shape
-    if window < k + 2:
-        raise InputError(f"rolling window must be at least {k + 2} periods, got {window}")
-    if t < window:
-        raise InsufficientDataError(
-            f"too few observations for a {window}-period rolling beta: {t}"
-        )
+    check_rolling_window(window, t, k)
     valid = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
     xc = np.where(valid[:, None], x - _masked_mean(x, valid[:, None] & ~np.isnan(x)), 0.0)
     yc = np.where(valid, y - float(_masked_mean(y, valid)), 0.0)

@@ -321,12 +321,40 @@ def ols(
         When rows with missing values are dropped (says how many); when benchmarks are nearly
         collinear (names them).
     """
-    cov_key = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
-               "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}.get(
-        str(cov_type).strip().lower())
-    if cov_key is None:
-        raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
+    cov_key = _cov_key(cov_type)
     yv, xv, index, y_name, names = _as_arrays(y, x)
+    return fit_arrays(yv, xv, names, index=index, y_name=y_name, cov_type=cov_key,
+                      maxlags=maxlags)
+
+
+_COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
+              "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}
+
+
+def _cov_key(cov_type: Any) -> str:
+    key = _COV_TYPES.get(str(cov_type).strip().lower())
+    if key is None:
+        raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
+    return key
+
+
+def fit_arrays(
+    yv: np.ndarray,
+    xv: np.ndarray,
+    names: list[str],
+    *,
+    index: Any = None,
+    y_name: str = "y",
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
+) -> OLSResult:
+    """:func:`ols` on float arrays already on the same dates: ``yv`` (n,), ``xv`` (n, k).
+
+    Nothing is matched by date: the rows are read as given. ``names`` are the benchmarks',
+    ``index`` the rows' dates (for :attr:`OLSResult.resid`; anything a pandas index is made
+    from). The regression, its checks and its warnings are those of :func:`ols`.
+    """
+    cov_key = _cov_key(cov_type)
     n_all, k = xv.shape
     if np.isinf(yv).any() or np.isinf(xv).any():
         raise InputError("returns contain infinite values")

@@ -17,6 +17,7 @@ import pandas as pd
 from .._dates import local_days, window
 from ..exceptions import InputError, NoOverlapError, PriceError
 from .align import dated
+from .table import Table
 from .periods import (
     PERIOD_CODE,
     RESAMPLE_RULE,
@@ -72,20 +73,26 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
 
 def check_prices(prices: pd.DataFrame) -> None:
     """Raise :class:`PriceError` on columns with no price or with zero/negative prices."""
-    values = prices.to_numpy()
+    _check_values(prices.to_numpy(), prices.index, list(prices.columns))
+
+
+def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> None:
     if np.isinf(values).any():
-        col = prices.columns[np.isinf(values).any(axis=0)][0]
+        col = names[int(np.flatnonzero(np.isinf(values).any(axis=0))[0])]
         raise PriceError(f"{col}: infinite price")
-    for j, col in enumerate(prices.columns):
-        column = values[:, j]
-        valid = ~np.isnan(column)
-        if not valid.any():
+    valid = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        bad = valid & (values <= 0)
+    if valid.all(axis=0).all() and not bad.any():
+        return  # the usual case: every price there and positive
+    for j, col in enumerate(names):
+        if not valid[:, j].any():
             raise PriceError(f"{col}: no prices in the window")
-        bad = valid & (column <= 0)
-        if bad.any():
-            first = prices.index[np.argmax(bad)]
+        if bad[:, j].any():
+            first = pd.Timestamp(dates[int(np.argmax(bad[:, j]))])
             raise PriceError(
-                f"{col}: {int(bad.sum())} zero or negative price(s), first on {first:%Y-%m-%d}"
+                f"{col}: {int(bad[:, j].sum())} zero or negative price(s), "
+                f"first on {first:%Y-%m-%d}"
             )
 
 
@@ -99,17 +106,21 @@ class Alignment:
 
 def align_prices(prices: pd.DataFrame) -> Alignment:
     """Inner-join the columns on their common dates (rows with any missing price go)."""
-    missing = np.isnan(prices.to_numpy(dtype=float))
+    keep, dropped = _common_rows(prices.to_numpy(dtype=float), list(prices.columns))
+    return Alignment(prices if keep is None else prices.loc[keep], dropped)
+
+
+def _common_rows(values: np.ndarray, names: list[Any]) -> tuple[np.ndarray | None, int]:
+    """Rows every column has (``None``: all of them) and how many alignment dropped."""
+    missing = np.isnan(values)
     if not missing.any():
-        return Alignment(prices, 0)
+        return None, 0
     keep = ~missing.any(axis=1)
     # Dates on which no column has a price are not "dropped by alignment"; they were never there.
     present = ~missing.all(axis=1)
-    aligned = prices.loc[keep]
-    if aligned.empty and prices.shape[1] > 1:
-        cols = ", ".join(prices.columns)
-        raise NoOverlapError(f"no overlapping dates between {cols}")
-    return Alignment(aligned, int(present.sum() - keep.sum()))
+    if not keep.any() and len(keep) and values.shape[1] > 1:
+        raise NoOverlapError(f"no overlapping dates between {', '.join(map(str, names))}")
+    return keep, int(present.sum() - keep.sum())
 
 
 def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFrame:
@@ -119,12 +130,17 @@ def resample_prices(prices: pd.DataFrame, frequency: Any = "daily") -> pd.DataFr
     week's Friday 2015-01-02), so a result never shows a date outside the window.
     Expects aligned prices (no missing values).
     """
-    rule = RESAMPLE_RULE[normalize_frequency(frequency)]
-    if rule is None or prices.empty:
-        return prices
-    period = prices.index.to_period(PERIOD_CODE[normalize_frequency(frequency)])
-    last = np.r_[period[1:] != period[:-1], True]
-    return prices.loc[last]
+    last = _period_last(prices.index, frequency)
+    return prices if last is None else prices.loc[last]
+
+
+def _period_last(dates: Any, frequency: Any) -> np.ndarray | None:
+    """Rows holding the last date of their week or month (``None`` for daily: every row)."""
+    freq = normalize_frequency(frequency)
+    if RESAMPLE_RULE[freq] is None or not len(dates):
+        return None
+    period = pd.DatetimeIndex(dates).to_period(PERIOD_CODE[freq])
+    return np.r_[period[1:] != period[:-1], True]
 
 
 def prepare_prices(frame: pd.DataFrame, frequency: Any = "daily") -> Alignment:
@@ -137,12 +153,30 @@ def prepare_prices(frame: pd.DataFrame, frequency: Any = "daily") -> Alignment:
     return Alignment(resample_prices(aligned.prices, frequency), aligned.dropped)
 
 
+def prepare_table(table: Table, frequency: Any = "daily") -> Table:
+    """:func:`prepare_prices` on a :class:`~betahedge_xl.engine.table.Table`."""
+    _check_values(table.values, table.dates, table.names)
+    keep, _ = _common_rows(table.values, table.names)
+    if keep is not None:
+        table = table.rows(keep)
+    last = _period_last(table.dates, frequency)
+    return table if last is None else table.rows(last)
+
+
 def simple_or_log_returns(prices: pd.DataFrame, method: Any = "simple") -> pd.DataFrame:
     """Period returns of consecutive rows; the first row (no previous price) is dropped."""
-    values = prices.to_numpy()
-    ratio = values[1:] / values[:-1]
-    data = np.log(ratio) if normalize_method(method) == "log" else ratio - 1.0
+    data = _return_values(prices.to_numpy(), method)
     return pd.DataFrame(data, index=prices.index[1:], columns=prices.columns)
+
+
+def _return_values(values: np.ndarray, method: Any) -> np.ndarray:
+    ratio = values[1:] / values[:-1]
+    return np.log(ratio) if normalize_method(method) == "log" else ratio - 1.0
+
+
+def return_table(prices: Table, method: Any = "simple") -> Table:
+    """:func:`simple_or_log_returns` on a :class:`~betahedge_xl.engine.table.Table`."""
+    return Table(prices.dates[1:], _return_values(prices.values, method), prices.names)
 
 
 @dataclass(frozen=True)
@@ -263,14 +297,33 @@ def excess_returns(
         if isinstance(returns, pd.DataFrame):
             return returns.sub(rf_values, axis=0)
         return returns - rf_values
+    per_period = _constant_per_period(risk_free, unit, freq, method)
+    return returns if per_period == 0.0 else returns - per_period
+
+
+def _constant_per_period(risk_free: Any, unit: Any, freq: str, method: Any) -> float:
+    """The return of one period of a constant risk-free rate given in ``unit``."""
     u = normalize_rf_unit(unit, "annual")
     rate = risk_free_rate(risk_free, u, freq)
     assert isinstance(rate, float)
     if rate == 0.0:
-        return returns
+        return 0.0
     if u == "annual":
-        return returns - annual_to_periodic(rate, frequency, method)
-    return returns - float(risk_free_per_period(np.array([rate]), u, freq, method)[0])
+        return float(annual_to_periodic(rate, freq, method))
+    return float(risk_free_per_period(np.array([rate]), u, freq, method)[0])
+
+
+def excess_table(
+    returns: Table, risk_free: float | pd.Series | pd.DataFrame, frequency: Any = "daily",
+    method: Any = "simple", unit: Any = None,
+) -> Table:
+    """:func:`excess_returns` on a :class:`~betahedge_xl.engine.table.Table`."""
+    if isinstance(risk_free, (pd.Series, pd.DataFrame)):
+        return Table.of(excess_returns(returns.frame, risk_free, frequency, method, unit))
+    per_period = _constant_per_period(risk_free, unit, normalize_frequency(frequency), method)
+    if per_period == 0.0:
+        return returns
+    return Table(returns.dates, returns.values - per_period, returns.names)
 
 
 def _rf_on_periods(
