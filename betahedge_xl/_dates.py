@@ -188,10 +188,9 @@ def window(data: Dated, start: Any = None, end: Any = None) -> Dated:
     return data.iloc[lo:hi]
 
 
-def window_bounds(
-    index: pd.Index, start: pd.Timestamp | None, end: pd.Timestamp | None
-) -> tuple[int, int]:
-    """Positions ``lo, hi`` of the window ``start <= date < end`` in a sorted date index."""
+def window_bounds(index: Any, start: Any, end: Any) -> tuple[int, int]:
+    """Positions ``lo, hi`` of the window ``start <= date < end`` in sorted dates (a pandas
+    index and Timestamps, or a ``datetime64`` array and ``datetime64`` bounds)."""
     lo = 0 if start is None else int(index.searchsorted(start, "left"))
     hi = len(index) if end is None else int(index.searchsorted(end, "left"))
     return lo, hi

@@ -43,11 +43,16 @@ class _Leg:
     """Either tickers to fetch or prices handed in, under display names."""
 
     tickers: list[str] = field(default_factory=list)
-    prices: pd.DataFrame | None = None
+    prices: Table | None = None
 
     @property
     def names(self) -> list[str]:
-        return self.tickers if self.prices is None else [str(c) for c in self.prices.columns]
+        return self.tickers if self.prices is None else self.prices.names
+
+    def renamed(self, names: list[str]) -> _Leg:
+        """Prices handed in under other column names."""
+        assert self.prices is not None
+        return _Leg(prices=Table(self.prices.dates, self.prices.values, names))
 
 
 def _is_ticker(value: Any) -> bool:
@@ -68,9 +73,9 @@ def _leg(value: Any, what: str) -> _Leg:
         return _Leg(tickers=[_clean_ticker(value, what)])
     if isinstance(value, pd.Series):
         # The frame takes the Series' name, or the leg's when it has none.
-        return _Leg(prices=eng.as_price_frame(value, what))
+        return _Leg(prices=eng.as_price_table(value, what))
     if isinstance(value, pd.DataFrame):
-        return _Leg(prices=eng.as_price_frame(value, what))
+        return _Leg(prices=eng.as_price_table(value, what))
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = list(value)
         if items and all(_is_ticker(v) for v in items):
@@ -108,7 +113,7 @@ def _holdings(
         holdings = eng.holdings_vector(leg.names, amounts, "shares")
     if leg.prices is not None:
         # Handed-in prices keep their own column names; match holdings case-insensitively.
-        leg = _Leg(prices=leg.prices.set_axis([c.upper() for c in leg.prices.columns], axis=1))
+        leg = leg.renamed([c.upper() for c in leg.prices.names])
     return leg, holdings, kind
 
 
@@ -841,9 +846,10 @@ class HedgeResult:
         cells do (:mod:`betahedge_xl.formats`): percentages, ``<0.001``, dates without a time.
         """
         stats = self._stats()
-        table = SummaryFrame(
-            [(label, value) for _, label, value in stats], columns=["label", "value"]
-        )
+        cells = np.empty((len(stats), 2), dtype=object)  # one block: a third of a list's cost
+        cells[:, 0] = [label for _, label, _ in stats]
+        cells[:, 1] = [value for _, _, value in stats]
+        table = SummaryFrame(cells, columns=_SUMMARY_COLUMNS, copy=False)
         # Shown as text when displayed, not here: a table read for its numbers (a worksheet
         # spill, a script) never pays for formatting thirty-odd values.
         table.text_rows = ([(key, value) for key, _, value in stats], list(self.benchmarks))
@@ -953,6 +959,9 @@ class HedgeResult:
         )
 
 
+_SUMMARY_COLUMNS = pd.Index(["label", "value"])
+
+
 class SummaryFrame(pd.DataFrame):
     """The summary's label/value DataFrame; printed, its values read as the report shows them.
 
@@ -1023,20 +1032,17 @@ def _check_handed(
 
 
 def _window_table(
-    frame: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None,
+    table: Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
     names: list[str] | None = None,
 ) -> Table:
     """The rows of date-sorted prices inside the window (:func:`betahedge_xl._dates.window`),
     columns ``names`` (default all), as arrays of their own."""
-    lo, hi = window_bounds(frame.index, start, end)
-    values = frame.to_numpy(dtype=float)
+    lo, hi = window_bounds(table.dates, start and start.to_datetime64(),
+                           end and end.to_datetime64())
     if names is None:
-        names = [str(c) for c in frame.columns]
-        values = values[lo:hi].copy()
-    else:
-        columns = list(frame.columns)
-        values = values[lo:hi, [columns.index(n) for n in names]]
-    return Table(frame.index.to_numpy()[lo:hi], values, list(names))
+        return Table(table.dates[lo:hi], table.values[lo:hi].copy(), table.names)
+    at = [table.names.index(n) for n in names]
+    return Table(table.dates[lo:hi], table.values[lo:hi, at], list(names))
 
 
 @dataclass(frozen=True)
@@ -1162,12 +1168,11 @@ def beta_hedge(
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
-        a_px, b_px = asset_leg.prices, bench_leg.prices
-        if a_px is None or b_px is None or len(bench_leg.names) != 1:
+        if asset_leg.prices is None or bench_leg.prices is None or len(bench_leg.names) != 1:
             raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
         # Two price Series of the same name (df_a["Close"], df_b["Close"]) are common.
-        asset_leg = _Leg(prices=a_px.set_axis(["asset"], axis=1))
-        bench_leg = _Leg(prices=b_px.set_axis(["benchmark"], axis=1))
+        asset_leg = asset_leg.renamed(["asset"])
+        bench_leg = bench_leg.renamed(["benchmark"])
 
     notes: list[str] = []
     tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))
@@ -1202,7 +1207,7 @@ def beta_hedge(
         if leg.prices is not None:
             return _window_table(leg.prices, s, e)
         assert fetched is not None
-        return _window_table(fetched, s, e, leg.tickers)
+        return _window_table(Table.of(fetched), s, e, leg.tickers)
 
     # Window each leg before joining: the join then works on a year, not on decades. From
     # here on prices and returns are plain arrays (a Table); pandas objects are built only
@@ -1226,7 +1231,7 @@ def beta_hedge(
         # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
         table = table.columns(list(dict.fromkeys(table.names)))
     handed = [c for leg in (asset_leg, bench_leg) if leg.prices is not None
-              for c in leg.prices.columns]
+              for c in leg.prices.names]
     if handed:
         table, own = _check_handed(table, list(dict.fromkeys(handed)), s, e)
         notes += own.messages()

@@ -428,8 +428,8 @@ def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
     today = np.datetime64(pd.Timestamp.now().date())
     with np.errstate(invalid="ignore"):
         valid: np.ndarray = values > 0  # NaN and non-positive are both "no usable price"
-    any_row: np.ndarray = valid.any(axis=1)
-    all_row: np.ndarray = valid.all(axis=1)
+    any_row = np.asarray(valid.any(axis=1))
+    all_row = np.asarray(valid.all(axis=1))
     splits = split_like_moves(values, dates, names)
     dropped = (valid & ~all_row[:, None]).sum(axis=0)
     absent = (~valid & any_row[:, None]).sum(axis=0)

@@ -52,6 +52,7 @@ from .returns import (
     PreparedReturns,
     align_prices,
     as_price_frame,
+    as_price_table,
     excess_returns,
     excess_table,
     prepare_prices,
@@ -77,5 +78,5 @@ __all__ = [
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
     "Exposure", "book_returns", "book_weights", "drifting_weights", "exposure",
     "index_from_returns", "position_betas", "Table", "check_rolling_window", "excess_table",
-    "fit_arrays", "out_of_sample_arrays", "prepare_table", "return_table",
+    "fit_arrays", "out_of_sample_arrays", "as_price_table", "prepare_table", "return_table",
 ]

@@ -71,6 +71,21 @@ def as_price_frame(prices: Any, name: str = "price") -> pd.DataFrame:
     return frame
 
 
+def as_price_table(prices: Any, name: str = "price") -> Table:
+    """:func:`as_price_frame` as a :class:`~betahedge_xl.engine.table.Table`.
+
+    A float Series on sorted, unique plain dates (prices as a user usually hands them in) is
+    read as it is, without a DataFrame; its values are shared, never written.
+    """
+    if isinstance(prices, pd.Series) and prices.dtype == np.float64:
+        index = prices.index
+        if isinstance(index, pd.DatetimeIndex) and index.is_monotonic_increasing \
+                and index.is_unique and local_days(index) is index:
+            label = str(prices.name) if prices.name is not None else name
+            return Table(index.to_numpy(), prices.to_numpy().reshape(-1, 1), [label])
+    return Table.of(as_price_frame(prices, name))
+
+
 def check_prices(prices: pd.DataFrame) -> None:
     """Raise :class:`PriceError` on columns with no price or with zero/negative prices."""
     _check_values(prices.to_numpy(), prices.index, list(prices.columns))

@@ -24,7 +24,8 @@ class Table:
     dates : numpy.ndarray
         ``datetime64`` dates, one per row.
     values : numpy.ndarray
-        Float array, one row per date and one column per name; owned by the table.
+        Float array, one row per date and one column per name; never written in place (a
+        table may share it with the prices it was read from).
     names : list of str
         Column names.
     """
