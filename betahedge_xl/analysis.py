@@ -849,7 +849,7 @@ class HedgeResult:
         cells = np.empty((len(stats), 2), dtype=object)  # one block: a third of a list's cost
         cells[:, 0] = [label for _, label, _ in stats]
         cells[:, 1] = [value for _, _, value in stats]
-        table = SummaryFrame(cells, columns=_SUMMARY_COLUMNS, copy=False)
+        table = SummaryFrame(cells, columns=_SUMMARY_COLUMNS, dtype=object, copy=False)
         # Shown as text when displayed, not here: a table read for its numbers (a worksheet
         # spill, a script) never pays for formatting thirty-odd values.
         table.text_rows = ([(key, value) for key, _, value in stats], list(self.benchmarks))

@@ -25,7 +25,7 @@ How things are counted (all per ticker, inside the window asked for):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -65,18 +65,24 @@ def split_like_moves(
     out: dict[str, tuple[SplitMove, ...]] = {str(c): () for c in names}
     if values.shape[0] < 2:
         return out
-    valid = values > 0
-    # The previous positive price of each column (a forward fill by index, no pandas).
-    rows = np.arange(values.shape[0])[:, None]
-    last = np.maximum.accumulate(np.where(valid, rows, -1), axis=0)
-    prev = last[:-1]
-    before = np.where(prev >= 0, values[np.maximum(prev, 0), np.arange(values.shape[1])],
-                      np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_move = np.where(valid[1:], np.log(values[1:] / before), np.nan)
+    with np.errstate(invalid="ignore"):
+        valid = values > 0
+    if valid.all():
+        # Every price there and positive (the usual case): the previous price is the row above.
+        log_move = np.log(values[1:] / values[:-1])
+    else:
+        # The previous positive price of each column (a forward fill by index, no pandas).
+        rows = np.arange(values.shape[0])[:, None]
+        last = np.maximum.accumulate(np.where(valid, rows, -1), axis=0)
+        prev = last[:-1]
+        before = np.where(prev >= 0, values[np.maximum(prev, 0), np.arange(values.shape[1])],
+                          np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_move = np.where(valid[1:], np.log(values[1:] / before), np.nan)
     # Only moves of about a third or more can be a split: the ratios are checked there alone.
     least = np.log(1.5) - 2 * SPLIT_TOLERANCE
-    cand_r, cand_c = np.nonzero(np.abs(np.nan_to_num(log_move)) > least)
+    with np.errstate(invalid="ignore"):
+        cand_r, cand_c = np.nonzero(np.abs(log_move) > least)  # NaN compares False
     if not len(cand_r):
         return out
     words, targets = [], []
@@ -329,10 +335,14 @@ def _scattered_counts(x: np.ndarray, ok: np.ndarray, dates: np.ndarray, weekday:
     return _Counts(counts, first, last, missing, gaps, repeated, longest, row)
 
 
+_PENDING = TickerQuality("", 0, None, None)
+
+
 def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
                    start: pd.Timestamp | None, end: pd.Timestamp | None,
-                   today: np.datetime64) -> list[TickerQuality]:
+                   today: np.datetime64, extra: list[dict[str, Any]]) -> list[TickerQuality]:
     """Findings of a block of columns at once; see the module docstring for the counts.
+    ``extra`` holds each column's findings counted across the block's columns.
 
     Columns without holes (most) take a path that needs only the index's own gaps; the
     others are laid end to end (:func:`_scattered_counts`).
@@ -358,9 +368,10 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
     if rest.any():
         parts.append((np.flatnonzero(rest),
                       _scattered_counts(x[rest], ok[rest], dates, weekday, before)))
+    # Columns without a usable price; the others are filled in below.
     out: list[TickerQuality] = [TickerQuality(name, 0, None, None,
-                                              nonpositive=int(nonpositive[j]))
-                                for j, name in enumerate(names)]
+                                              nonpositive=int(nonpositive[j]), **extra[j])
+                                if not has[j] else _PENDING for j, name in enumerate(names)]
     end_ref = today if end is None else min(np.datetime64(end.date()), today)
     for cols, c in parts:
         if c is None:
@@ -378,7 +389,7 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
                 longest_repeat=int(c.longest[i]),
                 longest_repeat_from=(pd.Timestamp(dates[c.longest_row[i]])
                                      if c.longest[i] > 0 else None),
-                late_start=int(late[i]), early_end=int(early[i]))
+                late_start=int(late[i]), early_end=int(early[i]), **extra[j])
     return out
 
 
@@ -434,12 +445,12 @@ def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
     dropped = (valid & ~all_row[:, None]).sum(axis=0)
     absent = (~valid & any_row[:, None]).sum(axis=0)
     names = [str(c) for c in names]
+    extra = [{"dropped_by_alignment": int(dropped[j]), "absent": int(absent[j]),
+              "possible_splits": splits[name]} for j, name in enumerate(names)]
     per: dict[str, TickerQuality] = {}
     for b in range(0, len(names), _BLOCK):
         block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], days, start, end,
-                               today)
-        for j, q in enumerate(block, start=b):
-            per[q.ticker] = replace(q, dropped_by_alignment=int(dropped[j]),
-                                    absent=int(absent[j]), possible_splits=splits[q.ticker])
+                               today, extra[b:b + _BLOCK])
+        per.update((q.ticker, q) for q in block)
     return QualityReport(start, end, per, rows=int(any_row.sum()),
                          aligned_rows=int(all_row.sum()))

@@ -407,9 +407,12 @@ def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool) -> np.nda
     if keep.sum() < 3:
         return np.full(y.shape[1], np.nan)
     yk, xk = y[keep], x[keep]
-    xc = xk - xk.mean()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray((xc @ yk) / (xc @ xc), dtype=float)
+    xc = xk - xk.sum() / len(xk)  # the mean, without np.mean's dispatch
+    sxx = float(xc @ xc)
+    if sxx == 0.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray((xc @ yk) / sxx, dtype=float)
+    return np.asarray((xc @ yk) / sxx, dtype=float)
 
 
 def _conditional_beta(asset_returns: Any, benchmark_returns: Any, down: bool) -> pd.Series:
@@ -449,8 +452,8 @@ def _capture_values(y: np.ndarray, x: np.ndarray, periods_per_year: float,
     if k == 0:
         return np.full(y.shape[1], np.nan)
     # Compound annual growth on those days (empyrical's annual_return).
-    ann_y = np.prod(1.0 + y[keep], axis=0) ** (periods_per_year / k) - 1.0
-    ann_x = float(np.prod(1.0 + x[keep])) ** (periods_per_year / k) - 1.0
+    ann_y = np.multiply.reduce(1.0 + y[keep], axis=0) ** (periods_per_year / k) - 1.0
+    ann_x = float(np.multiply.reduce(1.0 + x[keep])) ** (periods_per_year / k) - 1.0
     return np.asarray(ann_y / ann_x, dtype=float)
 
 

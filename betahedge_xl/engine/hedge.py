@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -63,9 +64,15 @@ def _effectiveness(u: np.ndarray, h: np.ndarray) -> float:
 class HedgeCheck:
     """The hedge applied in sample and verified by regressing it on the benchmark(s)."""
 
-    hedged: pd.Series
+    values: np.ndarray
+    index: Any
     verification: OLSResult
     effectiveness: float
+
+    @cached_property
+    def hedged(self) -> pd.Series:
+        """The hedged returns, ``asset - benchmarks @ betas``, on the returns' dates."""
+        return pd.Series(self.values, index=self.index, name="hedged", copy=False)
 
 
 def apply_hedge(
@@ -87,10 +94,14 @@ def apply_hedge(
     if isinstance(asset_returns, pd.Series):
         index = asset_returns.index
     hedged = y - x @ fit._params[1:]
-    check = fit_arrays(hedged, x, fit._names[1:], index=index, y_name="hedged",
-                       cov_type=fit.cov_type, maxlags=fit.maxlags)
-    return HedgeCheck(pd.Series(hedged, index=index, name="hedged", copy=False), check,
-                      _effectiveness(y, hedged))
+    design = fit._design
+    if design is not None and design.serves(x) and np.isfinite(hedged).all():
+        # The fit's own benchmarks: the verification regression reuses its design.
+        check = design.fit(hedged, "hedged", fit.cov_type, fit.maxlags)
+    else:
+        check = fit_arrays(hedged, x, fit._names[1:], index=index, y_name="hedged",
+                           cov_type=fit.cov_type, maxlags=fit.maxlags)
+    return HedgeCheck(hedged, index, check, _effectiveness(y, hedged))
 
 
 @dataclass(frozen=True)
@@ -101,10 +112,15 @@ class OutOfSample:
     estimation_end: pd.Timestamp | int
     test_start: pd.Timestamp | int
     test_end: pd.Timestamp | int
-    betas: pd.Series
+    fit: OLSResult
     effectiveness: float
     n_estimation: int
     n_test: int
+
+    @property
+    def betas(self) -> pd.Series:
+        """The betas estimated before the split, one per benchmark."""
+        return self.fit.betas
 
 
 def out_of_sample_effectiveness(
@@ -190,7 +206,7 @@ def out_of_sample_arrays(
         estimation_end=label(cut - 1),
         test_start=label(cut),
         test_end=label(n - 1),
-        betas=pd.Series(betas, index=fit._names[1:], name="params"),
+        fit=fit,
         effectiveness=_effectiveness(yv[cut:], hedged),
         n_estimation=cut,
         n_test=n - cut,

@@ -77,6 +77,7 @@ class OLSResult:
         maxlags: int | None,
         x_var: np.ndarray,
         corr: float,
+        design: _Design | None = None,
     ) -> None:
         k = len(names) - 1
         self._names = names
@@ -87,6 +88,7 @@ class OLSResult:
         self._y_name = y_name
         self._x_var = x_var
         self._corr = corr
+        self._design = design
         self.nobs = nobs
         self.df_resid = nobs - k - 1
         self.ssr = ssr
@@ -97,8 +99,11 @@ class OLSResult:
         self.maxlags = maxlags
         self.y_std = math.sqrt(syy / (nobs - 1))
         self._bse = np.sqrt(np.diag(cov))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if (self._bse > 0).all():
             self._t = params / self._bse
+        else:  # a perfect fit: t is infinite (or undefined for a zero estimate)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._t = params / self._bse
 
     @cached_property
     def _labels(self) -> pd.Index:
@@ -355,14 +360,15 @@ def fit_arrays(
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
     cov_key = _cov_key(cov_type)
-    n_all, k = xv.shape
-    if np.isinf(yv).any() or np.isinf(xv).any():
-        raise InputError("returns contain infinite values")
-    ok = ~(np.isnan(yv) | np.isnan(xv).any(axis=1))
-    n = int(ok.sum())
-    if n == 0 and n_all > 0:
-        raise InsufficientDataError("all observations are missing (NaN)")
-    if n < n_all:
+    n = n_all = xv.shape[0]
+    k = xv.shape[1]
+    if not (np.isfinite(yv).all() and np.isfinite(xv).all()):
+        if np.isinf(yv).any() or np.isinf(xv).any():
+            raise InputError("returns contain infinite values")
+        ok = ~(np.isnan(yv) | np.isnan(xv).any(axis=1))
+        n = int(ok.sum())
+        if n == 0 and n_all > 0:
+            raise InsufficientDataError("all observations are missing (NaN)")
         warnings.warn(
             f"dropped {n_all - n} of {n_all} observations with missing values",
             DataWarning,
@@ -377,80 +383,109 @@ def fit_arrays(
             f"too few observations: {n} return(s), need at least {need}"
         )
 
-    x_mean = xv.mean(axis=0)
-    y_mean = yv.mean()
-    xc = xv - x_mean
-    yc = yv - y_mean
-    sxx = xc.T @ xc
-    sxy = xc.T @ yc
-    syy = float(yc @ yc)
-    x_var = np.diag(sxx)
-    x_scale = np.abs(xv).max(axis=0)
-    for j in range(k):
-        # A regressor is constant when its spread is at rounding level of its magnitude.
-        if x_var[j] <= (1e-13 * max(x_scale[j], 1e-300)) ** 2 * n:
-            raise ConstantRegressorError(
-                f"benchmark {names[j]} returns are constant; beta is undefined"
-            )
-    if k > 1:
-        d = 1.0 / np.sqrt(x_var)
-        corr_xx = sxx * d[:, None] * d[None, :]
-        cond = float(np.linalg.cond(corr_xx))
-        if cond > 1e10:
-            raise CollinearityError(
-                "benchmarks " + ", ".join(names) + " are collinear; betas are not identified"
-            )
-        near = collinearity_note(corr_xx, names, cond)
-        if near:
-            warnings.warn(near, DataWarning, stacklevel=2)
-    sxx_inv = np.linalg.inv(sxx)
-    betas = sxx_inv @ sxy
-    alpha = y_mean - float(x_mean @ betas)
-    resid = yc - xc @ betas
-    ssr = float(resid @ resid)
-    scale = ssr / (n - k - 1)
+    design = _Design(xv, names, index, whole=n == n_all)
+    return design.fit(yv, y_name, cov_key, maxlags)
 
-    # (X'X)^-1 of the design [1, X], from the centred block inverse.
-    bread = np.empty((k + 1, k + 1))
-    bread[1:, 1:] = sxx_inv
-    cross = -(x_mean @ sxx_inv)
-    bread[0, 1:] = cross
-    bread[1:, 0] = cross
-    bread[0, 0] = 1.0 / n + float(x_mean @ sxx_inv @ x_mean)
 
-    lags: int | None = None
-    if cov_key == "nonrobust":
-        cov = scale * bread
-    else:
-        lags = newey_west_lags(n) if maxlags is None else whole_number(maxlags, "maxlags")
-        if lags < 0 or lags >= n:
-            raise InputError(f"maxlags {maxlags!r} must be between 0 and {n - 1}")
-        design = np.empty((n, k + 1))
-        design[:, 0] = 1.0
-        design[:, 1:] = xv
-        scores = design * resid[:, None]
-        meat = scores.T @ scores
-        for lag in range(1, lags + 1):
-            g = scores[lag:].T @ scores[:-lag]
-            meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
-        cov = bread @ meat @ bread
+class _Design:
+    """The benchmarks' side of a regression, which a second asset on the same rows reuses
+    (the hedge's verification regression): centred regressors, their checks and the inverse
+    of the design's cross-product matrix."""
 
-    corr = float(sxy[0] / math.sqrt(x_var[0] * syy)) if k == 1 and syy > 0 else float("nan")
-    return OLSResult(
-        names=["const", *names],
-        params=np.concatenate(([alpha], betas)),
-        cov=cov,
-        nobs=n,
-        ssr=ssr,
-        syy=syy,
-        resid=resid,
-        index=index,
-        y_name=y_name,
-        cov_type=cov_key,
-        maxlags=lags,
-        x_var=x_var,
-        corr=corr,
-    )
+    def __init__(self, xv: np.ndarray, names: list[str], index: Any, whole: bool) -> None:
+        n, k = xv.shape
+        # sum / n is what mean computes, without its dispatch (a pair's fit is all overhead)
+        x_mean = xv.sum(axis=0) / n
+        xc = xv - x_mean
+        sxx = xc.T @ xc
+        x_var = np.diag(sxx)
+        x_scale = np.abs(xv).max(axis=0)
+        for j in range(k):
+            # A regressor is constant when its spread is at rounding level of its magnitude.
+            if x_var[j] <= (1e-13 * max(x_scale[j], 1e-300)) ** 2 * n:
+                raise ConstantRegressorError(
+                    f"benchmark {names[j]} returns are constant; beta is undefined"
+                )
+        if k > 1:
+            d = 1.0 / np.sqrt(x_var)
+            corr_xx = sxx * d[:, None] * d[None, :]
+            cond = float(np.linalg.cond(corr_xx))
+            if cond > 1e10:
+                raise CollinearityError(
+                    "benchmarks " + ", ".join(names) + " are collinear; betas are not identified"
+                )
+            near = collinearity_note(corr_xx, names, cond)
+            if near:
+                warnings.warn(near, DataWarning, stacklevel=3)
+        sxx_inv = 1.0 / sxx if k == 1 else np.linalg.inv(sxx)
+        # (X'X)^-1 of the design [1, X], from the centred block inverse.
+        bread = np.empty((k + 1, k + 1))
+        bread[1:, 1:] = sxx_inv
+        cross = -(x_mean @ sxx_inv)
+        bread[0, 1:] = cross
+        bread[1:, 0] = cross
+        bread[0, 0] = 1.0 / n + float(x_mean @ sxx_inv @ x_mean)
+        self.x = xv.copy()  # what it was built from, to recognise the same benchmarks again
+        self.whole = whole  # no row was dropped for a missing value
+        self.names, self.index = names, index
+        self.n, self.k = n, k
+        self.x_mean, self.xc, self.x_var = x_mean, xc, x_var
+        self.sxx_inv, self.bread = sxx_inv, bread
+
+    def serves(self, xv: np.ndarray) -> bool:
+        """Whether a regression on ``xv`` (every row kept) has this design."""
+        return self.whole and xv.shape == self.x.shape and np.array_equal(xv, self.x)
+
+    def fit(self, yv: np.ndarray, y_name: str, cov_key: str, maxlags: int | None
+            ) -> OLSResult:
+        """Regress ``yv`` (complete, on the design's rows) on the design."""
+        n, k, xc, x_mean, sxx_inv = self.n, self.k, self.xc, self.x_mean, self.sxx_inv
+        y_mean = float(yv.sum()) / n
+        yc = yv - y_mean
+        sxy = xc.T @ yc
+        syy = float(yc @ yc)
+        betas = sxx_inv @ sxy
+        alpha = y_mean - float(x_mean @ betas)
+        resid = yc - xc @ betas
+        ssr = float(resid @ resid)
+        scale = ssr / (n - k - 1)
+
+        lags: int | None = None
+        if cov_key == "nonrobust":
+            cov = scale * self.bread
+        else:
+            lags = newey_west_lags(n) if maxlags is None else whole_number(maxlags, "maxlags")
+            if lags < 0 or lags >= n:
+                raise InputError(f"maxlags {maxlags!r} must be between 0 and {n - 1}")
+            design = np.empty((n, k + 1))
+            design[:, 0] = 1.0
+            design[:, 1:] = self.x
+            scores = design * resid[:, None]
+            meat = scores.T @ scores
+            for lag in range(1, lags + 1):
+                g = scores[lag:].T @ scores[:-lag]
+                meat += (1.0 - lag / (lags + 1.0)) * (g + g.T)
+            cov = self.bread @ meat @ self.bread
+
+        x_var = self.x_var
+        corr = (float(sxy[0] / math.sqrt(x_var[0] * syy)) if k == 1 and syy > 0
+                else float("nan"))
+        return OLSResult(
+            names=["const", *self.names],
+            params=np.concatenate(([alpha], betas)),
+            cov=cov,
+            nobs=n,
+            ssr=ssr,
+            syy=syy,
+            resid=resid,
+            index=self.index,
+            y_name=y_name,
+            cov_type=cov_key,
+            maxlags=lags,
+            x_var=x_var,
+            corr=corr,
+            design=self,
+        )
 
 
 def blume_adjust(beta: _Beta) -> _Beta:
