@@ -182,3 +182,34 @@ def test_window_bounds_on_price_dates(frame: pd.DataFrame) -> None:
     assert sorted_rep.tickers["B"].last == frame.index[59]
     assert assess(frame, None, end).rows == 60
     assert assess(frame, start, None).rows == len(frame) - 10
+
+
+@pytest.mark.parametrize("repeats", [True, False])
+def test_complete_panels_equal_the_row_walk(repeats: bool) -> None:
+    """Every price there and positive (the path that skips the hole counts), with and without
+    repeated prices: the counts still equal the per-ticker walk over rows."""
+    rng = np.random.default_rng(11)
+    idx = pd.bdate_range("2021-01-01", periods=300)
+    idx = idx.delete([40, 41, 42, 120])  # the index's own gaps: every ticker has them
+    data = rng.normal(10, 1, (len(idx), 4))
+    if repeats:
+        data = np.round(data, 0)
+        data[50:58, 2] = 9.0
+    else:
+        data = np.abs(data) + 1.0
+    frame = pd.DataFrame(data, index=idx, columns=["A", "B", "C", "D"])
+    start, end = pd.Timestamp("2020-12-20"), pd.Timestamp("2022-01-01")
+    report = assess(frame, start, end)
+    window = frame.loc[(frame.index >= start) & (frame.index < end)]
+    today = np.datetime64(pd.Timestamp.now().date())
+    for t in frame.columns:
+        q, want = report.tickers[t], _loop_quality(window[t], start, end, today)
+        got = {"rows": q.rows, "first": q.first, "last": q.last, "nonpositive": q.nonpositive,
+               "missing": q.missing_weekdays,
+               "gaps": [(g.first, g.last, g.weekdays) for g in q.gaps],
+               "repeated": q.repeated, "longest": q.longest_repeat,
+               "longest_from": q.longest_repeat_from, "late": q.late_start, "early": q.early_end}
+        assert got == want, t
+        assert q.absent == 0 and q.dropped_by_alignment == 0
+    assert report.rows == report.aligned_rows == len(window)
+    assert (report.tickers["C"].longest_repeat >= 7) == repeats

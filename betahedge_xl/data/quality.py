@@ -25,6 +25,7 @@ How things are counted (all per ticker, inside the window asked for):
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,6 +259,8 @@ def _longest_runs(same: np.ndarray, col_of: Any, row_of: Any, m: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Longest run of True per column in a flat ``same`` (runs never cross columns) and the
     row where it starts; the earliest of equal runs, as a walk over the rows would find."""
+    if not same.any():  # no price repeats (the usual case)
+        return np.zeros(m, np.int64), np.full(m, -1)
     edges = np.flatnonzero(np.concatenate([same[:1], same[1:] != same[:-1], same[-1:]]))
     run_at, run_len = edges[0::2], edges[1::2] - edges[0::2]
     run_col = col_of(run_at)
@@ -340,22 +343,29 @@ _PENDING = TickerQuality("", 0, None, None)
 
 def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
                    start: pd.Timestamp | None, end: pd.Timestamp | None,
-                   today: np.datetime64, extra: list[dict[str, Any]]) -> list[TickerQuality]:
+                   today: np.datetime64, extra: list[dict[str, Any]], complete: bool = False,
+                   ) -> list[TickerQuality]:
     """Findings of a block of columns at once; see the module docstring for the counts.
-    ``extra`` holds each column's findings counted across the block's columns.
+    ``extra`` holds each column's findings counted across the block's columns; ``complete``
+    says every price is there and positive.
 
     Columns without holes (most) take a path that needs only the index's own gaps; the
     others are laid end to end (:func:`_scattered_counts`).
     """
     n, m = values.shape
     x = np.ascontiguousarray(values.T)  # one ticker per row (free for a pandas block)
-    with np.errstate(invalid="ignore"):
-        ok = x > 0  # NaN compares False: "no usable price"
-        nonpositive = (x <= 0).sum(axis=1)
-    rows = ok.sum(axis=1)
+    if complete:
+        ok = np.ones(x.shape, dtype=bool)
+        nonpositive = np.zeros(m, np.int64)
+        rows, first, last = np.full(m, n), np.zeros(m, np.int64), np.full(m, n - 1)
+    else:
+        with np.errstate(invalid="ignore"):
+            ok = x > 0  # NaN compares False: "no usable price"
+            nonpositive = (x <= 0).sum(axis=1)
+        rows = ok.sum(axis=1)
+        first = ok.argmax(axis=1)
+        last = n - 1 - ok[:, ::-1].argmax(axis=1)
     has = rows > 0
-    first = ok.argmax(axis=1)
-    last = n - 1 - ok[:, ::-1].argmax(axis=1)
     weekday = np.is_busday(dates)
     # weekdays before each date: weekdays strictly between two prices are a difference
     before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
@@ -436,21 +446,26 @@ def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
     ``end`` the window asked for (parsed, as :func:`betahedge_xl._dates.check_window` gives)."""
     values = np.asarray(values, dtype=float)
     days = dates.astype("datetime64[D]")
-    today = np.datetime64(pd.Timestamp.now().date())
+    today = np.datetime64(_dt.date.today(), "D")
     with np.errstate(invalid="ignore"):
         valid: np.ndarray = values > 0  # NaN and non-positive are both "no usable price"
-    any_row = np.asarray(valid.any(axis=1))
-    all_row = np.asarray(valid.all(axis=1))
+    complete = bool(valid.all())
+    if complete:  # every price there: no row lost to alignment, no ticker absent on one
+        rows = aligned = len(values)
+        dropped = absent = np.zeros(values.shape[1], np.int64)
+    else:
+        any_row = np.asarray(valid.any(axis=1))
+        all_row = np.asarray(valid.all(axis=1))
+        rows, aligned = int(any_row.sum()), int(all_row.sum())
+        dropped = (valid & ~all_row[:, None]).sum(axis=0)
+        absent = (~valid & any_row[:, None]).sum(axis=0)
     splits = split_like_moves(values, dates, names)
-    dropped = (valid & ~all_row[:, None]).sum(axis=0)
-    absent = (~valid & any_row[:, None]).sum(axis=0)
     names = [str(c) for c in names]
     extra = [{"dropped_by_alignment": int(dropped[j]), "absent": int(absent[j]),
               "possible_splits": splits[name]} for j, name in enumerate(names)]
     per: dict[str, TickerQuality] = {}
     for b in range(0, len(names), _BLOCK):
         block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], days, start, end,
-                               today, extra[b:b + _BLOCK])
+                               today, extra[b:b + _BLOCK], complete)
         per.update((q.ticker, q) for q in block)
-    return QualityReport(start, end, per, rows=int(any_row.sum()),
-                         aligned_rows=int(all_row.sum()))
+    return QualityReport(start, end, per, rows=rows, aligned_rows=aligned)

@@ -402,9 +402,11 @@ def dimson_betas(asset_returns: Any, benchmark_returns: Any) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Downside and upside
 # --------------------------------------------------------------------------------------------
-def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool) -> np.ndarray:
-    keep = x < 0 if down else x > 0
-    if keep.sum() < 3:
+def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool,
+                             keep: np.ndarray | None = None) -> np.ndarray:
+    if keep is None:
+        keep = x < 0 if down else x > 0
+    if np.count_nonzero(keep) < 3:
         return np.full(y.shape[1], np.nan)
     yk, xk = y[keep], x[keep]
     xc = xk - xk.sum() / len(xk)  # the mean, without np.mean's dispatch
@@ -446,9 +448,10 @@ def _capture(
 
 
 def _capture_values(y: np.ndarray, x: np.ndarray, periods_per_year: float,
-                    down: bool) -> np.ndarray:
-    keep = x < 0 if down else x > 0
-    k = int(keep.sum())
+                    down: bool, keep: np.ndarray | None = None) -> np.ndarray:
+    if keep is None:
+        keep = x < 0 if down else x > 0
+    k = np.count_nonzero(keep)
     if k == 0:
         return np.full(y.shape[1], np.nan)
     # Compound annual growth on those days (empyrical's annual_return).
@@ -488,11 +491,13 @@ def market_moves(
     """
     y, x = _panel(asset_returns, benchmark_returns)
     ys, xs = (y, x) if simple is None else _panel(*simple)
+    # The benchmark's down and up periods, once (a log return has the sign of the simple one)
+    down, up = x < 0, x > 0
     return {
-        "downside_beta": float(_conditional_beta_values(y, x, down=True)[0]),
-        "upside_beta": float(_conditional_beta_values(y, x, down=False)[0]),
-        "up_capture": float(_capture_values(ys, xs, periods_per_year, down=False)[0]),
-        "down_capture": float(_capture_values(ys, xs, periods_per_year, down=True)[0]),
+        "downside_beta": float(_conditional_beta_values(y, x, True, down)[0]),
+        "upside_beta": float(_conditional_beta_values(y, x, False, up)[0]),
+        "up_capture": float(_capture_values(ys, xs, periods_per_year, False, up)[0]),
+        "down_capture": float(_capture_values(ys, xs, periods_per_year, True, down)[0]),
     }
 
 
