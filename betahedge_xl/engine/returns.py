@@ -91,15 +91,18 @@ def check_prices(prices: pd.DataFrame) -> None:
     _check_values(prices.to_numpy(), prices.index, list(prices.columns))
 
 
-def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> None:
+def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> bool:
+    """Raise on an infinite price, a column without prices or a zero/negative price; say
+    whether every price is there (no missing value to align away)."""
+    with np.errstate(invalid="ignore"):
+        if (values > 0).all() and np.isfinite(values).all():
+            return True  # the usual case: every price there, positive and finite
     if np.isinf(values).any():
         col = names[int(np.flatnonzero(np.isinf(values).any(axis=0))[0])]
         raise PriceError(f"{col}: infinite price")
     valid = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
         bad = valid & (values <= 0)
-    if valid.all(axis=0).all() and not bad.any():
-        return  # the usual case: every price there and positive
     for j, col in enumerate(names):
         if not valid[:, j].any():
             raise PriceError(f"{col}: no prices in the window")
@@ -109,6 +112,7 @@ def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> None:
                 f"{col}: {int(bad[:, j].sum())} zero or negative price(s), "
                 f"first on {first:%Y-%m-%d}"
             )
+    return False
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,8 @@ def prepare_prices(frame: pd.DataFrame, frequency: Any = "daily") -> Alignment:
 
 def prepare_table(table: Table, frequency: Any = "daily") -> Table:
     """:func:`prepare_prices` on a :class:`~betahedge_xl.engine.table.Table`."""
-    _check_values(table.values, table.dates, table.names)
-    keep, _ = _common_rows(table.values, table.names)
+    complete = _check_values(table.values, table.dates, table.names)
+    keep, _ = (None, 0) if complete else _common_rows(table.values, table.names)
     if keep is not None:
         table = table.rows(keep)
     last = _period_last(table.dates, frequency)

@@ -78,17 +78,17 @@ def _betainc(a: float, b: float, x: float, one_minus_x: float) -> float:
 def t_sf2(t: np.ndarray | float, df: float) -> np.ndarray:
     """Two-sided p-value ``P(|T| > |t|)`` of Student's t with ``df`` degrees of freedom."""
     arr = np.asarray(t, dtype=float)
-    out = np.empty(arr.shape)
-    flat, res = arr.ravel(), out.ravel()
-    for i, v in enumerate(flat):
+    df = float(df)
+    res = []
+    for v in arr.ravel().tolist():  # Python floats: numpy scalars make the loop slower
         if math.isnan(v) or not df > 0:
-            res[i] = math.nan
+            res.append(math.nan)
         elif math.isinf(v):
-            res[i] = 0.0
+            res.append(0.0)
         else:
             t2 = v * v
-            res[i] = _betainc(df / 2.0, 0.5, df / (df + t2), t2 / (df + t2))
-    return out
+            res.append(_betainc(df / 2.0, 0.5, df / (df + t2), t2 / (df + t2)))
+    return np.array(res, dtype=float).reshape(arr.shape)
 
 
 def _t_pdf(t: float, df: float) -> float:
