@@ -82,7 +82,7 @@ def as_price_table(prices: Any, name: str = "price") -> Table:
         if isinstance(index, pd.DatetimeIndex) and index.is_monotonic_increasing \
                 and index.is_unique and local_days(index) is index:
             label = str(prices.name) if prices.name is not None else name
-            return Table(index.to_numpy(), prices.to_numpy().reshape(-1, 1), [label])
+            return Table(index.values, prices.to_numpy().reshape(-1, 1), [label])
     return Table.of(as_price_frame(prices, name))
 
 

@@ -37,7 +37,7 @@ class Table:
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Table:
         """A frame's dates, numbers and column names (the frame is kept as :attr:`frame`)."""
-        table = cls(frame.index.to_numpy(), frame.to_numpy(dtype=float),
+        table = cls(np.asarray(frame.index.values), frame.to_numpy(dtype=float),
                     [str(c) for c in frame.columns])
         table.__dict__["frame"] = frame
         return table
