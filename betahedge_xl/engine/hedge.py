@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
 from .align import on_dates_of
-from .ols import OLSResult, fit_arrays
+from .ols import OLSResult, fit_arrays, slopes_arrays
 
 
 def hedged_returns(
@@ -112,7 +112,8 @@ class OutOfSample:
     estimation_end: pd.Timestamp | int
     test_start: pd.Timestamp | int
     test_end: pd.Timestamp | int
-    fit: OLSResult
+    estimates: np.ndarray
+    names: list[str]
     effectiveness: float
     n_estimation: int
     n_test: int
@@ -120,7 +121,7 @@ class OutOfSample:
     @property
     def betas(self) -> pd.Series:
         """The betas estimated before the split, one per benchmark."""
-        return self.fit.betas
+        return pd.Series(self.estimates, index=self.names, name="params")
 
 
 def out_of_sample_effectiveness(
@@ -196,8 +197,7 @@ def out_of_sample_arrays(
         )
     if names is None:
         names = ["x"] if k == 1 else [f"x{i + 1}" for i in range(k)]  # as ols names arrays
-    fit = fit_arrays(yv[:cut], xv[:cut], names)
-    betas = fit._params[1:]
+    betas = slopes_arrays(yv[:cut], xv[:cut], names)
     hedged = yv[cut:] - xv[cut:] @ betas
     label = (lambda i: pd.Timestamp(dates[i])) if on_days else (
         (lambda i: dates[i]) if dates is not None else (lambda i: i))
@@ -206,7 +206,8 @@ def out_of_sample_arrays(
         estimation_end=label(cut - 1),
         test_start=label(cut),
         test_end=label(n - 1),
-        fit=fit,
+        estimates=betas,
+        names=names,
         effectiveness=_effectiveness(yv[cut:], hedged),
         n_estimation=cut,
         n_test=n - cut,

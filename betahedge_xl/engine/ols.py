@@ -360,6 +360,21 @@ def fit_arrays(
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
     cov_key = _cov_key(cov_type)
+    yv, xv, index, whole = _complete_rows(yv, xv, index)
+    return _Design(xv, names, index, whole).fit(yv, y_name, cov_key, maxlags)
+
+
+def slopes_arrays(yv: np.ndarray, xv: np.ndarray, names: list[str]) -> np.ndarray:
+    """The betas of :func:`fit_arrays` alone (a hedge ratio needs no statistics), with the
+    same checks and warnings."""
+    yv, xv, _, whole = _complete_rows(yv, xv, None)
+    return _Design(xv, names, None, whole).slopes(yv)
+
+
+def _complete_rows(yv: np.ndarray, xv: np.ndarray, index: Any
+                   ) -> tuple[np.ndarray, np.ndarray, Any, bool]:
+    """The rows without a missing value (a warning says how many went), refusing infinite
+    values and too few rows; and whether every row was kept."""
     n = n_all = xv.shape[0]
     k = xv.shape[1]
     if not (np.isfinite(yv).all() and np.isfinite(xv).all()):
@@ -372,7 +387,7 @@ def fit_arrays(
         warnings.warn(
             f"dropped {n_all - n} of {n_all} observations with missing values",
             DataWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         yv, xv = yv[ok], xv[ok]
         if index is not None:
@@ -382,9 +397,7 @@ def fit_arrays(
         raise InsufficientDataError(
             f"too few observations: {n} return(s), need at least {need}"
         )
-
-    design = _Design(xv, names, index, whole=n == n_all)
-    return design.fit(yv, y_name, cov_key, maxlags)
+    return yv, xv, index, n == n_all
 
 
 class _Design:
@@ -435,6 +448,11 @@ class _Design:
     def serves(self, xv: np.ndarray) -> bool:
         """Whether a regression on ``xv`` (every row kept) has this design."""
         return self.whole and xv.shape == self.x.shape and np.array_equal(xv, self.x)
+
+    def slopes(self, yv: np.ndarray) -> np.ndarray:
+        """The betas of ``yv`` on the design, as :meth:`fit` computes them."""
+        yc = yv - float(yv.sum()) / self.n
+        return np.asarray(self.sxx_inv @ (self.xc.T @ yc))
 
     def fit(self, yv: np.ndarray, y_name: str, cov_key: str, maxlags: int | None
             ) -> OLSResult:
