@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .exceptions import AmbiguousDateError, DateRangeError, InputError
@@ -96,6 +97,8 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
 
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str):
+        return _text_timestamp(value.strip(), what, hint)
     if isinstance(value, bool):
         raise InputError(f"{what}: expected a date, got {value!r}")
     try:
@@ -103,14 +106,32 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
             if value != value or not 1 <= value < 2958466:  # NaN or outside Excel's 1900..9999
                 raise ValueError
             ts = pd.Timestamp(EXCEL_EPOCH + _dt.timedelta(days=float(value)))
-        elif isinstance(value, str):
-            ts = _text_date(value.strip(), what, hint)
         else:
             ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{what}: cannot read {value!r} as a date") from None
+    return _midnight(ts, value, what)
+
+
+@lru_cache(maxsize=1024)
+def _text_timestamp(text: str, what: str, hint: str) -> pd.Timestamp:
+    """:func:`to_timestamp` of text; kept, as a sheet recalculating many cells reads the same
+    few date texts again and again (a refusal is raised each time, never kept)."""
+    import pandas as pd
+
+    try:
+        ts = _text_date(text, what, hint)
     except InputError:  # already says what is wrong (two readings, no year)
         raise
     except (ValueError, TypeError, OverflowError):
-        raise InputError(f"{what}: cannot read {value!r} as a date") from None
+        raise InputError(f"{what}: cannot read {text!r} as a date") from None
+    return _midnight(ts, text, what)
+
+
+def _midnight(ts: pd.Timestamp, value: Any, what: str) -> pd.Timestamp:
+    """The day ``ts`` means, at midnight without a time zone, inside pandas' dates."""
+    import pandas as pd
+
     if ts is pd.NaT:
         raise InputError(f"{what}: cannot read {value!r} as a date")
     if ts.tzinfo is not None:

@@ -760,7 +760,7 @@ class HedgeResult:
     def _build_stats(self) -> list[tuple[str, str, Any]]:
         fit = self.fit
         # The fit's table as numbers: a summary reads every cell, pandas views cost more.
-        coef = fit.coefficients()
+        coef = fit.coefficients().tolist()  # Python floats: read cell by cell below
         returns = self.method if self.risk_free in (0, 0.0) else (
             f"{self.method}, excess of " + (
                 f"{self.risk_free * 100:.4g}% a year" if isinstance(self.risk_free, float)
@@ -780,12 +780,12 @@ class HedgeResult:
             *([("window", "Window", self.window_note)] if self.window_note else []),
             *([("preset", "Preset", PRESETS[self.preset])] if self.preset else []),
             ("n_obs", "Observations", self.n_obs),
-            ("alpha", "Alpha (per period)", self.alpha),
-            ("alpha_se", "Alpha std. error", self.alpha_se),
-            ("alpha_t", "Alpha t-stat", self.alpha_t),
-            ("alpha_p", "Alpha p-value", self.alpha_p),
-            ("alpha_ci_low", "Alpha 95% CI low", float(coef[0, 4])),
-            ("alpha_ci_high", "Alpha 95% CI high", float(coef[0, 5])),
+            ("alpha", "Alpha (per period)", coef[0][0]),
+            ("alpha_se", "Alpha std. error", coef[0][1]),
+            ("alpha_t", "Alpha t-stat", coef[0][2]),
+            ("alpha_p", "Alpha p-value", coef[0][3]),
+            ("alpha_ci_low", "Alpha 95% CI low", coef[0][4]),
+            ("alpha_ci_high", "Alpha 95% CI high", coef[0][5]),
             ("alpha_annualized", f"Alpha annualised ({self.annualization})",
              self.alpha_annualized),
         ]
@@ -794,12 +794,12 @@ class HedgeResult:
             suffix = f"_{name}" if multi else ""
             word = f"Beta {name}" if multi else "Beta"
             rows += [
-                (f"beta{suffix}", word, float(coef[j, 0])),
-                (f"beta_se{suffix}", f"{word} std. error", float(coef[j, 1])),
-                (f"beta_t{suffix}", f"{word} t-stat", float(coef[j, 2])),
-                (f"beta_p{suffix}", f"{word} p-value", float(coef[j, 3])),
-                (f"beta_ci_low{suffix}", f"{word} 95% CI low", float(coef[j, 4])),
-                (f"beta_ci_high{suffix}", f"{word} 95% CI high", float(coef[j, 5])),
+                (f"beta{suffix}", word, coef[j][0]),
+                (f"beta_se{suffix}", f"{word} std. error", coef[j][1]),
+                (f"beta_t{suffix}", f"{word} t-stat", coef[j][2]),
+                (f"beta_p{suffix}", f"{word} p-value", coef[j][3]),
+                (f"beta_ci_low{suffix}", f"{word} 95% CI low", coef[j][4]),
+                (f"beta_ci_high{suffix}", f"{word} 95% CI high", coef[j][5]),
             ]
         if multi:
             rows.append(("beta", "Beta (first benchmark)", self.beta))
@@ -832,8 +832,8 @@ class HedgeResult:
             rows += [
                 ("effectiveness_oos", "Hedge effectiveness (out of sample)", o.effectiveness),
                 ("oos_window", "Out-of-sample test",
-                 f"beta from {o.estimation_start:%Y-%m-%d}..{o.estimation_end:%Y-%m-%d}, "
-                 f"hedged {o.test_start:%Y-%m-%d}..{o.test_end:%Y-%m-%d}"),
+                 f"beta from {_iso(o.estimation_start)}..{_iso(o.estimation_end)}, "
+                 f"hedged {_iso(o.test_start)}..{_iso(o.test_end)}"),
             ]
         rows += self._book_rows()
         rows.append(("warnings", "Data warnings", "; ".join(self.warnings) or "none"))
@@ -994,6 +994,11 @@ class SummaryFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:
         return self._display()._repr_html_()  # type: ignore[operator]
+
+
+def _iso(day: Any) -> str:
+    """``2014-07-03``: a Timestamp's day (strftime costs four times more)."""
+    return str(day.date().isoformat()) if isinstance(day, pd.Timestamp) else str(day)
 
 
 def _texts(rows: list[tuple[str, Any]], benchmarks: list[str]) -> list[str]:

@@ -323,6 +323,8 @@ def excess_returns(
 def _constant_per_period(risk_free: Any, unit: Any, freq: str, method: Any) -> float:
     """The return of one period of a constant risk-free rate given in ``unit``."""
     u = normalize_rf_unit(unit, "annual")
+    if type(risk_free) in (float, int) and risk_free == 0:
+        return 0.0  # no rate: nothing to convert or check
     rate = risk_free_rate(risk_free, u, freq)
     assert isinstance(rate, float)
     if rate == 0.0:
