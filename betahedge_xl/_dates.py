@@ -117,7 +117,6 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
 def _text_timestamp(text: str, what: str, hint: str) -> pd.Timestamp:
     """:func:`to_timestamp` of text; kept, as a sheet recalculating many cells reads the same
     few date texts again and again (a refusal is raised each time, never kept)."""
-    import pandas as pd
 
     try:
         ts = _text_date(text, what, hint)
