@@ -213,3 +213,14 @@ def test_complete_panels_equal_the_row_walk(repeats: bool) -> None:
         assert q.absent == 0 and q.dropped_by_alignment == 0
     assert report.rows == report.aligned_rows == len(window)
     assert (report.tickers["C"].longest_repeat >= 7) == repeats
+
+
+def test_no_row_in_the_window_says_no_prices() -> None:
+    """A window holding no row: every ticker has no prices (it raised argmax of an empty
+    sequence)."""
+    frame = pd.DataFrame({"A": [10.0, 11.0], "B": [5.0, np.nan]},
+                         index=pd.to_datetime(["2020-01-02", "2020-01-03"]))
+    report = assess(frame, "2021-01-01", "2021-02-01")
+    assert report.messages() == ["A: no prices in 2021-01-01..2021-02-01",
+                                 "B: no prices in 2021-01-01..2021-02-01"]
+    assert report.rows == report.aligned_rows == 0

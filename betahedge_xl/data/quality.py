@@ -354,8 +354,9 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
     """
     n, m = values.shape
     x = np.ascontiguousarray(values.T)  # one ticker per row (free for a pandas block)
-    if complete:
-        ok = np.ones(x.shape, dtype=bool)
+    complete = complete and n > 0
+    if complete or not n:
+        ok = x  # not read: every column takes the contiguous path, or none has a price
         nonpositive = np.zeros(m, np.int64)
         rows, first, last = np.full(m, n), np.zeros(m, np.int64), np.full(m, n - 1)
     else:
@@ -371,13 +372,18 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
     before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
     between = np.zeros(n, np.int64)
     between[1:] = before[1:] - before[:-1] - weekday[:-1]
-    plain = has & (rows == last - first + 1)
-    parts = [(np.flatnonzero(plain), _contiguous_counts(
-        x[plain], first[plain], last[plain], dates, weekday, between) if plain.any() else None)]
-    rest = has & ~plain
-    if rest.any():
-        parts.append((np.flatnonzero(rest),
-                      _scattered_counts(x[rest], ok[rest], dates, weekday, before)))
+    parts: list[tuple[np.ndarray, _Counts | None]]
+    if complete:
+        parts = [(np.arange(m), _contiguous_counts(x, first, last, dates, weekday, between))]
+    else:
+        plain = has & (rows == last - first + 1)
+        parts = [(np.flatnonzero(plain), _contiguous_counts(
+            x[plain], first[plain], last[plain], dates, weekday, between)
+            if plain.any() else None)]
+        rest = has & ~plain
+        if rest.any():
+            parts.append((np.flatnonzero(rest),
+                          _scattered_counts(x[rest], ok[rest], dates, weekday, before)))
     # Columns without a usable price; the others are filled in below.
     out: list[TickerQuality] = [TickerQuality(name, 0, None, None,
                                               nonpositive=int(nonpositive[j]), **extra[j])
