@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from betahedge_xl.data import assess
+from betahedge_xl.data.quality import TickerQuality
 
 
 def hand_counts(s: pd.Series) -> dict[str, int]:
@@ -119,6 +120,15 @@ def _loop_quality(col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp 
             "late": max(late, 0), "early": early}
 
 
+def _counts(q: TickerQuality) -> dict[str, object]:
+    """A ticker's counts in the row walk's terms."""
+    return {"rows": q.rows, "first": q.first, "last": q.last, "nonpositive": q.nonpositive,
+            "missing": q.missing_weekdays,
+            "gaps": [(g.first, g.last, g.weekdays) for g in q.gaps],
+            "repeated": q.repeated, "longest": q.longest_repeat,
+            "longest_from": q.longest_repeat_from, "late": q.late_start, "early": q.early_end}
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_vectorised_counts_equal_the_row_walk(seed: int) -> None:
     """Ragged panels with NaN, zero and negative prices, stale runs across missing days,
@@ -153,12 +163,7 @@ def test_vectorised_counts_equal_the_row_walk(seed: int) -> None:
         if not q.rows:
             assert q.first is None and q.gaps == ()
             continue
-        got = {"rows": q.rows, "first": q.first, "last": q.last, "nonpositive": q.nonpositive,
-               "missing": q.missing_weekdays,
-               "gaps": [(g.first, g.last, g.weekdays) for g in q.gaps],
-               "repeated": q.repeated, "longest": q.longest_repeat,
-               "longest_from": q.longest_repeat_from, "late": q.late_start, "early": q.early_end}
-        assert got == want, t
+        assert _counts(q) == want, t
     valid = window.gt(0)
     assert report.rows == int(valid.any(axis=1).sum())
     assert report.aligned_rows == int(valid.all(axis=1).sum())
@@ -204,12 +209,7 @@ def test_complete_panels_equal_the_row_walk(repeats: bool) -> None:
     today = np.datetime64(pd.Timestamp.now().date())
     for t in frame.columns:
         q, want = report.tickers[t], _loop_quality(window[t], start, end, today)
-        got = {"rows": q.rows, "first": q.first, "last": q.last, "nonpositive": q.nonpositive,
-               "missing": q.missing_weekdays,
-               "gaps": [(g.first, g.last, g.weekdays) for g in q.gaps],
-               "repeated": q.repeated, "longest": q.longest_repeat,
-               "longest_from": q.longest_repeat_from, "late": q.late_start, "early": q.early_end}
-        assert got == want, t
+        assert _counts(q) == want, t
         assert q.absent == 0 and q.dropped_by_alignment == 0
     assert report.rows == report.aligned_rows == len(window)
     assert (report.tickers["C"].longest_repeat >= 7) == repeats

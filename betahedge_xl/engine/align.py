@@ -87,6 +87,17 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
     return tuple(out)
 
 
+def paired_arrays(asset: Any, benchmark: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """Asset and benchmark returns on the asset's dates (:func:`on_dates_of`), and their
+    numbers: the asset's as a float array, the benchmarks' as a (rows, benchmarks) one."""
+    asset, benchmark = on_dates_of(asset, benchmark, what=("asset", "benchmark"))
+    y = np.asarray(asset, dtype=float)
+    x = np.asarray(benchmark, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    return asset, benchmark, y, x
+
+
 def whole_number(value: Any, what: str) -> int:
     """``value`` as an ``int`` when it is a whole number (3, 3.0, numpy's 3, "3").
 

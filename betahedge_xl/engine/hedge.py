@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
-from .align import on_dates_of
+from .align import on_dates_of, paired_arrays
 from .ols import OLSResult, fit_arrays, slopes_arrays
 
 
@@ -85,12 +85,7 @@ def apply_hedge(
     hedged series' covariance with each benchmark is the residual's, which OLS makes zero.
     Plain arrays are read by position; ``index`` then dates the hedged series.
     """
-    asset_returns, benchmark_returns = on_dates_of(
-        asset_returns, benchmark_returns, what=("asset", "benchmark"))
-    y = np.asarray(asset_returns, dtype=float)
-    x = np.asarray(benchmark_returns, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
+    asset_returns, _, y, x = paired_arrays(asset_returns, benchmark_returns)
     if isinstance(asset_returns, pd.Series):
         index = asset_returns.index
     hedged = y - x @ fit._params[1:]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
-from .align import on_dates_of, whole_number
+from .align import on_dates_of, paired_arrays, whole_number
 
 
 #: A benchmark whose sum of squared deviations is below this share of its (centred) sum of
@@ -440,12 +440,7 @@ def rolling_ols_betas(
     Rows with a missing value anywhere make their windows NaN, as statsmodels ``RollingOLS``.
     """
     window = whole_number(window, "window")
-    asset_returns, benchmark_returns = on_dates_of(
-        asset_returns, benchmark_returns, what=("asset", "benchmark"))
-    y = np.asarray(asset_returns, dtype=float)
-    x = np.asarray(benchmark_returns, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
+    asset_returns, benchmark_returns, y, x = paired_arrays(asset_returns, benchmark_returns)
     if y.shape[0] != x.shape[0]:  # plain arrays are read by position: same length or nothing
         raise InputError(f"benchmark has {x.shape[0]} returns but assets have {y.shape[0]}")
     t, k = x.shape
