@@ -761,6 +761,7 @@ class HedgeResult:
         fit = self.fit
         # The fit's table as numbers: a summary reads every cell, pandas views cost more.
         coef = fit.coefficients().tolist()  # Python floats: read cell by cell below
+        annualised, how = eng.annualize_alpha(self.alpha, self.frequency)
         returns = self.method if self.risk_free in (0, 0.0) else (
             f"{self.method}, excess of " + (
                 f"{self.risk_free * 100:.4g}% a year" if isinstance(self.risk_free, float)
@@ -786,8 +787,7 @@ class HedgeResult:
             ("alpha_p", "Alpha p-value", coef[0][3]),
             ("alpha_ci_low", "Alpha 95% CI low", coef[0][4]),
             ("alpha_ci_high", "Alpha 95% CI high", coef[0][5]),
-            ("alpha_annualized", f"Alpha annualised ({self.annualization})",
-             self.alpha_annualized),
+            ("alpha_annualized", f"Alpha annualised ({how})", annualised),
         ]
         multi = len(self.benchmarks) > 1
         for j, name in enumerate(self.benchmarks, start=1):
