@@ -98,7 +98,15 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
-        return _text_timestamp(value.strip(), what, hint)
+        text = value.strip()
+        # Digits and separators always mean the same day: kept. Words may not ("today").
+        read = _text_timestamp if not any(c.isalpha() for c in text) else _text_read
+        try:
+            return read(text, what, hint)
+        except InputError:  # already says what is wrong (two readings, no year)
+            raise
+        except (ValueError, TypeError, OverflowError):
+            raise InputError(f"{what}: cannot read {value!r} as a date") from None
     if isinstance(value, bool):
         raise InputError(f"{what}: expected a date, got {value!r}")
     try:
@@ -113,18 +121,14 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
     return _midnight(ts, value, what)
 
 
-@lru_cache(maxsize=1024)
-def _text_timestamp(text: str, what: str, hint: str) -> pd.Timestamp:
-    """:func:`to_timestamp` of text; kept, as a sheet recalculating many cells reads the same
-    few date texts again and again (a refusal is raised each time, never kept)."""
+def _text_read(text: str, what: str, hint: str) -> pd.Timestamp:
+    """:func:`to_timestamp` of stripped text."""
+    return _midnight(_text_date(text, what, hint), text, what)
 
-    try:
-        ts = _text_date(text, what, hint)
-    except InputError:  # already says what is wrong (two readings, no year)
-        raise
-    except (ValueError, TypeError, OverflowError):
-        raise InputError(f"{what}: cannot read {text!r} as a date") from None
-    return _midnight(ts, text, what)
+
+#: Date texts of digits, kept: a sheet recalculating many cells reads the same few again and
+#: again (a refusal is raised each time, never kept).
+_text_timestamp = lru_cache(maxsize=1024)(_text_read)
 
 
 def _midnight(ts: pd.Timestamp, value: Any, what: str) -> pd.Timestamp:

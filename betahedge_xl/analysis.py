@@ -10,7 +10,7 @@ import math
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from collections.abc import Iterable, Mapping, Sequence, Set
 
 import numpy as np
@@ -52,7 +52,7 @@ class _Leg:
     def renamed(self, names: list[str]) -> _Leg:
         """Prices handed in under other column names."""
         assert self.prices is not None
-        return _Leg(prices=Table(self.prices.dates, self.prices.values, names))
+        return _Leg(prices=self.prices.with_values(self.prices.values, names))
 
 
 def _is_ticker(value: Any) -> bool:
@@ -373,6 +373,30 @@ def _capital(capital: float | None, book: Book | None) -> float | None:
 # --------------------------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------------------------
+class _Frame:
+    """A result's frame field: it holds a DataFrame, or what builds one when first read (a
+    :class:`~betahedge_xl.engine.table.Table`, the rolling betas), and reads as the DataFrame.
+    The constructor and ``dataclasses.replace`` take either form under the field's name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_source"
+
+    @staticmethod
+    def source(obj: Any, name: str) -> Any:
+        """What the field ``name`` of ``obj`` holds (a result pickled before it was lazy
+        keeps its frame under the field's own name)."""
+        return obj.__dict__.get(f"_{name}_source", obj.__dict__.get(name))
+
+    def __get__(self, obj: Any, objtype: Any = None) -> pd.DataFrame:
+        if obj is None:
+            raise AttributeError(self.name)  # no default: the field is required
+        source = self.source(obj, self.name)
+        return source if isinstance(source, pd.DataFrame) else source.frame
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True, repr=False)
 class HedgeResult:
     """Everything one beta hedge produced. ``print(result)`` shows its summary.
@@ -423,12 +447,12 @@ class HedgeResult:
     frequency: str
     method: str
     risk_free: float | str
-    _prices: Table
-    _returns: Table
+    prices: pd.DataFrame  # these three: a DataFrame, or what builds it when read (_Frame)
+    returns: pd.DataFrame
     fit: eng.OLSResult
     hedge: eng.HedgeCheck
     oos: eng.OutOfSample | None
-    _rolling: _Rolling
+    rolling_beta: pd.DataFrame
     rolling_window: int
     holdings: pd.Series | None = None
     holdings_kind: str | None = None
@@ -442,21 +466,10 @@ class HedgeResult:
     window_note: str | None = None
     preset: str | None = None
 
-    # --- frames, built when first read -------------------------------------------------
-    @cached_property
-    def prices(self) -> pd.DataFrame:
-        """Aligned (and resampled) prices of the asset (or the book's level) and benchmarks."""
-        return self._prices.frame
-
-    @cached_property
-    def returns(self) -> pd.DataFrame:
-        """Asset and benchmark returns of the regression (excess when a rate was given)."""
-        return self._returns.frame
-
-    @cached_property
-    def rolling_beta(self) -> pd.DataFrame:
-        """Trailing-window betas, one column per benchmark (NaN where no window is full)."""
-        return self._rolling.frame()
+    def _table(self, name: str) -> Table:
+        """The prices or returns as arrays, whichever form the result holds them in."""
+        source = _Frame.source(self, name)
+        return source if isinstance(source, Table) else Table.of(source)
 
     # --- headline numbers ----------------------------------------------------------------
     @property
@@ -541,8 +554,9 @@ class HedgeResult:
         :mod:`betahedge_xl.engine.estimators`."""
         from .engine import estimators
 
-        y = self._returns.column(self.asset)
-        x = self._returns.column(self.benchmarks[0])
+        returns = self._table("returns")
+        y = returns.column(self.asset)
+        x = returns.column(self.benchmarks[0])
         # Capture compounds returns: log returns are turned back into simple ones first.
         simple = (np.expm1(y), np.expm1(x)) if self.method == "log" else None
         return estimators.market_moves(y, x, self.periods_per_year, simple)
@@ -590,12 +604,12 @@ class HedgeResult:
     @property
     def first_date(self) -> pd.Timestamp:
         """First price date used (the day before the first return)."""
-        return pd.Timestamp(self._prices.dates[0])
+        return pd.Timestamp(self._table("prices").dates[0])
 
     @property
     def last_date(self) -> pd.Timestamp:
         """Last price date used."""
-        return pd.Timestamp(self._prices.dates[-1])
+        return pd.Timestamp(self._table("prices").dates[-1])
 
     @property
     def benchmark(self) -> str:
@@ -849,7 +863,7 @@ class HedgeResult:
         cells = np.empty((len(stats), 2), dtype=object)  # one block: a third of a list's cost
         cells[:, 0] = [label for _, label, _ in stats]
         cells[:, 1] = [value for _, _, value in stats]
-        table = SummaryFrame(cells, columns=_SUMMARY_COLUMNS, dtype=object, copy=False)
+        table = SummaryFrame(cells, columns=_SUMMARY_COLUMNS, copy=False)  # labels: str
         # Shown as text when displayed, not here: a table read for its numbers (a worksheet
         # spill, a script) never pays for formatting thirty-odd values.
         table.text_rows = ([(key, value) for key, _, value in stats], list(self.benchmarks))
@@ -962,6 +976,14 @@ class HedgeResult:
 _SUMMARY_COLUMNS = pd.Index(["label", "value"])
 
 
+for _field in ("prices", "returns", "rolling_beta"):
+    # Set after the dataclass is made, so that the three stay required fields of its
+    # constructor (and of dataclasses.replace) while reading through the descriptor.
+    _frame_field = _Frame()
+    _frame_field.__set_name__(HedgeResult, _field)
+    setattr(HedgeResult, _field, _frame_field)
+
+
 class SummaryFrame(pd.DataFrame):
     """The summary's label/value DataFrame; printed, its values read as the report shows them.
 
@@ -1032,7 +1054,7 @@ def _check_handed(
         at = [table.names.index(c) for c in columns]
         values = table.values.copy()
         values[:, at] = np.where(bad, np.nan, own.values)
-        table = Table(table.dates, values, table.names)
+        table = table.with_values(values)
     return table, report
 
 
@@ -1044,10 +1066,10 @@ def _window_table(
     columns ``names`` (default all), as arrays of their own."""
     lo, hi = window_bounds(table.dates, start and start.to_datetime64(),
                            end and end.to_datetime64())
+    part = table.rows(slice(lo, hi))
     if names is None:
-        return Table(table.dates[lo:hi], table.values[lo:hi].copy(), table.names)
-    at = [table.names.index(n) for n in names]
-    return Table(table.dates[lo:hi], table.values[lo:hi, at], list(names))
+        return part.with_values(part.values.copy())
+    return part.with_values(part.values[:, [table.names.index(n) for n in names]], list(names))
 
 
 @dataclass(frozen=True)
@@ -1059,8 +1081,9 @@ class _Rolling:
     benchmarks: list[str]
     window: int | None  # None: the sample is shorter than the window (all NaN)
 
+    @cached_property
     def frame(self) -> pd.DataFrame:
-        index = pd.DatetimeIndex(self.returns.dates)
+        index = self.returns.index
         if self.window is None:
             return pd.DataFrame(np.nan, index=index, columns=self.benchmarks)
         if len(self.benchmarks) == 1:
@@ -1212,7 +1235,7 @@ def beta_hedge(
         if leg.prices is not None:
             return _window_table(leg.prices, s, e)
         assert fetched is not None
-        return _window_table(Table.of(fetched), s, e, leg.tickers)
+        return _window_table(Table.of(fetched, copy=False), s, e, leg.tickers)
 
     # Window each leg before joining: the join then works on a year, not on decades. From
     # here on prices and returns are plain arrays (a Table); pandas objects are built only
@@ -1225,8 +1248,8 @@ def beta_hedge(
             notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
     if np.array_equal(raw_asset.dates, raw_bench.dates):
         # Same dates (the usual case): one block of numbers, no join machinery.
-        table = Table(raw_asset.dates, np.hstack([raw_asset.values, raw_bench.values]),
-                      raw_asset.names + raw_bench.names)
+        table = raw_asset.with_values(np.hstack([raw_asset.values, raw_bench.values]),
+                                      raw_asset.names + raw_bench.names)
     else:
         table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
     if len(set(table.names)) < len(table.names):
@@ -1278,7 +1301,7 @@ def beta_hedge(
     # verification and out-of-sample fits see the same benchmarks and would only repeat them.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        fit = eng.fit_arrays(y, x, bench_cols, index=rets.dates, y_name=asset_name,
+        fit = eng.fit_arrays(y, x, bench_cols, index=rets, y_name=asset_name,
                              cov_type=cov_type, maxlags=maxlags)
     for w in caught:
         if not issubclass(w.category, DataWarning):
@@ -1287,7 +1310,7 @@ def beta_hedge(
             notes.append(str(w.message))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        check = eng.apply_hedge(y, x, fit, index=rets.dates)
+        check = eng.apply_hedge(y, x, fit, index=rets, names=bench_cols)
         try:
             oos = eng.out_of_sample_arrays(y, x, oos_split, rets.dates, bench_cols)
         except InsufficientDataError:
@@ -1327,12 +1350,13 @@ def beta_hedge(
         frequency=freq,
         method=method,
         risk_free=rf_label,
-        _prices=prices,
-        _returns=rets,
+        # Tables and the rolling betas read as DataFrames through _Frame, built when read.
+        prices=cast(pd.DataFrame, prices),
+        returns=cast(pd.DataFrame, rets),
         fit=fit,
         hedge=check,
         oos=oos,
-        _rolling=rolling,
+        rolling_beta=cast(pd.DataFrame, rolling),
         rolling_window=window_n,
         holdings=holdings,
         holdings_kind=kind,

@@ -16,7 +16,7 @@ import statsmodels.api as sm
 
 import betahedge_xl as bh
 from betahedge_xl import engine as eng
-from betahedge_xl.exceptions import DataWarning
+from betahedge_xl.exceptions import DataWarning, InsufficientDataError, PriceError
 
 
 def returns(n: int = 260, k: int = 1, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -147,3 +147,106 @@ def test_date_texts_are_read_once_and_refusals_are_not_kept() -> None:
     for _ in range(2):
         with pytest.raises(bh.InputError, match="could be 2014-01-02 or 2014-02-01"):
             to_timestamp("01/02/2014", "start")
+
+
+# --- what a review of the array path found changed (each failed before its fix) -------------
+def named_prices() -> tuple[pd.Series, pd.Series]:
+    idx = pd.bdate_range("2024-01-01", periods=300, name="Date")
+    rng = np.random.default_rng(0)
+    b = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, .01, 300))), idx, name="SPY")
+    a = (pd.Series(50 * np.exp(np.cumsum(rng.normal(0, .02, 300))), idx) * (b / 100) ** 1.5)
+    return a.rename("AAA"), b
+
+
+def test_the_date_index_keeps_its_name_and_frequency() -> None:
+    a, b = named_prices()
+    res = bh.beta_hedge(a, b)
+    want = a.index[1:]
+    for index in (res.returns.index, res.rolling_beta.index, res.hedged_returns.index,
+                  res.resid.index, res.hedge.verification.resid.index):
+        assert index.name == "Date" and index.equals(want), index
+    assert res.returns.index.freq == a.index.freq
+    assert res.prices.index.name == "Date" and res.prices.index.freq == a.index.freq
+    assert list(res.returns.reset_index().columns) == ["Date", "AAA", "SPY"]
+
+
+def test_editing_the_returns_in_place_leaves_the_result_alone() -> None:
+    a, b = named_prices()
+    res = bh.beta_hedge(a, b)
+    r = res.returns
+    want = r["AAA"].rolling(63).cov(r["SPY"]) / r["SPY"].rolling(63).var()
+    r.iloc[:, 1] *= 2  # a notebook scaling the frame it was handed
+    np.testing.assert_allclose(res.rolling_beta["SPY"].to_numpy(), want.to_numpy(),
+                               rtol=1e-9, equal_nan=True)
+    assert res.market_moves == bh.beta_hedge(a, b).market_moves
+
+
+def test_summary_labels_are_pandas_text() -> None:
+    a, b = named_prices()
+    table = bh.beta_hedge(a, b).summary()
+    assert table["label"].dtype == pd.DataFrame({"label": ["Beta"]})["label"].dtype
+    assert table["value"].dtype == object
+
+
+def test_a_date_in_words_is_read_again_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from betahedge_xl import _dates
+
+    days = iter(pd.to_datetime(["2030-01-01", "2030-01-02", "2030-01-03", "2030-01-04"]))
+    monkeypatch.setattr(_dates, "_text_date", lambda text, what, hint: next(days))
+    assert _dates.to_timestamp("today") == pd.Timestamp("2030-01-01")
+    assert _dates.to_timestamp("today") == pd.Timestamp("2030-01-02")  # the clock moved on
+    assert _dates.to_timestamp("1987-06-05") == pd.Timestamp("2030-01-03")
+    assert _dates.to_timestamp("1987-06-05") == pd.Timestamp("2030-01-03")  # digits: kept
+    with pytest.raises(bh.InputError, match="cannot read ' abc def ' as a date"):
+        monkeypatch.setattr(_dates, "_text_date", lambda *a: (_ for _ in ()).throw(ValueError))
+        _dates.to_timestamp(" abc def ", "start")
+
+
+def test_an_infinite_price_is_refused_without_a_numpy_warning() -> None:
+    a, b = named_prices()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(PriceError, match="infinite price"):
+            bh.beta_hedge(a.where(a.index != a.index[20], np.inf), b)
+
+
+def test_the_hedge_check_is_labelled_by_the_benchmark_handed_in() -> None:
+    a, b = named_prices()
+    y, x = a.pct_change().dropna(), b.pct_change().dropna()
+    fit = eng.ols(y, x)
+    other = (x * 0.5 + 0.001).rename("XLK")
+    assert list(eng.apply_hedge(y, other, fit).verification.params.index) == ["const", "XLK"]
+    check = eng.apply_hedge(y.to_numpy(), x.to_numpy(), fit)
+    assert list(check.verification.params.index) == ["const", "x"]
+    assert isinstance(check.verification.resid.index, pd.RangeIndex)
+
+
+def test_out_of_sample_edges_of_the_engine_function() -> None:
+    a, b = named_prices()
+    y, x = a.pct_change().dropna(), b.pct_change().dropna()
+    with pytest.raises(InsufficientDataError, match="0 to estimate, 0 to test"):
+        eng.out_of_sample_effectiveness(y.iloc[:0], x.iloc[:0], 0.5)
+    assert list(eng.out_of_sample_effectiveness(y, x.rename(None)).betas.index) == ["x1"]
+
+
+def test_a_dropped_row_warning_points_at_the_callers_line() -> None:
+    y, x = returns()
+    y[3] = np.nan
+    for fn in (lambda: eng.ols(y, x), lambda: eng.fit_arrays(y, x, ["b"])):
+        with pytest.warns(DataWarning, match="dropped 1 of") as caught:
+            fn()
+        assert caught[0].filename == __file__
+
+
+def test_results_can_be_replaced_and_pickled() -> None:
+    import dataclasses
+    import pickle
+
+    a, b = named_prices()
+    res = bh.beta_hedge(a, b)
+    other = res.prices * 2
+    swapped = dataclasses.replace(res, prices=other)
+    assert swapped.prices is other and swapped.beta == res.beta
+    again = pickle.loads(pickle.dumps(res))
+    assert again.to_dict() == res.to_dict()
+    pd.testing.assert_frame_equal(again.rolling_beta, res.rolling_beta)

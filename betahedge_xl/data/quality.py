@@ -70,7 +70,8 @@ def split_like_moves(
         valid = values > 0
     if valid.all():
         # Every price there and positive (the usual case): the previous price is the row above.
-        log_move = np.log(values[1:] / values[:-1])
+        with np.errstate(divide="ignore", invalid="ignore"):  # an infinite price
+            log_move = np.log(values[1:] / values[:-1])
     else:
         # The previous positive price of each column (a forward fill by index, no pandas).
         rows = np.arange(values.shape[0])[:, None]

@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..exceptions import InputError, InsufficientDataError
 from .align import on_dates_of, paired_arrays
-from .ols import OLSResult, fit_arrays, slopes_arrays
+from .ols import OLSResult, benchmark_names, fit_arrays, slopes_arrays
+from .table import dated_index
 
 
 def hedged_returns(
@@ -72,29 +73,32 @@ class HedgeCheck:
     @cached_property
     def hedged(self) -> pd.Series:
         """The hedged returns, ``asset - benchmarks @ betas``, on the returns' dates."""
-        return pd.Series(self.values, index=self.index, name="hedged", copy=False)
+        return pd.Series(self.values, index=dated_index(self.index), name="hedged", copy=False)
 
 
 def apply_hedge(
     asset_returns: pd.Series | np.ndarray, benchmark_returns: pd.Series | pd.DataFrame | np.ndarray,
-    fit: OLSResult, index: Any = None,
+    fit: OLSResult, index: Any = None, names: list[str] | None = None,
 ) -> HedgeCheck:
     """Hedge with the betas of ``fit`` and regress the hedged series on the benchmarks again.
 
     The verification regression has betas of zero (to rounding) and the fit's alpha: the
     hedged series' covariance with each benchmark is the residual's, which OLS makes zero.
-    Plain arrays are read by position; ``index`` then dates the hedged series.
+    Plain arrays are read by position; ``index`` then dates the hedged series, and ``names``
+    name the benchmarks (default: as a regression on ``benchmark_returns`` names them).
     """
-    asset_returns, _, y, x = paired_arrays(asset_returns, benchmark_returns)
+    asset_returns, benchmark_returns, y, x = paired_arrays(asset_returns, benchmark_returns)
     if isinstance(asset_returns, pd.Series):
         index = asset_returns.index
+    if names is None:
+        names = benchmark_names(benchmark_returns)
     hedged = y - x @ fit._params[1:]
     design = fit._design
     if design is not None and design.serves(x) and np.isfinite(hedged).all():
         # The fit's own benchmarks: the verification regression reuses its design.
-        check = design.fit(hedged, "hedged", fit.cov_type, fit.maxlags)
+        check = design.fit(hedged, "hedged", fit.cov_type, fit.maxlags, (names, index))
     else:
-        check = fit_arrays(hedged, x, fit._names[1:], index=index, y_name="hedged",
+        check = fit_arrays(hedged, x, names, index=index, y_name="hedged",
                            cov_type=fit.cov_type, maxlags=fit.maxlags)
     return HedgeCheck(hedged, index, check, _effectiveness(y, hedged))
 
@@ -134,20 +138,13 @@ def out_of_sample_effectiveness(
         ``floor(n * split + 0.5)`` estimation returns (half up: n = 7 and 9 at 0.5 give 4/3
         and 5/4).
     """
-    asset_returns, benchmark_returns = on_dates_of(
-        asset_returns, benchmark_returns, what=("asset", "benchmark"))
+    asset_returns, x, yv, xv = paired_arrays(asset_returns, benchmark_returns)
     idx = asset_returns.index if isinstance(asset_returns, (pd.Series, pd.DataFrame)) else None
-    x = benchmark_returns
-    if isinstance(x, pd.DataFrame):
-        names: list[str] | None = [str(c) for c in x.columns]
-    elif isinstance(x, pd.Series) and x.name is not None:
-        names = [str(x.name)]
-    else:
-        names = None
-    n = len(asset_returns)
+    # An unnamed Series is labelled as a column of an array, as before (x1).
+    names = benchmark_names(x) if isinstance(x, pd.DataFrame) or (
+        isinstance(x, pd.Series) and x.name is not None) else None
     return out_of_sample_arrays(
-        np.asarray(asset_returns, dtype=float), np.asarray(x, dtype=float).reshape(n, -1),
-        split, idx.to_numpy() if isinstance(idx, pd.DatetimeIndex) else idx, names)
+        yv, xv, split, idx.values if isinstance(idx, pd.DatetimeIndex) else idx, names)
 
 
 def out_of_sample_arrays(
@@ -191,7 +188,7 @@ def out_of_sample_arrays(
             f"too few observations to test out of sample: {cut} to estimate, {n - cut} to test"
         )
     if names is None:
-        names = ["x"] if k == 1 else [f"x{i + 1}" for i in range(k)]  # as ols names arrays
+        names = benchmark_names(xv)
     betas = slopes_arrays(yv[:cut], xv[:cut], names)
     hedged = yv[cut:] - xv[cut:] @ betas
     label = (lambda i: pd.Timestamp(dates[i])) if on_days else (

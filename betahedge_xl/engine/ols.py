@@ -29,6 +29,7 @@ from ..exceptions import (
 )
 
 from .align import on_dates_of, whole_number
+from .table import dated_index
 
 CovType = Literal["nonrobust", "HAC"]
 _Beta = TypeVar("_Beta", float, np.ndarray)
@@ -134,7 +135,7 @@ class OLSResult:
 
     @cached_property
     def resid(self) -> pd.Series:
-        return pd.Series(self._resid, index=self._index, name=self._y_name)
+        return pd.Series(self._resid, index=dated_index(self._index), name=self._y_name)
 
     @cached_property
     def x_std(self) -> pd.Series:
@@ -226,6 +227,17 @@ class OLSResult:
         return head + self.summary().to_string(float_format=lambda v: f"{v:.6g}")
 
 
+def benchmark_names(x: Any) -> list[str]:
+    """The benchmarks' names as a regression labels them: a DataFrame's columns, a Series'
+    name (``x`` without one), ``x`` for a 1-D array and ``x1, x2, ...`` for a 2-D one."""
+    if isinstance(x, pd.DataFrame):
+        return [str(c) for c in x.columns]
+    if isinstance(x, pd.Series):
+        return [str(x.name) if x.name is not None else "x"]
+    shape = np.shape(x)
+    return ["x"] if len(shape) == 1 else [f"x{i + 1}" for i in range(shape[1])]
+
+
 def _as_arrays(
     y: Any, x: Any
 ) -> tuple[np.ndarray, np.ndarray, pd.Index | None, str, list[str]]:
@@ -233,13 +245,7 @@ def _as_arrays(
     y, x = on_dates_of(y, x, what=("asset", "benchmark"))
     index = y.index if isinstance(y, (pd.Series, pd.DataFrame)) else None
     y_name = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y"
-    if isinstance(x, pd.DataFrame):
-        names = [str(c) for c in x.columns]
-    elif isinstance(x, pd.Series):
-        names = [str(x.name) if x.name is not None else "x"]
-    else:
-        arr = np.asarray(x)
-        names = ["x"] if arr.ndim == 1 else [f"x{i + 1}" for i in range(arr.shape[1])]
+    names = benchmark_names(x)
     try:
         yv = np.asarray(y, dtype=float)
         xv = np.asarray(x, dtype=float)
@@ -328,8 +334,8 @@ def ols(
     """
     cov_key = _cov_key(cov_type)
     yv, xv, index, y_name, names = _as_arrays(y, x)
-    return fit_arrays(yv, xv, names, index=index, y_name=y_name, cov_type=cov_key,
-                      maxlags=maxlags)
+    yv, xv, index, whole = _complete_rows(yv, xv, index)
+    return _Design(xv, names, index, whole).fit(yv, y_name, cov_key, maxlags)
 
 
 _COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
@@ -387,11 +393,11 @@ def _complete_rows(yv: np.ndarray, xv: np.ndarray, index: Any
         warnings.warn(
             f"dropped {n_all - n} of {n_all} observations with missing values",
             DataWarning,
-            stacklevel=3,
+            stacklevel=3,  # the line that called ols, fit_arrays or slopes_arrays
         )
         yv, xv = yv[ok], xv[ok]
         if index is not None:
-            index = index[ok]
+            index = dated_index(index)[ok]
     need = k + 2
     if n < need:
         raise InsufficientDataError(
@@ -454,9 +460,11 @@ class _Design:
         yc = yv - float(yv.sum()) / self.n
         return np.asarray(self.sxx_inv @ (self.xc.T @ yc))
 
-    def fit(self, yv: np.ndarray, y_name: str, cov_key: str, maxlags: int | None
-            ) -> OLSResult:
-        """Regress ``yv`` (complete, on the design's rows) on the design."""
+    def fit(self, yv: np.ndarray, y_name: str, cov_key: str, maxlags: int | None,
+            labels: tuple[list[str], Any] | None = None) -> OLSResult:
+        """Regress ``yv`` (complete, on the design's rows) on the design; ``labels``, the
+        benchmarks' names and the rows' index, when they are not the design's own."""
+        names, index = (self.names, self.index) if labels is None else labels
         n, k, xc, x_mean, sxx_inv = self.n, self.k, self.xc, self.x_mean, self.sxx_inv
         y_mean = float(yv.sum()) / n
         yc = yv - y_mean
@@ -489,14 +497,14 @@ class _Design:
         corr = (float(sxy[0] / math.sqrt(x_var[0] * syy)) if k == 1 and syy > 0
                 else float("nan"))
         return OLSResult(
-            names=["const", *self.names],
+            names=["const", *names],
             params=np.concatenate(([alpha], betas)),
             cov=cov,
             nobs=n,
             ssr=ssr,
             syy=syy,
             resid=resid,
-            index=self.index,
+            index=index,
             y_name=y_name,
             cov_type=cov_key,
             maxlags=lags,

@@ -82,7 +82,8 @@ def as_price_table(prices: Any, name: str = "price") -> Table:
         if isinstance(index, pd.DatetimeIndex) and index.is_monotonic_increasing \
                 and index.is_unique and local_days(index) is index:
             label = str(prices.name) if prices.name is not None else name
-            return Table(index.values, prices.to_numpy().reshape(-1, 1), [label])
+            return Table(index.values, prices.to_numpy().reshape(-1, 1), [label], index.name,
+                         index.freq)
     return Table.of(as_price_frame(prices, name))
 
 
@@ -195,7 +196,7 @@ def _return_values(values: np.ndarray, method: Any) -> np.ndarray:
 
 def return_table(prices: Table, method: Any = "simple") -> Table:
     """:func:`simple_or_log_returns` on a :class:`~betahedge_xl.engine.table.Table`."""
-    return Table(prices.dates[1:], _return_values(prices.values, method), prices.names)
+    return prices.rows(slice(1, None)).with_values(_return_values(prices.values, method))
 
 
 @dataclass(frozen=True)
@@ -344,7 +345,7 @@ def excess_table(
     per_period = _constant_per_period(risk_free, unit, normalize_frequency(frequency), method)
     if per_period == 0.0:
         return returns
-    return Table(returns.dates, returns.values - per_period, returns.names)
+    return returns.with_values(returns.values - per_period)
 
 
 def _rf_on_periods(
