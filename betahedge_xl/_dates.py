@@ -34,6 +34,7 @@ ISO_HINT = "write it as yyyy-mm-dd"
 _YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T].*)?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})")
+_LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 
 
 def _day(year: int, month: int, day: int) -> _dt.datetime | None:
@@ -100,7 +101,7 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
     if isinstance(value, str):
         text = value.strip()
         # Digits and separators always mean the same day: kept. Words may not ("today").
-        read = _text_timestamp if not any(c.isalpha() for c in text) else _text_read
+        read = _text_read if _LETTER.search(text) else _text_timestamp
         try:
             return read(text, what, hint)
         except InputError:  # already says what is wrong (two readings, no year)

@@ -261,6 +261,9 @@ def risk_free_rate(
         risk_free = risk_free.iloc[:, 0]
     if isinstance(risk_free, pd.Series):
         return risk_free
+    if type(risk_free) is float and risk_free == 0.0:
+        normalize_rf_unit(unit, "annual")
+        return 0.0  # no rate (the default): fits every unit
     if isinstance(risk_free, (bool, np.bool_)) or not isinstance(risk_free, numbers.Real) \
             or not math.isfinite(risk_free):
         raise InputError(f"risk_free: expected an annual rate as a number (0.02 for 2%) or a "
