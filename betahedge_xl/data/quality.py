@@ -52,12 +52,13 @@ SplitMove = tuple[pd.Timestamp, str, float]
 
 
 def split_like_moves(
-    values: np.ndarray, dates: Any, names: Any
+    values: np.ndarray, dates: Any, names: Any, complete: bool | None = None
 ) -> dict[str, tuple[SplitMove, ...]]:
     """One-day moves that match a split ratio, per column: ``(date, "7:1 split", move)``.
 
     ``values`` is the (dates x tickers) array of prices (NaN where missing), ``dates`` its
-    row dates and ``names`` its column names.
+    row dates and ``names`` its column names; ``complete`` says, when known, whether every
+    price is there and positive.
 
     All columns at once: the ratio of each positive price to the column's previous positive
     price; the few moves of a third or more are compared with every split ratio.
@@ -66,13 +67,16 @@ def split_like_moves(
     out: dict[str, tuple[SplitMove, ...]] = {str(c): () for c in names}
     if values.shape[0] < 2:
         return out
-    with np.errstate(invalid="ignore"):
-        valid = values > 0
-    if valid.all():
+    if complete is None:
+        with np.errstate(invalid="ignore"):
+            complete = bool((values > 0).all())
+    if complete:
         # Every price there and positive (the usual case): the previous price is the row above.
         with np.errstate(divide="ignore", invalid="ignore"):  # an infinite price
             log_move = np.log(values[1:] / values[:-1])
     else:
+        with np.errstate(invalid="ignore"):
+            valid = values > 0
         # The previous positive price of each column (a forward fill by index, no pandas).
         rows = np.arange(values.shape[0])[:, None]
         last = np.maximum.accumulate(np.where(valid, rows, -1), axis=0)
@@ -280,7 +284,8 @@ def _contiguous_counts(x: np.ndarray, first: np.ndarray, last: np.ndarray, dates
     """Columns (rows of ``x``, one per ticker) whose usable prices have no hole: what lies
     between two prices is what lies between two dates of the index, computed once."""
     m, n = x.shape
-    wk_before = np.concatenate([[0], np.cumsum(weekday)])
+    wk_before = np.zeros(n + 1, np.int64)
+    np.cumsum(weekday, out=wk_before[1:])
     missing = (np.busday_count(dates[first], dates[last] + 1)
                - (wk_before[last + 1] - wk_before[first]))
     gaps: list[list[Gap]] = [[] for _ in range(m)]
@@ -466,7 +471,7 @@ def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
         rows, aligned = int(any_row.sum()), int(all_row.sum())
         dropped = (valid & ~all_row[:, None]).sum(axis=0)
         absent = (~valid & any_row[:, None]).sum(axis=0)
-    splits = split_like_moves(values, dates, names)
+    splits = split_like_moves(values, dates, names, complete)
     names = [str(c) for c in names]
     extra = [{"dropped_by_alignment": int(dropped[j]), "absent": int(absent[j]),
               "possible_splits": splits[name]} for j, name in enumerate(names)]

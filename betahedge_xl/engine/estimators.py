@@ -407,8 +407,12 @@ def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool,
     if keep is None:
         keep = x < 0 if down else x > 0
     if np.count_nonzero(keep) < 3:
-        return np.full(y.shape[1], np.nan)
-    yk, xk = y[keep], x[keep]
+        return np.full(y.shape[1:], np.nan)
+    return _slope(y[keep], x[keep])
+
+
+def _slope(yk: np.ndarray, xk: np.ndarray) -> np.ndarray:
+    """OLS slope of each asset's rows ``yk`` on the benchmark's ``xk`` (the rows kept)."""
     xc = xk - xk.sum() / len(xk)  # the mean, without np.mean's dispatch
     sxx = float(xc @ xc)
     if sxx == 0.0:
@@ -451,12 +455,17 @@ def _capture_values(y: np.ndarray, x: np.ndarray, periods_per_year: float,
                     down: bool, keep: np.ndarray | None = None) -> np.ndarray:
     if keep is None:
         keep = x < 0 if down else x > 0
-    k = np.count_nonzero(keep)
-    if k == 0:
-        return np.full(y.shape[1], np.nan)
-    # Compound annual growth on those days (empyrical's annual_return).
-    ann_y = np.multiply.reduce(1.0 + y[keep], axis=0) ** (periods_per_year / k) - 1.0
-    ann_x = float(np.multiply.reduce(1.0 + x[keep])) ** (periods_per_year / k) - 1.0
+    if not keep.any():
+        return np.full(y.shape[1:], np.nan)
+    return _growth_ratio(y[keep], x[keep], periods_per_year)
+
+
+def _growth_ratio(yk: np.ndarray, xk: np.ndarray, periods_per_year: float) -> np.ndarray:
+    """Each asset's compound annual growth over the benchmark's on the same rows (empyrical's
+    ``annual_return`` of ``k`` days: ``prod(1 + r)^(periods_per_year / k) - 1``)."""
+    k = len(xk)
+    ann_y = np.multiply.reduce(1.0 + yk, axis=0) ** (periods_per_year / k) - 1.0
+    ann_x = float(np.multiply.reduce(1.0 + xk)) ** (periods_per_year / k) - 1.0
     return np.asarray(ann_y / ann_x, dtype=float)
 
 
@@ -491,14 +500,20 @@ def market_moves(
     """
     y, x = _panel(asset_returns, benchmark_returns)
     ys, xs = (y, x) if simple is None else _panel(*simple)
-    # The benchmark's down and up periods, once (a log return has the sign of the simple one)
-    down, up = x < 0, x > 0
-    return {
-        "downside_beta": float(_conditional_beta_values(y, x, True, down)[0]),
-        "upside_beta": float(_conditional_beta_values(y, x, False, up)[0]),
-        "up_capture": float(_capture_values(ys, xs, periods_per_year, False, up)[0]),
-        "down_capture": float(_capture_values(ys, xs, periods_per_year, True, down)[0]),
-    }
+    y, ys = y[:, 0], ys[:, 0]  # one asset: plain vectors
+    out = {}
+    # The benchmark's down and up periods (a log return has the sign of the simple one); the
+    # rows of each are taken once for its beta and its capture.
+    for side, keep in (("down", x < 0), ("up", x > 0)):
+        k = np.count_nonzero(keep)
+        yk, xk = y[keep], x[keep]
+        out[f"{side}side_beta"] = float(_slope(yk, xk)) if k >= 3 else float("nan")
+        if simple is not None:
+            yk, xk = ys[keep], xs[keep]
+        out[f"{side}_capture"] = (float(_growth_ratio(yk, xk, periods_per_year)) if k
+                                  else float("nan"))
+    return {key: out[key] for key in ("downside_beta", "upside_beta", "up_capture",
+                                      "down_capture")}
 
 
 # --------------------------------------------------------------------------------------------

@@ -99,8 +99,8 @@ class OLSResult:
         self.cov_type = cov_type
         self.maxlags = maxlags
         self.y_std = math.sqrt(syy / (nobs - 1))
-        self._bse = np.sqrt(np.diag(cov))
-        if (self._bse > 0).all():
+        self._bse = np.sqrt(cov.diagonal())
+        if self._bse.min() > 0:  # NaN compares False
             self._t = params / self._bse
         else:  # a perfect fit: t is infinite (or undefined for a zero estimate)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -417,8 +417,8 @@ class _Design:
         x_mean = xv.sum(axis=0) / n
         xc = xv - x_mean
         sxx = xc.T @ xc
-        x_var = np.diag(sxx)
-        x_scale = np.abs(xv).max(axis=0)
+        x_var = sxx.diagonal()  # methods, not np.diag/np.abs: a pair's fit is all call overhead
+        x_scale = abs(xv).max(axis=0)
         for j in range(k):
             # A regressor is constant when its spread is at rounding level of its magnitude.
             if x_var[j] <= (1e-13 * max(x_scale[j], 1e-300)) ** 2 * n:
