@@ -437,19 +437,25 @@ class _Design:
             if near:
                 warnings.warn(near, DataWarning, stacklevel=3)
         sxx_inv = 1.0 / sxx if k == 1 else np.linalg.inv(sxx)
-        # (X'X)^-1 of the design [1, X], from the centred block inverse.
-        bread = np.empty((k + 1, k + 1))
-        bread[1:, 1:] = sxx_inv
-        cross = -(x_mean @ sxx_inv)
-        bread[0, 1:] = cross
-        bread[1:, 0] = cross
-        bread[0, 0] = 1.0 / n + float(x_mean @ sxx_inv @ x_mean)
         self.x = xv.copy()  # what it was built from, to recognise the same benchmarks again
         self.whole = whole  # no row was dropped for a missing value
         self.names, self.index = names, index
         self.n, self.k = n, k
         self.x_mean, self.xc, self.x_var = x_mean, xc, x_var
-        self.sxx_inv, self.bread = sxx_inv, bread
+        self.sxx_inv = sxx_inv
+
+    @cached_property
+    def bread(self) -> np.ndarray:
+        """(X'X)^-1 of the design [1, X], from the centred block inverse (for the covariance
+        of a fit; betas alone do not need it)."""
+        k, x_mean, sxx_inv = self.k, self.x_mean, self.sxx_inv
+        bread = np.empty((k + 1, k + 1))
+        bread[1:, 1:] = sxx_inv
+        cross = -(x_mean @ sxx_inv)
+        bread[0, 1:] = cross
+        bread[1:, 0] = cross
+        bread[0, 0] = 1.0 / self.n + float(x_mean @ sxx_inv @ x_mean)
+        return bread
 
     def serves(self, xv: np.ndarray) -> bool:
         """Whether a regression on ``xv`` (every row kept) has this design."""
