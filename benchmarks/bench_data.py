@@ -82,13 +82,13 @@ def line(what: str, ours: float, ref_name: str, ref: float, target: float | None
           f"{verdict}")
 
 
-def bench_fetch_repeat(pair: list[str], repeats: int = 2000) -> None:
+def bench_fetch_repeat(pair: list[str], start: str, end: str, repeats: int = 2000) -> None:
     """A repeated identical ``fetch_prices`` (target: median < 1 ms), interleaved with its
     references: the memo hit of ``load_prices`` under it, and that hit plus the aligned frame
     rebuilt (what ``fetch_prices`` did before it kept the frame)."""
     from betahedge_xl.data import fetch_prices, load_prices
 
-    args = (pair, "2014-01-01", "2015-01-01")
+    args = (pair, start, end)  # inside the synthesised years (a fixed 2014 was not, for --years 5)
     fetch_prices(*args)
     runs: list[list[float]] = [[], [], []]
     for _ in range(repeats):
@@ -202,7 +202,7 @@ def main() -> None:
         m = statistics.median(memo) * 1e3
         print(f"memo: repeated identical request, median {m:.3f} ms  [target < 1 ms] "
               f"{'OK' if m < 1 else 'MISSED'}")
-        bench_fetch_repeat(pair)
+        bench_fetch_repeat(pair, start, end)
         close_stores()
 
 
