@@ -1231,11 +1231,13 @@ def beta_hedge(
             quality = assess(fetched, s, e)
             notes = [m for m in notes if m not in stale] + quality.messages()
 
+    stored = None if fetched is None else Table.of(fetched, copy=False)  # read once, both legs
+
     def windowed(leg: _Leg) -> Table:
         if leg.prices is not None:
             return _window_table(leg.prices, s, e)
-        assert fetched is not None
-        return _window_table(Table.of(fetched, copy=False), s, e, leg.tickers)
+        assert stored is not None
+        return _window_table(stored, s, e, leg.tickers)
 
     # Window each leg before joining: the join then works on a year, not on decades. From
     # here on prices and returns are plain arrays (a Table); pandas objects are built only

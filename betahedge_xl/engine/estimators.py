@@ -402,10 +402,8 @@ def dimson_betas(asset_returns: Any, benchmark_returns: Any) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Downside and upside
 # --------------------------------------------------------------------------------------------
-def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool,
-                             keep: np.ndarray | None = None) -> np.ndarray:
-    if keep is None:
-        keep = x < 0 if down else x > 0
+def _conditional_beta_values(y: np.ndarray, x: np.ndarray, down: bool) -> np.ndarray:
+    keep = x < 0 if down else x > 0
     if np.count_nonzero(keep) < 3:
         return np.full(y.shape[1:], np.nan)
     return _slope(y[keep], x[keep])
@@ -452,9 +450,8 @@ def _capture(
 
 
 def _capture_values(y: np.ndarray, x: np.ndarray, periods_per_year: float,
-                    down: bool, keep: np.ndarray | None = None) -> np.ndarray:
-    if keep is None:
-        keep = x < 0 if down else x > 0
+                    down: bool) -> np.ndarray:
+    keep = x < 0 if down else x > 0
     if not keep.any():
         return np.full(y.shape[1:], np.nan)
     return _growth_ratio(y[keep], x[keep], periods_per_year)
@@ -501,19 +498,21 @@ def market_moves(
     y, x = _panel(asset_returns, benchmark_returns)
     ys, xs = (y, x) if simple is None else _panel(*simple)
     y, ys = y[:, 0], ys[:, 0]  # one asset: plain vectors
-    out = {}
-    # The benchmark's down and up periods (a log return has the sign of the simple one); the
-    # rows of each are taken once for its beta and its capture.
-    for side, keep in (("down", x < 0), ("up", x > 0)):
+
+    def side(keep: np.ndarray) -> tuple[float, float]:
+        """The beta and the capture ratio on the benchmark's periods ``keep``, their rows
+        taken once (a log return has the sign of the simple one it came from)."""
         k = np.count_nonzero(keep)
         yk, xk = y[keep], x[keep]
-        out[f"{side}side_beta"] = float(_slope(yk, xk)) if k >= 3 else float("nan")
+        beta = float(_slope(yk, xk)) if k >= 3 else float("nan")
         if simple is not None:
             yk, xk = ys[keep], xs[keep]
-        out[f"{side}_capture"] = (float(_growth_ratio(yk, xk, periods_per_year)) if k
-                                  else float("nan"))
-    return {key: out[key] for key in ("downside_beta", "upside_beta", "up_capture",
-                                      "down_capture")}
+        return beta, float(_growth_ratio(yk, xk, periods_per_year)) if k else float("nan")
+
+    downside, down_capture = side(x < 0)
+    upside, up_capture = side(x > 0)
+    return {"downside_beta": downside, "upside_beta": upside, "up_capture": up_capture,
+            "down_capture": down_capture}
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,15 +23,11 @@ def hedged_returns(
     Alpha stays in the hedged series: shorting beta units of the benchmark removes the market
     exposure, not the intercept.
     """
-    asset_returns, benchmark_returns = on_dates_of(
-        asset_returns, benchmark_returns, what=("asset", "benchmark"))
+    asset_returns, _, y, x = paired_arrays(asset_returns, benchmark_returns)
     b = np.atleast_1d(np.asarray(beta, dtype=float))
-    x = np.asarray(benchmark_returns, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
     if x.shape[1] != b.shape[0]:
         raise InputError(f"{x.shape[1]} benchmark(s) but {b.shape[0]} beta(s)")
-    values = np.asarray(asset_returns, dtype=float) - x @ b
+    values = y - x @ b
     index = asset_returns.index if isinstance(asset_returns, pd.Series) else None
     return pd.Series(values, index=index, name="hedged")
 

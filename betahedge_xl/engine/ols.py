@@ -334,8 +334,8 @@ def ols(
     """
     cov_key = _cov_key(cov_type)
     yv, xv, index, y_name, names = _as_arrays(y, x)
-    yv, xv, index, whole = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index, whole).fit(yv, y_name, cov_key, maxlags)
+    yv, xv, index = _complete_rows(yv, xv, index)
+    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
 
 
 _COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
@@ -366,21 +366,21 @@ def fit_arrays(
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
     cov_key = _cov_key(cov_type)
-    yv, xv, index, whole = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index, whole).fit(yv, y_name, cov_key, maxlags)
+    yv, xv, index = _complete_rows(yv, xv, index)
+    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
 
 
 def slopes_arrays(yv: np.ndarray, xv: np.ndarray, names: list[str]) -> np.ndarray:
     """The betas of :func:`fit_arrays` alone (a hedge ratio needs no statistics), with the
     same checks and warnings."""
-    yv, xv, _, whole = _complete_rows(yv, xv, None)
-    return _Design(xv, names, None, whole).slopes(yv)
+    yv, xv, _ = _complete_rows(yv, xv, None)
+    return _Design(xv, names, None).slopes(yv)
 
 
 def _complete_rows(yv: np.ndarray, xv: np.ndarray, index: Any
-                   ) -> tuple[np.ndarray, np.ndarray, Any, bool]:
+                   ) -> tuple[np.ndarray, np.ndarray, Any]:
     """The rows without a missing value (a warning says how many went), refusing infinite
-    values and too few rows; and whether every row was kept."""
+    values and too few rows."""
     n = n_all = xv.shape[0]
     k = xv.shape[1]
     if not (np.isfinite(yv).all() and np.isfinite(xv).all()):
@@ -403,7 +403,7 @@ def _complete_rows(yv: np.ndarray, xv: np.ndarray, index: Any
         raise InsufficientDataError(
             f"too few observations: {n} return(s), need at least {need}"
         )
-    return yv, xv, index, n == n_all
+    return yv, xv, index
 
 
 class _Design:
@@ -411,7 +411,7 @@ class _Design:
     (the hedge's verification regression): centred regressors, their checks and the inverse
     of the design's cross-product matrix."""
 
-    def __init__(self, xv: np.ndarray, names: list[str], index: Any, whole: bool) -> None:
+    def __init__(self, xv: np.ndarray, names: list[str], index: Any) -> None:
         n, k = xv.shape
         # sum / n is what mean computes, without its dispatch (a pair's fit is all overhead)
         x_mean = xv.sum(axis=0) / n
@@ -437,8 +437,8 @@ class _Design:
             if near:
                 warnings.warn(near, DataWarning, stacklevel=3)
         sxx_inv = 1.0 / sxx if k == 1 else np.linalg.inv(sxx)
-        self.x = xv.copy()  # what it was built from, to recognise the same benchmarks again
-        self.whole = whole  # no row was dropped for a missing value
+        # What it was built from (the complete rows), to recognise the same benchmarks again.
+        self.x = xv.copy()
         self.names, self.index = names, index
         self.n, self.k = n, k
         self.x_mean, self.xc, self.x_var = x_mean, xc, x_var
@@ -458,8 +458,9 @@ class _Design:
         return bread
 
     def serves(self, xv: np.ndarray) -> bool:
-        """Whether a regression on ``xv`` (every row kept) has this design."""
-        return self.whole and xv.shape == self.x.shape and np.array_equal(xv, self.x)
+        """Whether a regression on ``xv`` has this design: the same numbers on the same rows
+        (a design that dropped rows with missing values has fewer rows than ``xv``)."""
+        return xv.shape == self.x.shape and np.array_equal(xv, self.x)
 
     def slopes(self, yv: np.ndarray) -> np.ndarray:
         """The betas of ``yv`` on the design, as :meth:`fit` computes them."""

@@ -175,10 +175,10 @@ def prepare_prices(frame: pd.DataFrame, frequency: Any = "daily") -> Alignment:
 
 def prepare_table(table: Table, frequency: Any = "daily") -> Table:
     """:func:`prepare_prices` on a :class:`~betahedge_xl.engine.table.Table`."""
-    complete = _check_values(table.values, table.dates, table.names)
-    keep, _ = (None, 0) if complete else _common_rows(table.values, table.names)
-    if keep is not None:
-        table = table.rows(keep)
+    if not _check_values(table.values, table.dates, table.names):  # a price missing somewhere
+        keep, _ = _common_rows(table.values, table.names)
+        if keep is not None:
+            table = table.rows(keep)
     last = _period_last(table.dates, frequency)
     return table if last is None else table.rows(last)
 
@@ -327,8 +327,6 @@ def excess_returns(
 def _constant_per_period(risk_free: Any, unit: Any, freq: str, method: Any) -> float:
     """The return of one period of a constant risk-free rate given in ``unit``."""
     u = normalize_rf_unit(unit, "annual")
-    if type(risk_free) in (float, int) and risk_free == 0:
-        return 0.0  # no rate: nothing to convert or check
     rate = risk_free_rate(risk_free, u, freq)
     assert isinstance(rate, float)
     if rate == 0.0:
