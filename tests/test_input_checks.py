@@ -121,3 +121,17 @@ def test_out_of_sample_split_rounds_half_up(n: int, estimate: int) -> None:
     ra, rb = a.pct_change().dropna(), spy.pct_change().dropna()
     oos = out_of_sample_effectiveness(ra, rb, 0.5)
     assert (oos.n_estimation, oos.n_test) == (estimate, n - estimate)
+
+
+def test_collinear_pair_named_in_given_order_whatever_the_last_bit() -> None:
+    """corrcoef is not exactly symmetric in floating point; the pair is named as given."""
+    from betahedge_xl.engine.ols import collinearity_note
+
+    r = 0.9999990
+    corr = np.array([[1.0, r], [np.nextafter(r, 1.0), 1.0]])  # lower triangle 1 ulp larger
+    note = collinearity_note(corr, ["SPY", "SPY2"], 5e5)
+    assert note is not None and note.startswith("benchmarks SPY and SPY2 ")
+    # Strongly negative correlation is collinearity too (the sign does not rescue the betas).
+    note = collinearity_note(-corr + 2 * np.eye(2), ["SPY", "SHORT"], 5e5)
+    assert note is not None and note.startswith("benchmarks SPY and SHORT ")
+    assert "correlation -0.99999" in note

@@ -282,9 +282,14 @@ def collinearity_note(corr: np.ndarray, names: list[str], cond: float) -> str | 
     away.
     """
     k = len(names)
-    off = np.abs(corr - np.eye(k))
-    i, j = np.unravel_index(int(np.argmax(off)), off.shape)
-    if off[i, j] > NEAR_COLLINEAR_CORR:
+    # Only the upper triangle: corrcoef is not exactly symmetric in floating point, so an
+    # argmax over the whole matrix named the pair in an order that depended on the processor.
+    # Reading i < j names it in the order the benchmarks were given, on every machine.
+    iu, ju = np.triu_indices(k, 1)
+    off = np.abs(corr[iu, ju])
+    best = int(np.argmax(off))
+    i, j = int(iu[best]), int(ju[best])
+    if off[best] > NEAR_COLLINEAR_CORR:
         return (f"benchmarks {names[i]} and {names[j]} are nearly collinear (correlation "
                 f"{corr[i, j]:.8f}, condition number {cond:.3g}): their separate betas are "
                 f"unreliable")
