@@ -128,6 +128,10 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                         "book's gross exposure is the value")
     g.add_argument("--hedge-price", type=float, metavar="PRICE",
                    help="the futures price in index points, or the price of one share")
+    g.add_argument("--hedge-beta", type=float, metavar="BETA",
+                   help="the book's beta to the --hedge-with instrument, when you know it; "
+                        "otherwise the fit's beta for the benchmark (or a contract on its "
+                        "index, ES for SPY), else measured from the instrument's prices")
     g.add_argument("--oos-split", type=_fraction, default=0.5, metavar="FRACTION",
                    help="fraction of the sample used to estimate beta in the out-of-sample "
                         "check (default 0.5)")
@@ -529,7 +533,8 @@ def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
         return result
     if result.capital is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --value (the book's value)")
-    return result.with_hedge(args.hedge_with, args.hedge_price)
+    return result.with_hedge(args.hedge_with, args.hedge_price,
+                             beta=getattr(args, "hedge_beta", None))
 
 
 def _check_start(start: str | None) -> None:
@@ -590,6 +595,8 @@ def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
         raise InputError("--hedge-price needs --hedge-with (ES, MES, SPY, ...)")
     if args.hedge_with is not None and args.hedge_price is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --hedge-price")
+    if args.hedge_with is None and getattr(args, "hedge_beta", None) is not None:
+        raise InputError("--hedge-beta needs --hedge-with (the instrument it is the beta to)")
     n = len(_tickers(req["asset"])) + len(_tickers(req["benchmark"]))
     console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
     from .analysis import beta_hedge
@@ -804,7 +811,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     args.frequency, args.returns, args.risk_free = "daily", "simple", (0.0, "annual")
     args.hac, args.maxlags, args.rolling_window = False, None, None
     args.weights = args.shares = None
-    args.capital = args.hedge_with = args.hedge_price = None
+    args.capital = args.hedge_with = args.hedge_price = args.hedge_beta = None
     args.input = "prices"
     args.preset = None
     args.oos_split, args.refresh = 0.5, False

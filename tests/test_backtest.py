@@ -187,13 +187,15 @@ def test_hedge_summary_has_downside_upside_betas_and_capture_ratios(tsla_spy, me
         design = np.column_stack([np.ones(keep.sum()), m[keep]])
         beta = np.linalg.lstsq(design, a[keep], rcond=None)[0][1]
         assert values[label] == pytest.approx(beta, rel=1e-9)
-    for label, keep in (("Up capture ratio", m > 0), ("Down capture ratio", m < 0)):
+    for label, keep in (("Up capture ratio (empyrical, daily)", m > 0),
+                        ("Down capture ratio (empyrical, daily)", m < 0)):
         n = keep.sum()
         ann_a = np.prod(1 + simple_a[keep]) ** (252 / n) - 1
         ann_m = np.prod(1 + simple_m[keep]) ** (252 / n) - 1
         assert values[label] == pytest.approx(ann_a / ann_m, rel=1e-9)
     assert res.stat("downside_beta") == res.market_moves["downside_beta"]
-    assert res.to_dict()["up_capture"] == pytest.approx(res.market_moves["up_capture"])
+    assert res.to_dict()["up_capture_empyrical"] == pytest.approx(
+        res.market_moves["up_capture"])
 
 
 @pytest.mark.skipif(__import__("shutil").which("soffice") is None,

@@ -470,7 +470,8 @@ def up_capture(
     asset_returns: Any, benchmark_returns: Any, periods_per_year: float = 252
 ) -> pd.Series:
     """Up-capture ratio: the asset's annualised return on the benchmark's up days over the
-    benchmark's on the same days (empyrical's ``up_capture``; Morningstar's capture ratios).
+    benchmark's on the same days (empyrical's ``up_capture``, a ratio; Morningstar's capture
+    ratios, on monthly returns and in percent, are :func:`morningstar_capture`).
 
     Annualised return of ``k`` days: ``prod(1 + r)^(periods_per_year / k) - 1``.
     """
@@ -483,6 +484,57 @@ def down_capture(
     """Down-capture ratio: as :func:`up_capture` on the benchmark's down days (below 1: the
     asset falls less than the benchmark)."""
     return _capture(asset_returns, benchmark_returns, periods_per_year, down=True)
+
+
+def monthly_returns(returns: Any, dates: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Simple returns compounded within each calendar month: ``(months, returns)``.
+
+    ``returns`` is one (n,) or several (n, k) columns of simple returns per period and
+    ``dates`` their dates; a month's return is ``prod(1 + r) - 1`` over the periods dated in
+    it (the first month of a window starts at its first price, not at the month's start).
+    """
+    r = np.asarray(returns, dtype=float)
+    months = np.asarray(pd.DatetimeIndex(dates).values.astype("datetime64[M]"))
+    if r.shape[0] != months.shape[0]:
+        raise InputError(f"{r.shape[0]} returns but {months.shape[0]} dates")
+    order = np.argsort(months, kind="stable")
+    months, r = months[order], r[order]
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if months.size else \
+        np.array([], dtype=int)
+    grown = np.multiply.reduceat(1.0 + r, starts, axis=0) - 1.0 if months.size else r[:0]
+    return months[starts], grown
+
+
+def morningstar_capture(asset_returns: Any, benchmark_returns: Any,
+                        dates: Any = None) -> dict[str, float]:
+    """Morningstar's up and down capture ratios, in percent, from monthly returns.
+
+    Each period's simple returns are compounded into calendar months
+    (:func:`monthly_returns`). Over the months the benchmark rose (fell), each side's
+    geometric mean monthly return ``prod(1 + r)^(1/n) - 1`` (Morningstar's "capture return");
+    the ratio is the asset's over the benchmark's, times 100. Above 100 up: the asset gained
+    more than the benchmark in up months; below 100 down: it lost less in down months.
+
+    Returns ``{"up_capture", "down_capture", "up_months", "down_months"}`` (NaN without
+    such a month). ``dates`` defaults to the index of ``asset_returns``.
+    """
+    if dates is None:
+        dates = asset_returns.index
+    _, months = monthly_returns(np.column_stack([np.asarray(asset_returns, dtype=float),
+                                                 np.asarray(benchmark_returns, dtype=float)]),
+                                dates)
+    y, x = months[:, 0], months[:, 1]
+    out: dict[str, float] = {}
+    for side, keep in (("up", x > 0), ("down", x < 0)):
+        n = int(np.count_nonzero(keep))
+        out[f"{side}_months"] = n
+        if not n:
+            out[f"{side}_capture"] = float("nan")
+            continue
+        gy = float(np.prod(1.0 + y[keep])) ** (1.0 / n) - 1.0
+        gx = float(np.prod(1.0 + x[keep])) ** (1.0 / n) - 1.0
+        out[f"{side}_capture"] = 100.0 * gy / gx if gx != 0.0 else float("nan")
+    return out
 
 
 def market_moves(

@@ -1,0 +1,213 @@
+"""Advice a PM can act on (issue 21): the hedge instrument checked, the evidence said beside
+the trade, capture ratios as Morningstar defines them, risk in money.
+
+Prices are the shipped samples (``betahedge_xl/sample``); every figure is re-derived here with
+numpy/pandas from those prices.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import betahedge_xl as bh
+from betahedge_xl.exceptions import InputError
+
+WINDOW = ("2014-01-01", "2015-01-01")
+
+
+def sample(ticker: str) -> pd.Series:
+    text = (resources.files("betahedge_xl") / "sample" / f"{ticker}.csv").read_text()
+    reader = csv.DictReader(text.splitlines())
+    col = "Adj Close" if "Adj Close" in (reader.fieldnames or []) else "Close"
+    rows = [(r["Date"], float(r[col])) for r in reader]
+    return pd.Series([v for _, v in rows], index=pd.to_datetime([d for d, _ in rows]),
+                     name=ticker)
+
+
+def returns(*tickers: str, start: str = WINDOW[0], end: str = WINDOW[1]) -> pd.DataFrame:
+    px = pd.concat([sample(t) for t in tickers], axis=1, join="inner")
+    px = px[(px.index >= start) & (px.index < end)]
+    return px.pct_change().iloc[1:]
+
+
+def slope(y: pd.Series | np.ndarray, x: pd.Series | np.ndarray) -> float:
+    return float(np.polyfit(np.asarray(x), np.asarray(y), 1)[0])
+
+
+@pytest.fixture()
+def sample_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(resources.files("betahedge_xl") / "sample"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the hedge instrument
+# ---------------------------------------------------------------------------------------------
+def test_a_slip_of_a_contract_code_is_refused_with_the_contracts_and_multipliers(
+        sample_folder: None) -> None:
+    """``SE`` (meant ES) was sized as 331 shares at multiplier 1, exit 0."""
+    res = bh.beta_hedge("TSLA", "SPY", *WINDOW, capital=1_000_000)
+    with pytest.raises(InputError, match=r"unknown futures contract 'SE' \(did you mean ES\?\)"
+                       ) as err:
+        res.with_hedge("SE", 5900.0)
+    for code, mult in bh.engine.FUTURES_MULTIPLIERS.items():
+        assert f"{code} (" in str(err.value) and f"{mult:g} per point" in str(err.value)
+
+
+def test_another_instrument_is_sized_on_the_beta_measured_to_it(sample_folder: None) -> None:
+    """XLK for a fit on SPY: the book's beta to XLK, from XLK's prices, sizes the hedge."""
+    res = bh.beta_hedge(["AAPL", "MSFT"], "SPY", *WINDOW, weights=[1, -1], capital=1_000_000)
+    r = returns("AAPL", "MSFT", "XLK")
+    book = r["AAPL"] - r["MSFT"]
+    beta_xlk = slope(book, r["XLK"])
+    hedged = res.with_hedge("XLK", 40.0)
+    size = hedged.sizing
+    assert size is not None
+    assert size.beta == pytest.approx(beta_xlk, rel=1e-9)
+    assert size.beta != pytest.approx(res.beta, rel=1e-3)  # the SPY beta was used before
+    assert size.units == round(beta_xlk * 1e6 / 40.0)
+    assert "measured on XLK prices" in size.basis
+    assert hedged.stat("hedge_beta_basis") == size.basis
+    d = hedged.to_dict()
+    assert d["hedge"]["beta"] == pytest.approx(beta_xlk, rel=1e-9)
+    assert "measured on XLK" in d["hedge"]["beta_basis"]
+    # a beta the user states is used as given, and said so
+    stated = res.with_hedge("XLK", 40.0, beta=0.5).sizing
+    assert stated is not None and stated.units == round(0.5 * 1e6 / 40.0)
+    assert stated.basis.startswith("stated")
+
+
+def test_a_contract_on_the_benchmarks_index_takes_the_fitted_beta(sample_folder: None) -> None:
+    res = bh.beta_hedge("TSLA", "SPY", *WINDOW, capital=1_000_000).with_hedge("ES", 2000.0)
+    assert res.sizing is not None and res.sizing.beta == res.beta
+    assert res.sizing.basis == "the fit on SPY (ES tracks the S&P 500)"
+
+
+def test_an_instrument_without_prices_is_refused(sample_folder: None,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    res = bh.beta_hedge("TSLA", "SPY", *WINDOW, capital=1_000_000)
+    with pytest.raises(InputError, match="hedge instrument ZZZQ: not the benchmark SPY"):
+        res.with_hedge("ZZZQ", 10.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# advice only where the evidence holds
+# ---------------------------------------------------------------------------------------------
+def _noise_book() -> bh.HedgeResult:
+    """A book with no beta: returns unrelated to the benchmark (SPY shuffled)."""
+    spy = sample("SPY")
+    spy = spy[(spy.index >= "2013-01-01") & (spy.index < "2015-01-01")]
+    r = spy.pct_change().iloc[1:].to_numpy()
+    rng = np.random.default_rng(3)
+    noise = pd.Series(100 * np.cumprod(np.r_[1.0, 1 + rng.permutation(r)]),
+                      index=spy.index, name="NOISE")
+    return bh.beta_hedge(noise, spy, capital=1_000_000)
+
+
+def test_a_hedge_the_numbers_refute_is_said_so_beside_the_trade() -> None:
+    res = _noise_book()
+    assert not res.beta_p < 0.05 or not res.effectiveness_oos > 0
+    hedged = res.with_hedge("SPY", 180.0)
+    assert not hedged.hedge_supported
+    text = str(hedged)
+    line = next(ln for ln in text.splitlines() if ln.startswith("Hedge advice"))
+    assert "NOT SUPPORTED" in line
+    if not res.beta_p < 0.05:
+        assert "not significantly different from zero" in line
+    d = json.loads(json.dumps(hedged.to_dict()))
+    assert d["hedge_supported"] is False and d["hedge"]["supported"] is False
+    assert d["hedge"]["advice"].startswith("NOT SUPPORTED")
+    assert d["hedge_advice_reasons"] == hedged.advice
+
+
+def test_a_hedge_the_numbers_support_says_so(sample_folder: None) -> None:
+    res = bh.beta_hedge("TSLA", "SPY", *WINDOW)
+    assert res.hedge_supported and res.advice == []
+    assert res.stat("hedge_advice").startswith("supported: beta significant")
+
+
+def test_negative_out_of_sample_effectiveness_is_named() -> None:
+    """A sample whose second half has no beta: the first half's beta makes it worse."""
+    rng = np.random.default_rng(11)
+    n = 200
+    x = rng.normal(0, 0.01, n)
+    y = np.r_[1.5 * x[:100] + rng.normal(0, 0.002, 100), rng.normal(0, 0.01, 100)]
+    idx = pd.bdate_range("2020-01-01", periods=n + 1)
+    a = pd.Series(100 * np.cumprod(np.r_[1.0, 1 + y]), index=idx, name="A")
+    b = pd.Series(100 * np.cumprod(np.r_[1.0, 1 + x]), index=idx, name="B")
+    res = bh.beta_hedge(a, b)
+    h = y[100:] - slope(y[:100], x[:100]) * x[100:]
+    eff = 1 - np.var(h, ddof=1) / np.var(y[100:], ddof=1)
+    assert eff < 0 and res.effectiveness_oos == pytest.approx(eff, rel=1e-9)
+    assert any(f"effectiveness {eff:.1%}" in a for a in res.advice)
+    assert res.to_dict()["hedge_supported"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics as a PM knows them
+# ---------------------------------------------------------------------------------------------
+def test_capture_ratios_of_tsla_2014_are_morningstars() -> None:
+    """Monthly returns (daily returns compounded within each calendar month), geometric mean
+    return of the up (down) months, asset over benchmark, times 100."""
+    res = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW)
+    r = returns("TSLA", "SPY")
+    monthly = (1 + r).groupby(r.index.to_period("M")).prod() - 1
+    assert len(monthly) == 12
+    expected = {}
+    for side, keep in (("up", monthly["SPY"] > 0), ("down", monthly["SPY"] < 0)):
+        part = monthly[keep]
+        geo = part.add(1).prod() ** (1 / len(part)) - 1
+        expected[side] = 100 * geo["TSLA"] / geo["SPY"]
+    assert res.stat("up_capture") == pytest.approx(expected["up"], abs=1e-9)
+    assert res.stat("down_capture") == pytest.approx(expected["down"], abs=1e-9)
+    assert res.capture["up_months"] + res.capture["down_months"] == 12
+    # empyrical's figure keeps its own label: daily, compounded, annualised
+    up_days = r["SPY"] > 0
+    n = int(up_days.sum())
+    ann = (1 + r[up_days]).prod() ** (252 / n) - 1
+    assert res.stat("up_capture_empyrical") == pytest.approx(ann["TSLA"] / ann["SPY"],
+                                                               rel=1e-9)
+    labels = dict(res.summary().itertuples(index=False))
+    assert "Up capture % (Morningstar, monthly)" in labels
+    assert "Up capture ratio (empyrical, daily)" in labels
+
+
+def test_blume_is_not_applied_to_a_long_short_book() -> None:
+    prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
+    res = bh.beta_hedge(prices, sample("SPY"), *WINDOW, weights=[1, -1])
+    assert math.isnan(res.stat("adjusted_beta"))
+    assert "dollar-neutral" in res.stat("adjusted_beta_note")
+    assert res.to_dict()["adjusted_beta"] is None
+    long_only = bh.beta_hedge(prices, sample("SPY"), *WINDOW, weights=[0.6, 0.4])
+    assert long_only.stat("adjusted_beta") == pytest.approx(2 / 3 * long_only.beta + 1 / 3)
+
+
+def test_risk_in_percent_and_in_money() -> None:
+    res = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW, capital=2_000_000)
+    r = returns("TSLA", "SPY")
+    b = slope(r["TSLA"], r["SPY"])
+    hedged = r["TSLA"] - b * r["SPY"]
+    root = math.sqrt(252)
+    resid = hedged - hedged.mean()
+    expected = {
+        "volatility": r["TSLA"].std(ddof=1) * root,
+        "volatility_hedged": hedged.std(ddof=1) * root,
+        "residual_volatility": math.sqrt((resid**2).sum() / (len(r) - 2)) * root,
+        "tracking_error": (r["TSLA"] - r["SPY"]).std(ddof=1) * root,
+    }
+    for key, value in expected.items():
+        assert res.stat(key) == pytest.approx(value, rel=1e-9), key
+        assert res.stat(f"{key}_money") == pytest.approx(value * 2e6, rel=1e-9), key
+    text = str(res)
+    assert any(ln.startswith("Volatility unhedged (annualised)") and ln.endswith("%")
+               for ln in text.splitlines())
+    without = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW)
+    assert "volatility_money" not in without.stat_names()
