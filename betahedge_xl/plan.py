@@ -646,7 +646,7 @@ def _pd() -> Any:
 #: The sheet of the backtest section.
 BACKTEST_SHEET = "BetaHedge Backtest"
 #: Excel formats of the backtest table's metric columns (the header's order after "Estimator").
-BACKTEST_FORMATS = ["0.0000", "0.0000", "0.0000%", "0.00", "0.00%"]
+BACKTEST_FORMATS = ["0.00%", "0.0000", "0.0000%", "0.00", "0.00%"]
 #: Where the backtest's tables start (column P) and the rows each of its charts takes: clear of
 #: the charts (column D on) however wide the drawer makes them.
 BACKTEST_TABLES_COL = 15
@@ -685,7 +685,8 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         ["Last hedged day", _dt(result.last_hedged)],
         ["Hedged days", result.n_days],
         ["Rebalances", len(result.ratios)],
-        ["Best (highest effectiveness)", result.best],
+        ["Best (significant at 5%)", result.verdict],
+        *([["Test", result.comparison.test]] if result.comparison is not None else []),
         # The headline metric beside the charts too, where a printed page shows it (the full
         # table is with the other tables, right of the charts).
         *[[f"Effectiveness, {name}", float(v)]
@@ -699,7 +700,7 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         rows=settings,
     )
     summary.cell_formats.update(
-        {(i, 1): "0.0000" if label.startswith("Effectiveness") else f
+        {(i, 1): "0.00%" if label.startswith("Effectiveness") else f
          for i, (label, value) in enumerate(settings)
          if (f := summary_format(label, value)) is not None}
     )

@@ -211,3 +211,72 @@ def test_risk_in_percent_and_in_money() -> None:
                for ln in text.splitlines())
     without = bh.beta_hedge(sample("TSLA"), sample("SPY"), *WINDOW)
     assert "volatility_money" not in without.stat_names()
+
+
+# ---------------------------------------------------------------------------------------------
+# the backtest: a "no hedge" row, and a best only when it is significantly ahead
+# ---------------------------------------------------------------------------------------------
+def test_diebold_mariano_matches_statsmodels_hac_mean() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    from scipy import stats
+
+    from betahedge_xl.engine.estimators import diebold_mariano
+
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(0, 1, 500), rng.normal(0, 1.05, 500)
+    la, lb = a**2, (0.3 * a + b) ** 2
+    dm, p, lags = diebold_mariano(la, lb)
+    assert lags == int(np.floor(4 * (500 / 100) ** (2 / 9)))
+    d = la - lb
+    fit = sm.OLS(d, np.ones_like(d)).fit(cov_type="HAC",
+                                         cov_kwds={"maxlags": lags, "use_correction": False})
+    assert dm == pytest.approx(fit.params[0] / fit.bse[0], rel=1e-10)
+    assert p == pytest.approx(2 * stats.norm.sf(abs(dm)), rel=1e-10)
+
+
+def test_backtest_of_a_book_no_estimator_helps_has_no_best() -> None:
+    """A dollar-neutral book of two stocks with nearly the same beta: every estimator's
+    hedge adds variance, the "no hedge" row shows it and no best is named; Blume and Vasicek
+    are not applied to that book."""
+    prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
+    with pytest.warns(bh.exceptions.DataWarning, match="blume and vasicek not applied"):
+        res = bh.backtest(prices, sample("SPY"), "2013-01-01", "2016-01-01", window=126,
+                          weights=[1, -1])
+    assert res.estimators == ["ols", "ewma", "dimson"]
+    assert res.table.index[-1] == "no hedge"
+    no = res.table.loc["no hedge"]
+    a = res.returns["Portfolio"]
+    assert no["effectiveness"] == 0.0 and no["turnover"] == 0.0
+    assert no["mean_hedged"] == pytest.approx(a.mean(), rel=1e-12)
+    assert no["hedged_beta"] == pytest.approx(slope(a, res.returns["SPY"]), rel=1e-9)
+    c = res.comparison
+    assert c is not None
+    eff = res.table["effectiveness"]
+    if eff.drop("no hedge").max() <= 0:
+        assert c.leader == "no hedge" and res.best == "no clear winner"
+    assert res.best == "no clear winner" or (c.pvalue < 0.05 and eff[res.best] > 0)
+    text = str(res)
+    assert "no hedge" in text and "Diebold-Mariano" in text
+    d = res.to_dict()
+    assert d["no_hedge"]["effectiveness"] == 0.0 and "no hedge" not in d["estimators"]
+
+
+def test_best_is_named_when_significantly_ahead() -> None:
+    """An asset with a beta of 1.5 that moves to 0.5 halfway: the estimators beat not hedging
+    by far; the leader is named only with a p-value below 5%."""
+    from betahedge_xl.engine.estimators import compare_hedges
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 0.01, 1000)
+    unhedged = 1.5 * x + rng.normal(0, 0.002, 1000)
+    good = unhedged - 1.5 * x
+    bad = unhedged - 1.0 * x
+    hedged = pd.DataFrame({"good": good, "bad": bad})
+    eff = pd.Series({n: 1 - hedged[n].var() / unhedged.var() for n in hedged})
+    c = compare_hedges(hedged, unhedged, eff)
+    assert c.leader == "good" and c.runner_up == "bad" and c.best == "good" and c.pvalue < 0.05
+    # two equally good hedges: no clear winner
+    twin = pd.DataFrame({"a": good, "b": good + rng.normal(0, 1e-6, 1000)})
+    eff2 = pd.Series({n: 1 - twin[n].var() / unhedged.var() for n in twin})
+    c2 = compare_hedges(twin, unhedged, eff2)
+    assert c2.best == "no clear winner" and "not significant" in c2.verdict
