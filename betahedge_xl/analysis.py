@@ -218,8 +218,12 @@ def _book_returns(
     cash_rate = np.asarray(cash, dtype=float)
     if kind == "shares":
         drift = eng.drifting_weights(px[asset_cols], holdings, capital)
-        book = eng.book_returns(simple[asset_cols], drift.shift(1).iloc[1:], cash_rate)
+        starts = drift.shift(1).iloc[1:]
+        book = eng.book_returns(simple[asset_cols], starts, cash_rate)
+        # The weights each period's return was earned on: a shares book's contributions
+        # are measured on them (they add up to its beta), not on the last date's.
         shown = drift.iloc[-1].rename("weight")
+        shown.attrs["starts"] = starts
     else:
         book = eng.book_returns(simple[asset_cols], holdings, cash_rate)
         shown = holdings.rename("weight")
@@ -252,9 +256,26 @@ def _book(
     positions = eng.position_betas(held, bench, weights)
     if shares:
         positions.insert(0, "shares", holdings.to_numpy(dtype=float))
+        starts = weights.attrs.get("starts")
+        if starts is not None:
+            positions["contribution"] = _drifting_contributions(held, bench, starts)
     return Book(kind="shares" if shares else "weights", percent=kind == "weights in percent",
                 exposure=exp, return_base=base,
                 cash="the risk-free rate" if has_rf else "zero", positions=positions)
+
+
+def _drifting_contributions(held: pd.DataFrame, bench: pd.DataFrame,
+                            starts: pd.DataFrame) -> np.ndarray:
+    """Each holding's share of a shares book's beta on the first benchmark: the slope of its
+    weighted return ``w_(i,t-1) r_(i,t)`` on the benchmarks. The book's (excess) return is the
+    sum of those terms, and OLS is linear in the dependent variable, so the contributions add
+    up to the book's beta (exactly for simple returns)."""
+    names = list(starts.columns)
+    w = starts.reindex(held.index)[names].to_numpy(dtype=float)
+    y = held[names].to_numpy(dtype=float) * w
+    x = bench.to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(x)), x])
+    return np.asarray(np.linalg.lstsq(design, y, rcond=None)[0][1], dtype=float)
 
 
 def _size(beta: float, value: float | None, instrument: str, price: float | None,
@@ -705,8 +726,10 @@ class HedgeResult:
     def positions(self) -> pd.DataFrame | None:
         """One row per holding, indexed by ticker: ``weight`` (for shares, the last date's
         value over the return base), ``beta`` (the holding's own regression on the benchmark
-        over the same dates) and ``contribution`` (weight x beta; for a weights book they sum
-        to the book's beta). ``None`` for a single asset."""
+        over the same dates) and ``contribution``, the holding's share of the book's beta:
+        they add up to it (weight x beta for a weights book; for a shares book the slope of
+        the holding's return times its weight at the start of each period, as the weights
+        drift). ``None`` for a single asset."""
         return None if self.book is None else self.book.positions.copy()
 
     @property
@@ -900,7 +923,9 @@ class HedgeResult:
     def _book_rows(self) -> list[tuple[str, str, Any]]:
         rows: list[tuple[str, str, Any]] = []
         if self.holdings is not None:
-            held = ", ".join(f"{t} {v:g}" for t, v in self.holdings.items())
+            percent = self.holdings_kind == "weights in percent"
+            held = ", ".join(f"{t} {v * 100:g}%" if percent else f"{t} {v:g}"
+                             for t, v in self.holdings.items())
             rows.append(("holdings", f"Holdings ({self.holdings_kind})", held))
         book = self.book
         if book is not None:

@@ -733,7 +733,8 @@ def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
         console.data(str(result))
         if result.positions is not None:
             # A book's holdings, each on its own regression, after the summary.
-            console.data("\nPositions (beta on " + result.benchmarks[0] + ")\n"
+            console.data("\nPositions (beta on " + result.benchmarks[0] + "; contributions "
+                         "add up to the book's beta)\n"
                          + result.positions.to_string(float_format="{:.6g}".format))
     return 0
 

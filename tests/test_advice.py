@@ -280,3 +280,28 @@ def test_best_is_named_when_significantly_ahead() -> None:
     eff2 = pd.Series({n: 1 - twin[n].var() / unhedged.var() for n in twin})
     c2 = compare_hedges(twin, unhedged, eff2)
     assert c2.best == "no clear winner" and "not significant" in c2.verdict
+
+
+def test_contributions_of_a_shares_book_add_up_to_its_beta() -> None:
+    """AAPL +100 / MSFT -200 shares: weight x beta at the last date summed to -0.546 under a
+    book beta of -0.575; each contribution is now the slope of w_(i,t-1) r_(i,t)."""
+    prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
+    res = bh.beta_hedge(prices, sample("SPY"), *WINDOW, shares=[100, -200])
+    pos = res.positions
+    assert pos is not None
+    assert pos["contribution"].sum() == pytest.approx(res.beta, rel=1e-9)
+    # by hand: values at the start of each day over the gross exposure then
+    px = prices[(prices.index >= WINDOW[0]) & (prices.index < WINDOW[1])]
+    spy = sample("SPY")[px.index]
+    value = px * [100, -200]
+    w = value.div(value.abs().sum(axis=1), axis=0).shift(1).iloc[1:]
+    r = px.pct_change().iloc[1:]
+    m = spy.pct_change().iloc[1:]
+    for t in ("AAPL", "MSFT"):
+        assert pos.loc[t, "contribution"] == pytest.approx(slope(w[t] * r[t], m), rel=1e-9)
+
+
+def test_weights_in_percent_read_as_percent() -> None:
+    prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
+    res = bh.beta_hedge(prices, sample("SPY"), *WINDOW, weights=[60, 40])
+    assert res.stat("holdings") == "AAPL 60%, MSFT 40%"

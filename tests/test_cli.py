@@ -789,7 +789,7 @@ def test_analyze_long_short_book_with_positions_and_contracts(env: dict[str, str
     assert line.split()[-1] == str(abs(shares))
     # the positions follow the summary in the table
     rows = {ln.split()[0]: ln.split()[1:] for ln in
-            proc.stdout.split("Positions (beta on BBB)")[1].splitlines()[2:] if ln.strip()}
+            proc.stdout.split("Positions (beta on BBB")[1].splitlines()[2:] if ln.strip()}
     assert float(rows["AAA"][1]) == pytest.approx(b_a, rel=1e-5)
     assert float(rows["CCC"][2]) == pytest.approx(-b_c, rel=1e-5)
 
