@@ -854,14 +854,13 @@ class HedgeResult:
         out = []
         o = self.oos
         if o is not None and not o.effectiveness > 0:
-            out.append(f"the hedge did not reduce risk out of sample (effectiveness "
-                       f"{o.effectiveness:.1%} on {_iso(o.test_start)}..{_iso(o.test_end)} "
-                       f"with the beta of the months before)")
+            out.append(f"out-of-sample effectiveness {o.effectiveness:.1%}: the hedge did not "
+                       f"reduce risk on {_iso(o.test_start)}..{_iso(o.test_end)}")
         if not self.beta_p < 0.05:
-            out.append(f"beta {self.beta:.3f} is not significantly different from zero "
+            out.append(f"beta {self.beta:.3f} not significantly different from zero "
                        f"(p = {self.beta_p:.3f})")
         if self.oos is None:
-            out.append("no out-of-sample check: the sample is too short")
+            out.append("no out-of-sample check (sample too short)")
         return out
 
     @property
@@ -875,7 +874,7 @@ class HedgeResult:
             p = "<0.001" if self.beta_p < 0.001 else f"= {self.beta_p:.3f}"
             return (f"supported: beta significant (p {p}), out-of-sample effectiveness "
                     f"{self.effectiveness_oos:.1%}")
-        return "NOT SUPPORTED by the evidence: " + "; ".join(advice)
+        return "NOT SUPPORTED: " + "; ".join(advice)
 
     @cached_property
     def capture(self) -> dict[str, float]:

@@ -72,6 +72,10 @@ class BacktestResult:
     benchmarks: list[str] = field(default_factory=list)
     hedged_betas: pd.DataFrame = field(default_factory=pd.DataFrame)
     comparison: est.Comparison | None = None
+    #: The book's holdings as given (``AAPL +1 / MSFT -1``) or the asset's ticker, for titles.
+    name: str = ""
+    #: Where the prices came from (the data layer's source), for the report's source line.
+    source: str = ""
 
     @property
     def estimators(self) -> list[str]:
@@ -234,6 +238,7 @@ def backtest(
         Fewer returns than one window and one rebalance with a day after it.
     """
     from .analysis import _leg, beta_hedge
+    from .plan import book_title
 
     # Check the cheap arguments before fetching anything.
     names = est.normalize_estimators(estimators, len(_leg(benchmark, "benchmark").names))
@@ -291,6 +296,8 @@ def backtest(
         benchmarks=list(res.benchmarks),
         hedged_betas=est.hedged_betas(wf),
         comparison=comparison,
+        name=book_title(res),
+        source=res.source or "",
     )
 
 

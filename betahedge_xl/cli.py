@@ -680,10 +680,10 @@ def _headline(result: HedgeResult) -> str:
 
 
 def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
-    from .plan import build_plan
+    from .plan import build_plan, with_front_page
     from .report import write_report
 
-    plan = build_plan(result)  # one plan for both drawers
+    plan = with_front_page(build_plan(result), result)  # one plan for both drawers
     console.progress(f"Writing the report to {out}")
     write_report(path=out, plan=plan)
     if png:

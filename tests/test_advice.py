@@ -11,6 +11,8 @@ import csv
 import json
 import math
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -305,3 +307,70 @@ def test_weights_in_percent_read_as_percent() -> None:
     prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
     res = bh.beta_hedge(prices, sample("SPY"), *WINDOW, weights=[60, 40])
     assert res.stat("holdings") == "AAPL 60%, MSFT 40%"
+
+
+# ---------------------------------------------------------------------------------------------
+# one page to forward
+# ---------------------------------------------------------------------------------------------
+def _pdf_words(xlsx: Path, tmp: Path, paper: str | None = None) -> list[Any]:
+    """Words of page 1 of ``xlsx`` rendered by LibreOffice (as Letter with ``paper="1"``):
+    ``(xmin, ymin, xmax, ymax, text)``, and the page's size first."""
+    import re
+    import shutil
+    import subprocess
+    import zipfile
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler (pdftotext) not installed")
+    src = xlsx
+    if paper is not None:
+        src = tmp / f"{xlsx.stem}-{paper}.xlsx"
+        with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(src, "w") as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                if item.filename.startswith("xl/worksheets/sheet"):
+                    data = data.replace(b'paperSize="9"', f'paperSize="{paper}"'.encode())
+                zout.writestr(item, data)
+    profile = (tmp / "lo-profile").as_uri()
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp), str(src)],
+        capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp / f"{src.stem}.pdf"
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', text)
+    assert page is not None
+    words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        text)]
+    return [(float(page.group(1)), float(page.group(2))), *words]
+
+
+@pytest.mark.parametrize("paper, size", [(None, (842, 595)), ("1", (792, 612))])
+def test_the_first_printed_page_of_a_long_short_book(tmp_path, paper, size) -> None:
+    """A4 and Letter landscape: the title names the holdings, the as-of and source lines, the
+    trade with its advice and the three charts on page 1 at 70% or more; no data table."""
+    from betahedge_xl.plan import FRONT_LABEL_WIDTH, column_points
+    from betahedge_xl.report import write_report
+
+    prices = pd.concat([sample("AAPL"), sample("MSFT")], axis=1)
+    res = bh.beta_hedge(prices, sample("SPY"), *WINDOW, weights=[1, -1],
+                        capital=1_000_000).with_hedge("ES", 2000.0)
+    out = write_report(res, tmp_path / "book.xlsx")
+    first, *words = _pdf_words(out, tmp_path, paper)
+    assert abs(first[0] - size[0]) < 1 and abs(first[1] - size[1]) < 1  # landscape
+    text = " ".join(w[4] for w in words)
+    assert "Beta hedge: AAPL +1 / MSFT -1 on SPY" in text
+    assert "As of 2014-12-31" in text and "Data: memory; run" in text
+    assert ("Contracts to sell" in text or "Contracts to buy" in text) and "Hedge advice" in text
+    # the three charts' titles
+    assert "Returns, beta" in text and "Growth of 1:" in text and "Rolling 63-day beta:" in text
+    # no data table: the returns table and the full summary are on the data sheet
+    assert "Daily simple returns" not in text and "Alpha 95% CI low" not in text
+    # scale: the label column's printed width over its width in points
+    trade = next(w for w in words if w[4] == "Trade")
+    value = next(w for w in words if w[4] == "Value" and abs(w[1] - trade[1]) < 1)
+    scale = (value[0] - trade[0]) / column_points(FRONT_LABEL_WIDTH)
+    assert scale >= 0.70, scale
