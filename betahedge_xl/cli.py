@@ -777,6 +777,9 @@ def cmd_report(args: argparse.Namespace, console: _Console) -> int:
     result = _analyse(args, console)
     _write_outputs(result, out, args.png, console)
     console.data(f"{result.asset} on {result.benchmark}: {_headline(result)}")
+    if not result.hedge_supported:
+        # The report says it beside the trade; the terminal's one line says it too.
+        console.data(f"Hedge advice: {result.stat('hedge_advice')}")
     console.data(f"Report: {out}")
     return 0
 

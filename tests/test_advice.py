@@ -374,3 +374,20 @@ def test_the_first_printed_page_of_a_long_short_book(tmp_path, paper, size) -> N
     value = next(w for w in words if w[4] == "Value" and abs(w[1] - trade[1]) < 1)
     scale = (value[0] - trade[0]) / column_points(FRONT_LABEL_WIDTH)
     assert scale >= 0.70, scale
+
+
+def test_the_advice_is_on_both_sheets_of_the_report(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from betahedge_xl.report import write_report
+
+    res = _noise_book().with_hedge("SPY", 180.0)
+    assert not res.hedge_supported
+    wb = openpyxl.load_workbook(write_report(res, tmp_path / "noise.xlsx"))
+    assert wb.sheetnames[0] == "BetaHedge Report"
+    for sheet in wb.sheetnames:
+        ws = wb[sheet]
+        values = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+        assert str(values["Hedge advice"]).startswith("NOT SUPPORTED"), sheet
+    front = wb["BetaHedge Report"]
+    assert front["A1"].value == "Beta hedge: NOISE on SPY"
+    assert str(front["A2"].value).startswith("As of ") and "run" in str(front["A3"].value)
