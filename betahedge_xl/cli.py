@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "Date and Adj Close or Close), so later requests for them "
                                     "need no network.")
     q.add_argument("dir", metavar="DIR")
+    q.add_argument("--replace", action="store_true",
+                   help="discard the stored history of each imported ticker instead of "
+                        "merging the file into it")
     q.set_defaults(func=cmd_cache_import)
     q = csub.add_parser("clear", help="delete every stored price")
     q.set_defaults(func=cmd_cache_clear)
@@ -890,7 +893,7 @@ def cmd_cache_import(args: argparse.Namespace, console: _Console) -> int:
         console.data(str(item))
 
     with _warnings_to(console, args.debug):
-        import_csv_dir(folder, on_file=report)
+        import_csv_dir(folder, on_file=report, replace=args.replace)
     if not done:
         raise InputError(f"cache import: no <TICKER>.csv files in {folder}")
     stored = [d for d in done if d.skipped is None]

@@ -79,6 +79,25 @@ CREATE TABLE IF NOT EXISTS coverage (
 CREATE INDEX IF NOT EXISTS coverage_ticker ON coverage (ticker);
 """
 _TABLES = {"series", "coverage"}
+#: Histories kept apart: damaged rows, and stored prices that disagreed with newer ones beyond
+#: a change of adjustment basis. Created when first needed (stores of older versions lack it).
+_ASIDE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS aside (
+    ticker TEXT NOT NULL,
+    kept_at TEXT NOT NULL,
+    why TEXT NOT NULL,
+    days BLOB NOT NULL,
+    closes BLOB NOT NULL
+)
+"""
+#: A change of the ratio of new to stored prices, between two shared dates, larger than this
+#: (in log terms) is a step of the adjustment basis (a dividend or a split between the two
+#: fetches); smaller ones are rounding.
+STEP_TOLERANCE = 1e-3
+#: Steps allowed on the shared dates, beyond ``STEP_ALLOWANCE`` fixed ones, as a share of them
+#: (about four dividends a year are 1.6% of trading days); more means other prices.
+STEP_SHARE = 0.04
+STEP_ALLOWANCE = 3
 _EPOCH = np.datetime64("1970-01-01", "D")
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -180,6 +199,45 @@ def _decode(days: bytes, closes: bytes) -> tuple[np.ndarray, np.ndarray]:
             np.frombuffer(closes, dtype=_CLOSES))
 
 
+def _damage(days: bytes, closes: bytes, n: int | None = None) -> str | None:
+    """Why a stored row cannot be trusted (None when it can): blob lengths, increasing dates,
+    finite positive prices."""
+    if not isinstance(days, bytes) or not isinstance(closes, bytes):
+        return "not binary"
+    if len(days) % _DAYS.itemsize or len(closes) % _CLOSES.itemsize:
+        return "truncated"
+    d = np.frombuffer(days, dtype=_DAYS)
+    c = np.frombuffer(closes, dtype=_CLOSES)
+    if len(d) != len(c) or (n is not None and n != len(d)):
+        return "lengths disagree"
+    if len(d) > 1 and not bool(np.all(d[1:] > d[:-1])):
+        return "dates out of order"
+    if not bool(np.all(np.isfinite(c) & (c > 0))):
+        return "prices not finite and positive"
+    return None
+
+
+def _basis_steps(old: np.ndarray, new: np.ndarray) -> np.ndarray | None:
+    """Segments (an id per shared date) between which the ratio ``new / old`` steps, when the
+    two are one history on bases that differ by a constant factor between adjustment dates;
+    None when they disagree beyond that."""
+    lr = np.log(new / old)
+    step = np.abs(np.diff(lr)) > STEP_TOLERANCE
+    if step.sum() > STEP_ALLOWANCE + STEP_SHARE * len(lr):
+        return None
+    return np.concatenate([[0], np.cumsum(step)])
+
+
+def _rescale_factors(days: np.ndarray, shared: np.ndarray, ratio: np.ndarray,
+                     seg: np.ndarray) -> np.ndarray:
+    """The factor taking each stored price in ``days`` to the new basis: the (median) ratio of
+    the segment of the nearest shared date before it (the first segment before them all)."""
+    n_seg = int(seg[-1]) + 1
+    seg_ratio = np.array([float(np.median(ratio[seg == k])) for k in range(n_seg)])
+    pos = np.clip(np.searchsorted(shared, days, side="right") - 1, 0, len(shared) - 1)
+    return seg_ratio[seg[pos]]
+
+
 def _create_tables(con: sqlite3.Connection) -> None:
     for stmt in _SCHEMA.split(";"):
         if stmt.strip():
@@ -247,7 +305,7 @@ class PriceStore:
         self.path = path if path == ":memory:" else Path(path)
         self.timeout = float(BUSY_TIMEOUT if timeout is None else timeout)
         self._lock = threading.RLock()
-        self.rebased = 0  # stored ranges dropped because the source re-adjusted them
+        self.rebased = 0  # stored histories set aside: they disagreed with newer prices
         #: Why the file cannot be written (None while it can). Once set, what is fetched is
         #: kept in an in-memory copy of the store for the rest of the process.
         self.unwritable: str | None = None
@@ -538,13 +596,25 @@ class PriceStore:
     # -- writing and reading ----------------------------------------------------------------
     def write(self, ticker: str, prices: pd.Series, covered: tuple[int, int] | None,
               source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True) -> int:
-        """Store ``prices`` (NaN skipped) and record ``covered`` as asked of ``source``.
+        """Store ``prices`` (NaN skipped) and record ``covered`` as asked of ``source``;
+        returns the number of prices given. See :meth:`merge`, which says what changed."""
+        return self.merge(ticker, prices, covered, source, fetched_at,
+                          keep_in_memory=keep_in_memory).given
+
+    def merge(self, ticker: str, prices: pd.Series,
+              covered: tuple[int, int] | Sequence[tuple[int, int]] | None,
+              source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True,
+              replace: bool = False) -> Merge:
+        """Merge ``prices`` (NaN skipped) into the stored history and record ``covered``.
 
         Adjusted closes are rescaled by the source after every dividend or split, so prices
-        fetched on different days may be on different bases. Each stored coverage range is on
-        one basis; where it shares dates with ``prices`` and the prices differ (median relative
-        difference above ``REBASE_TOLERANCE``), that range is dropped (it will be fetched again
-        when asked for) rather than joined to the new prices with a false return at the seam.
+        fetched on different days may be on different bases; between two adjustment dates the
+        bases differ by a constant factor. Where the stored prices share dates with ``prices``
+        and differ, the stored history is rescaled to the new basis by the ratio on the shared
+        dates (the ratio of the nearest shared dates, for stored dates outside them), never
+        dropped. Only where the two disagree beyond such steps (their daily returns differ on
+        more than a few shared dates) are the stored prices set aside, kept in the file apart
+        (table ``aside``), and the new ones used: :attr:`Merge.aside` says so.
 
         One transaction: the ticker's prices and coverage change together or not at all.
 
@@ -554,11 +624,8 @@ class PriceStore:
             When the file cannot be written (read-only, disk full): True keeps the prices in
             an in-memory copy of the store for this process, with one :class:`StoreWarning`;
             False raises :class:`StoreError` (an import the user asked for must not pretend).
-
-        Returns
-        -------
-        int
-            The number of prices written.
+        replace
+            Discard the stored history of ``ticker`` (prices and coverage) first.
         """
         values = prices.to_numpy(dtype=float)
         index = prices.index
@@ -567,7 +634,7 @@ class PriceStore:
         else:
             days = (pd.DatetimeIndex(index).to_numpy().astype("datetime64[D]") - _EPOCH
                     ).astype(np.int64)
-        ok = ~np.isnan(values)
+        ok = np.isfinite(values) & (values > 0)
         days, values = days[ok], values[ok]
         if len(days) > 1 and not bool(np.all(days[1:] > days[:-1])):
             order = np.argsort(days, kind="stable")
@@ -575,43 +642,66 @@ class PriceStore:
             last = np.append(days[1:] != days[:-1], True)  # a day given twice: its last price
             days, values = days[last], values[last]
         stamp = pd.Timestamp(fetched_at).isoformat()
+        spans: list[tuple[int, int]] = [] if covered is None else (
+            [covered] if isinstance(covered[0], (int, np.integer))  # type: ignore[list-item]
+            else list(covered))  # type: ignore[arg-type]
 
-        def work(con: sqlite3.Connection) -> int:
-            return self._write_ticker(con, ticker, days, values, covered, source, stamp)
+        def work(con: sqlite3.Connection) -> Merge:
+            return self._write_ticker(con, ticker, days, values, spans, source, stamp,
+                                      replace)
 
-        rebased = self._write(work, keep_in_memory)
-        self.rebased += rebased
-        return len(days)
+        out = self._write(work, keep_in_memory)
+        self.rebased += bool(out.aside)
+        return out
 
-    @staticmethod
-    def _write_ticker(con: sqlite3.Connection, ticker: str, days: np.ndarray,
-                      values: np.ndarray, covered: tuple[int, int] | None, source: str,
-                      stamp: str) -> int:
-        """One ticker's merge and rebase check; returns how many stored ranges were dropped."""
+    def _write_ticker(self, con: sqlite3.Connection, ticker: str, days: np.ndarray,
+                      values: np.ndarray, covered: list[tuple[int, int]], source: str,
+                      stamp: str, replace: bool = False) -> Merge:
+        """One ticker's merge (see :meth:`merge`)."""
         row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
                           (ticker,)).fetchone()
-        old_d, old_c = _decode(*row) if row else (np.empty(0, np.int64), np.empty(0))
+        old_d, old_c = np.empty(0, np.int64), np.empty(0)
+        if row is not None:
+            why = _damage(*row)
+            if why is None:
+                old_d, old_c = _decode(*row)
+            else:  # a damaged row is not merged into: set aside, the new prices stand alone
+                self._put_aside(con, ticker, row, f"damaged ({why})", stamp)
+                replace = True
         old = con.execute("SELECT start_day, end_day, fetched_at FROM coverage WHERE ticker = ?",
                           (ticker,)).fetchall()
         keep = list(old)
-        rebased = 0
+        result = Merge(ticker, given=len(days))
+        if replace and len(old_d):
+            result = Merge(ticker, given=len(days), discarded=len(old_d))
+            old_d, old_c, keep = np.empty(0, np.int64), np.empty(0), []
+        elif replace:
+            keep = []
         if len(days) and len(old_d):
-            for a, b in _merge([(c, d) for c, d, _ in old]):
-                if b <= days[0] or a > days[-1]:
-                    continue
-                inside = (old_d >= max(a, days[0])) & (old_d < min(b, days[-1] + 1))
-                _, i, j = np.intersect1d(old_d[inside], days, assume_unique=True,
-                                         return_indices=True)
-                stored, new = old_c[inside][i], values[j]
-                nz = stored != 0
-                if nz.any() and abs(float(np.median(new[nz] / stored[nz])) - 1.0) \
-                        > REBASE_TOLERANCE:
-                    drop = (old_d >= a) & (old_d < b)
-                    old_d, old_c = old_d[~drop], old_c[~drop]
-                    keep = [(c, d, f) for c, d, f in keep if d <= a or c >= b]
-                    rebased += 1
+            _, i, j = np.intersect1d(old_d, days, assume_unique=True, return_indices=True)
+            ratio = values[j] / old_c[i]
+            if len(i) and bool(np.any(np.abs(ratio - 1.0) > REBASE_TOLERANCE)):
+                steps = _basis_steps(old_c[i], values[j])
+                if steps is None:
+                    # not one history on two bases: keep the stored one apart, use the new one
+                    self._put_aside(con, ticker, row, "disagreed with prices of "
+                                    f"{source} beyond a change of adjustment basis", stamp)
+                    result = Merge(ticker, given=len(days), aside=len(old_d))
+                    old_d, old_c, keep = np.empty(0, np.int64), np.empty(0), []
+                else:
+                    factor = _rescale_factors(old_d, old_d[i], ratio, steps)
+                    moved = np.abs(factor - 1.0) > REBASE_TOLERANCE
+                    stay = ~np.isin(old_d, days, assume_unique=True)
+                    result = Merge(ticker, given=len(days), rescaled=int((moved & stay).sum()),
+                                   factors=tuple(sorted({round(float(f), 6)
+                                                         for f in factor[moved & stay]})))
+                    old_c = old_c * factor
+        shared = np.isin(old_d, days, assume_unique=True)
+        stay = ~shared
+        result = Merge(ticker, given=len(days), added=int(len(days) - shared.sum()),
+                       replaced=int(shared.sum()), rescaled=result.rescaled,
+                       factors=result.factors, aside=result.aside, discarded=result.discarded)
         # the new prices win on the days both have
-        stay = ~np.isin(old_d, days, assume_unique=True)
         all_d = np.concatenate([old_d[stay], days])
         all_c = np.concatenate([old_c[stay], values])
         order = np.argsort(all_d, kind="stable")
@@ -621,18 +711,30 @@ class PriceStore:
                         (ticker, *_encode(all_d, all_c)))
         else:
             con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
-        ranges = [(c, d) for c, d, _ in keep]
-        if covered is not None and covered[0] < covered[1]:
-            ranges.append(covered)
+        new = [(int(c), int(d)) for c, d in covered if c < d]
+        ranges = [(c, d) for c, d, _ in keep] + new
         con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
         con.executemany(
             "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
             [(ticker, a, b, source,
               max([f for c, d, f in keep if c < b and d > a]
-                  + ([stamp] if covered and covered[0] < b and covered[1] > a else [])
+                  + [stamp for c, d in new if c < b and d > a]
                   or [stamp]))
              for a, b in _merge(ranges)])
-        return rebased
+        return Merge(ticker, given=result.given, added=result.added, replaced=result.replaced,
+                     rescaled=result.rescaled, factors=result.factors, aside=result.aside,
+                     discarded=result.discarded, stored=len(all_d),
+                     first=from_day(int(all_d[0])) if len(all_d) else None,
+                     last=from_day(int(all_d[-1])) if len(all_d) else None)
+
+    @staticmethod
+    def _put_aside(con: sqlite3.Connection, ticker: str, row: tuple[bytes, bytes] | None,
+                   why: str, stamp: str) -> None:
+        """Keep a ticker's stored row apart (table ``aside``), out of every request."""
+        if row is None:
+            return
+        con.execute(_ASIDE_SCHEMA)
+        con.execute("INSERT INTO aside VALUES (?, ?, ?, ?, ?)", (ticker, stamp, why, *row))
 
     def read(self, tickers: Sequence[str], start_day: int | None = None,
              end_day: int | None = None) -> dict[str, pd.Series]:
@@ -683,6 +785,42 @@ class PriceStore:
         return self._write(work, keep_in_memory=False)
 
 
+@dataclass(frozen=True)
+class Merge:
+    """What :meth:`PriceStore.merge` did to one ticker's stored history."""
+
+    ticker: str
+    given: int = 0  # prices handed in (usable ones)
+    added: int = 0  # of them on dates not stored before
+    replaced: int = 0  # of them on dates stored before (the new price kept)
+    rescaled: int = 0  # stored prices kept and rescaled to the new adjustment basis
+    factors: tuple[float, ...] = ()  # the factors they were rescaled by
+    aside: int = 0  # stored prices set aside (kept apart), as they disagreed with the new
+    discarded: int = 0  # stored prices discarded as asked (``replace``)
+    stored: int = 0  # prices stored for the ticker afterwards
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+
+    def text(self) -> str:
+        """``added 10, replaced 2506 on stored dates, rescaled 5903 stored prices by
+        0.981 to the new basis``."""
+        parts = [f"added {self.added}"]
+        if self.replaced:
+            parts.append(f"replaced {self.replaced} on stored dates")
+        if self.rescaled:
+            by = ", ".join(f"{f:.6g}" for f in self.factors[:3]) + (
+                "..." if len(self.factors) > 3 else "")
+            parts.append(f"rescaled {self.rescaled} stored prices by {by} to the new "
+                         f"adjustment basis")
+        if self.aside:
+            parts.append(f"set aside {self.aside} stored prices that disagree beyond a change "
+                         f"of adjustment basis (these are used instead; the old ones are kept "
+                         f"apart in the store)")
+        if self.discarded:
+            parts.append(f"discarded {self.discarded} stored prices (--replace)")
+        return ", ".join(parts)
+
+
 # ---------------------------------------------------------------------------------------------
 # importing a folder of CSV files
 # ---------------------------------------------------------------------------------------------
@@ -697,21 +835,32 @@ class ImportedFile:
     last: pd.Timestamp | None = None
     #: Why the file was skipped; None when it was stored.
     skipped: str | None = None
+    #: What the file did to the stored history of its ticker.
+    merge: Merge | None = None
 
     def __str__(self) -> str:
         if self.skipped is not None:
             return f"{self.file}: skipped, {self.skipped}"
-        return (f"{self.file}: {self.ticker} {self.rows} prices "
+        head = (f"{self.file}: {self.ticker} {self.rows} prices "
                 f"{self.first:%Y-%m-%d}..{self.last:%Y-%m-%d}")
+        m = self.merge
+        if m is None or m.first is None or m.last is None or m.stored == m.added == m.given:
+            return head  # a ticker not stored before: the file is all there is
+        return (f"{head}; {m.text()}; stored {self.ticker}: {m.stored} prices "
+                f"{m.first:%Y-%m-%d}..{m.last:%Y-%m-%d}")
 
 
-def import_csv_files(folder: Path | str, store: PriceStore | None = None
-                     ) -> Iterator[ImportedFile]:
+def import_csv_files(folder: Path | str, store: PriceStore | None = None,
+                     replace: bool = False) -> Iterator[ImportedFile]:
     """Store every ``<TICKER>.csv`` of ``folder``, one transaction per file, as it goes.
 
     A file that cannot be read (no price column, not CSV, no prices, dates pandas cannot
     hold), whose name is not a ticker, or that shares its ticker with another file
-    (``SPY.csv`` and ``spy.csv``) is reported as skipped and the import goes on; each file's dates (first to last) count as covered. A store that
+    (``SPY.csv`` and ``spy.csv``) is reported as skipped and the import goes on; each file's
+    dates (first to last) count as covered. Each file is merged into the stored history of its
+    ticker (:meth:`PriceStore.merge`: stored prices on another adjustment basis are rescaled,
+    never dropped); ``replace`` discards the stored history of each imported ticker first. A
+    store that
     cannot be written or stays busy raises :class:`StoreError`; the files reported before it
     are stored.
     """
@@ -741,9 +890,9 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
             continue
         first = prices.index[int(ok.argmax())]
         last = prices.index[len(ok) - 1 - int(ok[::-1].argmax())]
-        n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
-                     keep_in_memory=False)
-        yield ImportedFile(file.name, ticker, n, first, last)
+        m = st.merge(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
+                     keep_in_memory=False, replace=replace)
+        yield ImportedFile(file.name, ticker, m.given, first, last, merge=m)
 
 
 _STORES: dict[str, PriceStore] = {}
