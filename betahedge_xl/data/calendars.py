@@ -14,6 +14,7 @@ knows, every weekday is a trading day.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -92,15 +93,23 @@ def _build(code: str) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111111")
     if code == WEEKDAYS:
         return np.busdaycalendar()
+    with warnings.catch_warnings():
+        # exchange_calendars' own deprecation noise under newer pandas is not the user's
+        warnings.simplefilter("ignore")
+        return _exchange(code)
+
+
+def _exchange(code: str) -> np.busdaycalendar:
     import exchange_calendars as xcals
 
     first = pd.Timestamp(f"{FIRST_YEAR}-01-01")
     last = pd.Timestamp(pd.Timestamp.now().year + YEARS_AHEAD, 12, 31)
     try:
         cal = xcals.get_calendar(code, start=first, end=last)
-    except (ValueError, KeyError, LookupError, xcals.errors.CalendarError):
+    except ValueError:
         # the exchange's calendar starts later than FIRST_YEAR: take the years it knows
-        cal = xcals.get_calendar(code, end=last)
+        bound = type(xcals.get_calendar(code)).bound_min()
+        cal = xcals.get_calendar(code, start=max(first, bound), end=last)
     sessions = cal.sessions.to_numpy().astype("datetime64[D]")
     weekdays = np.arange(sessions[0], sessions[-1] + 1, dtype="datetime64[D]")
     weekdays = weekdays[np.is_busday(weekdays)]
