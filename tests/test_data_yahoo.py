@@ -139,6 +139,16 @@ class FakeYahooSession(curl_requests.Session):  # type: ignore[misc,name-defined
                 q[k] = [q[k][i] for i in keep]
             a = r["indicators"]["adjclose"][0]
             a["adjclose"] = [a["adjclose"][i] for i in keep]
+            if b == "half":  # a short answer: the first half of the bars asked for
+                n = len(r["timestamp"]) // 2
+                r["timestamp"] = r["timestamp"][:n]
+                for k in q:
+                    q[k] = q[k][:n]
+                a["adjclose"] = a["adjclose"][:n]
+            if b == "nulls":  # every bar there, every price null
+                for k in q:
+                    q[k] = [None] * len(q[k])
+                a["adjclose"] = [None] * len(a["adjclose"])
         return self._resp(url, 200, json.dumps(data).encode())
 
     @staticmethod

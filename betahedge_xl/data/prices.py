@@ -462,6 +462,7 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     notes: dict[str, str] = {}
     if hi_d > lo_d:
         with _FETCH_LOCK:
+            st.check(names)  # a damaged ticker is set aside here, and fetched again below
             todo = list(names)
             # a second round only when the first found stored prices on an old adjustment
             # basis and dropped them: they are fetched again on the new one

@@ -311,6 +311,8 @@ class PriceStore:
         self.unwritable: str | None = None
         self._in_memory = path == ":memory:"
         self._warned = False
+        #: Tickers whose stored row is damaged and could not be set aside (left out of reads)
+        self._damaged: set[str] = set()
         self._con = self._open()
 
     # -- opening, checking, setting aside ---------------------------------------------------
@@ -581,6 +583,8 @@ class PriceStore:
     # -- coverage ---------------------------------------------------------------------------
     def coverage(self, ticker: str) -> list[tuple[int, int]]:
         """Merged, sorted ranges ``[start_day, end_day)`` already asked of a source."""
+        if ticker in self._damaged:
+            return []
         rows = self._query("SELECT start_day, end_day FROM coverage WHERE ticker = ?", (ticker,))
         return _merge(rows)
 
@@ -642,7 +646,7 @@ class PriceStore:
             last = np.append(days[1:] != days[:-1], True)  # a day given twice: its last price
             days, values = days[last], values[last]
         stamp = pd.Timestamp(fetched_at).isoformat()
-        spans: list[tuple[int, int]] = [] if covered is None else (
+        spans: list[tuple[int, int]] = [] if covered is None or not len(covered) else (
             [covered] if isinstance(covered[0], (int, np.integer))  # type: ignore[list-item]
             else list(covered))  # type: ignore[arg-type]
 
@@ -736,16 +740,64 @@ class PriceStore:
         con.execute(_ASIDE_SCHEMA)
         con.execute("INSERT INTO aside VALUES (?, ?, ?, ?, ?)", (ticker, stamp, why, *row))
 
-    def read(self, tickers: Sequence[str], start_day: int | None = None,
-             end_day: int | None = None) -> dict[str, pd.Series]:
-        """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates."""
+    def check(self, tickers: Sequence[str]) -> None:
+        """Look at the stored rows of ``tickers`` (blob lengths, increasing dates, finite
+        positive prices); a damaged one is set aside (see :meth:`read`)."""
+        self._rows(tickers)
+
+    def _rows(self, tickers: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        """The stored rows of ``tickers`` that can be trusted; damaged ones are set aside."""
         found: dict[str, tuple[bytes, bytes]] = {}
-        names = list(dict.fromkeys(tickers))
+        names = [t for t in dict.fromkeys(tickers) if t not in self._damaged]
         for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
             part = names[k:k + 500]
-            rows = self._query("SELECT ticker, days, closes FROM series WHERE ticker IN "
+            rows = self._query("SELECT ticker, n, days, closes FROM series WHERE ticker IN "
                                f"({', '.join('?' * len(part))})", part)
-            found.update((t, (d, c)) for t, d, c in rows)
+            for t, n, d, c in rows:
+                why = _damage(d, c, n)
+                if why is None:
+                    found[t] = (d, c)
+                else:
+                    self._set_aside_damaged(t, why)
+        return found
+
+    def _set_aside_damaged(self, ticker: str, why: str) -> None:
+        """Keep a damaged row apart (table ``aside``) with its coverage gone, so that it is
+        fetched again; one warning. Where the file cannot be written, the row is left out of
+        every request of this process instead."""
+        self._damaged.add(ticker)
+
+        def work(con: sqlite3.Connection) -> None:
+            row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
+                              (ticker,)).fetchone()
+            if row is None or _damage(*row) is None:
+                return  # another process repaired it meanwhile
+            self._put_aside(con, ticker, row, f"damaged ({why})",
+                            pd.Timestamp.now(tz="UTC").isoformat())
+            con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
+            con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
+
+        kept = ""
+        try:
+            with self._lock:
+                if self.unwritable is None and not self._in_memory:
+                    self._transaction(work)
+                    self._damaged.discard(ticker)
+                    kept = "; kept apart in the store"
+        except sqlite3.Error as exc:
+            kept = f"; cannot be set aside ({_first_line(exc)}), left out for this session"
+        warnings.warn(StoreWarning(
+            f"price store: the stored prices of {ticker} are damaged ({why}) and are not "
+            f"used{kept}; they are fetched again when Yahoo can be reached"), stacklevel=4)
+
+    def read(self, tickers: Sequence[str], start_day: int | None = None,
+             end_day: int | None = None) -> dict[str, pd.Series]:
+        """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates.
+
+        Each row is checked first (blob lengths, increasing dates, finite positive prices): a
+        damaged one is never served; it is set aside with one :class:`StoreWarning`, its
+        coverage gone, so that it is fetched again."""
+        found = self._rows(tickers)
         out: dict[str, pd.Series] = {}
         # tickers of one market share their dates: one DatetimeIndex object serves them all
         shared: dict[bytes, pd.DatetimeIndex] = {}
@@ -844,7 +896,8 @@ class ImportedFile:
         head = (f"{self.file}: {self.ticker} {self.rows} prices "
                 f"{self.first:%Y-%m-%d}..{self.last:%Y-%m-%d}")
         m = self.merge
-        if m is None or m.first is None or m.last is None or m.stored == m.added == m.given:
+        if m is None or m.first is None or m.last is None or (
+                m.stored == m.added == m.given and not (m.aside or m.discarded)):
             return head  # a ticker not stored before: the file is all there is
         return (f"{head}; {m.text()}; stored {self.ticker}: {m.stored} prices "
                 f"{m.first:%Y-%m-%d}..{m.last:%Y-%m-%d}")
