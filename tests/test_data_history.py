@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_data_yahoo import FakeYahooSession, expected, fake  # noqa: F401 - the fixture
+from test_data_yahoo import FakeYahooSession, expected
+from test_data_yahoo import fake as _fake
 
 from betahedge_xl.cli import main
 from betahedge_xl.data import assess, clear_memory, import_csv_dir, load_prices
@@ -25,6 +26,7 @@ from betahedge_xl.data.store import close_stores, get_store
 from betahedge_xl.exceptions import DataError, StoreWarning
 
 HIST = Path(__file__).parent / "fixtures" / "history"
+fake = _fake  # Yahoo replayed by the fake transport (the fixture of test_data_yahoo)
 
 
 def _read(file: Path) -> pd.Series:
