@@ -447,9 +447,21 @@ def read_returns(path: str, what: str) -> pd.DataFrame:
     if frame.shape[1] == 0 or frame.empty:
         raise InputError(f"{file.name}: no returns (a date column, then one column per "
                          "series)")
+    from .data.csvdir import parse_dates, parse_numbers
+    from .exceptions import DataError
+
     try:
-        frame.index = pd.to_datetime(frame.index)
+        # the dates and numbers by the rules of price files: 01/02/2014 and 0,5 as the file
+        # itself settles, or refused; never a guess
+        frame.index = parse_dates(frame.index.astype(str), f"{file.name}: ")
+        if frame.index.isna().any():
+            raise ValueError("unreadable date")
+        for c in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[c]):
+                frame[c] = parse_numbers(frame[c], f"{file.name}: ")
         frame = frame.astype(float)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
     except (ValueError, TypeError):
         raise InputError(f"{file.name}: needs dates in the first column and numbers in "
                          "the others") from None

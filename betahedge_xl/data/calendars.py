@@ -107,9 +107,13 @@ def _exchange(code: str) -> np.busdaycalendar:
     try:
         cal = xcals.get_calendar(code, start=first, end=last)
     except ValueError:
-        # the exchange's calendar starts later than FIRST_YEAR: take the years it knows
-        bound = type(xcals.get_calendar(code)).bound_min()
-        cal = xcals.get_calendar(code, start=max(first, bound), end=last)
+        # the exchange's holidays are recorded for fewer years: the years it knows
+        try:
+            cls = type(xcals.get_calendar(code))
+            cal = xcals.get_calendar(code, start=max(first, cls.bound_min()),
+                                     end=min(last, cls.bound_max()))
+        except ValueError:
+            cal = xcals.get_calendar(code)
     sessions = cal.sessions.to_numpy().astype("datetime64[D]")
     weekdays = np.arange(sessions[0], sessions[-1] + 1, dtype="datetime64[D]")
     weekdays = weekdays[np.is_busday(weekdays)]
