@@ -77,6 +77,15 @@ def check_target(target: str | Path, what: str) -> None:
     InputError
         ``target`` exists and is not a regular file.
     """
+    name = os.fsencode(Path(target).name)
+    try:
+        limit = os.pathconf(Path(target).parent if str(Path(target).parent) else ".",
+                            "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no such folder (said later), Windows
+        limit = 255
+    if len(name) > limit:
+        raise InputError(f"{what}: the file name is {len(name)} bytes long; the file system "
+                         f"allows at most {limit}")
     try:
         mode = os.stat(target).st_mode  # follows links: /dev/stdout -> a pipe or a terminal
     except (OSError, ValueError):  # absent, a dangling link: the writer creates the file

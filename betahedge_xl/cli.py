@@ -24,7 +24,9 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -711,9 +713,9 @@ def _out_file(value: str, suffix: str | None = None) -> Path:
     out = Path(value).expanduser()
     if suffix and out.suffix.lower() != suffix:
         raise InputError(f"--out: {out.name} should end in {suffix}")
+    check_target(out, "--out")  # first: a name too long for the system fails every look
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give a file name")
-    check_target(out, "--out")
     if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out
@@ -1024,9 +1026,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     console = _Console(quiet=getattr(args, "quiet", False))
     func: Callable[[argparse.Namespace, _Console], int] = args.func
+    previous = _on_sigterm()
     try:
         _check_store_dir(args.command)
         return func(args, console)
+    except _Terminated:
+        # every `finally` on the way has run: no temporary file is left behind
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 128 + int(signal.SIGTERM)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -1048,6 +1055,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {user_message(exc)} (run with --debug for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that cleanup runs on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into :class:`_Terminated` for the run (the default handler ends the
+    process at once, leaving temporary files); returns the handler to restore, or None where
+    none can be set (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError):  # pragma: no cover - embedded interpreters
+        return None
 
 
 def _run() -> NoReturn:

@@ -104,6 +104,15 @@ def _day_month_year(text: pd.Series, where: str) -> pd.Series:
     return out
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file once links are followed; a link that loops or leads nowhere is not one
+    (it is not a price file, and must not stop the folder's other files being read)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def parse_dates(raw: pd.Series | pd.Index, where: str = "") -> pd.DatetimeIndex:
     """Dates of a file's date column, by the rules of price files: ISO dates as they are;
     01/02/2014 day-first or month-first as the file itself settles, else refused
@@ -258,7 +267,7 @@ class CsvDir:
         stems: dict[str, list[Path]] = {}
         with os.scandir(self.folder) as entries:
             for e in sorted(entries, key=lambda e: e.name):
-                if e.name.lower().endswith(".csv") and e.is_file():
+                if e.name.lower().endswith(".csv") and _is_file(e):
                     stems.setdefault(e.name[:-4].upper(), []).append(self.folder / e.name)
         with self._cache_lock:
             self._listings[self.folder] = (mtime, stems)
