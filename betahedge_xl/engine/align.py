@@ -122,7 +122,7 @@ def whole_number(value: Any, what: str) -> int:
             number = None
     if isinstance(number, (int, float, np.integer, np.floating)) and not isinstance(
             number, (bool, np.bool_)) and np.isfinite(number) and float(number).is_integer():
-        if abs(number) > MAX_COUNT:
+        if abs(float(number)) > MAX_COUNT:
             raise InputError(f"{what}: {value!r} is larger than any sample (at most "
                              f"{MAX_COUNT:,})")
         return int(number)
