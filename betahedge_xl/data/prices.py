@@ -474,8 +474,18 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
                     break
                 todo = [t for t in todo if t not in errors]
                 refresh = False
+    aside = len(st.set_aside)
     stored = st.read(names, None if start is None else _store.to_day(start),
                      None if end is None else _store.to_day(end))
+    again = [t for t in st.set_aside[aside:] if t in names]
+    if again and hi_d > lo_d:
+        # rows found damaged when read (dates out of order, prices not positive): set aside,
+        # so fetched again now, never served
+        with _FETCH_LOCK:
+            errors.update(_top_up(st, again, lo_d, hi_d, today_d, now, refresh, fetched,
+                                  notes))
+        stored.update(st.read(again, None if start is None else _store.to_day(start),
+                              None if end is None else _store.to_day(end)))
     stale: list[str] = []
     for t in list(errors):
         if len(stored[t]):

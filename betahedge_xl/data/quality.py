@@ -4,15 +4,14 @@ How things are counted (all per ticker, inside the window asked for):
 
 - *non-positive*: zero or negative prices; they cannot be turned into returns, so they are
   removed (set to NaN) before everything else is counted.
-- *missing weekdays*: Monday-to-Friday dates between the ticker's first and last price that have
-  no price. No exchange calendar is used, so exchange holidays are among them (about nine a year
-  in the US).
-- *gaps*: runs of two or more consecutive missing weekdays. A single missing weekday is counted
-  only in *missing weekdays*, because it is usually a holiday; a run of two or more rarely is
-  (hurricane Sandy's 2012 closure is one of the few real ones).
+- *missing weekdays*: trading days of the ticker's exchange (:mod:`.calendars`: by its suffix,
+  every day for a column priced on weekends) between its first and last price that have no
+  price. Holidays and closures (hurricane Sandy's 2012-10-29..30) are not trading days.
+- *gaps*: runs of two or more consecutive missing trading days; a single one is counted only
+  in *missing weekdays*.
 - *repeated*: prices equal to the previous price (a zero return). A run of ``STALE_RUN`` or
   more repeats in a row is reported as stale.
-- *late start / early end*: weekdays between the window's start and the first price, and between
+- *late start / early end*: trading days between the window's start and the first price, and between
   the last price and the window's end (or today, for an open or future end). More than
   ``WINDOW_SLACK`` of them is reported as a window shorter than asked for.
 - *possible splits*: one-day moves whose price ratio is within ``SPLIT_TOLERANCE`` of a common

@@ -8,8 +8,15 @@ Layout (``PRAGMA application_id`` = ``APPLICATION_ID``, ``PRAGMA user_version`` 
   blob of ``n`` little-endian float64 adjusted closes. A ticker's history is read with one row
   fetch and two ``np.frombuffer`` calls, instead of one SQL row per price.
 - ``coverage(ticker, start_day, end_day, source, fetched_at)``: the ranges ``[start, end)`` of
-  dates already asked of a source. Coverage, not the dates present, decides what to fetch, so a
-  window that ends on a weekend or a holiday is not fetched again and again.
+  dates a source answered for (the dates it gave prices for and the exchange's closed days
+  around them; see ``prices.answered``). Coverage, not the dates present, decides what to
+  fetch, so a window that ends on a weekend or a holiday is not fetched again and again.
+- ``aside(ticker, kept_at, why, days, closes)``: histories kept apart, never served: damaged
+  rows, and stored prices that disagreed with newer ones beyond a change of adjustment basis.
+  Created when first needed.
+
+Nothing stored is dropped by the store's own rules: prices on another adjustment basis are
+rescaled to the new one (:meth:`PriceStore.merge`), and every row is checked when read.
 
 Several processes share the file (two Excel instances, a ``cache import``, a backup tool):
 
@@ -313,6 +320,8 @@ class PriceStore:
         self._warned = False
         #: Tickers whose stored row is damaged and could not be set aside (left out of reads)
         self._damaged: set[str] = set()
+        #: Tickers whose damaged row was set aside in this process, in order
+        self.set_aside: list[str] = []
         self._con = self._open()
 
     # -- opening, checking, setting aside ---------------------------------------------------
@@ -741,9 +750,21 @@ class PriceStore:
         con.execute("INSERT INTO aside VALUES (?, ?, ?, ?, ?)", (ticker, stamp, why, *row))
 
     def check(self, tickers: Sequence[str]) -> None:
-        """Look at the stored rows of ``tickers`` (blob lengths, increasing dates, finite
-        positive prices); a damaged one is set aside (see :meth:`read`)."""
-        self._rows(tickers)
+        """A quick look at the stored rows of ``tickers`` (their blobs' lengths, without
+        reading them); a damaged one is set aside (see :meth:`read`, which checks the rest)."""
+        names = [t for t in dict.fromkeys(tickers) if t not in self._damaged]
+        for k in range(0, len(names), 500):
+            part = names[k:k + 500]
+            rows = self._query(
+                "SELECT ticker, n, length(days), length(closes), typeof(days), typeof(closes) "
+                f"FROM series WHERE ticker IN ({', '.join('?' * len(part))})", part)
+            for t, n, nd, nc, td, tc in rows:
+                why = ("not binary" if (td, tc) != ("blob", "blob") else
+                       "truncated" if nd % _DAYS.itemsize or nc % _CLOSES.itemsize else
+                       "lengths disagree" if nd // _DAYS.itemsize != n
+                       or nc // _CLOSES.itemsize != n else None)
+                if why is not None:
+                    self._set_aside_damaged(t, why)
 
     def _rows(self, tickers: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
         """The stored rows of ``tickers`` that can be trusted; damaged ones are set aside."""
@@ -766,6 +787,7 @@ class PriceStore:
         fetched again; one warning. Where the file cannot be written, the row is left out of
         every request of this process instead."""
         self._damaged.add(ticker)
+        self.set_aside.append(ticker)
 
         def work(con: sqlite3.Connection) -> None:
             row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
