@@ -708,14 +708,15 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
 def _out_file(value: str, suffix: str | None = None) -> Path:
     """``--out FILE`` checked before any work: a file (not a folder, a FIFO or a device) in a
     folder that exists."""
-    from ._files import check_target
+    from ._files import check_name_length, check_target
 
     out = Path(value).expanduser()
     if suffix and out.suffix.lower() != suffix:
         raise InputError(f"--out: {out.name} should end in {suffix}")
-    check_target(out, "--out")  # first: a name too long for the system fails every look
+    check_name_length(out, "--out")  # first: a name too long for the system fails every look
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give a file name")
+    check_target(out, "--out")
     if not out.parent.is_dir():
         raise InputError(f"--out: folder {out.parent} does not exist")
     return out

@@ -13,6 +13,7 @@ knows, every weekday is a trading day.
 
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from collections.abc import Sequence
@@ -106,12 +107,16 @@ def _exchange(code: str) -> np.busdaycalendar:
     last = pd.Timestamp(pd.Timestamp.now().year + YEARS_AHEAD, 12, 31)
     try:
         cal = xcals.get_calendar(code, start=first, end=last)
-    except ValueError:
+    except ValueError as exc:
         # the exchange's holidays are recorded for fewer years: the years it knows
+        cls = type(xcals.get_calendar(code))
+        lo, hi = cls.bound_min(), cls.bound_max()
+        said = re.search(r"is (\d{4}-\d{2}-\d{2})", str(exc))
+        if lo is None and said and "earliest" in str(exc):
+            lo = pd.Timestamp(said.group(1))
         try:
-            cls = type(xcals.get_calendar(code))
-            cal = xcals.get_calendar(code, start=max(first, cls.bound_min()),
-                                     end=min(last, cls.bound_max()))
+            cal = xcals.get_calendar(code, start=first if lo is None else max(first, lo),
+                                     end=last if hi is None else min(last, hi))
         except ValueError:
             cal = xcals.get_calendar(code)
     sessions = cal.sessions.to_numpy().astype("datetime64[D]")
