@@ -7,7 +7,7 @@
     betahedge report TSLA SPY --start 2014-01-01 --end 2015-01-01 --out tsla.xlsx [--png DIR]
     betahedge backtest TSLA SPY --start 2012-01-01 --end 2018-01-01 [--format json|csv]
     betahedge demo
-    betahedge cache show | import DIR | clear
+    betahedge cache show | import DIR [--replace] | clear
     betahedge workbook DIR
 
 Output contract: data on stdout (nothing else with ``--format json|csv`` and ``hedged``),
@@ -238,7 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     q = csub.add_parser("import", help="store every <TICKER>.csv of a folder",
                         description="Store the prices of every <TICKER>.csv in DIR (columns "
                                     "Date and Adj Close or Close), so later requests for them "
-                                    "need no network.")
+                                    "need no network. Each file is merged into what is stored "
+                                    "of its ticker (stored prices on another adjustment basis "
+                                    "are rescaled, never dropped); each line says what was "
+                                    "added, replaced or rescaled.")
     q.add_argument("dir", metavar="DIR")
     q.add_argument("--replace", action="store_true",
                    help="discard the stored history of each imported ticker instead of "
