@@ -264,3 +264,21 @@ def test_the_exchange_follows_the_suffix_and_coins_trade_every_day() -> None:
     every_day = pd.date_range("2020-01-01", periods=30)
     assert calendar_for("MYCOIN", every_day) == ALWAYS
     assert calendar_for("MYCOIN", pd.bdate_range("2020-01-01", periods=30)) == "XNYS"
+
+
+def test_exchange_holidays_are_kept_beside_the_store_between_processes(
+        _isolated_price_data: Path) -> None:
+    import exchange_calendars as xcals
+
+    from betahedge_xl.data import calendars
+
+    built = calendars._build("XLON")
+    files = list((_isolated_price_data / "calendars").glob("XLON-*.npy"))
+    assert len(files) == 1
+    again = calendars._build("XLON")  # read back, not built
+    np.testing.assert_array_equal(again.holidays, built.holidays)
+    sessions = xcals.get_calendar("XLON", start="2012-01-01", end="2012-12-31").sessions
+    weekdays = pd.bdate_range("2012-01-01", "2012-12-31")
+    closed = weekdays[~weekdays.isin(sessions)].to_numpy().astype("datetime64[D]")
+    inside = (again.holidays >= closed[0]) & (again.holidays <= closed[-1])
+    np.testing.assert_array_equal(again.holidays[inside], closed)

@@ -13,10 +13,13 @@ knows, every weekday is a trading day.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,10 +97,46 @@ def _build(code: str) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111111")
     if code == WEEKDAYS:
         return np.busdaycalendar()
+    file = _cache_file(code)
+    if file is not None:
+        try:
+            return np.busdaycalendar(holidays=np.load(file, allow_pickle=False))
+        except (OSError, ValueError):
+            pass
     with warnings.catch_warnings():
         # exchange_calendars' own deprecation noise under newer pandas is not the user's
         warnings.simplefilter("ignore")
-        return _exchange(code)
+        cal = _exchange(code)
+    if file is not None:
+        _save(file, cal.holidays)
+    return cal
+
+
+def _cache_file(code: str) -> Path | None:
+    """Where the holidays of ``code`` are kept between processes (beside the price store):
+    importing exchange_calendars and building a calendar costs about a second, reading the
+    holidays back a millisecond. The name holds the library's version and the year, so a new
+    version or a new year builds them again."""
+    try:
+        from importlib.metadata import version
+
+        from .store import default_path
+
+        tag = f"{version('exchange_calendars')}-{pd.Timestamp.now().year}"
+        return default_path().parent / "calendars" / f"{code}-{tag}.npy"
+    except Exception:  # noqa: BLE001 - no cache is no error: the calendar is built
+        return None
+
+
+def _save(file: Path, holidays: np.ndarray) -> None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f"{file.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npy")
+        np.save(tmp, np.asarray(holidays, dtype="datetime64[D]"), allow_pickle=False)
+        os.replace(tmp, file)  # whole or not at all: another process may read it meanwhile
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _exchange(code: str) -> np.busdaycalendar:
