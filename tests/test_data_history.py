@@ -266,14 +266,15 @@ def test_the_exchange_follows_the_suffix_and_coins_trade_every_day() -> None:
     assert calendar_for("MYCOIN", pd.bdate_range("2020-01-01", periods=30)) == "XNYS"
 
 
-def test_exchange_holidays_are_kept_beside_the_store_between_processes(
-        _isolated_price_data: Path) -> None:
+def test_exchange_holidays_are_kept_between_processes(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import exchange_calendars as xcals
 
     from betahedge_xl.data import calendars
 
+    monkeypatch.setenv("BETAHEDGE_CALENDAR_DIR", str(tmp_path / "cal"))
     built = calendars._build("XLON")
-    files = list((_isolated_price_data / "calendars").glob("XLON-*.npy"))
+    files = list((tmp_path / "cal").glob("XLON-*.npy"))
     assert len(files) == 1
     again = calendars._build("XLON")  # read back, not built
     np.testing.assert_array_equal(again.holidays, built.holidays)

@@ -112,18 +112,27 @@ def _build(code: str) -> np.busdaycalendar:
     return cal
 
 
+#: Folder of the holidays kept between processes (default: ``calendars`` in the user's cache
+#: folder of betahedge-xl, whatever store is used: they belong to the library, not to a store).
+CALENDAR_DIR_ENV = "BETAHEDGE_CALENDAR_DIR"
+
+
 def _cache_file(code: str) -> Path | None:
-    """Where the holidays of ``code`` are kept between processes (beside the price store):
-    importing exchange_calendars and building a calendar costs about a second, reading the
-    holidays back a millisecond. The name holds the library's version and the year, so a new
-    version or a new year builds them again."""
+    """Where the holidays of ``code`` are kept between processes: importing exchange_calendars
+    and building a calendar costs about a second, reading the holidays back a millisecond. The
+    name holds the library's version and the year, so a new version or a new year builds them
+    again."""
     try:
         from importlib.metadata import version
 
-        from .store import default_path
+        folder = os.environ.get(CALENDAR_DIR_ENV, "").strip()
+        if not folder:
+            import platformdirs
 
+            folder = str(Path(platformdirs.user_cache_dir("betahedge-xl", appauthor=False))
+                         / "calendars")
         tag = f"{version('exchange_calendars')}-{pd.Timestamp.now().year}"
-        return default_path().parent / "calendars" / f"{code}-{tag}.npy"
+        return Path(folder).expanduser() / f"{code}-{tag}.npy"
     except Exception:  # noqa: BLE001 - no cache is no error: the calendar is built
         return None
 
