@@ -45,6 +45,7 @@ import sqlite3
 import threading
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,20 @@ CREATE TABLE IF NOT EXISTS aside (
     closes BLOB NOT NULL
 )
 """
+#: A checksum of each stored row, written with it (created when first needed): a row whose
+#: bytes changed since (a damaged page that still holds plausible prices) is caught on read.
+_CHECKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    ticker TEXT PRIMARY KEY,
+    crc INTEGER NOT NULL
+)
+"""
+
+
+def _crc(days: bytes, closes: bytes) -> int:
+    return zlib.crc32(closes, zlib.crc32(days))
+
+
 #: A change of the ratio of new to stored prices, between two shared dates, larger than this
 #: (in log terms) is a step of the adjustment basis (a dividend or a split between the two
 #: fetches); smaller ones are rounding.
@@ -323,6 +338,8 @@ class PriceStore:
         #: Tickers whose damaged row was set aside in this process, in order
         self.set_aside: list[str] = []
         self._con = self._open()
+        #: The file has the table of row checksums (older stores lack it until a write)
+        self._has_checks = "checks" in _header(self._con)[2]
 
     # -- opening, checking, setting aside ---------------------------------------------------
     def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
@@ -588,6 +605,7 @@ class PriceStore:
         self._con.close()
         self._con = mem
         self._in_memory = True
+        self._has_checks = "checks" in _header(mem)[2]
 
     # -- coverage ---------------------------------------------------------------------------
     def coverage(self, ticker: str) -> list[tuple[int, int]]:
@@ -675,7 +693,7 @@ class PriceStore:
                           (ticker,)).fetchone()
         old_d, old_c = np.empty(0, np.int64), np.empty(0)
         if row is not None:
-            why = _damage(*row)
+            why = self._row_damage(con, ticker, *row)
             if why is None:
                 old_d, old_c = _decode(*row)
             else:  # a damaged row is not merged into: set aside, the new prices stand alone
@@ -720,10 +738,17 @@ class PriceStore:
         order = np.argsort(all_d, kind="stable")
         all_d, all_c = all_d[order], all_c[order]
         if len(all_d):
+            enc = _encode(all_d, all_c)
             con.execute("INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?)",
-                        (ticker, *_encode(all_d, all_c)))
+                        (ticker, *enc))
+            con.execute(_CHECKS_SCHEMA)
+            con.execute("INSERT OR REPLACE INTO checks VALUES (?, ?)",
+                        (ticker, _crc(enc[3], enc[4])))
+            self._has_checks = True
         else:
             con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
+            if self._has_checks:
+                con.execute("DELETE FROM checks WHERE ticker = ?", (ticker,))
         new = [(int(c), int(d)) for c, d in covered if c < d]
         ranges = [(c, d) for c, d, _ in keep] + new
         con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
@@ -739,6 +764,16 @@ class PriceStore:
                      discarded=result.discarded, stored=len(all_d),
                      first=from_day(int(all_d[0])) if len(all_d) else None,
                      last=from_day(int(all_d[-1])) if len(all_d) else None)
+
+    def _row_damage(self, con: sqlite3.Connection, ticker: str, days: bytes,
+                    closes: bytes) -> str | None:
+        """:func:`_damage` of a row, and its checksum where one was written."""
+        why = _damage(days, closes)
+        if why is None and self._has_checks:
+            crc = con.execute("SELECT crc FROM checks WHERE ticker = ?", (ticker,)).fetchone()
+            if crc is not None and crc[0] != _crc(days, closes):
+                why = "its bytes changed since they were written"
+        return why
 
     @staticmethod
     def _put_aside(con: sqlite3.Connection, ticker: str, row: tuple[bytes, bytes] | None,
@@ -772,10 +807,16 @@ class PriceStore:
         names = [t for t in dict.fromkeys(tickers) if t not in self._damaged]
         for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
             part = names[k:k + 500]
-            rows = self._query("SELECT ticker, n, days, closes FROM series WHERE ticker IN "
-                               f"({', '.join('?' * len(part))})", part)
-            for t, n, d, c in rows:
+            marks = ", ".join("?" * len(part))
+            rows = self._query(
+                "SELECT s.ticker, s.n, s.days, s.closes, k.crc FROM series s LEFT JOIN checks k "
+                f"ON k.ticker = s.ticker WHERE s.ticker IN ({marks})" if self._has_checks else
+                f"SELECT ticker, n, days, closes, NULL FROM series WHERE ticker IN ({marks})",
+                part)
+            for t, n, d, c, crc in rows:
                 why = _damage(d, c, n)
+                if why is None and crc is not None and crc != _crc(d, c):
+                    why = "its bytes changed since they were written"
                 if why is None:
                     found[t] = (d, c)
                 else:
@@ -792,12 +833,14 @@ class PriceStore:
         def work(con: sqlite3.Connection) -> None:
             row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
                               (ticker,)).fetchone()
-            if row is None or _damage(*row) is None:
+            if row is None or self._row_damage(con, ticker, *row) is None:
                 return  # another process repaired it meanwhile
             self._put_aside(con, ticker, row, f"damaged ({why})",
                             pd.Timestamp.now(tz="UTC").isoformat())
             con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
             con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
+            if self._has_checks:
+                con.execute("DELETE FROM checks WHERE ticker = ?", (ticker,))
 
         kept = ""
         try:
@@ -854,6 +897,8 @@ class PriceStore:
             n = con.execute("SELECT COUNT(*) FROM series").fetchone()[0]
             con.execute("DELETE FROM series")
             con.execute("DELETE FROM coverage")
+            if self._has_checks:
+                con.execute("DELETE FROM checks")
             return int(n)
 
         return self._write(work, keep_in_memory=False)
