@@ -14,6 +14,9 @@ Layout (``PRAGMA application_id`` = ``APPLICATION_ID``, ``PRAGMA user_version`` 
 - ``aside(ticker, kept_at, why, days, closes)``: histories kept apart, never served: damaged
   rows, and stored prices that disagreed with newer ones beyond a change of adjustment basis.
   Created when first needed.
+- ``checks(ticker, crc)``: a CRC-32 of each row's two blobs, written in the same transaction, so
+  that a row whose bytes changed since (a damaged page that still reads as prices) is caught
+  on read. Created with the first write of this version; rows written before have none.
 
 Nothing stored is dropped by the store's own rules: prices on another adjustment basis are
 rescaled to the new one (:meth:`PriceStore.merge`), and every row is checked when read.
