@@ -202,14 +202,17 @@ def _book_returns(
     px: pd.DataFrame, asset_cols: list[str], bench_cols: list[str], holdings: pd.Series,
     kind: str, capital: float | None, risk_free: Any, freq: str, method: str,
     rf_unit: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame | None]:
     """A book's prices and returns from its holdings' aligned prices.
 
-    Returns ``(prices, returns, holding_returns, weights)``: the book's level beside the
-    benchmark prices; the book and benchmark returns for the regression (excess when a
+    Returns ``(prices, returns, holding_returns, weights, starts)``: the book's level beside
+    the benchmark prices; the book and benchmark returns for the regression (excess when a
     risk-free rate is given); each holding's returns on the same footing (for its own beta);
-    the weights the positions table shows (the last date's for a shares book).
+    the weights the positions table shows (the last date's for a shares book); for a shares
+    book the weights each period's return was earned on (its contributions are measured on
+    them), else ``None``.
     """
+    starts: pd.DataFrame | None = None
     simple = eng.simple_or_log_returns(px, "simple")
     # Cash earns the risk-free rate of the period (zero when none is given); the engine's
     # excess-return rule gives that rate for any form of risk_free.
@@ -223,7 +226,6 @@ def _book_returns(
         # The weights each period's return was earned on: a shares book's contributions
         # are measured on them (they add up to its beta), not on the last date's.
         shown = drift.iloc[-1].rename("weight")
-        shown.attrs["starts"] = starts
     else:
         book = eng.book_returns(simple[asset_cols], holdings, cash_rate)
         shown = holdings.rename("weight")
@@ -241,12 +243,13 @@ def _book_returns(
     level = eng.index_from_returns(
         book if method == "simple" else np.expm1(book), px.index[0]).rename(PORTFOLIO_NAME)
     prices = pd.concat([level, px[bench_cols]], axis=1)
-    return prices, rets, held, shown
+    return prices, rets, held, shown, starts
 
 
 def _book(
     px: pd.DataFrame, holdings: pd.Series, kind: str, capital: float | None, risk_free: Any,
     held: pd.DataFrame, bench: pd.DataFrame, weights: pd.Series,
+    starts: pd.DataFrame | None = None,
 ) -> Book:
     shares = kind == "shares"
     exp = eng.exposure(holdings, px, holdings if shares else None)
@@ -256,7 +259,6 @@ def _book(
     positions = eng.position_betas(held, bench, weights)
     if shares:
         positions.insert(0, "shares", holdings.to_numpy(dtype=float))
-        starts = weights.attrs.get("starts")
         if starts is not None:
             positions["contribution"] = _drifting_contributions(held, bench, starts)
     return Book(kind="shares" if shares else "weights", percent=kind == "weights in percent",
@@ -1495,7 +1497,7 @@ def beta_hedge(
     if holdings is not None:
         asset_name = PORTFOLIO_NAME
         assert kind is not None
-        book_prices, book_rets, held, shown = _book_returns(
+        book_prices, book_rets, held, shown, starts = _book_returns(
             px.frame, asset_cols, bench_cols, holdings, kind, cap, risk_free, freq, method,
             rf_unit)
         prices, rets = Table.of(book_prices), Table.of(book_rets)
@@ -1541,7 +1543,7 @@ def beta_hedge(
     if holdings is not None:
         assert kind is not None
         book = _book(px.frame, holdings, kind, cap, risk_free, held,
-                     rets.frame[bench_cols], shown)
+                     rets.frame[bench_cols], shown, starts)
 
     window_n = (rolling_window if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])
