@@ -819,14 +819,22 @@ def _whole_or_float(value: float) -> int | float:
 #: The front page's sheet, first in the report file.
 FRONT_SHEET = "BetaHedge Report"
 #: Its label and value columns (characters) and the gap before the charts.
-FRONT_LABEL_WIDTH = 33.0
-FRONT_VALUE_WIDTH = 24.0
-FRONT_MONEY_WIDTH = 14.0
+FRONT_LABEL_WIDTH = 28.0
+FRONT_VALUE_WIDTH = 20.0
 #: Width of the columns under the charts (characters): 14 of them hold two charts side by side.
-FRONT_CHART_COL_WIDTH = 7.5
+#: Narrow on purpose: LibreOffice without Calibri's metrics draws a character of width wider
+#: than Excel and stretches the charts with their cells; the page must still fit at 70%.
+FRONT_CHART_COL_WIDTH = 6.0
+#: Font size of the front page's tables (the sheet's columns are counted in 11 pt digits).
+FRONT_FONT_SIZE = 9
 #: Charts on the front page: two side by side, the third below them, in default columns.
 FRONT_CHART_COLS = 7
-FRONT_CHART_ROWS = 22
+FRONT_CHART_HEIGHT = 300.0  # points
+#: Rows of the front page's tables: 12 pt for 9 pt text; the heading's rows fit its fonts.
+FRONT_ROW_HEIGHT = 12.0
+FRONT_HEADING_HEIGHTS = (22.0, 13.0, 13.0, 6.0)
+#: Rows the front page's geometry covers (its tables end well before).
+_FRONT_ROWS = 120
 #: Rows of the heading (title, as-of line, source line) and the blank row after it.
 FRONT_HEADING_ROWS = 4
 #: Statistics the front page shows, in this order, when the result has them (a book's capital
@@ -834,9 +842,8 @@ FRONT_HEADING_ROWS = 4
 FRONT_STATS = ("n_obs", "beta", "beta_se", "beta_p", "adjusted_beta", "adjusted_beta_note",
                "r_squared", "alpha_annualized", "effectiveness", "effectiveness_oos",
                "volatility", "volatility_hedged", "residual_volatility", "tracking_error",
-               "up_capture", "down_capture")
-#: Statistics shown in currency too (a third column) when the result has a capital.
-FRONT_MONEY = ("volatility", "volatility_hedged", "residual_volatility", "tracking_error")
+               "volatility_money", "volatility_hedged_money", "residual_volatility_money",
+               "tracking_error_money", "up_capture", "down_capture")
 #: The trade's lines, in this order, when present.
 FRONT_TRADE = ("hedge_advice", "capital", "benchmark_notional", "hedge_instrument",
                "hedge_units", "hedge_exact", "hedge_price", "hedge_notional_rounded",
@@ -870,30 +877,33 @@ def run_stamp() -> str:
 def _label_value_table(name: str, title: str, anchor: tuple[int, int],
                        rows: list[tuple[str, str, Any]], benchmarks: Sequence[str],
                        heights: dict[int, float], wrapped: set[tuple[int, int]],
-                       header: Sequence[str], money: dict[str, float] | None = None) -> Table:
-    """Label/value rows (and a value in currency beside some, ``money``) whose long texts
-    wrap in their cell, the row as tall as its lines: one table of a page, nothing beside
-    it on the sheet's rows but the charts floating over other columns."""
+                       header: Sequence[str]) -> Table:
+    """Label/value rows whose long texts wrap in their cell, the row as tall as its lines:
+    one table of a page, nothing beside it on the sheet's rows but the charts floating over
+    other columns."""
     cells: list[list[Any]] = []
     formats: dict[tuple[int, int], str] = {}
     for i, (key, label, value) in enumerate(rows):
         value = _dt(value)
         if isinstance(value, str) and len(value) > FRONT_VALUE_WIDTH:
-            # Proportional text runs narrower than the digits a width counts (about 1.1
-            # characters of text per digit's width once long words wrap early).
-            lines = math.ceil(len(value) / (FRONT_VALUE_WIDTH * 1.1))
-            heights[anchor[0] + 2 + i] = DEFAULT_ROW_HEIGHT * lines
+            # Proportional 9 pt text runs narrower than the 11 pt digits a width counts (about
+            # 1.3 characters of text per digit's width once long words wrap early).
+            lines = math.ceil(len(value) / (FRONT_VALUE_WIDTH * 1.3))
+            heights[anchor[0] + 2 + i] = FRONT_ROW_HEIGHT * lines
             wrapped.add((anchor[0] + 2 + i, anchor[1] + 1))
-        row = [label, value]
-        if money is not None:
-            row.append(money.get(key))
-            formats[(i, 2)] = _formats.MONEY
-        cells.append(row)
+        cells.append([label, value])
         fmt = _formats.excel_format(key, value, benchmarks)
         if fmt is not None:
             formats[(i, 1)] = fmt
     return Table(name=name, title=title, anchor=anchor, header=list(header), rows=cells,
                  cell_formats=formats)
+
+
+def _front_heights() -> dict[int, float]:
+    """Row heights of a front page: the heading's, then 12 pt rows (wrapped ones set later)."""
+    heights = dict(enumerate(FRONT_HEADING_HEIGHTS))
+    heights.update({r: FRONT_ROW_HEIGHT for r in range(FRONT_HEADING_ROWS, _FRONT_ROWS)})
+    return heights
 
 
 def _front_charts(charts: list[Chart], top: int, probe: OutputPlan) -> list[Chart]:
@@ -902,7 +912,7 @@ def _front_charts(charts: list[Chart], top: int, probe: OutputPlan) -> list[Char
     import dataclasses
 
     width = FRONT_CHART_COLS * column_points(FRONT_CHART_COL_WIDTH)
-    height = FRONT_CHART_ROWS * DEFAULT_ROW_HEIGHT
+    height = FRONT_CHART_HEIGHT
     out = []
     below = probe.row_at(probe.row_top(top) + height + 6.0)
     places = [(top, CHARTS_COL, width), (top, CHARTS_COL + FRONT_CHART_COLS, width),
@@ -929,7 +939,7 @@ def build_front_page(result: HedgeResult, data: OutputPlan,
         f"{result.method} returns, {result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}",
         f"Data: {result.source or 'memory'}; run {run_stamp()}; betahedge-xl {__version__}",
     )
-    heights: dict[int, float] = {}
+    heights = _front_heights()
     wrapped: set[tuple[int, int]] = set()
     trade_keys = [k for k in FRONT_TRADE if k in stats]
     trade_rows = [(k, *stats[k]) for k in trade_keys]
@@ -943,14 +953,10 @@ def build_front_page(result: HedgeResult, data: OutputPlan,
     if len(benches) > 1:
         keys = [k for k in stats if k.startswith("beta_") and k.split("_", 1)[1] in benches] \
             + [k for k in keys if k not in ("beta", "beta_se", "beta_p")]
-    money = ({k: stats[f"{k}_money"][1] for k in FRONT_MONEY if f"{k}_money" in stats}
-             if result.capital is not None else None)
     key_stats = _label_value_table(
         f"{PREFIX}front_stats", "Key statistics", (trade.last_row + 2, 0),
-        [(k, *stats[k]) for k in keys], benches, heights, wrapped,
-        ("Statistic", "Value", "In currency") if money else ("Statistic", "Value"), money)
-    widths = {0: FRONT_LABEL_WIDTH, 1: FRONT_VALUE_WIDTH,
-              2: FRONT_MONEY_WIDTH if money else GAP_COL_WIDTH,
+        [(k, *stats[k]) for k in keys], benches, heights, wrapped, ("Statistic", "Value"))
+    widths = {0: FRONT_LABEL_WIDTH, 1: FRONT_VALUE_WIDTH, 2: GAP_COL_WIDTH,
               **{c: FRONT_CHART_COL_WIDTH for c in range(CHARTS_COL,
                                                          CHARTS_COL + 2 * FRONT_CHART_COLS)}}
     probe = OutputPlan(sheet, "", [], [], widths, heights)
@@ -998,7 +1004,7 @@ def build_backtest_front(result: BacktestResult, data: OutputPlan,
     for name in t.index:
         rows.append(("net_return", f"Net hedged return a year, {name}",
                      float(t.loc[name, "net_return"])))
-    heights: dict[int, float] = {}
+    heights = _front_heights()
     wrapped: set[tuple[int, int]] = set()
     table = _label_value_table(f"{PREFIX}bt_front", "The verdict", (FRONT_HEADING_ROWS, 0),
                                rows, result.benchmarks, heights, wrapped,
@@ -1013,7 +1019,7 @@ def build_backtest_front(result: BacktestResult, data: OutputPlan,
     import dataclasses
 
     width = 2 * FRONT_CHART_COLS * column_points(FRONT_CHART_COL_WIDTH)
-    height = FRONT_CHART_ROWS * DEFAULT_ROW_HEIGHT
+    height = FRONT_CHART_HEIGHT
     below = probe.row_at(probe.row_top(FRONT_HEADING_ROWS) + height + 6.0)
     charts = [dataclasses.replace(c, name=c.name.replace(PREFIX, f"{PREFIX}front_"),
                                   anchor=(row, CHARTS_COL), width=width, height=height)

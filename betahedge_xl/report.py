@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._files import write_bytes
 from .plan import (
+    CHARTS_COL,
     DATE_FORMAT,
+    FRONT_FONT_SIZE,
     LOG_AXIS_NOTE,
     PALETTE,
     Chart,
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from .analysis import HedgeResult
 
 HEADER_FILL = "#DDEBF7"
+#: Printable width of a landscape Letter page with the data sheet's margins (0.4 in), points.
+_LETTER_WIDTH_PT = 792.0 - 2 * 0.4 * 72 - 8.0
 TITLE_COLOR = "#1F4E79"
 
 
@@ -166,7 +170,16 @@ class _Drawer:
         (75%) on as many pages as they take, their title and header rows on each page."""
         self.ws.print_area(*self.plan.print_area())
         self.ws.set_landscape()
-        self.ws.set_print_scale(75)
+        # The summary and its charts on their pages, the data tables (right of the charts)
+        # starting on pages of their own; the scale fits the summary and charts in the width
+        # of a Letter page (the narrower landscape paper) up to 75%.
+        right = [t.anchor[1] for t in self.plan.tables if t.anchor[1] > CHARTS_COL]
+        scale = 75
+        if right:
+            self.ws.set_v_pagebreaks([min(right)])
+            width = self.plan.col_left(min(right))
+            scale = max(40, min(75, int(100 * _LETTER_WIDTH_PT / width)))
+        self.ws.set_print_scale(scale)
         self.ws.repeat_rows(0, 1)
         self.ws.set_paper(9)  # A4
         self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
@@ -188,8 +201,8 @@ class _Drawer:
         title = self.fmt(bold=True, font_color=TITLE_COLOR,
                          font_size=12 if page else 14 if first_table else 11)
         self.ws.write_string(r, c, t.title, title)
-        head = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1)
-        head_num = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")
+        head = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1)
+        head_num = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")
         for j, h in enumerate(t.header):
             numeric = j in t.number_format and t.number_format[j] != DATE_FORMAT
             self.ws.write_string(t.header_row, c + j, str(h), head_num if numeric else head)
@@ -198,34 +211,40 @@ class _Drawer:
                 fmt = t.format_of(i, j)
                 self.cell(t.first_data_row + i, c + j, value, fmt, first_table or page)
 
+    def fmt_cell(self, num_format: str | None = None, **props: Any) -> Any:
+        """:meth:`fmt` in the sheet's cell font (smaller on the front page)."""
+        if self.plan.printing == "page":
+            props["font_size"] = FRONT_FONT_SIZE
+        return self.fmt(num_format, **props)
+
     def cell(self, r: int, c: int, value: Any, num_format: str | None,
              summary: bool = False) -> None:
         """Write one value; summary cells (a label/value list) are left-aligned."""
         ws = self.ws
         if value is None or (isinstance(value, float) and math.isnan(value)):
             # An empty cell (charts show a gap, not a zero) that keeps its column's format.
-            ws.write_blank(r, c, None, self.fmt(num_format) if num_format else None)
+            ws.write_blank(r, c, None, self.fmt_cell(num_format) if num_format else None)
         elif isinstance(value, (_dt.datetime, _dt.date)):
             ws.write_datetime(r, c, value,
-                              self.fmt(num_format or DATE_FORMAT, align="left", valign="top"))
+                              self.fmt_cell(num_format or DATE_FORMAT, align="left", valign="top"))
         elif isinstance(value, bool):
             ws.write_boolean(r, c, value)
         elif isinstance(value, int):
             ws.write_number(r, c, value,
-                            self.fmt(num_format or "0", align="left", valign="top"))
+                            self.fmt_cell(num_format or "0", align="left", valign="top"))
         elif isinstance(value, float):
             if summary:
-                ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
+                ws.write_number(r, c, value, self.fmt_cell(num_format, align="left", valign="top"))
             else:
                 # Top-aligned like the dates beside them (a wrapped summary row is taller).
-                ws.write_number(r, c, value, self.fmt(num_format, valign="top"))
+                ws.write_number(r, c, value, self.fmt_cell(num_format, valign="top"))
         elif hasattr(value, "item"):  # a numpy scalar that slipped through
             self.cell(r, c, value.item(), num_format, summary)
         elif (r, c) in self.plan.wrapped:
-            ws.write_string(r, c, str(value), self.fmt(None, align="left", text_wrap=True,
+            ws.write_string(r, c, str(value), self.fmt_cell(None, align="left", text_wrap=True,
                                                        valign="top"))
         else:
-            ws.write_string(r, c, str(value), self.fmt(None, align="left", valign="top"))
+            ws.write_string(r, c, str(value), self.fmt_cell(None, align="left", valign="top"))
 
     def widths(self) -> None:
         """Column widths and row heights as the plan states them (the charts' places and the
