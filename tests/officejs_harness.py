@@ -31,7 +31,6 @@ import contextlib
 import datetime as dt
 import importlib
 import inspect
-import math
 import sys
 import types
 from collections.abc import Iterator
@@ -304,5 +303,13 @@ def price_range(dates: Any, prices: Any, header: str | None) -> list[list[Any]]:
     return ([["Date", header]] if header else []) + rows
 
 
-def is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
+def fixture_prices() -> tuple[list[dt.date], list[float], list[float]]:
+    """Dates and closes of TSLA and SPY in 2014 (``fixtures/lite/tsla_spy_2014.csv``)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "lite" / "tsla_spy_2014.csv"
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.reader(line for line in f if not line.startswith("#")))[1:]
+    return ([dt.date.fromisoformat(r[0]) for r in rows], [float(r[1]) for r in rows],
+            [float(r[2]) for r in rows])

@@ -9,7 +9,6 @@ Expected numbers are computed here with numpy from the fixture's prices, not by 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import inspect
 import types
@@ -21,19 +20,12 @@ import pytest
 
 import officejs_harness as h
 
-FIXTURE = Path(__file__).parent / "fixtures" / "lite" / "tsla_spy_2014.csv"
 #: Excel's whole column: what Office.js sends for A:B.
 SHEET_ROWS = 1_048_576
 
 
-def _prices() -> tuple[list[dt.date], np.ndarray, np.ndarray]:
-    with open(FIXTURE, encoding="utf-8") as f:
-        rows = list(csv.reader(line for line in f if not line.startswith("#")))[1:]
-    dates = [dt.date.fromisoformat(r[0]) for r in rows]
-    return dates, np.array([float(r[1]) for r in rows]), np.array([float(r[2]) for r in rows])
-
-
-DATES, TSLA, SPY = _prices()
+DATES, _TSLA, _SPY = h.fixture_prices()
+TSLA, SPY = np.array(_TSLA), np.array(_SPY)
 
 
 def _beta(asset: np.ndarray, bench: np.ndarray) -> float:
