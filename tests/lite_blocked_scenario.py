@@ -36,24 +36,29 @@ def main() -> dict[str, Any]:
     threading.Thread.start = _no_thread  # type: ignore[method-assign]
     out: dict[str, Any] = {}
 
-    import betahedge_xl.udfs  # noqa: F401  (Excel's import of the desktop functions)
+    import betahedge_xl.udfs  # Excel's import of the desktop functions
 
     import officejs_harness as h
 
     dates, tsla, spy = h.fixture_prices()
     asset = h.price_range(dates, tsla, "TSLA")
     bench = h.price_range(dates, spy, "SPY")
-    with h.lite_runtime() as lite:
-        out["registered"] = sorted(f["name"] for f in h.custom_functions_meta(lite)["functions"])
-        out["beta"] = h.call(lite, "BETA_HEDGE_STAT", "beta", asset, bench)
-        out["start_error"] = h.call(lite, "BETA_HEDGE_STAT", "beta", asset, bench,
-                                    h.error("#VALUE!"))
-        busy = [row[:] for row in bench]
-        busy[5][1] = h.error("#BUSY!", "Busy")
-        out["busy"] = h.call(lite, "BETA_HEDGE_STAT", "beta", asset, busy)
-        out["ticker"] = h.call(lite, "BETA_HEDGE_STAT", "beta", "TSLA", "SPY")
-        out["series"] = h.call(lite, "BETA_HEDGE_SERIES", asset, bench)[:3]
-        out["summary"] = h.call(lite, "BETA_HEDGE", asset, bench)
+    # the desktop function, given tickers: no yfinance, so a message, and no thread started
+    out["desktop_ticker"] = betahedge_xl.udfs.BETA_HEDGE_STAT("beta", "TSLA", "SPY")
+    for name in ("betahedge_xl.lite", "betahedge_xl.udfs"):  # main.py's import, or udfs itself
+        seen = out[name] = {}
+        with h.lite_runtime(name) as module:
+            meta = h.custom_functions_meta(module)
+            seen["registered"] = sorted(f["name"] for f in meta["functions"])
+            seen["beta"] = h.call(module, "BETA_HEDGE_STAT", "beta", asset, bench)
+            seen["start_error"] = h.call(module, "BETA_HEDGE_STAT", "beta", asset, bench,
+                                         h.error("#VALUE!"))
+            busy = [row[:] for row in bench]
+            busy[5][1] = h.error("#BUSY!", "Busy")
+            seen["busy"] = h.call(module, "BETA_HEDGE_STAT", "beta", asset, busy)
+            seen["ticker"] = h.call(module, "BETA_HEDGE_STAT", "beta", "TSLA", "SPY")
+            seen["series"] = h.call(module, "BETA_HEDGE_SERIES", asset, bench)[:3]
+            seen["summary"] = h.call(module, "BETA_HEDGE", asset, bench)
 
     from betahedge_xl.data import store
 

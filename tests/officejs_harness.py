@@ -260,9 +260,11 @@ _FRESH = ("betahedge_xl.udfs", "betahedge_xl.lite")
 
 
 @contextlib.contextmanager
-def lite_runtime() -> Iterator[types.ModuleType]:
-    """Import :mod:`betahedge_xl.lite` as in Lite: ``xlwings.func/arg/ret`` are the Office.js
-    decorators above and the "officejs" engine is registered. Everything is undone on exit."""
+def lite_runtime(module: str = "betahedge_xl.lite") -> Iterator[types.ModuleType]:
+    """Import ``module`` as in Lite: ``xlwings.func/arg/ret`` are the Office.js decorators
+    above and the "officejs" engine is registered. ``module`` is what Lite's ``main.py``
+    imports: :mod:`betahedge_xl.lite`, or :mod:`betahedge_xl.udfs` registered directly.
+    Everything is undone on exit."""
     import xlwings
     from xlwings.main import Engine
 
@@ -276,7 +278,7 @@ def lite_runtime() -> Iterator[types.ModuleType]:
         if not had_engine:
             xlwings.engines.add(Engine(impl=OfficeJsEngine()))
         xlwings.func, xlwings.arg, xlwings.ret = xlfunc, xlarg, xlret  # type: ignore[assignment]
-        yield importlib.import_module("betahedge_xl.lite")
+        yield importlib.import_module(module)
     finally:
         for n, v in saved_attrs.items():
             setattr(xlwings, n, v)
