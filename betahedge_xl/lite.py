@@ -111,18 +111,15 @@ class OfficeJsCells(Accessor):
 
     @classmethod
     def reader(cls, options: dict[str, Any]) -> Pipeline:
-        def read(ctx: Any) -> None:
-            ctx.value = _plain(ctx.value)
+        # Nothing to do: a whole column is 1,048,576 rows, so even one pass over every cell
+        # here would cost seconds; :func:`argument` drops the empty rows at the end first.
+        return Pipeline()
 
-        return Pipeline().append_stage(read)
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if _JsNull is not None and isinstance(value, _JsNull):
-        return None
-    return value
+def _empty(value: Any) -> bool:
+    """An empty cell: ``None``, a JS ``null`` (Pyodide's ``JsNull``) or ``""``."""
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        _JsNull is not None and isinstance(value, _JsNull))
 
 
 def date_system() -> int:
@@ -144,19 +141,21 @@ def _cell(value: Any) -> Any:
             return _Error(text if isinstance(text, str) else _ERROR_TYPES.get(
                 str(value.get("errorType")), "#VALUE!"))
         return value.get("basicValue")  # a formatted number, a data type's plain value
-    if value == "":
-        return None
-    return value
+    return None if _empty(value) else value
 
 
 def _blank(row: list[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+    return all(map(_empty, row))
 
 
 def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
     """``rows`` without its trailing empty rows (a whole column sends all 1,048,576)."""
     end = len(rows)
-    while end and _blank(rows[end - 1]):
+    while end:
+        row = rows[end - 1]
+        # most rows of a whole column are [None, None]: the cheap test first
+        if not (0 < len(row) <= 2 and row[0] is None and row[-1] is None) and not _blank(row):
+            break
         end -= 1
     return rows[:end]
 
@@ -182,7 +181,7 @@ def argument(name: str, value: Any, notes: list[str]) -> Any:
         date system.
     """
     shift = DAYS_1904 if name in DATES | PRICE_RANGES and date_system() == 1904 else 0
-    if not isinstance(value, list):
+    if not isinstance(value, (list, tuple)):
         value = _cell(value)
         if isinstance(value, _Error):
             _refuse(value, name, None)
@@ -191,7 +190,7 @@ def argument(name: str, value: Any, notes: list[str]) -> Any:
         if name in RANGES and isinstance(value, str) and value.strip() and name != "holdings":
             raise InputError(ticker_message(value.strip().upper(), name))
         return value
-    if value and not isinstance(value[0], list):
+    if value and not isinstance(value[0], (list, tuple)):
         value = [value]  # one row: xlwings' to_scalar unwrapped the outer list
     rows = [[_cell(v) for v in r] for r in _trimmed(value)]
     for i, row in enumerate(rows, start=1):
