@@ -249,3 +249,18 @@ def test_a_1904_workbook_reads_and_writes_its_own_serials(
     assert out[1][0]["basicValue"] == 41642.0 - 1462
     monkeypatch.setenv("BETAHEDGE_DATE_SYSTEM", "1905")
     assert "BETAHEDGE_DATE_SYSTEM" in stat(lite, "beta", tsla(), spy())
+
+
+def test_js_nulls_are_empty_cells(lite: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pyodide >= 0.28 hands a JS null inside an array over as its JsNull sentinel
+    class JsNull:
+        pass
+
+    monkeypatch.setattr(lite, "_JsNull", JsNull)
+    pad = [[JsNull(), JsNull()]] * 5000
+    holes = tsla()
+    holes[20][1] = JsNull()  # a missing price, as an empty cell is
+    kept = np.ones(len(DATES), dtype=bool)
+    kept[19] = False
+    expected = _beta(TSLA[kept], SPY[kept])
+    assert stat(lite, "beta", holes + pad, spy() + pad) == pytest.approx(expected, rel=1e-9)
