@@ -102,11 +102,12 @@ class _Error(str):
 
 
 class OfficeJsCells(Accessor):
-    """xlwings converter: an argument as Office.js sent it, JS nulls as ``None``.
+    """xlwings converter: an argument exactly as Office.js sent it.
 
     xlwings' default reading would turn an error object into ``None`` (an empty cell: the
-    default silently taken) or, with ``err_to_str``, into its text; here :func:`argument`
-    sees the object and reads ``#BUSY!`` as data on its way.
+    default silently taken) or, with ``err_to_str``, into its text, and would clean every one
+    of a whole column's 1,048,576 rows; here :func:`argument` sees the object (``#BUSY!`` is
+    data on its way) and drops a column's empty tail before reading a cell.
     """
 
     @classmethod
@@ -293,25 +294,7 @@ def _lite(udf: Callable[..., Any]) -> Callable[..., Any]:
     return udfs._wizard(wrapped)
 
 
-BETA_HEDGE = _lite(udfs.BETA_HEDGE)
-BETA_HEDGE_STAT = _lite(udfs.BETA_HEDGE_STAT)
-BETA_HEDGE_SERIES = _lite(udfs.BETA_HEDGE_SERIES)
-BETA_HEDGE_ROLLING = _lite(udfs.BETA_HEDGE_ROLLING)
-BETA_HEDGE_PRICES = _lite(udfs.BETA_HEDGE_PRICES)
-BETA_HEDGE_SIZE = _lite(udfs.BETA_HEDGE_SIZE)
-BETA_HEDGE_PORTFOLIO = _lite(udfs.BETA_HEDGE_PORTFOLIO)
-BETA_HEDGE_POSITIONS = _lite(udfs.BETA_HEDGE_POSITIONS)
-BETA_HEDGE_BACKTEST = _lite(udfs.BETA_HEDGE_BACKTEST)
-
-#: What ``from betahedge_xl.lite import *`` brings into Lite's ``main.py``: the functions only.
-__all__ = [
-    "BETA_HEDGE",
-    "BETA_HEDGE_BACKTEST",
-    "BETA_HEDGE_PORTFOLIO",
-    "BETA_HEDGE_POSITIONS",
-    "BETA_HEDGE_PRICES",
-    "BETA_HEDGE_ROLLING",
-    "BETA_HEDGE_SERIES",
-    "BETA_HEDGE_SIZE",
-    "BETA_HEDGE_STAT",
-]
+#: What ``from betahedge_xl.lite import *`` brings into Lite's ``main.py``: the nine
+#: functions, under the names (and in the order) of :mod:`betahedge_xl.udfs`.
+__all__ = [name for name in udfs.__all__ if name.startswith("BETA_HEDGE")]
+globals().update({name: _lite(getattr(udfs, name)) for name in __all__})

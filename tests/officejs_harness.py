@@ -264,38 +264,36 @@ def lite_runtime(module: str = "betahedge_xl.lite") -> Iterator[types.ModuleType
     """Import ``module`` as in Lite: ``xlwings.func/arg/ret`` are the Office.js decorators
     above and the "officejs" engine is registered. ``module`` is what Lite's ``main.py``
     imports: :mod:`betahedge_xl.lite`, or :mod:`betahedge_xl.udfs` registered directly.
-    Everything is undone on exit."""
+    Everything is undone on exit (modules, the package's attributes, xlwings' engines)."""
+    from unittest import mock
+
     import xlwings
     from xlwings.main import Engine
 
-    saved_attrs = {n: getattr(xlwings, n) for n in ("func", "arg", "ret")}
-    saved_modules = {n: sys.modules.pop(n) for n in _FRESH if n in sys.modules}
-    package = sys.modules.get("betahedge_xl")
-    saved_package = {n.rsplit(".", 1)[1]: getattr(package, n.rsplit(".", 1)[1], None)
-                     for n in _FRESH} if package else {}
-    had_engine = "officejs" in xlwings.engines.engines_by_name
-    try:
-        if not had_engine:
-            xlwings.engines.add(Engine(impl=OfficeJsEngine()))
-        xlwings.func, xlwings.arg, xlwings.ret = xlfunc, xlarg, xlret  # type: ignore[assignment]
+    import betahedge_xl
+
+    engines = xlwings.engines
+    saved = {name: sys.modules.pop(name) for name in _FRESH if name in sys.modules}
+    attrs = {name.rsplit(".", 1)[1] for name in _FRESH}
+    saved_attrs = {a: v for a, v in vars(betahedge_xl).items() if a in attrs}
+
+    def restore_modules() -> None:
+        # only the package's two modules: whatever else was imported meanwhile (scipy ...)
+        # stays, or a second copy of it would be imported later
+        for name in _FRESH:
+            sys.modules.pop(name, None)
+            vars(betahedge_xl).pop(name.rsplit(".", 1)[1], None)
+        sys.modules.update(saved)
+        vars(betahedge_xl).update(saved_attrs)
+
+    with contextlib.ExitStack() as undo:
+        undo.callback(restore_modules)
+        undo.enter_context(mock.patch.dict(engines.engines_by_name))
+        undo.enter_context(mock.patch.object(engines, "engines", list(engines.engines)))
+        undo.enter_context(mock.patch.multiple(xlwings, func=xlfunc, arg=xlarg, ret=xlret))
+        if "officejs" not in engines.engines_by_name:
+            engines.add(Engine(impl=OfficeJsEngine()))
         yield importlib.import_module(module)
-    finally:
-        for n, v in saved_attrs.items():
-            setattr(xlwings, n, v)
-        if not had_engine:
-            engine = xlwings.engines.engines_by_name.pop("officejs", None)
-            if engine in xlwings.engines.engines:
-                xlwings.engines.engines.remove(engine)
-        for n in _FRESH:
-            sys.modules.pop(n, None)
-        sys.modules.update(saved_modules)
-        if package:
-            for attr, value in saved_package.items():
-                if value is None:
-                    if hasattr(package, attr):
-                        delattr(package, attr)
-                else:
-                    setattr(package, attr, value)
 
 
 def price_range(dates: Any, prices: Any, header: str | None) -> list[list[Any]]:
