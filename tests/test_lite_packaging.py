@@ -39,7 +39,9 @@ LINUX = {**default_environment(), "sys_platform": "linux", "platform_system": "L
 
 #: What `pip install .` asked for on a desktop before Lite support (must stay the same).
 DESKTOP = {"xlwings==0.37.8", "yfinance<2,>=1.0", "pandas>=2.1", "numpy>=1.26",
-           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8"}
+           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8", "exchange_calendars>=4.5"}
+#: What Pyodide is asked for: Lite's own xlwings, the rest from the distribution or PyPI.
+BROWSER = {"xlwings", "pandas", "numpy", "platformdirs", "exchange-calendars"}
 
 
 def _name(req: Requirement) -> str:
@@ -56,15 +58,19 @@ def _pyproject_requirements() -> list[str]:
     return list(data["project"]["dependencies"])
 
 
-def _pure_installed(name: str) -> bool:
-    """Whether the installed distribution ``name`` came from a pure-Python wheel."""
+def _pure_installed(name: str) -> list[str] | None:
+    """The requirements of the installed distribution ``name`` if it came from a pure-Python
+    wheel (micropip takes such a wheel from PyPI), else ``None``."""
     from importlib import metadata
 
     try:
-        wheel = metadata.distribution(name).read_text("WHEEL") or ""
+        dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
-        return False
-    return "Root-Is-Purelib: true" in wheel and "py3-none-any" in wheel
+        return None
+    wheel = dist.read_text("WHEEL") or ""
+    if "Root-Is-Purelib: true" not in wheel or "py3-none-any" not in wheel:
+        return None
+    return list(dist.requires or [])
 
 
 def _closure(names: set[str]) -> set[str]:
@@ -79,8 +85,11 @@ def _closure(names: set[str]) -> set[str]:
     return seen
 
 
-def check_lite_requirements(lines: list[str]) -> list[Requirement]:
-    """Assert what ``lines`` ask of Pyodide can be installed there; return those asked."""
+def check_lite_requirements(lines: list[str], seen: set[str] | None = None
+                            ) -> list[Requirement]:
+    """Assert what ``lines`` ask of Pyodide can be installed there (and what a pure-Python
+    wheel among them asks in turn); return those asked."""
+    seen = set() if seen is None else seen
     active = _active(lines, EMSCRIPTEN)
     names = {_name(r) for r in active}
     assert not names & {"yfinance", "curl-cffi", "matplotlib", "xlsxwriter"}, names
@@ -94,9 +103,13 @@ def check_lite_requirements(lines: list[str]) -> list[Requirement]:
             assert req.specifier.contains(version, prereleases=True), \
                 f"{req}: Pyodide 314.0.7 has {name} {version}"
         else:
-            assert _pure_installed(name), f"{req}: neither in Pyodide nor a pure-Python wheel"
+            own = _pure_installed(name)
+            assert own is not None, f"{req}: neither in Pyodide nor a pure-Python wheel"
+            if name not in seen:
+                seen.add(name)
+                check_lite_requirements(own, seen)
     missing = {n for n in _closure(names - {"xlwings"}) if n not in PYODIDE}
-    assert not missing, missing
+    assert not missing - {n for n in names if _pure_installed(n) is not None}, missing
     return active
 
 
@@ -110,7 +123,7 @@ def test_pyodide_fixture_is_the_distribution() -> None:
 
 def test_requirements_under_emscripten_are_in_pyodide_or_pure() -> None:
     active = check_lite_requirements(_pyproject_requirements())
-    assert {_name(r) for r in active} == {"xlwings", "pandas", "numpy", "platformdirs"}
+    assert {_name(r) for r in active} == BROWSER
 
 
 def test_desktop_install_is_unchanged() -> None:
@@ -151,7 +164,7 @@ def test_lite_command_writes_main_requirements_and_wheel(
     assert f"Serve {wheel.name} at {url}" in printed
     # the built wheel's requirements, under emscripten markers: Pyodide or pure Python only
     active = check_lite_requirements(_wheel_metadata(wheel))
-    assert {_name(r) for r in active} == {"xlwings", "pandas", "numpy", "platformdirs"}
+    assert {_name(r) for r in active} == BROWSER
     # a pure-Python wheel holding the package, its RECORD complete, no desktop workbook
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
