@@ -17,7 +17,8 @@ import pytest
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
 from betahedge_xl.plan import PREFIX, SHEET, a1
-from xlwings_harness import FakeBook, FakeSheet, strict
+from xlwings_engines import XlErr, XlSheet, excel_model
+from xlwings_harness import FakeBook, FakeSheet, strict, xlwings_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -730,3 +731,45 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
     report = book.sheets[SHEET]
     assert not any(isinstance(v, str) and v.startswith(("Portfolio", "Positions"))
                    for v in report.grid.values())
+
+
+# --- xlwings' own engines (tests/xlwings_engines.py) ---------------------------------------
+
+ENGINES = ["windows", "mac"]
+
+
+def _model_summary(sheet: XlSheet) -> dict[str, Any]:
+    out = {}
+    r = 3
+    while (r, 1) in sheet.cells:
+        out[sheet.cells[(r, 1)]] = sheet.cells.get((r, 2))
+        r += 1
+    return out
+
+
+def test_the_mac_engine_runs_xlwings_own_code_bug_included() -> None:
+    with xlwings_book("mac") as book:
+        book.sheets[0].range("A1").value = [[1.0, 2.0], [3.0, 4.0]]
+        with pytest.raises(TypeError, match="'NoneType' object is not iterable"):
+            book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value
+    with xlwings_book("windows") as book:
+        excel_model(book).sheets[0].cells[(2, 2)] = XlErr("#N/A")
+        assert book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value == [
+            [None, None], [None, "#N/A"]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_refresh_draws_the_report_on_both_engines(engine: str,
+                                                      stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "My data") as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert [s.name for s in model.sheets][:3] == ["My data", inp.INPUTS_SHEET, SHEET]
+        report = model.sheet(SHEET)
+        out = _model_summary(report)
+        beta, alpha = np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
+                                 _window(stored["TSLA"]).pct_change().dropna(), 1)
+        assert out["Beta"] == pytest.approx(beta, rel=1e-8)
+        assert len(report.charts) == 3
+        assert all(c.series for c in report.charts)

@@ -930,3 +930,11 @@ class Strict:
 def strict(book: FakeBook) -> Any:
     """``book`` as the code under test may see it: only xlwings CE's API of Book and below."""
     return Strict(book)
+
+
+def xlwings_book(engine: str, *sheet_names: str, date1904: bool = False) -> Any:
+    """A real ``xlwings.Book`` on xlwings' own Windows or macOS engine over a fake Excel
+    (see :mod:`xlwings_engines`); a context manager."""
+    from xlwings_engines import xlwings_book as _book
+
+    return _book(engine, *sheet_names, date1904=date1904)
