@@ -751,7 +751,7 @@ def test_the_mac_engine_runs_xlwings_own_code_bug_included() -> None:
     with xlwings_book("mac") as book:
         book.sheets[0].range("A1").value = [[1.0, 2.0], [3.0, 4.0]]
         with pytest.raises(TypeError, match="'NoneType' object is not iterable"):
-            book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value
+            _ = book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value
     with xlwings_book("windows") as book:
         excel_model(book).sheets[0].cells[(2, 2)] = XlErr("#N/A")
         assert book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value == [

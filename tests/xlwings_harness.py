@@ -468,6 +468,20 @@ class FakeRange:
                 for c in range(self.column, self.last_column + 1):
                     self.sheet._set(r, c, data)
 
+    @property
+    def formula(self) -> Any:
+        """As xlwings on Windows: the formula, or the constant as text ("" when empty); a
+        tuple of tuples for several cells."""
+        def one(r: int, c: int) -> str:
+            if (r, c) in self.sheet.formulas:
+                return self.sheet.formulas[(r, c)]
+            v = _clean_value(self.sheet.grid.get((r, c)), True)
+            return "" if v is None else str(v)
+
+        rows = tuple(tuple(one(r, c) for c in range(self.column, self.last_column + 1))
+                     for r in range(self.row, self.last_row + 1))
+        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
+
     def clear_contents(self) -> None:
         for r in range(self.row, self.last_row + 1):
             for c in range(self.column, self.last_column + 1):

@@ -34,6 +34,7 @@ from ..exceptions import BetaHedgeError
 from ..plan import LOG_AXIS_NOTE, OPTIONAL_TABLES, PREFIX, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
+from .grid import occupied
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
@@ -216,17 +217,13 @@ def _inside(row: int, col: int, rects: list[Rect]) -> bool:
 def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
-        # err_to_str: an analyst's error cell (=1/0) would otherwise read as empty.
-        values = _rng(sheet, (r0, c0, r1, c1)).options(ndim=2, err_to_str=True).value
-        for i, row in enumerate(values):
-            for j, v in enumerate(row):
-                if v is None or v == "":
-                    continue
-                if not _inside(r0 + i, c0 + j, previous):
-                    raise OutputInTheWay(
-                        f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {cells.show(v)}, which the "
-                        f"report did not write; move it, or delete the {plan.sheet} sheet"
-                    )
+        # Formulas, not values: a formula showing "" reads as None, an error cell too.
+        for i, j, v in occupied(_rng(sheet, (r0, c0, r1, c1))):
+            if not _inside(r0 + i, c0 + j, previous):
+                raise OutputInTheWay(
+                    f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {cells.show(v)}, which the "
+                    f"report did not write; move it, or delete the {plan.sheet} sheet"
+                )
 
 
 def _rng(sheet: Any, rect: Rect) -> Any:
