@@ -128,6 +128,7 @@ class XlSheet:
         self.validations: dict[tuple[int, int], Any] = {}
         self.charts: list[XlChart] = []
         self.print_area: str = ""
+        self.visible = True
         self.props: dict[Any, Any] = {}
 
     # -- cells --
@@ -748,6 +749,14 @@ class ComSheet:
         return self._b
 
     @property
+    def Visible(self) -> int:  # noqa: N802
+        return -1 if self._m.visible else 0  # xlSheetVisible, xlSheetHidden
+
+    @Visible.setter
+    def Visible(self, value: Any) -> None:  # noqa: N802
+        self._m.visible = value in (True, -1)
+
+    @property
     def Index(self) -> int:  # noqa: N802
         return self._m.book.sheets.index(self._m) + 1
 
@@ -1320,6 +1329,12 @@ class MacSheet(MacNode):
             return MacChartObjects(self)
         if kind == "attr" and key in ("before", "after"):
             return Prop(self, key)
+        if kind == "attr" and key == "used_range":
+            keys = [*self.m.cells, *self.m.formulas]
+            if not keys:
+                return MacRange(self, (1, 1, 1, 1))
+            rows, cols = [r for r, _ in keys], [c for _, c in keys]
+            return MacRange(self, (min(rows), min(cols), max(rows), max(cols)))
         if kind == "attr" and key == "page_setup_object":
             return MacPageSetup(self)
         if kind == "attr" and key == "named_items":
@@ -1332,7 +1347,7 @@ class MacSheet(MacNode):
         if name == "entry_index":
             return self.book.m.sheets.index(self.m) + 1
         if name == "visible":
-            return kw.sheet_visible
+            return kw.sheet_visible if self.m.visible else kw.sheet_hidden
         return super().prop_get(name)
 
     def prop_set(self, name: str, value: Any) -> None:
@@ -1341,6 +1356,8 @@ class MacSheet(MacNode):
                 self.book.m.rename_sheet(self.m, value)
             except ValueError as exc:
                 raise CommandError(str(exc), -50) from None
+        elif name == "visible":
+            self.m.visible = value in (True, kw.sheet_visible)
         else:
             super().prop_set(name, value)
 

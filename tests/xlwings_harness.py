@@ -469,6 +469,11 @@ class FakeRange:
                     self.sheet._set(r, c, data)
 
     @property
+    def last_cell(self) -> FakeRange:
+        return FakeRange(self.sheet, self.last_row, self.last_column, self.last_row,
+                         self.last_column)
+
+    @property
     def formula(self) -> Any:
         """As xlwings on Windows: the formula, or the constant as text ("" when empty); a
         tuple of tuples for several cells."""
@@ -716,6 +721,7 @@ class FakeSheet:
         self.row_heights: dict[int, float] = {}  # 1-based row -> points
         self.wrapped: set[tuple[int, int]] = set()
         self.page_setup = FakePageSetup()
+        self.visible = True
         # The native sheet (COM on Windows): page setup assignments land here.
         self.api = types.SimpleNamespace(PageSetup=types.SimpleNamespace())
 
@@ -746,6 +752,14 @@ class FakeSheet:
             self.grid.pop((r, c), None)
         else:
             self.grid[(r, c)] = v
+
+    @property
+    def used_range(self) -> FakeRange:
+        keys = [*self.grid, *self.formulas]
+        if not keys:
+            return FakeRange(self, 1, 1, 1, 1)
+        return FakeRange(self, min(r for r, _ in keys), min(c for _, c in keys),
+                         max(r for r, _ in keys), max(c for _, c in keys))
 
     def range(self, cell1: tuple[int, int], cell2: tuple[int, int] | None = None) -> FakeRange:
         r2, c2 = cell2 if cell2 is not None else cell1
