@@ -774,3 +774,143 @@ def test_the_refresh_draws_the_report_on_both_engines(engine: str,
         assert out["Beta"] == pytest.approx(beta, rel=1e-8)
         assert len(report.charts) == 3
         assert all(c.series for c in report.charts)
+
+
+def _set_input(book: Any, label: str, value: Any) -> None:
+    """Type ``value`` into the inputs block's row labelled ``label`` (through xlwings)."""
+    block = book.names[inp.INPUTS_NAME].refers_to_range
+    labels = block.options(ndim=2).value
+    row = next(i for i, r in enumerate(labels) if r[0] == label)
+    block.sheet.range((block.row + row, block.column + 1)).value = value
+
+
+def _where(book: Any, name: str) -> tuple[int, int, int, int]:
+    rng = book.names[name].refers_to_range
+    return rng.row, rng.column, rng.row + rng.shape[0] - 1, rng.column + rng.shape[1] - 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_formula_showing_nothing_under_the_returns_stops_a_longer_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        r1, c1, r2, _ = _where(book, "bh_returns")
+        model.sheet(SHEET).put_formula(r2 + 1, c1, '=IF(A1="","","x")', "")
+        # xlwings reads the formula's "" as an empty cell: only its formula shows it is there.
+        assert book.sheets[SHEET].range((r2 + 1, c1)).value is None
+        _set_input(book, "Start", dt.datetime(2013, 7, 1))
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:"), message
+        assert f"{SHEET}!{a1(r2, c1 - 1)}" in message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", ["bh_positions", "bh_position_betas", "bh_partial",
+                                  "bh_fitline"])
+def test_an_analysts_range_named_like_an_optional_table_survives(
+        engine: str, name: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        report.type_in(399, 1, "my title")
+        report.type_in(400, 1, "mine")
+        report.type_in(400, 2, 7.0)
+        book.names.add(name, f"='{SHEET}'!$A$400:$B$400")
+        for _ in range(2):
+            message = rf.refresh(book)
+            assert message.startswith("TSLA on SPY"), message
+            assert book.names[name].refers_to == f"='{SHEET}'!$A$400:$B$400"
+            assert (report.cells[(399, 1)], report.cells[(400, 1)],
+                    report.cells[(400, 2)]) == ("my title", "mine", 7.0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_analysts_sheet_named_betahedge_keeps_their_bh_summary(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data", SHEET) as book:
+        model = excel_model(book)
+        theirs = model.sheet(SHEET)
+        theirs.type_in(501, 30, "their summary")
+        book.names.add("bh_summary", f"='{SHEET}'!$AD$501")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "bh_summary" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_notes_in_an_inserted_row_or_beside_a_title_are_kept(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        r1, c1, r2, c2 = _where(book, "bh_returns")
+        # Beside the title (the row above the name, right of the title cell).
+        report.type_in(r1 - 1, c2, "note beside the title")
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert report.cells[(r1 - 1, c2)] == "note beside the title"
+        # A row inserted inside the table: Excel moves the rows below and widens the name.
+        rows = {k: v for k, v in report.cells.items() if k[0] > r1 + 10}
+        for k in rows:
+            del report.cells[k]
+        report.cells.update({(r + 1, c): v for (r, c), v in rows.items()})
+        report.type_in(r1 + 11, c1, "my note in the table")
+        for n in model.names:
+            if n.name == "bh_returns":
+                n.refers_to = f"='{SHEET}'!${a1(0, c1 - 1)[0]}${r1}:${a1(0, c2 - 1)[0]}${r2 + 1}"
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert model.sheet(SHEET).cells[(r1 + 11, c1)] == "my note in the table"
+        assert message.startswith("stopped:") and "bh_returns" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_sheet_of_theirs_named_like_the_backtest_stops_before_any_write(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        theirs = model.add_sheet(len(model.sheets), BACKTEST_SHEET)
+        theirs.type_in(1, 1, "my backtest notes")
+        _set_input(book, "Start", dt.datetime(2013, 6, 3))  # long enough for a backtest
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:"), message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_are_compared_without_case_as_excel_does(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        model.sheet("Data").type_in(1, 1, "my holdings")
+        book.names.add("bh_holdings", "=Data!$A$1:$B$3")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "bh_holdings" in message, message
+        assert model.snapshot() == before
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        # The analyst's own spelling of the block's name is the block (Excel: one name).
+        name = model.find_name("bh_inputs")
+        assert name is not None
+        name.name = "BH_INPUTS"
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert [n.name for n in model.names].count("BH_INPUTS") == 1
+        assert model.find_name("bh_inputs") is name

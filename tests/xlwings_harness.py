@@ -698,6 +698,14 @@ class FakeCharts:
     def __len__(self) -> int:
         return len(self.sheet.charts_list)
 
+    def __getitem__(self, key: int | str) -> FakeChart:
+        if isinstance(key, int):
+            return self.sheet.charts_list[key]
+        for c in self.sheet.charts_list:
+            if c.name.lower() == key.lower():
+                return c
+        raise KeyError(key)
+
     def add(self, left: float = 0, top: float = 0, width: float = 355,
             height: float = 211) -> FakeChart:
         chart = FakeChart(self.sheet, left, top, width, height)

@@ -259,10 +259,11 @@ def _clear(sheet: Any, work: _Work) -> None:
         for i, j, f in found:
             if not f.startswith("="):
                 sheet.range((rect[0] + i + 1, rect[1] + j + 1)).clear_contents()
+    # By name: xlwings on macOS addresses a chart of the collection by its index, which a
+    # deletion shifts.
     charts = {c.lower() for c in work.charts}
-    for chart in list(sheet.charts):
-        if chart.name.lower() in charts:
-            chart.delete()
+    for name in [c.name for c in sheet.charts if c.name.lower() in charts]:
+        sheet.charts[name].delete()
     for name in work.names:
         name.delete()
 
@@ -351,13 +352,16 @@ def _inside(row: int, col: int, rects: list[Rect]) -> bool:
 def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
+        # The title is one cell (what is beside it is not the table's); then header and data.
         # Formulas, not values: a formula showing "" reads as None, an error cell too.
-        for i, j, v in occupied(_rng(sheet, (r0, c0, r1, c1))):
-            if not _inside(r0 + i, c0 + j, previous):
+        for rect in ((r0, c0, r0, c0), (r0 + 1, c0, r1, c1)):
+            for i, j, v in occupied(_rng(sheet, rect)):
+                if _inside(rect[0] + i, rect[1] + j, previous):
+                    continue
                 raise OutputInTheWay(
-                    f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {cells.show(v)}, which the "
-                    f"report did not write; move it, or delete the {plan.sheet} sheet"
-                )
+                    f"cell {plan.sheet}!{_a1(rect[0] + i, rect[1] + j)} holds "
+                    f"{cells.show(v)}, which the report did not write; move it, or delete the "
+                    f"{plan.sheet} sheet")
 
 
 def _rng(sheet: Any, rect: Rect) -> Any:
