@@ -914,3 +914,120 @@ def test_names_are_compared_without_case_as_excel_does(
         assert message.startswith("TSLA on SPY"), message
         assert [n.name for n in model.names].count("BH_INPUTS") == 1
         assert model.find_name("bh_inputs") is name
+
+
+# --- issue 25: the drawer's and the refresh's surviving mutants ---------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_value_just_below_each_table_survives_the_next_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The owned area of a table ends at its last row (a rectangle one row too tall would
+    clear the analyst's cell just below)."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        below = {}
+        for name in ("bh_returns", "bh_cumulative", "bh_rolling"):
+            _, c1, r2, c2 = _where(book, name)
+            below[(r2 + 1, c2)] = f"mine under {name}"
+            report.type_in(r2 + 1, c2, below[(r2 + 1, c2)])
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert {k: report.cells.get(k) for k in below} == below
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_report_name_left_dangling_by_deleted_rows_is_replaced(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """Deleting the rows of a table leaves its name at ``#REF!``: still the report's."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        rolling = model.find_name("bh_rolling")
+        assert rolling is not None
+        drawn = rolling.refers_to
+        rolling.refers_to = f"='{SHEET}'!#REF!"
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert book.names["bh_rolling"].refers_to == drawn
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_notes_cell_keeps_text_that_looks_like_a_formula(engine: str) -> None:
+    from betahedge_xl.plan import OutputPlan, Table
+
+    summary = Table(name="bh_summary", title="Summary", anchor=(0, 0), header=["a", "b"],
+                    rows=[["x", 1.0]])
+    plan = OutputPlan(sheet=SHEET, title="", tables=[summary], charts=[])
+    status = rf._status_table(plan, "here", "done")
+    with xlwings_book(engine, SHEET) as book:
+        rf._write_notes(book, plan, status, ["-TSLA has no prices", "=1"])
+        row = status.first_data_row + 3
+        assert book.sheets[SHEET].range((row + 1, 2)).value == "-TSLA has no prices; =1"
+        assert excel_model(book).sheet(SHEET).formulas == {}
+
+
+def _typed_inputs(book: Any, sheet: str) -> None:
+    """The example inputs block typed by the analyst on ``sheet`` (A1:B14), named."""
+    rows = [[r[0], r[1]] for r in inp.example_rows()]
+    book.sheets[sheet].range("A1").value = rows
+    book.names.add(inp.INPUTS_NAME, f"='{sheet}'!$A$1:$B${len(rows)}")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("offset", [0, 1], ids=["on_the_last_row", "inside"])
+def test_an_empty_holdings_block_where_the_report_goes_stops_the_refresh(
+        engine: str, offset: int, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        _, _, last, _ = _where(book, "bh_summary")
+    with xlwings_book(engine, "Data", SHEET) as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        # One row of holdings, on the summary's last row (or the one above).
+        first = last - offset
+        book.names.add(inp.HOLDINGS_NAME, f"='{SHEET}'!$A${first}:$B${first}")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and inp.HOLDINGS_NAME in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_inputs_sheet_in_another_case_is_that_sheet(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, inp.INPUTS_SHEET.lower()) as book:
+        model = excel_model(book)
+        model.sheets[0].type_in(1, 1, "mine")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and inp.INPUTS_NAME in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_backtest_takes_the_holdings_as_shares(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        _set_input(book, "Holdings are", "shares")
+        book.sheets["Data"].range("E2").value = [["TSLA", 10.0], ["AAPL", 300.0]]
+        book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
+        message = rf.refresh(book)
+        assert message.startswith("Portfolio") or " on SPY" in message, message
+        ref = bh.backtest(["TSLA", "AAPL"], "SPY", "2013-06-01", "2015-01-01",
+                          shares=[10.0, 300.0])
+        # (Without the amounts a portfolio cannot be backtested: no section would be drawn.)
+        r1, c1, _, _ = _where(book, "bh_bt_table")
+        first = model.sheet(BACKTEST_SHEET).cells[(r1 + 1, c1 + 1)]
+        assert first == pytest.approx(ref.table["effectiveness"].iloc[0], rel=1e-12)
