@@ -1031,3 +1031,24 @@ def test_the_backtest_takes_the_holdings_as_shares(
         r1, c1, _, _ = _where(book, "bh_bt_table")
         first = model.sheet(BACKTEST_SHEET).cells[(r1 + 1, c1 + 1)]
         assert first == pytest.approx(ref.table["effectiveness"].iloc[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_typed_dates_in_a_1904_workbook_are_read_in_its_date_system(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    serial = float((dt.date(2014, 1, 1) - dt.date(1904, 1, 1)).days)  # 40178
+    with xlwings_book(engine, "Data", date1904=True) as book:
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", serial)
+        _set_input(book, "End", serial + 365)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        out = _model_summary(excel_model(book).sheet(SHEET))
+        assert out["Observations"] == len(_window(stored["TSLA"])) - 1
+    with xlwings_book(engine, "Data", date1904=False) as book:
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", serial)  # 2009-12-31 in the 1900 system: no prices
+        _set_input(book, "End", serial + 365)
+        assert rf.refresh(book).startswith("stopped:")

@@ -142,9 +142,11 @@ class _Count:
 class FakeXlBook:
     """The COM ``Workbook`` above a :class:`FakeXlSheet` (``Parent``): a name and an app."""
 
-    def __init__(self, name: str = "Book1.xlsx") -> None:
+    def __init__(self, name: str = "Book1.xlsx", date1904: bool = False) -> None:
         self.Name = name
         self.Application = types.SimpleNamespace(Name="Microsoft Excel")
+        #: The workbook's date system (``Workbook.Date1904``): serials count from 1904-01-01.
+        self.Date1904 = date1904
 
 
 class FakeXlSheet:
@@ -229,6 +231,15 @@ class FakeXlRange:
         self.Row, self.Column = r1, c1
         self.Rows, self.Columns = _Count(r2 - r1 + 1), _Count(c2 - c1 + 1)
         self.Count = self.Rows.Count * self.Columns.Count
+        self.CLSID = "{00020846-0000-0000-C000-000000000046}"  # Excel's Range coclass
+
+    @property
+    def Address(self) -> str:  # noqa: N802
+        r1, c1, r2, c2 = self.bounds
+        from xlwings.utils import col_name
+
+        first = f"${col_name(c1)}${r1}"
+        return first if (r1, c1) == (r2, c2) else f"{first}:${col_name(c2)}${r2}"
 
     @property
     def Value(self) -> Any:  # noqa: N802
@@ -296,9 +307,13 @@ def _xlwindows_hooks(engine_holder: dict[str, Any],
 class Harness:
     """Handle on the installed fakes and the UDF module loaded with real decorators."""
 
-    def __init__(self, module_name: str, module: types.ModuleType) -> None:
+    def __init__(self, module_name: str, module: types.ModuleType,
+                 date1904: bool = False) -> None:
         self.module_name = module_name
         self.module = module
+        #: The cell the functions are called from, in a workbook of the chosen date system.
+        self.caller_sheet = FakeXlSheet("Calls")
+        self.caller_sheet.Parent = FakeXlBook(date1904=date1904)
         import xlwings.udfs
 
         self.udfs = xlwings.udfs
@@ -313,7 +328,9 @@ class Harness:
         info = getattr(self.module, func_name).__xlfunc__
         n = len(info["args"])
         full = list(args) + [MISSING] * (n - len(args))
-        return self.udfs.call_udf(self.module_name, func_name, tuple(full), None, None)
+        # Excel passes the calling cell (xlwings hands it to an argument named ``caller``).
+        caller = self.caller_sheet.Cells(1, 1)
+        return self.udfs.call_udf(self.module_name, func_name, tuple(full), None, caller)
 
     def vba(self, workbook_name: str = "betahedge.xlsm") -> str:
         """The VBA module text xlwings' "Import Functions" would write into the workbook."""
@@ -324,8 +341,11 @@ class Harness:
 
 
 @contextlib.contextmanager
-def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]:
+def xlwings_windows(module_name: str = "betahedge_xl.udfs",
+                    date1904: bool = False) -> Iterator[Harness]:
     """Install the fakes, import ``module_name`` under xlwings' Windows decorators, undo after.
+
+    ``date1904``: the calling workbook uses the 1904 date system (``Workbook.Date1904``).
 
     Everything touched (``sys.modules`` entries, ``xlwings.func/arg/ret``, the engine list) is
     restored on exit, so other tests see the ordinary Linux xlwings.
@@ -360,7 +380,7 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
         xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
         sys.modules.pop(module_name, None)
         module = importlib.import_module(module_name)
-        yield Harness(module_name, module)
+        yield Harness(module_name, module, date1904=date1904)
     finally:
         for k, v in saved_modules.items():
             if v is None:

@@ -46,3 +46,24 @@ def occupied(rng: Any) -> list[tuple[int, int, str]]:
     (row offset, column offset, formula or constant text)."""
     return [(i, j, f) for i, row in enumerate(formulas(rng)) for j, f in enumerate(row)
             if f != ""]
+
+
+def uses_1904(book: Any) -> bool:
+    """Whether ``book`` (an ``xlwings.Book``) uses the 1904 date system (``Date1904``).
+
+    xlwings CE has no call for it: the native workbook's property, COM on Windows
+    (``Date1904``), AppleScript on macOS (``date 1904``). A book that answers neither (no
+    Excel) is taken as the 1900 system, Excel's default.
+    """
+    try:
+        api = book.api
+    except Exception:  # noqa: BLE001  (no native workbook)
+        return False
+    for read in (lambda: api.Date1904, lambda: api.date_1904.get()):
+        try:
+            value = read()
+        except Exception:  # noqa: BLE001  (the other platform's object)
+            continue
+        if isinstance(value, bool):
+            return value
+    return False

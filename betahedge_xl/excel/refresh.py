@@ -56,7 +56,11 @@ def refresh(book: Any) -> str:
     try:
         progress("reading inputs")
         block, holdings, add = find_inputs(book)
-        request = inp.read_request(block, holdings)
+        from .._dates import date_system
+        from .grid import uses_1904
+
+        with date_system(uses_1904(book)):  # typed dates: the workbook's serial numbers
+            request = inp.read_request(block, holdings)
         progress(f"computing {request.asset} against {request.benchmark}")
         from ..data.yahoo import report_progress
         from . import hedge
