@@ -1052,3 +1052,128 @@ def test_typed_dates_in_a_1904_workbook_are_read_in_its_date_system(
         _set_input(book, "Start", serial)  # 2009-12-31 in the 1900 system: no prices
         _set_input(book, "End", serial + 365)
         assert rf.refresh(book).startswith("stopped:")
+
+
+# --- the main Refresh cases again, on xlwings' own engines --------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_charts_take_their_data_from_the_plan_tables(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        # Every look and drop-down list went through (no note of a refusal).
+        assert message == ("TSLA on SPY: beta " + message.split("beta ")[1].split(",")[0]
+                           + f", {len(_window(stored['TSLA'])) - 1} observations; added the "
+                           f"sheet '{inp.INPUTS_SHEET}' with an example: edit it and refresh")
+        assert len(model.sheet(inp.INPUTS_SHEET).validations) == 4
+        report = model.sheet(SHEET)
+        charts = {c.name: c for c in report.charts}
+        assert sorted(charts) == [f"{PREFIX}chart_cumulative", f"{PREFIX}chart_rolling",
+                                  f"{PREFIX}chart_scatter"]
+        r1, c1, r2, c2 = _where(book, f"{PREFIX}returns")
+        assert [report.cells[(r1, c)] for c in range(c1, c2 + 1)] == [
+            "Date", "SPY", "TSLA", "Fitted", "hedged"]
+        scatter = charts[f"{PREFIX}chart_scatter"]
+        assert scatter.source is not None and scatter.source[0] is report
+        # y: the asset and fitted columns with the header (which names the series); x: SPY.
+        assert scatter.source[1] == (r1, c1 + 2, r2, c1 + 3)
+        # Named as the plan says (Excel named them after the headers first).
+        assert [s.name for s in scatter.series] == ["daily returns", "alpha + beta x SPY"]
+        assert all(s.xvalues == (report, (r1 + 1, c1 + 1, r2, c1 + 1))
+                   for s in scatter.series)
+        # Placed in points at its anchor cell (the drawer's geometry, then Excel's Left/Top).
+        for chart in charts.values():
+            assert chart.width > 100 and chart.height > 100
+            assert chart.left >= report.left_of(4) - 1e-9  # column D or right of it
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_second_refresh_replaces_its_own_output(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        names = sorted(n.name for n in model.names)
+        _, _, daily_last, _ = _where(book, f"{PREFIX}returns")
+        _set_input(book, "Frequency", "weekly")
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY") and "added" not in message, message
+        assert len(report.charts) == 3
+        assert sorted(n.name for n in model.names) == names
+        r1, c1, r2, _ = _where(book, f"{PREFIX}returns")
+        assert r2 < daily_last
+        assert all(report.cells.get((r, c1)) is None for r in range(r2 + 1, daily_last + 1))
+        weekly = _window(stored["TSLA"]).resample("W-FRI").last().pct_change().dropna()
+        assert _model_summary(report)["Observations"] == len(weekly)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_a_users_value_in_the_way_stops_the_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        _, c1, r2, _ = _where(book, f"{PREFIX}returns")
+        model.sheet(SHEET).type_in(r2 + 50, c1, "my note")
+        model.sheet(SHEET).put_formula(r2 + 60, c1, "=1/0", XlErr("#DIV/0!"))
+        _set_input(book, "Start", dt.datetime(2013, 6, 3))
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "my note" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_holdings_make_a_portfolio(engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        book.sheets["Data"].range("E2").value = [["TSLA", 0.25], ["AAPL", 0.75]]
+        book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
+        message = rf.refresh(book)
+        assert message.startswith("Portfolio on SPY"), message
+        port = (0.25 * _window(stored["TSLA"]).pct_change()
+                + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
+        beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
+        assert _model_summary(model.sheet(SHEET))["Beta"] == pytest.approx(beta, rel=1e-8)
+        # The inputs were the analyst's: no example sheet added, the block untouched.
+        assert [s.name for s in model.sheets if s.visible] == ["Data", SHEET]
+        assert model.sheet("Data").cells[(2, 5)] == "TSLA"
+
+
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_backtest_section_and_its_note(engine: str,
+                                              stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert "backtest" not in rf.refresh(book)
+        assert BACKTEST_SHEET not in [s.name for s in model.sheets]
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        message = rf.refresh(book)
+        assert "no backtest" not in message, message
+        sheet = model.sheet(BACKTEST_SHEET)
+        ref = bh.backtest("TSLA", "SPY", "2013-06-01", "2015-01-01")
+        r1, c1, _, _ = _where(book, f"{PREFIX}bt_table")
+        assert sheet.cells[(r1 + 1, c1 + 1)] == pytest.approx(
+            ref.table["effectiveness"].iloc[0], rel=1e-12)
+        assert len(sheet.charts) == 2
+        _set_input(book, "Start", dt.datetime(2014, 1, 1))
+        message = rf.refresh(book)
+        assert "no backtest (too few returns" in message, message
+        assert sheet.charts == []
+        assert sorted(n.name for n in model.names if n.name.startswith(f"{PREFIX}bt_")) == [
+            f"{PREFIX}bt_summary"]
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        assert "no backtest" not in rf.refresh(book)
+        assert len(sheet.charts) == 2

@@ -493,9 +493,22 @@ class ComRange:
 
     @property
     def Validation(self) -> Any:  # noqa: N802
+        """Excel's ``Validation`` of the range: ``Type`` raises for cells without one (or with
+        different rules), as Excel does."""
         rng = self
 
         class _Validation:
+            @property
+            def Type(self) -> int:  # noqa: N802
+                rules = {rng._m.validations.get(cell) for cell in rng._each()}
+                if None in rules or len(rules) != 1:
+                    raise _com_error("Application-defined or object-defined error")
+                return 3  # xlValidateList: the only kind the add-in makes
+
+            @property
+            def Formula1(self) -> Any:  # noqa: N802
+                return rng._m.validations.get(rng.bounds[:2])
+
             def Delete(self) -> None:  # noqa: N802
                 for cell in rng._each():
                     rng._m.validations.pop(cell, None)
@@ -506,13 +519,41 @@ class ComRange:
                 for cell in rng._each():
                     rng._m.validations[cell] = Formula1
 
-            def __getattr__(self, name: str) -> Any:
-                return None
+            Modify = Add
 
             def __setattr__(self, name: str, value: Any) -> None:
-                pass
+                pass  # InCellDropdown, alerts: the look of the list, not modelled
 
         return _Validation()
+
+    def SpecialCells(self, kind: Any, value: Any = None) -> ComRange:  # noqa: N802
+        """Only ``xlCellTypeAllValidation`` (the add-in's one use): the validated cells'
+        bounding block, or Excel's "No cells were found" error."""
+        cells = list(self._m.validations)
+        if not cells:
+            raise _com_error("No cells were found.")
+        rows, cols = [r for r, _ in cells], [c for _, c in cells]
+        return ComRange(self._s, (min(rows), min(cols), max(rows), max(cols)))
+
+    @property
+    def Application(self) -> Any:  # noqa: N802
+        sheet = self._s
+
+        class _App:
+            def Intersect(self, a: ComRange, b: ComRange) -> Any:  # noqa: N802
+                r1, c1 = max(a.bounds[0], b.bounds[0]), max(a.bounds[1], b.bounds[1])
+                r2, c2 = min(a.bounds[2], b.bounds[2]), min(a.bounds[3], b.bounds[3])
+                return ComRange(sheet, (r1, c1, r2, c2)) if r1 <= r2 and c1 <= c2 else None
+
+            #: Application.International, indexed by pywin32: xlListSeparator (5) is "," in
+            #: an English-locale Excel.
+            International = {5: ","}  # noqa: N815
+
+        return _App()
+
+    @property
+    def Cells(self) -> Any:  # noqa: N802
+        return types.SimpleNamespace(Count=self.Count, CountLarge=self.Count)
 
 
 class ComChart:
@@ -1205,6 +1246,11 @@ class MacRoot(MacNode):
             return Ref(self, (("attr", "workbooks"), ("item", self.app.books[0].name)))
         return super().prop_get(name)
 
+    def command(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "get_international" and kwargs.get("data_type") == kw.list_separator:
+            return ","  # an English-locale Excel
+        return super().command(name, *args, **kwargs)
+
     def prop_set(self, name: str, value: Any) -> None:
         if name == "status_bar":
             self.app.set_status(value)
@@ -1684,6 +1730,8 @@ class MacChart(MacNode):
             src = kwargs["source"]._node()
             m.set_source(src.m, src.b)
             return None
+        if name == "count" and kwargs.get("each") == kw.series:
+            return len(m.series)
         if name in ("get_has_axis", "set_has_axis"):
             key = ("has_axis", kwargs.get("axis_type"))
             if name == "set_has_axis":
