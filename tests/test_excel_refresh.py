@@ -21,6 +21,8 @@ from xlwings_engines import XlErr, XlSheet, excel_model
 from xlwings_harness import FakeBook, FakeSheet, strict, xlwings_book
 
 ROOT = Path(__file__).resolve().parents[1]
+#: xlwings' own engines the Refresh is run on (tests/xlwings_engines.py).
+ENGINES = ["windows", "mac"]
 
 
 def _prices(seed: int, beta: float, start: str = "2013-06-03", n: int = 400) -> pd.Series:
@@ -267,9 +269,8 @@ def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
         ("TSLA", "xy_scatter"), ("Fitted", "xy_scatter")]  # both as markers: still drawn
 
 
-def test_a_series_outside_the_block_goes_through_com_on_windows_only(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_series_outside_the_block_goes_through_com_on_windows_only(engine: str) -> None:
     from betahedge_xl.excel import drawer
     from betahedge_xl.plan import Chart, ChartSeries, OutputPlan, Table
 
@@ -278,18 +279,18 @@ def test_a_series_outside_the_block_goes_through_com_on_windows_only(
     plan = OutputPlan("Out", "T", [table, other], [Chart(
         "bh_c", "C", "scatter", (5, 0),
         [ChartSeries("y", "bh_t", "x", "y", line=False), ChartSeries("z", "bh_u", "x", "z")])])
-    monkeypatch.setattr(drawer, "_is_windows", lambda: False)
-    book = FakeBook()
-    notes = drawer.draw(strict(book), plan)
-    assert notes == ["C: series 'z' needs Excel on Windows; its data are in bh_u"]
-    assert book.sheets["Out"].charts_list[0].native_series == []
-    monkeypatch.setattr(drawer, "_is_windows", lambda: True)
-    assert drawer.draw(strict(book), plan) == []
-    (chart,) = book.sheets["Out"].charts_list
-    (z,) = chart.native_series
-    assert z.ChartType == 75  # xlXYScatterLinesNoMarkers
-    assert z.XValues == ("range", "Out", 3, 4, 4, 4)
-    assert z.Values == ("range", "Out", 3, 5, 4, 5)
+    with xlwings_book(engine) as book:
+        notes = drawer.draw(book, plan)
+        (chart,) = excel_model(book).sheet("Out").charts
+        if engine == "mac":
+            assert notes == ["C: series 'z' needs Excel on Windows; its data are in bh_u"]
+            assert [s.name for s in chart.series] == ["y"]
+            return
+        assert notes == []
+        y, z = chart.series
+        assert z.name == "z" and z.props["ChartType"] == 75  # xlXYScatterLinesNoMarkers
+        out = excel_model(book).sheet("Out")
+        assert z.xvalues == (out, (3, 4, 4, 4)) and z.values == (out, (3, 5, 4, 5))
 
 
 def test_read_request_by_labels() -> None:
@@ -735,7 +736,6 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
 
 # --- xlwings' own engines (tests/xlwings_engines.py) ---------------------------------------
 
-ENGINES = ["windows", "mac"]
 
 
 def _model_summary(sheet: XlSheet) -> dict[str, Any]:

@@ -310,7 +310,7 @@ def _page_setup(sheet: Any, plan: OutputPlan) -> None:
     """Print area (xlwings CE, both platforms); landscape, one page wide (Windows COM)."""
     r0, c0, r1, c1 = plan.print_area()
     sheet.page_setup.print_area = f"{_a1(r0, c0, True)}:{_a1(r1, c1, True)}"
-    if _is_windows():
+    if _is_windows(sheet):
         setup = sheet.api.PageSetup
         setup.Orientation = _XL_LANDSCAPE
         setup.Zoom = False  # FitToPages* apply only without a zoom
@@ -461,7 +461,7 @@ def _log_axis(axis: Any, base: int) -> bool:
     (COM on Windows, appscript on macOS). ``False`` where Excel refuses."""
     try:
         native = axis.api
-        if _is_windows():
+        if _is_windows(axis):
             native.ScaleType = _XL_SCALE_LOGARITHMIC
             native.LogBase = base
         else:
@@ -483,7 +483,7 @@ def _chart_type(chart: Chart, line: bool) -> str:
 
 def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> bool:
     """Add a series from its own ranges (Windows COM); ``False`` where that is unavailable."""
-    if not _is_windows():
+    if not _is_windows(chart):
         return False
     com_chart = chart.api[1]  # xlwings on Windows: (ChartObject, Chart)
     series = com_chart.SeriesCollection().NewSeries()
@@ -494,6 +494,13 @@ def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> boo
     return True
 
 
-def _is_windows() -> bool:
+def _is_windows(obj: Any = None) -> bool:
+    """Whether ``obj`` (an xlwings object) runs on xlwings' Windows engine (COM); without
+    one that tells, whether this is Windows."""
+    module = type(getattr(obj, "impl", None)).__module__
+    if module.startswith("xlwings._xlwindows"):
+        return True
+    if module.startswith("xlwings._xlmac"):
+        return False
     return sys.platform.startswith("win")
 
