@@ -1177,3 +1177,24 @@ def test_engine_backtest_section_and_its_note(engine: str,
         _set_input(book, "Start", dt.datetime(2013, 6, 1))
         assert "no backtest" not in rf.refresh(book)
         assert len(sheet.charts) == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_engine_harness_undoes_its_patching(engine: str) -> None:
+    import ctypes
+    import sys
+
+    import xlwings
+
+    from xlwings_engines import _PATCHED_MODULES
+
+    before = {k: sys.modules.get(k) for k in _PATCHED_MODULES}
+    attrs = {k: getattr(ctypes, k, None) for k in ("oledll", "windll", "PyDLL")}
+    with xlwings_book(engine) as book:
+        impl = type(book.impl).__module__
+        assert impl == ("xlwings._xlwindows" if engine == "windows" else "xlwings._xlmac")
+        assert sys.modules[impl].__file__ == str(Path(xlwings.__file__).with_name(
+            impl.split(".")[1] + ".py"))  # the installed module itself, imported whole
+    assert {k: sys.modules.get(k) for k in _PATCHED_MODULES} == before
+    assert {k: getattr(ctypes, k, None) for k in ("oledll", "windll", "PyDLL")} == attrs
+    assert getattr(xlwings, "_xlmac", None) is None
