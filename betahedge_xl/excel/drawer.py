@@ -169,37 +169,52 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
     return works
 
 
+def _drawn_rows(work: _Work, sheet_name: str, record: Record) -> list[tuple[str, str, str, str]]:
+    """The record's rows for what ``work`` draws on the sheet ``sheet_name``."""
+    plan = work.plan
+    rows = []
+    if work.sheet is None or record.has("sheet", plan.sheet):
+        rows.append(("sheet", sheet_name, "", ""))
+    for table in plan.tables:
+        r0, c0, r1, c1 = table.bounds()
+        body = _address_of((r0 + 1, c0, r1, c1))
+        rows += [("cells", sheet_name, "", _a1(r0, c0, True)), ("cells", sheet_name, "", body),
+                 ("name", sheet_name, table.name, body)]
+    rows += [("chart", sheet_name, chart.name, "") for chart in plan.charts]
+    return rows
+
+
 def draw_checked(book: Any, works: list[_Work], record: Record,
                  progress: Callable[[str], None] | None = None) -> tuple[list[str], Record]:
-    """Draw checked plans (see :func:`check`); the record of what is drawn now."""
+    """Draw checked plans (see :func:`check`); the record of what is drawn now.
+
+    The record lists what is about to be drawn before the drawing starts (with what it
+    replaces), so that an Excel failing half-way leaves nothing drawn that is not recorded.
+    """
     say = progress or (lambda text: None)
     notes: list[str] = []
-    new = Record([r for r in record.rows
-                  if not any(same_sheet(r[1], w.plan.sheet) for w in works)])
+    kept = [r for r in record.rows if not any(same_sheet(r[1], w.plan.sheet) for w in works)]
+    drawn = [row for w in works
+             for row in _drawn_rows(w, w.sheet.name if w.sheet is not None else w.plan.sheet,
+                                    record)]
+    _write_record(book, Record([*record.rows, *drawn]))
     for work in works:
         plan = work.plan
-        added = work.sheet is None
-        sheet = work.sheet if not added else book.sheets.add(
+        sheet = work.sheet if work.sheet is not None else book.sheets.add(
             plan.sheet, after=book.sheets[len(book.sheets) - 1])
-        if added or record.has("sheet", plan.sheet):
-            new.rows.append(("sheet", sheet.name, "", ""))
         say("clearing the previous report")
         _clear(sheet, work)
         for i, table in enumerate(plan.tables, start=1):
             say(f"writing {table.title} ({i}/{len(plan.tables)})")
             _write_table(book, sheet, table)
-            r0, c0, r1, c1 = table.bounds()
-            new.rows += [("cells", sheet.name, "", _a1(r0, c0, True)),
-                         ("cells", sheet.name, "", _address_of((r0 + 1, c0, r1, c1))),
-                         ("name", sheet.name, table.name, _address_of((r0 + 1, c0, r1, c1)))]
         # Widths and heights before the charts: a chart is placed at its anchor cell's
         # left/top, which Excel computes from them (the plan's geometry, in points).
         _geometry(sheet, plan)
         for i, chart in enumerate(plan.charts, start=1):
             say(f"drawing chart {i}/{len(plan.charts)}")
             notes += _draw_chart(sheet, plan, chart)
-            new.rows.append(("chart", sheet.name, chart.name, ""))
         _page_setup(sheet, plan)
+    new = Record([*kept, *drawn])
     _write_record(book, new)
     return notes, new
 
