@@ -325,7 +325,7 @@ def _page_setup(sheet: Any, plan: OutputPlan) -> None:
     """Print area (xlwings CE, both platforms); landscape, one page wide (Windows COM)."""
     r0, c0, r1, c1 = plan.print_area()
     sheet.page_setup.print_area = f"{_a1(r0, c0, True)}:{_a1(r1, c1, True)}"
-    if _is_windows(sheet):
+    if _on_windows(sheet):
         setup = sheet.api.PageSetup
         setup.Orientation = _XL_LANDSCAPE
         setup.Zoom = False  # FitToPages* apply only without a zoom
@@ -476,7 +476,7 @@ def _log_axis(axis: Any, base: int) -> bool:
     (COM on Windows, appscript on macOS). ``False`` where Excel refuses."""
     try:
         native = axis.api
-        if _is_windows(axis):
+        if _on_windows(axis):
             native.ScaleType = _XL_SCALE_LOGARITHMIC
             native.LogBase = base
         else:
@@ -498,7 +498,7 @@ def _chart_type(chart: Chart, line: bool) -> str:
 
 def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> bool:
     """Add a series from its own ranges (Windows COM); ``False`` where that is unavailable."""
-    if not _is_windows(chart):
+    if not _on_windows(chart):
         return False
     com_chart = chart.api[1]  # xlwings on Windows: (ChartObject, Chart)
     series = com_chart.SeriesCollection().NewSeries()
@@ -509,13 +509,17 @@ def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> boo
     return True
 
 
-def _is_windows(obj: Any = None) -> bool:
-    """Whether ``obj`` (an xlwings object) runs on xlwings' Windows engine (COM); without
-    one that tells, whether this is Windows."""
+def _on_windows(obj: Any) -> bool:
+    """Whether ``obj`` (an xlwings object) runs on xlwings' Windows engine (COM); for an
+    object that does not tell, whether this is Windows (:func:`_is_windows`)."""
     module = type(getattr(obj, "impl", None)).__module__
     if module.startswith("xlwings._xlwindows"):
         return True
     if module.startswith("xlwings._xlmac"):
         return False
+    return _is_windows()
+
+
+def _is_windows() -> bool:
     return sys.platform.startswith("win")
 
