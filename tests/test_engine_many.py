@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from statsmodels.regression.rolling import RollingOLS
 
@@ -265,18 +265,37 @@ def test_rolling_ols_betas_errors():
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), halflife=st.floats(2.0, 120.0),
        min_periods=st.integers(2, 40))
+@example(seed=38107, halflife=2.0, min_periods=2)  # two nearly equal first returns: beta ~5800
 def test_ewma_beta_equals_pandas(seed, halflife, min_periods):
+    """Agrees with pandas' ewm cov/var to within what the data's conditioning allows.
+
+    Both sides take a variance and a covariance by subtracting products of similar size, so each
+    carries a relative error of a few ``eps * cond``, where ``cond`` is the ratio of the raw
+    second moments to the centred ones. Early in a series (two returns that nearly coincide) cond
+    reaches 1e6-1e7 and the honest agreement is ~1e-9, not the 1e-15 of a well-spread window;
+    a fixed rtol either hides real errors there or flags rounding.
+    """
     y, x = panel(t=200, n=4, seed=seed)
     got = ewma_beta(y, x, halflife, min_periods=min_periods)
-    expected = {}
+    ew = dict(halflife=halflife, min_periods=min_periods)
+    eps = np.finfo(float).eps
     for col in y.columns:
         xm = x.where(y[col].notna())
-        ew = dict(halflife=halflife, min_periods=min_periods)
-        expected[col] = y[col].ewm(**ew).cov(xm) / xm.ewm(**ew).var()
-    expected = pd.DataFrame(expected)
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-8,
-                               equal_nan=True)
-    pd.testing.assert_frame_equal(got.isna(), expected.isna())
+        ym = y[col].where(xm.notna())
+        cov = ym.ewm(**ew).cov(xm)
+        var = xm.ewm(**ew).var()
+        expected = cov / var
+        x2 = (xm ** 2).ewm(**ew).mean()
+        y2 = (ym ** 2).ewm(**ew).mean()
+        cond = x2 / var + np.sqrt(x2 * y2) / cov.abs()
+        tol = 16 * eps * cond * expected.abs() + 1e-12
+        assert got[col].isna().equals(expected.isna()), col
+        ok = expected.notna()
+        err = (got[col][ok] - expected[ok]).abs()
+        assert (err <= tol[ok]).all(), (col, (err / tol[ok]).max())
+        # the bound is a tolerance, not a blanket: a well-conditioned window agrees to 1e-12
+        well = ok & (cond < 100)
+        np.testing.assert_allclose(got[col][well], expected[well], rtol=1e-12)
 
 
 def test_ewma_beta_bad_halflife():
