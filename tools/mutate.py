@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     equivalent = load_equivalent()
     chosen: list[Mutant] = []
     rng = random.Random(args.seed)
-    for pkg, ms in sorted(by_pkg.items()):
+    for _pkg, ms in sorted(by_pkg.items()):
         if args.only:
             ms = [m for m in ms if any(m.id.startswith(o) for o in args.only)]
         ms = [m for m in ms if m.id not in equivalent]
