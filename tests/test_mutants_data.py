@@ -20,6 +20,7 @@ Changes judged equivalent (no test can tell them apart, so none is written):
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -34,6 +35,7 @@ from test_data_yahoo import FakeYahooSession, expected, fake  # noqa: F401
 
 from betahedge_xl.data import clear_memory, load_prices
 from betahedge_xl.data import prices as prices_mod
+from betahedge_xl.data.csvdir import CsvDir
 from betahedge_xl.data.store import PriceStore, from_day, get_store, to_day
 from betahedge_xl.exceptions import StaleDataWarning, StoreWarning
 
@@ -145,6 +147,35 @@ def test_get_store_reopens_a_store_file_deleted_under_it(tmp_path):
     with sqlite3.connect(path) as con:  # what another process would see
         names = {r[0] for r in con.execute("SELECT ticker FROM series")}
     assert names == {"BBB"}
+
+
+# --------------------------------------------------------------------------------------------
+# CSV folder
+# --------------------------------------------------------------------------------------------
+def test_csv_folder_listing_follows_files_added(tmp_path):
+    """The folder listing kept whatever its mtime says (a new file never seen), or listed
+    afresh only when not asked to; anything that is not a ``.csv`` file listed as a ticker."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    text = "Date,Adj Close\n2020-01-02,10\n2020-01-03,11\n"
+    (folder / "AAA.csv").write_text(text)
+    cd = CsvDir(folder)
+    assert set(cd.by_ticker()) == {"AAA"}
+    (folder / "BBB.csv").write_text(text)
+    st = os.stat(folder)
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the folder changed
+    assert set(cd.by_ticker()) == {"AAA", "BBB"}
+    # a file added within the clock's resolution: the mtime does not move
+    st = os.stat(folder)
+    (folder / "CCC.csv").write_text(text)
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert set(cd.files()) == {"AAA", "BBB", "CCC"}
+    assert cd.locate("ccc") == folder / "CCC.csv"
+    (folder / "notes.txt").write_text("not prices")
+    (folder / "DDD.csv").mkdir()  # a folder named like a file
+    (folder / "eee.CSV").write_text(text)
+    assert set(cd.by_ticker(fresh=True)) == {"AAA", "BBB", "CCC", "EEE"}
+    assert list(cd.read("EEE")[0]) == [10.0, 11.0]
 
 
 # --------------------------------------------------------------------------------------------

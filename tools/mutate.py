@@ -90,8 +90,11 @@ def _skip_lines(tree: ast.AST) -> set[int]:
 
 
 def _annotation_nodes(tree: ast.AST) -> set[int]:
+    """Annotations, and the values of ``stacklevel=``: changes there change no outcome."""
     ids: set[int] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "stacklevel":
+            ids.update(id(s) for s in ast.walk(node.value))
         ann = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             ann.append(node.returns)
@@ -245,8 +248,16 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
     for f in sorted(tests_dir.glob("test_*.py")):
         text = f.read_text()
         name = f.stem
-        if stem in name or pkg in name and stem in {"__init__"} or any(p.search(text) for p in pats):
+        if stem in name or any(p.search(text) for p in pats):
             picked.append(str(f.relative_to(tests_dir.parent)))
+    if not picked:  # used only through the package: the package's tests
+        picked = [str(f.relative_to(tests_dir.parent))
+                  for f in sorted(tests_dir.glob(f"test_{pkg}_*.py"))]
+    extra = tests_dir / f"test_mutants_{pkg}.py"
+    if extra.exists() and str(extra.relative_to(tests_dir.parent)) not in picked:
+        picked.append(str(extra.relative_to(tests_dir.parent)))
+    if dotted.endswith("engine.estimators"):  # the backtest is its user-facing face
+        picked.append("tests/test_backtest.py")
     return picked
 
 
