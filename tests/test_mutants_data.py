@@ -36,6 +36,7 @@ from test_data_yahoo import FakeYahooSession, expected, fake  # noqa: F401
 from betahedge_xl.data import clear_memory, load_prices
 from betahedge_xl.data import prices as prices_mod
 from betahedge_xl.data.csvdir import CsvDir
+from betahedge_xl.data.quality import assess
 from betahedge_xl.data.store import PriceStore, from_day, get_store, to_day
 from betahedge_xl.exceptions import StaleDataWarning, StoreWarning
 
@@ -359,3 +360,14 @@ def test_stale_result_is_memoised_briefly(fake: FakeYahooSession, clock: Clock) 
         assert loads_of(lambda: load_prices("AAA", "2020-01-02")) == 0
         clock.advance(2)
         assert loads_of(lambda: load_prices("AAA", "2020-01-02")) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# quality
+# --------------------------------------------------------------------------------------------
+def test_quality_report_of_clean_prices_says_so():
+    idx = pd.bdate_range("2020-01-02", periods=10)  # to 2020-01-15, the day before the end
+    frame = pd.DataFrame({"A": np.arange(10) + 10.0, "B": np.arange(10) + 20.0}, index=idx)
+    q = assess(frame, "2020-01-02", "2020-01-16")
+    assert q.messages() == []
+    assert str(q) == "Data quality 2020-01-02..2020-01-16: 10 aligned dates of 10, clean"
