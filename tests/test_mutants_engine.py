@@ -82,6 +82,19 @@ def test_a_row_missing_one_of_two_benchmarks_is_dropped():
     np.testing.assert_allclose(r.params.to_numpy(), want, atol=1e-12)
 
 
+def test_a_date_given_twice_is_refused_naming_the_input_that_has_it():
+    """Messages name the input whose dates are wrong (asset or benchmark), not the other."""
+    idx = pd.bdate_range("2021-01-01", periods=30)
+    rng = np.random.default_rng(16)
+    x = pd.Series(rng.normal(0, 0.01, 30), idx)
+    y = pd.DataFrame({"A": 1.1 * x.to_numpy() + rng.normal(0, 0.01, 30)}, index=idx)
+    twice = idx.insert(5, idx[5])
+    with pytest.raises(InputError, match=r"^asset: date 2021-01-08 appears more than once"):
+        regress_many(pd.DataFrame({"A": np.r_[y["A"].to_numpy(), 0.0]}, index=twice), x)
+    with pytest.raises(InputError, match=r"^benchmark: date 2021-01-08 appears more than once"):
+        regress_many(y, pd.Series(np.r_[x.to_numpy(), 0.0], index=twice))
+
+
 # --------------------------------------------------------------------------------------------
 # many
 # --------------------------------------------------------------------------------------------
@@ -217,6 +230,14 @@ def test_first_rebalance_on_the_first_full_window_day():
     assert wf.ratios["ols"].iloc[0, 0] == pytest.approx(slope(y[:window], x[:window]),
                                                         abs=1e-12)
     assert wf.hedged["ols"].index[0] == pd.Timestamp("2020-04-01")
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf"), -1.0])
+def test_walk_forward_refuses_a_cost_that_is_not_a_number_of_bp(cost):
+    idx = pd.bdate_range("2020-01-01", periods=80)
+    x = pd.Series(np.random.default_rng(17).normal(0, 0.01, 80), idx, name="B")
+    with pytest.raises(InputError, match="cost_bps must be zero or positive"):
+        walk_forward(x.rename("A") * 2, x, window=20, cost_bps=cost)
 
 
 def test_the_last_day_is_never_a_rebalance():

@@ -13,8 +13,8 @@ swapped, a small integer moved by one, ``any``/``all`` or ``min``/``max`` swappe
 or ``np.abs`` removed, a ``raise`` or a ``continue``/``break`` turned into ``pass``, an ``if``
 condition negated. The tests of the mutated module (test files that import it or whose name
 names it; ``--tests`` to choose) run with a timeout per mutant; a mutant is killed when they
-fail or time out. Mutants listed in ``tools/mutants_equivalent.txt`` (an id and why, one a line)
-are judged equivalent and left out of the score.
+fail or time out. Changes listed in ``tools/mutants_equivalent.txt`` (as ``--list`` prints
+them after the id, each under a comment saying why) are judged equivalent and not run.
 
 The report gives the score per package (killed / non-equivalent) and lists the survivors with
 the changed line, so each can be killed by a test or added to the equivalent list with a reason.
@@ -66,10 +66,17 @@ class Mutant:
     after: str         # its replacement
     start: tuple[int, int]
     end: tuple[int, int]
+    text: str = ""     # the source line the change starts on
 
     @property
     def id(self) -> str:
         return f"{self.path.removeprefix('betahedge_xl/')}:{self.line}:{self.col}:{self.op}"
+
+    @property
+    def change(self) -> str:
+        """The id without its place: survives edits elsewhere in the file."""
+        return (f"{self.path.removeprefix('betahedge_xl/')} | {_short(self.text, 200)} | "
+                f"col {self.col} | {_short(self.before, 200)} -> {_short(self.after, 200)}")
 
 
 def _skip_lines(tree: ast.AST) -> set[int]:
@@ -216,7 +223,8 @@ def mutants_of(path: Path) -> list[Mutant]:
                 if not isinstance(new, (ast.Name, ast.Constant, ast.Attribute, ast.Call,
                                         ast.Subscript)):
                     after = f"({after})"
-            m = Mutant(rel, node.lineno, node.col_offset, op, before, after, start, end)
+            m = Mutant(rel, node.lineno, node.col_offset, op, before, after, start, end,
+                       lines[node.lineno - 1].strip())
             if _apply(lines, m) is not None:
                 out.append(m)
     out.sort(key=lambda m: (m.line, m.col, m.op))
@@ -261,14 +269,15 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
     return picked
 
 
-def load_equivalent() -> dict[str, str]:
-    out = {}
+def load_equivalent() -> set[str]:
+    """The changes listed as equivalent: ``<path>: <before> -> <after>`` lines, each under a
+    ``#`` line saying why."""
+    out = set()
     if EQUIVALENT.exists():
         for line in EQUIVALENT.read_text().splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
-                key, _, why = line.partition(" ")
-                out[key] = why.strip()
+                out.add(line)
     return out
 
 
@@ -339,13 +348,13 @@ def main(argv: list[str] | None = None) -> int:
     for _pkg, ms in sorted(by_pkg.items()):
         if args.only:
             ms = [m for m in ms if any(m.id.startswith(o) for o in args.only)]
-        ms = [m for m in ms if m.id not in equivalent]
+        ms = [m for m in ms if m.change not in equivalent]
         if args.sample and len(ms) > args.sample:
             ms = sorted(rng.sample(ms, args.sample), key=lambda m: (m.path, m.line, m.col))
         chosen += ms
     if args.list:
         for m in chosen:
-            print(f"{m.id}: {_short(m.before)} -> {_short(m.after)}")
+            print(f"{m.id}  {m.change}")
         print(f"{len(chosen)} mutants")
         return 0
 
