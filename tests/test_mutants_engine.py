@@ -95,6 +95,18 @@ def test_a_date_given_twice_is_refused_naming_the_input_that_has_it():
         regress_many(y, pd.Series(np.r_[x.to_numpy(), 0.0], index=twice))
 
 
+def test_out_of_sample_split_on_undated_returns_is_a_fraction_only():
+    """Undated returns (arrays) taken for dated ones: a split of 1.5 read as a date."""
+    from betahedge_xl.engine import out_of_sample_effectiveness
+
+    rng = np.random.default_rng(18)
+    x = rng.normal(0, 0.01, 40)
+    y = 0.9 * x + rng.normal(0, 0.01, 40)
+    for split in (1.5, 0.0):
+        with pytest.raises(InputError, match=r"give a fraction between 0 and 1 \(0 < split < 1\)$"):
+            out_of_sample_effectiveness(y, x, split)
+
+
 # --------------------------------------------------------------------------------------------
 # many
 # --------------------------------------------------------------------------------------------
