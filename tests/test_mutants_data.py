@@ -231,7 +231,9 @@ def test_memo_of_a_window_reaching_today_expires_one_closed_before_today_does_no
     assert loads_of(open_) == 1 and loads_of(closed) == 1
     clock.advance(prices_mod.OPEN_TTL - 1)
     assert loads_of(open_) == 0 and loads_of(closed) == 0
-    clock.advance(2)
+    clock.advance(1)  # OPEN_TTL seconds: the last moment it is served
+    assert loads_of(open_) == 0
+    clock.advance(1)
     assert loads_of(open_) == 1
     assert loads_of(closed) == 0
     clock.advance(365 * 86400)  # a closed window never changes: memoised for good
