@@ -102,9 +102,12 @@ def test_out_of_sample_split_on_undated_returns_is_a_fraction_only():
     rng = np.random.default_rng(18)
     x = rng.normal(0, 0.01, 40)
     y = 0.9 * x + rng.normal(0, 0.01, 40)
+    labelled = pd.Series(y, index=range(100, 140)), pd.Series(x, index=range(100, 140))
     for split in (1.5, 0.0):
-        with pytest.raises(InputError, match=r"give a fraction between 0 and 1 \(0 < split < 1\)$"):
-            out_of_sample_effectiveness(y, x, split)
+        for yy, xx in ((y, x), labelled):  # positions, and labels that are not dates
+            with pytest.raises(InputError,
+                               match=r"give a fraction between 0 and 1 \(0 < split < 1\)$"):
+                out_of_sample_effectiveness(yy, xx, split)
 
 
 # --------------------------------------------------------------------------------------------
