@@ -257,12 +257,15 @@ def _accumulate(buf: np.ndarray, first: int, stop: int) -> None:
 def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarray:
     """Trailing-window betas of every column of ``y`` on ``x``, NaN where a window has a gap.
 
-    One pass over the panel in blocks of assets and dates: a block of dates is read once,
-    its running sums of ``y`` and ``x * y`` and its count of missing values are accumulated
-    in a buffer that also keeps the running sums of the ``window`` dates before it, and the
-    betas of the block are taken while it is in cache. The benchmark's window sums are one
-    column shared by every asset (a window with a missing benchmark return is NaN for all).
-    Works in any memory order of ``y``; extra memory is the output and a few MiB of buffer.
+    One pass over the panel in blocks of assets and dates. The running sums of ``y`` and
+    ``x * y`` of a block of assets live in a ring of rows (a date's row at ``date % rows``)
+    long enough to hold a chunk of dates and the ``window`` dates before it, so a window's
+    sums are the difference of two rows of the ring and nothing is copied between chunks.
+    A chunk is summed as it is (no masks); an asset whose sums come out not finite had a
+    missing value in it, and only those assets' sums are redone with the gap set to zero.
+    A window is NaN while it holds an asset's last missing date (one number per asset
+    carried across chunks) or a benchmark gap, or when the benchmark is flat. Works in any
+    memory order of ``y``; extra memory is the output and a few MiB of ring.
     """
     t, n = y.shape
     w = window
@@ -283,39 +286,97 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
         )
     out = np.empty((t, n))
     chunk = max(w, 256)
-    nb = _asset_block(n, chunk + w, 3)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    ring = chunk * -(-(w + chunk) // chunk)  # a multiple of chunk: a chunk never wraps
+    nb = _asset_block(n, ring, 2)
+    dates = np.arange(t)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
             m = j1 - j0
-            # rows 0..w-1: running sums at the w dates before the block; then the block
-            buf = np.empty((w + chunk, 3 * m))
-            buf[:w] = 0.0
+            buf = np.empty((ring, 2 * m))
+            zero = np.zeros((1, 2 * m))  # the running sums before the first date
+            diff = np.empty((chunk, 2 * m))
+            last_gap = np.full(m, -w, dtype=np.int64)  # each asset's last missing date
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
-                rows = buf[w:w + r]
-                ys, xys, gaps = rows[:, :m], rows[:, m:2 * m], rows[:, 2 * m:]
+                p = a % ring
+                rows = buf[p:p + r]
+                before = buf[(a - 1) % ring] if a else zero[0]
                 block = y[a:b, j0:j1]
-                missing = np.isnan(block)
-                np.copyto(ys, block)
-                np.copyto(ys, 0.0, where=missing)
-                np.multiply(ys, xc[a:b, None], out=xys)
-                np.copyto(gaps, missing)
-                _accumulate(buf, w, w + r)
-                now, then = rows, buf[:r]
+                np.copyto(rows[:, :m], block)
+                np.multiply(block, xc[a:b, None], out=rows[:, m:])
+                np.add(before, rows[0], out=rows[0])
+                _accumulate(rows, 1, r)
+                ends = rows[r - 1]
+                dirty = np.flatnonzero(~(np.isfinite(ends[:m]) & np.isfinite(ends[m:])))
+                gap_rows = None
+                if dirty.size:
+                    both = np.concatenate((dirty, dirty + m))
+                    part = block[:, dirty]  # a copy
+                    missing = np.isnan(part)
+                    np.copyto(part, 0.0, where=missing)
+                    redo = np.empty((r + 1, both.size))
+                    redo[0] = before[both]
+                    np.copyto(redo[1:, :dirty.size], part)
+                    np.multiply(part, xc[a:b, None], out=redo[1:, dirty.size:])
+                    _accumulate(redo, 1, r + 1)
+                    rows[:, both] = redo[1:]
+                    seen = np.where(missing, dates[a:b, None], -w)
+                    np.maximum.accumulate(seen, axis=0, out=seen)
+                    np.maximum(seen, last_gap[dirty], out=seen)
+                    last_gap[dirty] = seen[-1]
+                    gap_rows = seen
+                lo = max(a, w - 1)
+                if lo < b:
+                    for u0, u1, then in _ring_runs(lo, b, w, ring):
+                        now = buf[p + u0 - a:p + u1 - a]
+                        d = diff[:u1 - u0]
+                        if then < 0:
+                            np.subtract(now, zero, out=d)
+                        else:
+                            np.subtract(now, buf[then:then + u1 - u0], out=d)
+                        o = out[u0:u1, j0:j1]
+                        sy = d[:, :m]
+                        sy *= mean_x[u0:u1, None]
+                        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
+                        o /= vxx[u0:u1, None]
                 o = out[a:b, j0:j1]
-                np.subtract(now[:, m:2 * m], then[:, m:2 * m], out=o)  # window sums of x*y
-                sy = np.subtract(now[:, :m], then[:, :m])
-                sy *= mean_x[a:b, None]
-                o -= sy  # co-moment sums
-                o /= vxx[a:b, None]
-                bad = np.subtract(now[:, 2 * m:], then[:, 2 * m:]) > 0.5
-                bad |= ~x_ok[a:b, None]
-                np.copyto(o, np.nan, where=bad)
-                if b < t:
-                    buf[:w] = buf[r:r + w]
+                if lo > a:
+                    o[:lo - a] = np.nan
+                ok = x_ok[a:b]
+                if not ok.all():
+                    o[~ok] = np.nan
+                # windows still holding an asset's last missing date
+                recent = np.flatnonzero(last_gap > a - w)
+                if gap_rows is not None:
+                    recent = np.setdiff1d(recent, dirty, assume_unique=True)
+                    sub = o[:, dirty]
+                    sub[gap_rows > dates[a:b, None] - w] = np.nan
+                    o[:, dirty] = sub
+                if recent.size:
+                    sub = o[:, recent]
+                    sub[dates[a:b, None] < last_gap[recent] + w] = np.nan
+                    o[:, recent] = sub
     return out
+
+
+def _ring_runs(lo: int, hi: int, w: int, ring: int) -> list[tuple[int, int, int]]:
+    """Dates ``lo..hi-1`` split where the ring rows of their dates ``- w`` wrap: ``(first,
+    stop, ring row of first - w)``, ``-1`` for the date before the first (zero sums)."""
+    runs = []
+    u = lo
+    while u < hi:
+        s = u - w
+        if s < 0:  # only date w - 1: its window starts at the first date
+            runs.append((u, u + 1, -1))
+            u += 1
+            continue
+        q = s % ring
+        stop = min(hi, u + ring - q)
+        runs.append((u, stop, q))
+        u = stop
+    return runs
 
 
 def check_rolling_window(window: int, t: int, k: int = 1) -> None:
