@@ -505,10 +505,12 @@ def _ewma_beta_kernel(
                     np.multiply(wm, sxy, out=o)
                     np.multiply(sxm, sy, out=v)
                     o -= v
-                    np.add(state[2], g2[:, None], out=v)
-                    v *= wm
-                    sxm *= sxm
-                    v -= sxm  # the variance, scaled
+                    # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
+                    # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
+                    dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
+                    assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
+                                            state[0] * state[2] - state[1] * state[1]))
+                    np.matmul(dates_part, assets_part, out=v)
                     o /= v
                     if not v.min() > 0:
                         np.copyto(o, np.nan, where=~(v > 0))
