@@ -55,38 +55,55 @@ def _panel(
 def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     """:func:`_regress_sums` for a row-major panel: blocks of dates across every asset.
 
-    Sums add up over blocks of dates. An asset's shift is its first valid value, fixed in the
-    block where it first has one (its sums before are empty, so nothing needs redoing).
+    Sums add up over blocks of dates. A block is summed without masks (one matrix product
+    for the sums of ``y`` and ``x * y``); only the assets whose sums come out not finite had
+    a gap there (or are not listed yet) and are summed again with their gaps masked. An
+    asset's shift is its first valid value, fixed in the block where it first has one (its
+    sums before are empty, so nothing needs redoing).
     """
     t, k = y.shape
     n, sx, sxx, sy, syy, sxy = (np.zeros(k) for _ in range(6))
     shift = np.full(k, np.nan)
     rows = max(8, _BLOCK_BYTES // (8 * 2 * max(k, 1)))
-    for a in range(0, t, rows):
-        block = y[a:a + rows]
-        unset = np.flatnonzero(np.isnan(shift))
-        if unset.size:
-            part = block[:, unset]
-            has = ~np.isnan(part)
-            first = np.argmax(has, axis=0)
-            found = has[first, np.arange(unset.size)]
-            shift[unset[found]] = part[first[found], np.flatnonzero(found)]
-        yc = block - shift  # NaN where missing, or before the asset's first value
-        missing = np.isnan(yc)
-        xb = xc[a:a + rows]
-        if missing.any():
-            np.copyto(yc, 0.0, where=missing)
-            present = (~missing).astype(float)
-            n += present.sum(axis=0)
-            sx += xb @ present
-            sxx += (xb * xb) @ present
-        else:
-            n += block.shape[0]
-            sx += xb.sum()
-            sxx += xb @ xb
-        sy += yc.sum(axis=0)
-        syy += np.einsum("ij,ij->j", yc, yc)
-        sxy += xb @ yc
+    buf = np.empty((min(rows, t), k))
+    with np.errstate(invalid="ignore", over="ignore"):
+        for a in range(0, t, rows):
+            block = y[a:a + rows]
+            r = block.shape[0]
+            yc = np.subtract(block, shift, out=buf[:r])  # NaN where missing or not listed
+            xb = xc[a:a + r]
+            design = np.stack((np.ones(r), xb))
+            lin = design @ yc  # sums of y and x * y
+            squares = np.einsum("ij,ij->j", yc, yc)
+            count = np.full(k, float(r))
+            bx = np.full(k, xb.sum())
+            bxx = np.full(k, xb @ xb)
+            dirty = np.flatnonzero(~(np.isfinite(lin[0]) & np.isfinite(lin[1])
+                                     & np.isfinite(squares)))
+            if dirty.size:
+                part = block[:, dirty]  # a copy
+                unset = np.flatnonzero(np.isnan(shift[dirty]))
+                if unset.size:  # listed in this block, or not yet: the first valid value
+                    has = ~np.isnan(part[:, unset])
+                    first = np.argmax(has, axis=0)
+                    found = has[first, np.arange(unset.size)]
+                    shift[dirty[unset[found]]] = part[first[found], unset[found]]
+                part -= shift[dirty]
+                missing = np.isnan(part)
+                np.copyto(part, 0.0, where=missing)
+                present = (~missing).astype(float)
+                count[dirty] = present.sum(axis=0)
+                bx[dirty] = xb @ present
+                bxx[dirty] = (xb * xb) @ present
+                lin[0, dirty] = part.sum(axis=0)
+                lin[1, dirty] = xb @ part
+                squares[dirty] = np.einsum("ij,ij->j", part, part)
+            n += count
+            sx += bx
+            sxx += bxx
+            sy += lin[0]
+            syy += squares
+            sxy += lin[1]
     shift[np.isnan(shift)] = 0.0
     return n, sx, sxx, shift, sy, syy, sxy
 
@@ -113,6 +130,7 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     tail_x = np.concatenate((np.cumsum(xc[::-1])[::-1], [0.0]))
     tail_xx = np.concatenate((np.cumsum(xx[::-1])[::-1], [0.0]))
     nb = _asset_block(k, max(t, 1), 2)
+    design = np.stack((np.ones(t), xc))
     for j0 in range(0, k, nb):
         cols = slice(j0, min(j0 + nb, k))
         block = y[:, cols]
@@ -141,9 +159,9 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
                 sx[j0 + gaps] = xc @ present
                 sxx[j0 + gaps] = xx @ present
         y0[cols] = shift
-        sy[cols] = yc.sum(axis=0)  # summed, not total - t * shift: no cancellation
+        # summed, not total - t * shift: no cancellation; y and x * y in one product
+        sy[cols], sxy[cols] = design @ yc
         syy[cols] = np.einsum("ij,ij->j", yc, yc)
-        sxy[cols] = xc @ yc
     return n, sx, sxx, y0, sy, syy, sxy
 
 
