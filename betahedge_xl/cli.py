@@ -9,6 +9,7 @@
     betahedge demo
     betahedge cache show | import DIR [--replace] | clear
     betahedge workbook DIR
+    betahedge lite DIR [--url URL]
 
 Output contract: data on stdout (nothing else with ``--format json|csv`` and ``hedged``),
 progress and warnings on stderr; an error is one line on stderr and a non-zero exit status
@@ -273,8 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace a different betahedge.xlam in Excel's startup folder")
     q.set_defaults(func=cmd_excel_setup)
     from .cli_backtest import add_parser as add_backtest
+    from .cli_lite import add_parser as add_lite
 
     add_backtest(sub)
+    add_lite(sub)
     for choice in (list(sub.choices.values()) + list(csub.choices.values())
                    + list(esub.choices.values())):
         _global_options(choice)

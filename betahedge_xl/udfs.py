@@ -29,6 +29,7 @@ paragraph alone there. The ``doc=`` of each argument is the wizard's per-argumen
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -636,3 +637,18 @@ __all__ = [
     "BETA_HEDGE_STAT",
     "clear_memo",
 ]
+
+
+def _office_js() -> bool:
+    """Whether ``xlwings.func`` is the Office.js one (xlwings Lite): only it records a
+    function's ``namespace``; xlwings CE's Windows decorator and the no-op elsewhere do not."""
+    return "namespace" in getattr(BETA_HEDGE, "__xlfunc__", {})
+
+
+if _office_js() and "betahedge_xl.lite" not in sys.modules:
+    # Registered directly in xlwings Lite: the functions of this module become the Office.js
+    # face, which reads what Office.js sends (#BUSY!, STOCKHISTORY ranges, tickers ...).
+    from . import lite as _lite
+
+    globals().update({name: getattr(_lite, name) for name in __all__
+                      if name.startswith("BETA_HEDGE")})

@@ -467,9 +467,23 @@ def _yf_download(yf: Any, tickers: Sequence[str], start: pd.Timestamp, end: pd.T
         )
 
 
+def _yfinance() -> Any:
+    """``yfinance``, or where it cannot be imported (Excel's browser runtime, xlwings Lite:
+    its transport curl_cffi has no Pyodide build, and Yahoo sends no CORS headers) a
+    :class:`DataError` that says so and what works there."""
+    try:
+        import yfinance
+    except ImportError as exc:
+        raise DataError(f"Yahoo cannot be reached from here: yfinance cannot be imported "
+                        f"({_short(exc)}). In Excel's browser runtime (xlwings Lite) give "
+                        f"prices as ranges of dates and prices (=STOCKHISTORY(...) or a "
+                        f"table) instead of tickers") from None
+    return yfinance
+
+
 def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
     global _observer
-    import yfinance as yf
+    yf = _yfinance()
 
     session = _get_session()
     try:
