@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "write nothing")
     q.add_argument("--force", action="store_true",
                    help="replace a different betahedge.xlam in Excel's startup folder")
+    q.add_argument("--workbook-dir", metavar="DIR",
+                   help="the folder of betahedge.xlsm, where its xlwings.conf goes (default: "
+                        "the current folder)")
     q.set_defaults(func=cmd_excel_setup)
     from .cli_backtest import add_parser as add_backtest
     from .cli_lite import add_parser as add_lite
@@ -988,8 +991,8 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
         "Next steps (Excel on Windows or macOS):",
         "  1. In the Python Excel should use (Python 3.11 or newer; this one if it runs this "
         "command): pip install . in a checkout of betahedge-xl, then: betahedge excel setup "
-        "(points Excel at "
-        "that Python, installs the ribbon add-in, lists what is left by hand)",
+        f"--workbook-dir {dest} (points the BetaHedge workbook and add-in, and nothing else, "
+        "at that Python, installs the ribbon add-in, lists what is left by hand)",
     ]
     n = 2
     if book:
@@ -1009,8 +1012,9 @@ def cmd_excel_setup(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge excel setup``: see :mod:`betahedge_xl.excel.setup`."""
     from .excel import setup
 
+    folder = Path(args.workbook_dir).expanduser() if args.workbook_dir else None
     setup.run(args.platform, workbook_dir() / setup.ADDIN_FILE, dry_run=args.dry_run,
-              force=args.force, say=console.data)
+              force=args.force, say=console.data, workbook_dir=folder)
     return 0
 
 

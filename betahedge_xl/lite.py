@@ -265,6 +265,7 @@ def _lite(udf: Callable[..., Any]) -> Callable[..., Any]:
     """The Lite function of the desktop function ``udf``: same name, arguments and help."""
     info = getattr(udf, "__xlfunc__", None) or {}
     hidden = {a["name"] for a in info.get("args", []) if "vba" in a.get("options", {})}
+    hidden.add("caller")  # the desktop's calling cell (its date system); Lite sends none
     sig = inspect.signature(udf)
     params = [p.replace(annotation=inspect.Parameter.empty)
               for p in sig.parameters.values() if p.name not in hidden]

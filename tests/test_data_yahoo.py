@@ -628,9 +628,11 @@ def test_refresh_shows_yahoo_progress_in_the_status_bar(slow: FakeYahooSession) 
 
     gate = slow.gate
     assert gate is not None
-    slow.gate = None  # the example's first refresh (TSLA, SPY: not in the fixtures) runs free
+    slow.gate = None
     book = FakeBook()
-    rf.refresh(strict(book))
+    # The example block (a refresh that stops adds nothing, and TSLA, SPY are not in the
+    # fixtures), then this test's tickers in it.
+    rf.add_inputs(strict(book))
     block = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
     keys = [f.key for f in inp.FIELDS]
     sheet = book.sheets[inp.INPUTS_SHEET]
