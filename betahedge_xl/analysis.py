@@ -1058,6 +1058,19 @@ def _check_handed(
     return table, report
 
 
+def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
+                 ) -> tuple[Any, list[str]]:
+    """Possible splits and spikes judged against what the benchmark did each day (a split
+    day's move less the benchmark's); the report's lines for them replaced in ``notes``."""
+    from .data.quality import judged_against
+
+    before = [m for q in quality.tickers.values() for m in q.move_messages()]
+    market = table.values[:, table.names.index(benchmark)]
+    judged = judged_against(quality, table.values, table.dates, table.names, market)
+    after = [m for q in judged.tickers.values() for m in q.move_messages()]
+    return judged, [m for m in notes if m not in before] + after
+
+
 def _window_table(
     table: Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
     names: list[str] | None = None,
@@ -1267,6 +1280,8 @@ def beta_hedge(
         notes += own.messages()
         if quality is None:
             quality = own
+    if quality is not None and hasattr(quality, "tickers"):
+        quality, notes = _judge_moves(quality, notes, table, raw_bench.names[0])
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     # Dates lost to alignment are named by the data-quality report every leg now has.
