@@ -1058,6 +1058,23 @@ def _check_handed(
     return table, report
 
 
+def _check_book_names(book: Table, bench: Table) -> None:
+    """Refuse a holding named like a benchmark (any case) whose prices are not the
+    benchmark's: joined on names, one would silently replace the other (the book regressed on
+    a holding, the positions showing the benchmark at beta 1). A book may hold its benchmark
+    (an index ETF hedged with that ETF) when the prices are the same."""
+    for a in book.names:
+        for b in bench.names:
+            if a.upper() != b.upper():
+                continue
+            same = np.array_equal(book.dates, bench.dates) and np.allclose(
+                book.column(a), bench.column(b), rtol=1e-12, atol=0.0, equal_nan=True)
+            if not same:
+                raise InputError(
+                    f"the book's holding {a} is named like the benchmark {b} but has other "
+                    f"prices: rename the holding or the benchmark")
+
+
 def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
                  ) -> tuple[Any, list[str]]:
     """Possible splits and spikes judged against what the benchmark did each day (a split
@@ -1121,7 +1138,7 @@ def beta_hedge(
     returns: Any = "simple",
     risk_free: float | pd.Series | pd.DataFrame = 0.0,
     risk_free_unit: str | None = None,
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
     rolling_window: int | None = None,
     weights: Sequence[float] | None = None,
@@ -1160,7 +1177,9 @@ def beta_hedge(
         ``"annual"`` for a constant, ``"period"`` for a Series. Values implausible in the
         declared unit (above 100% a year once converted) are refused.
     cov_type, maxlags
-        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags).
+        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags; default
+        ``floor(4 (n/100)^(2/9))``). ``maxlags`` alone means HAC, as on the command line and
+        in a cell; ``maxlags`` with ``"nonrobust"`` is refused. Default: classical.
     rolling_window
         Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
     weights, shares
@@ -1267,6 +1286,8 @@ def beta_hedge(
                                       raw_asset.names + raw_bench.names)
     else:
         table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
+    if holdings is not None:
+        _check_book_names(raw_asset, raw_bench)
     if len(set(table.names)) < len(table.names):
         dup = next(c for i, c in enumerate(table.names) if c in table.names[:i])
         if holdings is None:

@@ -303,7 +303,7 @@ def ols(
     y: Any,
     x: Any,
     *,
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
 ) -> OLSResult:
     """Regress ``y`` on a constant and ``x``.
@@ -316,11 +316,12 @@ def ols(
         Benchmark returns (one column per benchmark). pandas inputs are matched by date (a
         benchmark date the asset lacks is not used; an asset date the benchmark lacks is a
         missing row); arrays by position.
-    cov_type : {"nonrobust", "HAC"}
+    cov_type : {"nonrobust", "HAC"}, optional
         Classical standard errors, or Newey-West (Bartlett kernel, no small-sample correction:
         the same as ``statsmodels`` ``fit(cov_type="HAC", cov_kwds={"maxlags": L})``).
+        Default: HAC when ``maxlags`` is given, else classical.
     maxlags : int, optional
-        HAC lag length; default ``floor(4 (n/100)^(2/9))``.
+        HAC lag length (alone, it means HAC); default ``floor(4 (n/100)^(2/9))``.
 
     Raises
     ------
@@ -337,7 +338,7 @@ def ols(
         When rows with missing values are dropped (says how many); when benchmarks are nearly
         collinear (names them).
     """
-    cov_key = _cov_key(cov_type)
+    cov_key = _cov_key(cov_type, maxlags)
     yv, xv, index, y_name, names = _as_arrays(y, x)
     yv, xv, index = _complete_rows(yv, xv, index)
     return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
@@ -347,10 +348,18 @@ _COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrob
               "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}
 
 
-def _cov_key(cov_type: Any) -> str:
+def _cov_key(cov_type: Any, maxlags: Any = None) -> str:
+    """The estimator asked for: lags given with no ``cov_type`` mean Newey-West (HAC), as the
+    command line's ``--maxlags`` and the cells' lags do; lags with classical errors are
+    refused rather than ignored."""
+    if cov_type is None or (isinstance(cov_type, str) and not cov_type.strip()):
+        return "nonrobust" if maxlags is None else "HAC"
     key = _COV_TYPES.get(str(cov_type).strip().lower())
     if key is None:
         raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
+    if key == "nonrobust" and maxlags is not None:
+        raise InputError(f"maxlags: lags apply to HAC standard errors; set cov_type to HAC "
+                         f"or leave maxlags out (cov_type is {cov_type!r})")
     return key
 
 
@@ -361,7 +370,7 @@ def fit_arrays(
     *,
     index: Any = None,
     y_name: str = "y",
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
 ) -> OLSResult:
     """:func:`ols` on float arrays already on the same dates: ``yv`` (n,), ``xv`` (n, k).
@@ -370,7 +379,7 @@ def fit_arrays(
     ``index`` the rows' dates (for :attr:`OLSResult.resid`; anything a pandas index is made
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
-    cov_key = _cov_key(cov_type)
+    cov_key = _cov_key(cov_type, maxlags)
     yv, xv, index = _complete_rows(yv, xv, index)
     return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
 
