@@ -1225,6 +1225,7 @@ def beta_hedge(
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
     risk_free = eng.risk_free_rate(risk_free, rf_unit, freq)
+    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
@@ -1234,7 +1235,7 @@ def beta_hedge(
         asset_leg = asset_leg.renamed(["asset"])
         bench_leg = bench_leg.renamed(["benchmark"])
 
-    notes: list[str] = []
+    notes: list[str] = [] if rf_note is None else [rf_note]
     tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))
     quality = source = None
     fetched: pd.DataFrame | None = None

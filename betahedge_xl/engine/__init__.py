@@ -32,6 +32,7 @@ from .periods import (
     parse_rate,
     periods_per_year,
     rf_unit_words,
+    risk_free_note,
     risk_free_per_period,
 )
 from .portfolio import (
@@ -72,7 +73,7 @@ __all__ = [
     "annualize_alpha", "apply_hedge", "as_price_frame", "blume_adjust", "ewma_beta",
     "excess_returns", "hedge_effectiveness", "hedge_size", "hedged_returns",
     "holdings_vector", "newey_west_lags", "normalize_frequency", "normalize_method",
-    "normalize_rf_unit", "parse_rate", "rf_unit_words", "risk_free_per_period", "ols",
+    "normalize_rf_unit", "parse_rate", "rf_unit_words", "risk_free_per_period", "risk_free_note", "ols",
     "out_of_sample_effectiveness", "periods_per_year", "portfolio_returns", "portfolio_value",
     "prepare_prices", "prices_to_returns", "regress_many", "resample_prices", "risk_free_rate", "rolling_beta", "rolling_ols_betas",
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
