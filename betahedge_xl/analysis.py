@@ -19,6 +19,7 @@ import pandas as pd
 from . import engine as eng
 from ._dates import check_window, window_bounds
 from .engine.align import whole_number
+from .engine.periods import PERIOD_CODE
 from .engine.table import Table
 from .exceptions import DataWarning, HoldingsError, InputError, InsufficientDataError
 
@@ -320,13 +321,14 @@ def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
 
 
 def _returns_as_levels(
-    asset: pd.DataFrame, bench: pd.DataFrame
+    asset: pd.DataFrame, bench: pd.DataFrame, frequency: str = "daily"
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Returns handed in as levels that reproduce them, on the dates both sides have.
 
-    The level starts at 1 the day before the first return, so the price path (alignment,
-    resampling, returns) gives back exactly the returns handed in. Also the number of dates
-    dropped because one side had no return on them.
+    The level starts at 1 on the last day of the period before the first return's (the day
+    before for daily returns), so the price path (alignment, resampling, returns) gives back
+    exactly the returns handed in, the first one too. Also the number of dates dropped
+    because one side had no return on them.
     """
     frame = pd.concat([asset, bench], axis=1, sort=True)
     values = frame.to_numpy(dtype=float)
@@ -341,12 +343,51 @@ def _returns_as_levels(
         raise InputError(f"{frame.columns[j]}: a return of {r[i, j]:.2%} on "
                          f"{frame.index[i]:%Y-%m-%d}; returns are fractions (0.01 for 1%) "
                          "above -100%")
-    base = frame.index[0] - pd.Timedelta(days=1)
+    base = (pd.Period(frame.index[0], PERIOD_CODE[frequency]).start_time.normalize()
+            - pd.Timedelta(days=1))
     levels = np.vstack([np.ones(r.shape[1]), np.cumprod(1.0 + r, axis=0)])
     out = pd.DataFrame(levels, index=pd.DatetimeIndex([base, *frame.index]),
                        columns=frame.columns)
     na = asset.shape[1]
     return out.iloc[:, :na], out.iloc[:, na:], int(present.sum() - keep.sum())
+
+
+#: The finest frequency that prices this many days apart (median) can give.
+_SPACING = (("daily", 4.0), ("weekly", 10.0), ("monthly", 45.0))
+_ORDER = {"daily": 0, "weekly": 1, "monthly": 2}
+
+
+def _common_dates(a: Table, b: Table) -> np.ndarray:
+    """The dates on which both legs have a value."""
+    da = a.dates[~np.isnan(a.values).any(axis=1)]
+    db = b.dates[~np.isnan(b.values).any(axis=1)]
+    return np.intersect1d(da, db)
+
+
+def _frequency(asked: str | None, dates: np.ndarray, what: str) -> tuple[str, list[str]]:
+    """The frequency to use for data on ``dates`` and the note that says why.
+
+    Data sparser than the frequency asked for would be annualised as if it were not
+    (month-end prices at daily: alpha x 252): with no frequency asked the data's own is
+    used and said; a finer one asked is refused, naming the frequency to ask for.
+    """
+    if len(dates) < 3:
+        return asked or "daily", []
+    days = np.diff(np.asarray(dates, dtype="datetime64[D]")).astype(float)
+    spacing = float(np.median(days))
+    own = next((f for f, most in _SPACING if spacing <= most), None)
+    if own is None:
+        raise InputError(f"the {what} are {spacing:.0f} days apart (median): betahedge works "
+                         f"with daily, weekly or monthly {what}")
+    if asked is None:
+        if own == "daily":
+            return "daily", []
+        return own, [f"the {what} are {own} ({spacing:.0f} days apart, median): {own} "
+                     f"returns used"]
+    if _ORDER[own] > _ORDER[asked]:
+        raise InputError(f"the {what} are {own} ({spacing:.0f} days apart, median), sparser "
+                         f"than the {asked} frequency asked for: ask for {own}")
+    return asked, []
 
 
 def _positive_capital(capital: Any) -> float | None:
@@ -1134,7 +1175,7 @@ def beta_hedge(
     start: Any = None,
     end: Any = None,
     *,
-    frequency: Any = "daily",
+    frequency: Any = None,
     returns: Any = "simple",
     risk_free: float | pd.Series | pd.DataFrame = 0.0,
     risk_free_unit: str | None = None,
@@ -1164,7 +1205,10 @@ def beta_hedge(
         two years to the latest price all of them have (Bloomberg BETA's default window),
         stated in the summary; prices or returns handed in are used whole.
     frequency
-        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``.
+        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``. Default: daily, or
+        the prices' own frequency when they are sparser (month-end prices give monthly
+        returns, and the result says so). Asking for a frequency finer than the prices
+        have (daily of month-end prices) is refused, naming the frequency to ask for.
     returns
         ``"simple"`` or ``"log"``.
     risk_free
@@ -1220,12 +1264,14 @@ def beta_hedge(
     if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
         preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
     preset_name = _preset(preset)
-    freq = eng.normalize_frequency("weekly" if preset_name else frequency)
+    asked = None if preset_name is None and (
+        frequency is None or (isinstance(frequency, str) and not frequency.strip())) else (
+        eng.normalize_frequency("weekly" if preset_name else frequency))
+    freq = asked or "daily"
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
     risk_free = eng.risk_free_rate(risk_free, rf_unit, freq)
-    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
     asset_leg, holdings, kind = _holdings(asset, weights, shares)
     bench_leg = _leg(benchmark, "benchmark")
     if holdings is None and set(asset_leg.names) & set(bench_leg.names):
@@ -1235,7 +1281,7 @@ def beta_hedge(
         asset_leg = asset_leg.renamed(["asset"])
         bench_leg = bench_leg.renamed(["benchmark"])
 
-    notes: list[str] = [] if rf_note is None else [rf_note]
+    notes: list[str] = []
     tickers = list(dict.fromkeys(asset_leg.tickers + bench_leg.tickers))
     quality = source = None
     fetched: pd.DataFrame | None = None
@@ -1277,7 +1323,9 @@ def beta_hedge(
     # where a book needs them or when a result's frame is read.
     raw_asset, raw_bench = windowed(asset_leg), windowed(bench_leg)
     if given == "returns":
-        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame)
+        freq, note = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
+        notes += note
+        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame, freq)
         raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
         if lost:
             notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
@@ -1307,6 +1355,14 @@ def beta_hedge(
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     # Dates lost to alignment are named by the data-quality report every leg now has.
+    if given == "prices":
+        with np.errstate(invalid="ignore"):
+            every = (table.values > 0).all(axis=1)
+        freq, note = _frequency(asked, table.dates[every], "prices")
+        notes += note
+    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
+    if rf_note is not None:
+        notes.insert(0, rf_note)
     px = eng.prepare_table(table, freq)
     asset_cols = raw_asset.names
     bench_cols = raw_bench.names

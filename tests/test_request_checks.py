@@ -109,3 +109,61 @@ def test_maxlags_alone_means_newey_west_on_the_command_line_and_in_a_cell(
     opts = cells.hedge_options(None, None, None, None, 5)
     assert quiet(rounded["AAA"], rounded["SPY"], **opts).bse.iloc[1] == pytest.approx(
         out["beta_se"], rel=1e-12)
+
+
+# --- frequencies -----------------------------------------------------------------------------
+def test_risk_free_is_judged_at_the_frequency_used() -> None:
+    """0.0005 per month is 0.6% a year: usual; per day it would be 13.4%."""
+    px = three(n=800)
+    month_ends = px.groupby(px.index.to_period("M")).tail(1)
+    rf = pd.Series(0.0005, index=month_ends.index)
+    res = quiet(month_ends["AAA"], month_ends["SPY"], risk_free=rf, frequency="monthly")
+    assert not any("risk-free" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("frequency, rule, n", [("weekly", "W-FRI", 417), ("monthly", "ME", 48)])
+def test_returns_handed_in_keep_every_period(frequency: str, rule: str, n: int) -> None:
+    days = pd.bdate_range("2010-01-01", "2018-12-31")
+    rng = np.random.default_rng(2)
+    rs = pd.Series(rng.normal(0.0004, 0.01, len(days)), days)
+    ra = 1.4 * rs + rng.normal(0, 0.01, len(days))
+    spy = (1 + rs).cumprod().resample(rule).last()
+    aaa = (1 + ra).cumprod().resample(rule).last()
+    rb, rr = spy.pct_change().dropna().iloc[:n], aaa.pct_change().dropna().iloc[:n]
+    assert len(rr) == n
+    for asked in (frequency, None):
+        res = quiet(rr.rename("AAA"), rb.rename("SPY"), input="returns", frequency=asked)
+        assert res.n_obs == n and res.frequency == frequency
+        beta, alpha = np.polyfit(rb.to_numpy(), rr.to_numpy(), 1)
+        assert res.beta == pytest.approx(beta, rel=1e-10)
+        assert res.alpha == pytest.approx(alpha, rel=1e-8, abs=1e-14)
+    # Daily returns keep every day, as before.
+    daily = quiet(pd.Series(ra, days, name="AAA"), rs.rename("SPY"), input="returns")
+    assert daily.n_obs == len(days)
+
+
+def test_month_end_prices_at_the_default_frequency_are_monthly() -> None:
+    px = three(n=1000)
+    month_ends = px.groupby(px.index.to_period("M")).tail(1)
+    with pytest.warns(DataWarning, match=r"the prices are monthly \(3\d days apart, median\): "
+                                         r"monthly returns used"):
+        res = bh.beta_hedge(month_ends["AAA"], month_ends["SPY"])
+    assert res.frequency == "monthly"
+    r = month_ends.pct_change().dropna()
+    beta, alpha = np.polyfit(r["SPY"], r["AAA"], 1)
+    assert res.n_obs == len(r) and res.beta == pytest.approx(beta, rel=1e-10)
+    assert res.alpha_annualized == pytest.approx(12 * alpha, rel=1e-8)
+    assert res.annualization == "alpha x 12"
+    with pytest.raises(InputError, match=r"the prices are monthly \(3\d days apart, median\), "
+                                         r"sparser than the daily frequency asked for: ask for "
+                                         r"monthly"):
+        bh.beta_hedge(month_ends["AAA"], month_ends["SPY"], frequency="daily")
+    fridays = px[px.index.dayofweek == 4]
+    with pytest.raises(InputError, match="the prices are weekly .*ask for weekly"):
+        bh.beta_hedge(fridays["AAA"], fridays["SPY"], frequency="daily")
+    assert quiet(fridays["AAA"], fridays["SPY"]).frequency == "weekly"
+    # Daily prices at the default stay daily, with nothing to say about it.
+    assert quiet(px["AAA"], px["SPY"]).frequency == "daily"
+    years = px.groupby(px.index.year).tail(1)
+    with pytest.raises(InputError, match="the prices are 3\\d\\d days apart"):
+        bh.beta_hedge(years["AAA"], years["SPY"])
