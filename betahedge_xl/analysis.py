@@ -1264,10 +1264,10 @@ def beta_hedge(
     if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
         preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
     preset_name = _preset(preset)
-    asked = None if preset_name is None and (
+    asked: str | None = None if preset_name is None and (
         frequency is None or (isinstance(frequency, str) and not frequency.strip())) else (
         eng.normalize_frequency("weekly" if preset_name else frequency))
-    freq = asked or "daily"
+    freq: str = asked or "daily"
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
@@ -1323,8 +1323,8 @@ def beta_hedge(
     # where a book needs them or when a result's frame is read.
     raw_asset, raw_bench = windowed(asset_leg), windowed(bench_leg)
     if given == "returns":
-        freq, note = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
-        notes += note
+        freq, said = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
+        notes += said
         a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame, freq)
         raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
         if lost:
@@ -1358,8 +1358,8 @@ def beta_hedge(
     if given == "prices":
         with np.errstate(invalid="ignore"):
             every = (table.values > 0).all(axis=1)
-        freq, note = _frequency(asked, table.dates[every], "prices")
-        notes += note
+        freq, said = _frequency(asked, table.dates[every], "prices")
+        notes += said
     rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
     if rf_note is not None:
         notes.insert(0, rf_note)
