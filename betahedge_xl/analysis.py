@@ -1256,6 +1256,10 @@ def beta_hedge(
     HedgeResult
     """
     rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
+    cov_type = eng.cov_key(cov_type, maxlags)
+    if cov_type == "nonrobust" and maxlags is not None:
+        raise InputError("maxlags: lags apply to HAC standard errors; set cov_type to HAC or "
+                         "leave maxlags out")
     _check_amounts(asset if isinstance(asset, Mapping) else weights, "weights")
     _check_amounts(shares, "shares")
     s, e = check_window(start, end)

@@ -21,7 +21,15 @@ from .many import (
     rolling_beta,
     rolling_ols_betas,
 )
-from .ols import OLSResult, blume_adjust, fit_arrays, newey_west_lags, ols, slopes_arrays
+from .ols import (
+    OLSResult,
+    blume_adjust,
+    cov_key,
+    fit_arrays,
+    newey_west_lags,
+    ols,
+    slopes_arrays,
+)
 from .periods import (
     PERIODS_PER_YEAR,
     annual_to_periodic,
@@ -79,5 +87,5 @@ __all__ = [
     "simple_or_log_returns", "weighted_index", "weights_from_holdings",
     "Exposure", "book_returns", "book_weights", "drifting_weights", "exposure",
     "index_from_returns", "position_betas", "Table", "check_rolling_window", "excess_table",
-    "fit_arrays", "out_of_sample_arrays", "as_price_table", "slopes_arrays", "prepare_table", "return_table",
+    "fit_arrays", "cov_key", "out_of_sample_arrays", "as_price_table", "slopes_arrays", "prepare_table", "return_table",
 ]

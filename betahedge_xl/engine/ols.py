@@ -338,28 +338,26 @@ def ols(
         When rows with missing values are dropped (says how many); when benchmarks are nearly
         collinear (names them).
     """
-    cov_key = _cov_key(cov_type, maxlags)
+    key = cov_key(cov_type, maxlags)
     yv, xv, index, y_name, names = _as_arrays(y, x)
     yv, xv, index = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
+    return _Design(xv, names, index).fit(yv, y_name, key, maxlags)
 
 
 _COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
               "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}
 
 
-def _cov_key(cov_type: Any, maxlags: Any = None) -> str:
-    """The estimator asked for: lags given with no ``cov_type`` mean Newey-West (HAC), as the
-    command line's ``--maxlags`` and the cells' lags do; lags with classical errors are
-    refused rather than ignored."""
+def cov_key(cov_type: Any, maxlags: Any = None) -> str:
+    """The estimator asked for, ``"nonrobust"`` or ``"HAC"``: lags given with no
+    ``cov_type`` mean Newey-West (HAC), as the command line's ``--maxlags`` and the cells'
+    lags do. (Lags with an explicit ``"nonrobust"`` are ignored here, as statsmodels does;
+    :func:`betahedge_xl.beta_hedge` refuses them.)"""
     if cov_type is None or (isinstance(cov_type, str) and not cov_type.strip()):
         return "nonrobust" if maxlags is None else "HAC"
     key = _COV_TYPES.get(str(cov_type).strip().lower())
     if key is None:
         raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
-    if key == "nonrobust" and maxlags is not None:
-        raise InputError(f"maxlags: lags apply to HAC standard errors; set cov_type to HAC "
-                         f"or leave maxlags out (cov_type is {cov_type!r})")
     return key
 
 
@@ -379,9 +377,9 @@ def fit_arrays(
     ``index`` the rows' dates (for :attr:`OLSResult.resid`; anything a pandas index is made
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
-    cov_key = _cov_key(cov_type, maxlags)
+    key = cov_key(cov_type, maxlags)
     yv, xv, index = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
+    return _Design(xv, names, index).fit(yv, y_name, key, maxlags)
 
 
 def slopes_arrays(yv: np.ndarray, xv: np.ndarray, names: list[str]) -> np.ndarray:
