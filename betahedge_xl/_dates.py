@@ -1,7 +1,8 @@
 """Dates as users give them, turned into one form.
 
 Excel sends a date-formatted cell as ``datetime``, a typed or computed date as a float serial
-(days since 1899-12-30), text as ``str``; Python users pass strings, ``date`` or ``Timestamp``.
+(days since 1899-12-30; in a workbook using the 1904 date system, days since 1904-01-01, so
+1,462 days later: see :func:`date_system`), text as ``str``; Python users pass strings, ``date`` or ``Timestamp``.
 Everything becomes a tz-naive, midnight ``pandas.Timestamp`` here, once.
 
 Text is read when it has one reading: ISO ``2014-01-02`` (and ``2014/01/02``, ``20140102``),
@@ -12,8 +13,11 @@ refused with both readings named, never guessed (pandas alone would take the US 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +31,29 @@ Dated = TypeVar("Dated", "pd.Series", "pd.DataFrame")
 #: Day zero of Excel's 1900 date system as Windows Excel counts it (serial 1 = 1900-01-01,
 #: with the fictitious 1900-02-29 absorbed for every date after February 1900).
 EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
+#: Day zero of the 1904 date system (``Workbook.Date1904``, common in files from Macs).
+EXCEL_EPOCH_1904 = _dt.datetime(1904, 1, 1)
+
+# Whether serial numbers being read come from a workbook using the 1904 date system. A
+# context variable, so that a worksheet function reading its caller's system does not leak
+# it into another call (xlwings may run functions on several threads).
+_DATE1904: ContextVar[bool] = ContextVar("betahedge_date1904", default=False)
+
+
+@contextlib.contextmanager
+def date_system(date1904: bool) -> Iterator[None]:
+    """Read serial numbers in the 1904 date system (``True``) or the 1900 one, inside the
+    ``with`` block (the Excel faces: the calling workbook's ``Date1904``)."""
+    token = _DATE1904.set(bool(date1904))
+    try:
+        yield
+    finally:
+        _DATE1904.reset(token)
+
+
+def uses_1904() -> bool:
+    """Whether serial numbers are read in the 1904 date system here (see :func:`date_system`)."""
+    return _DATE1904.get()
 
 #: What a refusal of text asks for (the Excel faces add "use a date cell").
 ISO_HINT = "write it as yyyy-mm-dd"
@@ -112,9 +139,11 @@ def to_timestamp(value: Any, what: str = "date", hint: str = ISO_HINT) -> pd.Tim
         raise InputError(f"{what}: expected a date, got {value!r}")
     try:
         if isinstance(value, (int, float)):
-            if value != value or not 1 <= value < 2958466:  # NaN or outside Excel's 1900..9999
-                raise ValueError
-            ts = pd.Timestamp(EXCEL_EPOCH + _dt.timedelta(days=float(value)))
+            epoch = EXCEL_EPOCH_1904 if _DATE1904.get() else EXCEL_EPOCH
+            last = 2957004 if _DATE1904.get() else 2958466
+            if value != value or not (0 if _DATE1904.get() else 1) <= value < last:
+                raise ValueError  # NaN, or outside Excel's dates (1900 or 1904 .. 9999)
+            ts = pd.Timestamp(epoch + _dt.timedelta(days=float(value)))
         else:
             ts = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):

@@ -65,6 +65,19 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, 
           (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
 
 
+def check_name_length(target: str | Path, what: str) -> None:
+    """Refuse a file name longer than the file system allows (every look at such a path fails
+    with an OSError, so this comes first)."""
+    name = os.fsencode(Path(target).name)
+    try:
+        limit = os.pathconf(Path(target).parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no such folder (said later), Windows
+        limit = 255
+    if len(name) > limit:
+        raise InputError(f"{what}: the file name is {len(name)} bytes long; the file system "
+                         f"allows at most {limit}")
+
+
 def check_target(target: str | Path, what: str) -> None:
     """Refuse an existing ``target`` that is not a regular file once links are followed.
 
@@ -77,6 +90,7 @@ def check_target(target: str | Path, what: str) -> None:
     InputError
         ``target`` exists and is not a regular file.
     """
+    check_name_length(target, what)
     try:
         mode = os.stat(target).st_mode  # follows links: /dev/stdout -> a pipe or a terminal
     except (OSError, ValueError):  # absent, a dangling link: the writer creates the file

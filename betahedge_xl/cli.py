@@ -7,8 +7,9 @@
     betahedge report TSLA SPY --start 2014-01-01 --end 2015-01-01 --out tsla.xlsx [--png DIR]
     betahedge backtest TSLA SPY --start 2012-01-01 --end 2018-01-01 [--format json|csv]
     betahedge demo
-    betahedge cache show | import DIR | clear
+    betahedge cache show | import DIR [--replace] | clear
     betahedge workbook DIR
+    betahedge lite DIR [--url URL]
 
 Output contract: data on stdout (nothing else with ``--format json|csv`` and ``hedged``),
 progress and warnings on stderr; an error is one line on stderr and a non-zero exit status
@@ -24,7 +25,9 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -236,8 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     q = csub.add_parser("import", help="store every <TICKER>.csv of a folder",
                         description="Store the prices of every <TICKER>.csv in DIR (columns "
                                     "Date and Adj Close or Close), so later requests for them "
-                                    "need no network.")
+                                    "need no network. Each file is merged into what is stored "
+                                    "of its ticker (stored prices on another adjustment basis "
+                                    "are rescaled, never dropped); each line says what was "
+                                    "added, replaced or rescaled.")
     q.add_argument("dir", metavar="DIR")
+    q.add_argument("--replace", action="store_true",
+                   help="discard the stored history of each imported ticker instead of "
+                        "merging the file into it")
     q.set_defaults(func=cmd_cache_import)
     q = csub.add_parser("clear", help="delete every stored price")
     q.set_defaults(func=cmd_cache_clear)
@@ -263,10 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "write nothing")
     q.add_argument("--force", action="store_true",
                    help="replace a different betahedge.xlam in Excel's startup folder")
+    q.add_argument("--workbook-dir", metavar="DIR",
+                   help="the folder of betahedge.xlsm, where its xlwings.conf goes (default: "
+                        "the current folder)")
     q.set_defaults(func=cmd_excel_setup)
     from .cli_backtest import add_parser as add_backtest
+    from .cli_lite import add_parser as add_lite
 
     add_backtest(sub)
+    add_lite(sub)
     for choice in (list(sub.choices.values()) + list(csub.choices.values())
                    + list(esub.choices.values())):
         _global_options(choice)
@@ -444,9 +458,21 @@ def read_returns(path: str, what: str) -> pd.DataFrame:
     if frame.shape[1] == 0 or frame.empty:
         raise InputError(f"{file.name}: no returns (a date column, then one column per "
                          "series)")
+    from .data.csvdir import parse_dates, parse_numbers
+    from .exceptions import DataError
+
     try:
-        frame.index = pd.to_datetime(frame.index)
+        # the dates and numbers by the rules of price files: 01/02/2014 and 0,5 as the file
+        # itself settles, or refused; never a guess
+        frame.index = parse_dates(frame.index.astype(str), f"{file.name}: ")
+        if frame.index.isna().any():
+            raise ValueError("unreadable date")
+        for c in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[c]):
+                frame[c] = parse_numbers(frame[c], f"{file.name}: ")
         frame = frame.astype(float)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
     except (ValueError, TypeError):
         raise InputError(f"{file.name}: needs dates in the first column and numbers in "
                          "the others") from None
@@ -691,11 +717,12 @@ def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Co
 def _out_file(value: str, suffix: str | None = None) -> Path:
     """``--out FILE`` checked before any work: a file (not a folder, a FIFO or a device) in a
     folder that exists."""
-    from ._files import check_target
+    from ._files import check_name_length, check_target
 
     out = Path(value).expanduser()
     if suffix and out.suffix.lower() != suffix:
         raise InputError(f"--out: {out.name} should end in {suffix}")
+    check_name_length(out, "--out")  # first: a name too long for the system fails every look
     if out.is_dir():
         raise InputError(f"--out: {out} is a folder; give a file name")
     check_target(out, "--out")
@@ -890,7 +917,7 @@ def cmd_cache_import(args: argparse.Namespace, console: _Console) -> int:
         console.data(str(item))
 
     with _warnings_to(console, args.debug):
-        import_csv_dir(folder, on_file=report)
+        import_csv_dir(folder, on_file=report, replace=args.replace)
     if not done:
         raise InputError(f"cache import: no <TICKER>.csv files in {folder}")
     stored = [d for d in done if d.skipped is None]
@@ -964,8 +991,8 @@ def cmd_workbook(args: argparse.Namespace, console: _Console) -> int:
         "Next steps (Excel on Windows or macOS):",
         "  1. In the Python Excel should use (Python 3.11 or newer; this one if it runs this "
         "command): pip install . in a checkout of betahedge-xl, then: betahedge excel setup "
-        "(points Excel at "
-        "that Python, installs the ribbon add-in, lists what is left by hand)",
+        f"--workbook-dir {dest} (points the BetaHedge workbook and add-in, and nothing else, "
+        "at that Python, installs the ribbon add-in, lists what is left by hand)",
     ]
     n = 2
     if book:
@@ -985,8 +1012,9 @@ def cmd_excel_setup(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge excel setup``: see :mod:`betahedge_xl.excel.setup`."""
     from .excel import setup
 
+    folder = Path(args.workbook_dir).expanduser() if args.workbook_dir else None
     setup.run(args.platform, workbook_dir() / setup.ADDIN_FILE, dry_run=args.dry_run,
-              force=args.force, say=console.data)
+              force=args.force, say=console.data, workbook_dir=folder)
     return 0
 
 
@@ -1009,9 +1037,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     console = _Console(quiet=getattr(args, "quiet", False))
     func: Callable[[argparse.Namespace, _Console], int] = args.func
+    previous = _on_sigterm()
     try:
         _check_store_dir(args.command)
         return func(args, console)
+    except _Terminated:
+        # every `finally` on the way has run: no temporary file is left behind
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return 128 + int(signal.SIGTERM)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -1033,6 +1066,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {user_message(exc)} (run with --debug for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that cleanup runs on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into :class:`_Terminated` for the run (the default handler ends the
+    process at once, leaving temporary files); returns the handler to restore, or None where
+    none can be set (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError):  # pragma: no cover - embedded interpreters
+        return None
 
 
 def _run() -> NoReturn:

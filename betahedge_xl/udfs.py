@@ -29,6 +29,7 @@ paragraph alone there. The ``doc=`` of each argument is the wizard's per-argumen
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -158,6 +159,9 @@ def _kept_hedge(asset_key: Any, read_asset: Any, benchmark: Cell, start: Cell, e
 def _memoized(key: Any, compute: Any) -> Any:
     # The data layer keeps the prices; this keeps what is computed from them, so a sheet of
     # BETA_HEDGE_STAT cells over one request fits it once.
+    from ._dates import uses_1904
+
+    key = (uses_1904(), key)  # the same serial numbers are other dates in a 1904 workbook
     now = time.monotonic()
     with _memo_lock:
         hit = _memo.get(key)
@@ -171,6 +175,42 @@ def _memoized(key: Any, compute: Any) -> Any:
         while len(_memo) > MEMO_SIZE:
             _memo.popitem(last=False)
     return value
+
+
+def _dated(func: Any) -> Any:
+    """Read serial numbers in the calling workbook's date system (1900 or 1904).
+
+    xlwings hands a function the range that called it in an argument named ``caller``, which
+    Excel does not show; the wrapper declares it (innermost decorator: xlwings reads the
+    signature) and reads the caller's workbook's ``Date1904`` around the call. Called from
+    Python, without a caller, serial numbers are in the 1900 system.
+    """
+    import functools
+    import inspect
+
+    from ._dates import date_system
+    from .excel.grid import uses_1904
+
+    sig = inspect.signature(func)
+    n = len(sig.parameters)
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        caller = kwargs.pop("caller", args[n] if len(args) > n else None)
+        date1904 = False
+        if caller is not None:
+            try:
+                date1904 = uses_1904(caller.sheet.book)
+            except Exception:  # noqa: BLE001  (a caller without a workbook: Excel's default)
+                date1904 = False
+        with date_system(date1904):
+            return func(*args[:n], **kwargs)
+
+    caller_param = inspect.Parameter("caller", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                     default=None)
+    call.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[*sig.parameters.values(), caller_param])
+    return call
 
 
 def _wizard(func: Any) -> Any:
@@ -258,9 +298,10 @@ def _args(*names: str) -> Any:
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
        "risk_free", "maxlags", "input_type")
+@_dated
 def BETA_HEDGE(
     asset: Cell,
     benchmark: Cell,
@@ -291,11 +332,12 @@ def BETA_HEDGE(
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("statistic", **_CELL, doc="\"beta\", \"alpha\", \"beta_se\", \"beta_t\", \"r_squared\", "
                          "\"n_obs\", \"adjusted_beta\", \"hedged_beta\", \"effectiveness\", ...")
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns", "cov_type",
        "risk_free", "maxlags", "input_type")
+@_dated
 def BETA_HEDGE_STAT(
     statistic: Cell,
     asset: Cell = None,
@@ -342,9 +384,10 @@ def BETA_HEDGE_STAT(
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args("asset", "benchmark", "start_date", "end_date", "frequency", "returns",
        "risk_free", "input_type")
+@_dated
 def BETA_HEDGE_SERIES(
     asset: Cell,
     benchmark: Cell,
@@ -373,10 +416,11 @@ def BETA_HEDGE_SERIES(
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args("asset", "benchmark")
 @xw.arg("rolling_window", **_CELL, doc="Periods in each trailing window; empty: 63 daily, 26 weekly, 12 monthly")
 @_args("start_date", "end_date", "frequency", "returns", "risk_free", "input_type")
+@_dated
 def BETA_HEDGE_ROLLING(
     asset: Cell,
     benchmark: Cell,
@@ -414,9 +458,10 @@ def BETA_HEDGE_ROLLING(
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("tickers", **_RANGE, doc="A ticker or a range of tickers")
 @_args("start_date", "end_date")
+@_dated
 def BETA_HEDGE_PRICES(
     tickers: Cell,
     start_date: Cell = None,
@@ -492,10 +537,11 @@ def _required_number(value: Cell, what: str) -> float:
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
 @_args("holdings", "benchmark", "start_date", "end_date", "holdings_type", "frequency",
        "returns", "cov_type", "risk_free", "maxlags", "capital")
+@_dated
 def BETA_HEDGE_PORTFOLIO(
     tickers: Cell,
     holdings: Cell,
@@ -544,10 +590,11 @@ def _book(tickers: Cell, holdings: Cell, benchmark: Cell, start_date: Cell, end_
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("tickers", **_RANGE, doc="Range of the portfolio's tickers")
 @_args("holdings", "benchmark", "start_date", "end_date", "holdings_type", "frequency",
        "returns", "risk_free", "capital")
+@_dated
 def BETA_HEDGE_POSITIONS(
     tickers: Cell,
     holdings: Cell,
@@ -580,13 +627,14 @@ def BETA_HEDGE_POSITIONS(
 
 
 @_wizard
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args("asset", "benchmark", "start_date", "end_date")
 @xw.arg("window", **_CELL, doc="Daily returns each estimate uses; empty: 252 (a year)")
 @xw.arg("rebalance", **_CELL,
         doc="\"monthly\" (default: last trading day of each month) or \"weekly\"")
 @xw.arg("cost_bps", **_CELL,
         doc="Trading cost in basis points per unit of notional traded; empty: 0")
+@_dated
 def BETA_HEDGE_BACKTEST(
     asset: Cell,
     benchmark: Cell,
@@ -636,3 +684,18 @@ __all__ = [
     "BETA_HEDGE_STAT",
     "clear_memo",
 ]
+
+
+def _office_js() -> bool:
+    """Whether ``xlwings.func`` is the Office.js one (xlwings Lite): only it records a
+    function's ``namespace``; xlwings CE's Windows decorator and the no-op elsewhere do not."""
+    return "namespace" in getattr(BETA_HEDGE, "__xlfunc__", {})
+
+
+if _office_js() and "betahedge_xl.lite" not in sys.modules:
+    # Registered directly in xlwings Lite: the functions of this module become the Office.js
+    # face, which reads what Office.js sends (#BUSY!, STOCKHISTORY ranges, tickers ...).
+    from . import lite as _lite
+
+    globals().update({name: getattr(_lite, name) for name in __all__
+                      if name.startswith("BETA_HEDGE")})

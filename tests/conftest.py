@@ -44,6 +44,23 @@ def _isolated_price_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     close_stores()
 
 
+# --- exchange calendars (issue 19): their holidays kept in a folder of the test session ------
+@pytest.fixture(autouse=True, scope="session")
+def _calendar_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The holidays built from exchange_calendars are kept in a folder of this session, not in
+    the user's cache folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("calendars")
+    before = os.environ.get("BETAHEDGE_CALENDAR_DIR")
+    os.environ["BETAHEDGE_CALENDAR_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("BETAHEDGE_CALENDAR_DIR", None)
+    else:
+        os.environ["BETAHEDGE_CALENDAR_DIR"] = before
+
+
 # --- hypothesis: the same examples on every CI run (a failure there is reproducible) --------
 def _hypothesis_profiles() -> None:
     import os

@@ -313,3 +313,61 @@ def test_repeated_and_unreadable_dates_reach_the_price_notes(folder: Path) -> No
     ps = load_prices(["DUP"])  # from the memo: no warning again, the notes are kept
     assert [m for m in ps.messages() if "DUP.csv" in m] == want
     assert ps.prices["DUP"].dropna().tolist() == [1.0, 3.0]
+
+
+# ---------------------------------------------------------------------------------------------
+# decimal commas and returns files (issue 19): read as meant or refused
+# ---------------------------------------------------------------------------------------------
+def _decimal_comma_file(path: Path, prices: pd.Series, sep: str = ",") -> None:
+    text = [f"Date{sep}Close"]
+    for d, v in prices.items():
+        number = f"{v:.2f}".replace(".", ",")
+        text.append(f'{d:%Y-%m-%d}{sep}"{number}"' if sep == "," else f"{d:%Y-%m-%d}{sep}{number}")
+    path.write_text("\n".join(text) + "\n")
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_decimal_commas_are_read_as_decimals(tmp_path: Path, sep: str) -> None:
+    from betahedge_xl.data.csvdir import read_price_csv
+
+    idx = pd.bdate_range("2014-01-02", periods=30)
+    prices = pd.Series(np.round(np.linspace(123.45, 150.55, 30), 2), idx)
+    _decimal_comma_file(tmp_path / "X.csv", prices, sep)
+    got = read_price_csv(tmp_path / "X.csv")
+    np.testing.assert_allclose(got.to_numpy(), prices.to_numpy(), rtol=1e-12)
+    assert (got.index == idx).all()
+
+
+def test_thousands_separators_still_read_and_ambiguous_numbers_refused(tmp_path: Path) -> None:
+    from betahedge_xl.data.csvdir import read_price_csv
+
+    (tmp_path / "A.csv").write_text('Date,Close\n2014-01-02,"1,234.50"\n2014-01-03,"1,240.25"\n')
+    assert read_price_csv(tmp_path / "A.csv").tolist() == [1234.5, 1240.25]
+    (tmp_path / "B.csv").write_text('Date,Close\n2014-01-02,"1,234"\n2014-01-03,"1,240"\n')
+    with pytest.raises(DataError, match=r"^B: B\.csv cannot tell whether 1,234 holds a decimal "
+                                        r"comma or a thousands separator"):
+        read_price_csv(tmp_path / "B.csv")
+    (tmp_path / "C.csv").write_text('Date,Close\n2014-01-02,"123,45"\n2014-01-03,"123.50"\n')
+    with pytest.raises(DataError, match=r"^C: C\.csv mixes decimal commas and decimal points"):
+        read_price_csv(tmp_path / "C.csv")
+
+
+def _returns_file(path: Path, returns: pd.Series, fmt: str) -> None:
+    path.write_text("Date,Return\n" + "".join(f"{d.strftime(fmt)},{r!r}\n"
+                                             for d, r in returns.items()))
+
+
+def test_returns_file_dates_follow_the_price_file_rules(tmp_path: Path) -> None:
+    from betahedge_xl.cli import read_returns
+    from betahedge_xl.exceptions import InputError
+
+    idx = pd.bdate_range("2014-01-02", periods=55)  # days above 12: the file is day-first
+    r = pd.Series(np.random.default_rng(2).normal(0, 0.01, 55), idx)
+    _returns_file(tmp_path / "A.csv", r, "%d/%m/%Y")
+    got = read_returns(str(tmp_path / "A.csv"), "ASSET")
+    assert (got.index == idx).all()  # 01/02/2014 is the 1st of February, as the file says
+    np.testing.assert_allclose(got["A"].to_numpy(), r.to_numpy())
+    # a file that never settles the order is refused, not read month-first
+    _returns_file(tmp_path / "B.csv", r.iloc[:6], "%d/%m/%Y")  # 2014-01-02..09
+    with pytest.raises(InputError, match=r"^B\.csv: cannot tell whether its dates are day-first"):
+        read_returns(str(tmp_path / "B.csv"), "ASSET")

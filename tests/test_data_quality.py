@@ -12,14 +12,28 @@ from betahedge_xl.data import assess
 from betahedge_xl.data.quality import TickerQuality
 
 
+def _nyse(start: str = "2019-01-01", end: str = "2024-12-31") -> np.busdaycalendar:
+    """New York's trading days, asked of exchange_calendars directly (the tickers here have no
+    suffix: New York)."""
+    import exchange_calendars as xcals
+
+    sessions = set(xcals.get_calendar("XNYS", start=start, end=end).sessions)
+    closed = [d for d in pd.bdate_range(start, end) if d not in sessions]
+    return np.busdaycalendar(holidays=np.array(closed, dtype="datetime64[D]"))
+
+
 def hand_counts(s: pd.Series) -> dict[str, int]:
-    """Counts by a plain walk over calendar days (independent of the numpy implementation)."""
+    """Counts by a plain walk over calendar days (independent of the numpy implementation),
+    on New York's trading days."""
+    import exchange_calendars as xcals
+
+    nyse = set(xcals.get_calendar("XNYS", start="2019-01-01", end="2024-12-31").sessions)
     v = s[s > 0]
     days = pd.date_range(v.index[0], v.index[-1], freq="D")
     have = set(v.index)
     missing, gaps, run = 0, 0, 0
     for d in days:
-        if d.weekday() < 5 and d not in have:
+        if d in nyse and d not in have:
             missing += 1
             run += 1
         elif d in have:
@@ -35,7 +49,7 @@ def frame() -> pd.DataFrame:
     idx = pd.bdate_range("2022-01-03", "2022-12-30")
     df = pd.DataFrame({"A": 100 * np.cumprod(1 + rng.normal(0, 0.01, len(idx))),
                        "B": 50 * np.cumprod(1 + rng.normal(0, 0.01, len(idx)))}, index=idx)
-    df = df.drop(pd.to_datetime(["2022-01-17", "2022-07-04"]))  # holidays: one weekday each
+    df = df.drop(pd.to_datetime(["2022-01-17", "2022-07-04"]))  # New York's holidays
     df.loc["2022-03-07":"2022-03-10", "A"] = np.nan  # a 4-day gap in A
     df.loc["2022-05-02":"2022-05-06", "B"] = 42.0  # B stale for a week
     df.loc["2022-09-01", "B"] = 0.0
@@ -61,9 +75,9 @@ def test_counts_match_hand_counts(frame: pd.DataFrame) -> None:
     assert a.dropped_by_alignment == 2 and b.dropped_by_alignment == 4
     assert rep.dropped_rows == 6
     assert rep.messages() == [
-        "A: 1 gap(s) of 2+ weekdays without prices (longest 4, 2022-03-07..2022-03-10)",
+        "A: 1 gap(s) of 2+ trading days without prices (longest 4, 2022-03-07..2022-03-10)",
         "B: 2 zero or negative price(s) removed",
-        "B: 1 gap(s) of 2+ weekdays without prices (longest 2, 2022-09-01..2022-09-02)",
+        "B: 1 gap(s) of 2+ trading days without prices (longest 2, 2022-09-01..2022-09-02)",
         "B: same price 5 days in a row from 2022-05-02 (stale?)",
         f"alignment drops 6 of {rep.rows} dates (missing: A 4, B 2)",
     ]
@@ -73,10 +87,14 @@ def test_counts_match_hand_counts(frame: pd.DataFrame) -> None:
 def test_short_window_reported(frame: pd.DataFrame) -> None:
     rep = assess(frame.loc["2022-03-01":"2022-10-31"], "2022-01-01", "2023-01-01")
     msgs = rep.messages()
-    late = np.busday_count("2022-01-01", "2022-03-01")
-    early = np.busday_count("2022-11-01", "2023-01-01")
-    assert f"A: prices start 2022-03-01, {late} weekdays after the window start 2022-01-01" in msgs
-    assert f"A: prices end 2022-10-31, {early} weekdays before the window end 2023-01-01" in msgs
+    nyse = _nyse()
+    late = np.busday_count("2022-01-01", "2022-03-01", busdaycal=nyse)
+    early = np.busday_count("2022-11-01", "2023-01-01", busdaycal=nyse)
+    assert (late, early) == (39, 42)  # weekdays 41 and 44, less 2022-01-17, 02-21, 11-24, 12-26
+    assert (f"A: prices start 2022-03-01, {late} trading days after the window start "
+            f"2022-01-01") in msgs
+    assert (f"A: prices end 2022-10-31, {early} trading days before the window end "
+            f"2023-01-01") in msgs
 
 
 def test_clean_prices_have_no_messages() -> None:
@@ -91,8 +109,11 @@ def test_clean_prices_have_no_messages() -> None:
 def _loop_quality(col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None,
                   today: np.datetime64) -> dict[str, object]:
     """The per-ticker walk over rows that ``assess`` used before it was vectorised: the
-    reference the vectorised counts must equal, field for field."""
+    reference the vectorised counts must equal, field for field. Trading days are New York's,
+    or every day for a column with prices on two weekend days or more (a coin)."""
     values = col.to_numpy(dtype=float)
+    on_weekend = sum(1 for d, v in zip(col.index, values) if v > 0 and d.weekday() >= 5)
+    cal = np.busdaycalendar(weekmask="1111111") if on_weekend >= 2 else _nyse()
     nonpositive = int(np.sum(values <= 0))
     keep = values > 0
     dates = col.index.to_numpy()[keep].astype("datetime64[D]")
@@ -100,10 +121,10 @@ def _loop_quality(col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp 
     if len(dates) == 0:
         return {"rows": 0, "nonpositive": nonpositive}
     first, last = dates[0], dates[-1]
-    missing = int(np.busday_count(first, last + 1)) - int(np.sum(np.is_busday(dates)))
-    between = np.busday_count(dates[:-1] + 1, dates[1:]) if len(dates) > 1 else []
-    gaps = [(pd.Timestamp(np.busday_offset(dates[i] + 1, 0, roll="forward")),
-             pd.Timestamp(np.busday_offset(dates[i + 1] - 1, 0, roll="backward")), int(n))
+    missing = int(np.busday_count(first, last + 1, busdaycal=cal)) - int(np.sum(np.is_busday(dates, busdaycal=cal)))
+    between = np.busday_count(dates[:-1] + 1, dates[1:], busdaycal=cal) if len(dates) > 1 else []
+    gaps = [(pd.Timestamp(np.busday_offset(dates[i] + 1, 0, roll="forward", busdaycal=cal)),
+             pd.Timestamp(np.busday_offset(dates[i + 1] - 1, 0, roll="backward", busdaycal=cal)), int(n))
             for i, n in enumerate(between) if n >= 2]
     same = prices[1:] == prices[:-1]
     longest, longest_from, run = 0, None, 0
@@ -111,9 +132,9 @@ def _loop_quality(col: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp 
         run = run + 1 if s else 0
         if run > longest:
             longest, longest_from = run, pd.Timestamp(dates[i + 1 - run])
-    late = int(np.busday_count(np.datetime64(start.date()), first)) if start is not None else 0
+    late = int(np.busday_count(np.datetime64(start.date()), first, busdaycal=cal)) if start is not None else 0
     end_ref = today if end is None else min(np.datetime64(end.date()), today)
-    early = max(int(np.busday_count(last + 1, end_ref)), 0) if end_ref > last else 0
+    early = max(int(np.busday_count(last + 1, end_ref, busdaycal=cal)), 0) if end_ref > last else 0
     return {"rows": len(dates), "first": pd.Timestamp(first), "last": pd.Timestamp(last),
             "nonpositive": nonpositive, "missing": missing, "gaps": gaps,
             "repeated": int(same.sum()), "longest": longest, "longest_from": longest_from,

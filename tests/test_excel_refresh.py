@@ -17,9 +17,12 @@ import pytest
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
 from betahedge_xl.plan import PREFIX, SHEET, a1
-from xlwings_harness import FakeBook, FakeSheet, strict
+from xlwings_engines import XlErr, XlSheet, excel_model
+from xlwings_harness import FakeBook, FakeSheet, strict, xlwings_book
 
 ROOT = Path(__file__).resolve().parents[1]
+#: xlwings' own engines the Refresh is run on (tests/xlwings_engines.py).
+ENGINES = ["windows", "mac"]
 
 
 def _prices(seed: int, beta: float, start: str = "2013-06-03", n: int = 400) -> pd.Series:
@@ -67,7 +70,7 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
     message = rf.refresh(strict(book))
     assert message.startswith("TSLA on SPY"), message
     assert "added the sheet" in message
-    assert [s.name for s in book.sheets] == ["My data", inp.INPUTS_SHEET, SHEET]
+    assert [s.name for s in book.sheets if s.visible] == ["My data", inp.INPUTS_SHEET, SHEET]
     # The added block is the example, and reading it back gives the TSLA/SPY 2014 request.
     block = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
     req = inp.read_request(block.options(ndim=2).value)
@@ -266,9 +269,8 @@ def test_an_excel_refusing_the_line_look_leaves_markers_and_a_note(
         ("TSLA", "xy_scatter"), ("Fitted", "xy_scatter")]  # both as markers: still drawn
 
 
-def test_a_series_outside_the_block_goes_through_com_on_windows_only(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_series_outside_the_block_goes_through_com_on_windows_only(engine: str) -> None:
     from betahedge_xl.excel import drawer
     from betahedge_xl.plan import Chart, ChartSeries, OutputPlan, Table
 
@@ -277,18 +279,18 @@ def test_a_series_outside_the_block_goes_through_com_on_windows_only(
     plan = OutputPlan("Out", "T", [table, other], [Chart(
         "bh_c", "C", "scatter", (5, 0),
         [ChartSeries("y", "bh_t", "x", "y", line=False), ChartSeries("z", "bh_u", "x", "z")])])
-    monkeypatch.setattr(drawer, "_is_windows", lambda: False)
-    book = FakeBook()
-    notes = drawer.draw(strict(book), plan)
-    assert notes == ["C: series 'z' needs Excel on Windows; its data are in bh_u"]
-    assert book.sheets["Out"].charts_list[0].native_series == []
-    monkeypatch.setattr(drawer, "_is_windows", lambda: True)
-    assert drawer.draw(strict(book), plan) == []
-    (chart,) = book.sheets["Out"].charts_list
-    (z,) = chart.native_series
-    assert z.ChartType == 75  # xlXYScatterLinesNoMarkers
-    assert z.XValues == ("range", "Out", 3, 4, 4, 4)
-    assert z.Values == ("range", "Out", 3, 5, 4, 5)
+    with xlwings_book(engine) as book:
+        notes = drawer.draw(book, plan)
+        (chart,) = excel_model(book).sheet("Out").charts
+        if engine == "mac":
+            assert notes == ["C: series 'z' needs Excel on Windows; its data are in bh_u"]
+            assert [s.name for s in chart.series] == ["y"]
+            return
+        assert notes == []
+        y, z = chart.series
+        assert z.name == "z" and z.props["ChartType"] == 75  # xlXYScatterLinesNoMarkers
+        out = excel_model(book).sheet("Out")
+        assert z.xvalues == (out, (3, 4, 4, 4)) and z.values == (out, (3, 5, 4, 5))
 
 
 def test_read_request_by_labels() -> None:
@@ -496,7 +498,7 @@ def test_a_sheet_named_betahedge_in_another_case_is_the_report_sheet(
     book = FakeBook("Data", name)
     message = rf.refresh(strict(book))
     assert message.startswith("TSLA on SPY"), message
-    assert [s.name for s in book.sheets] == ["Data", name, inp.INPUTS_SHEET]
+    assert [s.name for s in book.sheets if s.visible] == ["Data", name, inp.INPUTS_SHEET]
     assert _summary(book.sheets[name])["Observations"] == len(_window(stored["TSLA"])) - 1
     assert rf.refresh(strict(book)).startswith("TSLA on SPY")  # and again, in place
     # An analyst's cell on it is still protected.
@@ -730,3 +732,469 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
     report = book.sheets[SHEET]
     assert not any(isinstance(v, str) and v.startswith(("Portfolio", "Positions"))
                    for v in report.grid.values())
+
+
+# --- xlwings' own engines (tests/xlwings_engines.py) ---------------------------------------
+
+
+
+def _model_summary(sheet: XlSheet) -> dict[str, Any]:
+    out = {}
+    r = 3
+    while (r, 1) in sheet.cells:
+        out[sheet.cells[(r, 1)]] = sheet.cells.get((r, 2))
+        r += 1
+    return out
+
+
+def test_the_mac_engine_runs_xlwings_own_code_bug_included() -> None:
+    with xlwings_book("mac") as book:
+        book.sheets[0].range("A1").value = [[1.0, 2.0], [3.0, 4.0]]
+        with pytest.raises(TypeError, match="'NoneType' object is not iterable"):
+            _ = book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value
+    with xlwings_book("windows") as book:
+        excel_model(book).sheets[0].cells[(2, 2)] = XlErr("#N/A")
+        assert book.sheets[0].range("A1:B2").options(ndim=2, err_to_str=True).value == [
+            [None, None], [None, "#N/A"]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_refresh_draws_the_report_on_both_engines(engine: str,
+                                                      stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "My data") as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert [s.name for s in model.sheets if s.visible] == ["My data", inp.INPUTS_SHEET,
+                                                                 SHEET]
+        report = model.sheet(SHEET)
+        out = _model_summary(report)
+        beta, alpha = np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
+                                 _window(stored["TSLA"]).pct_change().dropna(), 1)
+        assert out["Beta"] == pytest.approx(beta, rel=1e-8)
+        assert len(report.charts) == 3
+        assert all(c.series for c in report.charts)
+
+
+def _set_input(book: Any, label: str, value: Any) -> None:
+    """Type ``value`` into the inputs block's row labelled ``label`` (through xlwings)."""
+    block = book.names[inp.INPUTS_NAME].refers_to_range
+    labels = block.options(ndim=2).value
+    row = next(i for i, r in enumerate(labels) if r[0] == label)
+    block.sheet.range((block.row + row, block.column + 1)).value = value
+
+
+def _where(book: Any, name: str) -> tuple[int, int, int, int]:
+    rng = book.names[name].refers_to_range
+    return rng.row, rng.column, rng.row + rng.shape[0] - 1, rng.column + rng.shape[1] - 1
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_formula_showing_nothing_under_the_returns_stops_a_longer_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        r1, c1, r2, _ = _where(book, "bh_returns")
+        model.sheet(SHEET).put_formula(r2 + 1, c1, '=IF(A1="","","x")', "")
+        # xlwings reads the formula's "" as an empty cell: only its formula shows it is there.
+        assert book.sheets[SHEET].range((r2 + 1, c1)).value is None
+        _set_input(book, "Start", dt.datetime(2013, 7, 1))
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:"), message
+        assert f"{SHEET}!{a1(r2, c1 - 1)}" in message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", ["bh_positions", "bh_position_betas", "bh_partial",
+                                  "bh_fitline"])
+def test_an_analysts_range_named_like_an_optional_table_survives(
+        engine: str, name: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        report.type_in(399, 1, "my title")
+        report.type_in(400, 1, "mine")
+        report.type_in(400, 2, 7.0)
+        book.names.add(name, f"='{SHEET}'!$A$400:$B$400")
+        for _ in range(2):
+            message = rf.refresh(book)
+            assert message.startswith("TSLA on SPY"), message
+            assert book.names[name].refers_to == f"='{SHEET}'!$A$400:$B$400"
+            assert (report.cells[(399, 1)], report.cells[(400, 1)],
+                    report.cells[(400, 2)]) == ("my title", "mine", 7.0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_analysts_sheet_named_betahedge_keeps_their_bh_summary(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data", SHEET) as book:
+        model = excel_model(book)
+        theirs = model.sheet(SHEET)
+        theirs.type_in(501, 30, "their summary")
+        book.names.add("bh_summary", f"='{SHEET}'!$AD$501")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "bh_summary" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_notes_in_an_inserted_row_or_beside_a_title_are_kept(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        r1, c1, r2, c2 = _where(book, "bh_returns")
+        # Beside the title (the row above the name, right of the title cell).
+        report.type_in(r1 - 1, c2, "note beside the title")
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert report.cells[(r1 - 1, c2)] == "note beside the title"
+        # A row inserted inside the table: Excel moves the rows below and widens the name.
+        rows = {k: v for k, v in report.cells.items() if k[0] > r1 + 10}
+        for k in rows:
+            del report.cells[k]
+        report.cells.update({(r + 1, c): v for (r, c), v in rows.items()})
+        report.type_in(r1 + 11, c1, "my note in the table")
+        for n in model.names:
+            if n.name == "bh_returns":
+                n.refers_to = f"='{SHEET}'!${a1(0, c1 - 1)[0]}${r1}:${a1(0, c2 - 1)[0]}${r2 + 1}"
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert model.sheet(SHEET).cells[(r1 + 11, c1)] == "my note in the table"
+        assert message.startswith("stopped:") and "bh_returns" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_sheet_of_theirs_named_like_the_backtest_stops_before_any_write(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        theirs = model.add_sheet(len(model.sheets), BACKTEST_SHEET)
+        theirs.type_in(1, 1, "my backtest notes")
+        _set_input(book, "Start", dt.datetime(2013, 6, 3))  # long enough for a backtest
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:"), message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_are_compared_without_case_as_excel_does(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        model.sheet("Data").type_in(1, 1, "my holdings")
+        book.names.add("bh_holdings", "=Data!$A$1:$B$3")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "bh_holdings" in message, message
+        assert model.snapshot() == before
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        # The analyst's own spelling of the block's name is the block (Excel: one name).
+        name = model.find_name("bh_inputs")
+        assert name is not None
+        name.name = "BH_INPUTS"
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert [n.name for n in model.names].count("BH_INPUTS") == 1
+        assert model.find_name("bh_inputs") is name
+
+
+# --- issue 25: the drawer's and the refresh's surviving mutants ---------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_value_just_below_each_table_survives_the_next_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The owned area of a table ends at its last row (a rectangle one row too tall would
+    clear the analyst's cell just below)."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        below = {}
+        for name in ("bh_returns", "bh_cumulative", "bh_rolling"):
+            _, c1, r2, c2 = _where(book, name)
+            below[(r2 + 1, c2)] = f"mine under {name}"
+            report.type_in(r2 + 1, c2, below[(r2 + 1, c2)])
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert {k: report.cells.get(k) for k in below} == below
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_report_name_left_dangling_by_deleted_rows_is_replaced(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """Deleting the rows of a table leaves its name at ``#REF!``: still the report's."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        rolling = model.find_name("bh_rolling")
+        assert rolling is not None
+        drawn = rolling.refers_to
+        rolling.refers_to = f"='{SHEET}'!#REF!"
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert book.names["bh_rolling"].refers_to == drawn
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_notes_cell_keeps_text_that_looks_like_a_formula(engine: str) -> None:
+    from betahedge_xl.plan import OutputPlan, Table
+
+    summary = Table(name="bh_summary", title="Summary", anchor=(0, 0), header=["a", "b"],
+                    rows=[["x", 1.0]])
+    plan = OutputPlan(sheet=SHEET, title="", tables=[summary], charts=[])
+    status = rf._status_table(plan, "here", "done")
+    with xlwings_book(engine, SHEET) as book:
+        rf._write_notes(book, plan, status, ["-TSLA has no prices", "=1"])
+        row = status.first_data_row + 3
+        assert book.sheets[SHEET].range((row + 1, 2)).value == "-TSLA has no prices; =1"
+        assert excel_model(book).sheet(SHEET).formulas == {}
+
+
+def _typed_inputs(book: Any, sheet: str) -> None:
+    """The example inputs block typed by the analyst on ``sheet`` (A1:B14), named."""
+    rows = [[r[0], r[1]] for r in inp.example_rows()]
+    book.sheets[sheet].range("A1").value = rows
+    book.names.add(inp.INPUTS_NAME, f"='{sheet}'!$A$1:$B${len(rows)}")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("offset", [0, 1], ids=["on_the_last_row", "inside"])
+def test_an_empty_holdings_block_where_the_report_goes_stops_the_refresh(
+        engine: str, offset: int, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        _, _, last, _ = _where(book, "bh_summary")
+    with xlwings_book(engine, "Data", SHEET) as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        # One row of holdings, on the summary's last row (or the one above).
+        first = last - offset
+        book.names.add(inp.HOLDINGS_NAME, f"='{SHEET}'!$A${first}:$B${first}")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and inp.HOLDINGS_NAME in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_inputs_sheet_in_another_case_is_that_sheet(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, inp.INPUTS_SHEET.lower()) as book:
+        model = excel_model(book)
+        model.sheets[0].type_in(1, 1, "mine")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and inp.INPUTS_NAME in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_backtest_takes_the_holdings_as_shares(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        _set_input(book, "Holdings are", "shares")
+        book.sheets["Data"].range("E2").value = [["TSLA", 10.0], ["AAPL", 300.0]]
+        book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
+        message = rf.refresh(book)
+        assert message.startswith("Portfolio") or " on SPY" in message, message
+        ref = bh.backtest(["TSLA", "AAPL"], "SPY", "2013-06-01", "2015-01-01",
+                          shares=[10.0, 300.0])
+        # (Without the amounts a portfolio cannot be backtested: no section would be drawn.)
+        r1, c1, _, _ = _where(book, "bh_bt_table")
+        first = model.sheet(BACKTEST_SHEET).cells[(r1 + 1, c1 + 1)]
+        assert first == pytest.approx(ref.table["effectiveness"].iloc[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_typed_dates_in_a_1904_workbook_are_read_in_its_date_system(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    serial = float((dt.date(2014, 1, 1) - dt.date(1904, 1, 1)).days)  # 40178
+    with xlwings_book(engine, "Data", date1904=True) as book:
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", serial)
+        _set_input(book, "End", serial + 365)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        out = _model_summary(excel_model(book).sheet(SHEET))
+        assert out["Observations"] == len(_window(stored["TSLA"])) - 1
+    with xlwings_book(engine, "Data", date1904=False) as book:
+        _typed_inputs(book, "Data")
+        _set_input(book, "Start", serial)  # 2009-12-31 in the 1900 system: no prices
+        _set_input(book, "End", serial + 365)
+        assert rf.refresh(book).startswith("stopped:")
+
+
+# --- the main Refresh cases again, on xlwings' own engines --------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_charts_take_their_data_from_the_plan_tables(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        # Every look and drop-down list went through (no note of a refusal).
+        assert message == ("TSLA on SPY: beta " + message.split("beta ")[1].split(",")[0]
+                           + f", {len(_window(stored['TSLA'])) - 1} observations; added the "
+                           f"sheet '{inp.INPUTS_SHEET}' with an example: edit it and refresh")
+        assert len(model.sheet(inp.INPUTS_SHEET).validations) == 4
+        report = model.sheet(SHEET)
+        charts = {c.name: c for c in report.charts}
+        assert sorted(charts) == [f"{PREFIX}chart_cumulative", f"{PREFIX}chart_rolling",
+                                  f"{PREFIX}chart_scatter"]
+        r1, c1, r2, c2 = _where(book, f"{PREFIX}returns")
+        assert [report.cells[(r1, c)] for c in range(c1, c2 + 1)] == [
+            "Date", "SPY", "TSLA", "Fitted", "hedged"]
+        scatter = charts[f"{PREFIX}chart_scatter"]
+        assert scatter.source is not None and scatter.source[0] is report
+        # y: the asset and fitted columns with the header (which names the series); x: SPY.
+        assert scatter.source[1] == (r1, c1 + 2, r2, c1 + 3)
+        # Named as the plan says (Excel named them after the headers first).
+        assert [s.name for s in scatter.series] == ["daily returns", "alpha + beta x SPY"]
+        assert all(s.xvalues == (report, (r1 + 1, c1 + 1, r2, c1 + 1))
+                   for s in scatter.series)
+        # Placed in points at its anchor cell (the drawer's geometry, then Excel's Left/Top).
+        for chart in charts.values():
+            assert chart.width > 100 and chart.height > 100
+            assert chart.left >= report.left_of(4) - 1e-9  # column D or right of it
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_second_refresh_replaces_its_own_output(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        names = sorted(n.name for n in model.names)
+        _, _, daily_last, _ = _where(book, f"{PREFIX}returns")
+        _set_input(book, "Frequency", "weekly")
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY") and "added" not in message, message
+        assert len(report.charts) == 3
+        assert sorted(n.name for n in model.names) == names
+        r1, c1, r2, _ = _where(book, f"{PREFIX}returns")
+        assert r2 < daily_last
+        assert all(report.cells.get((r, c1)) is None for r in range(r2 + 1, daily_last + 1))
+        weekly = _window(stored["TSLA"]).resample("W-FRI").last().pct_change().dropna()
+        assert _model_summary(report)["Observations"] == len(weekly)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_a_users_value_in_the_way_stops_the_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        _, c1, r2, _ = _where(book, f"{PREFIX}returns")
+        model.sheet(SHEET).type_in(r2 + 50, c1, "my note")
+        model.sheet(SHEET).put_formula(r2 + 60, c1, "=1/0", XlErr("#DIV/0!"))
+        _set_input(book, "Start", dt.datetime(2013, 6, 3))
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "my note" in message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_holdings_make_a_portfolio(engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine, "Data") as book:
+        model = excel_model(book)
+        _typed_inputs(book, "Data")
+        book.sheets["Data"].range("E2").value = [["TSLA", 0.25], ["AAPL", 0.75]]
+        book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
+        message = rf.refresh(book)
+        assert message.startswith("Portfolio on SPY"), message
+        port = (0.25 * _window(stored["TSLA"]).pct_change()
+                + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
+        beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
+        assert _model_summary(model.sheet(SHEET))["Beta"] == pytest.approx(beta, rel=1e-8)
+        # The inputs were the analyst's: no example sheet added, the block untouched.
+        assert [s.name for s in model.sheets if s.visible] == ["Data", SHEET]
+        assert model.sheet("Data").cells[(2, 5)] == "TSLA"
+
+
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_backtest_section_and_its_note(engine: str,
+                                              stored: dict[str, pd.Series]) -> None:
+    import datetime as dt
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import BACKTEST_SHEET
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert "backtest" not in rf.refresh(book)
+        assert BACKTEST_SHEET not in [s.name for s in model.sheets]
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        message = rf.refresh(book)
+        assert "no backtest" not in message, message
+        sheet = model.sheet(BACKTEST_SHEET)
+        ref = bh.backtest("TSLA", "SPY", "2013-06-01", "2015-01-01")
+        r1, c1, _, _ = _where(book, f"{PREFIX}bt_table")
+        assert sheet.cells[(r1 + 1, c1 + 1)] == pytest.approx(
+            ref.table["effectiveness"].iloc[0], rel=1e-12)
+        assert len(sheet.charts) == 2
+        _set_input(book, "Start", dt.datetime(2014, 1, 1))
+        message = rf.refresh(book)
+        assert "no backtest (too few returns" in message, message
+        assert sheet.charts == []
+        assert sorted(n.name for n in model.names if n.name.startswith(f"{PREFIX}bt_")) == [
+            f"{PREFIX}bt_summary"]
+        _set_input(book, "Start", dt.datetime(2013, 6, 1))
+        assert "no backtest" not in rf.refresh(book)
+        assert len(sheet.charts) == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_engine_harness_undoes_its_patching(engine: str) -> None:
+    import ctypes
+    import sys
+
+    import xlwings
+
+    from xlwings_engines import _PATCHED_MODULES
+
+    before = {k: sys.modules.get(k) for k in _PATCHED_MODULES}
+    attrs = {k: getattr(ctypes, k, None) for k in ("oledll", "windll", "PyDLL")}
+    with xlwings_book(engine) as book:
+        impl = type(book.impl).__module__
+        assert impl == ("xlwings._xlwindows" if engine == "windows" else "xlwings._xlmac")
+        assert sys.modules[impl].__file__ == str(Path(xlwings.__file__).with_name(
+            impl.split(".")[1] + ".py"))  # the installed module itself, imported whole
+    assert {k: sys.modules.get(k) for k in _PATCHED_MODULES} == before
+    assert {k: getattr(ctypes, k, None) for k in ("oledll", "windll", "PyDLL")} == attrs
+    assert getattr(xlwings, "_xlmac", None) is None

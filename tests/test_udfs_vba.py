@@ -162,6 +162,8 @@ def test_function_wizard_texts_fit_excel(xl: Harness) -> None:
         info = getattr(xl.module, name).__xlfunc__
         assert info["category"] == "BetaHedge"
         for arg in info["args"]:
+            if arg["name"] == "caller":  # the calling cell, not an argument Excel shows
+                continue
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             assert len(arg["doc"]) <= 255, (name, arg["name"])
 

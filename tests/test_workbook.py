@@ -266,3 +266,35 @@ def test_inputs_offer_drop_down_lists() -> None:
                      for k, v in expected.items()}
     for ref, choices in found.items():  # the example values are among the choices
         assert ws[ref].value in choices
+
+
+def test_example_spills_show_dates_as_dates_and_r_squared_as_a_percentage() -> None:
+    """A worksheet function hands Excel serial numbers: the cells its spill lands on carry
+    the formats (checked against the statistics' order of the worked example)."""
+    import openpyxl
+
+    import betahedge_xl as bh
+    from betahedge_xl.excel import inputs as inp
+    from test_analysis import sample_series
+
+    ws = openpyxl.load_workbook(XLSM)[inp.INPUTS_SHEET]
+    found = {}
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        label, cell = row
+        if label.value in ("R-squared", "Summary", "Rolling beta"):
+            found[label.value] = cell
+    assert "%" in found["R-squared"].number_format
+    res = bh.beta_hedge(sample_series("TSLA"), sample_series("SPY"), "2014-01-01",
+                        "2015-01-01")
+    top = found["Summary"].row
+    for k, (key, value) in enumerate(zip(res.stat_names(), res.summary()["value"],
+                                         strict=True)):
+        fmt = ws.cell(row=top + k, column=3).number_format
+        if hasattr(value, "year"):
+            assert fmt == "yyyy-mm-dd", (key, fmt)
+        if key == "r_squared":
+            assert "%" in fmt, fmt
+    rolling = found["Rolling beta"].row
+    n = len(res.rolling_beta.dropna(how="all"))
+    for r in (rolling + 1, rolling + n):  # the header row, then a date per day
+        assert ws.cell(row=r, column=2).number_format == "yyyy-mm-dd"

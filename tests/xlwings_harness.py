@@ -142,9 +142,11 @@ class _Count:
 class FakeXlBook:
     """The COM ``Workbook`` above a :class:`FakeXlSheet` (``Parent``): a name and an app."""
 
-    def __init__(self, name: str = "Book1.xlsx") -> None:
+    def __init__(self, name: str = "Book1.xlsx", date1904: bool = False) -> None:
         self.Name = name
         self.Application = types.SimpleNamespace(Name="Microsoft Excel")
+        #: The workbook's date system (``Workbook.Date1904``): serials count from 1904-01-01.
+        self.Date1904 = date1904
 
 
 class FakeXlSheet:
@@ -229,6 +231,15 @@ class FakeXlRange:
         self.Row, self.Column = r1, c1
         self.Rows, self.Columns = _Count(r2 - r1 + 1), _Count(c2 - c1 + 1)
         self.Count = self.Rows.Count * self.Columns.Count
+        self.CLSID = "{00020846-0000-0000-C000-000000000046}"  # Excel's Range coclass
+
+    @property
+    def Address(self) -> str:  # noqa: N802
+        r1, c1, r2, c2 = self.bounds
+        from xlwings.utils import col_name
+
+        first = f"${col_name(c1)}${r1}"
+        return first if (r1, c1) == (r2, c2) else f"{first}:${col_name(c2)}${r2}"
 
     @property
     def Value(self) -> Any:  # noqa: N802
@@ -296,9 +307,13 @@ def _xlwindows_hooks(engine_holder: dict[str, Any],
 class Harness:
     """Handle on the installed fakes and the UDF module loaded with real decorators."""
 
-    def __init__(self, module_name: str, module: types.ModuleType) -> None:
+    def __init__(self, module_name: str, module: types.ModuleType,
+                 date1904: bool = False) -> None:
         self.module_name = module_name
         self.module = module
+        #: The cell the functions are called from, in a workbook of the chosen date system.
+        self.caller_sheet = FakeXlSheet("Calls")
+        self.caller_sheet.Parent = FakeXlBook(date1904=date1904)
         import xlwings.udfs
 
         self.udfs = xlwings.udfs
@@ -313,7 +328,9 @@ class Harness:
         info = getattr(self.module, func_name).__xlfunc__
         n = len(info["args"])
         full = list(args) + [MISSING] * (n - len(args))
-        return self.udfs.call_udf(self.module_name, func_name, tuple(full), None, None)
+        # Excel passes the calling cell (xlwings hands it to an argument named ``caller``).
+        caller = self.caller_sheet.Cells(1, 1)
+        return self.udfs.call_udf(self.module_name, func_name, tuple(full), None, caller)
 
     def vba(self, workbook_name: str = "betahedge.xlsm") -> str:
         """The VBA module text xlwings' "Import Functions" would write into the workbook."""
@@ -324,8 +341,11 @@ class Harness:
 
 
 @contextlib.contextmanager
-def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]:
+def xlwings_windows(module_name: str = "betahedge_xl.udfs",
+                    date1904: bool = False) -> Iterator[Harness]:
     """Install the fakes, import ``module_name`` under xlwings' Windows decorators, undo after.
+
+    ``date1904``: the calling workbook uses the 1904 date system (``Workbook.Date1904``).
 
     Everything touched (``sys.modules`` entries, ``xlwings.func/arg/ret``, the engine list) is
     restored on exit, so other tests see the ordinary Linux xlwings.
@@ -360,7 +380,7 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs") -> Iterator[Harness]
         xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
         sys.modules.pop(module_name, None)
         module = importlib.import_module(module_name)
-        yield Harness(module_name, module)
+        yield Harness(module_name, module, date1904=date1904)
     finally:
         for k, v in saved_modules.items():
             if v is None:
@@ -467,6 +487,25 @@ class FakeRange:
             for r in range(self.row, self.last_row + 1):
                 for c in range(self.column, self.last_column + 1):
                     self.sheet._set(r, c, data)
+
+    @property
+    def last_cell(self) -> FakeRange:
+        return FakeRange(self.sheet, self.last_row, self.last_column, self.last_row,
+                         self.last_column)
+
+    @property
+    def formula(self) -> Any:
+        """As xlwings on Windows: the formula, or the constant as text ("" when empty); a
+        tuple of tuples for several cells."""
+        def one(r: int, c: int) -> str:
+            if (r, c) in self.sheet.formulas:
+                return self.sheet.formulas[(r, c)]
+            v = _clean_value(self.sheet.grid.get((r, c)), True)
+            return "" if v is None else str(v)
+
+        rows = tuple(tuple(one(r, c) for c in range(self.column, self.last_column + 1))
+                     for r in range(self.row, self.last_row + 1))
+        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
 
     def clear_contents(self) -> None:
         for r in range(self.row, self.last_row + 1):
@@ -679,6 +718,14 @@ class FakeCharts:
     def __len__(self) -> int:
         return len(self.sheet.charts_list)
 
+    def __getitem__(self, key: int | str) -> FakeChart:
+        if isinstance(key, int):
+            return self.sheet.charts_list[key]
+        for c in self.sheet.charts_list:
+            if c.name.lower() == key.lower():
+                return c
+        raise KeyError(key)
+
     def add(self, left: float = 0, top: float = 0, width: float = 355,
             height: float = 211) -> FakeChart:
         chart = FakeChart(self.sheet, left, top, width, height)
@@ -702,6 +749,7 @@ class FakeSheet:
         self.row_heights: dict[int, float] = {}  # 1-based row -> points
         self.wrapped: set[tuple[int, int]] = set()
         self.page_setup = FakePageSetup()
+        self.visible = True
         # The native sheet (COM on Windows): page setup assignments land here.
         self.api = types.SimpleNamespace(PageSetup=types.SimpleNamespace())
 
@@ -732,6 +780,14 @@ class FakeSheet:
             self.grid.pop((r, c), None)
         else:
             self.grid[(r, c)] = v
+
+    @property
+    def used_range(self) -> FakeRange:
+        keys = [*self.grid, *self.formulas]
+        if not keys:
+            return FakeRange(self, 1, 1, 1, 1)
+        return FakeRange(self, min(r for r, _ in keys), min(c for _, c in keys),
+                         max(r for r, _ in keys), max(c for _, c in keys))
 
     def range(self, cell1: tuple[int, int], cell2: tuple[int, int] | None = None) -> FakeRange:
         r2, c2 = cell2 if cell2 is not None else cell1
@@ -930,3 +986,11 @@ class Strict:
 def strict(book: FakeBook) -> Any:
     """``book`` as the code under test may see it: only xlwings CE's API of Book and below."""
     return Strict(book)
+
+
+def xlwings_book(engine: str, *sheet_names: str, date1904: bool = False) -> Any:
+    """A real ``xlwings.Book`` on xlwings' own Windows or macOS engine over a fake Excel
+    (see :mod:`xlwings_engines`); a context manager."""
+    from xlwings_engines import xlwings_book as _book
+
+    return _book(engine, *sheet_names, date1904=date1904)

@@ -78,12 +78,46 @@ def example_formulas() -> list[tuple[str, str, str]]:
         # The first row's cell (the beta) feeds the sizing below it.
         ("Beta", f"=BETA_HEDGE_STAT(\"beta\",{args})", "one number, for use in formulas"),
         ("Beta t-stat", f"=BETA_HEDGE_STAT(\"beta_t\",{args})", ""),
-        ("R-squared", f"=BETA_HEDGE_STAT(\"r_squared\",{args})", ""),
+        ("R-squared", f"=BETA_HEDGE_STAT(\"r_squared\",{args})", "share of the variance"),
         ("Hedge 1,000,000 with shares at 200",
          f"=BETA_HEDGE_SIZE({_a1(EXAMPLES_ANCHOR[0] + 1, EXAMPLES_ANCHOR[1] + 1)},1000000,200)",
          "spills: units to short, notional, residual beta"),
         ("Summary", f"=BETA_HEDGE({args})", "spills the label/value table"),
+        ("Rolling beta", f"=BETA_HEDGE_ROLLING({ref['asset']},{ref['benchmark']},,"
+                         f"{ref['start']},{ref['end']})", "spills date, beta per day"),
     ]
+
+
+#: Rows the example spills take: the summary's label/value rows and the rolling beta's days
+#: (a year of daily returns less the window); cells beyond get no number format.
+ROLLING_ROWS = 260
+
+
+def summary_formats() -> list[str | None]:
+    """The number format of each value row of ``=BETA_HEDGE(...)``'s spill, in order.
+
+    A worksheet function hands Excel numbers, never formats: a date is a serial number until
+    its cell is formatted as a date. The rows are the worked example's (TSLA on SPY, 2014,
+    from the package's sample prices): the report's summary formats, the same statistics.
+    """
+    import pandas as pd
+
+    import betahedge_xl as bh
+    from betahedge_xl.formats import excel_format
+
+    def sample(ticker: str) -> pd.Series:
+        from importlib import resources
+
+        path = resources.files("betahedge_xl") / "sample" / f"{ticker}.csv"
+        with path.open() as f:
+            frame = pd.read_csv(f, index_col="Date", parse_dates=True)
+        col = "Adj Close" if "Adj Close" in frame else "Close"
+        return frame[col].rename(ticker)
+
+    res = bh.beta_hedge(sample("TSLA"), sample("SPY"), "2014-01-01", "2015-01-01")
+    table = res.summary()
+    return [excel_format(key, value) for key, value in
+            zip(res.stat_names(), table["value"], strict=True)]
 
 
 #: Where the example formulas start (0-based row, col): two rows below the inputs block.
@@ -121,6 +155,14 @@ def build_xlsm(out: Path) -> Path:
         hint = wb.add_format({"font_color": "#444444"})
         note = wb.add_format({"italic": True, "font_color": "#666666"})
         number = wb.add_format({"num_format": "0.0000"})
+        from betahedge_xl.plan import DATE_FORMAT
+
+        formats: dict[str | None, xlsxwriter.format.Format] = {}
+
+        def fmt_of(spec: str | None) -> xlsxwriter.format.Format:
+            if spec not in formats:
+                formats[spec] = wb.add_format({"num_format": spec or "General"})
+            return formats[spec]
         header = wb.add_format({"bold": True, "bottom": 1})
 
         def input_cell(num_format: str | None = None) -> xlsxwriter.format.Format:
@@ -183,11 +225,30 @@ def build_xlsm(out: Path) -> Path:
 
         er, ec = EXAMPLES_ANCHOR
         ws.write(er, ec, "Example formulas (click Import functions once first)", title)
+        value_formats = summary_formats()
         for i, (label, formula, text) in enumerate(example_formulas(), start=1):
-            row = er + i if label != "Summary" else er + i + 8  # room for the sizing spill
+            row = er + i
+            if label == "Summary":
+                row += 8  # room for the sizing spill
+            elif label == "Rolling beta":
+                row += 8 + len(value_formats) + 2  # below the summary's spill
             ws.write(row, ec, label, bold)
-            ws.write_dynamic_array_formula(row, ec + 1, row, ec + 1, formula, number)
-            ws.write(row, ec + 3, text, note)
+            from betahedge_xl.formats import excel_format
+
+            first = {"R-squared": fmt_of(excel_format("r_squared", 0.5)), "Summary": None,
+                     "Rolling beta": None}.get(label, number)
+            ws.write_dynamic_array_formula(row, ec + 1, row, ec + 1, formula, first)
+            ws.write(row, ec + 3 if label != "Rolling beta" else ec + 4, text, note)
+            # A spill takes the formats of the cells it lands on: dates as dates,
+            # rates as percentages (the report's formats for the same statistics).
+            if label == "Summary":
+                for k, spec in enumerate(value_formats):
+                    if spec is not None:
+                        ws.write_blank(row + k, ec + 1 + 1, None, fmt_of(spec))
+            elif label == "Rolling beta":
+                for k in range(1, ROLLING_ROWS + 1):
+                    ws.write_blank(row + k, ec + 1, None, fmt_of(DATE_FORMAT))
+                    ws.write_blank(row + k, ec + 2, None, number)
 
         conf = wb.add_worksheet("xlwings.conf")
         conf.set_vba_name("Sheet2")

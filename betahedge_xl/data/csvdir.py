@@ -104,6 +104,59 @@ def _day_month_year(text: pd.Series, where: str) -> pd.Series:
     return out
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file once links are followed; a link that loops or leads nowhere is not one
+    (it is not a price file, and must not stop the folder's other files being read)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def parse_dates(raw: pd.Series | pd.Index, where: str = "") -> pd.DatetimeIndex:
+    """Dates of a file's date column, by the rules of price files: ISO dates as they are;
+    01/02/2014 day-first or month-first as the file itself settles, else refused
+    (:class:`DataError` naming ``where``)."""
+    return _parse_dates(pd.Series(raw, dtype=object) if isinstance(raw, pd.Index) else raw,
+                        where)
+
+
+#: 123,45 or 1.234,5: a decimal comma (digits after the comma other than three, or points
+#: grouping the thousands before it)
+_DECIMAL_COMMA = r"^[-+]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+)$"
+#: 123.45 or 1,234.5: a decimal point (digits after it other than three, or commas grouping
+#: the thousands before it)
+_DECIMAL_POINT = (r"^[-+]?(?:\d*\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d*|\d+\.\d+[eE][-+]?\d+)$")
+#: 1,234 or 1.234: a separator followed by three digits, which the file must settle
+_AMBIGUOUS = r"^[-+]?\d{1,3}(?:[.,]\d{3})+$"
+
+
+def parse_numbers(raw: pd.Series, where: str = "") -> pd.Series:
+    """Numbers of a text column, with the decimal mark the file itself settles.
+
+    A value such as ``123,45`` or ``1.234,5`` makes the file one with decimal commas; one such
+    as ``123.45`` or ``1,234.50`` one with decimal points. A file showing both is refused, and
+    so is one whose only separated values are ``1,234`` or ``1.234`` (a thousand and some, or
+    one and a fraction), rather than guessed: a wrong guess is a price 100 or 1000 times off.
+    Text that is no number (``null``, blanks) is NaN.
+    """
+    text = raw.astype(str).str.strip().str.replace(r"[\s\u00a0']", "", regex=True)
+    comma = text.str.match(_DECIMAL_COMMA)
+    point = text.str.match(_DECIMAL_POINT)
+    if bool(comma.any()) and bool(point.any()):
+        raise DataError(f"{where}mixes decimal commas and decimal points ({text[comma].iloc[0]}, "
+                        f"{text[point].iloc[0]}); save the numbers with one decimal mark")
+    if bool(comma.any()):
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    elif bool(point.any()) or not bool(text.str.match(_AMBIGUOUS).any()):
+        text = text.str.replace(",", "", regex=False)
+    else:
+        example = text[text.str.match(_AMBIGUOUS)].iloc[0]
+        raise DataError(f"{where}cannot tell whether {example} holds a decimal comma or a "
+                        f"thousands separator; save the numbers without thousands separators")
+    return pd.to_numeric(text, errors="coerce")
+
+
 def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
     """Adjusted closes from one CSV file.
 
@@ -126,6 +179,11 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
     name = ticker or path.stem.upper()
     try:
         header = pd.read_csv(path, nrows=0)
+        sep = ","
+        if len(header.columns) == 1 and ";" in str(header.columns[0]):
+            # a European spreadsheet's export: fields split by ";" (decimal commas, then)
+            sep = ";"
+            header = pd.read_csv(path, nrows=0, sep=sep)
     except (OSError, ValueError) as exc:
         raise DataError(f"{name}: cannot read {path.name} ({exc})") from None
     keys = {_key(c): c for c in header.columns}
@@ -137,7 +195,7 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
         cols = ", ".join(map(str, header.columns)) or "none"
         raise DataError(f"{name}: {path.name} has no 'Adj Close' or 'Close' column "
                         f"(columns: {cols})")
-    frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str})
+    frame = pd.read_csv(path, usecols=[date_col, price_col], dtype={date_col: str}, sep=sep)
     idx = _parse_dates(frame[date_col], f"{name}: {path.name} ")
     outside = (idx < FIRST_DAY) | (idx > LAST_DAY)
     if outside.any():
@@ -147,9 +205,8 @@ def read_price_csv(path: Path | str, ticker: str | None = None) -> pd.Series:
                         f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}), e.g. "
                         f"{idx[outside][0]:%Y-%m-%d}")
     values = frame[price_col]
-    if not pd.api.types.is_numeric_dtype(values):  # "1,234.50" or "null"
-        values = pd.to_numeric(values.astype(str).str.replace(",", "", regex=False),
-                               errors="coerce")
+    if not pd.api.types.is_numeric_dtype(values):  # "1,234.50", "123,45" or "null"
+        values = parse_numbers(values, f"{name}: {path.name} ")
     prices = pd.Series(values.to_numpy(dtype=float), index=idx, name=name)
     bad = int(idx.isna().sum())
     if bad:
@@ -210,7 +267,7 @@ class CsvDir:
         stems: dict[str, list[Path]] = {}
         with os.scandir(self.folder) as entries:
             for e in sorted(entries, key=lambda e: e.name):
-                if e.name.lower().endswith(".csv") and e.is_file():
+                if e.name.lower().endswith(".csv") and _is_file(e):
                     stems.setdefault(e.name[:-4].upper(), []).append(self.folder / e.name)
         with self._cache_lock:
             self._listings[self.folder] = (mtime, stems)

@@ -38,6 +38,7 @@ from ..exceptions import (
     StaleDataWarning,
     StoreError,
 )
+from . import calendars
 from . import store as _store
 from .csvdir import CsvDir, sorted_unique
 from .quality import QualityReport, assess, window_text
@@ -347,22 +348,59 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
-def _closed(day: int) -> bool:
-    """A day no stock exchange opens: Saturday, Sunday, 1 January, 25 December."""
-    d = _store.from_day(day)
-    return d.weekday() >= 5 or (d.month, d.day) in ((1, 1), (12, 25))
+#: Trading days without a price, between two prices of one answer, that split what the
+#: answer covers: the days between are not covered (a single missing day is a bar Yahoo has
+#: no price for, as the quality report counts it; two or more are a hole in the answer).
+HOLE_SESSIONS = 2
 
 
-def _closed_only(gap: tuple[int, int]) -> bool:
-    # any four days in a row hold a day not in _closed: only short gaps are looked at
-    return gap[1] - gap[0] <= 3 and all(_closed(d) for d in range(*gap))
+def _code(st: _store.PriceStore, ticker: str, gaps: Sequence[tuple[int, int]]) -> str:
+    """The calendar of ``ticker``: its exchange's, unless its stored prices fall on closed days
+    (read only when a gap has no trading day of its exchange, the one case where it matters)."""
+    code = calendars.exchange_of(ticker)
+    if code != calendars.ALWAYS and any(
+            calendars.sessions_between(code, a, b) == 0 for a, b in gaps):
+        if calendars.trades_on_closed_days(st.read([ticker])[ticker].index):
+            return calendars.ALWAYS
+    return code
 
 
-def _trades_when_closed(st: _store.PriceStore, ticker: str) -> bool:
-    """Stored prices on closed days: a coin or another market that trades at weekends."""
-    idx = st.read([ticker])[ticker].index
-    return bool(((idx.day_of_week >= 5) | ((idx.month == 1) & (idx.day == 1))
-                 | ((idx.month == 12) & (idx.day == 25))).any())
+def answered(code: str, a: int, b: int, prices: pd.Series,
+             first_trade: pd.Timestamp | None) -> list[tuple[int, int]]:
+    """What an answer for ``[a, b)`` covers: the runs of dates it gave prices for, with the
+    exchange's closed days around them; not the dates it was asked for. The days before the
+    ticker's first trade count as covered (nothing is missing there)."""
+    cal = calendars.busdaycal(code)
+    dates = prices.index[prices.notna().to_numpy()] if len(prices) else prices.index
+    d = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
+    d = d[(d >= a) & (d < b)]
+    if first_trade is not None and not len(d):
+        born = _store.to_day(first_trade)
+        return [(a, b)] if born >= b else []
+    if not len(d):
+        return []
+    # before the first trade there is nothing to miss
+    lo = a if first_trade is not None and calendars.sessions_between(
+        code, max(_store.to_day(first_trade), a), int(d[0])) == 0 else None
+    if len(d) > 1:
+        between = np.busday_count((d[:-1] + 1).astype("datetime64[D]"),
+                                  d[1:].astype("datetime64[D]"), busdaycal=cal)
+        cut = np.flatnonzero(between >= HOLE_SESSIONS)
+    else:
+        cut = np.zeros(0, np.int64)
+    starts = np.concatenate([[0], cut + 1])
+    ends = np.concatenate([cut, [len(d) - 1]])
+    out: list[tuple[int, int]] = []
+    for i, j in zip(starts, ends):
+        s0, e0 = int(d[i]), int(d[j])
+        # the closed days before the first price and after the last, to the nearest session
+        prev = int(np.busday_offset(np.datetime64(s0 - 1, "D"), 0, roll="backward",
+                                    busdaycal=cal).astype(np.int64))
+        nxt = int(np.busday_offset(np.datetime64(e0 + 1, "D"), 0, roll="forward",
+                                   busdaycal=cal).astype(np.int64))
+        start = lo if i == 0 and lo is not None else max(prev + 1, a)
+        out.append((start, min(nxt, b)))
+    return out
 
 
 def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, today_d: int,
@@ -379,11 +417,11 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
             # today's bar is never recorded as covered; do not ask again for it at every
             # call right after a fetch
             gaps = [(a, b) for a, b in gaps if a < today_d]
-        if gaps and not refresh and last is not None and any(map(_closed_only, gaps)) and (
-                not _trades_when_closed(st, t)):
-            # a window starting on a Saturday before a stored range that starts on Monday
-            # (a CSV import covers its first to its last date) has nothing to fetch
-            gaps = [g for g in gaps if not _closed_only(g)]
+        if gaps and not refresh:
+            # days the exchange does not open have nothing to fetch: a window that starts on
+            # a Saturday, or ends on a holiday, after the stored prices
+            code = _code(st, t, gaps)
+            gaps = [g for g in gaps if calendars.sessions_between(code, *g) > 0]
         if gaps:
             need[t] = gaps
     if not need:
@@ -393,11 +431,19 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
     a = max(min(g[0][0] for g in need.values()) - OVERLAP_DAYS, _store.to_day(DEFAULT_START))
     b = min(max(g[-1][1] for g in need.values()) + OVERLAP_DAYS, today_d + 1)
     res = yahoo.fetch(list(need), _store.from_day(a), _store.from_day(b))
-    covered = (a, min(b, today_d))  # today's bar may still change: not covered yet
     for t, ser in res.prices.items():
-        st.write(t, ser, covered, "yahoo", now)
+        # covered: what the answer holds, never the window asked (a short answer, or one with
+        # null closes, is fetched again); today's bar may still change: not covered yet
+        code = calendars.calendar_for(t, ser.index)
+        covered = [(c, min(d, today_d)) for c, d in
+                   answered(code, a, b, ser, res.first_trade.get(t)) if c < min(d, today_d)]
+        m = st.merge(t, ser, covered, "yahoo", now)
+        if m.aside:
+            notes[t] = (f"{t}: the stored prices ({m.aside}) disagree with Yahoo's beyond a "
+                        f"change of adjustment basis; Yahoo's are used, the stored ones are "
+                        f"kept apart in the store")
         fetched.add(t)
-    notes.update(res.notes)
+    notes.update({t: n if t not in notes else f"{notes[t]}; {n}" for t, n in res.notes.items()})
     return dict(res.errors)
 
 
@@ -416,6 +462,7 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     notes: dict[str, str] = {}
     if hi_d > lo_d:
         with _FETCH_LOCK:
+            st.check(names)  # a damaged ticker is set aside here, and fetched again below
             todo = list(names)
             # a second round only when the first found stored prices on an old adjustment
             # basis and dropped them: they are fetched again on the new one
@@ -427,8 +474,18 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
                     break
                 todo = [t for t in todo if t not in errors]
                 refresh = False
+    aside = len(st.set_aside)
     stored = st.read(names, None if start is None else _store.to_day(start),
                      None if end is None else _store.to_day(end))
+    again = [t for t in st.set_aside[aside:] if t in names]
+    if again and hi_d > lo_d:
+        # rows found damaged when read (dates out of order, prices not positive): set aside,
+        # so fetched again now, never served
+        with _FETCH_LOCK:
+            errors.update(_top_up(st, again, lo_d, hi_d, today_d, now, refresh, fetched,
+                                  notes))
+        stored.update(st.read(again, None if start is None else _store.to_day(start),
+                              None if end is None else _store.to_day(end)))
     stale: list[str] = []
     for t in list(errors):
         if len(stored[t]):
@@ -564,14 +621,17 @@ def from_frame(data: pd.DataFrame | pd.Series, start: Any = None, end: Any = Non
 
 
 def import_csv_dir(path: str | Path,
-                   on_file: Callable[[_store.ImportedFile], None] | None = None
-                   ) -> dict[str, int]:
+                   on_file: Callable[[_store.ImportedFile], None] | None = None,
+                   replace: bool = False) -> dict[str, int]:
     """Load every ``<TICKER>.csv`` of a folder into the local store, one file at a time.
 
     Each file's dates (first to last) count as covered, so requests inside them are served from
     the store without the network. A file that cannot be read is skipped and the import goes
     on: ``on_file`` is told what happened to each file as it happens (without it, a
-    DataWarning names each skipped file). Returns ticker -> number of prices stored.
+    DataWarning names each skipped file). A file is merged into what is stored of its ticker
+    (stored prices on another adjustment basis are rescaled, never dropped); ``replace``
+    discards the stored history of each imported ticker first. Returns ticker -> number of
+    prices the file gave.
 
     Raises
     ------
@@ -581,7 +641,7 @@ def import_csv_dir(path: str | Path,
     """
     out: dict[str, int] = {}
     try:
-        for item in _store.import_csv_files(path):
+        for item in _store.import_csv_files(path, replace=replace):
             if on_file is not None:
                 on_file(item)
             elif item.skipped is not None:

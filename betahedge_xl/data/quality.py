@@ -4,15 +4,14 @@ How things are counted (all per ticker, inside the window asked for):
 
 - *non-positive*: zero or negative prices; they cannot be turned into returns, so they are
   removed (set to NaN) before everything else is counted.
-- *missing weekdays*: Monday-to-Friday dates between the ticker's first and last price that have
-  no price. No exchange calendar is used, so exchange holidays are among them (about nine a year
-  in the US).
-- *gaps*: runs of two or more consecutive missing weekdays. A single missing weekday is counted
-  only in *missing weekdays*, because it is usually a holiday; a run of two or more rarely is
-  (hurricane Sandy's 2012 closure is one of the few real ones).
+- *missing weekdays*: trading days of the ticker's exchange (:mod:`.calendars`: by its suffix,
+  every day for a column priced on weekends) between its first and last price that have no
+  price. Holidays and closures (hurricane Sandy's 2012-10-29..30) are not trading days.
+- *gaps*: runs of two or more consecutive missing trading days; a single one is counted only
+  in *missing weekdays*.
 - *repeated*: prices equal to the previous price (a zero return). A run of ``STALE_RUN`` or
   more repeats in a row is reported as stale.
-- *late start / early end*: weekdays between the window's start and the first price, and between
+- *late start / early end*: trading days between the window's start and the first price, and between
   the last price and the window's end (or today, for an open or future end). More than
   ``WINDOW_SLACK`` of them is reported as a window shorter than asked for.
 - *possible splits*: one-day moves that, less the benchmark's move that day when one is known,
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .._dates import check_window, window_bounds
+from . import calendars
 
 #: A run of this many repeated prices in a row (or more) is reported as stale.
 STALE_RUN = 3
@@ -301,14 +301,14 @@ class TickerQuality:
         if self.rows == 0:
             return out
         if self.late_start > WINDOW_SLACK:
-            out.append(f"{t}: prices start {_day(self.first)}, {self.late_start} weekdays "
+            out.append(f"{t}: prices start {_day(self.first)}, {self.late_start} trading days "
                        f"after the window start {_day(start)}")
         if self.early_end > WINDOW_SLACK:
-            out.append(f"{t}: prices end {_day(self.last)}, {self.early_end} weekdays "
+            out.append(f"{t}: prices end {_day(self.last)}, {self.early_end} trading days "
                        f"before the window end {_day(end) or 'today'}")
         if self.gaps:
             g = max(self.gaps, key=lambda x: x.weekdays)
-            out.append(f"{t}: {len(self.gaps)} gap(s) of {GAP_MIN}+ weekdays without prices "
+            out.append(f"{t}: {len(self.gaps)} gap(s) of {GAP_MIN}+ trading days without prices "
                        f"(longest {g.weekdays}, {_day(g.first)}..{_day(g.last)})")
         if self.longest_repeat >= STALE_RUN:
             out.append(f"{t}: same price {self.longest_repeat + 1} days in a row from "
@@ -447,18 +447,19 @@ def _longest_runs(same: np.ndarray, col_of: Any, row_of: Any, m: int
 
 
 def _contiguous_counts(x: np.ndarray, first: np.ndarray, last: np.ndarray, dates: np.ndarray,
-                       weekday: np.ndarray, between: np.ndarray) -> _Counts:
+                       weekday: np.ndarray, between: np.ndarray, cal: np.busdaycalendar
+                       ) -> _Counts:
     """Columns (rows of ``x``, one per ticker) whose usable prices have no hole: what lies
     between two prices is what lies between two dates of the index, computed once."""
     m, n = x.shape
     wk_before = np.zeros(n + 1, np.int64)
     np.cumsum(weekday, out=wk_before[1:])
-    missing = (np.busday_count(dates[first], dates[last] + 1)
+    missing = (np.busday_count(dates[first], dates[last] + 1, busdaycal=cal)
                - (wk_before[last + 1] - wk_before[first]))
     gaps: list[list[Gap]] = [[] for _ in range(m)]
     for k in np.flatnonzero(between >= GAP_MIN):  # one step per gap of the index, not per row
-        g = Gap(pd.Timestamp(np.busday_offset(dates[k - 1] + 1, 0, roll="forward")),
-                pd.Timestamp(np.busday_offset(dates[k] - 1, 0, roll="backward")),
+        g = Gap(pd.Timestamp(np.busday_offset(dates[k - 1] + 1, 0, roll="forward", busdaycal=cal)),
+                pd.Timestamp(np.busday_offset(dates[k] - 1, 0, roll="backward", busdaycal=cal)),
                 int(between[k]))
         for j in np.flatnonzero((first < k) & (k <= last)):
             gaps[j].append(g)
@@ -471,7 +472,7 @@ def _contiguous_counts(x: np.ndarray, first: np.ndarray, last: np.ndarray, dates
 
 
 def _scattered_counts(x: np.ndarray, ok: np.ndarray, dates: np.ndarray, weekday: np.ndarray,
-                      before: np.ndarray) -> _Counts:
+                      before: np.ndarray, cal: np.busdaycalendar) -> _Counts:
     """Any columns: their usable prices laid end to end, column after column, so that "the
     previous price of the same ticker" is the previous element whenever both are in the same
     column; every count is then a few passes over one flat array."""
@@ -486,7 +487,7 @@ def _scattered_counts(x: np.ndarray, ok: np.ndarray, dates: np.ndarray, weekday:
     last = np.zeros(m, np.int64)
     first[has] = rows[offset[:-1][has]]
     last[has] = rows[offset[1:][has] - 1]
-    missing = np.where(has, np.busday_count(dates[first], dates[last] + 1)
+    missing = np.where(has, np.busday_count(dates[first], dates[last] + 1, busdaycal=cal)
                        - (ok & weekday).sum(axis=1), 0)
     # element k + 1 has a previous price, element k, unless it starts a column
     follows = np.ones(max(len(at) - 1, 0), dtype=bool)
@@ -499,8 +500,8 @@ def _scattered_counts(x: np.ndarray, ok: np.ndarray, dates: np.ndarray, weekday:
         return np.searchsorted(offset, k, side="right") - 1
 
     gap_at = np.flatnonzero(follows & (between >= GAP_MIN))
-    gap_first = np.busday_offset(dates[rows[gap_at]] + 1, 0, roll="forward")
-    gap_last = np.busday_offset(dates[rows[gap_at + 1]] - 1, 0, roll="backward")
+    gap_first = np.busday_offset(dates[rows[gap_at]] + 1, 0, roll="forward", busdaycal=cal)
+    gap_last = np.busday_offset(dates[rows[gap_at + 1]] - 1, 0, roll="backward", busdaycal=cal)
     gaps: list[list[Gap]] = [[] for _ in range(m)]
     for k, (g, c) in enumerate(zip(gap_at, col(gap_at))):  # one step per gap, not per row
         gaps[c].append(Gap(pd.Timestamp(gap_first[k]), pd.Timestamp(gap_last[k]),
@@ -517,7 +518,7 @@ _PENDING = TickerQuality("", 0, None, None)
 def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
                    start: pd.Timestamp | None, end: pd.Timestamp | None,
                    today: np.datetime64, extra: list[dict[str, Any]], complete: bool = False,
-                   ) -> list[TickerQuality]:
+                   cal: np.busdaycalendar | None = None) -> list[TickerQuality]:
     """Findings of a block of columns at once; see the module docstring for the counts.
     ``extra`` holds each column's findings counted across the block's columns; ``complete``
     says every price is there and positive.
@@ -526,6 +527,7 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
     others are laid end to end (:func:`_scattered_counts`).
     """
     n, m = values.shape
+    cal = cal if cal is not None else np.busdaycalendar()
     x = np.ascontiguousarray(values.T)  # one ticker per row (free for a pandas block)
     complete = complete and n > 0
     if complete or not n:
@@ -540,23 +542,23 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
         first = ok.argmax(axis=1)
         last = n - 1 - ok[:, ::-1].argmax(axis=1)
     has = rows > 0
-    weekday = np.is_busday(dates)
+    weekday = np.is_busday(dates, busdaycal=cal)
     # weekdays before each date: weekdays strictly between two prices are a difference
-    before = np.busday_count(dates[0], dates) if n else np.zeros(0, np.int64)
+    before = np.busday_count(dates[0], dates, busdaycal=cal) if n else np.zeros(0, np.int64)
     between = np.zeros(n, np.int64)
     between[1:] = before[1:] - before[:-1] - weekday[:-1]
     parts: list[tuple[np.ndarray, _Counts | None]]
     if complete:
-        parts = [(np.arange(m), _contiguous_counts(x, first, last, dates, weekday, between))]
+        parts = [(np.arange(m), _contiguous_counts(x, first, last, dates, weekday, between, cal))]
     else:
         plain = has & (rows == last - first + 1)
         parts = [(np.flatnonzero(plain), _contiguous_counts(
-            x[plain], first[plain], last[plain], dates, weekday, between)
+            x[plain], first[plain], last[plain], dates, weekday, between, cal)
             if plain.any() else None)]
         rest = has & ~plain
         if rest.any():
             parts.append((np.flatnonzero(rest),
-                          _scattered_counts(x[rest], ok[rest], dates, weekday, before)))
+                          _scattered_counts(x[rest], ok[rest], dates, weekday, before, cal)))
     # Columns without a usable price; the others are filled in below.
     out: list[TickerQuality] = [TickerQuality(name, 0, None, None,
                                               nonpositive=int(nonpositive[j]), **extra[j])
@@ -566,10 +568,10 @@ def _block_quality(names: list[str], values: np.ndarray, dates: np.ndarray,
         if c is None:
             continue
         first_d, last_d = dates[c.first], dates[c.last]
-        late = (np.maximum(np.busday_count(np.datetime64(start.date()), first_d), 0)
+        late = (np.maximum(np.busday_count(np.datetime64(start.date()), first_d, busdaycal=cal), 0)
                 if start is not None else np.zeros(len(cols), np.int64))
         early = np.where(end_ref > last_d,
-                         np.maximum(np.busday_count(last_d + 1, end_ref), 0), 0)
+                         np.maximum(np.busday_count(last_d + 1, end_ref, busdaycal=cal), 0), 0)
         for i, j in enumerate(cols):
             out[j] = TickerQuality(
                 names[j], int(c.rows[i]), pd.Timestamp(first_d[i]), pd.Timestamp(last_d[i]),
@@ -645,8 +647,28 @@ def assess_values(values: np.ndarray, dates: np.ndarray, names: list[Any],
               "possible_splits": splits[name], "spikes": spikes[name]}
              for j, name in enumerate(names)]
     per: dict[str, TickerQuality] = {}
-    for b in range(0, len(names), _BLOCK):
-        block = _block_quality(names[b:b + _BLOCK], values[:, b:b + _BLOCK], days, start, end,
-                               today, extra[b:b + _BLOCK], complete)
-        per.update((q.ticker, q) for q in block)
+    for code, cols in _by_calendar(names, values, days, valid).items():
+        cal = calendars.busdaycal(code)
+        for b in range(0, len(cols), _BLOCK):
+            part = cols[b:b + _BLOCK]
+            whole = len(part) == len(names)  # one calendar for all: no copy
+            block = _block_quality(
+                [names[j] for j in part], values if whole else values[:, part], days, start,
+                end, today, [extra[j] for j in part], complete, cal)
+            per.update((q.ticker, q) for q in block)
+    per = {name: per[name] for name in names}
     return QualityReport(start, end, per, rows=rows, aligned_rows=aligned)
+
+
+def _by_calendar(names: list[str], values: np.ndarray, days: np.ndarray, valid: np.ndarray
+                 ) -> dict[str, list[int]]:
+    """Column numbers by exchange calendar: the ticker's exchange (by its suffix), or every
+    day for a column with prices on closed days (a coin)."""
+    weekend = ~np.is_busday(days)
+    closed = (valid[weekend].sum(axis=0) >= calendars.CLOSED_DAY_PRICES) if weekend.any() \
+        else np.zeros(len(names), dtype=bool)
+    out: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        code = calendars.ALWAYS if closed[j] else calendars.exchange_of(name)
+        out.setdefault(code, []).append(j)
+    return out

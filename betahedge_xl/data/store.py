@@ -8,8 +8,18 @@ Layout (``PRAGMA application_id`` = ``APPLICATION_ID``, ``PRAGMA user_version`` 
   blob of ``n`` little-endian float64 adjusted closes. A ticker's history is read with one row
   fetch and two ``np.frombuffer`` calls, instead of one SQL row per price.
 - ``coverage(ticker, start_day, end_day, source, fetched_at)``: the ranges ``[start, end)`` of
-  dates already asked of a source. Coverage, not the dates present, decides what to fetch, so a
-  window that ends on a weekend or a holiday is not fetched again and again.
+  dates a source answered for (the dates it gave prices for and the exchange's closed days
+  around them; see ``prices.answered``). Coverage, not the dates present, decides what to
+  fetch, so a window that ends on a weekend or a holiday is not fetched again and again.
+- ``aside(ticker, kept_at, why, days, closes)``: histories kept apart, never served: damaged
+  rows, and stored prices that disagreed with newer ones beyond a change of adjustment basis.
+  Created when first needed.
+- ``checks(ticker, crc)``: a CRC-32 of each row's two blobs, written in the same transaction, so
+  that a row whose bytes changed since (a damaged page that still reads as prices) is caught
+  on read. Created with the first write of this version; rows written before have none.
+
+Nothing stored is dropped by the store's own rules: prices on another adjustment basis are
+rescaled to the new one (:meth:`PriceStore.merge`), and every row is checked when read.
 
 Several processes share the file (two Excel instances, a ``cache import``, a backup tool):
 
@@ -38,6 +48,7 @@ import sqlite3
 import threading
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +90,39 @@ CREATE TABLE IF NOT EXISTS coverage (
 CREATE INDEX IF NOT EXISTS coverage_ticker ON coverage (ticker);
 """
 _TABLES = {"series", "coverage"}
+#: Histories kept apart: damaged rows, and stored prices that disagreed with newer ones beyond
+#: a change of adjustment basis. Created when first needed (stores of older versions lack it).
+_ASIDE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS aside (
+    ticker TEXT NOT NULL,
+    kept_at TEXT NOT NULL,
+    why TEXT NOT NULL,
+    days BLOB NOT NULL,
+    closes BLOB NOT NULL
+)
+"""
+#: A checksum of each stored row, written with it (created when first needed): a row whose
+#: bytes changed since (a damaged page that still holds plausible prices) is caught on read.
+_CHECKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+    ticker TEXT PRIMARY KEY,
+    crc INTEGER NOT NULL
+)
+"""
+
+
+def _crc(days: bytes, closes: bytes) -> int:
+    return zlib.crc32(closes, zlib.crc32(days))
+
+
+#: A change of the ratio of new to stored prices, between two shared dates, larger than this
+#: (in log terms) is a step of the adjustment basis (a dividend or a split between the two
+#: fetches); smaller ones are rounding.
+STEP_TOLERANCE = 1e-3
+#: Steps allowed on the shared dates, beyond ``STEP_ALLOWANCE`` fixed ones, as a share of them
+#: (about four dividends a year are 1.6% of trading days); more means other prices.
+STEP_SHARE = 0.04
+STEP_ALLOWANCE = 3
 _EPOCH = np.datetime64("1970-01-01", "D")
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -180,6 +224,45 @@ def _decode(days: bytes, closes: bytes) -> tuple[np.ndarray, np.ndarray]:
             np.frombuffer(closes, dtype=_CLOSES))
 
 
+def _damage(days: bytes, closes: bytes, n: int | None = None) -> str | None:
+    """Why a stored row cannot be trusted (None when it can): blob lengths, increasing dates,
+    finite positive prices."""
+    if not isinstance(days, bytes) or not isinstance(closes, bytes):
+        return "not binary"
+    if len(days) % _DAYS.itemsize or len(closes) % _CLOSES.itemsize:
+        return "truncated"
+    d = np.frombuffer(days, dtype=_DAYS)
+    c = np.frombuffer(closes, dtype=_CLOSES)
+    if len(d) != len(c) or (n is not None and n != len(d)):
+        return "lengths disagree"
+    if len(d) > 1 and not bool(np.all(d[1:] > d[:-1])):
+        return "dates out of order"
+    if not bool(np.all(np.isfinite(c) & (c > 0))):
+        return "prices not finite and positive"
+    return None
+
+
+def _basis_steps(old: np.ndarray, new: np.ndarray) -> np.ndarray | None:
+    """Segments (an id per shared date) between which the ratio ``new / old`` steps, when the
+    two are one history on bases that differ by a constant factor between adjustment dates;
+    None when they disagree beyond that."""
+    lr = np.log(new / old)
+    step = np.abs(np.diff(lr)) > STEP_TOLERANCE
+    if step.sum() > STEP_ALLOWANCE + STEP_SHARE * len(lr):
+        return None
+    return np.concatenate([[0], np.cumsum(step)])
+
+
+def _rescale_factors(days: np.ndarray, shared: np.ndarray, ratio: np.ndarray,
+                     seg: np.ndarray) -> np.ndarray:
+    """The factor taking each stored price in ``days`` to the new basis: the (median) ratio of
+    the segment of the nearest shared date before it (the first segment before them all)."""
+    n_seg = int(seg[-1]) + 1
+    seg_ratio = np.array([float(np.median(ratio[seg == k])) for k in range(n_seg)])
+    pos = np.clip(np.searchsorted(shared, days, side="right") - 1, 0, len(shared) - 1)
+    return seg_ratio[seg[pos]]
+
+
 def _create_tables(con: sqlite3.Connection) -> None:
     for stmt in _SCHEMA.split(";"):
         if stmt.strip():
@@ -247,13 +330,19 @@ class PriceStore:
         self.path = path if path == ":memory:" else Path(path)
         self.timeout = float(BUSY_TIMEOUT if timeout is None else timeout)
         self._lock = threading.RLock()
-        self.rebased = 0  # stored ranges dropped because the source re-adjusted them
+        self.rebased = 0  # stored histories set aside: they disagreed with newer prices
         #: Why the file cannot be written (None while it can). Once set, what is fetched is
         #: kept in an in-memory copy of the store for the rest of the process.
         self.unwritable: str | None = None
         self._in_memory = path == ":memory:"
         self._warned = False
+        #: Tickers whose stored row is damaged and could not be set aside (left out of reads)
+        self._damaged: set[str] = set()
+        #: Tickers whose damaged row was set aside in this process, in order
+        self.set_aside: list[str] = []
         self._con = self._open()
+        #: The file has the table of row checksums (older stores lack it until a write)
+        self._has_checks = "checks" in _header(self._con)[2]
 
     # -- opening, checking, setting aside ---------------------------------------------------
     def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
@@ -519,10 +608,13 @@ class PriceStore:
         self._con.close()
         self._con = mem
         self._in_memory = True
+        self._has_checks = "checks" in _header(mem)[2]
 
     # -- coverage ---------------------------------------------------------------------------
     def coverage(self, ticker: str) -> list[tuple[int, int]]:
         """Merged, sorted ranges ``[start_day, end_day)`` already asked of a source."""
+        if ticker in self._damaged:
+            return []
         rows = self._query("SELECT start_day, end_day FROM coverage WHERE ticker = ?", (ticker,))
         return _merge(rows)
 
@@ -538,13 +630,25 @@ class PriceStore:
     # -- writing and reading ----------------------------------------------------------------
     def write(self, ticker: str, prices: pd.Series, covered: tuple[int, int] | None,
               source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True) -> int:
-        """Store ``prices`` (NaN skipped) and record ``covered`` as asked of ``source``.
+        """Store ``prices`` (NaN skipped) and record ``covered`` as asked of ``source``;
+        returns the number of prices given. See :meth:`merge`, which says what changed."""
+        return self.merge(ticker, prices, covered, source, fetched_at,
+                          keep_in_memory=keep_in_memory).given
+
+    def merge(self, ticker: str, prices: pd.Series,
+              covered: tuple[int, int] | Sequence[tuple[int, int]] | None,
+              source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True,
+              replace: bool = False) -> Merge:
+        """Merge ``prices`` (NaN skipped) into the stored history and record ``covered``.
 
         Adjusted closes are rescaled by the source after every dividend or split, so prices
-        fetched on different days may be on different bases. Each stored coverage range is on
-        one basis; where it shares dates with ``prices`` and the prices differ (median relative
-        difference above ``REBASE_TOLERANCE``), that range is dropped (it will be fetched again
-        when asked for) rather than joined to the new prices with a false return at the seam.
+        fetched on different days may be on different bases; between two adjustment dates the
+        bases differ by a constant factor. Where the stored prices share dates with ``prices``
+        and differ, the stored history is rescaled to the new basis by the ratio on the shared
+        dates (the ratio of the nearest shared dates, for stored dates outside them), never
+        dropped. Only where the two disagree beyond such steps (their daily returns differ on
+        more than a few shared dates) are the stored prices set aside, kept in the file apart
+        (table ``aside``), and the new ones used: :attr:`Merge.aside` says so.
 
         One transaction: the ticker's prices and coverage change together or not at all.
 
@@ -554,11 +658,8 @@ class PriceStore:
             When the file cannot be written (read-only, disk full): True keeps the prices in
             an in-memory copy of the store for this process, with one :class:`StoreWarning`;
             False raises :class:`StoreError` (an import the user asked for must not pretend).
-
-        Returns
-        -------
-        int
-            The number of prices written.
+        replace
+            Discard the stored history of ``ticker`` (prices and coverage) first.
         """
         values = prices.to_numpy(dtype=float)
         index = prices.index
@@ -567,7 +668,7 @@ class PriceStore:
         else:
             days = (pd.DatetimeIndex(index).to_numpy().astype("datetime64[D]") - _EPOCH
                     ).astype(np.int64)
-        ok = ~np.isnan(values)
+        ok = np.isfinite(values) & (values > 0)
         days, values = days[ok], values[ok]
         if len(days) > 1 and not bool(np.all(days[1:] > days[:-1])):
             order = np.argsort(days, kind="stable")
@@ -575,75 +676,196 @@ class PriceStore:
             last = np.append(days[1:] != days[:-1], True)  # a day given twice: its last price
             days, values = days[last], values[last]
         stamp = pd.Timestamp(fetched_at).isoformat()
+        spans: list[tuple[int, int]] = [] if covered is None or not len(covered) else (
+            [covered] if isinstance(covered[0], (int, np.integer))  # type: ignore[list-item]
+            else list(covered))  # type: ignore[arg-type]
 
-        def work(con: sqlite3.Connection) -> int:
-            return self._write_ticker(con, ticker, days, values, covered, source, stamp)
+        def work(con: sqlite3.Connection) -> Merge:
+            return self._write_ticker(con, ticker, days, values, spans, source, stamp,
+                                      replace)
 
-        rebased = self._write(work, keep_in_memory)
-        self.rebased += rebased
-        return len(days)
+        out = self._write(work, keep_in_memory)
+        self.rebased += bool(out.aside)
+        return out
 
-    @staticmethod
-    def _write_ticker(con: sqlite3.Connection, ticker: str, days: np.ndarray,
-                      values: np.ndarray, covered: tuple[int, int] | None, source: str,
-                      stamp: str) -> int:
-        """One ticker's merge and rebase check; returns how many stored ranges were dropped."""
+    def _write_ticker(self, con: sqlite3.Connection, ticker: str, days: np.ndarray,
+                      values: np.ndarray, covered: list[tuple[int, int]], source: str,
+                      stamp: str, replace: bool = False) -> Merge:
+        """One ticker's merge (see :meth:`merge`)."""
         row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
                           (ticker,)).fetchone()
-        old_d, old_c = _decode(*row) if row else (np.empty(0, np.int64), np.empty(0))
+        old_d, old_c = np.empty(0, np.int64), np.empty(0)
+        if row is not None:
+            why = self._row_damage(con, ticker, *row)
+            if why is None:
+                old_d, old_c = _decode(*row)
+            else:  # a damaged row is not merged into: set aside, the new prices stand alone
+                self._put_aside(con, ticker, row, f"damaged ({why})", stamp)
+                replace = True
         old = con.execute("SELECT start_day, end_day, fetched_at FROM coverage WHERE ticker = ?",
                           (ticker,)).fetchall()
         keep = list(old)
-        rebased = 0
+        result = Merge(ticker, given=len(days))
+        if replace and len(old_d):
+            result = Merge(ticker, given=len(days), discarded=len(old_d))
+            old_d, old_c, keep = np.empty(0, np.int64), np.empty(0), []
+        elif replace:
+            keep = []
         if len(days) and len(old_d):
-            for a, b in _merge([(c, d) for c, d, _ in old]):
-                if b <= days[0] or a > days[-1]:
-                    continue
-                inside = (old_d >= max(a, days[0])) & (old_d < min(b, days[-1] + 1))
-                _, i, j = np.intersect1d(old_d[inside], days, assume_unique=True,
-                                         return_indices=True)
-                stored, new = old_c[inside][i], values[j]
-                nz = stored != 0
-                if nz.any() and abs(float(np.median(new[nz] / stored[nz])) - 1.0) \
-                        > REBASE_TOLERANCE:
-                    drop = (old_d >= a) & (old_d < b)
-                    old_d, old_c = old_d[~drop], old_c[~drop]
-                    keep = [(c, d, f) for c, d, f in keep if d <= a or c >= b]
-                    rebased += 1
+            _, i, j = np.intersect1d(old_d, days, assume_unique=True, return_indices=True)
+            ratio = values[j] / old_c[i]
+            if len(i) and bool(np.any(np.abs(ratio - 1.0) > REBASE_TOLERANCE)):
+                steps = _basis_steps(old_c[i], values[j])
+                if steps is None:
+                    # not one history on two bases: keep the stored one apart, use the new one
+                    self._put_aside(con, ticker, row, "disagreed with prices of "
+                                    f"{source} beyond a change of adjustment basis", stamp)
+                    result = Merge(ticker, given=len(days), aside=len(old_d))
+                    old_d, old_c, keep = np.empty(0, np.int64), np.empty(0), []
+                else:
+                    factor = _rescale_factors(old_d, old_d[i], ratio, steps)
+                    moved = np.abs(factor - 1.0) > REBASE_TOLERANCE
+                    stay = ~np.isin(old_d, days, assume_unique=True)
+                    result = Merge(ticker, given=len(days), rescaled=int((moved & stay).sum()),
+                                   factors=tuple(sorted({round(float(f), 6)
+                                                         for f in factor[moved & stay]})))
+                    old_c = old_c * factor
+        shared = np.isin(old_d, days, assume_unique=True)
+        stay = ~shared
+        result = Merge(ticker, given=len(days), added=int(len(days) - shared.sum()),
+                       replaced=int(shared.sum()), rescaled=result.rescaled,
+                       factors=result.factors, aside=result.aside, discarded=result.discarded)
         # the new prices win on the days both have
-        stay = ~np.isin(old_d, days, assume_unique=True)
         all_d = np.concatenate([old_d[stay], days])
         all_c = np.concatenate([old_c[stay], values])
         order = np.argsort(all_d, kind="stable")
         all_d, all_c = all_d[order], all_c[order]
         if len(all_d):
+            enc = _encode(all_d, all_c)
             con.execute("INSERT OR REPLACE INTO series VALUES (?, ?, ?, ?, ?, ?)",
-                        (ticker, *_encode(all_d, all_c)))
+                        (ticker, *enc))
+            con.execute(_CHECKS_SCHEMA)
+            con.execute("INSERT OR REPLACE INTO checks VALUES (?, ?)",
+                        (ticker, _crc(enc[3], enc[4])))
+            self._has_checks = True
         else:
             con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
-        ranges = [(c, d) for c, d, _ in keep]
-        if covered is not None and covered[0] < covered[1]:
-            ranges.append(covered)
+            if self._has_checks:
+                con.execute("DELETE FROM checks WHERE ticker = ?", (ticker,))
+        new = [(int(c), int(d)) for c, d in covered if c < d]
+        ranges = [(c, d) for c, d, _ in keep] + new
         con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
         con.executemany(
             "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
             [(ticker, a, b, source,
               max([f for c, d, f in keep if c < b and d > a]
-                  + ([stamp] if covered and covered[0] < b and covered[1] > a else [])
+                  + [stamp for c, d in new if c < b and d > a]
                   or [stamp]))
              for a, b in _merge(ranges)])
-        return rebased
+        return Merge(ticker, given=result.given, added=result.added, replaced=result.replaced,
+                     rescaled=result.rescaled, factors=result.factors, aside=result.aside,
+                     discarded=result.discarded, stored=len(all_d),
+                     first=from_day(int(all_d[0])) if len(all_d) else None,
+                     last=from_day(int(all_d[-1])) if len(all_d) else None)
+
+    def _row_damage(self, con: sqlite3.Connection, ticker: str, days: bytes,
+                    closes: bytes) -> str | None:
+        """:func:`_damage` of a row, and its checksum where one was written."""
+        why = _damage(days, closes)
+        if why is None and self._has_checks:
+            crc = con.execute("SELECT crc FROM checks WHERE ticker = ?", (ticker,)).fetchone()
+            if crc is not None and crc[0] != _crc(days, closes):
+                why = "its bytes changed since they were written"
+        return why
+
+    @staticmethod
+    def _put_aside(con: sqlite3.Connection, ticker: str, row: tuple[bytes, bytes] | None,
+                   why: str, stamp: str) -> None:
+        """Keep a ticker's stored row apart (table ``aside``), out of every request."""
+        if row is None:
+            return
+        con.execute(_ASIDE_SCHEMA)
+        con.execute("INSERT INTO aside VALUES (?, ?, ?, ?, ?)", (ticker, stamp, why, *row))
+
+    def check(self, tickers: Sequence[str]) -> None:
+        """A quick look at the stored rows of ``tickers`` (their blobs' lengths, without
+        reading them); a damaged one is set aside (see :meth:`read`, which checks the rest)."""
+        names = [t for t in dict.fromkeys(tickers) if t not in self._damaged]
+        for k in range(0, len(names), 500):
+            part = names[k:k + 500]
+            rows = self._query(
+                "SELECT ticker, n, length(days), length(closes), typeof(days), typeof(closes) "
+                f"FROM series WHERE ticker IN ({', '.join('?' * len(part))})", part)
+            for t, n, nd, nc, td, tc in rows:
+                why = ("not binary" if (td, tc) != ("blob", "blob") else
+                       "truncated" if nd % _DAYS.itemsize or nc % _CLOSES.itemsize else
+                       "lengths disagree" if nd // _DAYS.itemsize != n
+                       or nc // _CLOSES.itemsize != n else None)
+                if why is not None:
+                    self._set_aside_damaged(t, why)
+
+    def _rows(self, tickers: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+        """The stored rows of ``tickers`` that can be trusted; damaged ones are set aside."""
+        found: dict[str, tuple[bytes, bytes]] = {}
+        names = [t for t in dict.fromkeys(tickers) if t not in self._damaged]
+        for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
+            part = names[k:k + 500]
+            marks = ", ".join("?" * len(part))
+            rows = self._query(
+                "SELECT s.ticker, s.n, s.days, s.closes, k.crc FROM series s LEFT JOIN checks k "
+                f"ON k.ticker = s.ticker WHERE s.ticker IN ({marks})" if self._has_checks else
+                f"SELECT ticker, n, days, closes, NULL FROM series WHERE ticker IN ({marks})",
+                part)
+            for t, n, d, c, crc in rows:
+                why = _damage(d, c, n)
+                if why is None and crc is not None and crc != _crc(d, c):
+                    why = "its bytes changed since they were written"
+                if why is None:
+                    found[t] = (d, c)
+                else:
+                    self._set_aside_damaged(t, why)
+        return found
+
+    def _set_aside_damaged(self, ticker: str, why: str) -> None:
+        """Keep a damaged row apart (table ``aside``) with its coverage gone, so that it is
+        fetched again; one warning. Where the file cannot be written, the row is left out of
+        every request of this process instead."""
+        self._damaged.add(ticker)
+        self.set_aside.append(ticker)
+
+        def work(con: sqlite3.Connection) -> None:
+            row = con.execute("SELECT days, closes FROM series WHERE ticker = ?",
+                              (ticker,)).fetchone()
+            if row is None or self._row_damage(con, ticker, *row) is None:
+                return  # another process repaired it meanwhile
+            self._put_aside(con, ticker, row, f"damaged ({why})",
+                            pd.Timestamp.now(tz="UTC").isoformat())
+            con.execute("DELETE FROM series WHERE ticker = ?", (ticker,))
+            con.execute("DELETE FROM coverage WHERE ticker = ?", (ticker,))
+            if self._has_checks:
+                con.execute("DELETE FROM checks WHERE ticker = ?", (ticker,))
+
+        kept = ""
+        try:
+            with self._lock:
+                if self.unwritable is None and not self._in_memory:
+                    self._transaction(work)
+                    self._damaged.discard(ticker)
+                    kept = "; kept apart in the store"
+        except sqlite3.Error as exc:
+            kept = f"; cannot be set aside ({_first_line(exc)}), left out for this session"
+        warnings.warn(StoreWarning(
+            f"price store: the stored prices of {ticker} are damaged ({why}) and are not "
+            f"used{kept}; they are fetched again when Yahoo can be reached"), stacklevel=4)
 
     def read(self, tickers: Sequence[str], start_day: int | None = None,
              end_day: int | None = None) -> dict[str, pd.Series]:
-        """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates."""
-        found: dict[str, tuple[bytes, bytes]] = {}
-        names = list(dict.fromkeys(tickers))
-        for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
-            part = names[k:k + 500]
-            rows = self._query("SELECT ticker, days, closes FROM series WHERE ticker IN "
-                               f"({', '.join('?' * len(part))})", part)
-            found.update((t, (d, c)) for t, d, c in rows)
+        """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates.
+
+        Each row is checked first (blob lengths, increasing dates, finite positive prices): a
+        damaged one is never served; it is set aside with one :class:`StoreWarning`, its
+        coverage gone, so that it is fetched again."""
+        found = self._rows(tickers)
         out: dict[str, pd.Series] = {}
         # tickers of one market share their dates: one DatetimeIndex object serves them all
         shared: dict[bytes, pd.DatetimeIndex] = {}
@@ -678,9 +900,47 @@ class PriceStore:
             n = con.execute("SELECT COUNT(*) FROM series").fetchone()[0]
             con.execute("DELETE FROM series")
             con.execute("DELETE FROM coverage")
+            if self._has_checks:
+                con.execute("DELETE FROM checks")
             return int(n)
 
         return self._write(work, keep_in_memory=False)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """What :meth:`PriceStore.merge` did to one ticker's stored history."""
+
+    ticker: str
+    given: int = 0  # prices handed in (usable ones)
+    added: int = 0  # of them on dates not stored before
+    replaced: int = 0  # of them on dates stored before (the new price kept)
+    rescaled: int = 0  # stored prices kept and rescaled to the new adjustment basis
+    factors: tuple[float, ...] = ()  # the factors they were rescaled by
+    aside: int = 0  # stored prices set aside (kept apart), as they disagreed with the new
+    discarded: int = 0  # stored prices discarded as asked (``replace``)
+    stored: int = 0  # prices stored for the ticker afterwards
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+
+    def text(self) -> str:
+        """``added 10, replaced 2506 on stored dates, rescaled 5903 stored prices by
+        0.981 to the new basis``."""
+        parts = [f"added {self.added}"]
+        if self.replaced:
+            parts.append(f"replaced {self.replaced} on stored dates")
+        if self.rescaled:
+            by = ", ".join(f"{f:.6g}" for f in self.factors[:3]) + (
+                "..." if len(self.factors) > 3 else "")
+            parts.append(f"rescaled {self.rescaled} stored prices by {by} to the new "
+                         f"adjustment basis")
+        if self.aside:
+            parts.append(f"set aside {self.aside} stored prices that disagree beyond a change "
+                         f"of adjustment basis (these are used instead; the old ones are kept "
+                         f"apart in the store)")
+        if self.discarded:
+            parts.append(f"discarded {self.discarded} stored prices (--replace)")
+        return ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,21 +957,33 @@ class ImportedFile:
     last: pd.Timestamp | None = None
     #: Why the file was skipped; None when it was stored.
     skipped: str | None = None
+    #: What the file did to the stored history of its ticker.
+    merge: Merge | None = None
 
     def __str__(self) -> str:
         if self.skipped is not None:
             return f"{self.file}: skipped, {self.skipped}"
-        return (f"{self.file}: {self.ticker} {self.rows} prices "
+        head = (f"{self.file}: {self.ticker} {self.rows} prices "
                 f"{self.first:%Y-%m-%d}..{self.last:%Y-%m-%d}")
+        m = self.merge
+        if m is None or m.first is None or m.last is None or (
+                m.stored == m.added == m.given and not (m.aside or m.discarded)):
+            return head  # a ticker not stored before: the file is all there is
+        return (f"{head}; {m.text()}; stored {self.ticker}: {m.stored} prices "
+                f"{m.first:%Y-%m-%d}..{m.last:%Y-%m-%d}")
 
 
-def import_csv_files(folder: Path | str, store: PriceStore | None = None
-                     ) -> Iterator[ImportedFile]:
+def import_csv_files(folder: Path | str, store: PriceStore | None = None,
+                     replace: bool = False) -> Iterator[ImportedFile]:
     """Store every ``<TICKER>.csv`` of ``folder``, one transaction per file, as it goes.
 
     A file that cannot be read (no price column, not CSV, no prices, dates pandas cannot
     hold), whose name is not a ticker, or that shares its ticker with another file
-    (``SPY.csv`` and ``spy.csv``) is reported as skipped and the import goes on; each file's dates (first to last) count as covered. A store that
+    (``SPY.csv`` and ``spy.csv``) is reported as skipped and the import goes on; each file's
+    dates (first to last) count as covered. Each file is merged into the stored history of its
+    ticker (:meth:`PriceStore.merge`: stored prices on another adjustment basis are rescaled,
+    never dropped); ``replace`` discards the stored history of each imported ticker first. A
+    store that
     cannot be written or stays busy raises :class:`StoreError`; the files reported before it
     are stored.
     """
@@ -741,9 +1013,9 @@ def import_csv_files(folder: Path | str, store: PriceStore | None = None
             continue
         first = prices.index[int(ok.argmax())]
         last = prices.index[len(ok) - 1 - int(ok[::-1].argmax())]
-        n = st.write(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
-                     keep_in_memory=False)
-        yield ImportedFile(file.name, ticker, n, first, last)
+        m = st.merge(ticker, prices, (to_day(first), to_day(last) + 1), f"csv:{src.name}", now,
+                     keep_in_memory=False, replace=replace)
+        yield ImportedFile(file.name, ticker, m.given, first, last, merge=m)
 
 
 _STORES: dict[str, PriceStore] = {}

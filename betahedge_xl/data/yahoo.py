@@ -86,6 +86,7 @@ class _Event:
     bad: str = ""  # why a 200 answer is not a chart ("" when it is one)
     history: bool = False  # the ticker's price history (not yfinance's time-zone probe)
     repeats: pd.Series | None = None  # bars of dates a history answer gives twice, in its order
+    first_trade: pd.Timestamp | None = None  # the chart's meta.firstTradeDate (exchange date)
 
 
 @dataclass
@@ -109,6 +110,9 @@ class YahooResult:
     prices: dict[str, pd.Series] = field(default_factory=dict)
     errors: dict[str, DataError] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    #: The first day the ticker traded, as Yahoo's answer says (``meta.firstTradeDate``): no
+    #: price before it is missing.
+    first_trade: dict[str, pd.Timestamp] = field(default_factory=dict)
 
 
 def _chart_ticker(url: str) -> str | None:
@@ -198,6 +202,20 @@ def _repeats(result: dict[str, Any]) -> pd.Series | None:
     return rep if len(rep) else None
 
 
+def _first_trade(result: dict[str, Any]) -> pd.Timestamp | None:
+    """The chart's ``meta.firstTradeDate`` as an exchange date (None when absent)."""
+    meta = result.get("meta") or {}
+    stamp = meta.get("firstTradeDate")
+    if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
+        return None
+    try:
+        tz = meta.get("exchangeTimezoneName") or "UTC"
+        when = pd.Timestamp(int(stamp), unit="s", tz="UTC").tz_convert(tz)
+    except (ValueError, TypeError, OverflowError, KeyError):
+        return None
+    return when.tz_localize(None).normalize()
+
+
 def _observe(session: Any) -> Any:
     """Wrap ``session.request`` once so each request is recorded and bounded."""
     if getattr(session, "_betahedge_observed", False):
@@ -231,7 +249,7 @@ def _observe(session: Any) -> Any:
                         obs.dead = exc
             raise
         if obs is not None:
-            detail, bad, repeats = "", "", None
+            detail, bad, repeats, first = "", "", None, None
             if ticker and resp.status_code != 200:
                 try:
                     detail = json.loads(resp.text)["chart"]["error"]["description"]
@@ -241,9 +259,11 @@ def _observe(session: Any) -> Any:
                 bad, detail, result = _read_chart(resp.content)
                 if result is not None and history:
                     repeats = _repeats(result)
+                    first = _first_trade(result)
             with obs.lock:
                 obs.events.append(_Event(ticker, host, status=resp.status_code, detail=detail,
-                                         bad=bad, repeats=repeats, history=history))
+                                         bad=bad, repeats=repeats, history=history,
+                                         first_trade=first))
         return resp
 
     session.request = request
@@ -447,9 +467,23 @@ def _yf_download(yf: Any, tickers: Sequence[str], start: pd.Timestamp, end: pd.T
         )
 
 
+def _yfinance() -> Any:
+    """``yfinance``, or where it cannot be imported (Excel's browser runtime, xlwings Lite:
+    its transport curl_cffi has no Pyodide build, and Yahoo sends no CORS headers) a
+    :class:`DataError` that says so and what works there."""
+    try:
+        import yfinance
+    except ImportError as exc:
+        raise DataError(f"Yahoo cannot be reached from here: yfinance cannot be imported "
+                        f"({_short(exc)}). In Excel's browser runtime (xlwings Lite) give "
+                        f"prices as ranges of dates and prices (=STOCKHISTORY(...) or a "
+                        f"table) instead of tickers") from None
+    return yfinance
+
+
 def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
     global _observer
-    import yfinance as yf
+    yf = _yfinance()
 
     session = _get_session()
     try:
@@ -497,6 +531,9 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         log.debug("yfinance: %s", line)
 
     result = YahooResult()
+    for e in obs.events:
+        if e.ticker and e.first_trade is not None:
+            result.first_trade[e.ticker] = e.first_trade
     for t in tickers:
         col = ("Adj Close", t)
         series = None
@@ -569,6 +606,7 @@ def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> Yah
             result.prices.update(again.prices)
             result.errors.update(again.errors)
             result.notes.update(again.notes)
+            result.first_trade.update(again.first_trade)
         errs = list(result.errors.values())
         if any(isinstance(e, RateLimitError) for e in errs):
             _cooldown = (time.monotonic() + RATE_LIMIT_COOLDOWN, RateLimitError,

@@ -98,6 +98,11 @@ def paired_arrays(asset: Any, benchmark: Any) -> tuple[Any, Any, np.ndarray, np.
     return asset, benchmark, y, x
 
 
+#: Larger than any count of periods or lags a sample can have: a number above it (1e22) is a
+#: typing error, refused by name before numpy's integers overflow on it.
+MAX_COUNT = 10**9
+
+
 def whole_number(value: Any, what: str) -> int:
     """``value`` as an ``int`` when it is a whole number (3, 3.0, numpy's 3, "3").
 
@@ -117,5 +122,8 @@ def whole_number(value: Any, what: str) -> int:
             number = None
     if isinstance(number, (int, float, np.integer, np.floating)) and not isinstance(
             number, (bool, np.bool_)) and np.isfinite(number) and float(number).is_integer():
+        if abs(float(number)) > MAX_COUNT:
+            raise InputError(f"{what}: {value!r} is larger than any sample (at most "
+                             f"{MAX_COUNT:,})")
         return int(number)
     raise InputError(f"{what}: expected a whole number, got {value!r}")

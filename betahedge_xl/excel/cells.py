@@ -207,7 +207,9 @@ def int_option(value: Any, what: str, default: int | None, minimum: int = 1) -> 
     if number != int(number) or number < minimum:
         raise InputError(f"{what}: expected a whole number of at least {minimum}, "
                          f"got {show(value)}")
-    return int(number)
+    from ..engine.align import whole_number
+
+    return whole_number(number, what)  # the bound every face shares (1e22 is refused)
 
 
 def rate_option(value: Any, what: str) -> float:

@@ -28,18 +28,16 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import BetaHedgeError
-from ..plan import LOG_AXIS_NOTE, OPTIONAL_TABLES, PREFIX, Chart, OutputPlan, Table
+from ..plan import LOG_AXIS_NOTE, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
+from .grid import occupied
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
-
-#: Table names earlier versions of the plan wrote on the report sheet: still the report's,
-#: so that a workbook refreshed by an older version is cleaned up rather than stopped.
-FORMER_NAMES = (f"{PREFIX}fitline",)
 
 # Excel's XlChartType values for the one native call (Windows).
 _XL_XY_SCATTER = -4169
@@ -52,56 +50,251 @@ class OutputInTheWay(BetaHedgeError):
     """A cell the report needs holds something the tool did not write."""
 
 
+#: The hidden sheet where the Refresh records, in the workbook itself, what it drew: one row
+#: per sheet it added, cell block it wrote, defined name and chart it made. Only what this
+#: record lists is ever cleared, replaced or deleted; a workbook without it owns nothing.
+RECORD_SHEET = "BetaHedge Record"
+_RECORD_HEADER = ["Kind", "Sheet", "Item", "Address"]
+
+
+@dataclass
+class Record:
+    """What earlier refreshes drew: (kind, sheet, item, address) rows, kind one of
+    ``sheet``, ``cells``, ``name``, ``chart``. Sheet and item compare without case, as
+    Excel compares sheet, name and chart names."""
+
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def on(self, kind: str, sheet: str) -> list[tuple[str, str]]:
+        return [(i, a) for k, s, i, a in self.rows if k == kind and same_sheet(s, sheet)]
+
+    def has(self, kind: str, sheet: str, item: str = "") -> bool:
+        return any(i.lower() == item.lower() for i, _ in self.on(kind, sheet))
+
+    def name_rows(self) -> dict[str, tuple[str, str]]:
+        return {i.lower(): (s, a) for k, s, i, a in self.rows if k == "name"}
+
+    def without_sheet(self, sheet: str) -> Record:
+        return Record([r for r in self.rows if not same_sheet(r[1], sheet)])
+
+
+def read_record(book: Any) -> Record:
+    """The record of what earlier refreshes drew (empty when the workbook has none)."""
+    from .grid import read_values
+
+    for sheet in book.sheets:
+        if same_sheet(sheet.name, RECORD_SHEET):
+            used = sheet.used_range
+            values = read_values(sheet.range((1, 1), (max(used.last_cell.row, 1), 4)))
+            rows = [tuple("" if v is None else str(v) for v in r[:4]) for r in values[1:]
+                    if r and r[0]]
+            return Record([r for r in rows if len(r) == 4])  # type: ignore[misc]
+    return Record()
+
+
+def _write_record(book: Any, record: Record) -> None:
+    sheet = None
+    for s in book.sheets:
+        if same_sheet(s.name, RECORD_SHEET):
+            sheet = s
+    if sheet is None:
+        sheet = book.sheets.add(RECORD_SHEET, after=book.sheets[len(book.sheets) - 1])
+        sheet.visible = False
+    used = sheet.used_range
+    sheet.range((1, 1), (max(used.last_cell.row, 1), 4)).clear_contents()
+    rows = [_RECORD_HEADER, *[list(r) for r in dict.fromkeys(record.rows)]]
+    sheet.range((1, 1)).value = [[as_text(v) for v in r] for r in rows]
+
+
+@dataclass
+class _Work:
+    """One plan's drawing, checked: its sheet (``None``: to be added) and what of the
+    record it replaces."""
+
+    plan: OutputPlan
+    sheet: Any
+    clear: list[Rect]
+    names: list[Any]
+    charts: list[str]
+
+
+def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
+    """Check that every plan can be drawn without touching anything the Refresh did not
+    draw; nothing is written.
+
+    Raises
+    ------
+    OutputInTheWay
+        A cell, name or chart the plans need holds something of the user's; or the user
+        changed the layout of a table the Refresh drew (rows inserted or deleted in it).
+    """
+    works = []
+    sheets = {s.name.lower(): s for s in book.sheets}
+    names = {n.name.lower(): n for n in book.names}
+    for plan in plans:
+        sheet = sheets.get(plan.sheet.lower())
+        owned_names = []
+        for item, (where, address) in record.name_rows().items():
+            if not same_sheet(where, plan.sheet) or item not in names:
+                continue
+            name = names[item]
+            refers = str(name.refers_to)
+            if "#REF!" not in refers and _address(refers) != address.upper():
+                raise OutputInTheWay(
+                    f"the report's {name.name} now covers {refers.lstrip('=')}, not "
+                    f"{address} as drawn: rows or columns were inserted or deleted in it. "
+                    f"Undo that, or move what you added, or delete the {plan.sheet} sheet")
+            owned_names.append(name)
+        mine = {n.name.lower() for n in owned_names}
+        for table in plan.tables:
+            other = names.get(table.name.lower())
+            if other is not None and table.name.lower() not in mine:
+                raise OutputInTheWay(
+                    f"the defined name {other.name} ({other.refers_to}) is not the report's, "
+                    f"which needs that name; rename it (Formulas > Name Manager)")
+        clear: list[Rect] = []
+        charts: list[str] = []
+        if sheet is not None:
+            clear = [_rect(a) for _, a in record.on("cells", plan.sheet)]
+            charts = [i for i, _ in record.on("chart", plan.sheet)]
+            existing = {c.name.lower() for c in sheet.charts}
+            for chart in plan.charts:
+                if chart.name.lower() in existing and not record.has("chart", plan.sheet,
+                                                                    chart.name):
+                    raise OutputInTheWay(
+                        f"the chart {chart.name} on the sheet '{sheet.name}' is not the "
+                        f"report's; rename it or delete it")
+            _check_free(sheet, plan, clear)
+        works.append(_Work(plan, sheet, clear, owned_names, charts))
+    return works
+
+
+def _drawn_rows(work: _Work, sheet_name: str, record: Record) -> list[tuple[str, str, str, str]]:
+    """The record's rows for what ``work`` draws on the sheet ``sheet_name``."""
+    plan = work.plan
+    rows = []
+    if work.sheet is None or record.has("sheet", plan.sheet):
+        rows.append(("sheet", sheet_name, "", ""))
+    for table in plan.tables:
+        r0, c0, r1, c1 = table.bounds()
+        body = _address_of((r0 + 1, c0, r1, c1))
+        rows += [("cells", sheet_name, "", _a1(r0, c0, True)), ("cells", sheet_name, "", body),
+                 ("name", sheet_name, table.name, body)]
+    rows += [("chart", sheet_name, chart.name, "") for chart in plan.charts]
+    return rows
+
+
+def draw_checked(book: Any, works: list[_Work], record: Record,
+                 progress: Callable[[str], None] | None = None) -> tuple[list[str], Record]:
+    """Draw checked plans (see :func:`check`); the record of what is drawn now.
+
+    The record lists what is about to be drawn before the drawing starts (with what it
+    replaces), so that an Excel failing half-way leaves nothing drawn that is not recorded.
+    """
+    say = progress or (lambda text: None)
+    notes: list[str] = []
+    kept = [r for r in record.rows if not any(same_sheet(r[1], w.plan.sheet) for w in works)]
+    drawn = [row for w in works
+             for row in _drawn_rows(w, w.sheet.name if w.sheet is not None else w.plan.sheet,
+                                    record)]
+    _write_record(book, Record([*record.rows, *drawn]))
+    for work in works:
+        plan = work.plan
+        sheet = work.sheet if work.sheet is not None else book.sheets.add(
+            plan.sheet, after=book.sheets[len(book.sheets) - 1])
+        say("clearing the previous report")
+        _clear(sheet, work)
+        for i, table in enumerate(plan.tables, start=1):
+            say(f"writing {table.title} ({i}/{len(plan.tables)})")
+            _write_table(book, sheet, table)
+        # Widths and heights before the charts: a chart is placed at its anchor cell's
+        # left/top, which Excel computes from them (the plan's geometry, in points).
+        _geometry(sheet, plan)
+        for i, chart in enumerate(plan.charts, start=1):
+            say(f"drawing chart {i}/{len(plan.charts)}")
+            notes += _draw_chart(sheet, plan, chart)
+        _page_setup(sheet, plan)
+    new = Record([*kept, *drawn])
+    _write_record(book, new)
+    return notes, new
+
+
 def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = None) -> list[str]:
     """Write ``plan`` into ``book`` (an ``xlwings.Book``); return notes for the user.
 
     Raises
     ------
     OutputInTheWay
-        A user's cell is where a table goes; nothing has been changed.
+        A user's cell, name or chart is where the plan goes; nothing has been changed.
     """
-    say = progress or (lambda text: None)
-    notes: list[str] = []
-    sheet = report_sheet(book, plan.sheet)
-    own = _own_names(book, plan, sheet.name)
-    previous = _owned_rects(own)
-    _check_free(sheet, plan, previous)
-
-    say("clearing the previous report")
-    _clear(sheet, plan, own)
-
-    for i, table in enumerate(plan.tables, start=1):
-        say(f"writing {table.title} ({i}/{len(plan.tables)})")
-        _write_table(book, sheet, table)
-    # Widths and heights before the charts: a chart is placed at its anchor cell's left/top,
-    # which Excel computes from them (the plan's geometry, in points).
-    _geometry(sheet, plan)
-    for i, chart in enumerate(plan.charts, start=1):
-        say(f"drawing chart {i}/{len(plan.charts)}")
-        notes += _draw_chart(sheet, plan, chart)
-    _page_setup(sheet, plan)
-    return notes
+    record = read_record(book)
+    works = check(book, [plan], record)
+    return draw_checked(book, works, record, progress)[0]
 
 
-def remove(book: Any, plan: OutputPlan) -> None:
-    """Delete what ``plan`` owns on its sheet, when that sheet exists: its tables' cells and
-    names and its charts (a section with nothing to show any more); nothing else."""
-    for sheet in book.sheets:
-        if same_sheet(sheet.name, plan.sheet):
-            _clear(sheet, plan, _own_names(book, plan, sheet.name))
-            return
+def _address(refers_to: str) -> str:
+    """``='Sheet'!$A$1:$B$2`` -> ``$A$1:$B$2``."""
+    return refers_to.rsplit("!", 1)[-1].upper()
 
 
-def _clear(sheet: Any, plan: OutputPlan, own: list[Any]) -> None:
-    """Clear the cells of the names ``own``, delete them and the plan's charts."""
-    for rect in _owned_rects(own):
-        _rng(sheet, rect).clear_contents()
-    charts = {c.name.lower() for c in plan.charts}
-    for chart in list(sheet.charts):
-        if chart.name.lower() in charts:
-            chart.delete()
-    for name in own:
+def _address_of(rect: Rect) -> str:
+    r0, c0, r1, c1 = rect
+    return f"{_a1(r0, c0, True)}:{_a1(r1, c1, True)}"
+
+
+def _rect(address: str) -> Rect:
+    import re
+
+    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?", address.upper())
+    if m is None:
+        raise OutputInTheWay(f"the sheet {RECORD_SHEET} holds {address!r}, not an address: "
+                             f"delete that sheet and the report's sheets to start afresh")
+
+    def col(letters: str) -> int:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        return n - 1
+
+    r0, c0 = int(m.group(2)) - 1, col(m.group(1))
+    r1 = int(m.group(4)) - 1 if m.group(4) else r0
+    c1 = col(m.group(3)) if m.group(3) else c0
+    return r0, c0, r1, c1
+
+
+def _clear(sheet: Any, work: _Work) -> None:
+    """Clear the recorded cells (never a formula: the user's, whatever it shows), delete the
+    recorded names and charts."""
+    for rect in work.clear:
+        rng = _rng(sheet, rect)
+        found = occupied(rng)
+        if not any(f.startswith("=") for _, _, f in found):
+            rng.clear_contents()
+            continue
+        for i, j, f in found:
+            if not f.startswith("="):
+                sheet.range((rect[0] + i + 1, rect[1] + j + 1)).clear_contents()
+    # By name: xlwings on macOS addresses a chart of the collection by its index, which a
+    # deletion shifts.
+    charts = {c.lower() for c in work.charts}
+    for name in [c.name for c in sheet.charts if c.name.lower() in charts]:
+        sheet.charts[name].delete()
+    for name in work.names:
         name.delete()
+
+
+def remove(book: Any, sheet_name: str, record: Record) -> Record:
+    """Delete what the record lists on a sheet (a section with nothing to show any more)."""
+    for sheet in book.sheets:
+        if same_sheet(sheet.name, sheet_name):
+            names = {n.name.lower(): n for n in book.names}
+            work = _Work(OutputPlan(sheet=sheet_name, title="", tables=[], charts=[]), sheet,
+                         [_rect(a) for _, a in record.on("cells", sheet_name)],
+                         [names[i] for i in record.name_rows() if i in names
+                          and same_sheet(record.name_rows()[i][0], sheet_name)],
+                         [i for i, _ in record.on("chart", sheet_name)])
+            _clear(sheet, work)
+    return record.without_sheet(sheet_name)
 
 
 def _geometry(sheet: Any, plan: OutputPlan) -> None:
@@ -132,7 +325,7 @@ def _page_setup(sheet: Any, plan: OutputPlan) -> None:
     """Print area (xlwings CE, both platforms); landscape, one page wide (Windows COM)."""
     r0, c0, r1, c1 = plan.print_area()
     sheet.page_setup.print_area = f"{_a1(r0, c0, True)}:{_a1(r1, c1, True)}"
-    if _is_windows():
+    if _on_windows(sheet):
         setup = sheet.api.PageSetup
         setup.Orientation = _XL_LANDSCAPE
         setup.Zoom = False  # FitToPages* apply only without a zoom
@@ -167,48 +360,6 @@ def same_sheet(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
-def _own_names(book: Any, plan: OutputPlan, sheet_name: str) -> list[Any]:
-    """The report's names: those its plan creates (or an earlier plan created), on the
-    report's sheet or dangling (``#REF!``, their range deleted).
-
-    Raises
-    ------
-    OutputInTheWay
-        A name the plan creates is defined elsewhere, by the user: replacing it would lose it.
-    """
-    tables = {t.name.lower() for t in plan.tables}
-    mine = tables | {n.lower() for n in (*FORMER_NAMES, *OPTIONAL_TABLES)}
-    own = []
-    for name in book.names:
-        if name.name.lower() not in mine:
-            continue
-        try:
-            on_sheet = same_sheet(name.refers_to_range.sheet.name, sheet_name)
-        except Exception:  # noqa: BLE001  (no range: deleted (#REF!), or a constant)
-            on_sheet = "#REF!" in str(name.refers_to)
-        if on_sheet:
-            own.append(name)
-        elif name.name.lower() in tables:
-            raise OutputInTheWay(
-                f"the defined name {name.name} ({name.refers_to}) is not the report's, which "
-                f"needs that name; rename it (Formulas > Name Manager)")
-    return own
-
-
-def _owned_rects(own: list[Any]) -> list[Rect]:
-    """What the last refresh wrote: each of its table names plus the title row above."""
-    rects = []
-    for name in own:
-        try:
-            rng = name.refers_to_range
-        except Exception:  # noqa: BLE001  (a name whose range was deleted: owns nothing)
-            continue
-        r, c = rng.row - 1, rng.column - 1
-        nrows, ncols = rng.shape
-        rects.append((max(r - 1, 0), c, r + nrows - 1, c + ncols - 1))
-    return rects
-
-
 def _inside(row: int, col: int, rects: list[Rect]) -> bool:
     return any(r0 <= row <= r1 and c0 <= col <= c1 for r0, c0, r1, c1 in rects)
 
@@ -216,17 +367,16 @@ def _inside(row: int, col: int, rects: list[Rect]) -> bool:
 def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
-        # err_to_str: an analyst's error cell (=1/0) would otherwise read as empty.
-        values = _rng(sheet, (r0, c0, r1, c1)).options(ndim=2, err_to_str=True).value
-        for i, row in enumerate(values):
-            for j, v in enumerate(row):
-                if v is None or v == "":
+        # The title is one cell (what is beside it is not the table's); then header and data.
+        # Formulas, not values: a formula showing "" reads as None, an error cell too.
+        for rect in ((r0, c0, r0, c0), (r0 + 1, c0, r1, c1)):
+            for i, j, v in occupied(_rng(sheet, rect)):
+                if _inside(rect[0] + i, rect[1] + j, previous):
                     continue
-                if not _inside(r0 + i, c0 + j, previous):
-                    raise OutputInTheWay(
-                        f"cell {plan.sheet}!{_a1(r0 + i, c0 + j)} holds {cells.show(v)}, which the "
-                        f"report did not write; move it, or delete the {plan.sheet} sheet"
-                    )
+                raise OutputInTheWay(
+                    f"cell {plan.sheet}!{_a1(rect[0] + i, rect[1] + j)} holds "
+                    f"{cells.show(v)}, which the report did not write; move it, or delete the "
+                    f"{plan.sheet} sheet")
 
 
 def _rng(sheet: Any, rect: Rect) -> Any:
@@ -326,7 +476,7 @@ def _log_axis(axis: Any, base: int) -> bool:
     (COM on Windows, appscript on macOS). ``False`` where Excel refuses."""
     try:
         native = axis.api
-        if _is_windows():
+        if _on_windows(axis):
             native.ScaleType = _XL_SCALE_LOGARITHMIC
             native.LogBase = base
         else:
@@ -348,7 +498,7 @@ def _chart_type(chart: Chart, line: bool) -> str:
 
 def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> bool:
     """Add a series from its own ranges (Windows COM); ``False`` where that is unavailable."""
-    if not _is_windows():
+    if not _on_windows(chart):
         return False
     com_chart = chart.api[1]  # xlwings on Windows: (ChartObject, Chart)
     series = com_chart.SeriesCollection().NewSeries()
@@ -357,6 +507,17 @@ def _add_series_native(chart: Any, name: str, x: Any, y: Any, line: bool) -> boo
     series.Values = y.api
     series.ChartType = _XL_XY_SCATTER_LINES_NO_MARKERS if line else _XL_XY_SCATTER
     return True
+
+
+def _on_windows(obj: Any) -> bool:
+    """Whether ``obj`` (an xlwings object) runs on xlwings' Windows engine (COM); for an
+    object that does not tell, whether this is Windows (:func:`_is_windows`)."""
+    module = type(getattr(obj, "impl", None)).__module__
+    if module.startswith("xlwings._xlwindows"):
+        return True
+    if module.startswith("xlwings._xlmac"):
+        return False
+    return _is_windows()
 
 
 def _is_windows() -> bool:

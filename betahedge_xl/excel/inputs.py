@@ -113,10 +113,13 @@ class Request:
 def read_values(rng: Any) -> Any:
     """The values of the block's or the holdings' range (an ``xw.Range``), as rows.
 
-    Error cells arrive as their text (xlwings' ``err_to_str``): read by default they would be
-    ``None``, the same as an empty cell, and the request would quietly take the default.
+    Error cells arrive as their text: read by default they would be ``None``, the same as an
+    empty cell, and the request would quietly take the default. Read through
+    :func:`.grid.read_values`, which works on macOS too.
     """
-    return rng.options(ndim=2, err_to_str=True).value
+    from .grid import read_values as _read
+
+    return _read(rng)
 
 
 def read_request(block: Any, holdings: Any = None) -> Request:

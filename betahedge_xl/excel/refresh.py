@@ -40,8 +40,13 @@ def main() -> None:
 
 
 def refresh(book: Any) -> str:
-    """Read the inputs, compute, draw; return the line to show the user."""
-    from .drawer import draw
+    """Read the inputs, compute, check, draw; return the line to show the user.
+
+    Everything is read, computed and checked before the first write, so that a refresh that
+    stops (a cell of the user's where the report goes, a name or sheet of theirs) leaves
+    every cell, name, chart and sheet as it was.
+    """
+    from .drawer import check, draw_checked, read_record
 
     app = book.app
 
@@ -50,8 +55,12 @@ def refresh(book: Any) -> str:
 
     try:
         progress("reading inputs")
-        block, holdings, added = find_or_add_inputs(book)
-        request = inp.read_request(block, holdings)
+        block, holdings, add = find_inputs(book)
+        from .._dates import date_system
+        from .grid import uses_1904
+
+        with date_system(uses_1904(book)):  # typed dates: the workbook's serial numbers
+            request = inp.read_request(block, holdings)
         progress(f"computing {request.asset} against {request.benchmark}")
         from ..data.yahoo import report_progress
         from . import hedge
@@ -67,11 +76,20 @@ def refresh(book: Any) -> str:
         done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
         plan = build_plan(result)
-        status = _status_table(plan, _source(book, isinstance(request.asset, list)), done)
+        source = (_source(book, isinstance(request.asset, list)) if not add
+                  else f"{inp.INPUTS_NAME} ({inp.inputs_ref().lstrip('=')})")
+        status = _status_table(plan, source, done)
         plan = dataclasses.replace(plan, tables=[*plan.tables, status])
         _check_inputs_clear(book, plan)
-        notes = [*added, *draw(book, plan, progress)]
-        notes += draw_backtest(book, request, progress)
+        record = read_record(book)
+        backtest_plan, backtest_notes = plan_backtest(book, request, progress, record)
+        plans = [plan] + ([backtest_plan] if backtest_plan is not None else [])
+        works = check(book, plans, record)
+        # -- nothing has been written up to here --
+        notes = ([f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and "
+                  f"refresh", *add_inputs(book)] if add else [])
+        drawn, _ = draw_checked(book, works, record, progress)
+        notes = [*notes, *drawn, *backtest_notes]
         _write_notes(book, plan, status, notes)
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
@@ -143,17 +161,17 @@ def _check_inputs_clear(book: Any, plan: OutputPlan) -> None:
                     f"them to another sheet (cut and paste; the name follows)")
 
 
-def draw_backtest(book: Any, request: inp.Request, progress: Any) -> list[str]:
+def plan_backtest(book: Any, request: inp.Request, progress: Any,
+                  record: Any) -> tuple[OutputPlan | None, list[str]]:
     """The backtest section (:func:`betahedge_xl.backtest` with its defaults, daily returns)
-    on its own sheet; notes for the user.
+    for its own sheet, and notes for the user; computed, not drawn.
 
     A request that cannot be backtested (a year of data is shorter than the 252-day window and
-    a month after it) adds nothing; a backtest an earlier refresh drew is then replaced by a
-    line saying why, so that its sheet never shows another request's numbers.
+    a month after it) draws nothing, unless an earlier refresh drew a backtest: that sheet then
+    gets a line saying why, so that it never shows another request's numbers.
     """
-    from ..plan import BACKTEST_SHEET, backtest_note_plan, backtest_outline, build_backtest_plan
+    from ..plan import BACKTEST_SHEET, backtest_note_plan, build_backtest_plan
     from . import backtest
-    from .drawer import draw, remove, same_sheet
 
     holdings = {k: request.options[k] for k in ("weights", "shares") if k in request.options}
     try:
@@ -161,13 +179,12 @@ def draw_backtest(book: Any, request: inp.Request, progress: Any) -> list[str]:
         result = backtest(request.asset, request.benchmark, request.start, request.end,
                           **holdings)
     except (InputError, InsufficientDataError) as exc:
-        if not any(same_sheet(s.name, BACKTEST_SHEET) for s in book.sheets):
-            return []
+        if not record.on("cells", BACKTEST_SHEET):
+            return None, []
         reason = cells.message(exc)
-        remove(book, backtest_outline())
-        draw(book, backtest_note_plan(request.asset, request.benchmark, reason), progress)
-        return [f"no backtest ({reason})"]
-    return draw(book, build_backtest_plan(result), progress)
+        return (backtest_note_plan(request.asset, request.benchmark, reason),
+                [f"no backtest ({reason})"])
+    return build_backtest_plan(result), []
 
 
 def _show(book: Any, message: str) -> None:
@@ -182,27 +199,31 @@ def _show(book: Any, message: str) -> None:
     book.app.status_bar = STATUS_PREFIX + message
 
 
-def find_or_add_inputs(book: Any) -> tuple[Any, Any, list[str]]:
-    """Values of the inputs block and of the holdings table; add the example when absent.
+def find_inputs(book: Any) -> tuple[Any, Any, bool]:
+    """Values of the inputs block and of the holdings table, or the example's when the
+    workbook has no block (nothing is added here: see :func:`add_inputs`).
 
     Returns
     -------
-    (block values, holdings values or None, notes on the block added: empty when none was)
+    (block values, holdings values or None, whether the example block is to be added)
     """
-    names = {n.name: n for n in book.names}
+    names = {n.name.lower(): n for n in book.names}  # Excel's names ignore case
     if inp.INPUTS_NAME in names:
         block = inp.read_values(names[inp.INPUTS_NAME].refers_to_range)
         holdings = None
         if inp.HOLDINGS_NAME in names:
             holdings = inp.read_values(names[inp.HOLDINGS_NAME].refers_to_range)
-        return block, holdings, []
+        return block, holdings, False
     if any(s.name.lower() == inp.INPUTS_SHEET.lower() for s in book.sheets):
         raise InputError(f"the sheet '{inp.INPUTS_SHEET}' exists but the name "
                          f"{inp.INPUTS_NAME} is missing; re-create the name or delete the "
                          f"sheet to get a fresh example")
-    notes = [f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and refresh",
-             *add_inputs(book)]
-    return [row[:2] for row in inp.example_rows()], None, notes
+    if inp.HOLDINGS_NAME in names:
+        theirs = names[inp.HOLDINGS_NAME]
+        raise InputError(f"the name {theirs.name} ({str(theirs.refers_to).lstrip('=')}) "
+                         f"exists but {inp.INPUTS_NAME} is missing: define {inp.INPUTS_NAME} "
+                         f"over your inputs block, or rename {theirs.name} to get the example")
+    return [row[:2] for row in inp.example_rows()], None, True
 
 
 def add_inputs(book: Any) -> list[str]:

@@ -1,29 +1,36 @@
-"""``betahedge excel setup``: make Excel run this Python, in one command.
+"""``betahedge excel setup``: make Excel run this Python, changing only this product's settings.
 
-Excel finds Python through xlwings' VBA, which reads the interpreter from config files whose
-places depend on the platform and on the VBA project's ``PROJECT_NAME`` (xlwings 0.37.8,
-``GetConfigFilePath`` in ``xlwings.bas`` and in the add-in template):
+Excel finds Python through xlwings' VBA, whose ``GetConfig`` reads a setting from, in order:
+a ``<PROJECT_NAME>.conf`` sheet in the workbook, a ``<PROJECT_NAME>.conf`` file in the
+workbook's own folder (``GetDirectoryConfigFilePath``), then the user-wide file
+(``GetConfigFilePath``: ``~/Library/Containers/com.microsoft.Excel/Data/<name>.conf`` on macOS,
+``%USERPROFILE%\\.<name>\\<name>.conf`` on Windows), xlwings 0.37.8. The user-wide files are
+shared: every other xlwings workbook reads ``xlwings.conf``, every add-in built from xlwings'
+ribbon template reads ``myaddin.conf``. So this command never writes them; it writes the
+places only this product reads:
 
-========  ==========================================================  =====================
-platform  file                                                        read by
-========  ==========================================================  =====================
-macOS     ~/Library/Containers/com.microsoft.Excel/Data/xlwings.conf  betahedge.xlsm
-macOS     ~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf  betahedge.xlam
-Windows   %USERPROFILE%\\.xlwings\\xlwings.conf                       betahedge.xlsm
-Windows   %USERPROFILE%\\.myaddin\\myaddin.conf                       betahedge.xlam
-========  ==========================================================  =====================
+=====================  ===================================================================
+read by                where the interpreter is written
+=====================  ===================================================================
+betahedge.xlsm         ``xlwings.conf`` in the workbook's folder (``--workbook-dir``)
+betahedge.xlam         the add-in's own ``myaddin.conf`` sheet ("Add-in Sheet Config" of the
+                       template's ``GetConfig``, read from ``ThisWorkbook``, the add-in), in
+                       the copy put in Excel's startup folder
+=====================  ===================================================================
+
+(The add-in's ``GetDirectoryConfigFilePath`` is the *active* workbook's folder, any folder the
+analyst works in, so a file there would not reach it.)
 
 (``PROJECT_NAME`` is ``xlwings`` in the standalone workbook's VBA and ``myaddin`` in the ribbon
 add-in template ``betahedge.xlam`` is built from.) The key is ``INTERPRETER_MAC`` or
 ``INTERPRETER_WIN``; each line is ``"KEY","VALUE"``, read with VBA's ``Input #``, first match
-wins, key compared without case. ``xlwings addin install`` writes that file only when it does
-not exist, so an old entry pointing at another Python survives it; this command replaces the
-entry and keeps every other line of the file as it was.
+wins, key compared without case; every other line of an existing file is kept.
 
 It also copies the add-in into Excel's startup folder (loaded at every start) and, on macOS,
 xlwings' AppleScript that RunPython needs (what ``xlwings runpython install`` does). A file of
 another content already in the startup folder is not replaced unless asked (``force``).
-Nothing is written before every step has been checked.
+Nothing is written before every step has been checked; each change is printed with how to
+undo it.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ class Step:
     path: Path
     content: bytes
     what: str  # "wrote ..." line for the user
+    undo: str = ""  # how to undo it, for the user
 
     @property
     def changes(self) -> bool:
@@ -88,8 +96,59 @@ def _env_dir(name: str) -> Path:
     return Path(value)
 
 
-def config_paths(platform: str) -> list[Path]:
-    """The xlwings config files Excel reads the interpreter from: the workbook's, the add-in's."""
+def config_paths(platform: str, workbook_dir: Path) -> list[Path]:
+    """The folder config file the workbook reads before the user-wide one."""
+    return [workbook_dir / f"{WORKBOOK_PROJECT}.conf"]
+
+
+#: The add-in template's config sheet, disabled by its leading underscore; rows 1 and 2 are
+#: ``Interpreter_Win`` and ``Interpreter_Mac`` (xlwings' quickstart_addin_ribbon.xlam).
+_ADDIN_CONF_SHEET = f"_{ADDIN_PROJECT}.conf"
+_ADDIN_CONF_ROWS = {"INTERPRETER_WIN": 1, "INTERPRETER_MAC": 2}
+
+
+def addin_with_interpreter(addin: bytes, key: str, interpreter: str) -> bytes:
+    """The add-in with its own config sheet enabled (``myaddin.conf``) and ``key`` set to
+    ``interpreter`` there: the add-in then runs that Python whatever the user-wide files say.
+
+    Raises
+    ------
+    InputError
+        The add-in is not the template's layout (its sheet or row is missing).
+    """
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    row = _ADDIN_CONF_ROWS[key]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(addin)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                old = f'name="{_ADDIN_CONF_SHEET}"'.encode()
+                if old not in data:
+                    raise InputError(f"excel setup: the add-in has no sheet "
+                                     f"{_ADDIN_CONF_SHEET}; rebuild it")
+                data = data.replace(old, f'name="{ADDIN_PROJECT}.conf"'.encode())
+            elif info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                cell = re.search(rf'(<row r="{row}"[^>]*>)(<c r="A{row}"[^>]*>.*?</c>)', text)
+                if cell is None or f'r="B{row}"' in text:
+                    raise InputError(f"excel setup: the add-in's config sheet has not the "
+                                     f"template's row {row}; rebuild it")
+                value = (f'<c r="B{row}" s="1" t="inlineStr"><is><t>{escape(interpreter)}'
+                         f'</t></is></c>')
+                text = (text[:cell.end()] + value + text[cell.end():]).replace(
+                    f'<row r="{row}" spans="1:1"', f'<row r="{row}" spans="1:2"')
+                data = text.encode("utf-8")
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+def user_config_paths(platform: str) -> list[Path]:
+    """The user-wide config files (shared with other xlwings tools: never written here)."""
     if platform == "macos":
         folder = _env_dir("HOME").joinpath(*_MAC_CONTAINER)
         return [folder / f"{WORKBOOK_PROJECT}.conf", folder / f"{ADDIN_PROJECT}.conf"]
@@ -150,7 +209,8 @@ def _encoding() -> str:
     return locale.getpreferredencoding(False)
 
 
-def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> list[Step]:
+def plan(platform: str, interpreter: str, addin: Path, force: bool = False,
+         workbook_dir: Path | None = None) -> list[Step]:
     """Every file to write, checked; nothing is written.
 
     Raises
@@ -168,7 +228,11 @@ def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> l
     newline = "\r\n" if platform == "windows" else "\n"
     key = interpreter_key(platform)
     steps = []
-    for path in config_paths(platform):
+    folder = Path.cwd() if workbook_dir is None else Path(workbook_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"excel setup: {folder} is not a folder; give the folder of "
+                         f"betahedge.xlsm with --workbook-dir")
+    for path in config_paths(platform, folder):
         if path.is_dir():
             raise InputError(f"excel setup: {path} is a folder; xlwings needs a file there")
         raw = path.read_bytes() if path.is_file() else b""
@@ -176,10 +240,13 @@ def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> l
         new, old = updated_config(text, key, interpreter, newline)
         if old is None:
             what = f"{path}: {key} = {interpreter}" + ("" if raw else " (new file)")
+            undo = (f"delete {path}" if not raw else
+                    f"delete the line \"{key}\" of {path}")
         elif old == interpreter:
-            what = f"{path}: {key} already {interpreter}"
+            what, undo = f"{path}: {key} already {interpreter}", ""
         else:
             what = f"{path}: {key} = {interpreter} (was {old})"
+            undo = f"set {key} back to {old} in {path}"
         try:
             content = new.encode(_encoding(), errors="surrogateescape")
         except UnicodeEncodeError:
@@ -187,13 +254,13 @@ def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> l
                              f"that {path.name} (encoding {_encoding()}, which Excel's VBA "
                              f"reads) cannot hold; use a Python installed under a path of "
                              f"plain characters") from None
-        steps.append(Step(path, content, what))
+        steps.append(Step(path, content, what, undo))
     if not addin.is_file():
         raise InputError(f"excel setup: the add-in {addin} is not in this installation; "
                          f"reinstall betahedge-xl, or run workbook/build_workbook.py in a "
                          f"source checkout")
     target = startup_dir(platform) / ADDIN_FILE
-    content = addin.read_bytes()
+    content = addin_with_interpreter(addin.read_bytes(), key, interpreter)
     if target.is_dir():
         raise InputError(f"excel setup: {target} is a folder; move it out of Excel's startup "
                          f"folder")
@@ -203,12 +270,16 @@ def plan(platform: str, interpreter: str, addin: Path, force: bool = False) -> l
                          f"with --force to replace it (an older betahedge add-in), or move "
                          f"your file elsewhere")
     steps.append(Step(target, content, f"{target}: the BetaHedge ribbon add-in, loaded "
-                                       f"when Excel starts"))
+                                       f"when Excel starts; {key} = {interpreter} in its own "
+                                       f"{ADDIN_PROJECT}.conf sheet",
+                      f"delete {target}" if not target.is_file() else
+                      "(an earlier betahedge.xlam was replaced)"))
     if platform == "macos":
         script = _applescript()
         dest = _env_dir("HOME").joinpath(*_MAC_SCRIPTS, script.name)
         steps.append(Step(dest, script.read_bytes(), f"{dest}: xlwings' AppleScript, which "
-                                                     f"RunPython (the Refresh) calls"))
+                                                     f"RunPython (the Refresh) calls",
+                          f"delete {dest} (other xlwings workbooks may use it too)"))
     return steps
 
 
@@ -256,7 +327,8 @@ def by_hand(platform: str) -> list[str]:
 
 
 def run(platform: str | None, addin: Path, dry_run: bool = False, force: bool = False,
-        interpreter: str | None = None, say: Callable[[str], None] = print) -> list[Step]:
+        interpreter: str | None = None, say: Callable[[str], None] = print,
+        workbook_dir: Path | None = None) -> list[Step]:
     """Check, then (unless ``dry_run``) write every file; tell the user what happened.
 
     Returns
@@ -265,16 +337,30 @@ def run(platform: str | None, addin: Path, dry_run: bool = False, force: bool = 
     """
     platform = platform or detect_platform()
     interpreter = interpreter or sys.executable
-    steps = plan(platform, interpreter, addin, force)
-    say(f"Excel ({platform}) will run Python {sys.version.split()[0]} at {interpreter}"
+    steps = plan(platform, interpreter, addin, force, workbook_dir)
+    say(f"BetaHedge's workbook and add-in (only those) will run Python "
+        f"{sys.version.split()[0]} at {interpreter}"
         + (" (dry run: nothing written)" if dry_run else ""))
+    undo = []
     for step in steps:
         verb = "would write" if dry_run else "wrote"
         if not step.changes:
             verb = "unchanged"
-        elif not dry_run:
-            _write(step)
+        else:
+            if not dry_run:
+                _write(step)
+            if step.undo:
+                undo.append(step.undo)
         say(f"  {verb}: {step.what}")
+    say(f"  not changed: {', '.join(str(p) for p in user_config_paths(platform))} (the "
+        f"user-wide settings other xlwings workbooks and add-ins read)")
+    if undo:
+        say("To undo:" if not dry_run else "To undo (after a real run):")
+        for line in undo:
+            say(f"  {line}")
+    folder = steps[0].path.parent
+    say(f"Keep betahedge.xlsm in {folder} (its xlwings.conf is there); for a copy elsewhere, "
+        f"run this command with --workbook-dir set to its folder.")
     say("Left to do by hand:")
     for i, line in enumerate(by_hand(platform), start=1):
         say(f"  {i}. {line}")
