@@ -39,7 +39,7 @@ LINUX = {**default_environment(), "sys_platform": "linux", "platform_system": "L
 
 #: What `pip install .` asked for on a desktop before Lite support (must stay the same).
 DESKTOP = {"xlwings==0.37.8", "yfinance<2,>=1.7", "pandas>=3.0", "numpy>=1.26",
-           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8", "exchange_calendars>=4.5"}
+           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8", "exchange_calendars>=4.6"}
 #: What Pyodide is asked for: Lite's own xlwings, the rest from the distribution or PyPI.
 BROWSER = {"xlwings", "pandas", "numpy", "platformdirs", "exchange-calendars"}
 
