@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import engine as eng
+from .._dates import check_window
 from ..engine.align import whole_number
 from ..engine.table import Table
 from ..exceptions import (
@@ -183,3 +184,163 @@ def _positive_capital(capital: Any) -> float | None:
         raise InputError(f"capital must be a positive number, got {capital!r}")
     return value
 
+
+
+#: The parameters of :func:`~betahedge_xl.analysis.beta_hedge`, documented where they are
+#: checked; the front door's docstring ends with them (:func:`documented`).
+PARAMETERS = """
+    Parameters
+    ----------
+    asset
+        A ticker (``"TSLA"``), a Series of adjusted prices, or a portfolio: a list of tickers
+        (or a price DataFrame) with ``weights`` or ``shares``, or a ``{ticker: weight}`` mapping.
+    benchmark
+        A ticker, a list of tickers (several regressors, e.g. ``["SPY", "XLK"]``), or prices.
+    start, end
+        Window of prices: ``start`` inclusive, ``end`` exclusive (as ``yfinance.download``).
+        Strings, dates, Timestamps or Excel serial numbers. Tickers with neither: the last
+        two years to the latest price all of them have (Bloomberg BETA's default window),
+        stated in the summary; prices or returns handed in are used whole.
+    frequency
+        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``. Default: daily, or
+        the prices' own frequency when they are sparser (month-end prices give monthly
+        returns, and the result says so). Asking for a frequency finer than the prices
+        have (daily of month-end prices) is refused, naming the frequency to ask for.
+    returns
+        ``"simple"`` or ``"log"``.
+    risk_free
+        A constant rate or a Series of rates by date; both sides of the regression become
+        excess returns.
+    risk_free_unit
+        What the risk-free numbers are: ``"annual"`` (0.02 for 2% a year), ``"annual%"``
+        (2.0; FRED's T-bill series), ``"period"`` (each period's risk-free return, 0.0001) or
+        ``"period%"`` (Ken French's monthly ``RF`` with ``frequency="monthly"``). Default:
+        ``"annual"`` for a constant, ``"period"`` for a Series. Values implausible in the
+        declared unit (above 100% a year once converted) are refused.
+    cov_type, maxlags
+        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags; default
+        ``floor(4 (n/100)^(2/9))``). ``maxlags`` alone means HAC, as on the command line and
+        in a cell; ``maxlags`` with ``"nonrobust"`` is refused. Default: classical.
+    rolling_window
+        Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
+    weights, shares
+        Holdings of a portfolio given as a list of tickers. Weights are fractions of the
+        book's capital, taken as given (``[1.3, -0.3]`` is 130/30, ``[1, -1]``
+        dollar-neutral, ``[0.6]`` 60% invested; weights summing to about 100 are read as
+        percent and the summary says so), rebalanced each period of the frequency; the rest
+        of the capital is cash at zero, or at the risk-free rate when one is given. Share
+        counts (negative for shorts) are held unchanged; the book's return is its P&L over
+        its gross exposure at the start of each period, or over ``capital``.
+    oos_split
+        Fraction of the sample, 0 < split < 1 (or a date), at which the out-of-sample check
+        splits; ``None`` means the default 0.5.
+    refresh
+        Ask the source again even for stored prices.
+    input
+        ``"prices"`` (default) or ``"returns"``: the Series/DataFrames handed in are simple
+        returns per period (what a PM's system exports), taken as given within the window;
+        no return is computed from them and none is dropped but those on dates the other
+        side lacks.
+    preset
+        ``"bloomberg"``: weekly returns (weeks ending Friday) over the default two-year
+        window, the adjusted (Blume) beta beside the raw one, as BETA <GO> lays them out.
+    capital
+        The book's capital in currency: the return base of a shares book, and what the
+        dollar beta (beta x capital) and the benchmark notional to sell are computed on.
+
+    Returns
+    -------
+    HedgeResult
+    """
+
+
+def documented(function: Any) -> Any:
+    """Append :data:`PARAMETERS` to a front door's docstring (one text, where it is checked)."""
+    function.__doc__ = (function.__doc__ or "").rstrip(" ") + PARAMETERS.lstrip("\n")
+    return function
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked, every argument of :func:`beta_hedge` checked and in its own terms."""
+
+    asset: _Leg
+    benchmark: _Leg
+    holdings: pd.Series | None
+    kind: str | None  # "weights", "weights in percent", "shares"; None for one asset
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    capital: float | None
+    input: str
+    preset: str | None
+    asked: str | None  # the frequency asked for (None: the data's own, daily at most)
+    method: str
+    risk_free: Any  # a rate per period or a Series of them
+    rf_unit: str
+    rf_series: bool
+    cov_type: str
+    maxlags: int | None
+    rolling_window: int | None
+    oos_split: Any
+    refresh: Any
+
+    @property
+    def frequency(self) -> str:
+        """The frequency the risk-free rate is converted to before the data is seen."""
+        return self.asked or "daily"
+
+    def risk_free_label(self) -> float | str:
+        """The risk-free rate as the summary states it."""
+        rf, unit = self.risk_free, self.rf_unit
+        if self.rf_series:
+            return "a per-period series" if unit == "period" else (
+                f"a series of {eng.rf_unit_words(unit)}")
+        if unit == "annual" or float(rf) == 0.0:
+            return float(rf)
+        return (f"{float(rf):g}{'%' if unit.endswith('%') else ''} "
+                f"{'a year' if unit.startswith('annual') else 'per period'}")
+
+
+def read_request(
+    asset: Any, benchmark: Any, start: Any, end: Any, *, frequency: Any, returns: Any,
+    risk_free: Any, risk_free_unit: Any, cov_type: Any, maxlags: Any, rolling_window: Any,
+    weights: Any, shares: Any, oos_split: Any, refresh: bool, capital: Any,
+    input: Any, preset: Any,  # noqa: A002
+) -> Request:
+    """Every check of the arguments of :func:`beta_hedge`, before any price is read."""
+    rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
+    cov_type = eng.cov_key(cov_type, maxlags)
+    if cov_type == "nonrobust" and maxlags is not None:
+        raise InputError("maxlags: lags apply to HAC standard errors; set cov_type to HAC or "
+                         "leave maxlags out")
+    _check_amounts(asset if isinstance(asset, Mapping) else weights, "weights")
+    _check_amounts(shares, "shares")
+    s, e = check_window(start, end)
+    cap = _positive_capital(capital)
+    given = _input_kind(input, asset, benchmark)
+    if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
+        preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
+    preset_name = _preset(preset)
+    asked: str | None = None if preset_name is None and (
+        frequency is None or (isinstance(frequency, str) and not frequency.strip())) else (
+        eng.normalize_frequency("weekly" if preset_name else frequency))
+    freq: str = asked or "daily"
+    method = eng.normalize_method(returns)
+    rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
+    rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
+    risk_free = eng.risk_free_rate(risk_free, rf_unit, freq)
+    asset_leg, holdings, kind = _holdings(asset, weights, shares)
+    bench_leg = _leg(benchmark, "benchmark")
+    if holdings is None and set(asset_leg.names) & set(bench_leg.names):
+        if asset_leg.prices is None or bench_leg.prices is None or len(bench_leg.names) != 1:
+            raise InputError(f"asset and benchmark are the same: {asset_leg.names[0]}")
+        # Two price Series of the same name (df_a["Close"], df_b["Close"]) are common.
+        asset_leg = asset_leg.renamed(["asset"])
+        bench_leg = bench_leg.renamed(["benchmark"])
+
+    return Request(
+        asset=asset_leg, benchmark=bench_leg, holdings=holdings, kind=kind, start=s, end=e,
+        capital=cap, input=given, preset=preset_name, asked=asked, method=method,
+        risk_free=risk_free, rf_unit=rf_unit, rf_series=rf_series, cov_type=cov_type,
+        maxlags=maxlags, rolling_window=rolling_window, oos_split=oos_split,
+        refresh=refresh)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import engine as eng
 from ..engine.periods import PERIOD_CODE
 from ..engine.table import Table
+from .books import PORTFOLIO_NAME, Book, _book, _book_returns
+from .prices import Prices
+from .request import Request
 from ..exceptions import (
     InputError,
     InsufficientDataError,
@@ -148,3 +153,121 @@ def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
     after = [m for q in judged.tickers.values() for m in q.move_messages()]
     return judged, [m for m in notes if m not in before] + after
 
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The returns a request regresses, on aligned dates and at one frequency.
+
+    ``aligned`` holds every leg's aligned (and resampled) prices; ``prices`` and ``returns``
+    the asset (or the book, ``"Portfolio"``) then the benchmarks, excess of the risk-free rate
+    when one was given. For a book, ``held``, ``shown`` and ``starts`` are what
+    :func:`form_book` needs (see :func:`~betahedge_xl.analysis.books._book_returns`).
+    """
+
+    aligned: Table
+    prices: Table
+    returns: Table
+    asset: str
+    benchmarks: list[str]
+    frequency: str
+    quality: Any
+    notes: list[str]
+    held: pd.DataFrame | None = None
+    shown: pd.Series | None = None
+    starts: pd.DataFrame | None = None
+
+
+def _join(request: Request, prices: Prices) -> tuple[Table, Any, str, list[str]]:
+    """Both legs on one table of dates, checked, and the frequency to use; also the
+    quality report and the notes so far."""
+    raw_asset, raw_bench = prices.asset, prices.benchmark
+    s, e, asked = prices.start, prices.end, request.asked
+    notes, quality, freq = list(prices.notes), prices.quality, request.frequency
+    if request.input == "returns":
+        freq, said = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
+        notes += said
+        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame, freq)
+        raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
+        if lost:
+            notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
+    if np.array_equal(raw_asset.dates, raw_bench.dates):
+        # Same dates (the usual case): one block of numbers, no join machinery.
+        table = raw_asset.with_values(np.hstack([raw_asset.values, raw_bench.values]),
+                                      raw_asset.names + raw_bench.names)
+    else:
+        table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
+    if request.holdings is not None:
+        _check_book_names(raw_asset, raw_bench)
+    if len(set(table.names)) < len(table.names):
+        dup = next(c for i, c in enumerate(table.names) if c in table.names[:i])
+        if request.holdings is None:
+            raise InputError(f"{dup} is both in the asset and the benchmark")
+        # A portfolio may hold its own benchmark (an index ETF hedged with that ETF).
+        table = table.columns(list(dict.fromkeys(table.names)))
+    handed = [c for leg in (request.asset, request.benchmark) if leg.prices is not None
+              for c in leg.prices.names]
+    if handed:
+        table, own = _check_handed(table, list(dict.fromkeys(handed)), s, e)
+        notes += own.messages()
+        if quality is None:
+            quality = own
+    if quality is not None and hasattr(quality, "tickers"):
+        quality, notes = _judge_moves(quality, notes, table, raw_bench.names[0])
+    # Constituents are resampled before a portfolio is formed: a weights portfolio is
+    # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
+    # Dates lost to alignment are named by the data-quality report every leg now has.
+    if request.input == "prices":
+        with np.errstate(invalid="ignore"):
+            every = (table.values > 0).all(axis=1)
+        freq, said = _frequency(asked, table.dates[every], "prices")
+        notes += said
+    return table, quality, freq, notes
+
+
+def form_sample(request: Request, prices: Prices) -> Sample:
+    """Align and resample the legs, form the book's returns, and refuse a sample too short."""
+    table, quality, freq, notes = _join(request, prices)
+    risk_free, rf_unit, method = request.risk_free, request.rf_unit, request.method
+    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
+    if rf_note is not None:
+        notes.insert(0, rf_note)
+    px = eng.prepare_table(table, freq)
+    bench_cols = prices.benchmark.names
+    held = shown = starts = None
+    if request.holdings is not None:
+        asset_name = PORTFOLIO_NAME
+        assert request.kind is not None
+        book_prices, book_rets, held, shown, starts = _book_returns(
+            px.frame, prices.asset.names, bench_cols, request.holdings, request.kind,
+            request.capital, risk_free, freq, method, rf_unit)
+        sample_prices, rets = Table.of(book_prices), Table.of(book_rets)
+    else:
+        asset_name = prices.asset.names[0]
+        sample_prices = px  # the asset's one column, then the benchmarks
+        rets = eng.excess_table(eng.return_table(sample_prices, method), risk_free, freq,
+                                method, rf_unit)
+    if len(rets) < 3:
+        raise InsufficientDataError(
+            f"too few observations: {len(rets)} {freq} return(s) between "
+            f"{pd.Timestamp(sample_prices.dates[0]):%Y-%m-%d} and "
+            f"{pd.Timestamp(sample_prices.dates[-1]):%Y-%m-%d}, need at least 3"
+            if len(sample_prices) else "no prices in the window"
+        )
+    if len(rets) < MIN_RELIABLE_OBS:
+        notes.append(f"only {len(rets)} {freq} returns: fewer than {MIN_RELIABLE_OBS}, the "
+                     f"statistics are unreliable")
+    return Sample(aligned=px, prices=sample_prices, returns=rets, asset=asset_name,
+                  benchmarks=bench_cols, frequency=freq, quality=quality, notes=notes,
+                  held=held, shown=shown, starts=starts)
+
+
+def form_book(request: Request, sample: Sample) -> Book | None:
+    """How a book's return was formed, its exposure and its positions' betas (``None`` for
+    one asset)."""
+    if request.holdings is None:
+        return None
+    assert request.kind is not None and sample.held is not None and sample.shown is not None
+    return _book(sample.aligned.frame, request.holdings, request.kind, request.capital,
+                 request.risk_free, sample.held, sample.returns.frame[sample.benchmarks],
+                 sample.shown, sample.starts)
