@@ -7,10 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .numbers import ResultNumbers
-from .numbers import _iso
-
-
+from .books import not_a_market_beta
+from .numbers import ResultNumbers, _iso
 
 
 class Advice(ResultNumbers):
@@ -35,15 +33,7 @@ class Advice(ResultNumbers):
     def not_a_market_beta(self) -> str:
         """Why this beta is no market beta that Blume's or Vasicek's pull toward 1 fits (a
         book with shorts: long/short or dollar-neutral), or ``""`` when it is one."""
-        if self.holdings is None or self.book is None:
-            return ""
-        if (np.asarray(self.holdings, dtype=float) < 0).any():
-            e = self.book.exposure
-            kind = "dollar-neutral" if abs(e.net) <= 1e-9 * max(abs(e.gross), 1.0) \
-                else "long/short"
-            return (f"the book is {kind} (net exposure {e.net:,.4g}, gross {e.gross:,.4g}); "
-                    f"its beta is a spread of betas, not a market beta that shrinks toward 1")
-        return ""
+        return not_a_market_beta(self.holdings, self.book)
 
     @property
     def advice(self) -> list[str]:

@@ -139,3 +139,34 @@ def _capital(capital: float | None, book: Book | None) -> float | None:
         return book.exposure.gross
     return None
 
+
+
+def not_a_market_beta(holdings: pd.Series | None, book: Book | None) -> str:
+    """Why a book's beta is no market beta that Blume's or Vasicek's pull toward 1 fits (a
+    book with shorts: long/short or dollar-neutral), or ``""`` when it is one."""
+    if holdings is None or book is None:
+        return ""
+    if (np.asarray(holdings, dtype=float) < 0).any():
+        e = book.exposure
+        kind = "dollar-neutral" if abs(e.net) <= 1e-9 * max(abs(e.gross), 1.0) \
+            else "long/short"
+        return (f"the book is {kind} (net exposure {e.net:,.4g}, gross {e.gross:,.4g}); "
+                f"its beta is a spread of betas, not a market beta that shrinks toward 1")
+    return ""
+
+
+def book_title(asset: str, holdings: pd.Series | None, kind: str | None) -> str:
+    """The book's own name when it has one (a single asset's ticker), else its holdings as
+    they were given: ``AAPL +1 / MSFT -1``, ``AAPL 60% / MSFT 40%``, ``AAPL 100 sh / ...``."""
+    if holdings is None:
+        return asset
+    kind = kind or ""
+    parts = []
+    for t, v in holdings.items():
+        if kind == "weights in percent":
+            parts.append(f"{t} {v * 100:+g}%")
+        elif kind == "shares":
+            parts.append(f"{t} {v:+,g} sh")
+        else:
+            parts.append(f"{t} {v:+g}")
+    return " / ".join(parts)

@@ -56,8 +56,9 @@ class Fit:
     notes: list[str]
 
 
-def fit_sample(request: Request, sample: Sample) -> Fit:
-    """Regress the asset on the benchmarks, hedge, and check the hedge out of sample."""
+def regress(request: Request, sample: Sample) -> tuple[eng.OLSResult, list[str]]:
+    """The regression of the asset on the benchmarks, refusing what cannot be fitted (a
+    constant or collinear benchmark); the sample's notes with the fit's own."""
     rets, asset_name, bench_cols = sample.returns, sample.asset, sample.benchmarks
     notes = list(sample.notes)
     y = rets.column(asset_name)
@@ -73,6 +74,15 @@ def fit_sample(request: Request, sample: Sample) -> Fit:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         elif str(w.message) not in notes:
             notes.append(str(w.message))
+    return fit, notes
+
+
+def fit_sample(request: Request, sample: Sample) -> Fit:
+    """Regress the asset on the benchmarks, hedge, and check the hedge out of sample."""
+    fit, notes = regress(request, sample)
+    rets, bench_cols = sample.returns, sample.benchmarks
+    y = rets.column(sample.asset)
+    x = rets.columns(bench_cols).values
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         check = eng.apply_hedge(y, x, fit, index=rets, names=bench_cols)

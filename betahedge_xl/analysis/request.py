@@ -344,3 +344,9 @@ def read_request(
         risk_free=risk_free, rf_unit=rf_unit, rf_series=rf_series, cov_type=cov_type,
         maxlags=maxlags, rolling_window=rolling_window, oos_split=oos_split,
         refresh=refresh)
+
+
+def benchmark_count(benchmark: Any) -> int:
+    """How many benchmarks a request names (checked as :func:`read_request` checks them), for
+    the checks that depend on it before any price is read."""
+    return len(_leg(benchmark, "benchmark").names)

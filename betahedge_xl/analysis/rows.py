@@ -104,18 +104,21 @@ class SummaryRows(Advice, HedgeSizing):
         return tuple(self._build_stats())
 
     def _build_stats(self) -> list[tuple[str, str, Any]]:
-        fit = self.fit
         # The fit's table as numbers: a summary reads every cell, pandas views cost more.
-        coef = fit.coefficients().tolist()  # Python floats: read cell by cell below
-        annualised, how = eng.annualize_alpha(self.alpha, self.frequency)
+        coef = self.fit.coefficients().tolist()  # Python floats: read cell by cell below
+        return [*self._sample_rows(), *self._coef_rows(coef), *self._market_rows(),
+                *self._fit_rows(), *self._risk_rows(), *self._book_rows(),
+                ("warnings", "Data warnings", "; ".join(self.warnings) or "none")]
+
+    def _sample_rows(self) -> list[tuple[str, str, Any]]:
+        """What was regressed: names, dates, frequency, returns, observations."""
         returns = self.method if self.risk_free in (0, 0.0) else (
             f"{self.method}, excess of " + (
                 f"{self.risk_free * 100:.4g}% a year" if isinstance(self.risk_free, float)
                 else str(self.risk_free)
             )
         )
-        cov = "classical" if fit.cov_type == "nonrobust" else f"Newey-West HAC, {fit.maxlags} lags"
-        rows: list[tuple[str, str, Any]] = [
+        return [
             ("asset", "Asset", self.asset),
             ("benchmark", "Benchmark", self.benchmark),
             ("first_date", "First price date", self.first_date.to_pydatetime()),
@@ -127,6 +130,12 @@ class SummaryRows(Advice, HedgeSizing):
             *([("window", "Window", self.window_note)] if self.window_note else []),
             *([("preset", "Preset", PRESETS[self.preset])] if self.preset else []),
             ("n_obs", "Observations", self.n_obs),
+        ]
+
+    def _coef_rows(self, coef: list[list[float]]) -> list[tuple[str, str, Any]]:
+        """Alpha and each beta with their standard errors, t, p and confidence intervals."""
+        annualised, how = eng.annualize_alpha(self.alpha, self.frequency)
+        rows: list[tuple[str, str, Any]] = [
             ("alpha", "Alpha (per period)", coef[0][0]),
             ("alpha_se", "Alpha std. error", coef[0][1]),
             ("alpha_t", "Alpha t-stat", coef[0][2]),
@@ -149,28 +158,40 @@ class SummaryRows(Advice, HedgeSizing):
             ]
         if multi:
             rows.append(("beta", "Beta (first benchmark)", self.beta))
-        if not multi:
-            # Blume's shrinkage toward 1 is about a market beta; a partial coefficient of
-            # several benchmarks has no such anchor, nor has a long/short book's beta.
-            why = self.not_a_market_beta
-            rows.append(("adjusted_beta", "Adjusted beta (Blume)",
-                         float("nan") if why else self.adjusted_beta))
-            if why:
-                rows.append(("adjusted_beta_note", "Blume adjustment", f"not applied: {why}"))
-            moves = self.market_moves
-            star = self.capture
-            rows += [
-                ("downside_beta", "Downside beta (benchmark falls)", moves["downside_beta"]),
-                ("upside_beta", "Upside beta (benchmark rises)", moves["upside_beta"]),
-                ("up_capture", "Up capture % (Morningstar, monthly)", star["up_capture"]),
-                ("down_capture", "Down capture % (Morningstar, monthly)",
-                 star["down_capture"]),
-                ("up_capture_empyrical", "Up capture ratio (empyrical, daily)",
-                 moves["up_capture"]),
-                ("down_capture_empyrical", "Down capture ratio (empyrical, daily)",
-                 moves["down_capture"]),
-            ]
+        return rows
+
+    def _market_rows(self) -> list[tuple[str, str, Any]]:
+        """With one benchmark: the adjusted beta, downside and upside betas, capture."""
+        if len(self.benchmarks) > 1:
+            return []
+        rows: list[tuple[str, str, Any]] = []
+        # Blume's shrinkage toward 1 is about a market beta; a partial coefficient of
+        # several benchmarks has no such anchor, nor has a long/short book's beta.
+        why = self.not_a_market_beta
+        rows.append(("adjusted_beta", "Adjusted beta (Blume)",
+                     float("nan") if why else self.adjusted_beta))
+        if why:
+            rows.append(("adjusted_beta_note", "Blume adjustment", f"not applied: {why}"))
+        moves = self.market_moves
+        star = self.capture
         rows += [
+            ("downside_beta", "Downside beta (benchmark falls)", moves["downside_beta"]),
+            ("upside_beta", "Upside beta (benchmark rises)", moves["upside_beta"]),
+            ("up_capture", "Up capture % (Morningstar, monthly)", star["up_capture"]),
+            ("down_capture", "Down capture % (Morningstar, monthly)",
+             star["down_capture"]),
+            ("up_capture_empyrical", "Up capture ratio (empyrical, daily)",
+             moves["up_capture"]),
+            ("down_capture_empyrical", "Down capture ratio (empyrical, daily)",
+             moves["down_capture"]),
+        ]
+        return rows
+
+    def _fit_rows(self) -> list[tuple[str, str, Any]]:
+        """How well the fit and the hedge did, in and out of sample."""
+        fit, multi = self.fit, len(self.benchmarks) > 1
+        cov = "classical" if fit.cov_type == "nonrobust" else f"Newey-West HAC, {fit.maxlags} lags"
+        rows: list[tuple[str, str, Any]] = [
             ("r_squared", "R-squared", self.r_squared),
             ("r_squared_adj", "Adj. R-squared", self.r_squared_adj),
             ("correlation", "Correlation" if not multi else "Multiple R", self.correlation),
@@ -191,9 +212,6 @@ class SummaryRows(Advice, HedgeSizing):
                  f"beta from {_iso(o.estimation_start)}..{_iso(o.estimation_end)}, "
                  f"hedged {_iso(o.test_start)}..{_iso(o.test_end)}"),
             ]
-        rows += self._risk_rows()
-        rows += self._book_rows()
-        rows.append(("warnings", "Data warnings", "; ".join(self.warnings) or "none"))
         return rows
 
     def stat(self, name: str) -> Any:
