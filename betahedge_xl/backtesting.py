@@ -252,7 +252,7 @@ def backtest(
     rebalance = est.normalize_rebalance(rebalance)
     window = _window(window)
     asked, prices, sample, notes = _daily_sample(asset, benchmark, start, end, weights,
-                                                 shares, refresh)
+                                                 shares, refresh, window)
     for note in notes:
         warnings.warn(note, DataWarning, stacklevel=2)
     # The estimators again: a benchmark given as prices has its count known only now.
@@ -276,24 +276,28 @@ def backtest(
 
 
 def _daily_sample(asset: Any, benchmark: Any, start: Any, end: Any, weights: Any,
-                  shares: Any, refresh: bool) -> tuple[Request, Prices, Sample, list[str]]:
+                  shares: Any, refresh: bool, window: int
+                  ) -> tuple[Request, Prices, Sample, list[str]]:
     """The request's returns as :func:`~betahedge_xl.analysis.beta_hedge` has them (the same
     request, prices and sample stages: aligned, a book formed), with the notes of the data
     and of the regression's checks (a constant or collinear benchmark is refused here too;
     the regression's estimates are not used)."""
-    from .analysis.fit import regress
+    from .analysis.fit import regress, rolling_betas
     from .analysis.prices import load
     from .analysis.request import read_request
     from .analysis.sample import form_sample
 
     asked = read_request(
         asset, benchmark, start, end, frequency=None, returns="simple", risk_free=0.0,
-        risk_free_unit=None, cov_type=None, maxlags=None, rolling_window=None,
+        risk_free_unit=None, cov_type=None, maxlags=None, rolling_window=min(window, 63),
         weights=weights, shares=shares, oos_split=None, refresh=refresh, capital=None,
         input="prices", preset=None)
     prices = load(asked)
     sample = form_sample(asked, prices)
     _, notes = regress(asked, sample)
+    # A window too short for the benchmarks is refused as a rolling window is (the rolling
+    # betas themselves are built only when read: none is computed here).
+    _, _, notes = rolling_betas(asked, sample, notes)
     return asked, prices, sample, notes
 
 
