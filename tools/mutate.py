@@ -261,6 +261,9 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
     if not picked:  # used only through the package: the package's tests
         picked = [str(f.relative_to(tests_dir.parent))
                   for f in sorted(tests_dir.glob(f"test_{pkg}_*.py"))]
+    own = tests_dir / f"test_{pkg}.py"  # a package's own tests (analysis/ has test_analysis.py)
+    if own.exists() and str(own.relative_to(tests_dir.parent)) not in picked:
+        picked.append(str(own.relative_to(tests_dir.parent)))
     extra = tests_dir / f"test_mutants_{pkg}.py"
     if extra.exists() and str(extra.relative_to(tests_dir.parent)) not in picked:
         picked.append(str(extra.relative_to(tests_dir.parent)))
