@@ -6,6 +6,7 @@ sheet are checked against ``np.polyfit`` of the same prices.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -1198,3 +1199,73 @@ def test_the_engine_harness_undoes_its_patching(engine: str) -> None:
     assert {k: sys.modules.get(k) for k in _PATCHED_MODULES} == before
     assert {k: getattr(ctypes, k, None) for k in ("oledll", "windll", "PyDLL")} == attrs
     assert getattr(xlwings, "_xlmac", None) is None
+
+
+# --- what the analyst typed over the report's own cells (the record's fingerprints) ---------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("typed", ["my override", 0.5, "=B3*2"], ids=["text", "number",
+                                                                        "formula"])
+def test_a_value_typed_over_the_reports_own_cell_stops_the_refresh(
+        engine: str, typed: Any, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        r1, c1, r2, _ = _where(book, f"{PREFIX}returns")
+        cell = (r1 + 10, c1 + 2)  # a TSLA return, drawn by the Refresh
+        assert isinstance(model.sheet(SHEET).cells[cell], float)
+        book.sheets[SHEET].range(cell).value = typed  # typed by the analyst, through xlwings
+        before = model.snapshot()
+        message = rf.refresh(book)  # the same request again
+        assert message.startswith("stopped:"), message
+        assert f"{SHEET}!{a1(cell[0] - 1, cell[1] - 1)} " in message, message
+        assert model.snapshot() == before  # nothing cleared, nothing written
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_value_typed_over_the_summary_and_another_over_a_title_are_both_named(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        report = model.sheet(SHEET)
+        beta_row = next(r for (r, c), v in report.cells.items() if c == 1 and v == "Beta")
+        book.sheets[SHEET].range((beta_row, 2)).value = 2.0
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and f"{SHEET}!B{beta_row} (2)" in message, message
+        assert model.snapshot() == before
+        # Their title over the report's returns title: the title cell is the report's too.
+        book.sheets[SHEET].range((beta_row, 2)).value = None  # emptied: no one's now
+        r1, c1, _, _ = _where(book, f"{PREFIX}returns")
+        book.sheets[SHEET].range((r1 - 1, c1)).value = "my returns"
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and "my returns" in message, message
+        assert f"{SHEET}!{a1(r1 - 2, c1 - 1)} " in message, message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_untouched_report_refreshes_again_and_an_emptied_cell_is_drawn_again(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    from betahedge_xl.excel.drawer import RECORD_SHEET
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        assert rf.refresh(book).startswith("TSLA on SPY")  # its notes: "none" from now on
+        report = model.sheet(SHEET)
+        drawn = dict(report.cells)
+        for _ in range(2):
+            assert rf.refresh(book).startswith("TSLA on SPY")
+        # Every cell block of the report has its fingerprint in the record.
+        record = model.sheet(RECORD_SHEET)
+        kinds = [(record.cells.get((r, 1)), record.cells.get((r, 5)))
+                 for r in range(2, 200) if record.cells.get((r, 1))]
+        assert kinds and all(str(p).startswith("v1:") for k, p in kinds if k == "cells")
+        # The analyst empties a drawn cell: the next refresh draws it again.
+        r1, c1, _, _ = _where(book, f"{PREFIX}returns")
+        book.sheets[SHEET].range((r1 + 10, c1 + 2)).value = None
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        keep = {k: v for k, v in drawn.items() if not isinstance(v, dt.datetime)}  # "Refreshed"
+        assert {k: report.cells.get(k) for k in keep} == keep

@@ -25,6 +25,7 @@ outside that block (no chart of today's plan has one) has no xlwings CE call: it
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from ..exceptions import BetaHedgeError
 from ..plan import LOG_AXIS_NOTE, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
-from .grid import occupied
+from .grid import formulas, occupied
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
@@ -54,7 +55,10 @@ class OutputInTheWay(BetaHedgeError):
 #: per sheet it added, cell block it wrote, defined name and chart it made. Only what this
 #: record lists is ever cleared, replaced or deleted; a workbook without it owns nothing.
 RECORD_SHEET = "BetaHedge Record"
-_RECORD_HEADER = ["Kind", "Sheet", "Item", "Address"]
+_RECORD_HEADER = ["Kind", "Sheet", "Item", "Address", "Fingerprint"]
+#: Longest fingerprint kept whole in one cell (Excel holds 32,767 characters); a longer one
+#: keeps its block and column parts only, and a change is then named by the block.
+_PRINT_LIMIT = 30_000
 
 
 @dataclass
@@ -64,6 +68,10 @@ class Record:
     Excel compares sheet, name and chart names."""
 
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: Fingerprint of what a refresh left in a cell block (see :func:`fingerprint`), by
+    #: (sheet in lower case, address); a block without one (drawing cut short, or a record
+    #: from before fingerprints) is not compared.
+    prints: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def on(self, kind: str, sheet: str) -> list[tuple[str, str]]:
         return [(i, a) for k, s, i, a in self.rows if k == kind and same_sheet(s, sheet)]
@@ -75,7 +83,11 @@ class Record:
         return {i.lower(): (s, a) for k, s, i, a in self.rows if k == "name"}
 
     def without_sheet(self, sheet: str) -> Record:
-        return Record([r for r in self.rows if not same_sheet(r[1], sheet)])
+        return Record([r for r in self.rows if not same_sheet(r[1], sheet)],
+                      {k: v for k, v in self.prints.items() if not same_sheet(k[0], sheet)})
+
+    def fingerprint_of(self, sheet: str, address: str) -> str:
+        return self.prints.get((sheet.lower(), address.upper()), "")
 
 
 def read_record(book: Any) -> Record:
@@ -85,11 +97,87 @@ def read_record(book: Any) -> Record:
     for sheet in book.sheets:
         if same_sheet(sheet.name, RECORD_SHEET):
             used = sheet.used_range
-            values = read_values(sheet.range((1, 1), (max(used.last_cell.row, 1), 4)))
-            rows = [tuple("" if v is None else str(v) for v in r[:4]) for r in values[1:]
+            values = read_values(sheet.range((1, 1), (max(used.last_cell.row, 1), 5)))
+            rows = [["" if v is None else str(v) for v in r[:5]] for r in values[1:]
                     if r and r[0]]
-            return Record([r for r in rows if len(r) == 4])  # type: ignore[misc]
+            record = Record([(r[0], r[1], r[2], r[3]) for r in rows])
+            record.prints = {(r[1].lower(), r[3].upper()): r[4] for r in rows
+                             if r[0] == "cells" and r[4]}
+            return record
     return Record()
+
+
+def fingerprint(texts: list[list[str]]) -> str:
+    """A compact fingerprint of a cell block's formulas (each cell's formula, or its constant
+    as text: what was written, whatever a formula shows).
+
+    ``v1:<block>:<row digests>:<column digests>``: the block's digest tells whether anything
+    changed; a 16-bit digest per row and per column tells where (a cell is in a changed row
+    and a changed column). A block too long for one cell keeps no row digests.
+    """
+    def digest(cells: list[str], size: int = 2) -> str:
+        return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=size).hexdigest()
+
+    block = digest(["\x1e".join("\x1f".join(r) for r in texts)], 8)
+    rows = "".join(digest(r) for r in texts)
+    cols = "".join(digest([r[j] for r in texts]) for j in range(len(texts[0]) if texts else 0))
+    text = f"v1:{block}:{rows}:{cols}"
+    return text if len(text) <= _PRINT_LIMIT else f"v1:{block}::{cols}"
+
+
+def _changed(texts: list[list[str]], stored: str) -> list[tuple[int, int]]:
+    """The cells (offsets in the block) that may differ from what ``stored`` fingerprints;
+    none when the block is as it was (or ``stored`` is no fingerprint of this version)."""
+    was = stored.split(":")
+    now = fingerprint(texts).split(":")
+    if len(was) != 4 or was[0] != "v1" or now[1] == was[1]:
+        return []
+
+    def moved(was_part: str, now_part: str, n: int) -> list[int]:
+        if len(was_part) != 4 * n:  # no digests kept: anywhere along it
+            return list(range(n))
+        return [k for k in range(n) if was_part[4 * k:4 * k + 4] != now_part[4 * k:4 * k + 4]]
+
+    n_rows, n_cols = len(texts), len(texts[0]) if texts else 0
+    rows, cols = moved(was[2], now[2], n_rows), moved(was[3], now[3], n_cols)
+    return [(i, j) for i in rows for j in cols]
+
+
+def _check_untouched(sheet: Any, record: Record) -> None:
+    """Stop when a cell block the Refresh drew on ``sheet`` holds something else now: a value
+    or formula the analyst typed over the report's own cells. A cell they emptied is no
+    one's: the next drawing fills it again."""
+    for _, address in record.on("cells", sheet.name):
+        stored = record.fingerprint_of(sheet.name, address)
+        if not stored:
+            continue
+        rect = _rect(address)
+        texts = formulas(_rng(sheet, rect))
+        theirs = [(i, j) for i, j in _changed(texts, stored) if texts[i][j] != ""]
+        if not theirs:
+            continue
+        # The formula, or the constant as the analyst typed it.
+        shown = ", ".join(f"{sheet.name}!{_a1(rect[0] + i, rect[1] + j)} ({texts[i][j]})"
+                          for i, j in theirs[:5])
+        more = f" and {len(theirs) - 5} more" if len(theirs) > 5 else ""
+        raise OutputInTheWay(
+            f"cell {shown}{more} of the report's {_address_of(rect)} holds what the report did "
+            f"not write (typed over it since the last refresh); copy it elsewhere and clear "
+            f"it, or delete the {sheet.name} sheet")
+
+
+def seal(book: Any, record: Record) -> Record:
+    """Fingerprint what the record's cell blocks hold now (those without a fingerprint: the
+    ones just drawn) and write the record; the next refresh compares against it."""
+    sheets = {s.name.lower(): s for s in book.sheets}
+    prints = dict(record.prints)
+    for kind, where, _, address in record.rows:
+        key = (where.lower(), address.upper())
+        if kind == "cells" and key not in prints and where.lower() in sheets:
+            prints[key] = fingerprint(formulas(_rng(sheets[where.lower()], _rect(address))))
+    sealed = Record(record.rows, prints)
+    _write_record(book, sealed)
+    return sealed
 
 
 def _write_record(book: Any, record: Record) -> None:
@@ -101,8 +189,9 @@ def _write_record(book: Any, record: Record) -> None:
         sheet = book.sheets.add(RECORD_SHEET, after=book.sheets[len(book.sheets) - 1])
         sheet.visible = False
     used = sheet.used_range
-    sheet.range((1, 1), (max(used.last_cell.row, 1), 4)).clear_contents()
-    rows = [_RECORD_HEADER, *[list(r) for r in dict.fromkeys(record.rows)]]
+    sheet.range((1, 1), (max(used.last_cell.row, 1), 5)).clear_contents()
+    rows = [_RECORD_HEADER, *[[*r, record.fingerprint_of(r[1], r[3]) if r[0] == "cells"
+                               else ""] for r in dict.fromkeys(record.rows)]]
     sheet.range((1, 1)).value = [[as_text(v) for v in r] for r in rows]
 
 
@@ -164,6 +253,7 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
                     raise OutputInTheWay(
                         f"the chart {chart.name} on the sheet '{sheet.name}' is not the "
                         f"report's; rename it or delete it")
+            _check_untouched(sheet, record)
             _check_free(sheet, plan, clear)
         works.append(_Work(plan, sheet, clear, owned_names, charts))
     return works
@@ -197,7 +287,9 @@ def draw_checked(book: Any, works: list[_Work], record: Record,
     drawn = [row for w in works
              for row in _drawn_rows(w, w.sheet.name if w.sheet is not None else w.plan.sheet,
                                     record)]
-    _write_record(book, Record([*record.rows, *drawn]))
+    kept_prints = {k: v for k, v in record.prints.items()
+                   if not any(same_sheet(k[0], w.plan.sheet) for w in works)}
+    _write_record(book, Record([*record.rows, *drawn], kept_prints))
     for work in works:
         plan = work.plan
         sheet = work.sheet if work.sheet is not None else book.sheets.add(
@@ -214,9 +306,8 @@ def draw_checked(book: Any, works: list[_Work], record: Record,
             say(f"drawing chart {i}/{len(plan.charts)}")
             notes += _draw_chart(sheet, plan, chart)
         _page_setup(sheet, plan)
-    new = Record([*kept, *drawn])
-    _write_record(book, new)
-    return notes, new
+    # Sealed by the caller (:func:`seal`) once nothing more is written into the blocks.
+    return notes, Record([*kept, *drawn], kept_prints)
 
 
 def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = None) -> list[str]:
@@ -229,7 +320,9 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     """
     record = read_record(book)
     works = check(book, [plan], record)
-    return draw_checked(book, works, record, progress)[0]
+    notes, drawn = draw_checked(book, works, record, progress)
+    seal(book, drawn)
+    return notes
 
 
 def _address(refers_to: str) -> str:

@@ -46,7 +46,7 @@ def refresh(book: Any) -> str:
     stops (a cell of the user's where the report goes, a name or sheet of theirs) leaves
     every cell, name, chart and sheet as it was.
     """
-    from .drawer import check, draw_checked, read_record
+    from .drawer import check, draw_checked, read_record, seal
 
     app = book.app
 
@@ -88,9 +88,10 @@ def refresh(book: Any) -> str:
         # -- nothing has been written up to here --
         notes = ([f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and "
                   f"refresh", *add_inputs(book)] if add else [])
-        drawn, _ = draw_checked(book, works, record, progress)
+        drawn, now = draw_checked(book, works, record, progress)
         notes = [*notes, *drawn, *backtest_notes]
         _write_notes(book, plan, status, notes)
+        seal(book, now)  # what the report's cells hold now: the next refresh compares
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
         return "stopped: " + cells.message(exc)
