@@ -467,9 +467,9 @@ def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
                 if _inside(rect[0] + i, rect[1] + j, previous):
                     continue
                 raise OutputInTheWay(
-                    f"cell {plan.sheet}!{_a1(rect[0] + i, rect[1] + j)} holds "
+                    f"cell {sheet.name}!{_a1(rect[0] + i, rect[1] + j)} holds "
                     f"{cells.show(v)}, which the report did not write; move it, or delete the "
-                    f"{plan.sheet} sheet")
+                    f"{sheet.name} sheet")
 
 
 def _rng(sheet: Any, rect: Rect) -> Any:

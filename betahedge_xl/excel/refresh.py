@@ -252,7 +252,7 @@ def add_inputs(book: Any) -> list[str]:
             try:
                 sheet.range((r + 1 + i, c + 2)).data_validation.set_list(list(f.choices))
             except Exception as exc:  # noqa: BLE001  (an Excel without the call: no list)
-                refused.append(f"{f.label} ({cells.message(exc)})")
+                refused.append(f"{f.label} ({_excel_says(exc)})")
     r, c = inp.HOLDINGS_ANCHOR
     sheet.range((r + 1, c + 1)).value = [[as_text(v) for v in inp.HOLDINGS_HEADER]]
     book.names.add(inp.INPUTS_NAME, inp.inputs_ref())
@@ -260,3 +260,14 @@ def add_inputs(book: Any) -> list[str]:
     if refused:
         return [f"no drop-down list for {', '.join(refused)}: type the value"]
     return []
+
+
+def _excel_says(exc: BaseException) -> str:
+    """What Excel said when it refused a call: a COM error (pywin32's ``com_error``: hresult,
+    text, excepinfo, argument) carries Excel's own description in its excepinfo; anything
+    else is shown as the project shows an unexpected error."""
+    args = getattr(exc, "args", ())
+    if len(args) == 4 and isinstance(args[2], tuple) and len(args[2]) > 2 \
+            and isinstance(args[2][2], str) and args[2][2]:
+        return f"Excel: {args[2][2]}"
+    return cells.message(exc)
