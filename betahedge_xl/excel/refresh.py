@@ -266,8 +266,8 @@ def _excel_says(exc: BaseException) -> str:
     """What Excel said when it refused a call: a COM error (pywin32's ``com_error``: hresult,
     text, excepinfo, argument) carries Excel's own description in its excepinfo; anything
     else is shown as the project shows an unexpected error."""
-    args = getattr(exc, "args", ())
-    if len(args) == 4 and isinstance(args[2], tuple) and len(args[2]) > 2 \
-            and isinstance(args[2][2], str) and args[2][2]:
-        return f"Excel: {args[2][2]}"
+    args: tuple[Any, ...] = tuple(exc.args)
+    info = args[2] if len(args) == 4 else None
+    if isinstance(info, tuple) and len(info) > 2 and isinstance(info[2], str) and info[2]:
+        return f"Excel: {info[2]}"
     return cells.message(exc)
