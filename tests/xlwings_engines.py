@@ -1211,8 +1211,13 @@ class BagNode(MacNode):
         self.props[name] = value
 
     def command(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        # A property reached as an element (``axis.scale_type.set(...)``): it keeps what is
+        # set, and gives it back, as Excel does.
+        if name == "set":
+            self.props["__value__"] = args[0] if args else kwargs.get("to")
+            return None
         if name == "get":
-            return MISSING_VALUE
+            return self.props.get("__value__", MISSING_VALUE)
         if name.startswith("get_has_"):
             return self.props.get(name[4:], True)
         if name.startswith("set_has_"):

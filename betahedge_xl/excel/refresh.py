@@ -2,7 +2,8 @@
 
 ``main()`` is called by xlwings' ``RunPython`` from the workbook's button or the ribbon
 add-in; ``xw.Book.caller()`` is the analyst's workbook in both cases. The steps are separate
-functions so that tests can drive them with a fake book (there is no Excel on our machines).
+functions so that tests can drive them on xlwings' own engines over a fake Excel (there is no
+Excel on our machines).
 
 The outcome is shown where it stays: on macOS xlwings resets the status bar when the macro
 returns, so a refresh that ran writes a small "Last refresh" table on the report sheet (when,
