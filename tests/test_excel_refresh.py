@@ -1133,3 +1133,21 @@ def test_an_untouched_report_refreshes_again_and_an_emptied_cell_is_drawn_again(
         assert rf.refresh(book).startswith("TSLA on SPY")
         keep = {k: v for k, v in drawn.items() if not isinstance(v, dt.datetime)}  # "Refreshed"
         assert {k: report.cells.get(k) for k in keep} == keep
+
+
+@pytest.mark.parametrize("n_rows", [3, 252, 20_000], ids=["short", "a_year", "decades"])
+def test_the_fingerprint_finds_the_changed_cell_and_fits_one_cell(n_rows: int) -> None:
+    from betahedge_xl.excel.drawer import _changed, fingerprint
+
+    texts = [[f"2014-01-{i}", f"{0.001 * i:.15g}", f"{-0.002 * i:.15g}"] for i in range(n_rows)]
+    stored = fingerprint(texts)
+    assert len(stored) <= 32_767  # one Excel cell
+    assert _changed(texts, stored) == []  # as drawn
+    assert _changed([list(r) for r in texts], fingerprint(texts)) == []  # stable
+    edited = [list(r) for r in texts]
+    edited[n_rows - 2][1] = "mine"
+    found = _changed(edited, stored)
+    assert (n_rows - 2, 1) in found
+    assert all(j == 1 for _, j in found) and len(found) <= max(1, n_rows // 7_000 + 1)
+    # A fingerprint of another version (or none) compares nothing.
+    assert _changed(edited, "v0:abc") == []

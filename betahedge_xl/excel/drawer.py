@@ -111,18 +111,22 @@ def fingerprint(texts: list[list[str]]) -> str:
     """A compact fingerprint of a cell block's formulas (each cell's formula, or its constant
     as text: what was written, whatever a formula shows).
 
-    ``v1:<block>:<row digests>:<column digests>``: the block's digest tells whether anything
-    changed; a 16-bit digest per row and per column tells where (a cell is in a changed row
-    and a changed column). A block too long for one cell keeps no row digests.
+    ``v1:<block>:<g>:<row digests>:<column digests>``: the block's 64-bit digest tells whether
+    anything changed; a 16-bit digest per column and per group of ``g`` rows tells where (a
+    cell is in a changed column and a changed group). ``g`` is 1 unless the block is too
+    long for the row digests to fit one cell.
     """
     def digest(cells: list[str], size: int = 2) -> str:
         return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=size).hexdigest()
 
+    n_cols = len(texts[0]) if texts else 0
     block = digest(["\x1e".join("\x1f".join(r) for r in texts)], 8)
-    rows = "".join(digest(r) for r in texts)
-    cols = "".join(digest([r[j] for r in texts]) for j in range(len(texts[0]) if texts else 0))
-    text = f"v1:{block}:{rows}:{cols}"
-    return text if len(text) <= _PRINT_LIMIT else f"v1:{block}::{cols}"
+    cols = "".join(digest([r[j] for r in texts]) for j in range(n_cols))
+    room = (_PRINT_LIMIT - len(cols) - 40) // 4
+    group = max(1, -(-len(texts) // max(room, 1)))
+    rows = "".join(digest(["\x1e".join("\x1f".join(r) for r in texts[k:k + group])])
+                   for k in range(0, len(texts), group))
+    return f"v1:{block}:{group}:{rows}:{cols}"
 
 
 def _changed(texts: list[list[str]], stored: str) -> list[tuple[int, int]]:
@@ -130,17 +134,20 @@ def _changed(texts: list[list[str]], stored: str) -> list[tuple[int, int]]:
     none when the block is as it was (or ``stored`` is no fingerprint of this version)."""
     was = stored.split(":")
     now = fingerprint(texts).split(":")
-    if len(was) != 4 or was[0] != "v1" or now[1] == was[1]:
+    if len(was) != 5 or was[0] != "v1" or now[1] == was[1]:
         return []
+    n_rows, n_cols = len(texts), len(texts[0]) if texts else 0
 
     def moved(was_part: str, now_part: str, n: int) -> list[int]:
-        if len(was_part) != 4 * n:  # no digests kept: anywhere along it
+        if len(was_part) != len(now_part):  # another shape: anywhere along it
             return list(range(n))
         return [k for k in range(n) if was_part[4 * k:4 * k + 4] != now_part[4 * k:4 * k + 4]]
 
-    n_rows, n_cols = len(texts), len(texts[0]) if texts else 0
-    rows, cols = moved(was[2], now[2], n_rows), moved(was[3], now[3], n_cols)
-    return [(i, j) for i in rows for j in cols]
+    group = int(now[2])
+    groups = moved(was[3], now[3], len(now[3]) // 4) if was[2] == now[2] else list(range(
+        -(-n_rows // group)))
+    rows = [i for k in groups for i in range(k * group, min((k + 1) * group, n_rows))]
+    return [(i, j) for i in rows for j in moved(was[4], now[4], n_cols)]
 
 
 def _check_untouched(sheet: Any, record: Record) -> None:
@@ -160,10 +167,11 @@ def _check_untouched(sheet: Any, record: Record) -> None:
         shown = ", ".join(f"{sheet.name}!{_a1(rect[0] + i, rect[1] + j)} ({texts[i][j]})"
                           for i, j in theirs[:5])
         more = f" and {len(theirs) - 5} more" if len(theirs) > 5 else ""
+        block = _address_of(rect) if rect[:2] != rect[2:] else _a1(rect[0], rect[1], True)
         raise OutputInTheWay(
-            f"cell {shown}{more} of the report's {_address_of(rect)} holds what the report did "
-            f"not write (typed over it since the last refresh); copy it elsewhere and clear "
-            f"it, or delete the {sheet.name} sheet")
+            f"{shown}{more}: typed over the report's cells {sheet.name}!{block} since the "
+            f"last refresh (the report did not write it); copy it elsewhere and clear it, or "
+            f"delete the {sheet.name} sheet")
 
 
 def seal(book: Any, record: Record) -> Record:
