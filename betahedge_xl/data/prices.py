@@ -315,7 +315,9 @@ def _assemble(names: Sequence[str], series: Mapping[str, pd.Series],
 def _ttl(result: PriceSet, end: pd.Timestamp | None) -> float | None:
     if result.stale:
         return STALE_TTL
-    if end is None or end > pd.Timestamp.now().normalize():
+    # "today" as _load_store sees it (UTC, the clock of the fetch), not the local wall clock:
+    # both must agree on whether a window still takes today's changing bar
+    if end is None or end > _now().tz_localize(None).normalize():
         return OPEN_TTL
     return None
 

@@ -202,7 +202,20 @@ def trailing_betas(
     # EWMA weights of a window, oldest first; the same for every window.
     ew = 0.5 ** (np.arange(window - 1, -1, -1) / h)
     ew /= ew.sum()
-    ones = np.ones(window)
+    vasicek = "vasicek" in names
+    ewma = "ewma" in names
+    dimson = "dimson" in names
+    # Every estimator is a linear function of the window's asset returns (OLS's slope and
+    # mean, EWMA's weighted slope, Dimson's summed slopes): one row each of a (rows x window)
+    # matrix, multiplied with the window once, so the window is read once for all of them
+    # (and once more for the squares Vasicek needs).
+    funcs = np.zeros((int(need_ols) + int(vasicek) + int(ewma) + int(dimson), window))
+    row_ols, row_mean = 0, int(need_ols)
+    row_ewma = row_mean + int(vasicek)
+    row_dimson = row_ewma + int(ewma)
+    if vasicek:
+        funcs[row_mean] = 1.0 / window
+    three = np.ones(3)
     with np.errstate(divide="ignore", invalid="ignore"):
         for i, e in enumerate(ends_arr):
             rows = slice(e - window + 1, e + 1)
@@ -211,35 +224,39 @@ def trailing_betas(
             sxx = xc @ xc
             flat = not sxx > _FLAT * (xw @ xw)
             if need_ols:
-                sxy = xc @ yw
-                b = sxy / sxx
-                ols[i] = b
-                if "vasicek" in names:
-                    # Centred sum of squares without a centred copy of the window (returns'
-                    # means are small beside their spread: no digits lost that matter for a
-                    # shrinkage weight).
-                    my = (ones @ yw) / window
-                    syy = np.einsum("ij,ij->j", yw, yw) - window * my * my
-                    ssr = np.maximum(syy - b * sxy, 0.0)
-                    ols_var[i] = ssr / (window - 2) / sxx
-            if "ewma" in names:
+                funcs[row_ols] = xc
+            if ewma:
                 xe = xw - ew @ xw
-                out["ewma"][i] = ((ew * xe) @ yw) / (ew @ (xe * xe))
-            if "dimson" in names:
+                funcs[row_ewma] = ew * xe
+                see = ew @ (xe * xe)
+            dimson_ok = False
+            if dimson:
                 # y_t on x_{t-1}, x_t, x_{t+1} for t inside the window with both neighbours
-                # inside it too: the lead of the window's last day is not known yet.
-                # Rows of z are the three regressors. Three matrix-vector products: a
-                # (3 x T) @ (T x N) matrix product is ten times slower than three of them
-                # with OpenBLAS on small panels.
+                # inside it too: the lead of the window's last day is not known yet. The
+                # sum of the three slopes is 1' zz^-1 z y = (zz^-1 1)' z y: one row.
                 z = np.vstack([xw[:-2], xw[1:-1], xw[2:]])
                 z -= z.mean(axis=1, keepdims=True)
                 zz = z @ z.T
-                if np.linalg.cond(zz) < 1e12:
-                    yd = yw[1:-1]
-                    zy = np.vstack([z[0] @ yd, z[1] @ yd, z[2] @ yd])
-                    out["dimson"][i] = np.linalg.solve(zz, zy).sum(axis=0)
-                else:
-                    out["dimson"][i] = np.nan
+                dimson_ok = bool(np.linalg.cond(zz) < 1e12)
+                if dimson_ok:
+                    funcs[row_dimson, 1:-1] = np.linalg.solve(zz, three) @ z
+            sums = funcs @ yw
+            if need_ols:
+                sxy = sums[row_ols]
+                b = sxy / sxx
+                ols[i] = b
+                if vasicek:
+                    # Centred sum of squares without a centred copy of the window (returns'
+                    # means are small beside their spread: no digits lost that matter for a
+                    # shrinkage weight).
+                    my = sums[row_mean]
+                    syy = np.einsum("ij,ij->j", yw, yw) - window * my * my
+                    ssr = np.maximum(syy - b * sxy, 0.0)
+                    ols_var[i] = ssr / (window - 2) / sxx
+            if ewma:
+                out["ewma"][i] = sums[row_ewma] / see
+            if dimson:
+                out["dimson"][i] = sums[row_dimson] if dimson_ok else np.nan
             if flat:
                 ols[i] = np.nan
                 for name in names:

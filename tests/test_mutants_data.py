@@ -1,0 +1,375 @@
+"""Store and price-loading behaviours that small code changes used to break unnoticed (issue 25).
+
+Written against the public faces (``PriceStore``'s methods, ``get_store``, ``load_prices``),
+not the store's layout. Yahoo is the saved-response fake of ``test_data_yahoo``; time is a
+``Clock`` the test drives through "today" (the wall clock of ``prices._now`` and the monotonic
+clock the memo's expiry reads), never a sleep.
+
+Changes judged equivalent (no test can tell them apart, so none is written):
+
+- ``PriceStore._write``: ``_is_busy(exc) or`` dropped from the "raise, do not go to memory"
+  test. Busy and locked (SQLite codes 5 and 6) are not in ``_UNWRITABLE``, so the next clause
+  raises the same busy error; ``test_store_held_by_another_process_is_busy_never_set_aside``
+  checks that outcome.
+- ``PriceStore._set_aside``: ``"-wal"`` or ``"-journal"`` dropped from the side files moved
+  with a damaged store. SQLite itself deletes (or replays and deletes) the WAL and journal of
+  a file when the connection that found it damaged closes, before the store is set aside: no
+  reproducible state leaves one behind (tried: a garbage file, and a foreign WAL database
+  copied with its WAL). The ``-shm`` file stays, and the test above moves it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_data_yahoo import FakeYahooSession, expected, fake  # noqa: F401
+
+from betahedge_xl.data import clear_memory, load_prices
+from betahedge_xl.data import prices as prices_mod
+from betahedge_xl.data.csvdir import CsvDir
+from betahedge_xl.data.quality import assess
+from betahedge_xl.data.store import PriceStore, from_day, get_store, to_day
+from betahedge_xl.exceptions import StaleDataWarning, StoreWarning
+
+D = to_day
+
+
+def series(dates: list[str], values: list[float]) -> pd.Series:
+    return pd.Series(values, index=pd.to_datetime(dates), dtype=float)
+
+
+@pytest.fixture
+def store() -> PriceStore:
+    return PriceStore(":memory:")
+
+
+# --------------------------------------------------------------------------------------------
+# store
+# --------------------------------------------------------------------------------------------
+def test_coverage_given_out_of_order_and_adjacent_is_one_sorted_range(store):
+    """Ranges merged without sorting, or adjacent ranges not joined: dates already asked of
+    Yahoo asked again."""
+    s = series(["2020-01-02"], [1.0])
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    store.write("AAA", s, (D("2020-03-01"), D("2020-04-01")), "yahoo", t0)
+    store.write("AAA", s, (D("2020-01-01"), D("2020-02-01")), "yahoo", t0)
+    assert store.coverage("AAA") == [(D("2020-01-01"), D("2020-02-01")),
+                                     (D("2020-03-01"), D("2020-04-01"))]
+    assert store.missing("AAA", D("2020-01-15"), D("2020-03-15")) == [
+        (D("2020-02-01"), D("2020-03-01"))]
+    store.write("AAA", s, (D("2020-02-01"), D("2020-03-01")), "yahoo", t0)  # fills the hole
+    assert store.coverage("AAA") == [(D("2020-01-01"), D("2020-04-01"))]
+    assert store.missing("AAA", D("2020-01-01"), D("2020-04-01")) == []
+
+
+def test_write_sorts_dates_and_keeps_the_last_price_of_a_date_given_twice(store):
+    s = series(["2020-01-03", "2020-01-02", "2020-01-06", "2020-01-03"], [3.0, 2.0, 6.0, 3.5])
+    n = store.write("AAA", s, None, "csv", pd.Timestamp("2024-01-01", tz="UTC"))
+    got = store.read(["AAA"])["AAA"]
+    assert n == 3
+    assert list(got.index) == list(pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-06"]))
+    assert list(got) == [2.0, 3.5, 6.0]
+
+
+def test_fetched_at_of_a_merged_range_is_its_newest_fetch(store):
+    """Coverage age from the oldest fetch: stale warnings for data fetched a minute ago."""
+    old, new = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-06-01", tz="UTC")
+    store.write("AAA", series(["2020-01-02"], [1.0]), (D("2020-01-01"), D("2020-02-01")),
+                "yahoo", old)
+    store.write("AAA", series(["2020-01-21"], [1.0]), (D("2020-01-20"), D("2020-03-01")),
+                "yahoo", new)
+    assert store.coverage("AAA") == [(D("2020-01-01"), D("2020-03-01"))]
+    assert store.fetched_at("AAA") == new
+    summary = store.summary().set_index("ticker")
+    assert pd.Timestamp(summary.loc["AAA", "fetched_at"]) == new
+
+
+def test_reading_more_tickers_than_one_statement_holds_loses_none(store):
+    """A chunked read of more than 499 tickers dropped one per chunk."""
+    names = [f"T{i:04d}" for i in range(1201)]
+    stamp = pd.Timestamp("2024-01-01", tz="UTC")
+    for i, t in enumerate(names):
+        store.write(t, series(["2020-01-02", "2020-01-03"], [i + 1.0, i + 2.0]), None, "csv",
+                    stamp)
+    got = store.read(names)
+    assert list(got) == names
+    assert all(list(got[t]) == [i + 1.0, i + 2.0] for i, t in enumerate(names))
+
+
+def test_read_window_excludes_its_end_day(store):
+    dates = ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"]
+    store.write("AAA", series(dates, [1.0, 2.0, 3.0, 4.0]), None, "csv",
+                pd.Timestamp("2024-01-01", tz="UTC"))
+    got = store.read(["AAA"], D("2020-01-03"), D("2020-01-07"))["AAA"]
+    assert list(got.index) == list(pd.to_datetime(["2020-01-03", "2020-01-06"]))
+    assert list(got) == [2.0, 3.0]
+
+
+def test_a_store_set_aside_takes_its_side_files_with_it(tmp_path):
+    """A store set aside left its side files behind, to be read with the fresh store."""
+    path = tmp_path / "prices.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    shm = path.with_name(path.name + "-shm")
+    shm.write_bytes(b"old shm bytes")
+    with pytest.warns(StoreWarning, match="moved it to"):
+        st = PriceStore(path)
+    aside = [p for p in tmp_path.iterdir() if ".bad-" in p.name and not p.name.endswith("-shm")]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+    assert aside[0].with_name(aside[0].name + "-shm").read_bytes() == b"old shm bytes"
+    assert not shm.exists() or shm.read_bytes() != b"old shm bytes"
+    st.write("AAA", series(["2020-01-02"], [1.0]), None, "csv",
+             pd.Timestamp("2024-01-01", tz="UTC"))
+    assert list(st.read(["AAA"])["AAA"]) == [1.0]
+    st.close()
+
+
+def test_get_store_reopens_a_store_file_deleted_under_it(tmp_path):
+    """A deleted store file not reopened: writes went into a file no longer on disk."""
+    path = tmp_path / "prices.sqlite"
+    first = get_store(path)
+    first.write("AAA", series(["2020-01-02"], [1.0]), None, "csv",
+                pd.Timestamp("2024-01-01", tz="UTC"))
+    first.close()
+    for p in tmp_path.glob("prices.sqlite*"):
+        p.unlink()
+    second = get_store(path)
+    assert second is not first and path.exists()
+    second.write("BBB", series(["2020-01-02"], [2.0]), None, "csv",
+                 pd.Timestamp("2024-01-01", tz="UTC"))
+    with sqlite3.connect(path) as con:  # what another process would see
+        names = {r[0] for r in con.execute("SELECT ticker FROM series")}
+    assert names == {"BBB"}
+
+
+# --------------------------------------------------------------------------------------------
+# CSV folder
+# --------------------------------------------------------------------------------------------
+def test_csv_folder_listing_follows_files_added(tmp_path):
+    """The folder listing kept whatever its mtime says (a new file never seen), or listed
+    afresh only when not asked to; anything that is not a ``.csv`` file listed as a ticker."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    text = "Date,Adj Close\n2020-01-02,10\n2020-01-03,11\n"
+    (folder / "AAA.csv").write_text(text)
+    cd = CsvDir(folder)
+    assert set(cd.by_ticker()) == {"AAA"}
+    (folder / "BBB.csv").write_text(text)
+    st = os.stat(folder)
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the folder changed
+    assert set(cd.by_ticker()) == {"AAA", "BBB"}
+    # a file added within the clock's resolution: the mtime does not move
+    st = os.stat(folder)
+    (folder / "CCC.csv").write_text(text)
+    os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert set(cd.files()) == {"AAA", "BBB", "CCC"}
+    assert cd.locate("ccc") == folder / "CCC.csv"
+    (folder / "notes.txt").write_text("not prices")
+    (folder / "DDD.csv").mkdir()  # a folder named like a file
+    (folder / "eee.CSV").write_text(text)
+    assert set(cd.by_ticker(fresh=True)) == {"AAA", "BBB", "CCC", "EEE"}
+    assert list(cd.read("EEE")[0]) == [10.0, 11.0]
+
+
+# --------------------------------------------------------------------------------------------
+# the memo, driven by a clock
+# --------------------------------------------------------------------------------------------
+class Clock:
+    """UTC wall time and a monotonic count of seconds, moved only by the test."""
+
+    def __init__(self, now: str) -> None:
+        self.now = pd.Timestamp(now, tz="UTC")
+        self.mono = 1000.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += pd.Timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    c = Clock("2020-02-14 15:00")  # a Friday inside the saved Yahoo responses
+    monkeypatch.setattr(prices_mod, "_now", lambda: c.now)
+    monkeypatch.setattr(prices_mod, "time", types.SimpleNamespace(monotonic=lambda: c.mono,
+                                                                   sleep=time.sleep))
+    return c
+
+
+@pytest.fixture
+def csv_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    days = pd.bdate_range("2020-01-01", "2020-02-14")
+    for k, t in enumerate(["AAA", "BBB", "CCC"]):
+        px = 100 + k + np.arange(len(days), dtype=float)
+        pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Adj Close": px}).to_csv(
+            folder / f"{t}.csv", index=False)
+    monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(folder))
+    return folder
+
+
+def loads_of(fn) -> int:
+    before = prices_mod.loads
+    fn()
+    return prices_mod.loads - before
+
+
+def test_memo_of_a_window_reaching_today_expires_one_closed_before_today_does_not(
+        fake: FakeYahooSession, clock: Clock) -> None:  # noqa: F811
+    """Memo expiry inverted, or a window ending in the future memoised forever: a
+    recalculating sheet served stale prices forever, or went to the store at every call."""
+    open_ = lambda: load_prices("AAA", "2020-01-02", "2020-02-15")  # noqa: E731 (holds today)
+    closed = lambda: load_prices("AAA", "2020-01-02", "2020-02-14")  # noqa: E731 (ends today)
+    assert loads_of(open_) == 1 and loads_of(closed) == 1
+    clock.advance(prices_mod.OPEN_TTL - 1)
+    assert loads_of(open_) == 0 and loads_of(closed) == 0
+    clock.advance(1)  # OPEN_TTL seconds: the last moment it is served
+    assert loads_of(open_) == 0
+    clock.advance(1)
+    assert loads_of(open_) == 1
+    assert loads_of(closed) == 0
+    clock.advance(365 * 86400)  # a closed window never changes: memoised for good
+    assert loads_of(closed) == 0
+    # the CSV folder's answers are keyed by the files' size and time: no expiry needed
+
+
+def test_memo_is_lru_of_its_size(csv_dir, clock, monkeypatch):
+    """LRU become FIFO, the size off by one, or the newest evicted."""
+    monkeypatch.setattr(prices_mod._MEMO, "size", 2)
+    a = lambda: load_prices("AAA", "2020-01-02", "2020-02-01")  # noqa: E731
+    b = lambda: load_prices("BBB", "2020-01-02", "2020-02-01")  # noqa: E731
+    c = lambda: load_prices("CCC", "2020-01-02", "2020-02-01")  # noqa: E731
+    assert loads_of(a) == 1 and loads_of(b) == 1
+    assert loads_of(a) == 0          # A is now the most recently used
+    assert loads_of(c) == 1          # evicts B, the least recently used
+    assert loads_of(a) == 0 and loads_of(c) == 0
+    assert loads_of(b) == 1          # B was evicted; loading it evicts A (C used after A)
+    assert loads_of(c) == 0 and loads_of(b) == 0
+    assert loads_of(a) == 1
+
+
+def test_refresh_bypasses_the_memo_and_identical_requests_load_once(csv_dir, clock,
+                                                                     monkeypatch):
+    """The single-flight re-check inverted: ``refresh=True`` answered from the memo, and four
+    identical requests at once loaded four times."""
+    ask = lambda: load_prices("AAA", "2020-01-02", "2020-02-01")  # noqa: E731
+    assert loads_of(ask) == 1
+    assert loads_of(lambda: load_prices("AAA", "2020-01-02", "2020-02-01", refresh=True)) == 1
+    clear_memory()
+    # Four threads miss the memo before the first load ends: the first load waits until all
+    # four have looked (a deterministic collision, no sleep).
+    real_get = prices_mod._MEMO.get
+    misses = threading.Semaphore(0)
+
+    def counting_get(key):
+        hit = real_get(key)
+        if hit is None:
+            misses.release()
+        return hit
+
+    real_read = prices_mod.CsvDir.read
+    first = threading.Event()
+
+    def slow_read(self, *args, **kwargs):
+        if not first.is_set():
+            first.set()
+            for _ in range(4):
+                assert misses.acquire(timeout=10)
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(prices_mod._MEMO, "get", counting_get)
+    monkeypatch.setattr(prices_mod.CsvDir, "read", slow_read)
+    before = prices_mod.loads
+    results: list[pd.DataFrame] = []
+    threads = [threading.Thread(target=lambda: results.append(ask().prices)) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(20)
+    assert len(results) == 4 and prices_mod.loads - before == 1
+    for r in results[1:]:
+        pd.testing.assert_frame_equal(r, results[0])
+
+
+def test_callers_get_copies_the_memo_keeps_its_own(csv_dir, clock):
+    """The memo handed out its own prices: a caller's edit changed later answers."""
+    a = load_prices("AAA", "2020-01-02", "2020-02-01")
+    first = float(a.prices.iloc[0, 0])
+    a.prices.iloc[0, 0] = -1.0
+    b = load_prices("AAA", "2020-01-02", "2020-02-01")
+    assert float(b.prices.iloc[0, 0]) == first == 101.0  # AAA: 100 on 2020-01-01, +1 a day
+    b.prices.iloc[:, 0] = 0.0
+    assert float(load_prices("AAA", "2020-01-02", "2020-02-01").prices.iloc[0, 0]) == first
+
+
+# --------------------------------------------------------------------------------------------
+# Yahoo and "today": the clock driven through the day
+# --------------------------------------------------------------------------------------------
+def test_todays_bar_is_fetched_again_after_a_while_and_never_recorded_as_covered(
+        fake: FakeYahooSession, clock: Clock) -> None:  # noqa: F811
+    """Today's bar refetched every call, never, or recorded as covered while still changing."""
+    want = expected("AAA")
+    ps = load_prices("AAA", "2020-01-02")  # up to today, 2020-02-14
+    assert ps.prices.index[-1] == pd.Timestamp("2020-02-14")
+    pd.testing.assert_series_equal(ps.prices["AAA"], want.loc[:"2020-02-14"], check_names=False,
+                                   check_freq=False)
+    calls = len(fake.chart_calls("AAA"))
+    st = get_store(prices_mod.store_path())
+    assert st.coverage("AAA")[-1][1] == D("2020-02-14")  # today is not covered yet
+    # a minute later, the memo forgotten (another process, a restart): the store answers
+    clock.advance(60)
+    clear_memory()
+    assert load_prices("AAA", "2020-01-02").source == "store"
+    assert len(fake.chart_calls("AAA")) == calls
+    # past FRESH_SECONDS: today's bar may have moved, so it is asked for again (only near today)
+    clock.advance(prices_mod.FRESH_SECONDS)
+    clear_memory()
+    load_prices("AAA", "2020-01-02")
+    new = fake.chart_calls("AAA")[calls:]
+    assert len(new) == 1
+    p1 = pd.Timestamp(int(new[0]["period1"]), unit="s", tz="UTC").tz_localize(None)
+    assert pd.Timestamp("2020-01-20") < p1 <= pd.Timestamp("2020-02-14")
+    assert st.coverage("AAA")[-1][1] == D("2020-02-14")
+    # a closed window before today never goes to Yahoo again, whatever the clock says
+    calls = len(fake.chart_calls("AAA"))
+    clock.advance(10 * 86400)
+    clear_memory()
+    closed = load_prices("AAA", "2020-01-02", "2020-02-14")
+    assert closed.source == "store" and len(fake.chart_calls("AAA")) == calls
+    assert from_day(D("2020-02-14")) == pd.Timestamp("2020-02-14")
+
+
+def test_stale_result_is_memoised_briefly(fake: FakeYahooSession, clock: Clock) -> None:  # noqa: F811
+    """A stale answer (Yahoo failing, the store serving) kept for 15 minutes, not 30 s."""
+    load_prices("AAA", "2020-01-02")
+    clock.advance(prices_mod.FRESH_SECONDS + 1)
+    clear_memory()
+    fake.dead = True
+    with pytest.warns(StaleDataWarning):
+        ps = load_prices("AAA", "2020-01-02")
+    assert ps.stale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StaleDataWarning)
+        clock.advance(prices_mod.STALE_TTL - 1)
+        assert loads_of(lambda: load_prices("AAA", "2020-01-02")) == 0
+        clock.advance(2)
+        assert loads_of(lambda: load_prices("AAA", "2020-01-02")) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# quality
+# --------------------------------------------------------------------------------------------
+def test_quality_report_of_clean_prices_says_so():
+    idx = pd.bdate_range("2020-01-02", periods=10)  # to 2020-01-15, the day before the end
+    frame = pd.DataFrame({"A": np.arange(10) + 10.0, "B": np.arange(10) + 20.0}, index=idx)
+    q = assess(frame, "2020-01-02", "2020-01-16")
+    assert q.messages() == []
+    assert str(q) == "Data quality 2020-01-02..2020-01-16: 10 aligned dates of 10, clean"
