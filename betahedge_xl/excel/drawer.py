@@ -150,16 +150,17 @@ def _changed(texts: list[list[str]], stored: str) -> list[tuple[int, int]]:
     return [(i, j) for i in rows for j in moved(was[4], now[4], n_cols)]
 
 
-def _check_untouched(sheet: Any, record: Record) -> None:
+def _check_untouched(sheet: Any, record: Record) -> dict[Rect, list[list[str]]]:
     """Stop when a cell block the Refresh drew on ``sheet`` holds something else now: a value
     or formula the analyst typed over the report's own cells. A cell they emptied is no
-    one's: the next drawing fills it again."""
+    one's: the next drawing fills it again. Returns what each compared block holds."""
+    held = {}
     for _, address in record.on("cells", sheet.name):
         stored = record.fingerprint_of(sheet.name, address)
         if not stored:
             continue
         rect = _rect(address)
-        texts = formulas(_rng(sheet, rect))
+        texts = held[rect] = formulas(_rng(sheet, rect))
         theirs = [(i, j) for i, j in _changed(texts, stored) if texts[i][j] != ""]
         if not theirs:
             continue
@@ -172,6 +173,7 @@ def _check_untouched(sheet: Any, record: Record) -> None:
             f"{shown}{more}: typed over the report's cells {sheet.name}!{block} since the "
             f"last refresh (the report did not write it); copy it elsewhere and clear it, or "
             f"delete the {sheet.name} sheet")
+    return held
 
 
 def seal(book: Any, record: Record) -> Record:
@@ -213,6 +215,9 @@ class _Work:
     clear: list[Rect]
     names: list[Any]
     charts: list[str]
+    #: What the recorded blocks held when checked (formulas or constants as text), so that
+    #: clearing them does not read them again.
+    held: dict[Rect, list[list[str]]] = field(default_factory=dict)
 
 
 def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
@@ -251,6 +256,7 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
                     f"which needs that name; rename it (Formulas > Name Manager)")
         clear: list[Rect] = []
         charts: list[str] = []
+        held: dict[Rect, list[list[str]]] = {}
         if sheet is not None:
             clear = [_rect(a) for _, a in record.on("cells", plan.sheet)]
             charts = [i for i, _ in record.on("chart", plan.sheet)]
@@ -261,9 +267,9 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
                     raise OutputInTheWay(
                         f"the chart {chart.name} on the sheet '{sheet.name}' is not the "
                         f"report's; rename it or delete it")
-            _check_untouched(sheet, record)
+            held = _check_untouched(sheet, record)
             _check_free(sheet, plan, clear)
-        works.append(_Work(plan, sheet, clear, owned_names, charts))
+        works.append(_Work(plan, sheet, clear, owned_names, charts, held))
     return works
 
 
@@ -368,7 +374,7 @@ def _clear(sheet: Any, work: _Work) -> None:
     recorded names and charts."""
     for rect in work.clear:
         rng = _rng(sheet, rect)
-        found = occupied(rng)
+        found = occupied(rng, work.held.get(rect))
         if not any(f.startswith("=") for _, _, f in found):
             rng.clear_contents()
             continue
