@@ -64,13 +64,20 @@ from .returns import (
     simple_or_log_returns,
 )
 from .table import Table
-from .sizing import FUTURES_MULTIPLIERS, HedgeSize, hedge_size
+from .sizing import (
+    FUTURES_INDEX,
+    FUTURES_MULTIPLIERS,
+    HedgeSize,
+    hedge_size,
+    known_contracts,
+    near_contract,
+)
 
 __all__ = [
-    "FUTURES_MULTIPLIERS", "HedgeCheck", "HedgeSize", "OLSResult", "OutOfSample",
+    "FUTURES_INDEX", "FUTURES_MULTIPLIERS", "HedgeCheck", "HedgeSize", "OLSResult", "OutOfSample",
     "PERIODS_PER_YEAR", "PreparedReturns", "align_prices", "annual_to_periodic",
     "annualize_alpha", "apply_hedge", "as_price_frame", "blume_adjust", "ewma_beta",
-    "excess_returns", "hedge_effectiveness", "hedge_size", "hedged_returns",
+    "excess_returns", "hedge_effectiveness", "hedge_size", "known_contracts", "near_contract", "hedged_returns",
     "holdings_vector", "newey_west_lags", "normalize_frequency", "normalize_method",
     "normalize_rf_unit", "parse_rate", "rf_unit_words", "risk_free_per_period", "ols",
     "out_of_sample_effectiveness", "periods_per_year", "portfolio_returns", "portfolio_value",
