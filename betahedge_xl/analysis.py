@@ -19,6 +19,7 @@ import pandas as pd
 from . import engine as eng
 from ._dates import check_window, window_bounds
 from .engine.align import whole_number
+from .engine.periods import PERIOD_CODE
 from .engine.table import Table
 from .exceptions import (
     BetaHedgeError,
@@ -365,13 +366,14 @@ def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
 
 
 def _returns_as_levels(
-    asset: pd.DataFrame, bench: pd.DataFrame
+    asset: pd.DataFrame, bench: pd.DataFrame, frequency: str = "daily"
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Returns handed in as levels that reproduce them, on the dates both sides have.
 
-    The level starts at 1 the day before the first return, so the price path (alignment,
-    resampling, returns) gives back exactly the returns handed in. Also the number of dates
-    dropped because one side had no return on them.
+    The level starts at 1 on the last day of the period before the first return's (the day
+    before for daily returns), so the price path (alignment, resampling, returns) gives back
+    exactly the returns handed in, the first one too. Also the number of dates dropped
+    because one side had no return on them.
     """
     frame = pd.concat([asset, bench], axis=1, sort=True)
     values = frame.to_numpy(dtype=float)
@@ -386,12 +388,51 @@ def _returns_as_levels(
         raise InputError(f"{frame.columns[j]}: a return of {r[i, j]:.2%} on "
                          f"{frame.index[i]:%Y-%m-%d}; returns are fractions (0.01 for 1%) "
                          "above -100%")
-    base = frame.index[0] - pd.Timedelta(days=1)
+    base = (pd.Period(frame.index[0], PERIOD_CODE[frequency]).start_time.normalize()
+            - pd.Timedelta(days=1))
     levels = np.vstack([np.ones(r.shape[1]), np.cumprod(1.0 + r, axis=0)])
     out = pd.DataFrame(levels, index=pd.DatetimeIndex([base, *frame.index]),
                        columns=frame.columns)
     na = asset.shape[1]
     return out.iloc[:, :na], out.iloc[:, na:], int(present.sum() - keep.sum())
+
+
+#: The finest frequency that prices this many days apart (median) can give.
+_SPACING = (("daily", 4.0), ("weekly", 10.0), ("monthly", 45.0))
+_ORDER = {"daily": 0, "weekly": 1, "monthly": 2}
+
+
+def _common_dates(a: Table, b: Table) -> np.ndarray:
+    """The dates on which both legs have a value."""
+    da = a.dates[~np.isnan(a.values).any(axis=1)]
+    db = b.dates[~np.isnan(b.values).any(axis=1)]
+    return np.intersect1d(da, db)
+
+
+def _frequency(asked: str | None, dates: np.ndarray, what: str) -> tuple[str, list[str]]:
+    """The frequency to use for data on ``dates`` and the note that says why.
+
+    Data sparser than the frequency asked for would be annualised as if it were not
+    (month-end prices at daily: alpha x 252): with no frequency asked the data's own is
+    used and said; a finer one asked is refused, naming the frequency to ask for.
+    """
+    if len(dates) < 3:
+        return asked or "daily", []
+    days = np.diff(np.asarray(dates, dtype="datetime64[D]")).astype(float)
+    spacing = float(np.median(days))
+    own = next((f for f, most in _SPACING if spacing <= most), None)
+    if own is None:
+        raise InputError(f"the {what} are {spacing:.0f} days apart (median): betahedge works "
+                         f"with daily, weekly or monthly {what}")
+    if asked is None:
+        if own == "daily":
+            return "daily", []
+        return own, [f"the {what} are {own} ({spacing:.0f} days apart, median): {own} "
+                     f"returns used"]
+    if _ORDER[own] > _ORDER[asked]:
+        raise InputError(f"the {what} are {own} ({spacing:.0f} days apart, median), sparser "
+                         f"than the {asked} frequency asked for: ask for {own}")
+    return asked, []
 
 
 def _positive_capital(capital: Any) -> float | None:
@@ -1278,6 +1319,36 @@ def _check_handed(
     return table, report
 
 
+def _check_book_names(book: Table, bench: Table) -> None:
+    """Refuse a holding named like a benchmark (any case) whose prices are not the
+    benchmark's: joined on names, one would silently replace the other (the book regressed on
+    a holding, the positions showing the benchmark at beta 1). A book may hold its benchmark
+    (an index ETF hedged with that ETF) when the prices are the same."""
+    for a in book.names:
+        for b in bench.names:
+            if a.upper() != b.upper():
+                continue
+            same = np.array_equal(book.dates, bench.dates) and np.allclose(
+                book.column(a), bench.column(b), rtol=1e-12, atol=0.0, equal_nan=True)
+            if not same:
+                raise InputError(
+                    f"the book's holding {a} is named like the benchmark {b} but has other "
+                    f"prices: rename the holding or the benchmark")
+
+
+def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
+                 ) -> tuple[Any, list[str]]:
+    """Possible splits and spikes judged against what the benchmark did each day (a split
+    day's move less the benchmark's); the report's lines for them replaced in ``notes``."""
+    from .data.quality import judged_against
+
+    before = [m for q in quality.tickers.values() for m in q.move_messages()]
+    market = table.values[:, table.names.index(benchmark)]
+    judged = judged_against(quality, table.values, table.dates, table.names, market)
+    after = [m for q in judged.tickers.values() for m in q.move_messages()]
+    return judged, [m for m in notes if m not in before] + after
+
+
 def _window_table(
     table: Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
     names: list[str] | None = None,
@@ -1324,11 +1395,11 @@ def beta_hedge(
     start: Any = None,
     end: Any = None,
     *,
-    frequency: Any = "daily",
+    frequency: Any = None,
     returns: Any = "simple",
     risk_free: float | pd.Series | pd.DataFrame = 0.0,
     risk_free_unit: str | None = None,
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
     rolling_window: int | None = None,
     weights: Sequence[float] | None = None,
@@ -1354,7 +1425,10 @@ def beta_hedge(
         two years to the latest price all of them have (Bloomberg BETA's default window),
         stated in the summary; prices or returns handed in are used whole.
     frequency
-        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``.
+        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``. Default: daily, or
+        the prices' own frequency when they are sparser (month-end prices give monthly
+        returns, and the result says so). Asking for a frequency finer than the prices
+        have (daily of month-end prices) is refused, naming the frequency to ask for.
     returns
         ``"simple"`` or ``"log"``.
     risk_free
@@ -1367,7 +1441,9 @@ def beta_hedge(
         ``"annual"`` for a constant, ``"period"`` for a Series. Values implausible in the
         declared unit (above 100% a year once converted) are refused.
     cov_type, maxlags
-        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags).
+        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags; default
+        ``floor(4 (n/100)^(2/9))``). ``maxlags`` alone means HAC, as on the command line and
+        in a cell; ``maxlags`` with ``"nonrobust"`` is refused. Default: classical.
     rolling_window
         Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
     weights, shares
@@ -1401,6 +1477,10 @@ def beta_hedge(
     """
     request = dict(locals())  # the arguments as given, to measure a beta to a hedge instrument
     rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
+    cov_type = eng.cov_key(cov_type, maxlags)
+    if cov_type == "nonrobust" and maxlags is not None:
+        raise InputError("maxlags: lags apply to HAC standard errors; set cov_type to HAC or "
+                         "leave maxlags out")
     _check_amounts(asset if isinstance(asset, Mapping) else weights, "weights")
     _check_amounts(shares, "shares")
     s, e = check_window(start, end)
@@ -1409,7 +1489,10 @@ def beta_hedge(
     if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
         preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
     preset_name = _preset(preset)
-    freq = eng.normalize_frequency("weekly" if preset_name else frequency)
+    asked: str | None = None if preset_name is None and (
+        frequency is None or (isinstance(frequency, str) and not frequency.strip())) else (
+        eng.normalize_frequency("weekly" if preset_name else frequency))
+    freq: str = asked or "daily"
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
@@ -1465,7 +1548,9 @@ def beta_hedge(
     # where a book needs them or when a result's frame is read.
     raw_asset, raw_bench = windowed(asset_leg), windowed(bench_leg)
     if given == "returns":
-        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame)
+        freq, said = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
+        notes += said
+        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame, freq)
         raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
         if lost:
             notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
@@ -1475,6 +1560,8 @@ def beta_hedge(
                                       raw_asset.names + raw_bench.names)
     else:
         table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
+    if holdings is not None:
+        _check_book_names(raw_asset, raw_bench)
     if len(set(table.names)) < len(table.names):
         dup = next(c for i, c in enumerate(table.names) if c in table.names[:i])
         if holdings is None:
@@ -1488,9 +1575,19 @@ def beta_hedge(
         notes += own.messages()
         if quality is None:
             quality = own
+    if quality is not None and hasattr(quality, "tickers"):
+        quality, notes = _judge_moves(quality, notes, table, raw_bench.names[0])
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     # Dates lost to alignment are named by the data-quality report every leg now has.
+    if given == "prices":
+        with np.errstate(invalid="ignore"):
+            every = (table.values > 0).all(axis=1)
+        freq, said = _frequency(asked, table.dates[every], "prices")
+        notes += said
+    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
+    if rf_note is not None:
+        notes.insert(0, rf_note)
     px = eng.prepare_table(table, freq)
     asset_cols = raw_asset.names
     bench_cols = raw_bench.names

@@ -28,6 +28,7 @@ benchmark's beta.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,47 @@ def pixels(points: float) -> int:
     return int(round(points * PX_PER_PT))
 
 
+# Text from user data (tickers, a CSV's headers, a Series' name) reaches cells and charts. A
+# control character makes a chart's XML invalid (the file does not open); a chart text that
+# looks like a reference (``+cmd|' /C calc'!A0``) is written by xlsxwriter as a formula.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\n\r]+")
+#: What xlsxwriter takes for a reference in a chart's texts (its ``_process_names`` pattern).
+_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+#: U+2060 WORD JOINER: invisible, no break; after a "!" it keeps a text from reading as a
+#: reference while showing the same characters.
+_JOINER = "\u2060"
+
+
+def cell_text(text: Any) -> Any:
+    """A cell's text without control characters (line breaks kept: wrapped cells use
+    them); anything else as given."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROL.sub("", text.replace("\t", " ").replace("\r", ""))
+
+
+def label_text(text: str) -> str:
+    """A header's or chart's text on one line, without control characters."""
+    return _CONTROL.sub("", _BREAKS.sub(" ", str(text)))
+
+
+def chart_text(text: str) -> str:
+    """A chart's title, axis title or series name as literal text: one line, no control
+    character, and never read as a reference (a word joiner after each ``!`` when it would
+    be)."""
+    out = label_text(text)
+    if _REFERENCE.match(out):
+        out = out.replace("!", "!" + _JOINER)
+    return out
+
+
+def _clean(obj: Any, **fields: Any) -> None:
+    """Set the cleaned fields of a frozen dataclass."""
+    for key, value in fields.items():
+        object.__setattr__(obj, key, value)
+
+
 @dataclass(frozen=True)
 class Table:
     """A block of cells: a title row, a header row, then data rows.
@@ -101,6 +143,14 @@ class Table:
     number_format: dict[int, str] = field(default_factory=dict)  # column -> Excel format
     #: (data row, column) -> Excel format, for tables whose rows differ (the summary).
     cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Texts from user data are literal: no control characters in cells or headers.
+        rows = self.rows
+        if any(isinstance(v, str) and _CONTROL.search(v) for row in rows for v in row):
+            rows = [[cell_text(v) for v in row] for row in rows]
+        _clean(self, title=label_text(self.title),
+               header=[label_text(h) for h in self.header], rows=rows)
 
     def format_of(self, i: int, j: int) -> str | None:
         """Excel number format of data row ``i``, column ``j`` (``None``: the default)."""
@@ -156,6 +206,11 @@ class ChartSeries:
     dash: bool = False  # a reference line: dashed where the writer can dash
     width: float = 1.5  # points
 
+    def __post_init__(self) -> None:
+        # The columns are found by the table's cleaned headers.
+        _clean(self, name=chart_text(self.name), x_col=label_text(self.x_col),
+               y_col=label_text(self.y_col))
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -174,6 +229,10 @@ class Chart:
     y_number_format: str | None = None
     #: A logarithmic value axis of this base; drawers that apply it say so on the axis title.
     y_log_base: int | None = None
+
+    def __post_init__(self) -> None:
+        _clean(self, name=chart_text(self.name), title=chart_text(self.title),
+               x_title=chart_text(self.x_title), y_title=chart_text(self.y_title))
 
 
 #: What a drawer appends to the value axis title when it draws the axis logarithmic.
