@@ -130,7 +130,6 @@ def _drifting_contributions(held: pd.DataFrame, bench: pd.DataFrame,
     return np.asarray(np.linalg.lstsq(design, y, rcond=None)[0][1], dtype=float)
 
 
-
 def _capital(capital: float | None, book: Book | None) -> float | None:
     """What beta is a fraction of: the capital given, else a shares book's gross exposure."""
     if capital is not None:
@@ -138,7 +137,6 @@ def _capital(capital: float | None, book: Book | None) -> float | None:
     if book is not None and book.kind == "shares":
         return book.exposure.gross
     return None
-
 
 
 def not_a_market_beta(holdings: pd.Series | None, book: Book | None) -> str:

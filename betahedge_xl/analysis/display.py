@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from .rows import SummaryRows
-
-
 
 
 class Display(SummaryRows):
@@ -82,8 +81,6 @@ class SummaryFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:
         return self._display()._repr_html_()  # type: ignore[operator]
-
-
 
 
 def _texts(rows: list[tuple[str, Any]], benchmarks: list[str]) -> list[str]:

@@ -41,7 +41,6 @@ class _Frame:
         obj.__dict__[self.slot] = value
 
 
-
 @dataclass(frozen=True, repr=False)
 class ResultNumbers:
     """What one beta hedge holds (see :class:`~betahedge_xl.analysis.HedgeResult` for the

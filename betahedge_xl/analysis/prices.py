@@ -36,7 +36,6 @@ def default_window(prices: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, st
     return start, latest + pd.Timedelta(days=1), note
 
 
-
 def _window_table(
     table: Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
     names: list[str] | None = None,
@@ -49,7 +48,6 @@ def _window_table(
     if names is None:
         return part.with_values(part.values.copy())
     return part.with_values(part.values[:, [table.names.index(n) for n in names]], list(names))
-
 
 
 @dataclass(frozen=True)

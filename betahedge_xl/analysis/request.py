@@ -157,7 +157,6 @@ def _preset(value: Any) -> str | None:
     return text
 
 
-
 def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
     """``"prices"`` or ``"returns"``; returns must be handed in, a ticker has only prices."""
     text = str(value).strip().lower() if value is not None else "prices"
@@ -172,7 +171,6 @@ def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
     return text
 
 
-
 def _positive_capital(capital: Any) -> float | None:
     if capital is None:
         return None
@@ -183,7 +181,6 @@ def _positive_capital(capital: Any) -> float | None:
     if not (math.isfinite(value) and value > 0):
         raise InputError(f"capital must be a positive number, got {capital!r}")
     return value
-
 
 
 #: The parameters of :func:`~betahedge_xl.analysis.beta_hedge`, documented where they are

@@ -20,7 +20,6 @@ from ..exceptions import (
 )
 
 
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a ticker-indexed table as JSON-ready mappings (NaN as None)."""
     return [
@@ -28,7 +27,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
          **{str(k): (float(v) if math.isfinite(float(v)) else None) for k, v in row.items()}}
         for t, row in frame.iterrows()
     ]
-
 
 
 class SummaryRows(Advice, HedgeSizing):

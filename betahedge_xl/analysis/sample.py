@@ -95,7 +95,6 @@ def _frequency(asked: str | None, dates: np.ndarray, what: str) -> tuple[str, li
     return asked, []
 
 
-
 def _check_handed(
     table: Table, columns: list[str], start: pd.Timestamp | None, end: pd.Timestamp | None,
 ) -> tuple[Table, Any]:
@@ -152,7 +151,6 @@ def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
     judged = judged_against(quality, table.values, table.dates, table.names, market)
     after = [m for q in judged.tickers.values() for m in q.move_messages()]
     return judged, [m for m in notes if m not in before] + after
-
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from ..exceptions import (
 from .numbers import ResultNumbers
 
 
-
 def _size(beta: float, value: float | None, instrument: str, price: float | None,
           basis: str = "") -> eng.HedgeSize:
     """:func:`betahedge_xl.engine.hedge_size` for an instrument named as a user names it."""
@@ -48,7 +47,6 @@ def _stated_beta(beta: Any, code: str) -> float:
     if not math.isfinite(value):
         raise InputError(f"beta to {code}: expected a finite number, got {beta!r}")
     return value
-
 
 
 #: :func:`~betahedge_xl.analysis.beta_hedge`, which measures a book's beta to another

@@ -8,8 +8,6 @@ import pandas as pd
 from .numbers import ResultNumbers
 
 
-
-
 class StatsmodelsView(ResultNumbers):
     """statsmodels' names and the series tables of :class:`HedgeResult`."""
 
