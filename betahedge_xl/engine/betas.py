@@ -168,17 +168,32 @@ def trailing_betas(
     """
     y, x = _panel(asset_returns, benchmark_returns, several=True)
     names = normalize_estimators(estimators, 1 if x.ndim == 1 else x.shape[1])
+    window, ends_arr = _windows(window, ends, y.shape[0])
+    h = _halflife(halflife, window)
+    if x.ndim == 2:
+        return _multi_betas(y, x, ends_arr, window, names, h)
+    return _single_betas(y, x, ends_arr, window, names, h, prior)
+
+
+def _windows(window: int, ends: Sequence[int] | np.ndarray, t: int) -> tuple[int, np.ndarray]:
+    """The window length and the window ends of :func:`trailing_betas`, checked."""
     window = whole_number(window, "window")
     if window < 5:
         raise InputError(f"window must be at least 5 returns, got {window}")
     ends_arr = np.asarray(ends, dtype=int).reshape(-1)
-    if ends_arr.size and (ends_arr.min() < window - 1 or ends_arr.max() >= y.shape[0]):
+    if ends_arr.size and (ends_arr.min() < window - 1 or ends_arr.max() >= t):
         raise InsufficientDataError(
-            f"a window end lies outside the {y.shape[0]} returns or before the first "
+            f"a window end lies outside the {t} returns or before the first "
             f"{window}-return window is full")
-    h = _halflife(halflife, window)
-    if x.ndim == 2:
-        return _multi_betas(y, x, ends_arr, window, names, h)
+    return window, ends_arr
+
+
+def _single_betas(
+    y: np.ndarray, x: np.ndarray, ends_arr: np.ndarray, window: int, names: list[str],
+    h: float, prior: tuple[float, float] | None,
+) -> dict[str, np.ndarray]:
+    """Every estimator of ``names`` on one benchmark: (len(ends), N) betas each (see
+    :func:`trailing_betas`)."""
     need_ols = bool({"ols", "blume", "vasicek"} & set(names))
     k, n = ends_arr.size, y.shape[1]
     out = {name: np.empty((k, n)) for name in names}
@@ -246,13 +261,19 @@ def trailing_betas(
                 ols[i] = np.nan
                 for name in names:
                     out[name][i] = np.nan
-    if "ols" in names:
-        out["ols"][:] = ols
-    if "blume" in names:
-        out["blume"][:] = blume_adjust(ols)
-    if "vasicek" in names:
-        out["vasicek"][:] = _vasicek(ols, ols_var, prior)
+    _from_ols(out, ols, ols_var, prior)
     return out
+
+
+def _from_ols(out: dict[str, np.ndarray], ols: np.ndarray, ols_var: np.ndarray,
+              prior: tuple[float, float] | None) -> None:
+    """Fill in the estimators derived from the OLS slopes (and their sampling variance)."""
+    if "ols" in out:
+        out["ols"][:] = ols
+    if "blume" in out:
+        out["blume"][:] = blume_adjust(ols)
+    if "vasicek" in out:
+        out["vasicek"][:] = _vasicek(ols, ols_var, prior)
 
 
 def _multi_betas(

@@ -86,6 +86,67 @@ class WalkForward:
     halflife: float
 
 
+def _dated_returns(
+    asset_returns: pd.DataFrame | pd.Series, benchmark_returns: pd.Series | pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series | pd.DataFrame]:
+    """The asset frame and the benchmark(s) of :func:`walk_forward`, in date order, on the
+    same dates; a one-column benchmark frame as a Series."""
+    frame = asset_returns.to_frame() if isinstance(asset_returns, pd.Series) else asset_returns
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise InputError("returns need a DatetimeIndex to find the rebalance days")
+    # Both in date order (newest-first data is common): the rebalance days and the windows
+    # are found by row, and rows must run forward in time.
+    frame = dated(frame, "asset")
+    bench = dated(benchmark_returns, "benchmark")
+    if not bench.index.equals(frame.index):
+        raise InputError("asset and benchmark returns must be on the same dates")
+    if isinstance(bench, pd.DataFrame) and bench.shape[1] == 1:
+        bench = bench.iloc[:, 0]
+    return frame, bench
+
+
+def _hedged(ys: np.ndarray, xs: np.ndarray, b: np.ndarray, bounds: list[int],
+            several: bool) -> np.ndarray:
+    """``asset - sum_k ratio_k x benchmark_k`` with the ratio ``b[k]`` held on the rows
+    ``bounds[k]:bounds[k + 1]``, written block by block in one preallocated panel."""
+    out = np.empty_like(ys)
+    for k in range(len(bounds) - 1):
+        seg = slice(bounds[k], bounds[k + 1])
+        if several:
+            np.matmul(xs[seg], b[k].T, out=out[seg])  # sum_k ratio_k x benchmark_k
+        else:
+            np.multiply(xs[seg], b[k], out=out[seg])
+        np.subtract(ys[seg], out[seg], out=out[seg])
+    return out
+
+
+def _cost(cost_bps: float) -> float:
+    cost = float(cost_bps)
+    if not np.isfinite(cost) or cost < 0:
+        raise InputError(f"cost_bps must be zero or positive, got {cost_bps!r}")
+    return cost
+
+
+def _rebalance_ends(index: pd.DatetimeIndex, rebalance: str, window: int) -> np.ndarray:
+    """Row positions of the rebalance days: period ends with a full window before them and a
+    day after them to hedge."""
+    t = len(index)
+    ends = period_ends(index, rebalance)
+    ends = ends[(ends >= window - 1) & (ends < t - 1)]
+    if ends.size == 0:
+        raise InsufficientDataError(
+            f"too few returns for a {window}-return window and one {rebalance} rebalance "
+            f"with a day after it to hedge: {t} return(s)")
+    return ends
+
+
+def _traded(b: np.ndarray) -> np.ndarray:
+    """Notional traded at each rebalance per asset (the opening trade included), summed over
+    the benchmarks when ``b`` holds several ((dates, N, K) ratios)."""
+    step = np.abs(np.diff(b, axis=0, prepend=np.zeros((1, *b.shape[1:]))))
+    return step.sum(axis=2) if b.ndim == 3 else step
+
+
 def walk_forward(
     asset_returns: pd.DataFrame | pd.Series,
     benchmark_returns: pd.Series | pd.DataFrame,
@@ -125,32 +186,14 @@ def walk_forward(
     -------
     WalkForward
     """
-    frame = asset_returns.to_frame() if isinstance(asset_returns, pd.Series) else asset_returns
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise InputError("returns need a DatetimeIndex to find the rebalance days")
-    # Both in date order (newest-first data is common): the rebalance days and the windows
-    # are found by row, and rows must run forward in time.
-    frame = dated(frame, "asset")
-    bench = dated(benchmark_returns, "benchmark")
-    if not bench.index.equals(frame.index):
-        raise InputError("asset and benchmark returns must be on the same dates")
-    if isinstance(bench, pd.DataFrame) and bench.shape[1] == 1:
-        bench = bench.iloc[:, 0]
+    frame, bench = _dated_returns(asset_returns, benchmark_returns)
     several = isinstance(bench, pd.DataFrame)
     names = normalize_estimators(estimators, bench.shape[1] if several else 1)
     rebalance = normalize_rebalance(rebalance)
     window = whole_number(window, "window")
-    cost = float(cost_bps)
-    if not np.isfinite(cost) or cost < 0:
-        raise InputError(f"cost_bps must be zero or positive, got {cost_bps!r}")
+    cost = _cost(cost_bps)
     y, x = _panel(frame, bench, several=True)
-    t = y.shape[0]
-    ends = period_ends(frame.index, rebalance)
-    ends = ends[(ends >= window - 1) & (ends < t - 1)]
-    if ends.size == 0:
-        raise InsufficientDataError(
-            f"too few returns for a {window}-return window and one {rebalance} rebalance "
-            f"with a day after it to hedge: {t} return(s)")
+    ends = _rebalance_ends(frame.index, rebalance, window)
     h = _halflife(halflife, window)
     betas = trailing_betas(y, x, ends, window, names, halflife=h, prior=prior)
     first = ends[0] + 1
@@ -159,35 +202,22 @@ def walk_forward(
     rebalance_dates = frame.index[ends]
     # The ratio set at ends[k] holds on rows ends[k]+1 .. ends[k+1]: one block of rows each,
     # written in place (no panel-sized temporaries: the hedged panels are the memory here).
-    bounds = [*(ends + 1 - first), t - first]
+    bounds = [*(ends + 1 - first), len(y) - first]
     xs = x[first:] if several else x[first:, None]
     ys = y[first:]
-    if several:
-        # Asset-major (asset, benchmark) pairs: the (N, K) ratios of a date, flattened.
-        ratio_cols: pd.Index = pd.MultiIndex.from_product(
-            [cols, [str(c) for c in bench.columns]], names=["asset", "benchmark"])
-    else:
-        ratio_cols = cols
+    # Asset-major (asset, benchmark) pairs: the (N, K) ratios of a date, flattened.
+    ratio_cols = pd.MultiIndex.from_product(
+        [cols, [str(c) for c in bench.columns]], names=["asset", "benchmark"]) if several else cols
     ratios, hedged, costs = {}, {}, {}
     for name in names:
         b = betas[name]
-        out = np.empty_like(ys)
-        for k in range(len(ends)):
-            seg = slice(bounds[k], bounds[k + 1])
-            if several:
-                np.matmul(xs[seg], b[k].T, out=out[seg])  # sum_k ratio_k x benchmark_k
-            else:
-                np.multiply(xs[seg], b[k], out=out[seg])
-            np.subtract(ys[seg], out[seg], out=out[seg])
-        step = np.abs(np.diff(b, axis=0, prepend=np.zeros((1, *b.shape[1:]))))
-        if several:
-            step = step.sum(axis=2)
-            b = b.reshape(b.shape[0], -1)
+        out = _hedged(ys, xs, b, bounds, several)
         # copy=False: the arrays are ours alone; pandas 3 would otherwise copy each panel.
-        ratios[name] = pd.DataFrame(b, index=rebalance_dates, columns=ratio_cols, copy=False)
+        ratios[name] = pd.DataFrame(b.reshape(b.shape[0], -1), index=rebalance_dates,
+                                    columns=ratio_cols, copy=False)
         hedged[name] = pd.DataFrame(out, index=days, columns=cols, copy=False)
-        costs[name] = pd.DataFrame(step * (cost / 1e4), index=rebalance_dates, columns=cols,
-                                   copy=False)
+        costs[name] = pd.DataFrame(_traded(b) * (cost / 1e4), index=rebalance_dates,
+                                   columns=cols, copy=False)
     return WalkForward(
         rebalance_dates=pd.DatetimeIndex(rebalance_dates),
         ratios=ratios,
@@ -195,11 +225,7 @@ def walk_forward(
         asset=pd.DataFrame(ys, index=days, columns=cols, copy=False),
         benchmark=(pd.DataFrame(xs, index=days, columns=bench.columns) if several
                    else pd.Series(x[first:], index=days, name=bench.name)),
-        costs=costs,
-        window=window,
-        rebalance=rebalance,
-        cost_bps=cost,
-        halflife=h,
+        costs=costs, window=window, rebalance=rebalance, cost_bps=cost, halflife=h,
     )
 
 
