@@ -303,23 +303,7 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
     yf = _yfinance()
 
     session = _get_session()
-    try:
-        # yfinance keeps the last 64 answers for past windows in memory (YfData.cache_get) and
-        # replays them: a long-running process (Excel's) would get a re-adjusted history on its
-        # old basis, and a bad answer again. Every download asks Yahoo.
-        from yfinance.data import YfData
-
-        YfData.cache_get.cache_clear()
-    except (ImportError, AttributeError) as exc:
-        log.debug("yfinance answer cache: %s", exc)
-    try:
-        # yfinance opens its tz cache lazily from its download threads, and two threads doing
-        # it at once on a fresh cache can fail with "database is locked": open it here, once
-        from yfinance import cache as yf_cache
-
-        yf_cache.get_tz_cache().lookup(tickers[0])
-    except Exception as exc:  # a broken yfinance cache must not stop the download
-        log.debug("yfinance tz cache: %s", exc)
+    _fresh_yfinance_caches(tickers)
     obs = _Observer()
     yf_logger = logging.getLogger("yfinance")
     filt = _LogToObserver()
@@ -346,7 +330,34 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         _observer = None
     for line in obs.yf_log:
         log.debug("yfinance: %s", line)
+    return _result(tickers, data, obs, failure)
 
+
+def _fresh_yfinance_caches(tickers: Sequence[str]) -> None:
+    """Every download asks Yahoo, and yfinance's tz cache is open before its threads start."""
+    try:
+        # yfinance keeps the last 64 answers for past windows in memory (YfData.cache_get) and
+        # replays them: a long-running process (Excel's) would get a re-adjusted history on its
+        # old basis, and a bad answer again. Every download asks Yahoo.
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
+    except (ImportError, AttributeError) as exc:
+        log.debug("yfinance answer cache: %s", exc)
+    try:
+        # yfinance opens its tz cache lazily from its download threads, and two threads doing
+        # it at once on a fresh cache can fail with "database is locked": open it here, once
+        from yfinance import cache as yf_cache
+
+        yf_cache.get_tz_cache().lookup(tickers[0])
+    except Exception as exc:  # a broken yfinance cache must not stop the download
+        log.debug("yfinance tz cache: %s", exc)
+
+
+def _result(tickers: Sequence[str], data: pd.DataFrame | None, obs: _Observer,
+            failure: str) -> YahooResult:
+    """What one download gave per ticker: its prices (possibly none in the window), or the
+    error that says why not, from yfinance's frame and the answers observed."""
     result = YahooResult()
     for e in obs.events:
         if e.ticker and e.first_trade is not None:
@@ -361,18 +372,7 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
             repeats = next((e.repeats for e in reversed(obs.events)
                             if e.ticker == t and e.repeats is not None), None)
             if repeats is not None:
-                repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
-                # yfinance kept one bar of each repeated date; put them all back (in the
-                # answer's order) and apply the rule every source follows. Its warning becomes
-                # a note of the prices, which every face shows (Excel's "Data warnings" row
-                # too, where Python's warnings are not seen).
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", DataWarning)
-                    series = sorted_unique(
-                        pd.concat([series[~series.index.isin(repeats.index)], repeats]),
-                        f"{t}: ", " in Yahoo's answer")
-                if caught:
-                    result.notes[t] = "; ".join(str(w.message) for w in caught)
+                series = _with_repeats(series, repeats, t, result)
             result.prices[t] = series.rename(t)
             continue
         if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(
@@ -385,6 +385,25 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         result.errors[t] = _classify(t, obs, failure or (obs.yf_log[-1] if obs.yf_log else
                                                          "empty answer"))
     return result
+
+
+def _with_repeats(series: pd.Series, repeats: pd.Series, t: str,
+                  result: YahooResult) -> pd.Series:
+    """``series`` with the bars of the dates Yahoo's answer gave twice put back, and the rule
+    every source follows applied; its warning becomes a note of ``result``."""
+    repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
+    # yfinance kept one bar of each repeated date; put them all back (in the
+    # answer's order) and apply the rule every source follows. Its warning becomes
+    # a note of the prices, which every face shows (Excel's "Data warnings" row
+    # too, where Python's warnings are not seen).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        series = sorted_unique(
+            pd.concat([series[~series.index.isin(repeats.index)], repeats]),
+            f"{t}: ", " in Yahoo's answer")
+    if caught:
+        result.notes[t] = "; ".join(str(w.message) for w in caught)
+    return series
 
 
 def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:
