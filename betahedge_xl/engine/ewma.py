@@ -73,36 +73,8 @@ def _ewma_beta_kernel(
                 is_clean[dirty] = False
                 clean = np.flatnonzero(is_clean)
                 o = out[a:b, j0:j1]
-                carried = state[:3, clean] if dirty.size else state[:3]
-                if not clean.size:
-                    pass  # every asset of the block is summed again below
-                elif (carried == carried[:, :1]).all():
-                    # every such asset carries the same benchmark sums: one column of them
-                    wr = carried[0, 0] + g0
-                    sxr = carried[1, 0] + g1
-                    np.multiply(sxy, wr[:, None], out=o)
-                    np.multiply(sy, sxr[:, None], out=tmp[:r])
-                    o -= tmp[:r]
-                    var = wr * (carried[2, 0] + g2) - sxr * sxr
-                    o /= var[:, None]
-                    if not var.min() > 0:
-                        o[~(var > 0)] = np.nan
-                else:
-                    wm, sxm, v = w_m[:r], sx_m[:r], tmp[:r]
-                    np.add(state[0], g0[:, None], out=wm)
-                    np.add(state[1], g1[:, None], out=sxm)
-                    np.multiply(wm, sxy, out=o)
-                    np.multiply(sxm, sy, out=v)
-                    o -= v
-                    # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
-                    # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
-                    dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
-                    assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
-                                            state[0] * state[2] - state[1] * state[1]))
-                    np.matmul(dates_part, assets_part, out=v)
-                    o /= v
-                    if not v.min() > 0:
-                        np.copyto(o, np.nan, where=~(v > 0))
+                _clean_betas(o, sy, sxy, state, clean, dirty, g0, g1, g2,
+                             (w_m[:r], sx_m[:r], tmp[:r]))
                 young = clean[state[5, clean] < min_periods - 0.5]
                 if young.size:  # assets short of min_periods valid dates before the chunk
                     sub = o[:, young]
@@ -116,19 +88,67 @@ def _ewma_beta_kernel(
                 state[4, clean] = rows[-1, m + clean] * scale
                 state[5, clean] += counts[-1]
                 if dirty.size:
-                    part = block[:, dirty]  # a copy
-                    # not listed yet: no valid date before nor in the chunk, sums stay zero
-                    idle = (state[5, dirty] == 0) & np.isnan(part).all(axis=0)
-                    if idle.any():
-                        o[:, dirty[idle]] = np.nan
-                        busy = ~idle
-                        dirty, part = dirty[busy], part[:, busy]
-                if dirty.size:
-                    sub_state = state[:, dirty]
-                    o[:, dirty] = _ewma_masked_chunk(
-                        part, xc[a:b], xv[a:b], up, down, sub_state, min_periods)
-                    state[:, dirty] = sub_state
+                    _gap_betas(o, block, dirty, xc[a:b], xv[a:b], up, down, state, min_periods)
     return out
+
+
+
+def _clean_betas(o: np.ndarray, sy: np.ndarray, sxy: np.ndarray, state: np.ndarray,
+                 clean: np.ndarray, dirty: np.ndarray, g0: np.ndarray, g1: np.ndarray,
+                 g2: np.ndarray, scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Betas of a chunk's assets without a gap (``o``'s other columns are written and then
+    redone by :func:`_gap_betas`): the scaled sums ``sy``, ``sxy`` of each asset and the
+    chunk's benchmark sums ``g0..g2`` in common, added to the sums ``state`` carries in."""
+    r = o.shape[0]
+    m = state.shape[1]
+    wm, sxm, v = scratch
+    carried = state[:3, clean] if dirty.size else state[:3]
+    if not clean.size:
+        pass  # every asset of the block is summed again below
+    elif (carried == carried[:, :1]).all():
+        # every such asset carries the same benchmark sums: one column of them
+        wr = carried[0, 0] + g0
+        sxr = carried[1, 0] + g1
+        np.multiply(sxy, wr[:, None], out=o)
+        np.multiply(sy, sxr[:, None], out=v)
+        o -= v
+        var = wr * (carried[2, 0] + g2) - sxr * sxr
+        o /= var[:, None]
+        if not var.min() > 0:
+            o[~(var > 0)] = np.nan
+    else:
+        np.add(state[0], g0[:, None], out=wm)
+        np.add(state[1], g1[:, None], out=sxm)
+        np.multiply(wm, sxy, out=o)
+        np.multiply(sxm, sy, out=v)
+        o -= v
+        # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
+        # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
+        dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
+        assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
+                                state[0] * state[2] - state[1] * state[1]))
+        np.matmul(dates_part, assets_part, out=v)
+        o /= v
+        if not v.min() > 0:
+            np.copyto(o, np.nan, where=~(v > 0))
+
+
+def _gap_betas(o: np.ndarray, block: np.ndarray, dirty: np.ndarray, xc: np.ndarray,
+               xv: np.ndarray, up: np.ndarray, down: np.ndarray, state: np.ndarray,
+               min_periods: int) -> None:
+    """Betas of a chunk's assets with a gap (``dirty``), summed again with masks; ``state``
+    carried on. An asset not listed yet (no valid date before nor in the chunk) stays NaN."""
+    part = block[:, dirty]  # a copy
+    # not listed yet: no valid date before nor in the chunk, sums stay zero
+    idle = (state[5, dirty] == 0) & np.isnan(part).all(axis=0)
+    if idle.any():
+        o[:, dirty[idle]] = np.nan
+        busy = ~idle
+        dirty, part = dirty[busy], part[:, busy]
+    if dirty.size:
+        sub_state = state[:, dirty]
+        o[:, dirty] = _ewma_masked_chunk(part, xc, xv, up, down, sub_state, min_periods)
+        state[:, dirty] = sub_state
 
 
 def _ewma_masked_chunk(

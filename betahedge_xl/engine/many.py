@@ -277,21 +277,7 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
     """
     t, n = y.shape
     w = window
-    xv = ~np.isnan(x)
-    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
-    cx = np.concatenate(([0.0], np.cumsum(xc)))
-    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
-    cgap = np.concatenate(([0], np.cumsum(~xv)))
-    lead = np.full(w - 1, np.nan)
-    sx = np.concatenate((lead, cx[w:] - cx[:-w]))
-    sxx = np.concatenate((lead, cxx[w:] - cxx[:-w]))
-    vxx = sxx - sx * sx / w
-    mean_x = sx / w
-    with np.errstate(invalid="ignore"):
-        # a flat benchmark window (vxx is rounding noise) or one with a gap has no beta
-        x_ok = np.concatenate((np.zeros(w - 1, bool), cgap[w:] == cgap[:-w])) & (
-            vxx > _FLAT * sxx
-        )
+    xc, mean_x, vxx, x_ok = _benchmark_windows(x, w)
     out = np.empty((t, n))
     chunk = max(w, 256)
     ring = chunk * -(-(w + chunk) // chunk)  # a multiple of chunk: a chunk never wraps
@@ -320,62 +306,114 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
                 dirty = np.flatnonzero(~(np.isfinite(ends[:m]) & np.isfinite(ends[m:])))
                 gap_rows = None
                 if dirty.size:
-                    part = block[:, dirty]  # a copy
-                    missing = np.isnan(part)
-                    idle = missing.all(axis=0)
-                    if idle.any():  # nothing in the chunk (not listed yet): sums unchanged
-                        gone = dirty[idle]
-                        rows[:, gone] = before[gone]
-                        rows[:, gone + m] = before[gone + m]
-                        last_gap[gone] = b - 1
-                        busy = ~idle
-                        dirty, part, missing = dirty[busy], part[:, busy], missing[:, busy]
-                if dirty.size:
-                    both = np.concatenate((dirty, dirty + m))
-                    np.copyto(part, 0.0, where=missing)
-                    redo = np.empty((r + 1, both.size))
-                    redo[0] = before[both]
-                    np.copyto(redo[1:, :dirty.size], part)
-                    np.multiply(part, xc[a:b, None], out=redo[1:, dirty.size:])
-                    _accumulate(redo, 1, r + 1)
-                    rows[:, both] = redo[1:]
-                    seen = np.where(missing, dates[a:b, None], -w)
-                    np.maximum.accumulate(seen, axis=0, out=seen)
-                    np.maximum(seen, last_gap[dirty], out=seen)
-                    last_gap[dirty] = seen[-1]
-                    gap_rows = seen
+                    dirty, gap_rows = _resum_gaps(rows, before, block, xc[a:b], dirty,
+                                                  last_gap, dates[a:b], w)
                 lo = max(a, w - 1)
                 if lo < b:
-                    for u0, u1, then in _ring_runs(lo, b, w, ring):
-                        now = buf[p + u0 - a:p + u1 - a]
-                        d = diff[:u1 - u0]
-                        if then < 0:
-                            np.subtract(now, zero, out=d)
-                        else:
-                            np.subtract(now, buf[then:then + u1 - u0], out=d)
-                        o = out[u0:u1, j0:j1]
-                        sy = d[:, :m]
-                        sy *= mean_x[u0:u1, None]
-                        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
-                        o /= vxx[u0:u1, None]
+                    _window_betas(buf, diff, zero, out[:, j0:j1], lo, a, b, p, w, ring,
+                                  mean_x, vxx)
                 o = out[a:b, j0:j1]
                 if lo > a:
                     o[:lo - a] = np.nan
-                ok = x_ok[a:b]
-                if not ok.all():
-                    o[~ok] = np.nan
-                # windows still holding an asset's last missing date
-                recent = np.flatnonzero(last_gap > a - w)
-                if gap_rows is not None:
-                    recent = np.setdiff1d(recent, dirty, assume_unique=True)
-                    sub = o[:, dirty]
-                    sub[gap_rows > dates[a:b, None] - w] = np.nan
-                    o[:, dirty] = sub
-                if recent.size:
-                    sub = o[:, recent]
-                    sub[dates[a:b, None] < last_gap[recent] + w] = np.nan
-                    o[:, recent] = sub
+                _mask_gaps(o, x_ok[a:b], last_gap, dirty, gap_rows, dates[a:b], w)
     return out
+
+
+def _benchmark_windows(x: np.ndarray, w: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark centred (gaps zero), and per window end its mean, its co-moment sum
+    ``sum (x - mean)^2`` and whether the window has a beta (no gap, not flat)."""
+    xv = ~np.isnan(x)
+    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
+    cx = np.concatenate(([0.0], np.cumsum(xc)))
+    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
+    cgap = np.concatenate(([0], np.cumsum(~xv)))
+    lead = np.full(w - 1, np.nan)
+    sx = np.concatenate((lead, cx[w:] - cx[:-w]))
+    sxx = np.concatenate((lead, cxx[w:] - cxx[:-w]))
+    vxx = sxx - sx * sx / w
+    mean_x = sx / w
+    with np.errstate(invalid="ignore"):
+        # a flat benchmark window (vxx is rounding noise) or one with a gap has no beta
+        x_ok = np.concatenate((np.zeros(w - 1, bool), cgap[w:] == cgap[:-w])) & (
+            vxx > _FLAT * sxx
+        )
+    return xc, mean_x, vxx, x_ok
+
+
+def _resum_gaps(rows: np.ndarray, before: np.ndarray, block: np.ndarray, xc: np.ndarray,
+                dirty: np.ndarray, last_gap: np.ndarray, dates: np.ndarray, w: int
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Redo the running sums of a chunk's ``dirty`` assets (a gap made them not finite) with
+    the gaps set to zero; an asset with nothing in the chunk keeps the sums before it.
+    Updates ``last_gap``; returns the assets redone and, per date, the last missing date of
+    each (None when none was)."""
+    m = last_gap.size
+    r = block.shape[0]
+    part = block[:, dirty]  # a copy
+    missing = np.isnan(part)
+    idle = missing.all(axis=0)
+    if idle.any():  # nothing in the chunk (not listed yet): sums unchanged
+        gone = dirty[idle]
+        rows[:, gone] = before[gone]
+        rows[:, gone + m] = before[gone + m]
+        last_gap[gone] = dates[-1]
+        busy = ~idle
+        dirty, part, missing = dirty[busy], part[:, busy], missing[:, busy]
+    if not dirty.size:
+        return dirty, None
+    both = np.concatenate((dirty, dirty + m))
+    np.copyto(part, 0.0, where=missing)
+    redo = np.empty((r + 1, both.size))
+    redo[0] = before[both]
+    np.copyto(redo[1:, :dirty.size], part)
+    np.multiply(part, xc[:, None], out=redo[1:, dirty.size:])
+    _accumulate(redo, 1, r + 1)
+    rows[:, both] = redo[1:]
+    seen = np.where(missing, dates[:, None], -w)
+    np.maximum.accumulate(seen, axis=0, out=seen)
+    np.maximum(seen, last_gap[dirty], out=seen)
+    last_gap[dirty] = seen[-1]
+    return dirty, seen
+
+
+def _window_betas(buf: np.ndarray, diff: np.ndarray, zero: np.ndarray, out: np.ndarray,
+                  lo: int, a: int, b: int, p: int, w: int, ring: int, mean_x: np.ndarray,
+                  vxx: np.ndarray) -> None:
+    """Betas of the windows ending on dates ``lo..b-1`` (the chunk ``a..b-1`` sits at ring row
+    ``p``): each window's sums are the difference of two rows of the ring."""
+    m = out.shape[1]
+    for u0, u1, then in _ring_runs(lo, b, w, ring):
+        now = buf[p + u0 - a:p + u1 - a]
+        d = diff[:u1 - u0]
+        if then < 0:
+            np.subtract(now, zero, out=d)
+        else:
+            np.subtract(now, buf[then:then + u1 - u0], out=d)
+        o = out[u0:u1]
+        sy = d[:, :m]
+        sy *= mean_x[u0:u1, None]
+        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
+        o /= vxx[u0:u1, None]
+
+
+def _mask_gaps(o: np.ndarray, ok: np.ndarray, last_gap: np.ndarray, dirty: np.ndarray,
+               gap_rows: np.ndarray | None, dates: np.ndarray, w: int) -> None:
+    """NaN for a chunk's windows without a beta: the benchmark's (``ok`` False) and those still
+    holding an asset's last missing date."""
+    if not ok.all():
+        o[~ok] = np.nan
+    # windows still holding an asset's last missing date
+    recent = np.flatnonzero(last_gap > dates[0] - w)
+    if gap_rows is not None:
+        recent = np.setdiff1d(recent, dirty, assume_unique=True)
+        sub = o[:, dirty]
+        sub[gap_rows > dates[:, None] - w] = np.nan
+        o[:, dirty] = sub
+    if recent.size:
+        sub = o[:, recent]
+        sub[dates[:, None] < last_gap[recent] + w] = np.nan
+        o[:, recent] = sub
 
 
 def _ring_runs(lo: int, hi: int, w: int, ring: int) -> list[tuple[int, int, int]]:
