@@ -267,7 +267,8 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
     extra = tests_dir / f"test_mutants_{pkg}.py"
     if extra.exists() and str(extra.relative_to(tests_dir.parent)) not in picked:
         picked.append(str(extra.relative_to(tests_dir.parent)))
-    if dotted.endswith("engine.estimators"):  # the backtest is its user-facing face
+    if dotted.endswith(("engine.estimators", "engine.betas", "engine.walkforward")):
+        # the backtest is their user-facing face
         picked.append("tests/test_backtest.py")
     return picked
 
