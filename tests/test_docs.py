@@ -255,6 +255,12 @@ def test_prose_figures(doc_env: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # The workbook that ships, as workbook/README.md and the checklist describe it
 # ---------------------------------------------------------------------------------------------
+def ws_value(ref: str) -> object:
+    import openpyxl
+
+    return openpyxl.load_workbook(ROOT / "workbook" / "betahedge.xlsm")["BetaHedge Inputs"][ref].value
+
+
 def _workbook_names() -> tuple[set[str], dict[str, str], dict[str, set[str]]]:
     import openpyxl
 
@@ -269,8 +275,12 @@ def test_workbook_readme_names_what_the_workbook_has() -> None:
     sheets, names, cells = _workbook_names()
     text = (ROOT / "workbook" / "README.md").read_text(encoding="utf-8")
     inputs = cells["BetaHedge Inputs"]
+    block = {f"B{row}" for row in range(3, 17)}  # bh_inputs' value column, asserted below
+    assert names["bh_inputs"] == "'BetaHedge Inputs'!$A$3:$B$16"
     for ref in set(re.findall(r"`([A-Z]{1,2}[0-9]{1,3})`", text)):
-        assert ref in inputs, f"workbook/README.md names {ref}, an empty cell"
+        assert ref in inputs or ref in block, f"workbook/README.md names {ref}, an empty cell"
+    for ref, label in re.findall(r"\| `(B[0-9]+)` \| ([^|`]+?) \|", text):
+        assert ws_value("A" + ref[1:]) == label, ref
     for name in set(re.findall(r"`(bh_[a-z_]+)`", text)) & {"bh_inputs", "bh_holdings"}:
         assert name in names
     for name, ref in names.items():
@@ -279,8 +289,12 @@ def test_workbook_readme_names_what_the_workbook_has() -> None:
         assert sheet in text
     with zipfile.ZipFile(ROOT / "workbook" / "betahedge.xlsm") as z:
         vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
-    for button in ("Refresh", "Import functions"):
+    for button, cell in (("Refresh", "H3"), ("Import functions", "H6")):
         assert button in vml and f"**{button}**" in text
+        col, row = ord(cell[0]) - ord("A"), int(cell[1:]) - 1  # the VML anchor is 0-based
+        anchor = vml.split(button, 1)[1].split("<x:Anchor>", 1)[1]
+        assert anchor.startswith(f"{col}, 0, {row}, 0"), (button, anchor[:20])
+        assert f"{cell} and" in text or f"and {cell}" in text
     with zipfile.ZipFile(ROOT / "workbook" / "betahedge.xlam") as z:
         ribbon = z.read("customUI/customUI.xml").decode()
     assert 'label="BetaHedge"' in ribbon and 'label="Refresh report"' in ribbon
