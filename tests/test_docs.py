@@ -222,6 +222,30 @@ def test_document_runs(doc: Path, doc_env: Path, monkeypatch: pytest.MonkeyPatch
                 assert not missing, f"{label}: {cmd} does not print {missing}\n{printed}"
 
 
+INLINE = re.compile(r"`(betahedge [^`]+)`")
+COMMAND_WORDS = re.compile(r"betahedge( [a-z]+){1,2}")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_rel)
+def test_inline_commands_run(doc: Path, doc_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command quoted in a sentence runs too: a bare command name with ``--help``, the
+    placeholders ``DIR`` and ``URL`` filled in; a sketch with ``...`` is the only exception."""
+    spans = INLINE.findall(" ".join(prose(doc).split()))
+    for n, cmd in enumerate(spans):
+        if "..." in cmd:
+            continue
+        if COMMAND_WORDS.fullmatch(cmd):
+            cmd += " --help"
+        if " cache import DIR" in cmd:
+            cmd = cmd.replace(" DIR", " prices")
+        cmd = cmd.replace(" DIR", f" folder{n}").replace(" URL", " https://files.example.com/bh/")
+        try:
+            rc, printed = run_cli(cmd, monkeypatch)
+        except SystemExit as exc:  # argparse's --help
+            rc, printed = int(exc.code or 0), ""
+        assert rc == 0, f"{_rel(doc)}: `{cmd}` -> status {rc}\n{printed}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Figures quoted in prose
 # ---------------------------------------------------------------------------------------------
@@ -244,12 +268,63 @@ def test_prose_figures(doc_env: Path) -> None:
             f"{len(bt.ratios)} rebalances",
         ],
     }
+    monthly = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01", frequency="monthly")
+    claims["docs/conventions.md"] = [
+        f"monthly returns over a calendar year are {monthly.n_obs}, not 12"]
+    claims["docs/cli.md"] = [f"`hedged: TSLA - {res.beta:.2f} x SPY`",
+                             f"(`Rolling {res.rolling_window}-day beta`)"]
+    history = ROOT / "tests" / "fixtures" / "history"
+    spy = [set(p.read_text().splitlines()[1:]) for p in
+           (history / "long" / "SPY.csv", history / "short" / "SPY.csv")]
+    days = {line.split(",")[0] for line in spy[0] | spy[1]}
+    claims["docs/prices.md"] = [f"keeps all {len(days):,} days"]
+    claims["workbook/checklist.md"] = checklist_claims()
     for name, texts in claims.items():
         text = " ".join(prose(ROOT / name).split())
         for claim in texts:
             assert claim in text, f"{name} should say {claim!r}"
     assert abs(res.hedged_beta) < 1e-9
     assert 0.09 < table.loc["ols", "effectiveness"] < 0.11  # "about a tenth"
+
+
+def checklist_claims() -> list[str]:
+    """What the checklist tells a person with Excel to expect, from the worksheet functions."""
+    import datetime as dt
+
+    from betahedge_xl import udfs
+
+    s, e = dt.datetime(2014, 1, 1), dt.datetime(2015, 1, 1)
+    beta = udfs.BETA_HEDGE_STAT("beta", "TSLA", "SPY", s, e)
+    summary = udfs.BETA_HEDGE("TSLA", "SPY", s, e)               # B32 of the shipped workbook
+    sizing = udfs.BETA_HEDGE_SIZE(beta, 1000000, 200)            # B23
+    es = dict(udfs.BETA_HEDGE_SIZE(beta, 1000000, 4800, "ES"))
+    names = udfs.BETA_HEDGE_STAT("?")
+    bt = udfs.BETA_HEDGE_BACKTEST("TSLA", "SPY", dt.datetime(2012, 1, 1),
+                                  dt.datetime(2018, 1, 1), 252, "monthly", 5)
+    short = udfs.BETA_HEDGE_BACKTEST("TSLA", "SPY", s, e)
+    n_obs = udfs.BETA_HEDGE_STAT("n_obs", "TSLA", "SPY", s, e)
+    assert "too few returns" in short[0][0]
+    assert [r[0] for r in bt][-2:] == ["no hedge", "Best"]
+    assert "dates reversed" in udfs.BETA_HEDGE("TSLA", "SPY", e, s)[0][0]
+    return [f"`B20` (beta) is about {beta:.2f}",
+            f"`B32` spills {len(summary)} rows × {len(summary[0])} columns",
+            f"the sizing block spills {len(sizing)} rows",
+            f"spills about {es['Contracts to sell']} contracts",
+            f"summary (beta about {beta:.2f}, {n_obs} observations)",
+            f"spills {len(bt)} rows x {len(bt[0])} columns",
+            f"spills {len(names)} rows (name, meaning)",
+            f"`=BETA_HEDGE_STAT(\"n_obs\",\"TSLA\",\"SPY\",DATE(2014,1,1),DATE(2015,1,1))` is {n_obs}"]
+
+
+def test_versions_quoted_are_the_pins() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pin = re.search(r'"xlwings==([0-9.]+);', pyproject).group(1)
+    oldest_calendars = re.search(r'"exchange_calendars>=([0-9.]+)"', pyproject).group(1)
+    for doc in DOCS:
+        text = prose(doc)
+        for quoted in re.findall(r"xlwings ([0-9]+\.[0-9]+\.[0-9]+)", text):
+            assert quoted == pin, f"{_rel(doc)} names xlwings {quoted}; the pin is {pin}"
+    assert f"Version {oldest_calendars} (the oldest allowed)" in prose(ROOT / "docs" / "prices.md")
 
 
 # ---------------------------------------------------------------------------------------------
