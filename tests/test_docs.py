@@ -85,13 +85,24 @@ def test_readme_is_short_and_keeps_the_quick_start() -> None:
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 
 
+def anchors(doc: Path) -> set[str]:
+    """GitHub's anchors of a Markdown file: its headings' slugs and explicit ids."""
+    text = prose(doc)
+    slugs = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+             for h in re.findall(r"^#+ (.*)$", text, re.M)}
+    return slugs | set(re.findall(r'<a id="([^"]+)">', text))
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=_rel)
 def test_relative_links_resolve(doc: Path) -> None:
     bad = []
     for target in LINK.findall(prose(doc)):
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             continue
-        if not (doc.parent / target.split("#", 1)[0]).exists():
+        path, _, anchor = target.partition("#")
+        if not (doc.parent / path).exists():
+            bad.append(target)
+        elif anchor and anchor not in anchors(doc.parent / path):
             bad.append(target)
     assert not bad, f"{_rel(doc)}: links that lead nowhere: {bad}"
 
