@@ -262,6 +262,7 @@ def test_inline_commands_run(doc: Path, doc_env: Path, monkeypatch: pytest.Monke
 # ---------------------------------------------------------------------------------------------
 # Figures quoted in prose
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")  # 11 monthly returns warn
 def test_prose_figures(doc_env: Path) -> None:
     import betahedge_xl as bh
 
