@@ -333,3 +333,95 @@ def test_to_dict_is_valid_json_when_a_metric_is_undefined():
     for name, row in res.hedged_betas.iterrows():
         for bench, v in row.items():
             assert d["hedged_betas"][name][bench] == (None if np.isnan(v) else v)
+
+
+# --------------------------------------------------------------------------------------------
+# a second sample of mutants (issue 25, tools/mutate.py): ols, periods, returns, sizing
+# --------------------------------------------------------------------------------------------
+def test_a_benchmark_in_tiny_units_is_not_called_constant():
+    """The constant-regressor check scaled by each row's largest benchmark (``axis=0`` ->
+    ``axis=1``): a benchmark quoted in tiny units beside one in ordinary units was refused as
+    constant. Rescaling a benchmark rescales its beta and leaves the other's unchanged."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 0.01, (200, 2))
+    y = x @ [1.0, 0.5] + rng.normal(0, 0.005, 200)
+    tiny = x * [1.0, 1e-14]
+    want = np.linalg.lstsq(np.column_stack([np.ones(200), x]), y, rcond=None)[0][1:]
+    got = ols(y, tiny).betas.to_numpy()
+    np.testing.assert_allclose(got * [1.0, 1e-14], want, rtol=1e-9)
+    assert got[1] > 1e13
+
+
+def test_risk_free_message_names_the_date_of_a_series_only():
+    """``dates is not None and len(values) > 1`` changed: a constant rate was said to be wrong
+    "on" the first date, or the date of a bad value in a series was not named (or the message
+    failed for a series without dates)."""
+    from betahedge_xl.engine.periods import risk_free_per_period
+
+    days = pd.bdate_range("2020-01-01", periods=4)
+    with pytest.raises(InputError, match=r"^risk-free 5 on 2020-01-03 read as annual"):
+        risk_free_per_period([0.01, 0.02, 5.0, 0.01], "annual", "daily", dates=days)
+    with pytest.raises(InputError, match=r"^risk-free 5 on 2020-01-02 read as annual"):
+        risk_free_per_period([0.01, 5.0], "annual", "daily", dates=days[:2])
+    for values, dates in ((5.0, days), ([5.0], days[:1]), ([0.01, 5.0], None)):
+        with pytest.raises(InputError, match=r"^risk-free 5 read as annual") as err:
+            risk_free_per_period(values, "annual", "daily", dates=dates)
+        assert " on " not in str(err.value)
+
+
+@pytest.mark.parametrize("value, unit, hint", [
+    # 100 read as annual% is exactly 100% a year: the top of the range is plausible
+    (100.0, "annual", "is it risk_free_unit='annual%'?"),
+    # -50 read as annual% is exactly -50% a year: the bottom is not (the range is (-50%, 100%])
+    (-50.0, "annual", "give 0.05 for 5% a year"),
+    (-0.5, "annual", "is it risk_free_unit='annual%'?"),
+])
+def test_risk_free_unit_hint_at_the_edges_of_the_range(value, unit, hint):
+    """``lo < a <= hi`` in the unit hint moved to ``<=``/``<``: a unit suggested that the check
+    itself would refuse, or one it accepts not suggested. Each hint is checked by passing the
+    value in the suggested unit."""
+    from betahedge_xl.engine.periods import RF_ANNUAL_RANGE, risk_free_per_period
+
+    with pytest.raises(InputError) as err:
+        risk_free_per_period(value, unit, "daily")
+    assert str(err.value).endswith(hint)
+    lo, hi = RF_ANNUAL_RANGE
+    if "annual%" in hint:  # the suggestion is accepted, and means what it says
+        got = risk_free_per_period(value, "annual%", "daily")
+        assert got == pytest.approx((1 + value / 100) ** (1 / 252) - 1, rel=1e-12)
+    else:
+        assert not lo < value / 100 <= hi
+
+
+def test_infinite_price_names_the_first_column_that_has_one():
+    """The column named for an infinite price taken from rows instead of columns, from the last
+    such column, or only from a column infinite throughout."""
+    from betahedge_xl.engine.returns import check_prices
+    from betahedge_xl.exceptions import PriceError
+
+    idx = pd.bdate_range("2020-01-01", periods=5)
+    frame = pd.DataFrame({"AAA": 10.0 + np.arange(5), "BBB": 20.0 + np.arange(5),
+                          "CCC": 30.0 + np.arange(5)}, index=idx)
+    one = frame.copy()
+    one.iloc[3, 1] = np.inf
+    with pytest.raises(PriceError, match=r"^BBB: infinite price$"):
+        check_prices(one)
+    two = frame.copy()
+    two.iloc[0, 1] = np.inf
+    two.iloc[4, 2] = -np.inf
+    with pytest.raises(PriceError, match=r"^BBB: infinite price$"):
+        check_prices(two)
+
+
+def test_prepared_returns_cannot_be_edited_in_place():
+    """``@dataclass(frozen=True)`` -> ``frozen=False``: a caller could replace the returns of a
+    result whose facts (dropped rows, frequency) then no longer describe them."""
+    import dataclasses
+
+    from betahedge_xl.engine.returns import prices_to_returns
+
+    idx = pd.bdate_range("2020-01-01", periods=6)
+    prep = prices_to_returns(pd.DataFrame({"A": [1.0, 2, 3, 4, 5, 6]}, index=idx))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prep.frequency = "monthly"  # type: ignore[misc]
+    assert prep.frequency == "daily"
