@@ -348,19 +348,23 @@ def main(argv: list[str] | None = None) -> int:
             by_pkg.setdefault(str(Path(m.path).parent), []).append(m)
     equivalent = load_equivalent()
     chosen: list[Mutant] = []
-    rng = random.Random(args.seed)
-    for _pkg, ms in sorted(by_pkg.items()):
+    for pkg, ms in sorted(by_pkg.items()):
         if args.only:
             ms = [m for m in ms if any(m.id.startswith(o) for o in args.only)]
-        ms = [m for m in ms if m.change not in equivalent]
+        # Drawn from every mutant of the package (equivalents too, which are then counted and
+        # not run), with a generator of its own: the same seed draws the same mutants of a
+        # package whatever else is asked and whatever the equivalent list says.
         if args.sample and len(ms) > args.sample:
+            rng = random.Random(f"{args.seed}:{pkg}")
             ms = sorted(rng.sample(ms, args.sample), key=lambda m: (m.path, m.line, m.col))
         chosen += ms
     if args.list:
         for m in chosen:
-            print(f"{m.id}  {m.change}")
+            print(f"{m.id}  {m.change}" + ("  [equivalent]" if m.change in equivalent else ""))
         print(f"{len(chosen)} mutants")
         return 0
+    skipped = [(m, "equivalent") for m in chosen if m.change in equivalent]
+    chosen = [m for m in chosen if m.change not in equivalent]
 
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         scratch = Path(tmp)
@@ -371,15 +375,19 @@ def main(argv: list[str] | None = None) -> int:
             if (ROOT / f).exists():
                 shutil.copy2(ROOT / f, scratch / f)
         results = run(chosen, scratch, args.timeout, args.tests, args.verbose)
+    results += skipped
 
-    print("\nScore per package (killed / run; equivalents listed in "
+    print("\nScore per package (killed / non-equivalent; equivalents listed in "
           f"{EQUIVALENT.relative_to(ROOT)} are not run):")
     summary = {}
     for pkg in sorted({str(Path(m.path).parent) for m, _ in results}):
         rs = [s for m, s in results if str(Path(m.path).parent) == pkg]
-        killed = sum(s != "survived" for s in rs)
-        summary[pkg] = {"run": len(rs), "killed": killed}
-        print(f"  {pkg:24s} {killed:4d} / {len(rs):4d}  {100.0 * killed / max(len(rs), 1):5.1f}%")
+        eq = rs.count("equivalent")
+        killed = sum(s not in ("survived", "equivalent") for s in rs)
+        run_ = len(rs) - eq
+        summary[pkg] = {"sampled": len(rs), "equivalent": eq, "run": run_, "killed": killed}
+        print(f"  {pkg:24s} sampled {len(rs):4d}  equivalent {eq:3d}  killed {killed:4d} / "
+              f"{run_:4d}  {100.0 * killed / max(run_, 1):5.1f}%")
     survivors = [m for m, s in results if s == "survived"]
     if survivors:
         print("\nSurvivors:")
