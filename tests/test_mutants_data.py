@@ -452,3 +452,19 @@ def test_csv_folder_listing_is_reused_while_the_folder_is_unchanged(tmp_path, mo
     assert set(cd.by_ticker()) == {"AAA"}
     assert len(listed) == 1
     assert set(cd.by_ticker(fresh=True)) == {"AAA"} and len(listed) == 2
+
+
+def test_outer_join_of_dates_out_of_order_after_the_first_equals_pandas():
+    """The sortedness test ``k[1:] > k[:-1]`` -> ``k[1:] > k[:1]``: dates after the first only
+    compared with the first, so a series whose later dates are out of order took the fast
+    path for sorted ones and its prices landed on the wrong dates."""
+    from betahedge_xl.data.prices import _outer_join
+
+    idx = pd.DatetimeIndex(["2020-01-02", "2020-01-06", "2020-01-03", "2020-01-07"], name="Date")
+    parts = {"A": pd.Series([1.0, 3.0, 2.0, 4.0], index=idx),
+             "B": pd.Series([10.0, 20.0], index=pd.DatetimeIndex(["2020-01-02", "2020-01-03"]))}
+    got = _outer_join(["A", "B"], parts)
+    assert list(got.index.strftime("%Y-%m-%d")) == ["2020-01-02", "2020-01-03", "2020-01-06",
+                                                     "2020-01-07"]
+    assert list(got["A"]) == [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_array_equal(got["B"].to_numpy(), [10.0, 20.0, np.nan, np.nan])

@@ -425,3 +425,16 @@ def test_prepared_returns_cannot_be_edited_in_place():
     with pytest.raises(dataclasses.FrozenInstanceError):
         prep.frequency = "monthly"  # type: ignore[misc]
     assert prep.frequency == "daily"
+
+
+def test_hedge_of_two_to_the_53_units_is_refused_and_one_below_the_float_limit_is_sized():
+    """``abs(exact) >= MAX_UNITS`` -> ``>``, or the check turned to ``exact >= MAX_UNITS``:
+    a hedge of 2**53 units (long or short), past which a float no longer holds every whole
+    number, was sized instead of refused."""
+    from betahedge_xl.engine.sizing import hedge_size
+
+    for value in (2.0**53, -(2.0**53)):
+        with pytest.raises(InputError, match="hedge too large to size"):
+            hedge_size(1.0, value, 1.0, 1.0)
+    h = hedge_size(1.0, -(2.0**40 + 1), 1.0, 1.0)  # a short position: a long hedge
+    assert h.units == -(2**40 + 1)
