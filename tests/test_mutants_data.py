@@ -468,3 +468,21 @@ def test_outer_join_of_dates_out_of_order_after_the_first_equals_pandas():
                                                      "2020-01-07"]
     assert list(got["A"]) == [1.0, 2.0, 3.0, 4.0]
     np.testing.assert_array_equal(got["B"].to_numpy(), [10.0, 20.0, np.nan, np.nan])
+
+
+def test_a_full_store_file_keeps_the_prices_in_memory_and_says_so(tmp_path):
+    """SQLite's "disk full" (code 13) left out of the unwritable codes: a store that cannot
+    grow raised instead of keeping what was fetched in memory. The file is capped with
+    ``max_page_count``, which makes SQLite fail exactly as on a full disk (SQLITE_FULL)."""
+    store = PriceStore(tmp_path / "prices.sqlite")
+    pages = store._con.execute("PRAGMA page_count").fetchone()[0]
+    store._con.execute(f"PRAGMA max_page_count = {pages}")
+    idx = pd.bdate_range("2000-01-03", periods=5000)
+    want = pd.Series(1.0 + np.random.default_rng(0).random(5000), index=idx)
+    with pytest.warns(StoreWarning, match=r"cannot be written \(disk full, \d+ bytes free\); "
+                                          r"prices fetched now are kept in memory"):
+        assert store.write("AAA", want, None, "test", pd.Timestamp("2020-01-10", tz="UTC")) \
+            == 5000
+    got = store.read(["AAA"])["AAA"]
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(got.index) == list(idx)
