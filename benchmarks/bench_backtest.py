@@ -12,25 +12,31 @@ Five estimators (ols, blume, vasicek, ewma, dimson), 252-day window, monthly reb
   ``lstsq`` on the lagged, current and leading benchmark (Dimson); Blume and Vasicek from
   those; then the ratios held day by day and the hedged returns.
 
-Times are medians of interleaved repeats (ours, loop, ours, loop, ...), so that a change in
-the machine's load hits both. Printed: both medians, their ratio (target at least 20x) and the
-largest absolute difference of ratios and of hedged returns (target 1e-10).
+- The floor: ``walk_forward_floor`` of the shared one-pass numba kernels
+  (``../shared/bench/floor_kernels.py``, see ``floor.py``): the five estimators at every end
+  from one read of each window, the hedged panels and costs (target: ours within 2.5x).
+
+Times are medians of interleaved repeats (floor, ours, loop, floor, ours, loop, ...), so that
+a change in the machine's load hits all alike; ratios are read round by round (median, min-max).
+Printed: the medians, the ratios (target at least 20x against the loop) and the largest
+absolute difference of ratios and of hedged returns (target 1e-10).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO))
+
+import floor  # noqa: E402,I001  (before numba: it points numba's cache away from the shared folder)
 
 from betahedge_xl.engine import estimators as est  # noqa: E402
 
@@ -95,34 +101,48 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="50 assets instead of 500")
     ap.add_argument("--repeat", type=int, default=5, help="interleaved repeats (default 5)")
+    ap.add_argument("--no-loop", action="store_true", help="floor and ours only")
     args = ap.parse_args()
     n = 50 if args.quick else 500
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')} "
-          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}")
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}; "
+          f"{floor.load()} at the start")
+    fk = floor.kernels()
     y, x = panel(2520, n)
-    ours_t, loop_t = [], []
-    wf = ref = None
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        wf = ours(y, x)
-        ours_t.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        ref = plain_loop(y, x)
-        loop_t.append(time.perf_counter() - t0)
-    assert wf is not None and ref is not None
-    ratios, hedged = ref
-    d_ratio = max(float(np.max(np.abs(wf.ratios[k].to_numpy() - ratios[k])))
+    yc, xv = np.ascontiguousarray(y.to_numpy()), x.to_numpy()
+    ends = est.period_ends(y.index, "monthly")
+    ends = ends[(ends >= WINDOW - 1) & (ends < len(y) - 1)]
+    fns = {"floor": lambda: fk.walk_forward_floor(yc, xv, ends, WINDOW, WINDOW / 4),
+           "ours": lambda: ours(y, x)}
+    if not args.no_loop:
+        fns["loop"] = lambda: plain_loop(y, x)
+    times = floor.interleaved(fns, args.repeat)
+    wf = ours(y, x)
+    fl_ratios, fl_hedged, _ = fns["floor"]()
+    d_floor = max(float(np.max(np.abs(wf.ratios[k].to_numpy() - fl_ratios[k])))
                   for k in est.ESTIMATORS)
-    d_hedged = max(float(np.max(np.abs(wf.hedged[k].to_numpy() - hedged[k])))
-                   for k in est.ESTIMATORS)
-    a, b = statistics.median(ours_t), statistics.median(loop_t)
+    d_floor_h = max(float(np.max(np.abs(wf.hedged[k].to_numpy() - fl_hedged[k])))
+                    for k in est.ESTIMATORS)
     print(f"walk_forward, {n} assets x 2,520 days, 5 estimators, monthly rebalance, "
           f"{len(wf.rebalance_dates)} rebalances, {args.repeat} interleaved repeats")
-    print(f"{'ours (median)':<24} {a * 1e3:10.1f} ms")
-    print(f"{'plain lstsq loop (median)':<24} {b * 1e3:10.1f} ms")
-    print(f"{'ratio':<24} {b / a:10.1f}x   (target >= 20x)")
-    print(f"{'max |ratio diff|':<24} {d_ratio:10.2e}   (target <= 1e-10)")
-    print(f"{'max |hedged diff|':<24} {d_hedged:10.2e}   (target <= 1e-10)")
+    print(f"{'ours (median, min-max)':<28} {floor.spread(times['ours'])} ms")
+    print(f"{'floor (median, min-max)':<28} {floor.spread(times['floor'])} ms")
+    r, lo, hi = floor.ratio(times["ours"], times["floor"])
+    print(f"{'ours / floor':<28} {r:.2f}x ({lo:.2f}-{hi:.2f})   (target <= 2.5x)")
+    print(f"{'max |ratio diff| vs floor':<28} {d_floor:10.2e}")
+    print(f"{'max |hedged diff| vs floor':<28} {d_floor_h:10.2e}")
+    if not args.no_loop:
+        ratios, hedged = plain_loop(y, x)
+        d_ratio = max(float(np.max(np.abs(wf.ratios[k].to_numpy() - ratios[k])))
+                      for k in est.ESTIMATORS)
+        d_hedged = max(float(np.max(np.abs(wf.hedged[k].to_numpy() - hedged[k])))
+                       for k in est.ESTIMATORS)
+        print(f"{'plain lstsq loop':<28} {floor.spread(times['loop'])} ms")
+        r, lo, hi = floor.ratio(times["loop"], times["ours"])
+        print(f"{'loop / ours':<28} {r:.1f}x ({lo:.1f}-{hi:.1f})   (target >= 20x)")
+        print(f"{'max |ratio diff| vs loop':<28} {d_ratio:10.2e}   (target <= 1e-10)")
+        print(f"{'max |hedged diff| vs loop':<28} {d_hedged:10.2e}   (target <= 1e-10)")
+    print(floor.load(), "at the end")
 
 
 if __name__ == "__main__":

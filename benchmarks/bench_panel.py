@@ -1,151 +1,47 @@
-"""Panel kernels at a risk team's scale, beside a one-pass reference (run by hand, not a test).
+"""Panel kernels at a risk team's scale against the shared floor (run by hand, not a test).
 
-    python benchmarks/bench_panel.py            # 10,000 assets x 5,000 days (a few minutes)
-    python benchmarks/bench_panel.py --quick    # 2,000 x 2,500, for a smoke run
+    python benchmarks/bench_panel.py            # 4,000 assets x 5,000 days, ragged (a few minutes)
+    python benchmarks/bench_panel.py --quick    # 1,000 x 2,500, for a smoke run
 
-For ``rolling_beta`` (252 days), ``ewma_beta`` (half-life 63) and ``regress_many`` on a complete
-and a ragged panel (40% of assets list late, a few gaps), given as a DataFrame (pandas 3 hands
-its values column-major), a C-ordered and an F-ordered ndarray, it prints our median time, the
-one-pass reference's (a numba kernel written here: one read of the panel, one write of the
-output, the physical floor), their ratio (target <= 3x), the largest difference from the
-reference, and our peak extra memory as a multiple of the panel (target <= 4x, measured with
-tracemalloc, which sees numpy's allocations). pandas' rolling / ewm cov-var and polars'
-rolling cov/var are timed once beside them. Times are medians of interleaved repeats.
+The floor is the one-pass numba kernels of ``../shared/bench/floor_kernels.py`` (found beside
+the checkout, or named by ``BETAHEDGE_FLOOR``; see ``floor.py``): one read of the panel, one
+write of the output. For ``rolling_beta`` (252 days), ``ewma_beta`` (half-life 63) and
+``regress_many`` on a ragged panel (40% of assets list late, scattered gaps) given as a
+DataFrame, a C-ordered and an F-ordered array, it prints our time and the floor's for the same
+memory order (medians of interleaved rounds, min-max in brackets), the ratio read round by
+round (median, min-max; targets 2x), the largest difference from the floor, whether the NaN
+windows agree, and our peak memory beside the panel (tracemalloc sees numpy's allocations;
+target 1.5x: the output is 1x). Then ``rolling_ols_betas`` of one asset on three benchmarks
+against the floor's rolling multi-benchmark OLS (target 2.5x), and ``rolling_beta`` on a
+complete 500 x 2,520 panel against pandas' rolling cov/var (target 12x) and the floor.
 
-numba and polars are needed here only (``pip install numba polars``); the package itself does
-not depend on a JIT: see benchmarks/README.md for the compile time a worksheet function would pay.
+numba is needed here only (``pip install ".[bench]"``); the package itself has no JIT.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-import pandas as pd
-from numba import njit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import floor  # noqa: E402  (before numpy: it points numba's cache away from the shared folder)
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from betahedge_xl.engine import ewma_beta, regress_many, rolling_beta  # noqa: E402
+from betahedge_xl.engine import (  # noqa: E402
+    ewma_beta,
+    regress_many,
+    rolling_beta,
+    rolling_ols_betas,
+)
 
 
-# ------------------------------------------------------------------------------------------
-# One-pass references: C-ordered (T, N) input, a row of every asset at a time.
-# ------------------------------------------------------------------------------------------
-@njit(cache=True)
-def ref_rolling(y: np.ndarray, x: np.ndarray, w: int) -> np.ndarray:  # pragma: no cover
-    t_len, n = y.shape
-    out = np.empty((t_len, n))
-    sy = np.zeros(n)
-    sxy = np.zeros(n)
-    bad = np.zeros(n, np.int64)
-    sx = 0.0
-    sxx = 0.0
-    xbad = 0
-    for t in range(t_len):
-        xt = x[t]
-        if np.isnan(xt):
-            xbad += 1
-        else:
-            sx += xt
-            sxx += xt * xt
-        xo = np.nan
-        if t >= w:
-            xo = x[t - w]
-            if np.isnan(xo):
-                xbad -= 1
-            else:
-                sx -= xo
-                sxx -= xo * xo
-        vxx = sxx - sx * sx / w
-        for j in range(n):
-            v = y[t, j]
-            if np.isnan(v) or np.isnan(xt):
-                bad[j] += 1
-            else:
-                sy[j] += v
-                sxy[j] += xt * v
-            if t >= w:
-                vo = y[t - w, j]
-                if np.isnan(vo) or np.isnan(xo):
-                    bad[j] -= 1
-                else:
-                    sy[j] -= vo
-                    sxy[j] -= xo * vo
-            if t >= w - 1 and bad[j] == 0 and xbad == 0:
-                out[t, j] = (sxy[j] - sx * sy[j] / w) / vxx
-            else:
-                out[t, j] = np.nan
-    return out
-
-
-@njit(cache=True)
-def ref_ewma(y: np.ndarray, x: np.ndarray, lam: float, min_periods: int) -> np.ndarray:  # pragma: no cover
-    t_len, n = y.shape
-    out = np.empty((t_len, n))
-    s = np.zeros((5, n))
-    cnt = np.zeros(n, np.int64)
-    for t in range(t_len):
-        xt = x[t]
-        for j in range(n):
-            v = y[t, j]
-            for q in range(5):
-                s[q, j] *= lam
-            if not (np.isnan(v) or np.isnan(xt)):
-                s[0, j] += 1.0
-                s[1, j] += xt
-                s[2, j] += xt * xt
-                s[3, j] += v
-                s[4, j] += xt * v
-                cnt[j] += 1
-            var = s[0, j] * s[2, j] - s[1, j] * s[1, j]
-            if cnt[j] >= min_periods and var > 0:
-                out[t, j] = (s[0, j] * s[4, j] - s[1, j] * s[3, j]) / var
-            else:
-                out[t, j] = np.nan
-    return out
-
-
-@njit(cache=True)
-def ref_regress(y: np.ndarray, x: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Alpha, beta, beta SE and R^2 per asset from one pass of raw sums."""
-    t_len, n = y.shape
-    s = np.zeros((6, n))
-    for t in range(t_len):
-        xt = x[t]
-        if np.isnan(xt):
-            continue
-        for j in range(n):
-            v = y[t, j]
-            if not np.isnan(v):
-                s[0, j] += 1.0
-                s[1, j] += xt
-                s[2, j] += xt * xt
-                s[3, j] += v
-                s[4, j] += v * v
-                s[5, j] += xt * v
-    out = np.empty((n, 4))
-    for j in range(n):
-        m = s[0, j]
-        vxx = s[2, j] - s[1, j] * s[1, j] / m
-        vyy = s[4, j] - s[3, j] * s[3, j] / m
-        cxy = s[5, j] - s[1, j] * s[3, j] / m
-        b = cxy / vxx
-        out[j, 0] = (s[3, j] - b * s[1, j]) / m
-        out[j, 1] = b
-        out[j, 2] = np.sqrt(max(vyy - b * cxy, 0.0) / (m - 2) / vxx)
-        out[j, 3] = 1.0 - max(vyy - b * cxy, 0.0) / vyy
-    return out
-
-
-# ------------------------------------------------------------------------------------------
 def make_panel(t: int, n: int, ragged: bool, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2005-01-03", periods=t)
@@ -163,27 +59,15 @@ def make_panel(t: int, n: int, ragged: bool, seed: int = 0) -> tuple[pd.DataFram
     return frame, pd.Series(x, index=dates, name="BENCH")
 
 
-def medians(fns: dict[str, Callable[[], Any]], repeat: int) -> tuple[dict[str, float], dict]:
-    """Median seconds of each callable over ``repeat`` interleaved rounds, and last results."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    last: dict[str, Any] = {}
-    for _ in range(repeat):
-        for k, f in fns.items():
-            t0 = time.perf_counter()
-            last[k] = f()
-            times[k].append(time.perf_counter() - t0)
-            if k not in ("ref", "C"):
-                last[k] = None  # keep memory low: only the reference's and one of ours
-    return {k: statistics.median(v) for k, v in times.items()}, last
-
-
 def peak_ratio(fn: Callable[[], Any], panel_bytes: int) -> float:
+    """Peak memory allocated while ``fn`` runs, the result included, as a multiple of the panel."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
-    fn()
+    out = fn()
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
+    del out
     return peak / panel_bytes
 
 
@@ -191,99 +75,117 @@ def as_array(out: Any) -> np.ndarray:
     return out.to_numpy() if isinstance(out, pd.DataFrame) else np.asarray(out)
 
 
-def pandas_rolling(y: pd.DataFrame, x: pd.Series, w: int) -> pd.DataFrame:
-    return y.rolling(w).cov(x).div(x.rolling(w).var(), axis=0)
+def line(what: str, ours: list[float], theirs: list[float], extra: str = "") -> None:
+    r, lo, hi = floor.ratio(ours, theirs)
+    print(f"  {what:<30}{floor.spread(ours):>24}{floor.spread(theirs):>24}"
+          f"{r:7.2f}x ({lo:.2f}-{hi:.2f}){extra}")
 
 
-def polars_rolling(y: pd.DataFrame, x: pd.Series, w: int) -> Any:
-    import polars as pl
-
-    df = pl.from_numpy(y.to_numpy(), schema=list(y.columns)).with_columns(
-        pl.Series("__x", x.to_numpy()))
-    return df.select([pl.rolling_cov(c, "__x", window_size=w) / pl.col("__x").rolling_var(w)
-                      for c in y.columns])
-
-
-def pandas_ewma(y: pd.DataFrame, x: pd.Series, h: float) -> pd.DataFrame:
-    xm = pd.DataFrame(np.where(y.notna(), x.to_numpy()[:, None], np.nan), index=y.index,
-                      columns=y.columns)
-    ym = y.where(xm.notna())
-    ew = dict(halflife=h, min_periods=20)
-    mx, my = xm.ewm(**ew).mean(), ym.ewm(**ew).mean()
-    return ((xm * ym).ewm(**ew).mean() - mx * my) / ((xm * xm).ewm(**ew).mean() - mx * mx)
-
-
-def run_panel(t: int, n: int, ragged: bool, w: int, h: float, repeat: int,
-              alternatives: bool) -> None:
-    """Time the three kernels on one panel, each given as DataFrame, C and F arrays."""
-    frame, bench = make_panel(t, n, ragged)
+def run_panel(fk: Any, t: int, n: int, repeat: int) -> None:
+    frame, bench = make_panel(t, n, ragged=True)
     x = bench.to_numpy()
     yc = np.ascontiguousarray(frame.to_numpy())
     yf = np.asfortranarray(yc)
+    w, h = 252, 63.0
     lam = 0.5 ** (1 / h)
-    kind = "ragged" if ragged else "complete"
-    inputs = {"DataFrame": frame, "C": yc, "F": yf}
-
-    def bench_for(y: Any) -> Any:
-        return bench if isinstance(y, pd.DataFrame) else x
-
-    cases: dict[str, tuple[Callable[[Any], Any], Callable[[], Any], list]] = {
-        "rolling_beta 252": (lambda y: rolling_beta(y, bench_for(y), w),
-                             lambda: ref_rolling(yc, x, w),
-                             [("pandas", lambda: pandas_rolling(frame, bench, w)),
-                              ("polars", lambda: polars_rolling(frame, bench, w))]),
-        "ewma_beta hl 63": (lambda y: ewma_beta(y, bench_for(y), h),
-                            lambda: ref_ewma(yc, x, lam, 20),
-                            [("pandas", lambda: pandas_ewma(frame, bench, h))]),
-        "regress_many": (lambda y: regress_many(y, bench_for(y)),
-                         lambda: ref_regress(yc, x), []),
+    inputs = {"DataFrame": frame, "C array": yc, "F array": yf}
+    frame_order = "F" if frame.to_numpy().flags.f_contiguous else "C"
+    print(f"\nragged panel: {n:,} assets x {t:,} days ({yc.nbytes / 2**20:.0f} MiB), 40% listing "
+          f"late, {n // 5} scattered gaps; the DataFrame's values are {frame_order}-ordered")
+    cases: dict[str, tuple[Callable[[Any, Any], Any], dict[str, Callable[[], Any]]]] = {
+        f"rolling_beta {w}": (lambda y, b: rolling_beta(y, b, w),
+                              {"C": lambda: fk.rolling_c(yc, x, w),
+                               "F": lambda: fk.rolling_f(yf, x, w)}),
+        f"ewma_beta hl {h:g}": (lambda y, b: ewma_beta(y, b, h),
+                                {"C": lambda: fk.ewma_c(yc, x, lam, 20),
+                                 "F": lambda: fk.ewma_f(yf, x, lam, 20)}),
+        "regress_many": (lambda y, b: regress_many(y, b),
+                         {"C": lambda: fk.regress_c(yc, x), "F": lambda: fk.regress_f(yf, x)}),
     }
-    for name, (ours, ref, alts) in cases.items():
-        fns: dict[str, Callable[[], Any]] = {"ref": ref}
+    print(f"  {'':<30}{'ours ms':>24}{'floor ms':>24}  ours / floor, by round")
+    for name, (ours, floors) in cases.items():
+        fns: dict[str, Callable[[], Any]] = {f"floor {k}": f for k, f in floors.items()}
         for label, data in inputs.items():
-            fns[label] = lambda ours=ours, data=data: ours(data)
-        med, last = medians(fns, repeat)
-        got = as_array(last["C"])
+            b = bench if isinstance(data, pd.DataFrame) else x
+            fns[label] = lambda data=data, b=b, ours=ours: ours(data, b)
+        times = floor.interleaved(fns, repeat)
+        got = as_array(ours(yc, x))
+        ref = floors["C"]()
         if name == "regress_many":
             got = got[:, [0, 1, 3, 6]]  # alpha, beta, beta_se, r_squared
-        ref_out = last["ref"]
-        diff = float(np.nanmax(np.abs(got - ref_out)))
-        same_nan = bool(np.array_equal(np.isnan(got), np.isnan(ref_out)))
-        del last, got, ref_out
+        diff = float(np.nanmax(np.abs(got - ref)))
+        same = "same NaN" if np.array_equal(np.isnan(got), np.isnan(ref)) else "NaN DIFFER"
+        del got, ref
+        print(f"{name}: max |ours - floor| {diff:.1e}, {same}")
         for label, data in inputs.items():
-            mem = peak_ratio(lambda ours=ours, data=data: ours(data), yc.nbytes)
-            print(f"{name + ', ' + kind + ', ' + label:<44}{med[label]:8.3f}"
-                  f"{med['ref']:8.3f}{med[label] / med['ref']:7.2f}x{diff:10.1e}"
-                  f"{mem:6.2f}x" + ("" if same_nan else "  NaN PATTERN DIFFERS"))
-        if alternatives:
-            for alt_name, alt in alts:
-                t0 = time.perf_counter()
-                alt()
-                el = time.perf_counter() - t0
-                print(f"{'  ' + alt_name + ' (one call)':<44}{el:8.3f}{med['ref']:8.3f}"
-                      f"{el / med['ref']:7.2f}x")
+            order = frame_order if label == "DataFrame" else label[0]
+            b = bench if isinstance(data, pd.DataFrame) else x
+            mem = peak_ratio(lambda data=data, b=b, ours=ours: ours(data, b), yc.nbytes)
+            line(f"{label} (floor {order})", times[label], times[f"floor {order}"],
+                 f"   memory {mem:.2f}x panel")
+
+
+def run_rolling_ols(fk: Any, t: int, repeat: int) -> None:
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2005-01-03", periods=t)
+    x = rng.normal(0.0004, 0.011, (t, 3)) @ np.array([[1, .6, .5], [0, .8, .3], [0, 0, .8]])
+    y = x @ np.array([1.1, 0.4, -0.2]) + rng.normal(0, 0.01, t)
+    x[[t // 5, t // 2], [0, 2]] = np.nan
+    y[t // 3] = np.nan
+    ys, xs = pd.Series(y, index=dates, name="A"), pd.DataFrame(x, index=dates, columns=list("abc"))
+    xcont = np.ascontiguousarray(x)
+    fns = {"floor": lambda: fk.rolling_multi(y, xcont, 252),
+           "Series/DataFrame": lambda: rolling_ols_betas(ys, xs, 252),
+           "arrays": lambda: rolling_ols_betas(y, x, 252)}
+    times = floor.interleaved(fns, repeat)
+    got, ref = rolling_ols_betas(y, x, 252).to_numpy(), fk.rolling_multi(y, xcont, 252)
+    diff = float(np.nanmax(np.abs(got - ref)))
+    same = "same NaN" if np.array_equal(np.isnan(got), np.isnan(ref)) else "NaN DIFFER"
+    print(f"\nrolling_ols_betas, 1 asset x 3 benchmarks x {t:,} days, 252-day window (3 gaps): "
+          f"max |ours - floor| {diff:.1e}, {same}")
+    print(f"  {'':<30}{'ours ms':>24}{'floor ms':>24}  ours / floor, by round")
+    for label in ("Series/DataFrame", "arrays"):
+        line(label, times[label], times["floor"])
+
+
+def run_complete(fk: Any, repeat: int) -> None:
+    frame, bench = make_panel(2520, 500, ragged=False, seed=1)
+    x = bench.to_numpy()
+    yc = np.ascontiguousarray(frame.to_numpy())
+    fns = {"pandas": lambda: frame.rolling(252).cov(bench).div(bench.rolling(252).var(), axis=0),
+           "floor": lambda: fk.rolling_c(yc, x, 252),
+           "ours": lambda: rolling_beta(frame, bench, 252)}
+    times = floor.interleaved(fns, repeat)
+    got = rolling_beta(frame, bench, 252).to_numpy()
+    want = fns["pandas"]().to_numpy()
+    diff = float(np.nanmax(np.abs(got - want)))
+    r, lo, hi = floor.ratio(times["pandas"], times["ours"])
+    print(f"\nrolling_beta 252 on a complete 500 x 2,520 DataFrame (max |ours - pandas| {diff:.1e})")
+    print(f"  ours {floor.spread(times['ours'])} ms, pandas rolling cov/var "
+          f"{floor.spread(times['pandas'])} ms: pandas / ours {r:.1f}x ({lo:.1f}-{hi:.1f}), "
+          f"target >= 12x")
+    r, lo, hi = floor.ratio(times["ours"], times["floor"])
+    print(f"  floor {floor.spread(times['floor'])} ms: ours / floor {r:.2f}x ({lo:.2f}-{hi:.2f})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--no-alternatives", action="store_true")
+    ap.add_argument("--repeat", type=int, default=7, help="interleaved rounds (default 7)")
+    ap.add_argument("--only", choices=["panel", "ols", "complete"], default=None)
     args = ap.parse_args()
-    t, n = (2_500, 2_000) if args.quick else (5_000, 10_000)
-    w, h = 252, 63.0
-    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} "
-          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}; panel {n} assets x {t} days")
-    t0 = time.perf_counter()
-    small = np.random.default_rng(1).normal(size=(300, 3))
-    ref_rolling(small, small[:, 0].copy(), 20)
-    ref_ewma(small, small[:, 0].copy(), 0.9, 5)
-    ref_regress(small, small[:, 0].copy())
-    print(f"numba reference kernels compiled or loaded in {time.perf_counter() - t0:.2f} s")
-    print(f"{'what':<44}{'ours s':>8}{'ref s':>8}{'ratio':>8}{'max diff':>10}{'mem x':>7}"
-          "   targets: ratio <= 3, memory <= 4x panel")
-    for ragged in (False, True):
-        run_panel(t, n, ragged, w, h, args.repeat, not args.no_alternatives)
+    t, n = (2_500, 1_000) if args.quick else (5_000, 4_000)
+    print(f"{floor.load()} at the start; numpy {np.__version__}, pandas {pd.__version__}")
+    print("Each figure: median of interleaved rounds (ours and the floor one after the other in "
+          "one process), min-max in brackets.")
+    fk = floor.kernels()
+    if args.only in (None, "panel"):
+        run_panel(fk, t, n, args.repeat)
+    if args.only in (None, "ols"):
+        run_rolling_ols(fk, t, max(args.repeat, 21))
+    if args.only in (None, "complete"):
+        run_complete(fk, max(args.repeat, 15))
+    print(f"\n{floor.load()} at the end")
 
 
 if __name__ == "__main__":

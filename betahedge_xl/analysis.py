@@ -19,8 +19,15 @@ import pandas as pd
 from . import engine as eng
 from ._dates import check_window, window_bounds
 from .engine.align import whole_number
+from .engine.periods import PERIOD_CODE
 from .engine.table import Table
-from .exceptions import DataWarning, HoldingsError, InputError, InsufficientDataError
+from .exceptions import (
+    BetaHedgeError,
+    DataWarning,
+    HoldingsError,
+    InputError,
+    InsufficientDataError,
+)
 
 #: Trailing window of the rolling beta when none is given, per frequency (a quarter, half a
 #: year, a year).
@@ -196,14 +203,17 @@ def _book_returns(
     px: pd.DataFrame, asset_cols: list[str], bench_cols: list[str], holdings: pd.Series,
     kind: str, capital: float | None, risk_free: Any, freq: str, method: str,
     rf_unit: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame | None]:
     """A book's prices and returns from its holdings' aligned prices.
 
-    Returns ``(prices, returns, holding_returns, weights)``: the book's level beside the
-    benchmark prices; the book and benchmark returns for the regression (excess when a
+    Returns ``(prices, returns, holding_returns, weights, starts)``: the book's level beside
+    the benchmark prices; the book and benchmark returns for the regression (excess when a
     risk-free rate is given); each holding's returns on the same footing (for its own beta);
-    the weights the positions table shows (the last date's for a shares book).
+    the weights the positions table shows (the last date's for a shares book); for a shares
+    book the weights each period's return was earned on (its contributions are measured on
+    them), else ``None``.
     """
+    starts: pd.DataFrame | None = None
     simple = eng.simple_or_log_returns(px, "simple")
     # Cash earns the risk-free rate of the period (zero when none is given); the engine's
     # excess-return rule gives that rate for any form of risk_free.
@@ -212,7 +222,10 @@ def _book_returns(
     cash_rate = np.asarray(cash, dtype=float)
     if kind == "shares":
         drift = eng.drifting_weights(px[asset_cols], holdings, capital)
-        book = eng.book_returns(simple[asset_cols], drift.shift(1).iloc[1:], cash_rate)
+        starts = drift.shift(1).iloc[1:]
+        book = eng.book_returns(simple[asset_cols], starts, cash_rate)
+        # The weights each period's return was earned on: a shares book's contributions
+        # are measured on them (they add up to its beta), not on the last date's.
         shown = drift.iloc[-1].rename("weight")
     else:
         book = eng.book_returns(simple[asset_cols], holdings, cash_rate)
@@ -231,12 +244,13 @@ def _book_returns(
     level = eng.index_from_returns(
         book if method == "simple" else np.expm1(book), px.index[0]).rename(PORTFOLIO_NAME)
     prices = pd.concat([level, px[bench_cols]], axis=1)
-    return prices, rets, held, shown
+    return prices, rets, held, shown, starts
 
 
 def _book(
     px: pd.DataFrame, holdings: pd.Series, kind: str, capital: float | None, risk_free: Any,
     held: pd.DataFrame, bench: pd.DataFrame, weights: pd.Series,
+    starts: pd.DataFrame | None = None,
 ) -> Book:
     shares = kind == "shares"
     exp = eng.exposure(holdings, px, holdings if shares else None)
@@ -246,23 +260,55 @@ def _book(
     positions = eng.position_betas(held, bench, weights)
     if shares:
         positions.insert(0, "shares", holdings.to_numpy(dtype=float))
+        if starts is not None:
+            positions["contribution"] = _drifting_contributions(held, bench, starts)
     return Book(kind="shares" if shares else "weights", percent=kind == "weights in percent",
                 exposure=exp, return_base=base,
                 cash="the risk-free rate" if has_rf else "zero", positions=positions)
 
 
-def _size(beta: float, value: float | None, instrument: str, price: float | None
-          ) -> eng.HedgeSize:
+def _drifting_contributions(held: pd.DataFrame, bench: pd.DataFrame,
+                            starts: pd.DataFrame) -> np.ndarray:
+    """Each holding's share of a shares book's beta on the first benchmark: the slope of its
+    weighted return ``w_(i,t-1) r_(i,t)`` on the benchmarks. The book's (excess) return is the
+    sum of those terms, and OLS is linear in the dependent variable, so the contributions add
+    up to the book's beta (exactly for simple returns)."""
+    names = list(starts.columns)
+    w = starts.reindex(held.index)[names].to_numpy(dtype=float)
+    y = held[names].to_numpy(dtype=float) * w
+    x = bench.to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(x)), x])
+    return np.asarray(np.linalg.lstsq(design, y, rcond=None)[0][1], dtype=float)
+
+
+def _size(beta: float, value: float | None, instrument: str, price: float | None,
+          basis: str = "") -> eng.HedgeSize:
     """:func:`betahedge_xl.engine.hedge_size` for an instrument named as a user names it."""
     if value is None:
         raise InputError("give the value to hedge (no capital is known for this result)")
     if price is None:
         raise InputError(f"give the price of {instrument}")
-    code = str(instrument).strip().upper()
+    code = _instrument(instrument)
+    multiplier: float | str = code if code in eng.FUTURES_MULTIPLIERS else 1.0
+    return eng.hedge_size(beta, float(value), float(price), multiplier, instrument=code,
+                          basis=basis)
+
+
+def _instrument(instrument: Any) -> str:
+    code = str(instrument).strip().upper() if instrument is not None else ""
     if not code:
         raise InputError("hedge instrument: empty")
-    multiplier: float | str = code if code in eng.FUTURES_MULTIPLIERS else 1.0
-    return eng.hedge_size(beta, float(value), float(price), multiplier, instrument=code)
+    return code
+
+
+def _stated_beta(beta: Any, code: str) -> float:
+    try:
+        value = float(beta)
+    except (TypeError, ValueError):
+        raise InputError(f"beta to {code}: expected a number, got {beta!r}") from None
+    if not math.isfinite(value):
+        raise InputError(f"beta to {code}: expected a finite number, got {beta!r}")
+    return value
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -320,13 +366,14 @@ def _input_kind(value: Any, asset: Any, benchmark: Any) -> str:
 
 
 def _returns_as_levels(
-    asset: pd.DataFrame, bench: pd.DataFrame
+    asset: pd.DataFrame, bench: pd.DataFrame, frequency: str = "daily"
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Returns handed in as levels that reproduce them, on the dates both sides have.
 
-    The level starts at 1 the day before the first return, so the price path (alignment,
-    resampling, returns) gives back exactly the returns handed in. Also the number of dates
-    dropped because one side had no return on them.
+    The level starts at 1 on the last day of the period before the first return's (the day
+    before for daily returns), so the price path (alignment, resampling, returns) gives back
+    exactly the returns handed in, the first one too. Also the number of dates dropped
+    because one side had no return on them.
     """
     frame = pd.concat([asset, bench], axis=1, sort=True)
     values = frame.to_numpy(dtype=float)
@@ -341,12 +388,51 @@ def _returns_as_levels(
         raise InputError(f"{frame.columns[j]}: a return of {r[i, j]:.2%} on "
                          f"{frame.index[i]:%Y-%m-%d}; returns are fractions (0.01 for 1%) "
                          "above -100%")
-    base = frame.index[0] - pd.Timedelta(days=1)
+    base = (pd.Period(frame.index[0], PERIOD_CODE[frequency]).start_time.normalize()
+            - pd.Timedelta(days=1))
     levels = np.vstack([np.ones(r.shape[1]), np.cumprod(1.0 + r, axis=0)])
     out = pd.DataFrame(levels, index=pd.DatetimeIndex([base, *frame.index]),
                        columns=frame.columns)
     na = asset.shape[1]
     return out.iloc[:, :na], out.iloc[:, na:], int(present.sum() - keep.sum())
+
+
+#: The finest frequency that prices this many days apart (median) can give.
+_SPACING = (("daily", 4.0), ("weekly", 10.0), ("monthly", 45.0))
+_ORDER = {"daily": 0, "weekly": 1, "monthly": 2}
+
+
+def _common_dates(a: Table, b: Table) -> np.ndarray:
+    """The dates on which both legs have a value."""
+    da = a.dates[~np.isnan(a.values).any(axis=1)]
+    db = b.dates[~np.isnan(b.values).any(axis=1)]
+    return np.intersect1d(da, db)
+
+
+def _frequency(asked: str | None, dates: np.ndarray, what: str) -> tuple[str, list[str]]:
+    """The frequency to use for data on ``dates`` and the note that says why.
+
+    Data sparser than the frequency asked for would be annualised as if it were not
+    (month-end prices at daily: alpha x 252): with no frequency asked the data's own is
+    used and said; a finer one asked is refused, naming the frequency to ask for.
+    """
+    if len(dates) < 3:
+        return asked or "daily", []
+    days = np.diff(np.asarray(dates, dtype="datetime64[D]")).astype(float)
+    spacing = float(np.median(days))
+    own = next((f for f, most in _SPACING if spacing <= most), None)
+    if own is None:
+        raise InputError(f"the {what} are {spacing:.0f} days apart (median): betahedge works "
+                         f"with daily, weekly or monthly {what}")
+    if asked is None:
+        if own == "daily":
+            return "daily", []
+        return own, [f"the {what} are {own} ({spacing:.0f} days apart, median): {own} "
+                     f"returns used"]
+    if _ORDER[own] > _ORDER[asked]:
+        raise InputError(f"the {what} are {own} ({spacing:.0f} days apart, median), sparser "
+                         f"than the {asked} frequency asked for: ask for {own}")
+    return asked, []
 
 
 def _positive_capital(capital: Any) -> float | None:
@@ -465,6 +551,9 @@ class HedgeResult:
     input: str = "prices"
     window_note: str | None = None
     preset: str | None = None
+    #: The arguments of :func:`beta_hedge` that made this result (to measure a beta to
+    #: another instrument on the same book and window); ``None`` when built otherwise.
+    request: dict[str, Any] | None = field(default=None, compare=False)
 
     def _table(self, name: str) -> Table:
         """The prices or returns as arrays, whichever form the result holds them in."""
@@ -680,8 +769,10 @@ class HedgeResult:
     def positions(self) -> pd.DataFrame | None:
         """One row per holding, indexed by ticker: ``weight`` (for shares, the last date's
         value over the return base), ``beta`` (the holding's own regression on the benchmark
-        over the same dates) and ``contribution`` (weight x beta; for a weights book they sum
-        to the book's beta). ``None`` for a single asset."""
+        over the same dates) and ``contribution``, the holding's share of the book's beta:
+        they add up to it (weight x beta for a weights book; for a shares book the slope of
+        the holding's return times its weight at the start of each period, as the weights
+        drift). ``None`` for a single asset."""
         return None if self.book is None else self.book.positions.copy()
 
     @property
@@ -695,7 +786,8 @@ class HedgeResult:
         return self.dollar_beta
 
     def hedge_size(
-        self, value: float | None = None, instrument: str = "SPY", price: float | None = None
+        self, value: float | None = None, instrument: str = "SPY", price: float | None = None,
+        beta: float | None = None,
     ) -> eng.HedgeSize:
         """Shares of an ETF or futures contracts to short so the book has zero beta.
 
@@ -707,24 +799,175 @@ class HedgeResult:
         instrument
             A futures code (``"ES"``, ``"MES"``, ``"NQ"``, ... see
             :data:`betahedge_xl.engine.FUTURES_MULTIPLIERS`) or the ticker of shares
-            (``"SPY"``, multiplier 1).
+            (``"SPY"``, multiplier 1). A code that looks like a slip of a contract's
+            (``"SE"``) is refused with the list of contracts.
         price
             The futures price in index points, or the price of one share.
+        beta
+            The book's beta to the instrument, when the user states it. Otherwise it is the
+            fitted beta when the instrument is the benchmark (or a contract on the index the
+            benchmark stands for, ES for SPY), and else measured from the instrument's prices
+            (QQQ, or NQ through QQQ, for a fit on SPY) over the same window, frequency and
+            returns. :attr:`HedgeSize.basis` says which.
         """
-        return _size(self.beta, value if value is not None else self.capital, instrument, price)
+        b, basis = self.hedge_beta(instrument, beta)
+        return _size(b, value if value is not None else self.capital, instrument, price, basis)
+
+    def hedge_beta(self, instrument: str, beta: float | None = None) -> tuple[float, str]:
+        """The book's beta to a hedge instrument and where it came from (see
+        :meth:`hedge_size`)."""
+        code = _instrument(instrument)
+        if beta is not None:
+            return _stated_beta(beta, code), f"stated: beta to {code} as given"
+        first = self.benchmarks[0]
+        if code in eng.FUTURES_MULTIPLIERS:
+            index, proxies = eng.FUTURES_INDEX[code]
+            if first.upper() in proxies:
+                return self.beta, f"the fit on {first} ({code} tracks the {index})"
+            known = {p for _, (_, ps) in eng.FUTURES_INDEX.items() for p in ps}
+            if first.upper() not in known:
+                # A benchmark of its own (a custom index, prices handed in): the contract is
+                # taken to track it, and the line says so.
+                return self.beta, (f"the fit on {first}, taken as the {index} that {code} "
+                                   f"tracks; state the beta to {code} if it differs")
+            measured, how = self._beta_to(proxies[0], code)
+            return measured, (f"measured on {proxies[0]} prices ({code} tracks the {index}, "
+                              f"the fit is on {first}): {how}")
+        if code == first.upper():
+            return self.beta, f"the fit on {first}"
+        near = eng.near_contract(code)
+        if near is not None:
+            raise InputError(f"unknown futures contract {code!r} (did you mean {near}?); "
+                             f"known: {eng.known_contracts()}. To hedge with shares of "
+                             f"{code}, state the book's beta to it")
+        measured, how = self._beta_to(code, code)
+        return measured, f"measured on {code} prices (the fit is on {first}): {how}"
+
+    def _beta_to(self, ticker: str, instrument: str) -> tuple[float, str]:
+        """The book's beta to ``ticker``: the same request with ``ticker`` as the benchmark,
+        over the window of this result."""
+        request = self.request
+        if request is None:
+            raise InputError(f"no request to measure the beta to {ticker} from; state the "
+                             f"book's beta to {instrument}")
+        again = {**request, "benchmark": ticker, "start": self.start, "end": self.end,
+                 "preset": None, "frequency": self.frequency}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataWarning)
+                other = beta_hedge(**again)
+        except BetaHedgeError as exc:
+            raise InputError(
+                f"hedge instrument {instrument}: not the benchmark {self.benchmarks[0]}, and "
+                f"the book's beta to {ticker} could not be measured ({exc}). Give a futures "
+                f"contract ({eng.known_contracts()}), the benchmark's ticker, or state the "
+                f"beta to {instrument}") from None
+        return other.beta, (f"beta {other.beta:.3f}, R-squared {other.r_squared:.1%}, "
+                            f"{other.n_obs} {other.frequency} returns")
 
     def with_hedge(
-        self, instrument: str, price: float, value: float | None = None
+        self, instrument: str, price: float, value: float | None = None,
+        beta: float | None = None,
     ) -> HedgeResult:
         """This result with the hedge of :meth:`hedge_size` in its summary, dict and report."""
-        size = self.hedge_size(value, instrument, price)
+        size = self.hedge_size(value, instrument, price, beta)
         return replace(self, sizing=size,
                        capital=self.capital if self.capital is not None else size.value)
+
+    # --- advice and risk ---------------------------------------------------------------
+    @property
+    def not_a_market_beta(self) -> str:
+        """Why this beta is no market beta that Blume's or Vasicek's pull toward 1 fits (a
+        book with shorts: long/short or dollar-neutral), or ``""`` when it is one."""
+        if self.holdings is None or self.book is None:
+            return ""
+        if (np.asarray(self.holdings, dtype=float) < 0).any():
+            e = self.book.exposure
+            kind = "dollar-neutral" if abs(e.net) <= 1e-9 * max(abs(e.gross), 1.0) \
+                else "long/short"
+            return (f"the book is {kind} (net exposure {e.net:,.4g}, gross {e.gross:,.4g}); "
+                    f"its beta is a spread of betas, not a market beta that shrinks toward 1")
+        return ""
+
+    @property
+    def advice(self) -> list[str]:
+        """Plain sentences where the evidence does not support hedging on this beta: an
+        out-of-sample effectiveness at or below zero, or a beta not significantly different
+        from zero (p >= 5%). Empty when neither holds."""
+        out = []
+        o = self.oos
+        if o is not None and not o.effectiveness > 0:
+            out.append(f"out-of-sample effectiveness {o.effectiveness:.1%}: the hedge did not "
+                       f"reduce risk on {_iso(o.test_start)}..{_iso(o.test_end)}")
+        if not self.beta_p < 0.05:
+            out.append(f"beta {self.beta:.3f} not significantly different from zero "
+                       f"(p = {self.beta_p:.3f})")
+        if self.oos is None:
+            out.append("no out-of-sample check (sample too short)")
+        return out
+
+    @property
+    def hedge_supported(self) -> bool:
+        """Whether the evidence supports the hedge (:attr:`advice` is empty)."""
+        return not self.advice
+
+    def _advice_text(self) -> str:
+        advice = self.advice
+        if not advice:
+            p = "<0.001" if self.beta_p < 0.001 else f"= {self.beta_p:.3f}"
+            return (f"supported: beta significant (p {p}), out-of-sample effectiveness "
+                    f"{self.effectiveness_oos:.1%}")
+        return "NOT SUPPORTED: " + "; ".join(advice)
+
+    @cached_property
+    def capture(self) -> dict[str, float]:
+        """Morningstar's up and down capture ratios in percent, on the returns compounded
+        into calendar months, against the (first) benchmark; see
+        :func:`betahedge_xl.engine.estimators.morningstar_capture`."""
+        from .engine import estimators
+
+        returns = self._table("returns")
+        y = returns.column(self.asset)
+        x = returns.column(self.benchmarks[0])
+        if self.method == "log":
+            y, x = np.expm1(y), np.expm1(x)
+        return estimators.morningstar_capture(y, x, returns.dates)
+
+    @cached_property
+    def risk(self) -> dict[str, float]:
+        """Annualised volatilities (standard deviation x sqrt(periods a year)): ``unhedged``
+        (the asset or book), ``hedged`` (after the in-sample hedge), ``residual`` (of the
+        regression: the idiosyncratic risk no benchmark hedge removes) and
+        ``tracking_error`` (of the asset's return minus the first benchmark's)."""
+        returns = self._table("returns")
+        y = returns.column(self.asset)
+        x = returns.column(self.benchmarks[0])
+        root = math.sqrt(self.periods_per_year)
+        return {"unhedged": float(np.std(y, ddof=1)) * root,
+                "hedged": float(np.std(self.hedge.values, ddof=1)) * root,
+                "residual": self.resid_std * root,
+                "tracking_error": float(np.std(y - x, ddof=1)) * root}
+
+    def _risk_rows(self) -> list[tuple[str, str, Any]]:
+        risk = self.risk
+        labels = {"unhedged": "Volatility unhedged (annualised)",
+                  "hedged": "Volatility hedged (annualised)",
+                  "residual": "Residual volatility (annualised)",
+                  "tracking_error": "Tracking error (annualised)"}
+        keys = {"unhedged": "volatility", "hedged": "volatility_hedged",
+                "residual": "residual_volatility", "tracking_error": "tracking_error"}
+        rows: list[tuple[str, str, Any]] = [(keys[k], labels[k], risk[k]) for k in labels]
+        if self.capital is not None:
+            rows += [(f"{keys[k]}_money", labels[k].replace("(annualised)", "(ann., currency)"), risk[k] * self.capital)
+                     for k in labels]
+        return rows
 
     def _book_rows(self) -> list[tuple[str, str, Any]]:
         rows: list[tuple[str, str, Any]] = []
         if self.holdings is not None:
-            held = ", ".join(f"{t} {v:g}" for t, v in self.holdings.items())
+            percent = self.holdings_kind == "weights in percent"
+            held = ", ".join(f"{t} {v * 100:g}%" if percent else f"{t} {v:g}"
+                             for t, v in self.holdings.items())
             rows.append(("holdings", f"Holdings ({self.holdings_kind})", held))
         book = self.book
         if book is not None:
@@ -734,27 +977,30 @@ class HedgeResult:
             if book.kind == "shares":
                 rows.append(("return_base", "Return base", book.return_base))
             rows.append(("cash", "Cash earns", book.cash))
+        rows.append(("hedge_advice", "Hedge advice", self._advice_text()))
         if self.capital is not None:
             first = self.benchmarks[0]
             rows += [
                 ("capital", "Capital", self.capital),
                 ("dollar_beta", "Dollar beta (beta x capital)", self.dollar_beta),
-                ("hedge_notional",
+                ("benchmark_notional",
                  f"{first} notional to {'sell' if self.dollar_beta >= 0 else 'buy'}",
                  abs(self.dollar_beta)),
             ]
         size = self.sizing
         if size is not None:
-            unit = "contracts" if size.is_futures else "shares"
-            side = "sell" if size.units >= 0 else "buy"
+            unit = size.unit.capitalize()
             rows += [
                 ("hedge_instrument", "Hedge instrument", size.instrument),
+                ("hedge_beta", f"Beta to {size.instrument}", size.beta),
+                ("hedge_beta_basis", f"Beta to {size.instrument} from", size.basis),
                 ("hedge_price", "Hedge price", size.price),
                 ("hedge_multiplier", "Hedge multiplier", size.multiplier),
-                ("hedge_units", f"{unit.capitalize()} to {side}", abs(size.units)),
-                ("hedge_exact", f"{unit.capitalize()} (exact, + to sell)", size.exact),
+                ("hedge_units", f"{unit} to {size.side}", abs(size.units)),
+                ("hedge_exact", f"{unit} (exact, + to sell)", size.exact),
                 ("hedge_notional_rounded", "Hedge notional", size.notional),
-                ("residual_beta", "Residual beta after rounding", size.residual_beta),
+                ("residual_beta", f"Residual beta to {size.instrument} after rounding",
+                 size.residual_beta),
             ]
         return rows
 
@@ -819,14 +1065,24 @@ class HedgeResult:
             rows.append(("beta", "Beta (first benchmark)", self.beta))
         if not multi:
             # Blume's shrinkage toward 1 is about a market beta; a partial coefficient of
-            # several benchmarks has no such anchor.
-            rows.append(("adjusted_beta", "Adjusted beta (Blume)", self.adjusted_beta))
+            # several benchmarks has no such anchor, nor has a long/short book's beta.
+            why = self.not_a_market_beta
+            rows.append(("adjusted_beta", "Adjusted beta (Blume)",
+                         float("nan") if why else self.adjusted_beta))
+            if why:
+                rows.append(("adjusted_beta_note", "Blume adjustment", f"not applied: {why}"))
             moves = self.market_moves
+            star = self.capture
             rows += [
                 ("downside_beta", "Downside beta (benchmark falls)", moves["downside_beta"]),
                 ("upside_beta", "Upside beta (benchmark rises)", moves["upside_beta"]),
-                ("up_capture", "Up capture ratio", moves["up_capture"]),
-                ("down_capture", "Down capture ratio", moves["down_capture"]),
+                ("up_capture", "Up capture % (Morningstar, monthly)", star["up_capture"]),
+                ("down_capture", "Down capture % (Morningstar, monthly)",
+                 star["down_capture"]),
+                ("up_capture_empyrical", "Up capture ratio (empyrical, daily)",
+                 moves["up_capture"]),
+                ("down_capture_empyrical", "Down capture ratio (empyrical, daily)",
+                 moves["down_capture"]),
             ]
         rows += [
             ("r_squared", "R-squared", self.r_squared),
@@ -849,6 +1105,7 @@ class HedgeResult:
                  f"beta from {_iso(o.estimation_start)}..{_iso(o.estimation_end)}, "
                  f"hedged {_iso(o.test_start)}..{_iso(o.test_end)}"),
             ]
+        rows += self._risk_rows()
         rows += self._book_rows()
         rows.append(("warnings", "Data warnings", "; ".join(self.warnings) or "none"))
         return rows
@@ -878,7 +1135,8 @@ class HedgeResult:
         aliases = {"rsquared": "r_squared", "r2": "r_squared", "nobs": "n_obs", "n": "n_obs",
                    "start": "first_date", "end": "last_date",
                    "blume": "adjusted_beta", "adj_beta": "adjusted_beta",
-                   "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj"}
+                   "alpha_annualised": "alpha_annualized", "r_squared_adjusted": "r_squared_adj",
+                   "hedge_notional": "benchmark_notional"}
         key = aliases.get(key, key)
         try:
             return self._stat_index[key]
@@ -916,6 +1174,8 @@ class HedgeResult:
             for key in ("beta_se", "beta_t", "beta_p", "hedged_beta"):
                 out[key] = out[f"{key}_{first}"]
         out["benchmarks"] = list(self.benchmarks)
+        out["hedge_supported"] = self.hedge_supported
+        out["hedge_advice_reasons"] = self.advice
         out["warnings"] = list(self.warnings)
         out["maxlags"] = self.fit.maxlags
         out["annualization"] = self.annualization
@@ -925,7 +1185,8 @@ class HedgeResult:
         if self.book is not None:
             out["positions"] = _records(self.book.positions)
         if self.sizing is not None:
-            out["hedge"] = self.sizing.to_dict()
+            out["hedge"] = {**self.sizing.to_dict(), "supported": self.hedge_supported,
+                            "advice": out["hedge_advice"]}
         return out
 
     def series(self) -> pd.DataFrame:
@@ -1058,6 +1319,36 @@ def _check_handed(
     return table, report
 
 
+def _check_book_names(book: Table, bench: Table) -> None:
+    """Refuse a holding named like a benchmark (any case) whose prices are not the
+    benchmark's: joined on names, one would silently replace the other (the book regressed on
+    a holding, the positions showing the benchmark at beta 1). A book may hold its benchmark
+    (an index ETF hedged with that ETF) when the prices are the same."""
+    for a in book.names:
+        for b in bench.names:
+            if a.upper() != b.upper():
+                continue
+            same = np.array_equal(book.dates, bench.dates) and np.allclose(
+                book.column(a), bench.column(b), rtol=1e-12, atol=0.0, equal_nan=True)
+            if not same:
+                raise InputError(
+                    f"the book's holding {a} is named like the benchmark {b} but has other "
+                    f"prices: rename the holding or the benchmark")
+
+
+def _judge_moves(quality: Any, notes: list[str], table: Table, benchmark: str
+                 ) -> tuple[Any, list[str]]:
+    """Possible splits and spikes judged against what the benchmark did each day (a split
+    day's move less the benchmark's); the report's lines for them replaced in ``notes``."""
+    from .data.quality import judged_against
+
+    before = [m for q in quality.tickers.values() for m in q.move_messages()]
+    market = table.values[:, table.names.index(benchmark)]
+    judged = judged_against(quality, table.values, table.dates, table.names, market)
+    after = [m for q in judged.tickers.values() for m in q.move_messages()]
+    return judged, [m for m in notes if m not in before] + after
+
+
 def _window_table(
     table: Table, start: pd.Timestamp | None, end: pd.Timestamp | None,
     names: list[str] | None = None,
@@ -1104,11 +1395,11 @@ def beta_hedge(
     start: Any = None,
     end: Any = None,
     *,
-    frequency: Any = "daily",
+    frequency: Any = None,
     returns: Any = "simple",
     risk_free: float | pd.Series | pd.DataFrame = 0.0,
     risk_free_unit: str | None = None,
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
     rolling_window: int | None = None,
     weights: Sequence[float] | None = None,
@@ -1134,7 +1425,10 @@ def beta_hedge(
         two years to the latest price all of them have (Bloomberg BETA's default window),
         stated in the summary; prices or returns handed in are used whole.
     frequency
-        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``.
+        ``"daily"``, ``"weekly"`` (weeks ending Friday) or ``"monthly"``. Default: daily, or
+        the prices' own frequency when they are sparser (month-end prices give monthly
+        returns, and the result says so). Asking for a frequency finer than the prices
+        have (daily of month-end prices) is refused, naming the frequency to ask for.
     returns
         ``"simple"`` or ``"log"``.
     risk_free
@@ -1147,7 +1441,9 @@ def beta_hedge(
         ``"annual"`` for a constant, ``"period"`` for a Series. Values implausible in the
         declared unit (above 100% a year once converted) are refused.
     cov_type, maxlags
-        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags).
+        ``"nonrobust"`` (classical) or ``"HAC"`` (Newey-West with ``maxlags`` lags; default
+        ``floor(4 (n/100)^(2/9))``). ``maxlags`` alone means HAC, as on the command line and
+        in a cell; ``maxlags`` with ``"nonrobust"`` is refused. Default: classical.
     rolling_window
         Periods of the rolling beta (default 63 daily, 26 weekly, 12 monthly).
     weights, shares
@@ -1179,7 +1475,12 @@ def beta_hedge(
     -------
     HedgeResult
     """
+    request = dict(locals())  # the arguments as given, to measure a beta to a hedge instrument
     rolling_window, maxlags, oos_split = _check_arguments(rolling_window, maxlags, oos_split)
+    cov_type = eng.cov_key(cov_type, maxlags)
+    if cov_type == "nonrobust" and maxlags is not None:
+        raise InputError("maxlags: lags apply to HAC standard errors; set cov_type to HAC or "
+                         "leave maxlags out")
     _check_amounts(asset if isinstance(asset, Mapping) else weights, "weights")
     _check_amounts(shares, "shares")
     s, e = check_window(start, end)
@@ -1188,7 +1489,10 @@ def beta_hedge(
     if isinstance(frequency, str) and frequency.strip().lower() in PRESETS:
         preset = preset or frequency  # the preset where a frequency is typed (Excel cells)
     preset_name = _preset(preset)
-    freq = eng.normalize_frequency("weekly" if preset_name else frequency)
+    asked: str | None = None if preset_name is None and (
+        frequency is None or (isinstance(frequency, str) and not frequency.strip())) else (
+        eng.normalize_frequency("weekly" if preset_name else frequency))
+    freq: str = asked or "daily"
     method = eng.normalize_method(returns)
     rf_series = isinstance(risk_free, (pd.Series, pd.DataFrame))
     rf_unit = eng.normalize_rf_unit(risk_free_unit, "period" if rf_series else "annual")
@@ -1244,7 +1548,9 @@ def beta_hedge(
     # where a book needs them or when a result's frame is read.
     raw_asset, raw_bench = windowed(asset_leg), windowed(bench_leg)
     if given == "returns":
-        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame)
+        freq, said = _frequency(asked, _common_dates(raw_asset, raw_bench), "returns")
+        notes += said
+        a_levels, b_levels, lost = _returns_as_levels(raw_asset.frame, raw_bench.frame, freq)
         raw_asset, raw_bench = Table.of(a_levels), Table.of(b_levels)
         if lost:
             notes.append(f"{lost} date(s) dropped to align asset and benchmark returns")
@@ -1254,6 +1560,8 @@ def beta_hedge(
                                       raw_asset.names + raw_bench.names)
     else:
         table = Table.of(pd.concat([raw_asset.frame, raw_bench.frame], axis=1, sort=True))
+    if holdings is not None:
+        _check_book_names(raw_asset, raw_bench)
     if len(set(table.names)) < len(table.names):
         dup = next(c for i, c in enumerate(table.names) if c in table.names[:i])
         if holdings is None:
@@ -1267,16 +1575,26 @@ def beta_hedge(
         notes += own.messages()
         if quality is None:
             quality = own
+    if quality is not None and hasattr(quality, "tickers"):
+        quality, notes = _judge_moves(quality, notes, table, raw_bench.names[0])
     # Constituents are resampled before a portfolio is formed: a weights portfolio is
     # rebalanced each period of the frequency (weekly returns are the weighted weekly returns).
     # Dates lost to alignment are named by the data-quality report every leg now has.
+    if given == "prices":
+        with np.errstate(invalid="ignore"):
+            every = (table.values > 0).all(axis=1)
+        freq, said = _frequency(asked, table.dates[every], "prices")
+        notes += said
+    rf_note = eng.risk_free_note(risk_free, rf_unit, freq)
+    if rf_note is not None:
+        notes.insert(0, rf_note)
     px = eng.prepare_table(table, freq)
     asset_cols = raw_asset.names
     bench_cols = raw_bench.names
     if holdings is not None:
         asset_name = PORTFOLIO_NAME
         assert kind is not None
-        book_prices, book_rets, held, shown = _book_returns(
+        book_prices, book_rets, held, shown, starts = _book_returns(
             px.frame, asset_cols, bench_cols, holdings, kind, cap, risk_free, freq, method,
             rf_unit)
         prices, rets = Table.of(book_prices), Table.of(book_rets)
@@ -1322,7 +1640,7 @@ def beta_hedge(
     if holdings is not None:
         assert kind is not None
         book = _book(px.frame, holdings, kind, cap, risk_free, held,
-                     rets.frame[bench_cols], shown)
+                     rets.frame[bench_cols], shown, starts)
 
     window_n = (rolling_window if rolling_window is not None
                 else DEFAULT_ROLLING_WINDOW[freq])
@@ -1370,4 +1688,5 @@ def beta_hedge(
         quality=quality,
         source=source or "memory",
         warnings=notes,
+        request=request,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import estimators as est
-from .exceptions import InputError
+from .exceptions import DataWarning, InputError
 
 
 @dataclass(frozen=True, repr=False)
@@ -28,12 +29,17 @@ class BacktestResult:
     asset, benchmark
         Display names (``"Portfolio"`` for holdings; several benchmarks joined by ``" + "``).
     table : DataFrame
-        Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`). With several
+        Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`), then a
+        ``"no hedge"`` row: the asset unhedged over the same days. With several
         benchmarks, ``hedged_beta`` is the realised beta largest in absolute value (sign
         kept) of the multiple regression in :attr:`hedged_betas`, and ``turnover`` sums the
         ratio changes of every benchmark.
     best : str
-        The estimator with the highest effectiveness.
+        The estimator with the highest effectiveness when its advantage over the next (an
+        estimator or not hedging) is significant (:attr:`comparison`, a Diebold-Mariano test
+        on the squared hedged returns), else ``"no clear winner"``.
+    comparison : Comparison
+        That test: the two ranked first, its statistic and p-value, and the verdict in words.
     hedged : DataFrame
         Hedged returns per estimator (columns), on the hedged days.
     ratios : DataFrame
@@ -65,10 +71,21 @@ class BacktestResult:
     warnings: list[str] = field(default_factory=list)
     benchmarks: list[str] = field(default_factory=list)
     hedged_betas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparison: est.Comparison | None = None
+    #: The book's holdings as given (``AAPL +1 / MSFT -1``) or the asset's ticker, for titles.
+    name: str = ""
+    #: Where the prices came from (the data layer's source), for the report's source line.
+    source: str = ""
 
     @property
     def estimators(self) -> list[str]:
-        return [str(i) for i in self.table.index]
+        """The estimators backtested (the table's rows but ``"no hedge"``)."""
+        return [str(i) for i in self.table.index if i != est.NO_HEDGE]
+
+    @property
+    def verdict(self) -> str:
+        """The best estimator, or why none is named, in words."""
+        return self.comparison.verdict if self.comparison is not None else self.best
 
     @property
     def n_days(self) -> int:
@@ -91,8 +108,8 @@ class BacktestResult:
     def rows(self) -> list[list[Any]]:
         """The table as a header row and one row per estimator (what Excel spills)."""
         head: list[Any] = ["Estimator", *est.METRICS.values()]
-        return [head, *[[name, *[float(v) for v in row]]
-                        for name, row in zip(self.estimators, self.table.to_numpy())]]
+        return [head, *[[str(name), *[float(v) for v in row]]
+                        for name, row in zip(self.table.index, self.table.to_numpy())]]
 
     def ratio_paths(self) -> pd.DataFrame:
         """:attr:`ratios` with one header per column: the estimator, or ``"ols on SPY"`` for
@@ -132,8 +149,15 @@ class BacktestResult:
             "n_days": self.n_days,
             "rebalances": len(self.ratios),
             "estimators": {name: {k: num(v) for k, v in row.items()}
-                           for name, row in self.table.to_dict(orient="index").items()},
+                           for name, row in self.table.to_dict(orient="index").items()
+                           if name != est.NO_HEDGE},
+            "no_hedge": ({k: num(v) for k, v in self.table.loc[est.NO_HEDGE].items()}
+                         if est.NO_HEDGE in self.table.index else None),
             "best": self.best,
+            "best_verdict": self.verdict,
+            "best_test": self.comparison.test if self.comparison is not None else None,
+            "best_test_pvalue": (num(self.comparison.pvalue) if self.comparison is not None
+                                 else None),
             "hedged_betas": {name: {k: num(v) for k, v in row.items()}
                              for name, row in self.hedged_betas.to_dict(orient="index").items()},
             "warnings": list(self.warnings),
@@ -145,12 +169,14 @@ class BacktestResult:
         return t
 
     def __str__(self) -> str:
-        fmt = {"Effectiveness": "{:.4f}", "Hedged beta": "{:.4f}",
-               "Mean hedged return": "{:.6f}", "Turnover a year": "{:.3f}",
-               "Net hedged return a year": "{:.4f}"}
+        # The summary's units: effectiveness and returns in percent, betas as ratios.
+        fmt = {"Effectiveness": "{:.2%}", "Hedged beta": "{:.4f}",
+               "Mean hedged return": "{:.4%}", "Turnover a year": "{:.3f}",
+               "Net hedged return a year": "{:.2%}"}
         t = self._formatted()
         body = t.to_string(formatters={k: f.format for k, f in fmt.items()})
-        return f"{self.title()}\n{body}\nBest: {self.best}"
+        test = f"\n{self.comparison.test}" if self.comparison is not None else ""
+        return f"{self.title()}\n{body}\nBest: {self.verdict}{test}"
 
     def __repr__(self) -> str:
         return (f"<BacktestResult {self.asset} on {self.benchmark}: best={self.best} "
@@ -159,7 +185,7 @@ class BacktestResult:
     def _repr_html_(self) -> str:
         table = self._formatted().to_html(float_format=lambda v: f"{v:.6g}")
         return (f"<p>{html.escape(self.title())}</p>{table}"
-                f"<p>Best: <b>{html.escape(self.best)}</b></p>")
+                f"<p>Best: <b>{html.escape(self.verdict)}</b></p>")
 
 
 def backtest(
@@ -212,6 +238,7 @@ def backtest(
         Fewer returns than one window and one rebalance with a day after it.
     """
     from .analysis import _leg, beta_hedge
+    from .plan import book_title
 
     # Check the cheap arguments before fetching anything.
     names = est.normalize_estimators(estimators, len(_leg(benchmark, "benchmark").names))
@@ -224,11 +251,24 @@ def backtest(
     several = len(res.benchmarks) > 1
     # The estimators again: a benchmark given as prices has its count known only now.
     names = est.normalize_estimators(names, len(res.benchmarks))
+    notes: list[str] = []
+    why = res.not_a_market_beta
+    shrunk = [n for n in names if n in ("blume", "vasicek")]
+    if why and shrunk:
+        # Both pull a beta toward 1, the beta of the market: a long/short book has none.
+        names = [n for n in names if n not in shrunk]
+        if not names:
+            raise InputError(f"{' and '.join(shrunk)} not applied: {why}; choose among "
+                             f"ols, ewma, dimson")
+        notes.append(f"{' and '.join(shrunk)} not applied: {why}")
+        warnings.warn(notes[-1], DataWarning, stacklevel=2)
     bench = rets[list(res.benchmarks)] if several else rets[res.benchmarks[0]]
     wf = est.walk_forward(rets[res.asset], bench, window=window, rebalance=rebalance,
                           estimators=names, cost_bps=cost_bps, halflife=halflife)
     table = est.backtest_table(wf)
     hedged = pd.DataFrame({n: wf.hedged[n].iloc[:, 0] for n in names})
+    table.loc[est.NO_HEDGE] = _no_hedge_row(wf)
+    comparison = est.compare_hedges(hedged, wf.asset.iloc[:, 0], table["effectiveness"])
     if several:
         # (estimator, benchmark) columns: the one asset's K ratios per estimator.
         ratios = pd.concat({n: wf.ratios[n][res.asset] for n in names}, axis=1,
@@ -248,14 +288,32 @@ def backtest(
         cost_bps=wf.cost_bps,
         halflife=wf.halflife,
         table=table,
-        best=est.best_estimator(table),
+        best=comparison.best,
         hedged=hedged,
         ratios=ratios,
         returns=returns,
-        warnings=list(res.warnings),
+        warnings=[*res.warnings, *notes],
         benchmarks=list(res.benchmarks),
         hedged_betas=est.hedged_betas(wf),
+        comparison=comparison,
+        name=book_title(res),
+        source=res.source or "",
     )
+
+
+def _no_hedge_row(wf: est.WalkForward) -> list[float]:
+    """The table's metrics of not hedging over the hedged days: effectiveness 0, the asset's
+    own beta (with several benchmarks the one largest in absolute value, as the estimators'
+    rows), its mean return, no turnover."""
+    a = wf.asset.iloc[:, 0].to_numpy()
+    m = wf.benchmark.to_numpy()
+    m = m[:, None] if m.ndim == 1 else m
+    mc = m - m.mean(axis=0)
+    betas = np.linalg.lstsq(mc, a - a.mean(), rcond=None)[0] if a.size > 1 else \
+        np.full(m.shape[1], np.nan)
+    beta = float(betas[int(np.argmax(np.abs(betas)))])
+    mean = float(a.mean())
+    return [0.0, beta, mean, 0.0, mean * 252.0]
 
 
 def _window(value: Any) -> int:

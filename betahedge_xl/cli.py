@@ -131,6 +131,10 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
                         "book's gross exposure is the value")
     g.add_argument("--hedge-price", type=float, metavar="PRICE",
                    help="the futures price in index points, or the price of one share")
+    g.add_argument("--hedge-beta", type=float, metavar="BETA",
+                   help="the book's beta to the --hedge-with instrument, when you know it; "
+                        "otherwise the fit's beta for the benchmark (or a contract on its "
+                        "index, ES for SPY), else measured from the instrument's prices")
     g.add_argument("--oos-split", type=_fraction, default=0.5, metavar="FRACTION",
                    help="fraction of the sample used to estimate beta in the out-of-sample "
                         "check (default 0.5)")
@@ -555,7 +559,8 @@ def _with_hedge(result: HedgeResult, args: argparse.Namespace) -> HedgeResult:
         return result
     if result.capital is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --value (the book's value)")
-    return result.with_hedge(args.hedge_with, args.hedge_price)
+    return result.with_hedge(args.hedge_with, args.hedge_price,
+                             beta=getattr(args, "hedge_beta", None))
 
 
 def _check_start(start: str | None) -> None:
@@ -616,6 +621,8 @@ def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
         raise InputError("--hedge-price needs --hedge-with (ES, MES, SPY, ...)")
     if args.hedge_with is not None and args.hedge_price is None:
         raise InputError(f"--hedge-with {args.hedge_with} needs --hedge-price")
+    if args.hedge_with is None and getattr(args, "hedge_beta", None) is not None:
+        raise InputError("--hedge-beta needs --hedge-with (the instrument it is the beta to)")
     n = len(_tickers(req["asset"])) + len(_tickers(req["benchmark"]))
     console.progress(f"Loading prices of {n} ticker(s) and regressing: {_describe(req)}")
     from .analysis import beta_hedge
@@ -699,10 +706,10 @@ def _headline(result: HedgeResult) -> str:
 
 
 def _write_outputs(result: HedgeResult, out: Path, png: str | None, console: _Console) -> None:
-    from .plan import build_plan
+    from .plan import build_plan, with_front_page
     from .report import write_report
 
-    plan = build_plan(result)  # one plan for both drawers
+    plan = with_front_page(build_plan(result), result)  # one plan for both drawers
     console.progress(f"Writing the report to {out}")
     write_report(path=out, plan=plan)
     if png:
@@ -753,7 +760,8 @@ def cmd_analyze(args: argparse.Namespace, console: _Console) -> int:
         console.data(str(result))
         if result.positions is not None:
             # A book's holdings, each on its own regression, after the summary.
-            console.data("\nPositions (beta on " + result.benchmarks[0] + ")\n"
+            console.data("\nPositions (beta on " + result.benchmarks[0] + "; contributions "
+                         "add up to the book's beta)\n"
                          + result.positions.to_string(float_format="{:.6g}".format))
     return 0
 
@@ -796,6 +804,9 @@ def cmd_report(args: argparse.Namespace, console: _Console) -> int:
     result = _analyse(args, console)
     _write_outputs(result, out, args.png, console)
     console.data(f"{result.asset} on {result.benchmark}: {_headline(result)}")
+    if not result.hedge_supported:
+        # The report says it beside the trade; the terminal's one line says it too.
+        console.data(f"Hedge advice: {result.stat('hedge_advice')}")
     console.data(f"Report: {out}")
     return 0
 
@@ -831,7 +842,7 @@ def cmd_demo(args: argparse.Namespace, console: _Console) -> int:
     args.frequency, args.returns, args.risk_free = "daily", "simple", (0.0, "annual")
     args.hac, args.maxlags, args.rolling_window = False, None, None
     args.weights = args.shares = None
-    args.capital = args.hedge_with = args.hedge_price = None
+    args.capital = args.hedge_with = args.hedge_price = args.hedge_beta = None
     args.input = "prices"
     args.preset = None
     args.oos_split, args.refresh = 0.5, False

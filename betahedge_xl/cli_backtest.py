@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -95,9 +96,10 @@ def cmd_backtest(args: argparse.Namespace, console: _Console) -> int:
     else:
         console.data(str(result))
     if out is not None:
-        from .plan import build_backtest_plan
+        from .plan import build_backtest_front, build_backtest_plan
         from .report import write_report
 
         console.progress(f"Writing the backtest report to {out}")
-        write_report(path=out, plan=build_backtest_plan(result))
+        plan = build_backtest_plan(result)
+        write_report(path=out, plan=replace(plan, front=build_backtest_front(result, plan)))
     return 0

@@ -28,6 +28,8 @@ PVALUE = '[<0.001]"<0.001";0.000'
 #: A zero whose rounding noise is negative (-4.6e-16) must not read ``-0.000``.
 ZERO_RATIO_3 = "0.000;0.000"
 INTEGER = "0"
+#: Morningstar's capture ratios: a number in percent (112.3), one decimal.
+CAPTURE = "0.0"
 #: Money (capital, dollar beta, notionals, a book's exposures) with thousands separators.
 MONEY = "#,##0.00"
 
@@ -58,7 +60,17 @@ _KIND = {
     "resid_std": PERCENT_2,
     "capital": MONEY,
     "dollar_beta": MONEY,
-    "hedge_notional": MONEY,
+    "benchmark_notional": MONEY,
+    "volatility": PERCENT_2,
+    "volatility_hedged": PERCENT_2,
+    "residual_volatility": PERCENT_2,
+    "tracking_error": PERCENT_2,
+    "volatility_money": MONEY,
+    "volatility_hedged_money": MONEY,
+    "residual_volatility_money": MONEY,
+    "tracking_error_money": MONEY,
+    "up_capture": CAPTURE,
+    "down_capture": CAPTURE,
     "hedge_notional_rounded": MONEY,
     "hedge_price": MONEY,
     "hedge_multiplier": MONEY,

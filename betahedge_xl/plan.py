@@ -28,6 +28,7 @@ benchmark's beta.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,47 @@ def pixels(points: float) -> int:
     return int(round(points * PX_PER_PT))
 
 
+# Text from user data (tickers, a CSV's headers, a Series' name) reaches cells and charts. A
+# control character makes a chart's XML invalid (the file does not open); a chart text that
+# looks like a reference (``+cmd|' /C calc'!A0``) is written by xlsxwriter as a formula.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\n\r]+")
+#: What xlsxwriter takes for a reference in a chart's texts (its ``_process_names`` pattern).
+_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+#: U+2060 WORD JOINER: invisible, no break; after a "!" it keeps a text from reading as a
+#: reference while showing the same characters.
+_JOINER = "\u2060"
+
+
+def cell_text(text: Any) -> Any:
+    """A cell's text without control characters (line breaks kept: wrapped cells use
+    them); anything else as given."""
+    if not isinstance(text, str):
+        return text
+    return _CONTROL.sub("", text.replace("\t", " ").replace("\r", ""))
+
+
+def label_text(text: str) -> str:
+    """A header's or chart's text on one line, without control characters."""
+    return _CONTROL.sub("", _BREAKS.sub(" ", str(text)))
+
+
+def chart_text(text: str) -> str:
+    """A chart's title, axis title or series name as literal text: one line, no control
+    character, and never read as a reference (a word joiner after each ``!`` when it would
+    be)."""
+    out = label_text(text)
+    if _REFERENCE.match(out):
+        out = out.replace("!", "!" + _JOINER)
+    return out
+
+
+def _clean(obj: Any, **fields: Any) -> None:
+    """Set the cleaned fields of a frozen dataclass."""
+    for key, value in fields.items():
+        object.__setattr__(obj, key, value)
+
+
 @dataclass(frozen=True)
 class Table:
     """A block of cells: a title row, a header row, then data rows.
@@ -101,6 +143,14 @@ class Table:
     number_format: dict[int, str] = field(default_factory=dict)  # column -> Excel format
     #: (data row, column) -> Excel format, for tables whose rows differ (the summary).
     cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Texts from user data are literal: no control characters in cells or headers.
+        rows = self.rows
+        if any(isinstance(v, str) and _CONTROL.search(v) for row in rows for v in row):
+            rows = [[cell_text(v) for v in row] for row in rows]
+        _clean(self, title=label_text(self.title),
+               header=[label_text(h) for h in self.header], rows=rows)
 
     def format_of(self, i: int, j: int) -> str | None:
         """Excel number format of data row ``i``, column ``j`` (``None``: the default)."""
@@ -156,6 +206,11 @@ class ChartSeries:
     dash: bool = False  # a reference line: dashed where the writer can dash
     width: float = 1.5  # points
 
+    def __post_init__(self) -> None:
+        # The columns are found by the table's cleaned headers.
+        _clean(self, name=chart_text(self.name), x_col=label_text(self.x_col),
+               y_col=label_text(self.y_col))
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -174,6 +229,10 @@ class Chart:
     y_number_format: str | None = None
     #: A logarithmic value axis of this base; drawers that apply it say so on the axis title.
     y_log_base: int | None = None
+
+    def __post_init__(self) -> None:
+        _clean(self, name=chart_text(self.name), title=chart_text(self.title),
+               x_title=chart_text(self.x_title), y_title=chart_text(self.y_title))
 
 
 #: What a drawer appends to the value axis title when it draws the axis logarithmic.
@@ -194,6 +253,16 @@ class OutputPlan:
     row_heights: dict[int, float] = field(default_factory=dict)
     #: Cells (row, col) whose text wraps on its line breaks.
     wrapped: frozenset[tuple[int, int]] = frozenset()
+    #: The one page to forward (:func:`build_front_page`): a sheet of its own, printed first,
+    #: whose charts draw from this plan's tables. ``None``: no such page (the live refresh
+    #: draws only the data sheet).
+    front: OutputPlan | None = None
+    #: Lines above the first table (title, as-of date, source and run time), written from
+    #: row 0 down in bold then plain; the tables start below them.
+    heading: tuple[str, ...] = ()
+    #: Print setup: ``"page"`` fits the print area on one page (the front page); ``"data"``
+    #: prints the tables at a legible scale on as many pages as they take.
+    printing: str = "data"
 
     def table(self, name: str) -> Table:
         for t in self.tables:
@@ -646,7 +715,7 @@ def _pd() -> Any:
 #: The sheet of the backtest section.
 BACKTEST_SHEET = "BetaHedge Backtest"
 #: Excel formats of the backtest table's metric columns (the header's order after "Estimator").
-BACKTEST_FORMATS = ["0.0000", "0.0000", "0.0000%", "0.00", "0.00%"]
+BACKTEST_FORMATS = ["0.00%", "0.0000", "0.0000%", "0.00", "0.00%"]
 #: Where the backtest's tables start (column P) and the rows each of its charts takes: clear of
 #: the charts (column D on) however wide the drawer makes them.
 BACKTEST_TABLES_COL = 15
@@ -664,6 +733,24 @@ def _date_table(name: str, title: str, col: int, frame: Any, number_format: str)
         number_format={0: DATE_FORMAT, **{j: number_format
                                           for j in range(1, frame.shape[1] + 1)}},
     )
+
+
+#: One colour per estimator in every chart of a backtest (the unhedged asset in grey).
+ESTIMATOR_COLORS = {"ols": PALETTE[0], "blume": PALETTE[2], "vasicek": PALETTE[3],
+                    "ewma": PALETTE[4], "dimson": PALETTE[5]}
+
+
+def estimator_color(column: str, asset: str) -> str:
+    """The colour of a backtest series: its estimator's (``"ols"``, ``"ols on SPY"``), grey
+    for the asset unhedged."""
+    if column == asset:
+        return PALETTE[1]
+    return ESTIMATOR_COLORS.get(column.split(" on ")[0], REFERENCE)
+
+
+def _later_benchmark(column: str, benchmarks: Sequence[str]) -> bool:
+    """A ratio on the second (or a later) benchmark is dashed: same colour, other line."""
+    return " on " in column and column.split(" on ", 1)[1] in list(benchmarks)[1:]
 
 
 def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> OutputPlan:
@@ -685,7 +772,8 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         ["Last hedged day", _dt(result.last_hedged)],
         ["Hedged days", result.n_days],
         ["Rebalances", len(result.ratios)],
-        ["Best (highest effectiveness)", result.best],
+        ["Best (significant at 5%)", result.verdict],
+        *([["Test", result.comparison.test]] if result.comparison is not None else []),
         # The headline metric beside the charts too, where a printed page shows it (the full
         # table is with the other tables, right of the charts).
         *[[f"Effectiveness, {name}", float(v)]
@@ -699,7 +787,7 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         rows=settings,
     )
     summary.cell_formats.update(
-        {(i, 1): "0.0000" if label.startswith("Effectiveness") else f
+        {(i, 1): "0.00%" if label.startswith("Effectiveness") else f
          for i, (label, value) in enumerate(settings)
          if (f := summary_format(label, value)) is not None}
     )
@@ -724,7 +812,9 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         title=f"Cumulative returns: {result.asset} and hedged, by estimator",
         kind="line",
         anchor=(0, CHARTS_COL),
-        series=[ChartSeries(c, cumulative.name, "Date", c) for c in cumulative.header[1:]],
+        series=[ChartSeries(f"{c} (no hedge)" if c == result.asset else c, cumulative.name,
+                            "Date", c, color=estimator_color(c, result.asset))
+                for c in cumulative.header[1:]],
         y_title="growth of 1",
         x_number_format="yyyy-mm",
     )
@@ -733,7 +823,9 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
         title=f"Hedge ratio at each {result.rebalance} rebalance",
         kind="line",
         anchor=(BACKTEST_CHART_ROWS, CHARTS_COL),
-        series=[ChartSeries(c, ratios.name, "Date", c) for c in ratios.header[1:]],
+        series=[ChartSeries(c, ratios.name, "Date", c, color=estimator_color(c, result.asset),
+                            dash=_later_benchmark(c, result.benchmarks))
+                for c in ratios.header[1:]],
         y_title="hedge ratio",
         x_number_format="yyyy-mm",
     )
@@ -778,3 +870,219 @@ def backtest_outline(sheet: str = BACKTEST_SHEET) -> OutputPlan:
 def _whole_or_float(value: float) -> int | float:
     """A setting as typed: 63, not 63.000000."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The one page to forward: the report's first sheet, printed on one landscape page
+# --------------------------------------------------------------------------------------------
+#: The front page's sheet, first in the report file.
+FRONT_SHEET = "BetaHedge Report"
+#: Its label and value columns (characters) and the gap before the charts.
+FRONT_LABEL_WIDTH = 28.0
+FRONT_VALUE_WIDTH = 20.0
+#: Width of the columns under the charts (characters): 14 of them hold two charts side by side.
+#: Narrow on purpose: LibreOffice without Calibri's metrics draws a character of width wider
+#: than Excel and stretches the charts with their cells; the page must still fit at 70%.
+FRONT_CHART_COL_WIDTH = 6.0
+#: Font size of the front page's tables (the sheet's columns are counted in 11 pt digits).
+FRONT_FONT_SIZE = 9
+#: Charts on the front page: two side by side, the third below them, in default columns.
+FRONT_CHART_COLS = 7
+FRONT_CHART_HEIGHT = 300.0  # points
+#: Rows of the front page's tables: 12 pt for 9 pt text; the heading's rows fit its fonts.
+FRONT_ROW_HEIGHT = 12.0
+FRONT_HEADING_HEIGHTS = (22.0, 13.0, 13.0, 6.0)
+#: Rows the front page's geometry covers (its tables end well before).
+_FRONT_ROWS = 120
+#: Rows of the heading (title, as-of line, source line) and the blank row after it.
+FRONT_HEADING_ROWS = 4
+#: Statistics the front page shows, in this order, when the result has them (a book's capital
+#: adds the money lines; several benchmarks their betas).
+FRONT_STATS = ("n_obs", "beta", "beta_se", "beta_p", "adjusted_beta", "adjusted_beta_note",
+               "r_squared", "alpha_annualized", "effectiveness", "effectiveness_oos",
+               "volatility", "volatility_hedged", "residual_volatility", "tracking_error",
+               "volatility_money", "volatility_hedged_money", "residual_volatility_money",
+               "tracking_error_money", "up_capture", "down_capture")
+#: The trade's lines, in this order, when present.
+FRONT_TRADE = ("hedge_advice", "capital", "benchmark_notional", "hedge_instrument",
+               "hedge_units", "hedge_exact", "hedge_price", "hedge_notional_rounded",
+               "hedge_beta", "hedge_beta_basis", "residual_beta")
+
+
+def book_title(result: HedgeResult) -> str:
+    """The book's own name when it has one (a single asset's ticker), else its holdings as
+    they were given: ``AAPL +1 / MSFT -1``, ``AAPL 60% / MSFT 40%``, ``AAPL 100 sh / ...``."""
+    if result.holdings is None:
+        return result.asset
+    kind = result.holdings_kind or ""
+    parts = []
+    for t, v in result.holdings.items():
+        if kind == "weights in percent":
+            parts.append(f"{t} {v * 100:+g}%")
+        elif kind == "shares":
+            parts.append(f"{t} {v:+,g} sh")
+        else:
+            parts.append(f"{t} {v:+g}")
+    return " / ".join(parts)
+
+
+def run_stamp() -> str:
+    """``2026-12-07 11:02 UTC``: when a report was made."""
+    import datetime as dt
+
+    return f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def _label_value_table(name: str, title: str, anchor: tuple[int, int],
+                       rows: list[tuple[str, str, Any]], benchmarks: Sequence[str],
+                       heights: dict[int, float], wrapped: set[tuple[int, int]],
+                       header: Sequence[str]) -> Table:
+    """Label/value rows whose long texts wrap in their cell, the row as tall as its lines:
+    one table of a page, nothing beside it on the sheet's rows but the charts floating over
+    other columns."""
+    cells: list[list[Any]] = []
+    formats: dict[tuple[int, int], str] = {}
+    for i, (key, label, value) in enumerate(rows):
+        value = _dt(value)
+        if isinstance(value, str) and len(value) > FRONT_VALUE_WIDTH:
+            # Proportional 9 pt text runs narrower than the 11 pt digits a width counts (about
+            # 1.3 characters of text per digit's width once long words wrap early).
+            lines = math.ceil(len(value) / (FRONT_VALUE_WIDTH * 1.3))
+            heights[anchor[0] + 2 + i] = FRONT_ROW_HEIGHT * lines
+            wrapped.add((anchor[0] + 2 + i, anchor[1] + 1))
+        cells.append([label, value])
+        fmt = _formats.excel_format(key, value, benchmarks)
+        if fmt is not None:
+            formats[(i, 1)] = fmt
+    return Table(name=name, title=title, anchor=anchor, header=list(header), rows=cells,
+                 cell_formats=formats)
+
+
+def _front_heights() -> dict[int, float]:
+    """Row heights of a front page: the heading's, then 12 pt rows (wrapped ones set later)."""
+    heights = dict(enumerate(FRONT_HEADING_HEIGHTS))
+    heights.update({r: FRONT_ROW_HEIGHT for r in range(FRONT_HEADING_ROWS, _FRONT_ROWS)})
+    return heights
+
+
+def _front_charts(charts: list[Chart], top: int, probe: OutputPlan) -> list[Chart]:
+    """Two charts side by side from row ``top`` (column D on), the third under them, each
+    resized to the front page's grid."""
+    import dataclasses
+
+    width = FRONT_CHART_COLS * column_points(FRONT_CHART_COL_WIDTH)
+    height = FRONT_CHART_HEIGHT
+    out = []
+    below = probe.row_at(probe.row_top(top) + height + 6.0)
+    places = [(top, CHARTS_COL, width), (top, CHARTS_COL + FRONT_CHART_COLS, width),
+              (below, CHARTS_COL, 2 * width)]
+    for chart, (row, col, w) in zip(charts, places):
+        out.append(dataclasses.replace(chart, name=chart.name.replace(PREFIX, f"{PREFIX}front_"),
+                                       anchor=(row, col), width=w, height=height))
+    return out
+
+
+def build_front_page(result: HedgeResult, data: OutputPlan,
+                     sheet: str = FRONT_SHEET) -> OutputPlan:
+    """The page a PM forwards: title (the book's name or holdings), as-of date, data source
+    and run time; the hedge trade with the advice beside it; the key statistics; the three
+    charts of ``data`` (returns scatter, growth of 1, rolling beta), whose tables stay on
+    ``data``'s sheet. Printed on one landscape page (A4 or Letter) at about 75%."""
+    from . import __version__
+
+    benches = list(result.benchmarks)
+    stats = {key: (label, value) for key, label, value in result._stats()}
+    heading = (
+        f"Beta hedge: {book_title(result)} on {result.benchmark}",
+        f"As of {result.last_date:%Y-%m-%d}: {result.n_obs} {result.frequency} "
+        f"{result.method} returns, {result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}",
+        f"Data: {result.source or 'memory'}; run {run_stamp()}; betahedge-xl {__version__}",
+    )
+    heights = _front_heights()
+    wrapped: set[tuple[int, int]] = set()
+    trade_keys = [k for k in FRONT_TRADE if k in stats]
+    trade_rows = [(k, *stats[k]) for k in trade_keys]
+    ratio = ("hedge_ratio", "Hedge (per 1 of the book)", f"hedged = {hedge_formula(result)}")
+    trade = _label_value_table(f"{PREFIX}front_trade", "The hedge", (FRONT_HEADING_ROWS, 0),
+                               [trade_rows[0], ratio, *trade_rows[1:]], benches, heights,
+                               wrapped, ("Trade", "Value"))
+    keys = [k for k in FRONT_STATS if k in stats]
+    if "adjusted_beta_note" in stats:
+        keys.remove("adjusted_beta")  # not applied: its reason instead of an empty cell
+    if len(benches) > 1:
+        keys = [k for k in stats if k.startswith("beta_") and k.split("_", 1)[1] in benches] \
+            + [k for k in keys if k not in ("beta", "beta_se", "beta_p")]
+    key_stats = _label_value_table(
+        f"{PREFIX}front_stats", "Key statistics", (trade.last_row + 2, 0),
+        [(k, *stats[k]) for k in keys], benches, heights, wrapped, ("Statistic", "Value"))
+    widths = {0: FRONT_LABEL_WIDTH, 1: FRONT_VALUE_WIDTH, 2: GAP_COL_WIDTH,
+              **{c: FRONT_CHART_COL_WIDTH for c in range(CHARTS_COL,
+                                                         CHARTS_COL + 2 * FRONT_CHART_COLS)}}
+    probe = OutputPlan(sheet, "", [], [], widths, heights)
+    scatter = [c for c in data.charts if c.kind == "scatter"][:1]
+    lines = [c for c in data.charts if c.name in (f"{PREFIX}chart_cumulative",
+                                                  f"{PREFIX}chart_rolling")]
+    charts = _front_charts([*scatter, *lines], FRONT_HEADING_ROWS, probe)
+    return OutputPlan(sheet=sheet, title=heading[0], tables=[trade, key_stats], charts=charts,
+                      column_widths=widths, row_heights=heights, wrapped=frozenset(wrapped),
+                      heading=heading, printing="page")
+
+
+def with_front_page(plan: OutputPlan, result: HedgeResult) -> OutputPlan:
+    """``plan`` carrying its front page (what the .xlsx report prints first)."""
+    import dataclasses
+
+    return dataclasses.replace(plan, front=build_front_page(result, plan))
+
+
+def build_backtest_front(result: BacktestResult, data: OutputPlan,
+                         sheet: str = "BetaHedge Backtest Report") -> OutputPlan:
+    """The backtest's page to forward: title, as-of line, source and run time; the verdict
+    (the best estimator only when significantly ahead, with the test), the settings and each
+    estimator's effectiveness and net return beside not hedging; the two charts of ``data``
+    stacked right of them. One landscape page."""
+    from . import __version__
+
+    heading = (
+        f"Hedge backtest: {result.name or result.asset} on {result.benchmark}",
+        f"As of {result.last_hedged:%Y-%m-%d}: {result.n_days} hedged days "
+        f"{result.first_hedged:%Y-%m-%d}..{result.last_hedged:%Y-%m-%d}, "
+        f"{result.window}-day window, {result.rebalance} rebalance, "
+        f"{result.cost_bps:g} bp cost",
+        f"Data: {result.source or 'memory'}; run {run_stamp()}; betahedge-xl {__version__}",
+    )
+    rows: list[tuple[str, str, Any]] = [("best", "Best (significant at 5%)", result.verdict)]
+    if result.comparison is not None:
+        rows.append(("test", "Test", result.comparison.test))
+    rows += [("window", "Window (daily returns)", result.window),
+             ("rebalances", "Rebalances", len(result.ratios))]
+    t = result.table
+    for name in t.index:
+        rows.append(("effectiveness", f"Effectiveness, {name}", float(t.loc[name,
+                                                                            "effectiveness"])))
+    for name in t.index:
+        rows.append(("net_return", f"Net hedged return a year, {name}",
+                     float(t.loc[name, "net_return"])))
+    heights = _front_heights()
+    wrapped: set[tuple[int, int]] = set()
+    table = _label_value_table(f"{PREFIX}bt_front", "The verdict", (FRONT_HEADING_ROWS, 0),
+                               rows, result.benchmarks, heights, wrapped,
+                               ("Setting", "Value"))
+    for i, (key, _, _) in enumerate(rows):
+        if key in ("effectiveness", "net_return"):
+            table.cell_formats[(i, 1)] = "0.00%"
+    widths = {0: FRONT_LABEL_WIDTH, 1: FRONT_VALUE_WIDTH, 2: GAP_COL_WIDTH,
+              **{c: FRONT_CHART_COL_WIDTH for c in range(CHARTS_COL,
+                                                         CHARTS_COL + 2 * FRONT_CHART_COLS)}}
+    probe = OutputPlan(sheet, "", [], [], widths, heights)
+    import dataclasses
+
+    width = 2 * FRONT_CHART_COLS * column_points(FRONT_CHART_COL_WIDTH)
+    height = FRONT_CHART_HEIGHT
+    below = probe.row_at(probe.row_top(FRONT_HEADING_ROWS) + height + 6.0)
+    charts = [dataclasses.replace(c, name=c.name.replace(PREFIX, f"{PREFIX}front_"),
+                                  anchor=(row, CHARTS_COL), width=width, height=height)
+              for c, row in zip(data.charts, (FRONT_HEADING_ROWS, below))]
+    return OutputPlan(sheet=sheet, title=heading[0], tables=[table], charts=charts,
+                      column_widths=widths, row_heights=heights, wrapped=frozenset(wrapped),
+                      heading=heading, printing="page")

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._files import write_bytes
 from .plan import (
+    CHARTS_COL,
     DATE_FORMAT,
+    FRONT_FONT_SIZE,
     LOG_AXIS_NOTE,
     PALETTE,
     Chart,
@@ -27,12 +29,15 @@ from .plan import (
     Table,
     build_plan,
     pixels,
+    with_front_page,
 )
 
 if TYPE_CHECKING:
     from .analysis import HedgeResult
 
 HEADER_FILL = "#DDEBF7"
+#: Printable width of a landscape Letter page with the data sheet's margins (0.4 in), points.
+_LETTER_WIDTH_PT = 792.0 - 2 * 0.4 * 72 - 8.0
 TITLE_COLOR = "#1F4E79"
 
 
@@ -70,7 +75,7 @@ def write_report(
     if plan is None:
         if result is None:
             raise InputError("report: give a result or a plan")
-        plan = build_plan(result)
+        plan = with_front_page(build_plan(result), result)
     out = Path(path)
     if out.suffix.lower() != ".xlsx":
         raise InputError(f"report: {out.name} should end in .xlsx")
@@ -88,8 +93,15 @@ def write_report(
         "author": "betahedge-xl",
         "comments": "Written by betahedge-xl from its output plan",
     })
-    ws = wb.add_worksheet(plan.sheet)
-    _Drawer(wb, ws, plan).draw()
+    if plan.front is not None:
+        # The page to forward first: its own sheet, its charts drawing from the data sheet.
+        front = wb.add_worksheet(plan.front.sheet)
+        ws = wb.add_worksheet(plan.sheet)
+        _Drawer(wb, ws, plan).draw()
+        _Drawer(wb, front, plan.front, data=plan).draw()
+    else:
+        ws = wb.add_worksheet(plan.sheet)
+        _Drawer(wb, ws, plan).draw()
     wb.close()
     write_bytes(out, buffer.getvalue(), "report")
     return out
@@ -98,9 +110,19 @@ def write_report(
 class _Drawer:
     """Draws one plan on one xlsxwriter worksheet."""
 
-    def __init__(self, wb: Any, ws: Any, plan: OutputPlan) -> None:
+    def __init__(self, wb: Any, ws: Any, plan: OutputPlan,
+                 data: OutputPlan | None = None) -> None:
         self.wb, self.ws, self.plan = wb, ws, plan
+        #: Where the charts' tables are when not on this plan's sheet (the front page's).
+        self.data = data
         self._formats: dict[tuple[Any, ...], Any] = {}
+
+    def source(self, table: str) -> tuple[Table, str, OutputPlan]:
+        """A chart series' table, the sheet it is on and its plan."""
+        for plan in (self.plan, self.data):
+            if plan is not None and any(t.name == table for t in plan.tables):
+                return plan.table(table), plan.sheet, plan
+        raise KeyError(table)
 
     # -- formats ---------------------------------------------------------------------------
     def fmt(self, num_format: str | None = None, **props: Any) -> Any:
@@ -117,43 +139,83 @@ class _Drawer:
     def draw(self) -> None:
         self.ws.hide_gridlines(2)
         self.ws.set_zoom(100)
+        for i, line in enumerate(self.plan.heading):
+            self.ws.write_string(i, 0, line, self.fmt(
+                bold=i == 0, font_color=TITLE_COLOR if i == 0 else "#404040",
+                font_size=16 if i == 0 else 10))
         for table in self.plan.tables:
             self.table(table)
         self.widths()
-        for name, (r0, c0, r1, c1) in self.plan.names.items():
-            self.wb.define_name(name, "=" + _ref(self.plan.sheet, r0, c0, r1, c1))
+        front = self.plan.printing == "page"
+        if not front:
+            for name, (r0, c0, r1, c1) in self.plan.names.items():
+                self.wb.define_name(name, "=" + _ref(self.plan.sheet, r0, c0, r1, c1))
         for chart in self.plan.charts:
             self.chart(chart)
+        if front:
+            self.page_setup_front()
+            # The page a reader opens on and prints first.
+            self.ws.activate()
+            self.ws.set_first_sheet()
+            return
         # The summary is what a reader looks at first; keep it in view while scrolling tables.
         self.ws.freeze_panes(2, 0)
         self.page_setup()
-        self.ws.activate()
-        self.ws.set_first_sheet()
+        if self.plan.front is None:
+            self.ws.activate()
+            self.ws.set_first_sheet()
 
     def page_setup(self) -> None:
-        """Print everything the sheet shows (summary, charts, tables): landscape, one page
-        wide and as many tall as the tables need, their title and header rows on each page."""
+        """The data sheet: every table and chart, landscape, at a scale a reader can read
+        (75%) on as many pages as they take, their title and header rows on each page."""
         self.ws.print_area(*self.plan.print_area())
         self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 0)
+        # The summary and its charts on their pages, the data tables (right of the charts)
+        # starting on pages of their own; the scale fits the summary and charts in the width
+        # of a Letter page (the narrower landscape paper) up to 75%.
+        right = [t.anchor[1] for t in self.plan.tables if t.anchor[1] > CHARTS_COL]
+        scale = 75
+        if right:
+            self.ws.set_v_pagebreaks([min(right)])
+            width = self.plan.col_left(min(right))
+            scale = max(40, min(75, int(100 * _LETTER_WIDTH_PT / width)))
+        self.ws.set_print_scale(scale)
         self.ws.repeat_rows(0, 1)
-        self.ws.set_paper(9)  # A4; Letter users get it scaled, the page is fitted anyway
+        self.ws.set_paper(9)  # A4
         self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+    def page_setup_front(self) -> None:
+        """The front page on one landscape page: its print area is laid out to fit A4 and
+        Letter at about 75%."""
+        self.ws.print_area(*self.plan.print_area())
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 1)
+        self.ws.set_paper(9)  # A4; Letter fits too (the binding side is the height)
+        self.ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.4)
+        self.ws.center_horizontally()
 
     def table(self, t: Table) -> None:
         r, c = t.anchor
         first_table = t is self.plan.tables[0]
-        title = self.fmt(bold=True, font_color=TITLE_COLOR, font_size=14 if first_table else 11)
+        page = self.plan.printing == "page"  # the front page: label/value lists only
+        title = self.fmt(bold=True, font_color=TITLE_COLOR,
+                         font_size=12 if page else 14 if first_table else 11)
         self.ws.write_string(r, c, t.title, title)
-        head = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1)
-        head_num = self.fmt(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")
+        head = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1)
+        head_num = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")
         for j, h in enumerate(t.header):
             numeric = j in t.number_format and t.number_format[j] != DATE_FORMAT
             self.ws.write_string(t.header_row, c + j, str(h), head_num if numeric else head)
         for i, row in enumerate(t.rows):
             for j, value in enumerate(row):
                 fmt = t.format_of(i, j)
-                self.cell(t.first_data_row + i, c + j, value, fmt, first_table)
+                self.cell(t.first_data_row + i, c + j, value, fmt, first_table or page)
+
+    def fmt_cell(self, num_format: str | None = None, **props: Any) -> Any:
+        """:meth:`fmt` in the sheet's cell font (smaller on the front page)."""
+        if self.plan.printing == "page":
+            props["font_size"] = FRONT_FONT_SIZE
+        return self.fmt(num_format, **props)
 
     def cell(self, r: int, c: int, value: Any, num_format: str | None,
              summary: bool = False) -> None:
@@ -161,28 +223,28 @@ class _Drawer:
         ws = self.ws
         if value is None or (isinstance(value, float) and math.isnan(value)):
             # An empty cell (charts show a gap, not a zero) that keeps its column's format.
-            ws.write_blank(r, c, None, self.fmt(num_format) if num_format else None)
+            ws.write_blank(r, c, None, self.fmt_cell(num_format) if num_format else None)
         elif isinstance(value, (_dt.datetime, _dt.date)):
             ws.write_datetime(r, c, value,
-                              self.fmt(num_format or DATE_FORMAT, align="left", valign="top"))
+                              self.fmt_cell(num_format or DATE_FORMAT, align="left", valign="top"))
         elif isinstance(value, bool):
             ws.write_boolean(r, c, value)
         elif isinstance(value, int):
             ws.write_number(r, c, value,
-                            self.fmt(num_format or "0", align="left", valign="top"))
+                            self.fmt_cell(num_format or "0", align="left", valign="top"))
         elif isinstance(value, float):
             if summary:
-                ws.write_number(r, c, value, self.fmt(num_format, align="left", valign="top"))
+                ws.write_number(r, c, value, self.fmt_cell(num_format, align="left", valign="top"))
             else:
                 # Top-aligned like the dates beside them (a wrapped summary row is taller).
-                ws.write_number(r, c, value, self.fmt(num_format, valign="top"))
+                ws.write_number(r, c, value, self.fmt_cell(num_format, valign="top"))
         elif hasattr(value, "item"):  # a numpy scalar that slipped through
             self.cell(r, c, value.item(), num_format, summary)
         elif (r, c) in self.plan.wrapped:
-            ws.write_string(r, c, str(value), self.fmt(None, align="left", text_wrap=True,
+            ws.write_string(r, c, str(value), self.fmt_cell(None, align="left", text_wrap=True,
                                                        valign="top"))
         else:
-            ws.write_string(r, c, str(value), self.fmt(None, align="left", valign="top"))
+            ws.write_string(r, c, str(value), self.fmt_cell(None, align="left", valign="top"))
 
     def widths(self) -> None:
         """Column widths and row heights as the plan states them (the charts' places and the
@@ -196,7 +258,7 @@ class _Drawer:
         kind = "scatter" if spec.kind == "scatter" else "line"
         chart = self.wb.add_chart({"type": kind, "name": spec.name})
         for k, s in enumerate(spec.series):
-            table = self.plan.table(s.table)
+            table, sheet, _ = self.source(s.table)
             if table.n_rows == 0:
                 continue
             r0, cx, r1, _ = table.data_range(s.x_col)
@@ -204,8 +266,8 @@ class _Drawer:
             color = s.color or PALETTE[k % len(PALETTE)]
             series: dict[str, Any] = {
                 "name": s.name,
-                "categories": [self.plan.sheet, r0, cx, r1, cx],
-                "values": [self.plan.sheet, r0, cy, r1, cy],
+                "categories": [sheet, r0, cx, r1, cx],
+                "values": [sheet, r0, cy, r1, cy],
             }
             if kind == "scatter" and not s.line:
                 series["marker"] = {
@@ -258,12 +320,13 @@ class _Drawer:
             x_axis["major_gridlines"] = grid
         else:
             x_axis["date_axis"] = True
-            x_axis["major_unit"] = _month_step(self.plan, spec)
+            x_axis["major_unit"] = _month_step(self.source(spec.series[0].table)[2], spec)
             x_axis["major_unit_type"] = "months"
             x_axis["major_tick_mark"] = "outside"
             x_axis["num_font"] = {"size": 9, "rotation": -45}
             chart.show_blanks_as("gap")
-            floor = None if spec.y_log_base else _axis_floor(self.plan, spec)
+            floor = None if spec.y_log_base else _axis_floor(
+                self.source(spec.series[0].table)[2], spec)
             if floor is not None:
                 y_axis["min"] = floor
         chart.set_x_axis(x_axis)

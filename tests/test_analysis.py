@@ -297,7 +297,7 @@ def test_portfolio_by_weights_rebalanced_each_period(tsla_spy, frequency, rule):
     assert res.beta == pytest.approx(beta, rel=1e-10)
     assert res.alpha == pytest.approx(alpha, rel=1e-7)
     assert res.holdings.to_dict() == pytest.approx({"AAPL": 0.6, "MSFT": 0.4})
-    assert res.stat("holdings") == "AAPL 0.6, MSFT 0.4"
+    assert res.stat("holdings") == "AAPL 60%, MSFT 40%"  # typed in percent, shown so
 
 
 def test_portfolio_by_shares_buy_and_hold(tsla_spy):

@@ -53,8 +53,13 @@ def test_real_sample_hedges_with_a_plain_loop(result, tsla_spy):
     np.testing.assert_allclose(result.hedged["ols"], hedged, atol=1e-12)
     eff = 1 - hedged.var() / r.loc[days, "TSLA"].var()
     assert result.table.loc["ols", "effectiveness"] == pytest.approx(eff, abs=1e-12)
-    assert list(result.table.index) == ["ols", "blume", "vasicek", "ewma", "dimson"]
-    assert result.best == result.table["effectiveness"].idxmax()
+    assert list(result.table.index) == ["ols", "blume", "vasicek", "ewma", "dimson",
+                                        "no hedge"]
+    assert result.estimators == ["ols", "blume", "vasicek", "ewma", "dimson"]
+    # named only when ahead of the next significantly (issue 21)
+    c = result.comparison
+    assert c is not None and c.leader == result.table["effectiveness"].idxmax()
+    assert result.best in (c.leader, "no clear winner")
 
 
 def test_prices_cut_at_a_date_give_the_same_hedged_returns_up_to_it(tsla_spy):
@@ -70,16 +75,19 @@ def test_prices_cut_at_a_date_give_the_same_hedged_returns_up_to_it(tsla_spy):
 def test_result_prints_its_table_and_serialises(result):
     text = str(result)
     assert text.splitlines()[0].startswith("TSLA hedged with SPY: 252-day window, monthly")
-    for name in ("ols", "blume", "vasicek", "ewma", "dimson", f"Best: {result.best}"):
+    for name in ("ols", "blume", "vasicek", "ewma", "dimson", "no hedge",
+                 f"Best: {result.verdict}"):
         assert name in text
     html = result._repr_html_()
     assert "<table" in html and "Effectiveness" in html
     d = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(d["estimators"]) == set(result.table.index)
+    assert set(d["estimators"]) == set(result.estimators)
+    assert d["no_hedge"]["effectiveness"] == 0.0 and d["no_hedge"]["turnover"] == 0.0
     assert d["estimators"]["ols"]["effectiveness"] == result.table.loc["ols", "effectiveness"]
     assert d["best"] == result.best and d["cost_bps"] == 5
     rows = result.rows()
-    assert rows[0][0] == "Estimator" and len(rows) == 6 and rows[1][0] == "ols"
+    assert rows[0][0] == "Estimator" and len(rows) == 7 and rows[1][0] == "ols"
+    assert rows[-1][0] == "no hedge"
     cum = result.cumulative()
     assert cum.iloc[0].eq(1.0).all()
     assert cum["ols"].iloc[-1] == pytest.approx((1 + result.hedged["ols"]).prod())
@@ -95,7 +103,7 @@ def test_costs_lower_the_net_result_by_turnover(tsla_spy, result):
 def test_weekly_rebalance_and_chosen_estimators(tsla_spy):
     res = bh.backtest(*tsla_spy, "2013-01-01", "2016-01-01", window=126, rebalance="weekly",
                       estimators="dimson, ols")
-    assert list(res.table.index) == ["dimson", "ols"]
+    assert res.estimators == ["dimson", "ols"]
     gaps = res.ratios.index.to_series().diff().dt.days.dropna()
     # A week apart; a Friday holiday (Good Friday) moves one end to Thursday.
     assert gaps.between(6, 8).all() and gaps.median() == 7
@@ -156,7 +164,7 @@ def test_backtest_report_draws_the_plan(result, tmp_path):
             assert ws.cell(r0 + i + 1, c0 + 1 + j).value == pytest.approx(
                 result.table.loc[name, metric], rel=1e-15)
     settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 14)}
-    assert settings["Best (highest effectiveness)"] == result.best
+    assert settings["Best (significant at 5%)"] == result.verdict
     assert settings["Window (daily returns)"] == 252
     assert set(wb.defined_names) == {t.name for t in plan.tables}
     with zipfile.ZipFile(out) as z:
@@ -187,13 +195,15 @@ def test_hedge_summary_has_downside_upside_betas_and_capture_ratios(tsla_spy, me
         design = np.column_stack([np.ones(keep.sum()), m[keep]])
         beta = np.linalg.lstsq(design, a[keep], rcond=None)[0][1]
         assert values[label] == pytest.approx(beta, rel=1e-9)
-    for label, keep in (("Up capture ratio", m > 0), ("Down capture ratio", m < 0)):
+    for label, keep in (("Up capture ratio (empyrical, daily)", m > 0),
+                        ("Down capture ratio (empyrical, daily)", m < 0)):
         n = keep.sum()
         ann_a = np.prod(1 + simple_a[keep]) ** (252 / n) - 1
         ann_m = np.prod(1 + simple_m[keep]) ** (252 / n) - 1
         assert values[label] == pytest.approx(ann_a / ann_m, rel=1e-9)
     assert res.stat("downside_beta") == res.market_moves["downside_beta"]
-    assert res.to_dict()["up_capture"] == pytest.approx(res.market_moves["up_capture"])
+    assert res.to_dict()["up_capture_empyrical"] == pytest.approx(
+        res.market_moves["up_capture"])
 
 
 @pytest.mark.skipif(__import__("shutil").which("soffice") is None,
@@ -265,7 +275,7 @@ def test_two_benchmarks_ols_is_a_plain_lstsq_loop_on_one_spy_xlk(two_bench):
     res, r = two_bench
     rebal = month_end_rebalances(r.index, 252)
     assert list(res.ratios.index) == rebal
-    assert list(res.table.index) == ["ols", "ewma", "dimson"]  # the default with several
+    assert res.estimators == ["ols", "ewma", "dimson"]  # the default with several
 
     def fit(w: pd.DataFrame) -> np.ndarray:
         design = np.column_stack([np.ones(len(w)), w["SPY"], w["XLK"]])

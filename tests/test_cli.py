@@ -243,7 +243,7 @@ def test_report_workbook_numbers_names_and_charts(env: dict[str, str], prices: d
     assert str(out) in proc.stdout
 
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["BetaHedge"]
+    assert wb.sheetnames == ["BetaHedge Report", "BetaHedge"]
     ws = wb["BetaHedge"]
     labels = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, ws.max_row + 1)
               if ws.cell(r, 1).value}
@@ -266,17 +266,18 @@ def test_report_workbook_numbers_names_and_charts(env: dict[str, str], prices: d
     np.testing.assert_allclose(fitted, alpha + beta * xb, rtol=1e-9, atol=1e-12)
     assert ws.cell(3, 17).number_format == ws.cell(3, 18).number_format == "0.00%"
 
-    # three native charts whose series reference the tables
+    # three native charts whose series reference the tables, on the data sheet and again on
+    # the page to forward (issue 21)
     with zipfile.ZipFile(out) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = [z.read(n).decode() for n in charts]
-    assert len(xml) == 3
+    assert len(xml) == 6
     scatter = next(x for x in xml if "<c:scatterChart>" in x)
     # points (AAA, column Q) and the regression line (Fitted, R) against BBB (P)
     for col in "PQR":
         assert f"BetaHedge!${col}$3:${col}${n + 2}" in scatter
     lines = [x for x in xml if "<c:lineChart>" in x]
-    assert len(lines) == 2
+    assert len(lines) == 4
     assert any(f"BetaHedge!$X$3:$X${n + 3}" in x for x in lines)  # hedged growth of 1
     assert any(f"BetaHedge!$AA$3:$AA${n + 2}" in x for x in lines)  # rolling beta
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
@@ -789,7 +790,7 @@ def test_analyze_long_short_book_with_positions_and_contracts(env: dict[str, str
     assert line.split()[-1] == str(abs(shares))
     # the positions follow the summary in the table
     rows = {ln.split()[0]: ln.split()[1:] for ln in
-            proc.stdout.split("Positions (beta on BBB)")[1].splitlines()[2:] if ln.strip()}
+            proc.stdout.split("Positions (beta on BBB")[1].splitlines()[2:] if ln.strip()}
     assert float(rows["AAA"][1]) == pytest.approx(b_a, rel=1e-5)
     assert float(rows["CCC"][2]) == pytest.approx(-b_c, rel=1e-5)
 

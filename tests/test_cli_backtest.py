@@ -51,7 +51,8 @@ def test_csv_table_and_xlsx_report(sample, capsys, tmp_path):
                         "--out", str(out_file))
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [r["estimator"] for r in rows] == ["ols", "blume", "vasicek", "ewma", "dimson"]
+    assert [r["estimator"] for r in rows] == ["ols", "blume", "vasicek", "ewma", "dimson",
+                                              "no hedge"]
     assert set(rows[0]) == {"estimator", "effectiveness", "hedged_beta", "mean_hedged",
                             "turnover", "net_return"}
     import openpyxl

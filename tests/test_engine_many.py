@@ -370,3 +370,72 @@ def test_blocked_kernels_across_asset_blocks_and_date_chunks(order, monkeypatch)
             halflife=25.0, min_periods=10).var()
     np.testing.assert_allclose(got, pd.DataFrame(want).to_numpy(), rtol=1e-9, atol=1e-8,
                                equal_nan=True)
+
+
+def test_kernels_with_assets_listed_after_whole_chunks_and_a_long_warm_up():
+    """Assets with no data for whole chunks of dates (256 rows), listed mid-chunk, with gaps
+    after listing and a min_periods longer than a chunk: rolling and EWMA betas still equal
+    pandas' cov/var, asset by asset, and the complete assets beside them are untouched."""
+    y, x = panel(t=900, n=8, seed=21, gaps=False, late=False)
+    y.iloc[:300, 1] = np.nan          # listed in the second chunk
+    y.iloc[:600, 2] = np.nan          # idle for two whole chunks
+    y.iloc[:, 3] = np.nan             # never listed
+    y.iloc[[610, 611, 700], 2] = np.nan
+    y.iloc[[5, 256, 257, 511], 4] = np.nan  # gaps on chunk edges
+    got = rolling_beta(y, x, 40)
+    pd.testing.assert_frame_equal(got, pandas_rolling_beta(y, x, 40), rtol=1e-9, atol=1e-12)
+    got = ewma_beta(y, x, 30.0, min_periods=300)
+    want = {}
+    for col in y.columns:
+        xm = x.where(y[col].notna())
+        ym = y[col].where(xm.notna())
+        ew = dict(halflife=30.0, min_periods=300)
+        want[col] = ym.ewm(**ew).cov(xm) / xm.ewm(**ew).var()
+    want = pd.DataFrame(want)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-8,
+                               equal_nan=True)
+    pd.testing.assert_frame_equal(got.isna(), want.isna())
+    assert got["S3"].isna().all() and got["S2"].iloc[:899].notna().sum() == 0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_small_batched_solve_equals_numpy(k):
+    """The windows' systems (one elimination with partial pivoting across all of them) give
+    numpy's solutions and determinants, pivoting included (a zero leading entry)."""
+    from betahedge_xl.engine.many import _solve_small
+
+    rng = np.random.default_rng(k)
+    a = rng.normal(size=(200, k, k))
+    if k > 1:
+        a[:50, 0, 0] = 0.0  # needs a row swap
+    b = rng.normal(size=(200, k))
+    a0, b0 = a.copy(), b.copy()
+    sol, det = _solve_small(a, b)
+    np.testing.assert_allclose(sol, np.linalg.solve(a, b[:, :, None])[:, :, 0], rtol=1e-9,
+                               atol=1e-10)
+    np.testing.assert_allclose(det, np.linalg.det(a), rtol=1e-9, atol=1e-12)
+    assert np.array_equal(a, a0) and np.array_equal(b, b0)  # inputs untouched
+
+
+def test_rolling_ols_betas_collinear_stretch_by_condition_number():
+    """Benchmarks exactly collinear over a stretch: windows inside it are NaN (condition number
+    of the centred moments >= 1e12), windows outside equal a least-squares fit."""
+    rng = np.random.default_rng(4)
+    t, w = 200, 30
+    dates = pd.bdate_range("2020-01-01", periods=t)
+    x = rng.normal(0.0003, 0.01, (t, 2))
+    x[60:140, 1] = 2.0 * x[60:140, 0] + 0.001
+    y = pd.Series(0.0002 + x @ [1.1, 0.4] + rng.normal(0, 0.01, t), index=dates, name="A")
+    xs = pd.DataFrame(x, index=dates, columns=["SPY", "QQQ"])
+    got = rolling_ols_betas(y, xs, w).to_numpy()
+    design = np.column_stack([np.ones(t), x])
+    for end in range(w - 1, t):
+        rows = slice(end - w + 1, end + 1)
+        xc = x[rows] - x[rows].mean(axis=0)
+        cond = np.linalg.cond(xc.T @ xc)
+        if cond > 1e13:
+            assert np.isnan(got[end]).all(), end
+        elif cond < 1e11:
+            coef = np.linalg.lstsq(design[rows], y.to_numpy()[rows], rcond=None)[0]
+            np.testing.assert_allclose(got[end], coef[1:], rtol=1e-7, atol=1e-9)
+    assert np.isnan(got[100]).all() and np.isfinite(got[w - 1]).all()

@@ -158,13 +158,14 @@ def test_shares_by_hand_and_short_position():
     # halves round away from zero
     assert hedge_size(1.0, 250.0, 100.0).units == 3
     assert hedge_size(1.0, -250.0, 100.0).units == -3
-    assert [r[0] for r in h.rows()][-1] == "Residual beta"
+    assert [r[0] for r in h.rows()][-1] == "Residual beta after rounding"
 
 
 @pytest.mark.parametrize(
     "args, match",
     [
-        ((1.0, 1e6, 5000, "XYZ"), "unknown futures contract 'XYZ'; known: ES, MES"),
+        ((1.0, 1e6, 5000, "XYZ"), r"unknown futures contract 'XYZ'; known: ES \(S&P 500, 50 per "
+                                  r"point\), MES \(S&P 500, 5 per point\)"),
         ((1.0, 1e6, 0.0), "hedge price must be positive"),
         ((1.0, 1e6, -10.0), "hedge price must be positive"),
         ((1.0, 1e6, 100.0, 0), "multiplier must be positive"),

@@ -43,7 +43,8 @@ def test_nearly_collinear_benchmarks_are_named() -> None:
     assert not any("collinear" in w for w in res.warnings)
 
 
-@pytest.mark.parametrize("new, old", [(2, 1), (3, 1), (3, 2), (7, 1), (10, 1)])
+@pytest.mark.parametrize("new, old", [(2, 1), (3, 1), (3, 2), (4, 1), (5, 1), (7, 1), (8, 1),
+                                      (10, 1), (15, 1), (20, 1)])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_split_ratios_are_flagged(new: int, old: int, reverse: bool) -> None:
     a, _ = walk(n=40)
@@ -53,14 +54,14 @@ def test_split_ratios_are_flagged(new: int, old: int, reverse: bool) -> None:
     found = split_like_moves(raw.to_frame().to_numpy(), raw.index, ["AAA"])["AAA"]
     words = f"{old}:{new} reverse split" if reverse else f"{new}:{old} split"
     move = raw.iloc[20] / raw.iloc[19] - 1
-    assert [(d, w) for d, w, _ in found] == [(a.index[20], words)]
+    assert [(d, w) for d, w, *_ in found] == [(a.index[20], words)]
     assert found[0][2] == pytest.approx(move, rel=1e-12)
     assert split_like_moves(a.to_frame().to_numpy(), a.index, ["AAA"])["AAA"] == ()  # adjusted
     # A missing day before the split: the move is from the last price there is.
     gap = raw.copy()
     gap.iloc[19] = np.nan
     moved = split_like_moves(gap.to_frame().to_numpy(), gap.index, ["AAA"])["AAA"]
-    assert [(d, w) for d, w, _ in moved] == [(a.index[20], words)]
+    assert [(d, w) for d, w, *_ in moved] == [(a.index[20], words)]
     assert moved[0][2] == pytest.approx(raw.iloc[20] / raw.iloc[18] - 1, rel=1e-12)
 
 
@@ -69,8 +70,11 @@ def test_a_split_is_flagged_in_every_source(tmp_path: Path,
     a, spy = walk()
     raw = a.copy()
     raw.loc["2014-06-09":] /= 7  # AAPL's 7:1, not adjusted for
+    bench = spy["2014-06-09"] / spy["2014-06-06"] - 1
     line = f"AAA: one-day move of {raw['2014-06-09'] / raw['2014-06-06'] - 1:+.1%} on " \
-           f"2014-06-09 matches a 7:1 split (prices not adjusted for it?)"
+           f"2014-06-09 (the benchmark moved {bench:+.1%}) matches a 7:1 split: prices not " \
+           f"adjusted for it? Use split-adjusted prices or divide the prices before " \
+           f"2014-06-09 by 7"
     with pytest.warns(DataWarning, match=line.replace("(", r"\(").replace(")", r"\)")
                       .replace("+", r"\+").replace("?", r"\?")):
         res = bh.beta_hedge(raw, spy, "2014-01-01", "2015-01-01")

@@ -38,8 +38,8 @@ LINUX = {**default_environment(), "sys_platform": "linux", "platform_system": "L
          "extra": ""}
 
 #: What `pip install .` asked for on a desktop before Lite support (must stay the same).
-DESKTOP = {"xlwings==0.37.8", "yfinance<2,>=1.0", "pandas>=2.1", "numpy>=1.26",
-           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8", "exchange_calendars>=4.5"}
+DESKTOP = {"xlwings==0.37.8", "yfinance<2,>=1.7", "pandas>=3.0", "numpy>=1.26",
+           "platformdirs>=4", "xlsxwriter>=3.1", "matplotlib>=3.8", "exchange_calendars>=4.6"}
 #: What Pyodide is asked for: Lite's own xlwings, the rest from the distribution or PyPI.
 BROWSER = {"xlwings", "pandas", "numpy", "platformdirs", "exchange-calendars"}
 
@@ -212,5 +212,5 @@ def test_stale_metadata_is_refused_not_shipped() -> None:
     from betahedge_xl.cli_lite import _desktop_only
 
     assert _desktop_only(sorted(DESKTOP)) == ["matplotlib>=3.8", "xlsxwriter>=3.1",
-                                              "xlwings==0.37.8", "yfinance<2,>=1.0"]
+                                              "xlwings==0.37.8", "yfinance<2,>=1.7"]
     assert _desktop_only(_pyproject_requirements()) == []

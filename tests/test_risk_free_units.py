@@ -170,3 +170,35 @@ def test_log_returns_subtract_the_log_of_each_rate(tsla_spy) -> None:
     beta, alpha = np.polyfit(np.diff(np.log(spy[days].to_numpy())) - per,
                              np.diff(np.log(tsla[days].to_numpy())) - per, 1)
     assert annual.alpha == pytest.approx(alpha, rel=1e-8)
+
+
+@pytest.mark.parametrize("unit", [None, "period"])
+def test_an_annual_series_of_a_low_rate_year_handed_per_day_is_named(tsla_spy, unit) -> None:
+    """0.0005 (0.05% a year, 2014's T-bill) read per day is 13.4% a year: within the refused
+    range's bounds, but no risk-free rate; the result says so and names the unit it fits."""
+    days = trading_days(*tsla_spy)
+    annual = pd.Series(0.0005, index=days)
+    with pytest.warns(bh.DataWarning, match=r"the median risk-free 0.0005 read as per-period "
+                                            r"decimal rates is 13.4% a year, unusual for a "
+                                            r"risk-free rate; is it risk_free_unit='annual'"):
+        res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=annual,
+                            risk_free_unit=unit)
+    assert (1.0005 ** 252 - 1) == pytest.approx(0.134, abs=5e-4)
+    assert any("13.4% a year" in w for w in res.warnings)
+    # Declared annual, the same numbers are usual: nothing to say.
+    res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=annual,
+                        risk_free_unit="annual")
+    assert not any("risk-free" in w for w in res.warnings)
+
+
+def test_half_a_percent_typed_as_a_decimal_is_named(tsla_spy) -> None:
+    with pytest.warns(bh.DataWarning, match=r"risk-free 0.5 read as annual decimal rates is "
+                                            r"50.0% a year, unusual for a risk-free rate; is "
+                                            r"it risk_free_unit='annual%'\?"):
+        res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=0.5)
+    assert res.warnings[0].startswith("risk-free 0.5 read as annual decimal rates")
+    res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=0.5,
+                        risk_free_unit="annual%")
+    assert not any("risk-free" in w for w in res.warnings)
+    res = bh.beta_hedge(*tsla_spy, "2014-01-01", "2015-01-01", risk_free=0.02)
+    assert not any("risk-free" in w for w in res.warnings)

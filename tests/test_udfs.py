@@ -204,12 +204,15 @@ def test_rolling_beta_matches_rolling_moments(xl: Harness) -> None:
 def test_size_rounds_beta_times_value_over_price(xl: Harness) -> None:
     table = xl.call("BETA_HEDGE_SIZE", 1.95, 1_000_000.0, 205.0)
     exact = 1.95 * 1_000_000 / 205
-    assert _lookup(table, "Units to short") == round(exact)
-    assert _lookup(table, "Units to short (exact)") == pytest.approx(exact)
+    # The summary's names: shares or contracts, to sell or to buy (issue 21).
+    assert _lookup(table, "Shares to sell") == round(exact)
+    assert _lookup(table, "Shares (exact, + to sell)") == pytest.approx(exact)
     futures = xl.call("BETA_HEDGE_SIZE", 1.95, 1_000_000.0, 2050.0, "ES")
-    assert _lookup(futures, "Units to short") == round(1.95 * 1_000_000 / (2050 * 50))
+    assert _lookup(futures, "Contracts to sell") == round(1.95 * 1_000_000 / (2050 * 50))
     residual = 1.95 - round(exact) * 205 / 1_000_000
-    assert _lookup(table, "Residual beta") == pytest.approx(residual)
+    assert _lookup(table, "Residual beta after rounding") == pytest.approx(residual)
+    short = xl.call("BETA_HEDGE_SIZE", 1.95, -1_000_000.0, 205.0)
+    assert _lookup(short, "Shares to buy") == round(exact)
 
 
 @pytest.mark.parametrize(
@@ -394,8 +397,8 @@ def test_unknown_statistic_is_quoted_as_typed(xl: Harness) -> None:
 
 def test_numbers_typed_as_text_with_currency_and_separators(xl: Harness) -> None:
     table = xl.call("BETA_HEDGE_SIZE", "1.5", "$1,000,000", 5000.0, " mes ")
-    assert _lookup(table, "Units to short (exact)") == pytest.approx(1.5e6 / (5000 * 5))
-    assert _lookup(table, "Multiplier") == 5
+    assert _lookup(table, "Contracts (exact, + to sell)") == pytest.approx(1.5e6 / (5000 * 5))
+    assert _lookup(table, "Hedge multiplier") == 5
 
 
 def test_hac_with_chosen_lags_matches_statsmodels(xl: Harness) -> None:
@@ -844,7 +847,7 @@ def test_strict_thousands_grouping_still_reads(xl: Harness) -> None:
     for text, number in (("1,000,000", 1e6), ("1,234.5", 1234.5), ("$1,000", 1000.0),
                          ("1000.5", 1000.5)):
         table = xl.call("BETA_HEDGE_SIZE", 1.0, text, 1.0)
-        assert _lookup(table, "Units to short (exact)") == pytest.approx(number), text
+        assert _lookup(table, "Shares (exact, + to sell)") == pytest.approx(number), text
 
 
 def test_portfolio_rows_with_a_ticker_or_an_amount_alone_are_refused(xl: Harness) -> None:

@@ -24,6 +24,7 @@ falls and rises.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -202,7 +203,20 @@ def trailing_betas(
     # EWMA weights of a window, oldest first; the same for every window.
     ew = 0.5 ** (np.arange(window - 1, -1, -1) / h)
     ew /= ew.sum()
-    ones = np.ones(window)
+    vasicek = "vasicek" in names
+    ewma = "ewma" in names
+    dimson = "dimson" in names
+    # Every estimator is a linear function of the window's asset returns (OLS's slope and
+    # mean, EWMA's weighted slope, Dimson's summed slopes): one row each of a (rows x window)
+    # matrix, multiplied with the window once, so the window is read once for all of them
+    # (and once more for the squares Vasicek needs).
+    funcs = np.zeros((int(need_ols) + int(vasicek) + int(ewma) + int(dimson), window))
+    row_ols, row_mean = 0, int(need_ols)
+    row_ewma = row_mean + int(vasicek)
+    row_dimson = row_ewma + int(ewma)
+    if vasicek:
+        funcs[row_mean] = 1.0 / window
+    three = np.ones(3)
     with np.errstate(divide="ignore", invalid="ignore"):
         for i, e in enumerate(ends_arr):
             rows = slice(e - window + 1, e + 1)
@@ -211,35 +225,39 @@ def trailing_betas(
             sxx = xc @ xc
             flat = not sxx > _FLAT * (xw @ xw)
             if need_ols:
-                sxy = xc @ yw
-                b = sxy / sxx
-                ols[i] = b
-                if "vasicek" in names:
-                    # Centred sum of squares without a centred copy of the window (returns'
-                    # means are small beside their spread: no digits lost that matter for a
-                    # shrinkage weight).
-                    my = (ones @ yw) / window
-                    syy = np.einsum("ij,ij->j", yw, yw) - window * my * my
-                    ssr = np.maximum(syy - b * sxy, 0.0)
-                    ols_var[i] = ssr / (window - 2) / sxx
-            if "ewma" in names:
+                funcs[row_ols] = xc
+            if ewma:
                 xe = xw - ew @ xw
-                out["ewma"][i] = ((ew * xe) @ yw) / (ew @ (xe * xe))
-            if "dimson" in names:
+                funcs[row_ewma] = ew * xe
+                see = ew @ (xe * xe)
+            dimson_ok = False
+            if dimson:
                 # y_t on x_{t-1}, x_t, x_{t+1} for t inside the window with both neighbours
-                # inside it too: the lead of the window's last day is not known yet.
-                # Rows of z are the three regressors. Three matrix-vector products: a
-                # (3 x T) @ (T x N) matrix product is ten times slower than three of them
-                # with OpenBLAS on small panels.
+                # inside it too: the lead of the window's last day is not known yet. The
+                # sum of the three slopes is 1' zz^-1 z y = (zz^-1 1)' z y: one row.
                 z = np.vstack([xw[:-2], xw[1:-1], xw[2:]])
                 z -= z.mean(axis=1, keepdims=True)
                 zz = z @ z.T
-                if np.linalg.cond(zz) < 1e12:
-                    yd = yw[1:-1]
-                    zy = np.vstack([z[0] @ yd, z[1] @ yd, z[2] @ yd])
-                    out["dimson"][i] = np.linalg.solve(zz, zy).sum(axis=0)
-                else:
-                    out["dimson"][i] = np.nan
+                dimson_ok = bool(np.linalg.cond(zz) < 1e12)
+                if dimson_ok:
+                    funcs[row_dimson, 1:-1] = np.linalg.solve(zz, three) @ z
+            sums = funcs @ yw
+            if need_ols:
+                sxy = sums[row_ols]
+                b = sxy / sxx
+                ols[i] = b
+                if vasicek:
+                    # Centred sum of squares without a centred copy of the window (returns'
+                    # means are small beside their spread: no digits lost that matter for a
+                    # shrinkage weight).
+                    my = sums[row_mean]
+                    syy = np.einsum("ij,ij->j", yw, yw) - window * my * my
+                    ssr = np.maximum(syy - b * sxy, 0.0)
+                    ols_var[i] = ssr / (window - 2) / sxx
+            if ewma:
+                out["ewma"][i] = sums[row_ewma] / see
+            if dimson:
+                out["dimson"][i] = sums[row_dimson] if dimson_ok else np.nan
             if flat:
                 ols[i] = np.nan
                 for name in names:
@@ -470,7 +488,8 @@ def up_capture(
     asset_returns: Any, benchmark_returns: Any, periods_per_year: float = 252
 ) -> pd.Series:
     """Up-capture ratio: the asset's annualised return on the benchmark's up days over the
-    benchmark's on the same days (empyrical's ``up_capture``; Morningstar's capture ratios).
+    benchmark's on the same days (empyrical's ``up_capture``, a ratio; Morningstar's capture
+    ratios, on monthly returns and in percent, are :func:`morningstar_capture`).
 
     Annualised return of ``k`` days: ``prod(1 + r)^(periods_per_year / k) - 1``.
     """
@@ -483,6 +502,57 @@ def down_capture(
     """Down-capture ratio: as :func:`up_capture` on the benchmark's down days (below 1: the
     asset falls less than the benchmark)."""
     return _capture(asset_returns, benchmark_returns, periods_per_year, down=True)
+
+
+def monthly_returns(returns: Any, dates: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Simple returns compounded within each calendar month: ``(months, returns)``.
+
+    ``returns`` is one (n,) or several (n, k) columns of simple returns per period and
+    ``dates`` their dates; a month's return is ``prod(1 + r) - 1`` over the periods dated in
+    it (the first month of a window starts at its first price, not at the month's start).
+    """
+    r = np.asarray(returns, dtype=float)
+    months = np.asarray(pd.DatetimeIndex(dates).values.astype("datetime64[M]"))
+    if r.shape[0] != months.shape[0]:
+        raise InputError(f"{r.shape[0]} returns but {months.shape[0]} dates")
+    order = np.argsort(months, kind="stable")
+    months, r = months[order], r[order]
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]]) if months.size else \
+        np.array([], dtype=int)
+    grown = np.multiply.reduceat(1.0 + r, starts, axis=0) - 1.0 if months.size else r[:0]
+    return months[starts], grown
+
+
+def morningstar_capture(asset_returns: Any, benchmark_returns: Any,
+                        dates: Any = None) -> dict[str, float]:
+    """Morningstar's up and down capture ratios, in percent, from monthly returns.
+
+    Each period's simple returns are compounded into calendar months
+    (:func:`monthly_returns`). Over the months the benchmark rose (fell), each side's
+    geometric mean monthly return ``prod(1 + r)^(1/n) - 1`` (Morningstar's "capture return");
+    the ratio is the asset's over the benchmark's, times 100. Above 100 up: the asset gained
+    more than the benchmark in up months; below 100 down: it lost less in down months.
+
+    Returns ``{"up_capture", "down_capture", "up_months", "down_months"}`` (NaN without
+    such a month). ``dates`` defaults to the index of ``asset_returns``.
+    """
+    if dates is None:
+        dates = asset_returns.index
+    _, months = monthly_returns(np.column_stack([np.asarray(asset_returns, dtype=float),
+                                                 np.asarray(benchmark_returns, dtype=float)]),
+                                dates)
+    y, x = months[:, 0], months[:, 1]
+    out: dict[str, float] = {}
+    for side, keep in (("up", x > 0), ("down", x < 0)):
+        n = int(np.count_nonzero(keep))
+        out[f"{side}_months"] = n
+        if not n:
+            out[f"{side}_capture"] = float("nan")
+            continue
+        gy = float(np.prod(1.0 + y[keep])) ** (1.0 / n) - 1.0
+        gx = float(np.prod(1.0 + x[keep])) ** (1.0 / n) - 1.0
+        out[f"{side}_capture"] = 100.0 * gy / gx if gx != 0.0 else float("nan")
+    return out
 
 
 def market_moves(
@@ -767,6 +837,101 @@ def backtest_table(wf: WalkForward, periods_per_year: float = 252, column: int =
     out = pd.DataFrame.from_dict(rows, orient="index", columns=list(METRICS))
     out.index.name = "estimator"
     return out
+
+
+#: Name of the row of not hedging in a backtest's table and of its series in comparisons.
+NO_HEDGE = "no hedge"
+#: The answer when no hedge is significantly better than the next.
+NO_CLEAR_WINNER = "no clear winner"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The best hedge of a backtest, named only when the evidence holds.
+
+    Attributes
+    ----------
+    best : str
+        The estimator with the highest effectiveness when it beats not hedging (effectiveness
+        above 0) and its advantage over the next series (an estimator, or not hedging) is
+        significant at :attr:`level`; otherwise :data:`NO_CLEAR_WINNER`.
+    leader, runner_up : str
+        The series ranked first and second by effectiveness (:data:`NO_HEDGE` among them).
+    statistic, pvalue : float
+        Diebold-Mariano test of equal mean squared hedged return of the two: the mean of
+        ``d_t = leader_t^2 - runner_up_t^2`` over its Newey-West (HAC, Bartlett weights,
+        ``lags``) standard error; two-sided p-value from the normal distribution.
+    """
+
+    best: str
+    leader: str
+    runner_up: str
+    statistic: float
+    pvalue: float
+    lags: int
+    level: float = 0.05
+
+    @property
+    def test(self) -> str:
+        """One line: which test, between which two, with what p-value."""
+        return (f"Diebold-Mariano test on squared hedged returns (Newey-West HAC variance, "
+                f"{self.lags} lags), {self.leader} vs {self.runner_up}: "
+                f"DM {self.statistic:.2f}, p = {self.pvalue:.3f}")
+
+    @property
+    def verdict(self) -> str:
+        """The best, or why there is none, in words."""
+        if self.best != NO_CLEAR_WINNER:
+            return f"{self.best} (significantly ahead of {self.runner_up}, p = {self.pvalue:.3f})"
+        if self.leader == NO_HEDGE:
+            return f"{NO_CLEAR_WINNER}: not hedging had the lowest variance"
+        if not self.pvalue < self.level:
+            return (f"{NO_CLEAR_WINNER}: {self.leader} vs {self.runner_up} not significant "
+                    f"(p = {self.pvalue:.3f})")
+        return f"{NO_CLEAR_WINNER}: no estimator reduced the variance"
+
+
+def diebold_mariano(loss_a: Any, loss_b: Any, lags: int | None = None) -> tuple[float, float, int]:
+    """Diebold-Mariano statistic and two-sided p-value of equal mean loss, ``(dm, p, lags)``.
+
+    ``d = loss_a - loss_b``; ``dm = mean(d) / sqrt(lrv / T)`` with ``lrv`` the Newey-West
+    long-run variance of ``d`` (Bartlett weights; ``lags`` default
+    ``floor(4 (T / 100)^(2/9))``). Negative ``dm``: ``a`` has the smaller loss.
+    """
+    d = np.asarray(loss_a, dtype=float) - np.asarray(loss_b, dtype=float)
+    t = d.size
+    if t < 3:
+        return float("nan"), float("nan"), 0
+    if lags is None:
+        lags = int(np.floor(4.0 * (t / 100.0) ** (2.0 / 9.0)))
+    lags = max(0, min(int(lags), t - 1))
+    e = d - d.mean()
+    lrv = float(e @ e) / t
+    for k in range(1, lags + 1):
+        lrv += 2.0 * (1.0 - k / (lags + 1.0)) * float(e[k:] @ e[:-k]) / t
+    if not lrv > 0.0:
+        return float("nan"), float("nan"), lags
+    dm = float(d.mean()) / float(np.sqrt(lrv / t))
+    return dm, float(math.erfc(abs(dm) / math.sqrt(2.0))), lags
+
+
+def compare_hedges(hedged: pd.DataFrame, unhedged: Any, effectiveness: pd.Series,
+                   level: float = 0.05) -> Comparison:
+    """The best of the hedged series (columns of ``hedged``) and not hedging (``unhedged``,
+    on the same rows), named only when significant: see :class:`Comparison`."""
+    series = {str(c): hedged[c].to_numpy(dtype=float) for c in hedged.columns}
+    series[NO_HEDGE] = np.asarray(unhedged, dtype=float)
+    eff = {**{str(k): float(v) for k, v in effectiveness.items() if str(k) in series},
+           NO_HEDGE: 0.0}
+    ranked = sorted((n for n in eff if math.isfinite(eff[n])), key=lambda n: -eff[n])
+    if len(ranked) < 2:
+        return Comparison(NO_CLEAR_WINNER, ranked[0] if ranked else NO_HEDGE, NO_HEDGE,
+                          float("nan"), float("nan"), 0, level)
+    leader, runner = ranked[0], ranked[1]
+    dm, p, lags = diebold_mariano(series[leader] ** 2, series[runner] ** 2)
+    best = leader if (leader != NO_HEDGE and eff[leader] > 0 and p < level and dm < 0) \
+        else NO_CLEAR_WINNER
+    return Comparison(best, leader, runner, dm, p, lags, level)
 
 
 def best_estimator(table: pd.DataFrame) -> str:

@@ -55,38 +55,55 @@ def _panel(
 def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     """:func:`_regress_sums` for a row-major panel: blocks of dates across every asset.
 
-    Sums add up over blocks of dates. An asset's shift is its first valid value, fixed in the
-    block where it first has one (its sums before are empty, so nothing needs redoing).
+    Sums add up over blocks of dates. A block is summed without masks (one matrix product
+    for the sums of ``y`` and ``x * y``); only the assets whose sums come out not finite had
+    a gap there (or are not listed yet) and are summed again with their gaps masked. An
+    asset's shift is its first valid value, fixed in the block where it first has one (its
+    sums before are empty, so nothing needs redoing).
     """
     t, k = y.shape
     n, sx, sxx, sy, syy, sxy = (np.zeros(k) for _ in range(6))
     shift = np.full(k, np.nan)
     rows = max(8, _BLOCK_BYTES // (8 * 2 * max(k, 1)))
-    for a in range(0, t, rows):
-        block = y[a:a + rows]
-        unset = np.flatnonzero(np.isnan(shift))
-        if unset.size:
-            part = block[:, unset]
-            has = ~np.isnan(part)
-            first = np.argmax(has, axis=0)
-            found = has[first, np.arange(unset.size)]
-            shift[unset[found]] = part[first[found], np.flatnonzero(found)]
-        yc = block - shift  # NaN where missing, or before the asset's first value
-        missing = np.isnan(yc)
-        xb = xc[a:a + rows]
-        if missing.any():
-            np.copyto(yc, 0.0, where=missing)
-            present = (~missing).astype(float)
-            n += present.sum(axis=0)
-            sx += xb @ present
-            sxx += (xb * xb) @ present
-        else:
-            n += block.shape[0]
-            sx += xb.sum()
-            sxx += xb @ xb
-        sy += yc.sum(axis=0)
-        syy += np.einsum("ij,ij->j", yc, yc)
-        sxy += xb @ yc
+    buf = np.empty((min(rows, t), k))
+    with np.errstate(invalid="ignore", over="ignore"):
+        for a in range(0, t, rows):
+            block = y[a:a + rows]
+            r = block.shape[0]
+            yc = np.subtract(block, shift, out=buf[:r])  # NaN where missing or not listed
+            xb = xc[a:a + r]
+            design = np.stack((np.ones(r), xb))
+            lin = design @ yc  # sums of y and x * y
+            squares = np.einsum("ij,ij->j", yc, yc)
+            count = np.full(k, float(r))
+            bx = np.full(k, xb.sum())
+            bxx = np.full(k, xb @ xb)
+            dirty = np.flatnonzero(~(np.isfinite(lin[0]) & np.isfinite(lin[1])
+                                     & np.isfinite(squares)))
+            if dirty.size:
+                part = block[:, dirty]  # a copy
+                unset = np.flatnonzero(np.isnan(shift[dirty]))
+                if unset.size:  # listed in this block, or not yet: the first valid value
+                    has = ~np.isnan(part[:, unset])
+                    first = np.argmax(has, axis=0)
+                    found = has[first, np.arange(unset.size)]
+                    shift[dirty[unset[found]]] = part[first[found], unset[found]]
+                part -= shift[dirty]
+                missing = np.isnan(part)
+                np.copyto(part, 0.0, where=missing)
+                present = (~missing).astype(float)
+                count[dirty] = present.sum(axis=0)
+                bx[dirty] = xb @ present
+                bxx[dirty] = (xb * xb) @ present
+                lin[0, dirty] = part.sum(axis=0)
+                lin[1, dirty] = xb @ part
+                squares[dirty] = np.einsum("ij,ij->j", part, part)
+            n += count
+            sx += bx
+            sxx += bxx
+            sy += lin[0]
+            syy += squares
+            sxy += lin[1]
     shift[np.isnan(shift)] = 0.0
     return n, sx, sxx, shift, sy, syy, sxy
 
@@ -113,6 +130,7 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     tail_x = np.concatenate((np.cumsum(xc[::-1])[::-1], [0.0]))
     tail_xx = np.concatenate((np.cumsum(xx[::-1])[::-1], [0.0]))
     nb = _asset_block(k, max(t, 1), 2)
+    design = np.stack((np.ones(t), xc))
     for j0 in range(0, k, nb):
         cols = slice(j0, min(j0 + nb, k))
         block = y[:, cols]
@@ -141,9 +159,9 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
                 sx[j0 + gaps] = xc @ present
                 sxx[j0 + gaps] = xx @ present
         y0[cols] = shift
-        sy[cols] = yc.sum(axis=0)  # summed, not total - t * shift: no cancellation
+        # summed, not total - t * shift: no cancellation; y and x * y in one product
+        sy[cols], sxy[cols] = design @ yc
         syy[cols] = np.einsum("ij,ij->j", yc, yc)
-        sxy[cols] = xc @ yc
     return n, sx, sxx, y0, sy, syy, sxy
 
 
@@ -257,12 +275,15 @@ def _accumulate(buf: np.ndarray, first: int, stop: int) -> None:
 def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarray:
     """Trailing-window betas of every column of ``y`` on ``x``, NaN where a window has a gap.
 
-    One pass over the panel in blocks of assets and dates: a block of dates is read once,
-    its running sums of ``y`` and ``x * y`` and its count of missing values are accumulated
-    in a buffer that also keeps the running sums of the ``window`` dates before it, and the
-    betas of the block are taken while it is in cache. The benchmark's window sums are one
-    column shared by every asset (a window with a missing benchmark return is NaN for all).
-    Works in any memory order of ``y``; extra memory is the output and a few MiB of buffer.
+    One pass over the panel in blocks of assets and dates. The running sums of ``y`` and
+    ``x * y`` of a block of assets live in a ring of rows (a date's row at ``date % rows``)
+    long enough to hold a chunk of dates and the ``window`` dates before it, so a window's
+    sums are the difference of two rows of the ring and nothing is copied between chunks.
+    A chunk is summed as it is (no masks); an asset whose sums come out not finite had a
+    missing value in it, and only those assets' sums are redone with the gap set to zero.
+    A window is NaN while it holds an asset's last missing date (one number per asset
+    carried across chunks) or a benchmark gap, or when the benchmark is flat. Works in any
+    memory order of ``y``; extra memory is the output and a few MiB of ring.
     """
     t, n = y.shape
     w = window
@@ -283,39 +304,106 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
         )
     out = np.empty((t, n))
     chunk = max(w, 256)
-    nb = _asset_block(n, chunk + w, 3)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    ring = chunk * -(-(w + chunk) // chunk)  # a multiple of chunk: a chunk never wraps
+    nb = _asset_block(n, ring, 2)
+    dates = np.arange(t)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
             m = j1 - j0
-            # rows 0..w-1: running sums at the w dates before the block; then the block
-            buf = np.empty((w + chunk, 3 * m))
-            buf[:w] = 0.0
+            buf = np.empty((ring, 2 * m))
+            zero = np.zeros((1, 2 * m))  # the running sums before the first date
+            diff = np.empty((chunk, 2 * m))
+            last_gap = np.full(m, -w, dtype=np.int64)  # each asset's last missing date
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
-                rows = buf[w:w + r]
-                ys, xys, gaps = rows[:, :m], rows[:, m:2 * m], rows[:, 2 * m:]
+                p = a % ring
+                rows = buf[p:p + r]
+                before = buf[(a - 1) % ring] if a else zero[0]
                 block = y[a:b, j0:j1]
-                missing = np.isnan(block)
-                np.copyto(ys, block)
-                np.copyto(ys, 0.0, where=missing)
-                np.multiply(ys, xc[a:b, None], out=xys)
-                np.copyto(gaps, missing)
-                _accumulate(buf, w, w + r)
-                now, then = rows, buf[:r]
+                np.copyto(rows[:, :m], block)
+                np.multiply(block, xc[a:b, None], out=rows[:, m:])
+                np.add(before, rows[0], out=rows[0])
+                _accumulate(rows, 1, r)
+                ends = rows[r - 1]
+                dirty = np.flatnonzero(~(np.isfinite(ends[:m]) & np.isfinite(ends[m:])))
+                gap_rows = None
+                if dirty.size:
+                    part = block[:, dirty]  # a copy
+                    missing = np.isnan(part)
+                    idle = missing.all(axis=0)
+                    if idle.any():  # nothing in the chunk (not listed yet): sums unchanged
+                        gone = dirty[idle]
+                        rows[:, gone] = before[gone]
+                        rows[:, gone + m] = before[gone + m]
+                        last_gap[gone] = b - 1
+                        busy = ~idle
+                        dirty, part, missing = dirty[busy], part[:, busy], missing[:, busy]
+                if dirty.size:
+                    both = np.concatenate((dirty, dirty + m))
+                    np.copyto(part, 0.0, where=missing)
+                    redo = np.empty((r + 1, both.size))
+                    redo[0] = before[both]
+                    np.copyto(redo[1:, :dirty.size], part)
+                    np.multiply(part, xc[a:b, None], out=redo[1:, dirty.size:])
+                    _accumulate(redo, 1, r + 1)
+                    rows[:, both] = redo[1:]
+                    seen = np.where(missing, dates[a:b, None], -w)
+                    np.maximum.accumulate(seen, axis=0, out=seen)
+                    np.maximum(seen, last_gap[dirty], out=seen)
+                    last_gap[dirty] = seen[-1]
+                    gap_rows = seen
+                lo = max(a, w - 1)
+                if lo < b:
+                    for u0, u1, then in _ring_runs(lo, b, w, ring):
+                        now = buf[p + u0 - a:p + u1 - a]
+                        d = diff[:u1 - u0]
+                        if then < 0:
+                            np.subtract(now, zero, out=d)
+                        else:
+                            np.subtract(now, buf[then:then + u1 - u0], out=d)
+                        o = out[u0:u1, j0:j1]
+                        sy = d[:, :m]
+                        sy *= mean_x[u0:u1, None]
+                        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
+                        o /= vxx[u0:u1, None]
                 o = out[a:b, j0:j1]
-                np.subtract(now[:, m:2 * m], then[:, m:2 * m], out=o)  # window sums of x*y
-                sy = np.subtract(now[:, :m], then[:, :m])
-                sy *= mean_x[a:b, None]
-                o -= sy  # co-moment sums
-                o /= vxx[a:b, None]
-                bad = np.subtract(now[:, 2 * m:], then[:, 2 * m:]) > 0.5
-                bad |= ~x_ok[a:b, None]
-                np.copyto(o, np.nan, where=bad)
-                if b < t:
-                    buf[:w] = buf[r:r + w]
+                if lo > a:
+                    o[:lo - a] = np.nan
+                ok = x_ok[a:b]
+                if not ok.all():
+                    o[~ok] = np.nan
+                # windows still holding an asset's last missing date
+                recent = np.flatnonzero(last_gap > a - w)
+                if gap_rows is not None:
+                    recent = np.setdiff1d(recent, dirty, assume_unique=True)
+                    sub = o[:, dirty]
+                    sub[gap_rows > dates[a:b, None] - w] = np.nan
+                    o[:, dirty] = sub
+                if recent.size:
+                    sub = o[:, recent]
+                    sub[dates[a:b, None] < last_gap[recent] + w] = np.nan
+                    o[:, recent] = sub
     return out
+
+
+def _ring_runs(lo: int, hi: int, w: int, ring: int) -> list[tuple[int, int, int]]:
+    """Dates ``lo..hi-1`` split where the ring rows of their dates ``- w`` wrap: ``(first,
+    stop, ring row of first - w)``, ``-1`` for the date before the first (zero sums)."""
+    runs = []
+    u = lo
+    while u < hi:
+        s = u - w
+        if s < 0:  # only date w - 1: its window starts at the first date
+            runs.append((u, u + 1, -1))
+            u += 1
+            continue
+        q = s % ring
+        stop = min(hi, u + ring - q)
+        runs.append((u, stop, q))
+        u = stop
+    return runs
 
 
 def check_rolling_window(window: int, t: int, k: int = 1) -> None:
@@ -362,53 +450,155 @@ def _ewma_beta_kernel(
     ``0.5 ** (1 / halflife)`` a period, gaps included, as pandas' ``ignore_na=False``) and its
     count of valid dates run down the dates in blocks of assets and dates, in cache, in one
     pass over the panel. The common weight cancels: ``beta = (W Sxy - Sx Sy) / (W Sxx - Sx^2)``.
+
+    Within a chunk of dates the decayed sums are plain running sums of the inputs scaled by
+    ``lam ** -(u + 1)`` (one addition a row); the betas are read off the scaled sums directly
+    (the scale is common to numerator and denominator) and only the sums carried to the next
+    chunk are scaled back. An asset with every date of a chunk (the usual case) has the
+    benchmark's weight, x and x^2 sums of the chunk in common with every such asset: one
+    column of them, added to each asset's carried sums, and only its y and x*y sums run per
+    asset. Assets whose y sums come out not finite had a gap in the chunk and are summed
+    again with masks (:func:`_ewma_masked_chunk`).
     """
     t, n = y.shape
     lam = 0.5 ** (1.0 / halflife)
     xv = ~np.isnan(x)
     xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
     out = np.empty((t, n))
-    # Within a block of dates the decayed sums are plain running sums of the inputs scaled by
-    # lam ** -(u + 1), rescaled by lam ** (u + 1) afterwards: one addition a row instead of a
-    # multiplication and an addition. The block is short enough that the scale stays far
-    # from overflow (lam ** -chunk <= 2 ** 200).
+    # The block is short enough that the scale stays far from overflow (lam ** -chunk <=
+    # 2 ** 200, and products of two scaled sums below 2 ** 400).
     chunk = int(min(256, max(1, 200 * halflife)))
     up = lam ** -np.arange(1, chunk + 1, dtype=float)
     down = lam ** np.arange(1, chunk + 1, dtype=float)
-    nb = _asset_block(n, chunk + 1, 6)
+    nb = _asset_block(n, chunk + 1, 5)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
             m = j1 - j0
-            buf = np.empty((chunk + 1, 6 * m))  # row 0: the sums at the date before the block
-            buf[0] = 0.0
+            # state: each asset's decayed sums W, Sx, Sxx, Sy, Sxy and count at the date
+            # before the chunk
+            state = np.zeros((6, m))
+            buf = np.empty((chunk + 1, 2 * m))  # row 0: the y and x*y sums carried in
+            w_m = np.empty((chunk, m))
+            sx_m = np.empty((chunk, m))
+            tmp = np.empty((chunk, m))
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
+                upx = up[:r] * xv[a:b]
+                g1 = upx * xc[a:b]
+                g0, g1, g2 = np.cumsum(upx), np.cumsum(g1), np.cumsum(g1 * xc[a:b])
+                counts = np.cumsum(xv[a:b])
+                buf[0, :m] = state[3]
+                buf[0, m:] = state[4]
                 rows = buf[1:r + 1]
-                decayed = rows[:, :5 * m]
-                wv, sx, sxx, sy, sxy, cnt = (rows[:, k * m:(k + 1) * m] for k in range(6))
+                sy, sxy = rows[:, :m], rows[:, m:]
                 block = y[a:b, j0:j1]
-                valid = ~np.isnan(block)
-                valid &= xv[a:b, None]
-                np.copyto(cnt, valid)
-                np.multiply(cnt, up[:r, None], out=wv)
-                np.multiply(wv, xc[a:b, None], out=sx)
-                np.multiply(sx, xc[a:b, None], out=sxx)
-                np.multiply(block, up[:r, None], out=sy)
-                np.copyto(sy, 0.0, where=~valid)
+                np.multiply(block, upx[:, None], out=sy)
                 np.multiply(sy, xc[a:b, None], out=sxy)
                 _accumulate(buf, 1, r + 1)
-                decayed *= down[:r, None]
+                dirty = np.flatnonzero(~(np.isfinite(rows[-1, :m]) & np.isfinite(rows[-1, m:])))
+                is_clean = np.ones(m, bool)
+                is_clean[dirty] = False
+                clean = np.flatnonzero(is_clean)
                 o = out[a:b, j0:j1]
-                cov = wv * sxy
-                cov -= sx * sy
-                var = wv * sxx
-                var -= sx * sx
-                np.divide(cov, var, out=o)
-                np.copyto(o, np.nan, where=~(var > 0) | (cnt < min_periods - 0.5))
-                buf[0] = buf[r]
+                carried = state[:3, clean] if dirty.size else state[:3]
+                if not clean.size:
+                    pass  # every asset of the block is summed again below
+                elif (carried == carried[:, :1]).all():
+                    # every such asset carries the same benchmark sums: one column of them
+                    wr = carried[0, 0] + g0
+                    sxr = carried[1, 0] + g1
+                    np.multiply(sxy, wr[:, None], out=o)
+                    np.multiply(sy, sxr[:, None], out=tmp[:r])
+                    o -= tmp[:r]
+                    var = wr * (carried[2, 0] + g2) - sxr * sxr
+                    o /= var[:, None]
+                    if not var.min() > 0:
+                        o[~(var > 0)] = np.nan
+                else:
+                    wm, sxm, v = w_m[:r], sx_m[:r], tmp[:r]
+                    np.add(state[0], g0[:, None], out=wm)
+                    np.add(state[1], g1[:, None], out=sxm)
+                    np.multiply(wm, sxy, out=o)
+                    np.multiply(sxm, sy, out=v)
+                    o -= v
+                    # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
+                    # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
+                    dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
+                    assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
+                                            state[0] * state[2] - state[1] * state[1]))
+                    np.matmul(dates_part, assets_part, out=v)
+                    o /= v
+                    if not v.min() > 0:
+                        np.copyto(o, np.nan, where=~(v > 0))
+                young = clean[state[5, clean] < min_periods - 0.5]
+                if young.size:  # assets short of min_periods valid dates before the chunk
+                    sub = o[:, young]
+                    sub[state[5, young] + counts[:, None] < min_periods - 0.5] = np.nan
+                    o[:, young] = sub
+                scale = down[r - 1]
+                state[0, clean] = (state[0, clean] + g0[-1]) * scale
+                state[1, clean] = (state[1, clean] + g1[-1]) * scale
+                state[2, clean] = (state[2, clean] + g2[-1]) * scale
+                state[3, clean] = rows[-1, clean] * scale
+                state[4, clean] = rows[-1, m + clean] * scale
+                state[5, clean] += counts[-1]
+                if dirty.size:
+                    part = block[:, dirty]  # a copy
+                    # not listed yet: no valid date before nor in the chunk, sums stay zero
+                    idle = (state[5, dirty] == 0) & np.isnan(part).all(axis=0)
+                    if idle.any():
+                        o[:, dirty[idle]] = np.nan
+                        busy = ~idle
+                        dirty, part = dirty[busy], part[:, busy]
+                if dirty.size:
+                    sub_state = state[:, dirty]
+                    o[:, dirty] = _ewma_masked_chunk(
+                        part, xc[a:b], xv[a:b], up, down, sub_state, min_periods)
+                    state[:, dirty] = sub_state
     return out
+
+
+def _ewma_masked_chunk(
+    block: np.ndarray,
+    xc: np.ndarray,
+    xv: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    state: np.ndarray,
+    min_periods: int,
+) -> np.ndarray:
+    """EWMA betas of a chunk of assets with gaps, every sum masked by the valid dates.
+
+    ``state`` (6 x assets: W, Sx, Sxx, Sy, Sxy and the count at the date before the chunk)
+    is updated in place to the chunk's last date.
+    """
+    r, m = block.shape
+    buf = np.empty((r + 1, 6 * m))
+    buf[0] = state.reshape(-1)
+    rows = buf[1:]
+    decayed = rows[:, :5 * m]
+    wv, sx, sxx, sy, sxy, cnt = (rows[:, k * m:(k + 1) * m] for k in range(6))
+    valid = ~np.isnan(block)
+    valid &= xv[:, None]
+    np.copyto(cnt, valid)
+    np.multiply(cnt, up[:r, None], out=wv)
+    np.multiply(wv, xc[:, None], out=sx)
+    np.multiply(sx, xc[:, None], out=sxx)
+    np.multiply(block, up[:r, None], out=sy)
+    np.copyto(sy, 0.0, where=~valid)
+    np.multiply(sy, xc[:, None], out=sxy)
+    _accumulate(buf, 1, r + 1)
+    decayed *= down[:r, None]
+    cov = wv * sxy
+    cov -= sx * sy
+    var = wv * sxx
+    var -= sx * sx
+    o = cov / var
+    np.copyto(o, np.nan, where=~(var > 0) | (cnt < min_periods - 0.5))
+    state[:] = buf[r].reshape(6, m)
+    return o
 
 
 def ewma_beta(
@@ -429,6 +619,37 @@ def ewma_beta(
     beta = _ewma_beta_kernel(y, x, float(halflife), int(min_periods))
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
+
+
+def _solve_small(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solutions of many small systems ``a[i] x = b[i]`` and the determinants of ``a``.
+
+    Gaussian elimination with partial pivoting, each step one array operation across every
+    system (numpy's batched solve is a LAPACK call per system: microseconds each for 3 x 3).
+    A singular system gives non-finite numbers, without warnings.
+    """
+    a = a.copy()
+    b = b.copy()
+    m, k, _ = a.shape
+    det = np.ones(m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for c in range(k):
+            p = c + np.argmax(np.abs(a[:, c:, c]), axis=1)
+            swap = np.flatnonzero(p != c)
+            if swap.size:
+                pc = p[swap]
+                a[swap, c], a[swap, pc] = a[swap, pc], a[swap, c].copy()
+                b[swap, c], b[swap, pc] = b[swap, pc], b[swap, c].copy()
+                det[swap] = -det[swap]
+            pivot = a[:, c, c]
+            det *= pivot
+            f = a[:, c + 1:, c] / pivot[:, None]
+            a[:, c + 1:, c:] -= f[:, :, None] * a[:, None, c, c:]
+            b[:, c + 1:] -= f * b[:, c, None]
+        x = np.empty_like(b)
+        for c in range(k - 1, -1, -1):
+            x[:, c] = (b[:, c] - np.einsum("ij,ij->i", a[:, c, c + 1:], x[:, c + 1:])) / a[:, c, c]
+    return x, det
 
 
 def rolling_ols_betas(
@@ -453,20 +674,27 @@ def rolling_ols_betas(
     sy = _window_sums(yc, window)
     sxx = _window_sums((xc[:, :, None] * xc[:, None, :]).reshape(t, k * k), window)
     sxy = _window_sums(xc * yc[:, None], window)
-    out = np.full((t, k), np.nan)
-    ok = n > window - 0.5
-    if ok.any():
-        a = sxx[ok].reshape(-1, k, k) - sx[ok][:, :, None] * sx[ok][:, None, :] / window
-        b = sxy[ok] - sx[ok] * (sy[ok] / window)[:, None]
-        det_ok = np.linalg.cond(a) < 1e12
-        sol = np.full(b.shape, np.nan)
-        if det_ok.any():
-            sol[det_ok] = np.linalg.solve(a[det_ok], b[det_ok][:, :, None])[:, :, 0]
-        out[ok] = sol
+    ok = n > window - 0.5  # a full window: NaN sums before it, and NaN betas
+    # every row at once (a row's numbers do not depend on the others): no gathers
+    with np.errstate(invalid="ignore"):
+        a = sxx.reshape(t, k, k) - sx[:, :, None] * sx[:, None, :] / window
+        b = sxy - sx * (sy / window)[:, None]
+    out, det = _solve_small(a, b)
+    # A window is kept when its condition number is below 1e12. The moments are positive
+    # semi-definite, so cond <= trace^k / det: windows well inside that bound need no
+    # singular values (numpy's cond is one LAPACK call a window); the others do.
+    trace = np.trace(a, axis1=1, axis2=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        well = (det > 0) & (trace ** k < 1e11 * det)
+    doubt = np.flatnonzero(ok & ~well)
+    if doubt.size:
+        out[doubt[~(np.linalg.cond(a[doubt]) < 1e12)]] = np.nan
+    out[~ok] = np.nan
     columns = (
         [str(c) for c in benchmark_returns.columns]
         if isinstance(benchmark_returns, pd.DataFrame)
         else [f"x{i + 1}" for i in range(k)]
     )
     index = asset_returns.index if isinstance(asset_returns, pd.Series) else None
-    return pd.DataFrame(out, index=index, columns=columns)
+    # copy=False: the array is ours alone; pandas 3 would otherwise copy it.
+    return pd.DataFrame(out, index=index, columns=columns, copy=False)

@@ -303,7 +303,7 @@ def ols(
     y: Any,
     x: Any,
     *,
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
 ) -> OLSResult:
     """Regress ``y`` on a constant and ``x``.
@@ -316,11 +316,12 @@ def ols(
         Benchmark returns (one column per benchmark). pandas inputs are matched by date (a
         benchmark date the asset lacks is not used; an asset date the benchmark lacks is a
         missing row); arrays by position.
-    cov_type : {"nonrobust", "HAC"}
+    cov_type : {"nonrobust", "HAC"}, optional
         Classical standard errors, or Newey-West (Bartlett kernel, no small-sample correction:
         the same as ``statsmodels`` ``fit(cov_type="HAC", cov_kwds={"maxlags": L})``).
+        Default: HAC when ``maxlags`` is given, else classical.
     maxlags : int, optional
-        HAC lag length; default ``floor(4 (n/100)^(2/9))``.
+        HAC lag length (alone, it means HAC); default ``floor(4 (n/100)^(2/9))``.
 
     Raises
     ------
@@ -337,17 +338,23 @@ def ols(
         When rows with missing values are dropped (says how many); when benchmarks are nearly
         collinear (names them).
     """
-    cov_key = _cov_key(cov_type)
+    key = cov_key(cov_type, maxlags)
     yv, xv, index, y_name, names = _as_arrays(y, x)
     yv, xv, index = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
+    return _Design(xv, names, index).fit(yv, y_name, key, maxlags)
 
 
 _COV_TYPES = {"nonrobust": "nonrobust", "classical": "nonrobust", "ols": "nonrobust",
               "hac": "HAC", "newey-west": "HAC", "neweywest": "HAC", "nw": "HAC"}
 
 
-def _cov_key(cov_type: Any) -> str:
+def cov_key(cov_type: Any, maxlags: Any = None) -> str:
+    """The estimator asked for, ``"nonrobust"`` or ``"HAC"``: lags given with no
+    ``cov_type`` mean Newey-West (HAC), as the command line's ``--maxlags`` and the cells'
+    lags do. (Lags with an explicit ``"nonrobust"`` are ignored here, as statsmodels does;
+    :func:`betahedge_xl.beta_hedge` refuses them.)"""
+    if cov_type is None or (isinstance(cov_type, str) and not cov_type.strip()):
+        return "nonrobust" if maxlags is None else "HAC"
     key = _COV_TYPES.get(str(cov_type).strip().lower())
     if key is None:
         raise InputError(f"cov_type {cov_type!r} not understood; use nonrobust or HAC")
@@ -361,7 +368,7 @@ def fit_arrays(
     *,
     index: Any = None,
     y_name: str = "y",
-    cov_type: str = "nonrobust",
+    cov_type: str | None = None,
     maxlags: int | None = None,
 ) -> OLSResult:
     """:func:`ols` on float arrays already on the same dates: ``yv`` (n,), ``xv`` (n, k).
@@ -370,9 +377,9 @@ def fit_arrays(
     ``index`` the rows' dates (for :attr:`OLSResult.resid`; anything a pandas index is made
     from). The regression, its checks and its warnings are those of :func:`ols`.
     """
-    cov_key = _cov_key(cov_type)
+    key = cov_key(cov_type, maxlags)
     yv, xv, index = _complete_rows(yv, xv, index)
-    return _Design(xv, names, index).fit(yv, y_name, cov_key, maxlags)
+    return _Design(xv, names, index).fit(yv, y_name, key, maxlags)
 
 
 def slopes_arrays(yv: np.ndarray, xv: np.ndarray, names: list[str]) -> np.ndarray:

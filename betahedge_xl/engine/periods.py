@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -210,16 +210,56 @@ def risk_free_per_period(
     return np.log1p(decimal) if log else decimal
 
 
+#: Annual risk-free rates (decimals) outside this range are possible but seldom real: an
+#: annual decimal series from a low-rate year (0.0005) read per day is 13% a year, 0.5 typed
+#: for 0.5% is 50%. The result says so and names the unit the numbers would fit.
+RF_USUAL_RANGE = (-0.02, 0.10)
+
+
+def _annual_equivalent(decimal: float, unit: str, p: int) -> float:
+    """An annual decimal rate from a decimal rate in ``unit`` (compounded over ``p``)."""
+    if unit.startswith("annual"):
+        return decimal
+    return math.expm1(min(p * math.log1p(max(decimal, -1 + 1e-12)), 700.0))
+
+
+def risk_free_note(risk_free: Any, unit: object, frequency: object,
+                   spell: Callable[[float, str], str] | None = None) -> str | None:
+    """A line for the result when the risk-free numbers, read in their declared ``unit`` at
+    ``frequency``, come to an unusual annual rate (outside :data:`RF_USUAL_RANGE`); it names
+    the units they would fit. ``None`` when usual (or zero). A Series is read by its median."""
+    u = normalize_rf_unit(unit)
+    p = periods_per_year(frequency)
+    values = np.asarray(risk_free, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if not len(values) or not values.any():
+        return None
+    typical = float(np.median(values))
+    decimal = typical / 100.0 if u.endswith("%") else typical
+    annual = _annual_equivalent(decimal, u, p)
+    lo, hi = RF_USUAL_RANGE
+    if lo < annual <= hi:
+        return None
+    hint = _rf_unit_hint(typical, p, spell, RF_USUAL_RANGE, exclude=u)
+    what = "the median risk-free" if len(values) > 1 else "risk-free"
+    return (f"{what} {typical:g} read as {_RF_UNIT_WORDS[u]} is {annual:.1%} a year, unusual "
+            f"for a risk-free rate; "
+            f"{hint if hint.startswith('is it') else 'check its unit'}")
+
+
 def _rf_unit_hint(number: float, p: int,
-                  spell: Callable[[float, str], str] | None = None) -> str:
+                  spell: Callable[[float, str], str] | None = None,
+                  bounds: tuple[float, float] = RF_ANNUAL_RANGE,
+                  exclude: str | None = None) -> str:
     """The units in which ``number`` would be a plausible rate, as advice in the face's words."""
-    lo, hi = RF_ANNUAL_RANGE
+    lo, hi = bounds
     fits = []
     for u in ("annual", "annual%", "period", "period%"):
+        if u == exclude:
+            continue
         d = number / 100.0 if u.endswith("%") else number
         # 500 compounded over 252 periods overflows a float: far outside the range, not a fit
-        a = d if u.startswith("annual") else math.expm1(
-            min(p * math.log1p(max(d, -1 + 1e-12)), 700.0))
+        a = _annual_equivalent(d, u, p)
         if lo < a <= hi:
             fits.append(u)
     if not fits:

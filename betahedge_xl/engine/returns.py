@@ -92,11 +92,41 @@ def check_prices(prices: pd.DataFrame) -> None:
     _check_values(prices.to_numpy(), prices.index, list(prices.columns))
 
 
+#: A day's price ratio beyond this (either way) is no real price: 1e308 typed for 130, or a
+#: missing value written as 1e-300. Its return would swamp any regression (beta 4.4e306).
+IMPOSSIBLE_RATIO = 1e4
+
+
+def _check_impossible(values: np.ndarray, dates: Any, names: list[Any]) -> None:
+    """Raise on a price that is ``IMPOSSIBLE_RATIO`` times the column's previous price or
+    more (or that fraction of it), naming the first such date."""
+    with np.errstate(invalid="ignore"):
+        hi, lo = np.nanmax(values, axis=0, initial=-np.inf), np.nanmin(
+            values, axis=0, initial=np.inf)
+        wide = np.flatnonzero(hi > lo * IMPOSSIBLE_RATIO)
+    for j in wide:  # rarely any: only columns spanning such a range are looked at
+        col = values[:, j]
+        at = np.flatnonzero(col > 0)
+        if len(at) < 2:
+            continue
+        with np.errstate(over="ignore", divide="ignore"):
+            ratio = col[at[1:]] / col[at[:-1]]
+        bad = (ratio > IMPOSSIBLE_RATIO) | (ratio < 1 / IMPOSSIBLE_RATIO)
+        if bad.any():
+            k = int(np.argmax(bad))
+            day = pd.Timestamp(np.asarray(dates)[at[k + 1]])
+            raise PriceError(
+                f"{names[j]}: price {col[at[k + 1]]:.6g} on {day:%Y-%m-%d} is "
+                f"{ratio[k]:.3g} times the price before it ({col[at[k]]:.6g}): not a real "
+                f"price; fix or remove it")
+
+
 def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> bool:
-    """Raise on an infinite price, a column without prices or a zero/negative price; say
-    whether every price is there (no missing value to align away)."""
+    """Raise on an infinite or impossible price, a column without prices or a zero/negative
+    price; say whether every price is there (no missing value to align away)."""
     with np.errstate(invalid="ignore"):
         if (values > 0).all() and np.isfinite(values).all():
+            _check_impossible(values, dates, names)
             return True  # the usual case: every price there, positive and finite
     if np.isinf(values).any():
         col = names[int(np.flatnonzero(np.isinf(values).any(axis=0))[0])]
@@ -113,6 +143,7 @@ def _check_values(values: np.ndarray, dates: Any, names: list[Any]) -> bool:
                 f"{col}: {int(bad[:, j].sum())} zero or negative price(s), "
                 f"first on {first:%Y-%m-%d}"
             )
+    _check_impossible(values, dates, names)
     return False
 
 

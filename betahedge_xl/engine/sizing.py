@@ -11,6 +11,43 @@ from ..exceptions import InputError
 FUTURES_MULTIPLIERS: dict[str, float] = {"ES": 50.0, "MES": 5.0, "NQ": 20.0, "MNQ": 2.0,
                                          "YM": 5.0, "MYM": 0.5, "RTY": 50.0, "M2K": 5.0}
 
+#: The index each contract tracks and the tickers that stand for that index (its ETF first:
+#: the prices a book's beta to the contract is measured on when the benchmark is another).
+FUTURES_INDEX: dict[str, tuple[str, tuple[str, ...]]] = {
+    **dict.fromkeys(("ES", "MES"), ("S&P 500", ("SPY", "^GSPC", "^SPX", "IVV", "VOO"))),
+    **dict.fromkeys(("NQ", "MNQ"), ("Nasdaq-100", ("QQQ", "^NDX", "QQQM"))),
+    **dict.fromkeys(("YM", "MYM"), ("Dow Jones Industrial Average", ("DIA", "^DJI"))),
+    **dict.fromkeys(("RTY", "M2K"), ("Russell 2000", ("IWM", "^RUT"))),
+}
+
+
+def known_contracts() -> str:
+    """``ES (S&P 500, 50 per point), MES (...)``: the contracts a hedge can be sized in."""
+    return ", ".join(f"{code} ({FUTURES_INDEX[code][0]}, {mult:g} per point)"
+                     for code, mult in FUTURES_MULTIPLIERS.items())
+
+
+def near_contract(code: str) -> str | None:
+    """The known contract ``code`` looks like a slip of (``SE`` for ``ES``, ``ESS``), else
+    ``None``: the same letters in another order, or one letter added, dropped or changed."""
+    code = code.strip().upper()
+    if code in FUTURES_MULTIPLIERS:
+        return None
+    for known in FUTURES_MULTIPLIERS:
+        if sorted(code) == sorted(known) or _one_edit(code, known):
+            return known
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 2:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 #: Largest hedge, in units, that is sized: every whole number below it is exact in a float.
 MAX_UNITS = 2.0**53
 
@@ -43,6 +80,19 @@ class HedgeSize:
     target_notional: float
     residual_beta: float
     instrument: str = ""
+    #: Where :attr:`beta` came from (the fit on the benchmark, measured on the instrument's
+    #: prices, stated by the user); empty when the caller gave a bare number.
+    basis: str = ""
+
+    @property
+    def unit(self) -> str:
+        """``"contracts"`` or ``"shares"``: what :attr:`units` counts."""
+        return "contracts" if self.is_futures else "shares"
+
+    @property
+    def side(self) -> str:
+        """``"sell"`` (a long exposure to hedge) or ``"buy"``."""
+        return "sell" if self.units >= 0 else "buy"
 
     @property
     def is_futures(self) -> bool:
@@ -50,13 +100,16 @@ class HedgeSize:
         return self.instrument.upper() in FUTURES_MULTIPLIERS or self.multiplier != 1.0
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready mapping; ``contracts`` (futures) or ``shares`` names the units."""
-        unit = "contracts" if self.is_futures else "shares"
-        return {"instrument": self.instrument or None, unit: self.units, "units": self.units,
+        """JSON-ready mapping; ``contracts`` (futures) or ``shares`` names the units (signed:
+        positive to sell), ``notional`` is the rounded hedge's value, ``target_notional`` the
+        exact one (``beta x value``); ``beta`` is the beta to the instrument and
+        ``beta_basis`` says where it came from."""
+        return {"instrument": self.instrument or None, self.unit: self.units,
+                "units": self.units, "side": self.side,
                 "exact": self.exact, "notional": self.notional,
                 "target_notional": self.target_notional, "residual_beta": self.residual_beta,
-                "beta": self.beta, "value": self.value, "price": self.price,
-                "multiplier": self.multiplier}
+                "beta": self.beta, "beta_basis": self.basis or None, "value": self.value,
+                "price": self.price, "multiplier": self.multiplier}
 
     def __str__(self) -> str:
         def text(value: object) -> str:
@@ -77,21 +130,24 @@ class HedgeSize:
         """Label/value rows for tables and cells."""
         head: list[list[object]] = [["Hedge instrument", self.instrument]] if self.instrument \
             else []
+        unit = self.unit.capitalize()
+        basis: list[list[object]] = [["Beta from", self.basis]] if self.basis else []
         return head + [
             ["Beta", self.beta],
+            *basis,
             ["Position value", self.value],
             ["Hedge price", self.price],
-            ["Multiplier", self.multiplier],
-            ["Units to short (exact)", self.exact],
-            ["Units to short", self.units],
+            ["Hedge multiplier", self.multiplier],
+            [f"{unit} to {self.side}", abs(self.units)],
+            [f"{unit} (exact, + to sell)", self.exact],
             ["Hedge notional", self.notional],
-            ["Residual beta", self.residual_beta],
+            ["Residual beta after rounding", self.residual_beta],
         ]
 
 
 def hedge_size(
     beta: float, value: float, price: float, multiplier: float | str = 1.0,
-    instrument: str | None = None,
+    instrument: str | None = None, basis: str = "",
 ) -> HedgeSize:
     """Shares (``multiplier=1``) or futures contracts (``"ES"`` = 50, ``"MES"`` = 5) to short.
 
@@ -112,8 +168,8 @@ def hedge_size(
     if isinstance(multiplier, str):
         code = multiplier.strip().upper()
         if code not in FUTURES_MULTIPLIERS:
-            known = ", ".join(FUTURES_MULTIPLIERS)
-            raise InputError(f"unknown futures contract {multiplier!r}; known: {known}")
+            raise InputError(f"unknown futures contract {multiplier!r}; known: "
+                             f"{known_contracts()}")
         mult = FUTURES_MULTIPLIERS[code]
     else:
         mult = float(multiplier)
@@ -149,4 +205,5 @@ def hedge_size(
         target_notional=target,
         residual_beta=float(beta) - notional / value,
         instrument=instrument or "",
+        basis=basis,
     )
