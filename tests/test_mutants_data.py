@@ -486,3 +486,23 @@ def test_a_full_store_file_keeps_the_prices_in_memory_and_says_so(tmp_path):
     got = store.read(["AAA"])["AAA"]
     np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
     assert list(got.index) == list(idx)
+
+
+def test_a_bare_404_from_yahoo_is_an_unknown_ticker(fake: FakeYahooSession,  # noqa: F811
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``e.status == 404 or e.detail`` -> ``and``: a 404 whose body gives no reason (Yahoo's
+    answer for some delisted symbols) was reported as "returned no prices", not as a ticker
+    Yahoo does not know."""
+    from betahedge_xl.exceptions import UnknownTickerError
+
+    real = fake.request
+
+    def request(method: str, url: str, params=None, **kw):
+        if url.endswith("/finance/chart/GONE"):
+            fake.calls.append((url, dict(params or {})))
+            return fake._resp(url, 404, b"", "text/html")
+        return real(method, url, params=params, **kw)
+
+    monkeypatch.setattr(fake, "request", request)
+    with pytest.raises(UnknownTickerError, match=r"^GONE: Yahoo has no such ticker$"):
+        load_prices("GONE", "2020-01-01", "2020-03-01")
