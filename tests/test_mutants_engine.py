@@ -440,3 +440,50 @@ def test_hedge_of_two_to_the_53_units_is_refused_and_one_below_the_float_limit_i
             hedge_size(1.0, value, 1.0, 1.0)
     h = hedge_size(1.0, -(2.0**40 + 1), 1.0, 1.0)  # a short position: a long hedge
     assert h.units == -(2**40 + 1)
+
+
+def test_rolling_beta_se_is_nan_where_one_of_two_benchmarks_is_flat():
+    """The flat-window scale taken from the smaller benchmark's spread (``max`` -> ``min``):
+    a window where one benchmark barely moves (jitter at 1e-12) got a standard error from a
+    near-singular design instead of NaN; windows where both move keep lstsq's value."""
+    from betahedge_xl.engine.partial import rolling_beta_se
+
+    rng = np.random.default_rng(8)
+    n, w = 120, 40
+    idx = pd.bdate_range("2020-01-01", periods=n)
+    a = rng.normal(0, 0.01, n)
+    b = rng.normal(0, 0.01, n)
+    b[:60] = 0.001 + rng.normal(0, 1e-12, 60)  # flat in the first 60 days
+    y = 0.9 * a + 0.4 * b + rng.normal(0, 0.005, n)
+    x = pd.DataFrame({"A": a, "B": b}, index=idx)
+    got = rolling_beta_se(pd.Series(y, index=idx), x, w)
+    assert got.iloc[w - 1:60].isna().all().all()  # every window inside the flat stretch
+    end = n - 1  # a window where both move: the classical standard errors, by hand
+    d = np.column_stack([np.ones(w), a[end - w + 1:], b[end - w + 1:]])
+    coef, ssr = np.linalg.lstsq(d, y[end - w + 1:], rcond=None)[:2]
+    cov = ssr[0] / (w - 3) * np.linalg.inv(d.T @ d)
+    np.testing.assert_allclose(got.iloc[end].to_numpy(), np.sqrt(np.diag(cov))[1:], rtol=1e-8)
+
+
+def test_a_gross_weight_of_exactly_twenty_is_accepted_above_it_refused():
+    """``gross > MAX_GROSS_FRACTION`` -> ``>=``: a book at exactly 20x gross (the documented
+    limit is "above") was refused."""
+    from betahedge_xl.engine.portfolio import MAX_GROSS_FRACTION, book_weights
+    from betahedge_xl.exceptions import HoldingsError
+
+    w, _ = book_weights(["A", "B"], [10.5, -9.5])
+    assert float(w.abs().sum()) == MAX_GROSS_FRACTION == 20.0
+    assert list(w) == [10.5, -9.5]
+    with pytest.raises(HoldingsError, match="gross 20.2"):
+        book_weights(["A", "B"], [10.6, -9.6])
+
+
+def test_a_hedge_without_an_instrument_names_none_in_json():
+    """``self.instrument or None`` -> ``self.instrument``: the JSON of a hedge sized without a
+    named instrument said ``"instrument": ""`` instead of null."""
+    from betahedge_xl.engine.sizing import hedge_size
+
+    h = hedge_size(1.2, 1_000_000, 5_000, "ES")
+    assert json.loads(json.dumps(h.to_dict()))["instrument"] is None
+    named = hedge_size(1.2, 1_000_000, 5_000, "ES", instrument="ES")
+    assert named.to_dict()["instrument"] == "ES"
