@@ -16,6 +16,12 @@ names it; ``--tests`` to choose) run with a timeout per mutant; a mutant is kill
 fail or time out. Changes listed in ``tools/mutants_equivalent.txt`` (as ``--list`` prints
 them after the id, each under a comment saying why) are judged equivalent and not run.
 
+``--sample N --seed S`` draws N mutants of each package from all of its mutants, equivalents
+included (they are counted as such, not run), with a generator seeded by S and the package:
+the same command draws the same mutants while the code is unchanged. The files most likely to
+notice a mutant run first (the module's own test file, then ``tests/test_mutants_<pkg>.py``),
+with ``-x``, so a killed mutant costs little; a survivor runs them all.
+
 The report gives the score per package (killed / non-equivalent) and lists the survivors with
 the changed line, so each can be killed by a test or added to the equivalent list with a reason.
 """
