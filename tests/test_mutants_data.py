@@ -587,3 +587,50 @@ def test_todays_repeated_bar_is_yfinances_not_a_date_given_twice(
                               "of each"]
     assert [str(w.message) for w in caught if isinstance(w.message, DataWarning)] == \
         list(ps.notes)
+
+
+def test_a_ticker_yahoo_answered_is_not_offline_when_the_network_dies_after(
+        fake: FakeYahooSession, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """``not mine and obs.dead`` -> ``or``: a ticker whose chart requests Yahoo answered
+    (here HTTP 403, no prices and no reason) was reported as "could not reach Yahoo" because
+    the network went down later in the same download (on yfinance's time-zone fallback, a
+    quoteSummary request, which names no chart); with every ticker then offline, Yahoo was
+    left alone for the cool-down and the next call was refused at once. Driven through
+    ``fetch``: the network fails to connect (libcurl 7) from the first data request that is
+    neither the ticker's chart nor the crumb."""
+    from curl_cffi.requests.exceptions import ConnectionError as CurlConnectionError
+
+    from betahedge_xl.data import yahoo
+    from betahedge_xl.exceptions import OfflineError
+
+    real_request = fake.request
+    died: list[str] = []
+
+    def request(method: str, url: str, params=None, **kw):
+        host = url.split("/")[2]
+        if url.endswith("/finance/chart/BBB"):
+            fake.calls.append((url, dict(params or {})))
+            return fake._resp(url, 403, b"<html>Forbidden</html>", "text/html")
+        if fake.chart_calls("BBB", history=False) and host.startswith("query") and \
+                "/getcrumb" not in url:
+            died.append(url)
+            raise CurlConnectionError(f"Failed to perform, curl: (7) Failed to connect to "
+                                      f"{host} port 443 after 2 ms: Couldn't connect to "
+                                      f"server.", 7)
+        return real_request(method, url, params=params, **kw)
+
+    monkeypatch.setattr(fake, "request", request)
+    start, end = pd.Timestamp("2020-01-02"), pd.Timestamp("2020-02-01")
+    res = yahoo.fetch(["BBB"], start, end)
+    assert died and "/finance/chart/" not in died[0]  # the network went down after BBB's chart
+    assert not res.prices and set(res.errors) == {"BBB"}
+    assert not isinstance(res.errors["BBB"], OfflineError)
+    assert str(res.errors["BBB"]).startswith("BBB: Yahoo returned no prices (")
+    # Yahoo answered: no cool-down, the next call asks Yahoo again and gets the prices
+    monkeypatch.setattr(fake, "request", real_request)
+    calls = len(fake.calls)
+    again = yahoo.fetch(["BBB"], start, end)
+    assert len(fake.calls) > calls and not again.errors
+    want = expected("BBB").loc["2020-01-02":"2020-01-31"]
+    np.testing.assert_allclose(again.prices["BBB"].to_numpy(), want.to_numpy(), rtol=1e-12)
+    assert list(again.prices["BBB"].index) == list(want.index)
