@@ -634,3 +634,47 @@ def test_a_ticker_yahoo_answered_is_not_offline_when_the_network_dies_after(
     want = expected("BBB").loc["2020-01-02":"2020-01-31"]
     np.testing.assert_allclose(again.prices["BBB"].to_numpy(), want.to_numpy(), rtol=1e-12)
     assert list(again.prices["BBB"].index) == list(want.index)
+
+
+def test_a_store_readable_only_as_immutable_is_read_as_it_is(tmp_path, monkeypatch):
+    """``if con is not None`` -> ``con is None`` where the read-only opening gives up on one
+    way of opening: when SQLite refused the connection itself, the store crashed with
+    AttributeError (``None.close()``) instead of trying the next way. This is the WAL file in
+    a folder that cannot hold a ``-shm``: opening it for writing fails, and so does
+    ``mode=ro``; ``immutable=1`` reads it. As root no folder is read-only, so the refusals
+    are SQLite's own, injected below the store: the connection factory is pointed at a
+    folder that does not exist (SQLITE_CANTOPEN, "unable to open database file")."""
+    from betahedge_xl.data.store_file import StoreFile
+
+    path = tmp_path / "prices.sqlite"
+    want = series(["2020-01-02", "2020-01-03", "2020-01-06"], [10.0, 11.0, 12.5])
+    first = PriceStore(path)
+    assert first.write("AAA", want, None, "test", pd.Timestamp("2020-01-07", tz="UTC")) == 3
+    first.close()
+    before = path.read_bytes()
+    real = StoreFile._connect
+    refused: list[str] = []
+
+    def connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        if target == str(path) or (uri and target.endswith("?mode=ro")):
+            refused.append(target)
+            return real(self, str(tmp_path / "no such folder" / "prices.sqlite"))
+        return real(self, target, uri)
+
+    monkeypatch.setattr(PriceStore, "_connect", connect)
+    store = PriceStore(path)
+    assert len(refused) == 2 and refused[1].endswith("?mode=ro")  # both ways refused
+    assert store.unwritable is not None and "cannot open the file" in store.unwritable
+    got = store.read(["AAA"])["AAA"]  # read from the file as it is
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(got.index) == list(want.index)
+    other = series(["2020-01-02", "2020-01-03"], [5.0, 5.5])  # the file refuses it: memory
+    with pytest.warns(StoreWarning, match=r"cannot be written \(read-only: .*\); "
+                                          r"prices fetched now are kept in memory"):
+        assert store.write("BBB", other, None, "test", pd.Timestamp("2020-01-07", tz="UTC")) \
+            == 2
+    kept = store.read(["AAA", "BBB"])
+    np.testing.assert_array_equal(kept["AAA"].to_numpy(), want.to_numpy())
+    np.testing.assert_array_equal(kept["BBB"].to_numpy(), other.to_numpy())
+    store.close()
+    assert path.read_bytes() == before  # nothing written to the file
