@@ -457,9 +457,9 @@ def test_csv_folder_listing_is_reused_while_the_folder_is_unchanged(tmp_path, mo
 
 def test_outer_join_of_dates_out_of_order_after_the_first_equals_pandas():
     """A series whose dates are out of order after the first is joined as pandas joins it.
-    (Written against the sortedness test ``k[1:] > k[:-1]`` -> ``k[1:] > k[:1]``; that mutant
-    still survives it: the fast path's answer was not shown wrong here.)"""
-    from betahedge_xl.data.prices import _outer_join
+    (The sortedness test ``k[1:] > k[:-1]`` -> ``k[1:] > k[:1]`` gives the right answer here,
+    A not being the longest: the test below, with the longest out of order, tells them apart.)"""
+    from betahedge_xl.data.priceset import _outer_join
 
     idx = pd.DatetimeIndex(["2020-01-02", "2020-01-06", "2020-01-03", "2020-01-07"], name="Date")
     parts = {"A": pd.Series([1.0, 3.0, 2.0, 4.0], index=idx),
