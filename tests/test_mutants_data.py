@@ -678,3 +678,17 @@ def test_a_store_readable_only_as_immutable_is_read_as_it_is(tmp_path, monkeypat
     np.testing.assert_array_equal(kept["BBB"].to_numpy(), other.to_numpy())
     store.close()
     assert path.read_bytes() == before  # nothing written to the file
+
+
+def test_thousands_like_values_in_a_file_with_decimal_points_are_thousands(tmp_path):
+    """``bool(point.any()) or not ambiguous`` -> ``not ambiguous``: a file whose prices show
+    decimal points (``1,234.50``) settles what ``1,236`` means (a thousand and more, its comma
+    a thousands separator), yet it was refused as ambiguous."""
+    from betahedge_xl.data.csvdir import read_price_csv
+
+    path = tmp_path / "AAA.csv"
+    path.write_text('Date,Adj Close\n2020-01-02,"1,234.50"\n2020-01-03,"1,236"\n'
+                    '2020-01-06,"1,240.25"\n')
+    got = read_price_csv(path)
+    assert list(got.index) == list(pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-06"]))
+    np.testing.assert_array_equal(got.to_numpy(), [1234.5, 1236.0, 1240.25])
