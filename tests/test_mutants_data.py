@@ -692,3 +692,64 @@ def test_thousands_like_values_in_a_file_with_decimal_points_are_thousands(tmp_p
     got = read_price_csv(path)
     assert list(got.index) == list(pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-06"]))
     np.testing.assert_array_equal(got.to_numpy(), [1234.5, 1236.0, 1240.25])
+
+
+def test_a_benchmark_move_of_exactly_the_cap_is_still_a_reference():
+    """``abs(move) <= MARKET_MOVE_CAP`` -> ``<``: a benchmark day of exactly the cap (a log
+    move of -0.25, a 22.1% fall) was dropped as no reference, and a 2:1 split of a stock on
+    that day went unseen (less the market's fall it is the ratio; with it, no ratio)."""
+    from betahedge_xl.data.moves import MARKET_MOVE_CAP
+    from betahedge_xl.data.quality import split_like_moves
+
+    fall = float(np.exp(-MARKET_MOVE_CAP))
+    if np.log(fall) != -MARKET_MOVE_CAP:
+        pytest.skip("this platform's log does not give the cap back exactly")
+    days = pd.bdate_range("2015-01-02", periods=60)
+    rng = np.random.default_rng(3)
+    rb = rng.normal(0, 0.004, 60)
+    bench = 256.0 * np.cumprod(1 + rb)
+    bench = bench / bench[29] * 256.0  # 256 the day before: the ratio is exactly ``fall``
+    bench[30:] = bench[30:] / bench[30] * (256.0 * fall)
+    assert np.log(bench[30] / bench[29]) == -MARKET_MOVE_CAP
+    stock = 90 * np.cumprod(1 + rb + rng.normal(0, 0.002, 60))
+    stock[30:] = stock[30:] / stock[30] * stock[29] * fall / 2  # the fall, and a 2:1 split
+    v = np.column_stack([stock, bench])
+    found = split_like_moves(v, days.values, ["AAA", "IDX"], market=v[:, 1])
+    assert [(d, w) for d, w, *_ in found["AAA"]] == [(days[30], "2:1 split")]
+    assert found["AAA"][0][3] == pytest.approx(np.expm1(-MARKET_MOVE_CAP), rel=1e-12)
+    assert found["IDX"] == ()
+
+
+def test_a_read_only_store_from_before_row_checksums_is_served(tmp_path, monkeypatch):
+    """``tables >= _TABLES`` -> ``>`` in the read-only opening: a store holding exactly the
+    two tables every version has (written before row checksums and kept-apart rows existed,
+    so without their tables) was taken for a foreign file when it could only be read: its
+    prices were not served and the session started from an empty store in memory. The file
+    refuses writing (SQLite's own refusal, injected below the store as above)."""
+    from betahedge_xl.data.store_file import StoreFile
+
+    path = tmp_path / "prices.sqlite"
+    want = series(["2020-01-02", "2020-01-03", "2020-01-06"], [10.0, 11.0, 12.5])
+    first = PriceStore(path)
+    assert first.write("AAA", want, None, "test", pd.Timestamp("2020-01-07", tz="UTC")) == 3
+    first.close()
+    con = sqlite3.connect(path)  # as the version before row checksums left it
+    con.execute("DROP TABLE IF EXISTS checks")
+    con.execute("DROP TABLE IF EXISTS aside")
+    assert {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} \
+        == {"series", "coverage"}
+    con.close()
+    real = StoreFile._connect
+
+    def connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        if target == str(path):  # opening for writing: refused
+            return real(self, str(tmp_path / "no such folder" / "prices.sqlite"))
+        return real(self, target, uri)
+
+    monkeypatch.setattr(PriceStore, "_connect", connect)
+    store = PriceStore(path)
+    assert store.unwritable is not None
+    got = store.read(["AAA"])["AAA"]
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(got.index) == list(want.index)
+    store.close()
