@@ -753,3 +753,29 @@ def test_a_read_only_store_from_before_row_checksums_is_served(tmp_path, monkeyp
     np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
     assert list(got.index) == list(want.index)
     store.close()
+
+
+def test_the_gap_report_names_the_longest_gap():
+    """``max(self.gaps, key=weekdays)`` -> ``min``: the report's "longest" gap was the
+    shortest. Two gaps: 2020-01-08..09 (2 trading days) and 2020-01-13..17 (5)."""
+    idx = pd.bdate_range("2020-01-02", "2020-01-31")
+    gone = pd.to_datetime(["2020-01-08", "2020-01-09", *pd.bdate_range("2020-01-13",
+                                                                       "2020-01-17")])
+    keep = idx[~idx.isin(gone)]
+    frame = pd.DataFrame({"A": 10.0 + np.arange(len(keep))}, index=keep)
+    lines = [m for m in assess(frame, "2020-01-02", "2020-02-01").messages() if "gap" in m]
+    assert lines == ["A: 2 gap(s) of 2+ trading days without prices (longest 5, "
+                     "2020-01-13..2020-01-17)"]
+
+
+def test_prices_that_are_all_zero_or_negative_are_no_prices():
+    """``len(s) and any(s > 0)`` -> ``len(s)``: prices handed in that were all zero or
+    negative passed as prices, and the caller got an empty table instead of the error
+    saying there are none."""
+    from betahedge_xl.data.prices import from_frame
+    from betahedge_xl.exceptions import DataError
+
+    idx = pd.bdate_range("2020-01-02", periods=5)
+    with pytest.raises(DataError, match=r"^AAA: no prices in 2020-01-02\.\.2020-02-01$"):
+        from_frame(pd.DataFrame({"AAA": [0.0, -1.0, 0.0, -2.5, 0.0]}, index=idx),
+                   "2020-01-02", "2020-02-01")
