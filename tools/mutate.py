@@ -258,9 +258,11 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
         name = f.stem
         if stem in name or any(p.search(text) for p in pats):
             picked.append(str(f.relative_to(tests_dir.parent)))
-    if not picked:  # used only through the package: the package's tests
-        picked = [str(f.relative_to(tests_dir.parent))
-                  for f in sorted(tests_dir.glob(f"test_{pkg}_*.py"))]
+    if not any(Path(f).stem.startswith(f"test_{pkg}") for f in picked):
+        # used through the package (betahedge_xl.cli.console by every command): its tests
+        picked += [str(f.relative_to(tests_dir.parent))
+                   for f in sorted([*tests_dir.glob(f"test_{pkg}.py"),
+                                    *tests_dir.glob(f"test_{pkg}_*.py")])]
     extra = tests_dir / f"test_mutants_{pkg}.py"
     if extra.exists() and str(extra.relative_to(tests_dir.parent)) not in picked:
         picked.append(str(extra.relative_to(tests_dir.parent)))
