@@ -68,14 +68,8 @@ def _later_benchmark(column: str, benchmarks: Sequence[str]) -> bool:
     return " on " in column and column.split(" on ", 1)[1] in list(benchmarks)[1:]
 
 
-def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> OutputPlan:
-    """The backtest's tables and charts: settings (A:B), charts (D..), tables (M..).
-
-    Tables: the settings and the best estimator; estimators x metrics; growth of 1 of the
-    asset and of each estimator's hedged series; the hedge ratio each estimator set at each
-    rebalance day. Charts: the cumulative hedged returns and the hedge-ratio paths.
-    """
-    p = f"{PREFIX}bt_"
+def _settings_table(result: BacktestResult, p: str) -> Table:
+    """The backtest's settings, the best estimator and each estimator's effectiveness (A:B)."""
     settings: list[list[Any]] = [
         ["Asset", result.asset],
         ["Benchmark", result.benchmark],
@@ -106,6 +100,18 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
          for i, (label, value) in enumerate(settings)
          if (f := summary_format(label, value)) is not None}
     )
+    return summary
+
+
+def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> OutputPlan:
+    """The backtest's tables and charts: settings (A:B), charts (D..), tables (M..).
+
+    Tables: the settings and the best estimator; estimators x metrics; growth of 1 of the
+    asset and of each estimator's hedged series; the hedge ratio each estimator set at each
+    rebalance day. Charts: the cumulative hedged returns and the hedge-ratio paths.
+    """
+    p = f"{PREFIX}bt_"
+    summary = _settings_table(result, p)
     col = BACKTEST_TABLES_COL
     head, *body = result.rows()
     table = Table(
