@@ -621,45 +621,43 @@ def test_command_line_shows_yahoo_progress_on_stderr(slow: FakeYahooSession) -> 
     assert "Prices from Yahoo: 2 of 2 tickers\n" in text
 
 
-def test_refresh_shows_yahoo_progress_in_the_status_bar(slow: FakeYahooSession) -> None:
+@pytest.mark.parametrize("engine", ["windows", "mac"])
+def test_refresh_shows_yahoo_progress_in_the_status_bar(slow: FakeYahooSession,
+                                                        engine: str) -> None:
     from betahedge_xl.excel import inputs as inp
     from betahedge_xl.excel import refresh as rf
-    from xlwings_harness import FakeBook, strict
+    from xlwings_engines import excel_model, xlwings_book
 
     gate = slow.gate
     assert gate is not None
     slow.gate = None
-    book = FakeBook()
-    # The example block (a refresh that stops adds nothing, and TSLA, SPY are not in the
-    # fixtures), then this test's tickers in it.
-    rf.add_inputs(strict(book))
-    block = {n.name: n for n in book.names}[inp.INPUTS_NAME].refers_to_range
-    keys = [f.key for f in inp.FIELDS]
-    sheet = book.sheets[inp.INPUTS_SHEET]
-    for key, value in (("asset", "AAA"), ("benchmark", "BBB"), ("start", START), ("end", END)):
-        sheet.range((block.row + keys.index(key), block.column + 1)).value = value
+    with xlwings_book(engine) as book:
+        # The example block (a refresh that stops adds nothing, and TSLA, SPY are not in the
+        # fixtures), then this test's tickers in it.
+        rf.add_inputs(book)
+        block = book.names[inp.INPUTS_NAME].refers_to_range
+        keys = [f.key for f in inp.FIELDS]
+        sheet = book.sheets[inp.INPUTS_SHEET]
+        for key, value in (("asset", "AAA"), ("benchmark", "BBB"), ("start", START),
+                           ("end", END)):
+            sheet.range((block.row + keys.index(key), block.column + 1)).value = value
+        app = excel_model(book).app
+        shown = app.set_status
 
-    class App:  # the book's app, opening Yahoo's gate at the first progress shown
-        def __init__(self, app: object) -> None:
-            self.__dict__["_app"] = app
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self._app, name)
-
-        def __setattr__(self, name: str, value: object) -> None:
-            if name == "status_bar" and "Yahoo" in str(value):
+        def show(value: object) -> None:  # Excel's status bar, opening Yahoo's gate at the
+            if "Yahoo" in str(value):     # first progress shown
                 gate.set()
-            setattr(self._app, name, value)
+            shown(value)
 
-    slow.gate = gate
-    real_app = book.app
-    history = real_app.status_history
-    history.clear()
-    book.app = App(real_app)  # type: ignore[assignment]
-    message = rf.refresh(strict(book))
-    assert message.startswith("AAA on BBB"), message
-    assert "BetaHedge: prices from Yahoo: 0 of 2 tickers" in history
-    assert "BetaHedge: prices from Yahoo: 2 of 2 tickers" in history
+        app.set_status = show  # type: ignore[method-assign]
+        slow.gate = gate
+        history = app.status_history
+        history.clear()
+        message = rf.refresh(book)
+        assert message.startswith("AAA on BBB"), message
+        assert "BetaHedge: prices from Yahoo: 0 of 2 tickers" in history
+        assert "BetaHedge: prices from Yahoo: 2 of 2 tickers" in history
+        assert history[-1] is False
 
 
 def test_repeated_fetch_prices_keeps_its_aligned_frame_and_hands_out_copies(

@@ -8,10 +8,12 @@ font's "0", 7 px, plus 5 px padding; 96 px per 72 pt), independently of the plan
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zipfile
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -22,7 +24,7 @@ from betahedge_xl import formats as F
 from betahedge_xl.excel import drawer
 from betahedge_xl.plan import CHART_HEIGHT, CHART_WIDTH, OutputPlan, build_plan
 from betahedge_xl.report import write_report
-from xlwings_harness import FakeBook, strict
+from xlwings_engines import XlSheet, excel_model, xlwings_book
 
 SAMPLE = Path(__file__).resolve().parents[1] / "betahedge_xl" / "sample"
 Rect = tuple[float, float, float, float]  # left, top, right, bottom (points)
@@ -144,32 +146,37 @@ def _assert_nothing_cut(cells: dict[tuple[int, int], tuple[Any, str | None]],
 
 
 # ---------------------------------------------------------------------------------------------
-# live sheet (xlwings, through the fake Excel that admits only the real API)
+# live sheet: xlwings' own Windows and macOS engines over a fake Excel
 # ---------------------------------------------------------------------------------------------
-def _draw_live(plan: OutputPlan, windows: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
-    book = FakeBook()
-    notes = drawer.draw(strict(book), plan)
-    assert notes == []
-    return book.sheets[plan.sheet]
+ENGINES = ["windows", "mac"]
+
+
+@contextlib.contextmanager
+def _draw_live(plan: OutputPlan, engine: str) -> Iterator[tuple[Any, XlSheet]]:
+    """The plan drawn on ``engine``: the xlwings book and the fake Excel's sheet."""
+    with xlwings_book(engine) as book:
+        notes = drawer.draw(book, plan)
+        assert notes == []
+        yield book, excel_model(book).sheet(plan.sheet)
+
+
+def _chart_boxes(sheet: XlSheet) -> dict[str, Rect]:
+    return {c.name: (c.left, c.top, c.left + c.width, c.top + c.height) for c in sheet.charts}
 
 
 @pytest.mark.parametrize("which", [*sorted(RESULTS), "backtest"])
-@pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
-def test_live_charts_cover_no_cell_and_no_chart(which: str, windows: bool,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_live_charts_cover_no_cell_and_no_chart(which: str, engine: str) -> None:
     plan = _plan(which)
-    sheet = _draw_live(plan, windows, monkeypatch)
-    grid = _Grid(sheet.col_widths, sheet.row_heights)
-    charts = {c.name: (c.left, c.top, c.left + c.width, c.top + c.height)
-              for c in sheet.charts_list}
-    assert set(charts) == {c.name for c in plan.charts}
-    # xlwings takes points: the plan's size goes in unconverted
-    assert {(c.width, c.height) for c in sheet.charts_list} == {(CHART_WIDTH, CHART_HEIGHT)}
-    _assert_nothing_covered(charts, list(sheet.grid), grid)
-    cells = {k: (v, sheet.formats.get(k)) for k, v in sheet.grid.items()}
-    _assert_nothing_cut({(r, c): v for (r, c), v in cells.items()}, sheet.col_widths,
-                        sheet.wrapped)
+    with _draw_live(plan, engine) as (_, sheet):
+        grid = _Grid(sheet.col_widths, sheet.row_heights)
+        charts = _chart_boxes(sheet)
+        assert set(charts) == {c.name for c in plan.charts}
+        # xlwings takes points: the plan's size goes in unconverted
+        assert {(c.width, c.height) for c in sheet.charts} == {(CHART_WIDTH, CHART_HEIGHT)}
+        _assert_nothing_covered(charts, list(sheet.cells), grid)
+        cells = {k: (v, sheet.formats.get(k)) for k, v in sheet.cells.items()}
+        _assert_nothing_cut(cells, sheet.col_widths, sheet.wrapped)
 
 
 def test_live_geometry_was_wrong_in_pixels() -> None:
@@ -178,49 +185,56 @@ def test_live_geometry_was_wrong_in_pixels() -> None:
     assert left + 576 > 12 * 48.0  # past column M, where the returns table began
 
 
-def test_live_rolling_chart_series_and_axis(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_live_rolling_chart_series_and_axis(engine: str) -> None:
     res = _worked()
     plan = build_plan(res)
-    sheet = _draw_live(plan, False, monkeypatch)
-    chart = {c.name: c for c in sheet.charts_list}["bh_chart_rolling"]
-    rolling = plan.table("bh_rolling")
-    names = [s.name for s in chart.series.items]
-    assert names == ["Beta SPY", f"Full-sample beta SPY ({res.beta:.2f})", "+2 SE SPY",
-                     "-2 SE SPY"]
-    assert [s.values.column for s in chart.series.items] == [
-        rolling.column(h) + 1 for h in rolling.header[1:]]
-    assert chart.x_values.column == rolling.column("Date") + 1
-    # the date labels sit at the bottom whatever the sign of beta
-    assert chart.value_axis.crosses == "minimum"
-    assert chart.title.startswith("Rolling 63-day beta: TSLA on SPY, daily, 2014-01-02..")
-    spec = next(c for c in plan.charts if c.name == "bh_chart_rolling")
-    assert [getattr(s, "line_color", None) for s in chart.series.items] == [
-        s.color for s in spec.series]
+    with _draw_live(plan, engine) as (book, sheet):
+        chart = {c.name: c for c in sheet.charts}["bh_chart_rolling"]
+        rolling = plan.table("bh_rolling")
+        names = [s.name for s in chart.series]
+        assert names == ["Beta SPY", f"Full-sample beta SPY ({res.beta:.2f})", "+2 SE SPY",
+                         "-2 SE SPY"]
+        assert [s.values[1][1] for s in chart.series] == [
+            rolling.column(h) + 1 for h in rolling.header[1:]]
+        date_col = rolling.column("Date") + 1
+        assert all(s.xvalues[1][1] == s.xvalues[1][3] == date_col for s in chart.series)
+        # Read back through xlwings, as this Excel holds them.
+        xl_chart = book.sheets[plan.sheet].charts["bh_chart_rolling"]
+        # the date labels sit at the bottom whatever the sign of beta
+        assert xl_chart.value_axis.crosses == "minimum"
+        assert xl_chart.title.startswith(
+            "Rolling 63-day beta: TSLA on SPY, daily, 2014-01-02..")
+        spec = next(c for c in plan.charts if c.name == "bh_chart_rolling")
+        # xlwings reads a colour back as (r, g, b); the plan gives it as #RRGGBB.
+        assert [s.line_color for s in xl_chart.series] == [
+            tuple(int(s.color[i:i + 2], 16) for i in (1, 3, 5)) for s in spec.series]
 
 
-@pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
-def test_live_print_area_and_log_axis(windows: bool, monkeypatch: pytest.MonkeyPatch,
-                                     seven_fold: Any) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_live_print_area_and_log_axis(engine: str, seven_fold: Any) -> None:
     plan = build_plan(seven_fold)
-    monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
-    book = FakeBook()
-    notes = drawer.draw(strict(book), plan)
-    sheet = book.sheets[plan.sheet]
-    growth = {c.name: c for c in sheet.charts_list}["bh_chart_cumulative"]
-    if windows:
-        assert notes == []
-        assert (growth.value_axis.api.ScaleType, growth.value_axis.api.LogBase) == (-4133, 2)
+    with _draw_live(plan, engine) as (book, sheet):
+        xl_sheet = book.sheets[plan.sheet]
+        growth = xl_sheet.charts["bh_chart_cumulative"]
+        axis = growth.value_axis.api
+        if engine == "windows":
+            assert (axis.ScaleType, axis.LogBase) == (-4133, 2)  # xlScaleLogarithmic
+            # What the drawer set on Excel's PageSetup (COM): landscape, one page wide.
+            setup = {k[1]: v for k, v in sheet.props.items()
+                     if isinstance(k, tuple) and k[0] == "PageSetup"}
+            assert (setup["Orientation"], setup["FitToPagesWide"],
+                    setup["FitToPagesTall"]) == (2, 1, False)
+        else:  # AppleScript: the axis's scale type and log base
+            from xlwings_engines import kw
+
+            assert (axis.scale_type.get(), axis.log_base.get()) == (kw.scale_logarithmic, 2)
         assert growth.value_axis.title == "growth of 1, log scale"
-        setup = sheet.api.PageSetup
-        assert (setup.Orientation, setup.FitToPagesWide, setup.FitToPagesTall) == (2, 1, False)
-    else:
-        # no appscript here: the axis stays linear and its title does not claim otherwise
-        assert growth.value_axis.title == "growth of 1"
-        assert notes and "linear value axis" in notes[0]
-    r0, c0, r1, c1 = plan.print_area()
-    last = plan.tables[-1]
-    assert (r0, c0) == (0, 0) and c1 == last.bounds()[3] and r1 >= last.last_row
-    assert sheet.page_setup.print_area == f"$A$1:${_letters(c1)}${r1 + 1}"
+        r0, c0, r1, c1 = plan.print_area()
+        last = plan.tables[-1]
+        assert (r0, c0) == (0, 0) and c1 == last.bounds()[3] and r1 >= last.last_row
+        assert xl_sheet.page_setup.print_area == f"$A$1:${_letters(c1)}${r1 + 1}"
+        assert sheet.print_area == f"$A$1:${_letters(c1)}${r1 + 1}"
 
 
 def _letters(col: int) -> str:
@@ -311,29 +325,26 @@ def test_last_refresh_table_goes_below_a_portfolios_positions() -> None:
         assert b[2] < s0[0] or s0[2] < b[0] or b[3] < s0[1] or s0[3] < b[1], t.name
 
 
-@pytest.mark.parametrize("windows", [False, True], ids=["macos", "windows"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_refresh_with_last_refresh_table_covers_and_cuts_nothing(
-    windows: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    engine: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from betahedge_xl.excel import refresh as rf
 
     # the example inputs (TSLA on SPY, 2014) on the package's real sample prices
     monkeypatch.setenv("BETAHEDGE_DATA_DIR", str(SAMPLE))
     monkeypatch.setenv("BETAHEDGE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(drawer, "_is_windows", lambda: windows)
-    book = FakeBook()
-    message = rf.refresh(strict(book))
-    assert message.startswith("TSLA on SPY"), message
-    sheet = book.sheets["BetaHedge"]
-    grid = _Grid(sheet.col_widths, sheet.row_heights)
-    charts = {c.name: (c.left, c.top, c.left + c.width, c.top + c.height)
-              for c in sheet.charts_list}
-    _assert_nothing_covered(charts, list(sheet.grid), grid)
-    _assert_nothing_cut({k: (v, sheet.formats.get(k)) for k, v in sheet.grid.items()},
-                        sheet.col_widths, sheet.wrapped)
-    # a wrapped value's row holds its lines (the result line and the inputs' address)
-    assert len(sheet.wrapped) >= 3
-    for r, c in sheet.wrapped:
-        text = str(sheet.grid[(r, c)])
-        lines = max(text.count("\n") + 1, -(-len(text) // int(sheet.col_widths[c])))
-        assert sheet.row_heights.get(r, 15.0) >= 15.0 * lines, (r, text)
+    with xlwings_book(engine) as book:
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        sheet = excel_model(book).sheet("BetaHedge")
+        grid = _Grid(sheet.col_widths, sheet.row_heights)
+        _assert_nothing_covered(_chart_boxes(sheet), list(sheet.cells), grid)
+        _assert_nothing_cut({k: (v, sheet.formats.get(k)) for k, v in sheet.cells.items()},
+                            sheet.col_widths, sheet.wrapped)
+        # a wrapped value's row holds its lines (the result line and the inputs' address)
+        assert len(sheet.wrapped) >= 3
+        for r, c in sheet.wrapped:
+            text = str(sheet.cells[(r, c)])
+            lines = max(text.count("\n") + 1, -(-len(text) // int(sheet.col_widths[c])))
+            assert sheet.row_heights.get(r, 15.0) >= 15.0 * lines, (r, text)

@@ -142,7 +142,9 @@ class XlSheet:
                 try:
                     v = float(v)
                 except ValueError:
-                    self.formulas[(r, c)] = v if v[0] == "=" else "=" + v[1:]
+                    # Excel keeps a typed sign ("-x" is "=-x") and drops a typed "@".
+                    self.formulas[(r, c)] = (v if v[0] == "=" else "=" + v[1:] if v[0] == "@"
+                                             else "=" + v)
                     v = '' if v == '=""' else XlErr("#NAME?")
             elif v == "":
                 v = None
@@ -288,6 +290,10 @@ class XlApp:
         self.alerts: list[str] = []
         self.screen_updating = True
         self.display_alerts = True
+        #: What this Excel refuses, as an older or a locked-down Excel does: "series chart
+        #: type" (a series drawn in another type than its chart's), "validation" (a
+        #: drop-down list). Each raises that platform's error, as Excel does.
+        self.refuses: set[str] = set()
 
     def set_status(self, value: Any) -> None:
         self.status_bar = value
@@ -516,6 +522,8 @@ class ComRange:
             def Add(self, Type: Any = None, AlertStyle: Any = None,  # noqa: N802, N803
                     Operator: Any = None, Formula1: Any = None,  # noqa: N803
                     Formula2: Any = None) -> None:  # noqa: N803
+                if "validation" in rng._m.book.app.refuses:
+                    raise _com_error("Application-defined or object-defined error")
                 for cell in rng._each():
                     rng._m.validations[cell] = Formula1
 
@@ -588,6 +596,8 @@ class ComChart:
 
             def __setattr__(self, name: str, value: Any) -> None:
                 s = object.__getattribute__(self, "_series")
+                if name == "ChartType" and "series chart type" in chart.sheet.book.app.refuses:
+                    raise _com_error("Unable to set the ChartType property of the Series class")
                 if name == "Name":
                     s.name = value
                 elif name == "XValues":
@@ -1201,8 +1211,13 @@ class BagNode(MacNode):
         self.props[name] = value
 
     def command(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        # A property reached as an element (``axis.scale_type.set(...)``): it keeps what is
+        # set, and gives it back, as Excel does.
+        if name == "set":
+            self.props["__value__"] = args[0] if args else kwargs.get("to")
+            return None
         if name == "get":
-            return MISSING_VALUE
+            return self.props.get("__value__", MISSING_VALUE)
         if name.startswith("get_has_"):
             return self.props.get(name[4:], True)
         if name.startswith("set_has_"):
@@ -1595,6 +1610,8 @@ class _MacValidation(MacNode):
                 self.rng.m.validations.pop(cell, None)
             return None
         if name == "add_data_validation":
+            if "validation" in self.rng.m.book.app.refuses:
+                raise CommandError("Microsoft Excel got an error: Parameter error.", -50)
             for cell in self.rng._each():
                 self.rng.m.validations[cell] = kwargs.get("formula1")
             return None
@@ -1772,6 +1789,10 @@ class MacSeries(MacNode):
         self.chart, self.index = chart, index
 
     @property
+    def m_chart(self) -> XlChart:
+        return self.chart.obj.m
+
+    @property
     def m(self) -> XlSeries:
         series = self.chart.obj.m.series
         if not 1 <= self.index <= len(series):
@@ -1784,6 +1805,8 @@ class MacSeries(MacNode):
         return self.m.props.get(name, MISSING_VALUE)
 
     def prop_set(self, name: str, value: Any) -> None:
+        if name == "chart_type" and "series chart type" in self.m_chart.sheet.book.app.refuses:
+            raise CommandError("Microsoft Excel got an error: Parameter error.", -50)
         if name == "name":
             self.m.name = value
         elif name == "xvalues":

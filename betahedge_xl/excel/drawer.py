@@ -25,6 +25,7 @@ outside that block (no chart of today's plan has one) has no xlwings CE call: it
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from ..exceptions import BetaHedgeError
 from ..plan import LOG_AXIS_NOTE, Chart, OutputPlan, Table
 from ..plan import a1 as _a1
 from . import cells
-from .grid import occupied
+from .grid import formulas, occupied
 
 Rect = tuple[int, int, int, int]  # first_row, first_col, last_row, last_col (0-based)
 
@@ -54,7 +55,10 @@ class OutputInTheWay(BetaHedgeError):
 #: per sheet it added, cell block it wrote, defined name and chart it made. Only what this
 #: record lists is ever cleared, replaced or deleted; a workbook without it owns nothing.
 RECORD_SHEET = "BetaHedge Record"
-_RECORD_HEADER = ["Kind", "Sheet", "Item", "Address"]
+_RECORD_HEADER = ["Kind", "Sheet", "Item", "Address", "Fingerprint"]
+#: Longest fingerprint kept whole in one cell (Excel holds 32,767 characters); a longer one
+#: keeps its block and column parts only, and a change is then named by the block.
+_PRINT_LIMIT = 30_000
 
 
 @dataclass
@@ -64,6 +68,10 @@ class Record:
     Excel compares sheet, name and chart names."""
 
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: Fingerprint of what a refresh left in a cell block (see :func:`fingerprint`), by
+    #: (sheet in lower case, address); a block without one (drawing cut short, or a record
+    #: from before fingerprints) is not compared.
+    prints: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def on(self, kind: str, sheet: str) -> list[tuple[str, str]]:
         return [(i, a) for k, s, i, a in self.rows if k == kind and same_sheet(s, sheet)]
@@ -75,7 +83,11 @@ class Record:
         return {i.lower(): (s, a) for k, s, i, a in self.rows if k == "name"}
 
     def without_sheet(self, sheet: str) -> Record:
-        return Record([r for r in self.rows if not same_sheet(r[1], sheet)])
+        return Record([r for r in self.rows if not same_sheet(r[1], sheet)],
+                      {k: v for k, v in self.prints.items() if not same_sheet(k[0], sheet)})
+
+    def fingerprint_of(self, sheet: str, address: str) -> str:
+        return self.prints.get((sheet.lower(), address.upper()), "")
 
 
 def read_record(book: Any) -> Record:
@@ -85,11 +97,97 @@ def read_record(book: Any) -> Record:
     for sheet in book.sheets:
         if same_sheet(sheet.name, RECORD_SHEET):
             used = sheet.used_range
-            values = read_values(sheet.range((1, 1), (max(used.last_cell.row, 1), 4)))
-            rows = [tuple("" if v is None else str(v) for v in r[:4]) for r in values[1:]
+            values = read_values(sheet.range((1, 1), (max(used.last_cell.row, 1), 5)))
+            rows = [["" if v is None else str(v) for v in r[:5]] for r in values[1:]
                     if r and r[0]]
-            return Record([r for r in rows if len(r) == 4])  # type: ignore[misc]
+            record = Record([(r[0], r[1], r[2], r[3]) for r in rows])
+            record.prints = {(r[1].lower(), r[3].upper()): r[4] for r in rows
+                             if r[0] == "cells" and r[4]}
+            return record
     return Record()
+
+
+def fingerprint(texts: list[list[str]]) -> str:
+    """A compact fingerprint of a cell block's formulas (each cell's formula, or its constant
+    as text: what was written, whatever a formula shows).
+
+    ``v1:<block>:<g>:<row digests>:<column digests>``: the block's 64-bit digest tells whether
+    anything changed; a 16-bit digest per column and per group of ``g`` rows tells where (a
+    cell is in a changed column and a changed group). ``g`` is 1 unless the block is too
+    long for the row digests to fit one cell.
+    """
+    def digest(cells: list[str], size: int = 2) -> str:
+        return hashlib.blake2b("\x1f".join(cells).encode(), digest_size=size).hexdigest()
+
+    n_cols = len(texts[0]) if texts else 0
+    block = digest(["\x1e".join("\x1f".join(r) for r in texts)], 8)
+    cols = "".join(digest([r[j] for r in texts]) for j in range(n_cols))
+    room = (_PRINT_LIMIT - len(cols) - 40) // 4
+    group = max(1, -(-len(texts) // max(room, 1)))
+    rows = "".join(digest(["\x1e".join("\x1f".join(r) for r in texts[k:k + group])])
+                   for k in range(0, len(texts), group))
+    return f"v1:{block}:{group}:{rows}:{cols}"
+
+
+def _changed(texts: list[list[str]], stored: str) -> list[tuple[int, int]]:
+    """The cells (offsets in the block) that may differ from what ``stored`` fingerprints;
+    none when the block is as it was (or ``stored`` is no fingerprint of this version)."""
+    was = stored.split(":")
+    now = fingerprint(texts).split(":")
+    if len(was) != 5 or was[0] != "v1" or now[1] == was[1]:
+        return []
+    n_rows, n_cols = len(texts), len(texts[0]) if texts else 0
+
+    def moved(was_part: str, now_part: str, n: int) -> list[int]:
+        if len(was_part) != len(now_part):  # another shape: anywhere along it
+            return list(range(n))
+        return [k for k in range(n) if was_part[4 * k:4 * k + 4] != now_part[4 * k:4 * k + 4]]
+
+    group = int(now[2])
+    groups = moved(was[3], now[3], len(now[3]) // 4) if was[2] == now[2] else list(range(
+        -(-n_rows // group)))
+    rows = [i for k in groups for i in range(k * group, min((k + 1) * group, n_rows))]
+    return [(i, j) for i in rows for j in moved(was[4], now[4], n_cols)]
+
+
+def _check_untouched(sheet: Any, record: Record) -> dict[Rect, list[list[str]]]:
+    """Stop when a cell block the Refresh drew on ``sheet`` holds something else now: a value
+    or formula the analyst typed over the report's own cells. A cell they emptied is no
+    one's: the next drawing fills it again. Returns what each compared block holds."""
+    held = {}
+    for _, address in record.on("cells", sheet.name):
+        stored = record.fingerprint_of(sheet.name, address)
+        if not stored:
+            continue
+        rect = _rect(address)
+        texts = held[rect] = formulas(_rng(sheet, rect))
+        theirs = [(i, j) for i, j in _changed(texts, stored) if texts[i][j] != ""]
+        if not theirs:
+            continue
+        # The formula, or the constant as the analyst typed it.
+        shown = ", ".join(f"{sheet.name}!{_a1(rect[0] + i, rect[1] + j)} ({texts[i][j]})"
+                          for i, j in theirs[:5])
+        more = f" and {len(theirs) - 5} more" if len(theirs) > 5 else ""
+        block = _address_of(rect) if rect[:2] != rect[2:] else _a1(rect[0], rect[1], True)
+        raise OutputInTheWay(
+            f"{shown}{more}: typed over the report's cells {sheet.name}!{block} since the "
+            f"last refresh (the report did not write it); copy it elsewhere and clear it, or "
+            f"delete the {sheet.name} sheet")
+    return held
+
+
+def seal(book: Any, record: Record) -> Record:
+    """Fingerprint what the record's cell blocks hold now (those without a fingerprint: the
+    ones just drawn) and write the record; the next refresh compares against it."""
+    sheets = {s.name.lower(): s for s in book.sheets}
+    prints = dict(record.prints)
+    for kind, where, _, address in record.rows:
+        key = (where.lower(), address.upper())
+        if kind == "cells" and key not in prints and where.lower() in sheets:
+            prints[key] = fingerprint(formulas(_rng(sheets[where.lower()], _rect(address))))
+    sealed = Record(record.rows, prints)
+    _write_record(book, sealed)
+    return sealed
 
 
 def _write_record(book: Any, record: Record) -> None:
@@ -101,8 +199,9 @@ def _write_record(book: Any, record: Record) -> None:
         sheet = book.sheets.add(RECORD_SHEET, after=book.sheets[len(book.sheets) - 1])
         sheet.visible = False
     used = sheet.used_range
-    sheet.range((1, 1), (max(used.last_cell.row, 1), 4)).clear_contents()
-    rows = [_RECORD_HEADER, *[list(r) for r in dict.fromkeys(record.rows)]]
+    sheet.range((1, 1), (max(used.last_cell.row, 1), 5)).clear_contents()
+    rows = [_RECORD_HEADER, *[[*r, record.fingerprint_of(r[1], r[3]) if r[0] == "cells"
+                               else ""] for r in dict.fromkeys(record.rows)]]
     sheet.range((1, 1)).value = [[as_text(v) for v in r] for r in rows]
 
 
@@ -116,6 +215,9 @@ class _Work:
     clear: list[Rect]
     names: list[Any]
     charts: list[str]
+    #: What the recorded blocks held when checked (formulas or constants as text), so that
+    #: clearing them does not read them again.
+    held: dict[Rect, list[list[str]]] = field(default_factory=dict)
 
 
 def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
@@ -154,6 +256,7 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
                     f"which needs that name; rename it (Formulas > Name Manager)")
         clear: list[Rect] = []
         charts: list[str] = []
+        held: dict[Rect, list[list[str]]] = {}
         if sheet is not None:
             clear = [_rect(a) for _, a in record.on("cells", plan.sheet)]
             charts = [i for i, _ in record.on("chart", plan.sheet)]
@@ -164,8 +267,9 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
                     raise OutputInTheWay(
                         f"the chart {chart.name} on the sheet '{sheet.name}' is not the "
                         f"report's; rename it or delete it")
+            held = _check_untouched(sheet, record)
             _check_free(sheet, plan, clear)
-        works.append(_Work(plan, sheet, clear, owned_names, charts))
+        works.append(_Work(plan, sheet, clear, owned_names, charts, held))
     return works
 
 
@@ -197,7 +301,9 @@ def draw_checked(book: Any, works: list[_Work], record: Record,
     drawn = [row for w in works
              for row in _drawn_rows(w, w.sheet.name if w.sheet is not None else w.plan.sheet,
                                     record)]
-    _write_record(book, Record([*record.rows, *drawn]))
+    kept_prints = {k: v for k, v in record.prints.items()
+                   if not any(same_sheet(k[0], w.plan.sheet) for w in works)}
+    _write_record(book, Record([*record.rows, *drawn], kept_prints))
     for work in works:
         plan = work.plan
         sheet = work.sheet if work.sheet is not None else book.sheets.add(
@@ -214,9 +320,8 @@ def draw_checked(book: Any, works: list[_Work], record: Record,
             say(f"drawing chart {i}/{len(plan.charts)}")
             notes += _draw_chart(sheet, plan, chart)
         _page_setup(sheet, plan)
-    new = Record([*kept, *drawn])
-    _write_record(book, new)
-    return notes, new
+    # Sealed by the caller (:func:`seal`) once nothing more is written into the blocks.
+    return notes, Record([*kept, *drawn], kept_prints)
 
 
 def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = None) -> list[str]:
@@ -229,7 +334,9 @@ def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = N
     """
     record = read_record(book)
     works = check(book, [plan], record)
-    return draw_checked(book, works, record, progress)[0]
+    notes, drawn = draw_checked(book, works, record, progress)
+    seal(book, drawn)
+    return notes
 
 
 def _address(refers_to: str) -> str:
@@ -267,7 +374,7 @@ def _clear(sheet: Any, work: _Work) -> None:
     recorded names and charts."""
     for rect in work.clear:
         rng = _rng(sheet, rect)
-        found = occupied(rng)
+        found = occupied(rng, work.held.get(rect))
         if not any(f.startswith("=") for _, _, f in found):
             rng.clear_contents()
             continue
@@ -374,9 +481,9 @@ def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
                 if _inside(rect[0] + i, rect[1] + j, previous):
                     continue
                 raise OutputInTheWay(
-                    f"cell {plan.sheet}!{_a1(rect[0] + i, rect[1] + j)} holds "
+                    f"cell {sheet.name}!{_a1(rect[0] + i, rect[1] + j)} holds "
                     f"{cells.show(v)}, which the report did not write; move it, or delete the "
-                    f"{plan.sheet} sheet")
+                    f"{sheet.name} sheet")
 
 
 def _rng(sheet: Any, rect: Rect) -> Any:

@@ -41,11 +41,12 @@ def read_values(rng: Any) -> list[list[Any]]:
     return values
 
 
-def occupied(rng: Any) -> list[tuple[int, int, str]]:
+def occupied(rng: Any, texts: list[list[str]] | None = None) -> list[tuple[int, int, str]]:
     """Cells of ``rng`` that hold anything (a value, or a formula whatever it shows), as
-    (row offset, column offset, formula or constant text)."""
-    return [(i, j, f) for i, row in enumerate(formulas(rng)) for j, f in enumerate(row)
-            if f != ""]
+    (row offset, column offset, formula or constant text); from ``texts`` (its
+    :func:`formulas`, read already) when given."""
+    rows = formulas(rng) if texts is None else texts
+    return [(i, j, f) for i, row in enumerate(rows) for j, f in enumerate(row) if f != ""]
 
 
 def uses_1904(book: Any) -> bool:

@@ -2,7 +2,8 @@
 
 ``main()`` is called by xlwings' ``RunPython`` from the workbook's button or the ribbon
 add-in; ``xw.Book.caller()`` is the analyst's workbook in both cases. The steps are separate
-functions so that tests can drive them with a fake book (there is no Excel on our machines).
+functions so that tests can drive them on xlwings' own engines over a fake Excel (there is no
+Excel on our machines).
 
 The outcome is shown where it stays: on macOS xlwings resets the status bar when the macro
 returns, so a refresh that ran writes a small "Last refresh" table on the report sheet (when,
@@ -46,7 +47,7 @@ def refresh(book: Any) -> str:
     stops (a cell of the user's where the report goes, a name or sheet of theirs) leaves
     every cell, name, chart and sheet as it was.
     """
-    from .drawer import check, draw_checked, read_record
+    from .drawer import check, draw_checked, read_record, seal
 
     app = book.app
 
@@ -88,9 +89,10 @@ def refresh(book: Any) -> str:
         # -- nothing has been written up to here --
         notes = ([f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and "
                   f"refresh", *add_inputs(book)] if add else [])
-        drawn, _ = draw_checked(book, works, record, progress)
+        drawn, now = draw_checked(book, works, record, progress)
         notes = [*notes, *drawn, *backtest_notes]
         _write_notes(book, plan, status, notes)
+        seal(book, now)  # what the report's cells hold now: the next refresh compares
         return "; ".join([done, *notes])
     except BetaHedgeError as exc:
         return "stopped: " + cells.message(exc)
@@ -251,7 +253,7 @@ def add_inputs(book: Any) -> list[str]:
             try:
                 sheet.range((r + 1 + i, c + 2)).data_validation.set_list(list(f.choices))
             except Exception as exc:  # noqa: BLE001  (an Excel without the call: no list)
-                refused.append(f"{f.label} ({cells.message(exc)})")
+                refused.append(f"{f.label} ({_excel_says(exc)})")
     r, c = inp.HOLDINGS_ANCHOR
     sheet.range((r + 1, c + 1)).value = [[as_text(v) for v in inp.HOLDINGS_HEADER]]
     book.names.add(inp.INPUTS_NAME, inp.inputs_ref())
@@ -259,3 +261,14 @@ def add_inputs(book: Any) -> list[str]:
     if refused:
         return [f"no drop-down list for {', '.join(refused)}: type the value"]
     return []
+
+
+def _excel_says(exc: BaseException) -> str:
+    """What Excel said when it refused a call: a COM error (pywin32's ``com_error``: hresult,
+    text, excepinfo, argument) carries Excel's own description in its excepinfo; anything
+    else is shown as the project shows an unexpected error."""
+    args: tuple[Any, ...] = tuple(exc.args)
+    info = args[2] if len(args) == 4 else None
+    if isinstance(info, tuple) and len(info) > 2 and isinstance(info[2], str) and info[2]:
+        return f"Excel: {info[2]}"
+    return cells.message(exc)
