@@ -1,8 +1,9 @@
 """Which beta hedges best: a walk-forward hedge backtest, a request in, one result out.
 
-Prices come through :func:`betahedge_xl.analysis.beta_hedge` (its fetching, windowing,
-alignment and portfolio construction: the returns every face already agrees on); the walk
-forward itself is :func:`betahedge_xl.engine.estimators.walk_forward`.
+Returns come through the stages of :func:`betahedge_xl.analysis.beta_hedge` (the request,
+its prices, the sample: fetching, windowing, alignment and portfolio construction, the returns
+every face already agrees on), not through a whole fit; the walk forward itself is
+:func:`betahedge_xl.engine.estimators.walk_forward`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ import html
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .engine import estimators as est
 from .exceptions import DataWarning, InputError
+
+if TYPE_CHECKING:
+    from .analysis.prices import Prices
+    from .analysis.request import Request
+    from .analysis.sample import Sample
 
 
 @dataclass(frozen=True, repr=False)
@@ -237,68 +243,97 @@ def backtest(
     InsufficientDataError
         Fewer returns than one window and one rebalance with a day after it.
     """
-    from .analysis import _leg, beta_hedge
-    from .plan import book_title
+    from .analysis.books import book_title, not_a_market_beta
+    from .analysis.request import benchmark_count
+    from .analysis.sample import form_book
 
     # Check the cheap arguments before fetching anything.
-    names = est.normalize_estimators(estimators, len(_leg(benchmark, "benchmark").names))
+    names = est.normalize_estimators(estimators, benchmark_count(benchmark))
     rebalance = est.normalize_rebalance(rebalance)
     window = _window(window)
-    # beta_hedge only to get the aligned daily returns; its (cheap) regression is unused.
-    res = beta_hedge(asset, benchmark, start, end, weights=weights, shares=shares,
-                     refresh=refresh, rolling_window=min(window, 63))
-    rets = res.returns
-    several = len(res.benchmarks) > 1
+    asked, prices, sample, notes = _daily_sample(asset, benchmark, start, end, weights,
+                                                 shares, refresh, window)
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=2)
     # The estimators again: a benchmark given as prices has its count known only now.
-    names = est.normalize_estimators(names, len(res.benchmarks))
-    notes: list[str] = []
-    why = res.not_a_market_beta
-    shrunk = [n for n in names if n in ("blume", "vasicek")]
-    if why and shrunk:
-        # Both pull a beta toward 1, the beta of the market: a long/short book has none.
-        names = [n for n in names if n not in shrunk]
-        if not names:
-            raise InputError(f"{' and '.join(shrunk)} not applied: {why}; choose among "
-                             f"ols, ewma, dimson")
-        notes.append(f"{' and '.join(shrunk)} not applied: {why}")
-        warnings.warn(notes[-1], DataWarning, stacklevel=2)
-    bench = rets[list(res.benchmarks)] if several else rets[res.benchmarks[0]]
-    wf = est.walk_forward(rets[res.asset], bench, window=window, rebalance=rebalance,
+    names = est.normalize_estimators(names, len(sample.benchmarks))
+    why = not_a_market_beta(asked.holdings, form_book(asked, sample))
+    names, dropped = _without_shrinkage(names, why)
+    if dropped:
+        notes.append(dropped)
+        warnings.warn(dropped, DataWarning, stacklevel=2)
+    rets = sample.returns.frame
+    several = len(sample.benchmarks) > 1
+    bench = rets[list(sample.benchmarks)] if several else rets[sample.benchmarks[0]]
+    wf = est.walk_forward(rets[sample.asset], bench, window=window, rebalance=rebalance,
                           estimators=names, cost_bps=cost_bps, halflife=halflife)
+    return BacktestResult(
+        asset=sample.asset, benchmark=" + ".join(sample.benchmarks), start=prices.start,
+        end=prices.end, window=window, rebalance=rebalance, cost_bps=wf.cost_bps,
+        halflife=wf.halflife, warnings=notes, benchmarks=list(sample.benchmarks),
+        name=book_title(sample.asset, asked.holdings, asked.kind),
+        source=prices.source or "memory", **_tables(wf, names, sample.asset, sample.benchmarks))
+
+
+def _daily_sample(asset: Any, benchmark: Any, start: Any, end: Any, weights: Any,
+                  shares: Any, refresh: bool, window: int
+                  ) -> tuple[Request, Prices, Sample, list[str]]:
+    """The request's returns as :func:`~betahedge_xl.analysis.beta_hedge` has them (the same
+    request, prices and sample stages: aligned, a book formed), with the notes of the data
+    and of the regression's checks (a constant or collinear benchmark is refused here too;
+    the regression's estimates are not used)."""
+    from .analysis.fit import regress, rolling_betas
+    from .analysis.prices import load
+    from .analysis.request import read_request
+    from .analysis.sample import form_sample
+
+    asked = read_request(
+        asset, benchmark, start, end, frequency=None, returns="simple", risk_free=0.0,
+        risk_free_unit=None, cov_type=None, maxlags=None, rolling_window=min(window, 63),
+        weights=weights, shares=shares, oos_split=None, refresh=refresh, capital=None,
+        input="prices", preset=None)
+    prices = load(asked)
+    sample = form_sample(asked, prices)
+    _, notes = regress(asked, sample)
+    # A window too short for the benchmarks is refused as a rolling window is (the rolling
+    # betas themselves are built only when read: none is computed here).
+    _, _, notes = rolling_betas(asked, sample, notes)
+    return asked, prices, sample, notes
+
+
+def _without_shrinkage(names: list[str], why: str) -> tuple[list[str], str]:
+    """The estimators without Blume and Vasicek when the book has no market beta (``why``
+    says why), and the note that says so (``""`` when none was dropped)."""
+    shrunk = [n for n in names if n in ("blume", "vasicek")]
+    if not (why and shrunk):
+        return names, ""
+    # Both pull a beta toward 1, the beta of the market: a long/short book has none.
+    kept = [n for n in names if n not in shrunk]
+    if not kept:
+        raise InputError(f"{' and '.join(shrunk)} not applied: {why}; choose among "
+                         f"ols, ewma, dimson")
+    return kept, f"{' and '.join(shrunk)} not applied: {why}"
+
+
+def _tables(wf: est.WalkForward, names: list[str], asset: str, benchmarks: list[str]
+            ) -> dict[str, Any]:
+    """The walk forward's tables, fields of :class:`BacktestResult`: the metrics with the
+    "no hedge" row, the best estimator and its test, hedged returns, ratios, returns."""
     table = est.backtest_table(wf)
     hedged = pd.DataFrame({n: wf.hedged[n].iloc[:, 0] for n in names})
     table.loc[est.NO_HEDGE] = _no_hedge_row(wf)
     comparison = est.compare_hedges(hedged, wf.asset.iloc[:, 0], table["effectiveness"])
-    if several:
+    if len(benchmarks) > 1:
         # (estimator, benchmark) columns: the one asset's K ratios per estimator.
-        ratios = pd.concat({n: wf.ratios[n][res.asset] for n in names}, axis=1,
+        ratios = pd.concat({n: wf.ratios[n][asset] for n in names}, axis=1,
                            names=["estimator", "benchmark"])
     else:
         ratios = pd.DataFrame({n: wf.ratios[n].iloc[:, 0] for n in names})
     hedged.index.name = ratios.index.name = "date"
     returns = pd.concat([wf.asset, wf.benchmark], axis=1)
     returns.index.name = "date"
-    return BacktestResult(
-        asset=res.asset,
-        benchmark=" + ".join(res.benchmarks),
-        start=res.start,
-        end=res.end,
-        window=window,
-        rebalance=rebalance,
-        cost_bps=wf.cost_bps,
-        halflife=wf.halflife,
-        table=table,
-        best=comparison.best,
-        hedged=hedged,
-        ratios=ratios,
-        returns=returns,
-        warnings=[*res.warnings, *notes],
-        benchmarks=list(res.benchmarks),
-        hedged_betas=est.hedged_betas(wf),
-        comparison=comparison,
-        name=book_title(res),
-        source=res.source or "",
-    )
+    return {"table": table, "best": comparison.best, "hedged": hedged, "ratios": ratios,
+            "returns": returns, "hedged_betas": est.hedged_betas(wf), "comparison": comparison}
 
 
 def _no_hedge_row(wf: est.WalkForward) -> list[float]:

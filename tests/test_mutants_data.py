@@ -373,3 +373,136 @@ def test_quality_report_of_clean_prices_says_so():
     q = assess(frame, "2020-01-02", "2020-01-16")
     assert q.messages() == []
     assert str(q) == "Data quality 2020-01-02..2020-01-16: 10 aligned dates of 10, clean"
+
+
+# --------------------------------------------------------------------------------------------
+# a second sample of mutants (issue 25, tools/mutate.py): the store's file handling
+# --------------------------------------------------------------------------------------------
+def test_a_store_in_rollback_journal_mode_is_turned_to_wal(tmp_path):
+    """The journal-mode check inverted or dropped: a store file left in SQLite's default
+    rollback journal (as another tool may leave it) stayed so, and a reader then blocks every
+    writer (the Excel add-in beside a running command)."""
+    path = tmp_path / "prices.sqlite"
+    PriceStore(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    con.close()
+    store = PriceStore(path, timeout=1.0)
+    store.write("AAA", series(["2020-01-02", "2020-01-03"], [1.0, 2.0]), None, "test",
+                pd.Timestamp("2020-01-06", tz="UTC"))
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # a reader holding a snapshot does not stop the store writing
+        con.execute("BEGIN")
+        assert con.execute("SELECT COUNT(*) FROM series").fetchone()[0] == 1
+        store.write("BBB", series(["2020-01-02"], [3.0]), None, "test",
+                    pd.Timestamp("2020-01-06", tz="UTC"))
+        con.execute("COMMIT")
+    finally:
+        con.close()
+        store.close()
+    assert set(PriceStore(path).read(["AAA", "BBB"])) == {"AAA", "BBB"}
+
+
+def test_a_store_linked_to_a_missing_drive_works_in_memory(tmp_path):
+    """``path.is_file() and ...`` -> ``path.stat().st_size``: a store path that is a link to a
+    folder no longer there (an unmounted drive) crashed with FileNotFoundError instead of
+    keeping prices in memory and saying why."""
+    path = tmp_path / "prices.sqlite"
+    path.symlink_to(tmp_path / "unmounted" / "prices.sqlite")
+    store = PriceStore(path)
+    assert store.unwritable is not None and "cannot open" in store.unwritable
+    want = series(["2020-01-02", "2020-01-03", "2020-01-06"], [10.0, 11.0, 12.5])
+    assert store.write("AAA", want, None, "test", pd.Timestamp("2020-01-07", tz="UTC")) == 3
+    got = store.read(["AAA"])["AAA"]
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(got.index) == list(want.index)
+    assert path.is_symlink() and not (tmp_path / "unmounted").exists()  # nothing made there
+
+
+def test_a_comma_file_whose_first_header_holds_a_semicolon_is_read_with_commas(tmp_path):
+    """The ";" test without its ``one column`` half: a comma file whose first column's name
+    holds a ";" was split on ";" and its prices lost."""
+    from betahedge_xl.data.csvdir import read_price_csv
+
+    path = tmp_path / "AAA.csv"
+    path.write_text('"Date; New York close",Adj Close\n2020-01-02,10.5\n2020-01-03,11.25\n')
+    got = read_price_csv(path)
+    assert list(got.to_numpy()) == [10.5, 11.25]
+    assert list(got.index) == [pd.Timestamp("2020-01-02"), pd.Timestamp("2020-01-03")]
+
+
+def test_csv_folder_listing_is_reused_while_the_folder_is_unchanged(tmp_path, monkeypatch):
+    """``by_ticker(fresh=False)`` -> ``fresh=True`` by default: every recalculation listed the
+    whole folder again (Excel asks again and again)."""
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "AAA.csv").write_text("Date,Adj Close\n2020-01-02,10\n")
+    listed = []
+    real = os.scandir
+
+    def scandir(path):
+        listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    cd = CsvDir(folder)
+    assert set(cd.by_ticker()) == {"AAA"}
+    assert set(cd.by_ticker()) == {"AAA"}
+    assert len(listed) == 1
+    assert set(cd.by_ticker(fresh=True)) == {"AAA"} and len(listed) == 2
+
+
+def test_outer_join_of_dates_out_of_order_after_the_first_equals_pandas():
+    """A series whose dates are out of order after the first is joined as pandas joins it.
+    (Written against the sortedness test ``k[1:] > k[:-1]`` -> ``k[1:] > k[:1]``; that mutant
+    still survives it: the fast path's answer was not shown wrong here.)"""
+    from betahedge_xl.data.prices import _outer_join
+
+    idx = pd.DatetimeIndex(["2020-01-02", "2020-01-06", "2020-01-03", "2020-01-07"], name="Date")
+    parts = {"A": pd.Series([1.0, 3.0, 2.0, 4.0], index=idx),
+             "B": pd.Series([10.0, 20.0], index=pd.DatetimeIndex(["2020-01-02", "2020-01-03"]))}
+    got = _outer_join(["A", "B"], parts)
+    assert list(got.index.strftime("%Y-%m-%d")) == ["2020-01-02", "2020-01-03", "2020-01-06",
+                                                     "2020-01-07"]
+    assert list(got["A"]) == [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_array_equal(got["B"].to_numpy(), [10.0, 20.0, np.nan, np.nan])
+
+
+def test_a_full_store_file_keeps_the_prices_in_memory_and_says_so(tmp_path):
+    """SQLite's "disk full" (code 13) left out of the unwritable codes: a store that cannot
+    grow raised instead of keeping what was fetched in memory. The file is capped with
+    ``max_page_count``, which makes SQLite fail exactly as on a full disk (SQLITE_FULL)."""
+    store = PriceStore(tmp_path / "prices.sqlite")
+    pages = store._con.execute("PRAGMA page_count").fetchone()[0]
+    store._con.execute(f"PRAGMA max_page_count = {pages}")
+    idx = pd.bdate_range("2000-01-03", periods=5000)
+    want = pd.Series(1.0 + np.random.default_rng(0).random(5000), index=idx)
+    with pytest.warns(StoreWarning, match=r"cannot be written \(disk full, \d+ bytes free\); "
+                                          r"prices fetched now are kept in memory"):
+        assert store.write("AAA", want, None, "test", pd.Timestamp("2020-01-10", tz="UTC")) \
+            == 5000
+    got = store.read(["AAA"])["AAA"]
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    assert list(got.index) == list(idx)
+
+
+def test_a_bare_404_from_yahoo_is_an_unknown_ticker(fake: FakeYahooSession,  # noqa: F811
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``e.status == 404 or e.detail`` -> ``and``: a 404 whose body gives no reason (Yahoo's
+    answer for some delisted symbols) was reported as "returned no prices", not as a ticker
+    Yahoo does not know."""
+    from betahedge_xl.exceptions import UnknownTickerError
+
+    real = fake.request
+
+    def request(method: str, url: str, params=None, **kw):
+        if url.endswith("/finance/chart/GONE"):
+            fake.calls.append((url, dict(params or {})))
+            return fake._resp(url, 404, b"", "text/html")
+        return real(method, url, params=params, **kw)
+
+    monkeypatch.setattr(fake, "request", request)
+    with pytest.raises(UnknownTickerError, match=r"^GONE: Yahoo has no such ticker$"):
+        load_prices("GONE", "2020-01-01", "2020-03-01")

@@ -335,3 +335,155 @@ def test_to_dict_is_valid_json_when_a_metric_is_undefined():
     for name, row in res.hedged_betas.iterrows():
         for bench, v in row.items():
             assert d["hedged_betas"][name][bench] == (None if np.isnan(v) else v)
+
+
+# --------------------------------------------------------------------------------------------
+# a second sample of mutants (issue 25, tools/mutate.py): ols, periods, returns, sizing
+# --------------------------------------------------------------------------------------------
+def test_a_benchmark_in_tiny_units_is_not_called_constant():
+    """The constant-regressor check scaled by each row's largest benchmark (``axis=0`` ->
+    ``axis=1``): a benchmark quoted in tiny units beside one in ordinary units was refused as
+    constant. Rescaling a benchmark rescales its beta and leaves the other's unchanged."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 0.01, (200, 2))
+    y = x @ [1.0, 0.5] + rng.normal(0, 0.005, 200)
+    tiny = x * [1.0, 1e-14]
+    want = np.linalg.lstsq(np.column_stack([np.ones(200), x]), y, rcond=None)[0][1:]
+    got = ols(y, tiny).betas.to_numpy()
+    np.testing.assert_allclose(got * [1.0, 1e-14], want, rtol=1e-9)
+    assert got[1] > 1e13
+
+
+def test_risk_free_message_names_the_date_of_a_series_only():
+    """``dates is not None and len(values) > 1`` changed: a constant rate was said to be wrong
+    "on" the first date, or the date of a bad value in a series was not named (or the message
+    failed for a series without dates)."""
+    from betahedge_xl.engine.periods import risk_free_per_period
+
+    days = pd.bdate_range("2020-01-01", periods=4)
+    with pytest.raises(InputError, match=r"^risk-free 5 on 2020-01-03 read as annual"):
+        risk_free_per_period([0.01, 0.02, 5.0, 0.01], "annual", "daily", dates=days)
+    with pytest.raises(InputError, match=r"^risk-free 5 on 2020-01-02 read as annual"):
+        risk_free_per_period([0.01, 5.0], "annual", "daily", dates=days[:2])
+    for values, dates in ((5.0, days), ([5.0], days[:1]), ([0.01, 5.0], None)):
+        with pytest.raises(InputError, match=r"^risk-free 5 read as annual") as err:
+            risk_free_per_period(values, "annual", "daily", dates=dates)
+        assert " on " not in str(err.value)
+
+
+@pytest.mark.parametrize("value, unit, hint", [
+    # 100 read as annual% is exactly 100% a year: the top of the range is plausible
+    (100.0, "annual", "is it risk_free_unit='annual%'?"),
+    # -50 read as annual% is exactly -50% a year: the bottom is not (the range is (-50%, 100%])
+    (-50.0, "annual", "give 0.05 for 5% a year"),
+    (-0.5, "annual", "is it risk_free_unit='annual%'?"),
+])
+def test_risk_free_unit_hint_at_the_edges_of_the_range(value, unit, hint):
+    """``lo < a <= hi`` in the unit hint moved to ``<=``/``<``: a unit suggested that the check
+    itself would refuse, or one it accepts not suggested. Each hint is checked by passing the
+    value in the suggested unit."""
+    from betahedge_xl.engine.periods import RF_ANNUAL_RANGE, risk_free_per_period
+
+    with pytest.raises(InputError) as err:
+        risk_free_per_period(value, unit, "daily")
+    assert str(err.value).endswith(hint)
+    lo, hi = RF_ANNUAL_RANGE
+    if "annual%" in hint:  # the suggestion is accepted, and means what it says
+        got = risk_free_per_period(value, "annual%", "daily")
+        assert got == pytest.approx((1 + value / 100) ** (1 / 252) - 1, rel=1e-12)
+    else:
+        assert not lo < value / 100 <= hi
+
+
+def test_infinite_price_names_the_first_column_that_has_one():
+    """The column named for an infinite price taken from rows instead of columns, from the last
+    such column, or only from a column infinite throughout."""
+    from betahedge_xl.engine.returns import check_prices
+    from betahedge_xl.exceptions import PriceError
+
+    idx = pd.bdate_range("2020-01-01", periods=5)
+    frame = pd.DataFrame({"AAA": 10.0 + np.arange(5), "BBB": 20.0 + np.arange(5),
+                          "CCC": 30.0 + np.arange(5)}, index=idx)
+    one = frame.copy()
+    one.iloc[3, 1] = np.inf
+    with pytest.raises(PriceError, match=r"^BBB: infinite price$"):
+        check_prices(one)
+    two = frame.copy()
+    two.iloc[0, 1] = np.inf
+    two.iloc[4, 2] = -np.inf
+    with pytest.raises(PriceError, match=r"^BBB: infinite price$"):
+        check_prices(two)
+
+
+def test_prepared_returns_cannot_be_edited_in_place():
+    """``@dataclass(frozen=True)`` -> ``frozen=False``: a caller could replace the returns of a
+    result whose facts (dropped rows, frequency) then no longer describe them."""
+    import dataclasses
+
+    from betahedge_xl.engine.returns import prices_to_returns
+
+    idx = pd.bdate_range("2020-01-01", periods=6)
+    prep = prices_to_returns(pd.DataFrame({"A": [1.0, 2, 3, 4, 5, 6]}, index=idx))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        prep.frequency = "monthly"  # type: ignore[misc]
+    assert prep.frequency == "daily"
+
+
+def test_hedge_of_two_to_the_53_units_is_refused_and_one_below_the_float_limit_is_sized():
+    """``abs(exact) >= MAX_UNITS`` -> ``>``, or the check turned to ``exact >= MAX_UNITS``:
+    a hedge of 2**53 units (long or short), past which a float no longer holds every whole
+    number, was sized instead of refused."""
+    from betahedge_xl.engine.sizing import hedge_size
+
+    for value in (2.0**53, -(2.0**53)):
+        with pytest.raises(InputError, match="hedge too large to size"):
+            hedge_size(1.0, value, 1.0, 1.0)
+    h = hedge_size(1.0, -(2.0**40 + 1), 1.0, 1.0)  # a short position: a long hedge
+    assert h.units == -(2**40 + 1)
+
+
+def test_rolling_beta_se_is_nan_where_one_of_two_benchmarks_is_flat():
+    """The flat-window scale taken from the smaller benchmark's spread (``max`` -> ``min``):
+    a window where one benchmark barely moves (jitter at 1e-12) got a standard error from a
+    near-singular design instead of NaN; windows where both move keep lstsq's value."""
+    from betahedge_xl.engine.partial import rolling_beta_se
+
+    rng = np.random.default_rng(8)
+    n, w = 120, 40
+    idx = pd.bdate_range("2020-01-01", periods=n)
+    a = rng.normal(0, 0.01, n)
+    b = rng.normal(0, 0.01, n)
+    b[:60] = 0.001 + rng.normal(0, 1e-12, 60)  # flat in the first 60 days
+    y = 0.9 * a + 0.4 * b + rng.normal(0, 0.005, n)
+    x = pd.DataFrame({"A": a, "B": b}, index=idx)
+    got = rolling_beta_se(pd.Series(y, index=idx), x, w)
+    assert got.iloc[w - 1:60].isna().all().all()  # every window inside the flat stretch
+    end = n - 1  # a window where both move: the classical standard errors, by hand
+    d = np.column_stack([np.ones(w), a[end - w + 1:], b[end - w + 1:]])
+    coef, ssr = np.linalg.lstsq(d, y[end - w + 1:], rcond=None)[:2]
+    cov = ssr[0] / (w - 3) * np.linalg.inv(d.T @ d)
+    np.testing.assert_allclose(got.iloc[end].to_numpy(), np.sqrt(np.diag(cov))[1:], rtol=1e-8)
+
+
+def test_a_gross_weight_of_exactly_twenty_is_accepted_above_it_refused():
+    """``gross > MAX_GROSS_FRACTION`` -> ``>=``: a book at exactly 20x gross (the documented
+    limit is "above") was refused."""
+    from betahedge_xl.engine.portfolio import MAX_GROSS_FRACTION, book_weights
+    from betahedge_xl.exceptions import HoldingsError
+
+    w, _ = book_weights(["A", "B"], [10.5, -9.5])
+    assert float(w.abs().sum()) == MAX_GROSS_FRACTION == 20.0
+    assert list(w) == [10.5, -9.5]
+    with pytest.raises(HoldingsError, match="gross 20.2"):
+        book_weights(["A", "B"], [10.6, -9.6])
+
+
+def test_a_hedge_without_an_instrument_names_none_in_json():
+    """``self.instrument or None`` -> ``self.instrument``: the JSON of a hedge sized without a
+    named instrument said ``"instrument": ""`` instead of null."""
+    from betahedge_xl.engine.sizing import hedge_size
+
+    h = hedge_size(1.2, 1_000_000, 5_000, "ES")
+    assert json.loads(json.dumps(h.to_dict()))["instrument"] is None
+    named = hedge_size(1.2, 1_000_000, 5_000, "ES", instrument="ES")
+    assert named.to_dict()["instrument"] == "ES"

@@ -16,6 +16,12 @@ names it; ``--tests`` to choose) run with a timeout per mutant; a mutant is kill
 fail or time out. Changes listed in ``tools/mutants_equivalent.txt`` (as ``--list`` prints
 them after the id, each under a comment saying why) are judged equivalent and not run.
 
+``--sample N --seed S`` draws N mutants of each package from all of its mutants, equivalents
+included (they are counted as such, not run), with a generator seeded by S and the package:
+the same command draws the same mutants while the code is unchanged. The files most likely to
+notice a mutant run first (the module's own test file, then ``tests/test_mutants_<pkg>.py``),
+with ``-x``, so a killed mutant costs little; a survivor runs them all.
+
 The report gives the score per package (killed / non-equivalent) and lists the survivors with
 the changed line, so each can be killed by a test or added to the equivalent list with a reason.
 """
@@ -258,17 +264,22 @@ def tests_for(module: str, tests_dir: Path) -> list[str]:
         name = f.stem
         if stem in name or any(p.search(text) for p in pats):
             picked.append(str(f.relative_to(tests_dir.parent)))
-    if not any(Path(f).stem.startswith(f"test_{pkg}") for f in picked):
-        # used through the package (betahedge_xl.cli.console by every command): its tests
-        picked += [str(f.relative_to(tests_dir.parent))
-                   for f in sorted([*tests_dir.glob(f"test_{pkg}.py"),
-                                    *tests_dir.glob(f"test_{pkg}_*.py")])]
+    if not picked:  # used only through the package: the package's tests
+        picked = [str(f.relative_to(tests_dir.parent))
+                  for f in sorted(tests_dir.glob(f"test_{pkg}_*.py"))]
+    own = tests_dir / f"test_{pkg}.py"  # a package's own tests (analysis/ has test_analysis.py)
+    if own.exists() and str(own.relative_to(tests_dir.parent)) not in picked:
+        picked.append(str(own.relative_to(tests_dir.parent)))
     extra = tests_dir / f"test_mutants_{pkg}.py"
     if extra.exists() and str(extra.relative_to(tests_dir.parent)) not in picked:
         picked.append(str(extra.relative_to(tests_dir.parent)))
-    if dotted.endswith("engine.estimators"):  # the backtest is its user-facing face
+    if dotted.endswith(("engine.estimators", "engine.betas", "engine.walkforward")):
+        # the backtest is their user-facing face
         picked.append("tests/test_backtest.py")
-    return picked
+    # With -x the run stops at the first failure: the files most likely to notice go first
+    # (the one named for the module, then the mutants' own), so a killed mutant costs little.
+    return sorted(picked, key=lambda f: (f"_{stem}" not in Path(f).stem,
+                                         "test_mutants_" not in f))
 
 
 def load_equivalent() -> set[str]:
@@ -300,8 +311,9 @@ def run(mutants: list[Mutant], scratch: Path, timeout: float, extra_tests: list[
         t0 = time.monotonic()
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                 "-p", "no:randomly", *tests],
+                [sys.executable, "-m", "pytest", "-x", "-q", "--tb=no", "--no-header",
+                 "-p", "no:cacheprovider", "-p", "no:randomly",
+                 *tests],
                 cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout)
             status = "survived" if proc.returncode == 0 else (
                 "killed" if proc.returncode == 1 else f"error{proc.returncode}")
@@ -346,19 +358,23 @@ def main(argv: list[str] | None = None) -> int:
             by_pkg.setdefault(str(Path(m.path).parent), []).append(m)
     equivalent = load_equivalent()
     chosen: list[Mutant] = []
-    rng = random.Random(args.seed)
-    for _pkg, ms in sorted(by_pkg.items()):
+    for pkg, ms in sorted(by_pkg.items()):
         if args.only:
             ms = [m for m in ms if any(m.id.startswith(o) for o in args.only)]
-        ms = [m for m in ms if m.change not in equivalent]
+        # Drawn from every mutant of the package (equivalents too, which are then counted and
+        # not run), with a generator of its own: the same seed draws the same mutants of a
+        # package whatever else is asked and whatever the equivalent list says.
         if args.sample and len(ms) > args.sample:
+            rng = random.Random(f"{args.seed}:{pkg}")
             ms = sorted(rng.sample(ms, args.sample), key=lambda m: (m.path, m.line, m.col))
         chosen += ms
     if args.list:
         for m in chosen:
-            print(f"{m.id}  {m.change}")
+            print(f"{m.id}  {m.change}" + ("  [equivalent]" if m.change in equivalent else ""))
         print(f"{len(chosen)} mutants")
         return 0
+    skipped = [(m, "equivalent") for m in chosen if m.change in equivalent]
+    chosen = [m for m in chosen if m.change not in equivalent]
 
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         scratch = Path(tmp)
@@ -369,15 +385,19 @@ def main(argv: list[str] | None = None) -> int:
             if (ROOT / f).exists():
                 shutil.copy2(ROOT / f, scratch / f)
         results = run(chosen, scratch, args.timeout, args.tests, args.verbose)
+    results += skipped
 
-    print("\nScore per package (killed / run; equivalents listed in "
+    print("\nScore per package (killed / non-equivalent; equivalents listed in "
           f"{EQUIVALENT.relative_to(ROOT)} are not run):")
     summary = {}
     for pkg in sorted({str(Path(m.path).parent) for m, _ in results}):
         rs = [s for m, s in results if str(Path(m.path).parent) == pkg]
-        killed = sum(s != "survived" for s in rs)
-        summary[pkg] = {"run": len(rs), "killed": killed}
-        print(f"  {pkg:24s} {killed:4d} / {len(rs):4d}  {100.0 * killed / max(len(rs), 1):5.1f}%")
+        eq = rs.count("equivalent")
+        killed = sum(s not in ("survived", "equivalent") for s in rs)
+        run_ = len(rs) - eq
+        summary[pkg] = {"sampled": len(rs), "equivalent": eq, "run": run_, "killed": killed}
+        print(f"  {pkg:24s} sampled {len(rs):4d}  equivalent {eq:3d}  killed {killed:4d} / "
+              f"{run_:4d}  {100.0 * killed / max(run_, 1):5.1f}%")
     survivors = [m for m, s in results if s == "survived"]
     if survivors:
         print("\nSurvivors:")

@@ -25,23 +25,34 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-import numpy as np
 import pandas as pd
 
 from .._dates import local_days
-from ..exceptions import DataError, DataWarning, OfflineError, RateLimitError, UnknownTickerError
+from ..exceptions import DataError, DataWarning, OfflineError, RateLimitError
 from .csvdir import sorted_unique
+from .yahoo_answers import (
+    _chart_ticker,
+    _classify,
+    _Event,
+    _first_trade,
+    _network_dead,
+    _Observer,
+    _read_chart,
+    _repeats,
+    _short,
+    offline_message,  # noqa: F401  (importable from here as before)
+    unreachable,  # noqa: F401
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,27 +88,6 @@ _DATA_HOSTS = ("query1.finance.yahoo.com", "query2.finance.yahoo.com")
 
 
 @dataclass
-class _Event:
-    ticker: str | None
-    host: str
-    status: int | None = None
-    error: BaseException | None = None
-    detail: str = ""
-    bad: str = ""  # why a 200 answer is not a chart ("" when it is one)
-    history: bool = False  # the ticker's price history (not yfinance's time-zone probe)
-    repeats: pd.Series | None = None  # bars of dates a history answer gives twice, in its order
-    first_trade: pd.Timestamp | None = None  # the chart's meta.firstTradeDate (exchange date)
-
-
-@dataclass
-class _Observer:
-    events: list[_Event] = field(default_factory=list)
-    dead: BaseException | None = None  # the network failure that trips the breaker
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    yf_log: list[str] = field(default_factory=list)
-
-
-@dataclass
 class YahooResult:
     """Outcome of one batched download.
 
@@ -113,107 +103,6 @@ class YahooResult:
     #: The first day the ticker traded, as Yahoo's answer says (``meta.firstTradeDate``): no
     #: price before it is missing.
     first_trade: dict[str, pd.Timestamp] = field(default_factory=dict)
-
-
-def _chart_ticker(url: str) -> str | None:
-    path = unquote(urlsplit(url).path)
-    marker = "/finance/chart/"
-    return path.split(marker, 1)[1].strip("/").upper() if marker in path else None
-
-
-#: libcurl codes meaning "no network": cannot resolve proxy/host, cannot connect, timed out.
-_DEAD_CODES = {5, 6, 7, 28}
-
-
-def _network_dead(exc: BaseException) -> bool:
-    """A failure that says the network (not one request) is down: no point asking again.
-
-    A reset or a truncated answer on one request (libcurl 52, 55, 56...) is not one of them:
-    only that ticker fails.
-    """
-    code = getattr(exc, "code", None)
-    if isinstance(code, int) and code:
-        return int(code) in _DEAD_CODES
-    name = type(exc).__name__.lower()
-    return "timeout" in name or "dns" in name or isinstance(
-        exc, (ConnectionRefusedError, TimeoutError))
-
-
-def _read_chart(body: bytes) -> tuple[str, str, dict[str, Any] | None]:
-    """``(bad, detail, result)`` of a 200 chart answer: why it is not a chart ("" if it is),
-    Yahoo's own ``chart.error`` text, and the chart's ``result[0]``."""
-    try:
-        data = json.loads(body)
-    except ValueError:  # UnicodeDecodeError included
-        head = body.lstrip()[:1]
-        return ("an empty answer" if not head else "a web page" if head == b"<"
-                else "not valid JSON"), "", None
-    chart = data.get("chart") if isinstance(data, dict) else None
-    if not isinstance(chart, dict):
-        return "no chart in it", "", None
-    err = chart.get("error")
-    if isinstance(err, dict) and err.get("description"):
-        return "", str(err["description"]), None
-    result = chart.get("result")
-    first = result[0] if isinstance(result, list) and result else None
-    if not isinstance(first, dict) or not isinstance(first.get("meta"), dict) or not (
-            isinstance(first.get("indicators"), dict)):
-        return "no chart in it", "", None
-    return "", "", first
-
-
-def _repeats(result: dict[str, Any]) -> pd.Series | None:
-    """The bars of dates a daily chart gives more than once with different prices.
-
-    Days are the exchange's dates, as yfinance dates daily bars. The last date of an answer
-    reaching today is left out: that is Yahoo's live bar beside the day's first, which yfinance
-    merges on purpose.
-    """
-    stamps = result.get("timestamp") or []
-    if len(stamps) < 2:
-        return None
-    try:
-        # bars a day or more apart cannot share a date: the usual answer stops here, cheaply
-        if int(np.diff(np.asarray(stamps, dtype=np.int64)).min()) >= 86400:
-            return None
-    except (TypeError, ValueError):
-        return None
-    try:
-        block = (result["indicators"].get("adjclose") or [{}])[0].get("adjclose")
-        if block is None:
-            block = result["indicators"]["quote"][0]["close"]
-        values = pd.to_numeric(pd.Series(block, dtype=object), errors="coerce").to_numpy(float)
-        tz = result["meta"].get("exchangeTimezoneName") or "UTC"
-        when = pd.to_datetime(pd.Series(stamps), unit="s", utc=True).dt.tz_convert(tz)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-        return None  # yfinance will make of it what it can
-    if len(values) != len(stamps):
-        return None
-    days = pd.DatetimeIndex(when.dt.tz_localize(None).dt.normalize())
-    bars = pd.Series(values, index=days)
-    bars = bars[bars.notna()]
-    if not bars.index.has_duplicates:
-        return None
-    if bars.index[-1] >= pd.Timestamp.now(tz).tz_localize(None).normalize():
-        bars = bars[bars.index != bars.index[-1]]
-    rep = bars[bars.index.duplicated(keep=False)]
-    differ = rep.groupby(level=0).nunique() > 1
-    rep = rep[rep.index.isin(differ.index[differ])]
-    return rep if len(rep) else None
-
-
-def _first_trade(result: dict[str, Any]) -> pd.Timestamp | None:
-    """The chart's ``meta.firstTradeDate`` as an exchange date (None when absent)."""
-    meta = result.get("meta") or {}
-    stamp = meta.get("firstTradeDate")
-    if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
-        return None
-    try:
-        tz = meta.get("exchangeTimezoneName") or "UTC"
-        when = pd.Timestamp(int(stamp), unit="s", tz="UTC").tz_convert(tz)
-    except (ValueError, TypeError, OverflowError, KeyError):
-        return None
-    return when.tz_localize(None).normalize()
 
 
 def _observe(session: Any) -> Any:
@@ -305,78 +194,6 @@ class _LogToObserver(logging.Filter):
         return True
 
 
-#: What the libcurl codes of a dead network mean, in words.
-_CURL_WORDS = {5: "cannot resolve the proxy", 6: "cannot resolve the host name",
-               7: "cannot connect", 28: "timed out"}
-
-
-def _short(exc: BaseException) -> str:
-    """A failure in one short line: libcurl's code and its meaning, no URL."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = text.removeprefix("not tried: ")
-    code = getattr(exc, "code", None)
-    curl = re.match(r"(?:Failed to perform, )?curl: \((\d+)\) (.*)", text)
-    if curl:
-        n = int(curl.group(1))
-        words = _CURL_WORDS.get(n) or re.split(r"\.? See https?://", curl.group(2))[0]
-        text = f"curl error {n}: {words}"
-    elif isinstance(code, int) and code in _CURL_WORDS:
-        text = f"curl error {code}: {_CURL_WORDS[code]}"
-    text = re.split(r"\s*https?://", text)[0]  # a URL says nothing to an analyst
-    return text if len(text) <= 100 else text[:99].rsplit(" ", 1)[0] + "…"
-
-
-class _YahooDown(Exception):
-    """Yahoo answered with a server error (5xx): it is down, the network is not."""
-
-
-def _offline(ticker: str, exc: BaseException) -> OfflineError:
-    err = OfflineError(f"{ticker}: could not reach Yahoo ({_short(exc)})")
-    err.__cause__ = exc  # for offline_message
-    return err
-
-
-def unreachable(err: DataError) -> bool:
-    """Yahoo as a whole could not be reached (dead network, Yahoo down), not one request lost."""
-    cause = err.__cause__
-    return isinstance(err, OfflineError) and (
-        cause is None or isinstance(cause, _YahooDown) or _network_dead(cause))
-
-
-def offline_message(tickers: Sequence[str], errors: Iterable[DataError]) -> str:
-    """One line for a request that found Yahoo unreachable and nothing stored: why, and the
-    two ways to work offline."""
-    cause = next((e.__cause__ for e in errors if e.__cause__ is not None), None)
-    why = f" ({_short(cause)})" if cause is not None else ""
-    names = ", ".join(tickers[:5]) + (f" and {len(tickers) - 5} more" if len(tickers) > 5
-                                      else "")
-    return (f"Yahoo could not be reached{why} and nothing is stored for {names}. To work "
-            f"offline, store a folder of <TICKER>.csv files with 'betahedge cache import DIR', "
-            f"or set BETAHEDGE_DATA_DIR to that folder.")
-
-
-def _classify(ticker: str, obs: _Observer, fallback: str) -> DataError:
-    mine = [e for e in obs.events if e.ticker == ticker]
-    err = next((e.error for e in mine if e.error is not None), None)
-    if err is not None:
-        return _offline(ticker, err)
-    if any(e.status == 429 for e in mine):
-        return RateLimitError(f"{ticker}: Yahoo is rate-limiting requests (HTTP 429)")
-    unknown = next((e for e in mine if e.status == 404 or e.detail), None)
-    if unknown is not None:
-        why = f" ({unknown.detail})" if unknown.detail else ""
-        return UnknownTickerError(f"{ticker}: Yahoo has no such ticker{why}")
-    bad = next((e.bad for e in mine if e.bad), "")
-    if bad:
-        return DataError(f"{ticker}: Yahoo's answer was not price data ({bad})")
-    server = next((e.status for e in mine if e.status is not None and e.status >= 500), None)
-    if server is not None:
-        down = OfflineError(f"{ticker}: Yahoo is unavailable (HTTP {server})")
-        down.__cause__ = _YahooDown(f"HTTP {server}")
-        return down
-    if not mine and obs.dead is not None:
-        return _offline(ticker, obs.dead)
-    return DataError(f"{ticker}: Yahoo returned no prices ({fallback})")
 
 
 @contextmanager
@@ -486,23 +303,7 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
     yf = _yfinance()
 
     session = _get_session()
-    try:
-        # yfinance keeps the last 64 answers for past windows in memory (YfData.cache_get) and
-        # replays them: a long-running process (Excel's) would get a re-adjusted history on its
-        # old basis, and a bad answer again. Every download asks Yahoo.
-        from yfinance.data import YfData
-
-        YfData.cache_get.cache_clear()
-    except (ImportError, AttributeError) as exc:
-        log.debug("yfinance answer cache: %s", exc)
-    try:
-        # yfinance opens its tz cache lazily from its download threads, and two threads doing
-        # it at once on a fresh cache can fail with "database is locked": open it here, once
-        from yfinance import cache as yf_cache
-
-        yf_cache.get_tz_cache().lookup(tickers[0])
-    except Exception as exc:  # a broken yfinance cache must not stop the download
-        log.debug("yfinance tz cache: %s", exc)
+    _fresh_yfinance_caches(tickers)
     obs = _Observer()
     yf_logger = logging.getLogger("yfinance")
     filt = _LogToObserver()
@@ -529,7 +330,34 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         _observer = None
     for line in obs.yf_log:
         log.debug("yfinance: %s", line)
+    return _result(tickers, data, obs, failure)
 
+
+def _fresh_yfinance_caches(tickers: Sequence[str]) -> None:
+    """Every download asks Yahoo, and yfinance's tz cache is open before its threads start."""
+    try:
+        # yfinance keeps the last 64 answers for past windows in memory (YfData.cache_get) and
+        # replays them: a long-running process (Excel's) would get a re-adjusted history on its
+        # old basis, and a bad answer again. Every download asks Yahoo.
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
+    except (ImportError, AttributeError) as exc:
+        log.debug("yfinance answer cache: %s", exc)
+    try:
+        # yfinance opens its tz cache lazily from its download threads, and two threads doing
+        # it at once on a fresh cache can fail with "database is locked": open it here, once
+        from yfinance import cache as yf_cache
+
+        yf_cache.get_tz_cache().lookup(tickers[0])
+    except Exception as exc:  # a broken yfinance cache must not stop the download
+        log.debug("yfinance tz cache: %s", exc)
+
+
+def _result(tickers: Sequence[str], data: pd.DataFrame | None, obs: _Observer,
+            failure: str) -> YahooResult:
+    """What one download gave per ticker: its prices (possibly none in the window), or the
+    error that says why not, from yfinance's frame and the answers observed."""
     result = YahooResult()
     for e in obs.events:
         if e.ticker and e.first_trade is not None:
@@ -544,18 +372,7 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
             repeats = next((e.repeats for e in reversed(obs.events)
                             if e.ticker == t and e.repeats is not None), None)
             if repeats is not None:
-                repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
-                # yfinance kept one bar of each repeated date; put them all back (in the
-                # answer's order) and apply the rule every source follows. Its warning becomes
-                # a note of the prices, which every face shows (Excel's "Data warnings" row
-                # too, where Python's warnings are not seen).
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", DataWarning)
-                    series = sorted_unique(
-                        pd.concat([series[~series.index.isin(repeats.index)], repeats]),
-                        f"{t}: ", " in Yahoo's answer")
-                if caught:
-                    result.notes[t] = "; ".join(str(w.message) for w in caught)
+                series = _with_repeats(series, repeats, t, result)
             result.prices[t] = series.rename(t)
             continue
         if any(e.ticker == t and e.status == 200 for e in obs.events) and not any(
@@ -568,6 +385,25 @@ def _download_once(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestam
         result.errors[t] = _classify(t, obs, failure or (obs.yf_log[-1] if obs.yf_log else
                                                          "empty answer"))
     return result
+
+
+def _with_repeats(series: pd.Series, repeats: pd.Series, t: str,
+                  result: YahooResult) -> pd.Series:
+    """``series`` with the bars of the dates Yahoo's answer gave twice put back, and the rule
+    every source follows applied; its warning becomes a note of ``result``."""
+    repeats = repeats.set_axis(repeats.index.as_unit(series.index.unit))
+    # yfinance kept one bar of each repeated date; put them all back (in the
+    # answer's order) and apply the rule every source follows. Its warning becomes
+    # a note of the prices, which every face shows (Excel's "Data warnings" row
+    # too, where Python's warnings are not seen).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        series = sorted_unique(
+            pd.concat([series[~series.index.isin(repeats.index)], repeats]),
+            f"{t}: ", " in Yahoo's answer")
+    if caught:
+        result.notes[t] = "; ".join(str(w.message) for w in caught)
+    return series
 
 
 def fetch(tickers: Sequence[str], start: pd.Timestamp, end: pd.Timestamp) -> YahooResult:

@@ -14,9 +14,9 @@ from .hedge import (
     out_of_sample_arrays,
     out_of_sample_effectiveness,
 )
+from .ewma import ewma_beta
 from .many import (
     check_rolling_window,
-    ewma_beta,
     regress_many,
     rolling_beta,
     rolling_ols_betas,

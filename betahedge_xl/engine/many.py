@@ -1,4 +1,5 @@
-"""Many assets against one benchmark at once: full-sample OLS, rolling and EWMA betas.
+"""Many assets against one benchmark at once: full-sample OLS and rolling betas, and the
+cache-sized blocks they (and :mod:`.ewma`'s EWMA betas) work in.
 
 Everything here is a handful of matrix products over the whole panel, never a loop over
 assets: a 500 x 2,520 panel is a few milliseconds. Assets may have missing values (different
@@ -14,8 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, InsufficientDataError
-from .align import on_dates_of, paired_arrays, whole_number
+from ..exceptions import InputError
+from .align import on_dates_of, whole_number
+from .rolling_ols import (  # noqa: F401  (importable from here as before)
+    _solve_small,
+    check_rolling_window,
+    rolling_ols_betas,
+)
 
 
 #: A benchmark whose sum of squared deviations is below this share of its (centred) sum of
@@ -231,22 +237,6 @@ def regress_many(asset_returns: Any, benchmark_returns: Any) -> pd.DataFrame:
     return out
 
 
-def _masked_mean(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Column means over ``mask`` (0 where a column has no valid value), without warnings."""
-    count = mask.sum(axis=0)
-    total = np.where(mask, a, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
-
-
-def _window_sums(a: np.ndarray, window: int) -> np.ndarray:
-    """Sum over the trailing ``window`` rows, NaN for the first ``window - 1`` rows."""
-    c = np.cumsum(a, axis=0)
-    out = np.full(a.shape, np.nan)
-    out[window - 1] = c[window - 1]
-    out[window:] = c[window:] - c[:-window]
-    return out
-
-
 #: Bytes of working buffer per block of assets: a few MiB stays in the L2/L3 caches while a
 #: block of dates is centred, multiplied, accumulated and turned into betas.
 _BLOCK_BYTES = 6 * 2**20
@@ -287,21 +277,7 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
     """
     t, n = y.shape
     w = window
-    xv = ~np.isnan(x)
-    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
-    cx = np.concatenate(([0.0], np.cumsum(xc)))
-    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
-    cgap = np.concatenate(([0], np.cumsum(~xv)))
-    lead = np.full(w - 1, np.nan)
-    sx = np.concatenate((lead, cx[w:] - cx[:-w]))
-    sxx = np.concatenate((lead, cxx[w:] - cxx[:-w]))
-    vxx = sxx - sx * sx / w
-    mean_x = sx / w
-    with np.errstate(invalid="ignore"):
-        # a flat benchmark window (vxx is rounding noise) or one with a gap has no beta
-        x_ok = np.concatenate((np.zeros(w - 1, bool), cgap[w:] == cgap[:-w])) & (
-            vxx > _FLAT * sxx
-        )
+    xc, mean_x, vxx, x_ok = _benchmark_windows(x, w)
     out = np.empty((t, n))
     chunk = max(w, 256)
     ring = chunk * -(-(w + chunk) // chunk)  # a multiple of chunk: a chunk never wraps
@@ -330,62 +306,114 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
                 dirty = np.flatnonzero(~(np.isfinite(ends[:m]) & np.isfinite(ends[m:])))
                 gap_rows = None
                 if dirty.size:
-                    part = block[:, dirty]  # a copy
-                    missing = np.isnan(part)
-                    idle = missing.all(axis=0)
-                    if idle.any():  # nothing in the chunk (not listed yet): sums unchanged
-                        gone = dirty[idle]
-                        rows[:, gone] = before[gone]
-                        rows[:, gone + m] = before[gone + m]
-                        last_gap[gone] = b - 1
-                        busy = ~idle
-                        dirty, part, missing = dirty[busy], part[:, busy], missing[:, busy]
-                if dirty.size:
-                    both = np.concatenate((dirty, dirty + m))
-                    np.copyto(part, 0.0, where=missing)
-                    redo = np.empty((r + 1, both.size))
-                    redo[0] = before[both]
-                    np.copyto(redo[1:, :dirty.size], part)
-                    np.multiply(part, xc[a:b, None], out=redo[1:, dirty.size:])
-                    _accumulate(redo, 1, r + 1)
-                    rows[:, both] = redo[1:]
-                    seen = np.where(missing, dates[a:b, None], -w)
-                    np.maximum.accumulate(seen, axis=0, out=seen)
-                    np.maximum(seen, last_gap[dirty], out=seen)
-                    last_gap[dirty] = seen[-1]
-                    gap_rows = seen
+                    dirty, gap_rows = _resum_gaps(rows, before, block, xc[a:b], dirty,
+                                                  last_gap, dates[a:b], w)
                 lo = max(a, w - 1)
                 if lo < b:
-                    for u0, u1, then in _ring_runs(lo, b, w, ring):
-                        now = buf[p + u0 - a:p + u1 - a]
-                        d = diff[:u1 - u0]
-                        if then < 0:
-                            np.subtract(now, zero, out=d)
-                        else:
-                            np.subtract(now, buf[then:then + u1 - u0], out=d)
-                        o = out[u0:u1, j0:j1]
-                        sy = d[:, :m]
-                        sy *= mean_x[u0:u1, None]
-                        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
-                        o /= vxx[u0:u1, None]
+                    _window_betas(buf, diff, zero, out[:, j0:j1], lo, a, b, p, w, ring,
+                                  mean_x, vxx)
                 o = out[a:b, j0:j1]
                 if lo > a:
                     o[:lo - a] = np.nan
-                ok = x_ok[a:b]
-                if not ok.all():
-                    o[~ok] = np.nan
-                # windows still holding an asset's last missing date
-                recent = np.flatnonzero(last_gap > a - w)
-                if gap_rows is not None:
-                    recent = np.setdiff1d(recent, dirty, assume_unique=True)
-                    sub = o[:, dirty]
-                    sub[gap_rows > dates[a:b, None] - w] = np.nan
-                    o[:, dirty] = sub
-                if recent.size:
-                    sub = o[:, recent]
-                    sub[dates[a:b, None] < last_gap[recent] + w] = np.nan
-                    o[:, recent] = sub
+                _mask_gaps(o, x_ok[a:b], last_gap, dirty, gap_rows, dates[a:b], w)
     return out
+
+
+def _benchmark_windows(x: np.ndarray, w: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark centred (gaps zero), and per window end its mean, its co-moment sum
+    ``sum (x - mean)^2`` and whether the window has a beta (no gap, not flat)."""
+    xv = ~np.isnan(x)
+    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
+    cx = np.concatenate(([0.0], np.cumsum(xc)))
+    cxx = np.concatenate(([0.0], np.cumsum(xc * xc)))
+    cgap = np.concatenate(([0], np.cumsum(~xv)))
+    lead = np.full(w - 1, np.nan)
+    sx = np.concatenate((lead, cx[w:] - cx[:-w]))
+    sxx = np.concatenate((lead, cxx[w:] - cxx[:-w]))
+    vxx = sxx - sx * sx / w
+    mean_x = sx / w
+    with np.errstate(invalid="ignore"):
+        # a flat benchmark window (vxx is rounding noise) or one with a gap has no beta
+        x_ok = np.concatenate((np.zeros(w - 1, bool), cgap[w:] == cgap[:-w])) & (
+            vxx > _FLAT * sxx
+        )
+    return xc, mean_x, vxx, x_ok
+
+
+def _resum_gaps(rows: np.ndarray, before: np.ndarray, block: np.ndarray, xc: np.ndarray,
+                dirty: np.ndarray, last_gap: np.ndarray, dates: np.ndarray, w: int
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Redo the running sums of a chunk's ``dirty`` assets (a gap made them not finite) with
+    the gaps set to zero; an asset with nothing in the chunk keeps the sums before it.
+    Updates ``last_gap``; returns the assets redone and, per date, the last missing date of
+    each (None when none was)."""
+    m = last_gap.size
+    r = block.shape[0]
+    part = block[:, dirty]  # a copy
+    missing = np.isnan(part)
+    idle = missing.all(axis=0)
+    if idle.any():  # nothing in the chunk (not listed yet): sums unchanged
+        gone = dirty[idle]
+        rows[:, gone] = before[gone]
+        rows[:, gone + m] = before[gone + m]
+        last_gap[gone] = dates[-1]
+        busy = ~idle
+        dirty, part, missing = dirty[busy], part[:, busy], missing[:, busy]
+    if not dirty.size:
+        return dirty, None
+    both = np.concatenate((dirty, dirty + m))
+    np.copyto(part, 0.0, where=missing)
+    redo = np.empty((r + 1, both.size))
+    redo[0] = before[both]
+    np.copyto(redo[1:, :dirty.size], part)
+    np.multiply(part, xc[:, None], out=redo[1:, dirty.size:])
+    _accumulate(redo, 1, r + 1)
+    rows[:, both] = redo[1:]
+    seen = np.where(missing, dates[:, None], -w)
+    np.maximum.accumulate(seen, axis=0, out=seen)
+    np.maximum(seen, last_gap[dirty], out=seen)
+    last_gap[dirty] = seen[-1]
+    return dirty, seen
+
+
+def _window_betas(buf: np.ndarray, diff: np.ndarray, zero: np.ndarray, out: np.ndarray,
+                  lo: int, a: int, b: int, p: int, w: int, ring: int, mean_x: np.ndarray,
+                  vxx: np.ndarray) -> None:
+    """Betas of the windows ending on dates ``lo..b-1`` (the chunk ``a..b-1`` sits at ring row
+    ``p``): each window's sums are the difference of two rows of the ring."""
+    m = out.shape[1]
+    for u0, u1, then in _ring_runs(lo, b, w, ring):
+        now = buf[p + u0 - a:p + u1 - a]
+        d = diff[:u1 - u0]
+        if then < 0:
+            np.subtract(now, zero, out=d)
+        else:
+            np.subtract(now, buf[then:then + u1 - u0], out=d)
+        o = out[u0:u1]
+        sy = d[:, :m]
+        sy *= mean_x[u0:u1, None]
+        np.subtract(d[:, m:], sy, out=o)  # co-moment sums
+        o /= vxx[u0:u1, None]
+
+
+def _mask_gaps(o: np.ndarray, ok: np.ndarray, last_gap: np.ndarray, dirty: np.ndarray,
+               gap_rows: np.ndarray | None, dates: np.ndarray, w: int) -> None:
+    """NaN for a chunk's windows without a beta: the benchmark's (``ok`` False) and those still
+    holding an asset's last missing date."""
+    if not ok.all():
+        o[~ok] = np.nan
+    # windows still holding an asset's last missing date
+    recent = np.flatnonzero(last_gap > dates[0] - w)
+    if gap_rows is not None:
+        recent = np.setdiff1d(recent, dirty, assume_unique=True)
+        sub = o[:, dirty]
+        sub[gap_rows > dates[:, None] - w] = np.nan
+        o[:, dirty] = sub
+    if recent.size:
+        sub = o[:, recent]
+        sub[dates[:, None] < last_gap[recent] + w] = np.nan
+        o[:, recent] = sub
 
 
 def _ring_runs(lo: int, hi: int, w: int, ring: int) -> list[tuple[int, int, int]]:
@@ -406,23 +434,6 @@ def _ring_runs(lo: int, hi: int, w: int, ring: int) -> list[tuple[int, int, int]
     return runs
 
 
-def check_rolling_window(window: int, t: int, k: int = 1) -> None:
-    """Refuse a rolling window too short for ``k`` benchmarks (at least ``k + 2`` periods,
-    and 3) or longer than the ``t`` observations.
-
-    Raises
-    ------
-    InputError, InsufficientDataError
-    """
-    if window < max(k + 2, 3):
-        raise InputError(f"rolling window must be at least {max(k + 2, 3)} periods, "
-                         f"got {window}")
-    if t < window:
-        raise InsufficientDataError(
-            f"too few observations for a {window}-period rolling beta: {t}"
-        )
-
-
 def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.DataFrame:
     """Beta of each asset over a trailing window of ``window`` periods.
 
@@ -439,262 +450,3 @@ def rolling_beta(asset_returns: Any, benchmark_returns: Any, window: int) -> pd.
     beta = _rolling_beta_kernel(y, x, window)
     # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
     return pd.DataFrame(beta, index=index, columns=names, copy=False)
-
-
-def _ewma_beta_kernel(
-    y: np.ndarray, x: np.ndarray, halflife: float, min_periods: int
-) -> np.ndarray:
-    """``ewm_cov(y, x) / ewm_var(x)`` per column, pandas' ``adjust=True`` weights.
-
-    Each asset's weighted sums (weight, x, x^2, y, x*y over its valid dates, decayed by
-    ``0.5 ** (1 / halflife)`` a period, gaps included, as pandas' ``ignore_na=False``) and its
-    count of valid dates run down the dates in blocks of assets and dates, in cache, in one
-    pass over the panel. The common weight cancels: ``beta = (W Sxy - Sx Sy) / (W Sxx - Sx^2)``.
-
-    Within a chunk of dates the decayed sums are plain running sums of the inputs scaled by
-    ``lam ** -(u + 1)`` (one addition a row); the betas are read off the scaled sums directly
-    (the scale is common to numerator and denominator) and only the sums carried to the next
-    chunk are scaled back. An asset with every date of a chunk (the usual case) has the
-    benchmark's weight, x and x^2 sums of the chunk in common with every such asset: one
-    column of them, added to each asset's carried sums, and only its y and x*y sums run per
-    asset. Assets whose y sums come out not finite had a gap in the chunk and are summed
-    again with masks (:func:`_ewma_masked_chunk`).
-    """
-    t, n = y.shape
-    lam = 0.5 ** (1.0 / halflife)
-    xv = ~np.isnan(x)
-    xc = np.where(xv, x - (x[xv].mean() if xv.any() else 0.0), 0.0)
-    out = np.empty((t, n))
-    # The block is short enough that the scale stays far from overflow (lam ** -chunk <=
-    # 2 ** 200, and products of two scaled sums below 2 ** 400).
-    chunk = int(min(256, max(1, 200 * halflife)))
-    up = lam ** -np.arange(1, chunk + 1, dtype=float)
-    down = lam ** np.arange(1, chunk + 1, dtype=float)
-    nb = _asset_block(n, chunk + 1, 5)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for j0 in range(0, n, nb):
-            j1 = min(j0 + nb, n)
-            m = j1 - j0
-            # state: each asset's decayed sums W, Sx, Sxx, Sy, Sxy and count at the date
-            # before the chunk
-            state = np.zeros((6, m))
-            buf = np.empty((chunk + 1, 2 * m))  # row 0: the y and x*y sums carried in
-            w_m = np.empty((chunk, m))
-            sx_m = np.empty((chunk, m))
-            tmp = np.empty((chunk, m))
-            for a in range(0, t, chunk):
-                b = min(a + chunk, t)
-                r = b - a
-                upx = up[:r] * xv[a:b]
-                g1 = upx * xc[a:b]
-                g0, g1, g2 = np.cumsum(upx), np.cumsum(g1), np.cumsum(g1 * xc[a:b])
-                counts = np.cumsum(xv[a:b])
-                buf[0, :m] = state[3]
-                buf[0, m:] = state[4]
-                rows = buf[1:r + 1]
-                sy, sxy = rows[:, :m], rows[:, m:]
-                block = y[a:b, j0:j1]
-                np.multiply(block, upx[:, None], out=sy)
-                np.multiply(sy, xc[a:b, None], out=sxy)
-                _accumulate(buf, 1, r + 1)
-                dirty = np.flatnonzero(~(np.isfinite(rows[-1, :m]) & np.isfinite(rows[-1, m:])))
-                is_clean = np.ones(m, bool)
-                is_clean[dirty] = False
-                clean = np.flatnonzero(is_clean)
-                o = out[a:b, j0:j1]
-                carried = state[:3, clean] if dirty.size else state[:3]
-                if not clean.size:
-                    pass  # every asset of the block is summed again below
-                elif (carried == carried[:, :1]).all():
-                    # every such asset carries the same benchmark sums: one column of them
-                    wr = carried[0, 0] + g0
-                    sxr = carried[1, 0] + g1
-                    np.multiply(sxy, wr[:, None], out=o)
-                    np.multiply(sy, sxr[:, None], out=tmp[:r])
-                    o -= tmp[:r]
-                    var = wr * (carried[2, 0] + g2) - sxr * sxr
-                    o /= var[:, None]
-                    if not var.min() > 0:
-                        o[~(var > 0)] = np.nan
-                else:
-                    wm, sxm, v = w_m[:r], sx_m[:r], tmp[:r]
-                    np.add(state[0], g0[:, None], out=wm)
-                    np.add(state[1], g1[:, None], out=sxm)
-                    np.multiply(wm, sxy, out=o)
-                    np.multiply(sxm, sy, out=v)
-                    o -= v
-                    # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
-                    # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
-                    dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
-                    assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
-                                            state[0] * state[2] - state[1] * state[1]))
-                    np.matmul(dates_part, assets_part, out=v)
-                    o /= v
-                    if not v.min() > 0:
-                        np.copyto(o, np.nan, where=~(v > 0))
-                young = clean[state[5, clean] < min_periods - 0.5]
-                if young.size:  # assets short of min_periods valid dates before the chunk
-                    sub = o[:, young]
-                    sub[state[5, young] + counts[:, None] < min_periods - 0.5] = np.nan
-                    o[:, young] = sub
-                scale = down[r - 1]
-                state[0, clean] = (state[0, clean] + g0[-1]) * scale
-                state[1, clean] = (state[1, clean] + g1[-1]) * scale
-                state[2, clean] = (state[2, clean] + g2[-1]) * scale
-                state[3, clean] = rows[-1, clean] * scale
-                state[4, clean] = rows[-1, m + clean] * scale
-                state[5, clean] += counts[-1]
-                if dirty.size:
-                    part = block[:, dirty]  # a copy
-                    # not listed yet: no valid date before nor in the chunk, sums stay zero
-                    idle = (state[5, dirty] == 0) & np.isnan(part).all(axis=0)
-                    if idle.any():
-                        o[:, dirty[idle]] = np.nan
-                        busy = ~idle
-                        dirty, part = dirty[busy], part[:, busy]
-                if dirty.size:
-                    sub_state = state[:, dirty]
-                    o[:, dirty] = _ewma_masked_chunk(
-                        part, xc[a:b], xv[a:b], up, down, sub_state, min_periods)
-                    state[:, dirty] = sub_state
-    return out
-
-
-def _ewma_masked_chunk(
-    block: np.ndarray,
-    xc: np.ndarray,
-    xv: np.ndarray,
-    up: np.ndarray,
-    down: np.ndarray,
-    state: np.ndarray,
-    min_periods: int,
-) -> np.ndarray:
-    """EWMA betas of a chunk of assets with gaps, every sum masked by the valid dates.
-
-    ``state`` (6 x assets: W, Sx, Sxx, Sy, Sxy and the count at the date before the chunk)
-    is updated in place to the chunk's last date.
-    """
-    r, m = block.shape
-    buf = np.empty((r + 1, 6 * m))
-    buf[0] = state.reshape(-1)
-    rows = buf[1:]
-    decayed = rows[:, :5 * m]
-    wv, sx, sxx, sy, sxy, cnt = (rows[:, k * m:(k + 1) * m] for k in range(6))
-    valid = ~np.isnan(block)
-    valid &= xv[:, None]
-    np.copyto(cnt, valid)
-    np.multiply(cnt, up[:r, None], out=wv)
-    np.multiply(wv, xc[:, None], out=sx)
-    np.multiply(sx, xc[:, None], out=sxx)
-    np.multiply(block, up[:r, None], out=sy)
-    np.copyto(sy, 0.0, where=~valid)
-    np.multiply(sy, xc[:, None], out=sxy)
-    _accumulate(buf, 1, r + 1)
-    decayed *= down[:r, None]
-    cov = wv * sxy
-    cov -= sx * sy
-    var = wv * sxx
-    var -= sx * sx
-    o = cov / var
-    np.copyto(o, np.nan, where=~(var > 0) | (cnt < min_periods - 0.5))
-    state[:] = buf[r].reshape(6, m)
-    return o
-
-
-def ewma_beta(
-    asset_returns: Any,
-    benchmark_returns: Any,
-    halflife: float,
-    *,
-    min_periods: int = 20,
-) -> pd.DataFrame:
-    """Exponentially weighted beta, ``ewm_cov(asset, bench) / ewm_var(bench)``.
-
-    The same weights apply to covariance and variance (pandas ``ewm(halflife, adjust=True)``),
-    so the bias corrections cancel in the ratio.
-    """
-    if not halflife > 0:
-        raise InputError(f"EWMA half-life must be positive, got {halflife!r}")
-    y, x, index, names = _panel(asset_returns, benchmark_returns)
-    beta = _ewma_beta_kernel(y, x, float(halflife), int(min_periods))
-    # copy=False: the array is ours alone; pandas 3 would otherwise copy the whole panel.
-    return pd.DataFrame(beta, index=index, columns=names, copy=False)
-
-
-def _solve_small(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solutions of many small systems ``a[i] x = b[i]`` and the determinants of ``a``.
-
-    Gaussian elimination with partial pivoting, each step one array operation across every
-    system (numpy's batched solve is a LAPACK call per system: microseconds each for 3 x 3).
-    A singular system gives non-finite numbers, without warnings.
-    """
-    a = a.copy()
-    b = b.copy()
-    m, k, _ = a.shape
-    det = np.ones(m)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for c in range(k):
-            p = c + np.argmax(np.abs(a[:, c:, c]), axis=1)
-            swap = np.flatnonzero(p != c)
-            if swap.size:
-                pc = p[swap]
-                a[swap, c], a[swap, pc] = a[swap, pc], a[swap, c].copy()
-                b[swap, c], b[swap, pc] = b[swap, pc], b[swap, c].copy()
-                det[swap] = -det[swap]
-            pivot = a[:, c, c]
-            det *= pivot
-            f = a[:, c + 1:, c] / pivot[:, None]
-            a[:, c + 1:, c:] -= f[:, :, None] * a[:, None, c, c:]
-            b[:, c + 1:] -= f * b[:, c, None]
-        x = np.empty_like(b)
-        for c in range(k - 1, -1, -1):
-            x[:, c] = (b[:, c] - np.einsum("ij,ij->i", a[:, c, c + 1:], x[:, c + 1:])) / a[:, c, c]
-    return x, det
-
-
-def rolling_ols_betas(
-    asset_returns: pd.Series, benchmark_returns: pd.DataFrame, window: int
-) -> pd.DataFrame:
-    """Rolling multiple-regression betas of one asset on several benchmarks.
-
-    Window sums of the centred cross-products, then one batched ``k x k`` solve per window.
-    Rows with a missing value anywhere make their windows NaN, as statsmodels ``RollingOLS``.
-    """
-    window = whole_number(window, "window")
-    asset_returns, benchmark_returns, y, x = paired_arrays(asset_returns, benchmark_returns)
-    if y.shape[0] != x.shape[0]:  # plain arrays are read by position: same length or nothing
-        raise InputError(f"benchmark has {x.shape[0]} returns but assets have {y.shape[0]}")
-    t, k = x.shape
-    check_rolling_window(window, t, k)
-    valid = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
-    xc = np.where(valid[:, None], x - _masked_mean(x, valid[:, None] & ~np.isnan(x)), 0.0)
-    yc = np.where(valid, y - float(_masked_mean(y, valid)), 0.0)
-    n = _window_sums(valid.astype(float), window)
-    sx = _window_sums(xc, window)
-    sy = _window_sums(yc, window)
-    sxx = _window_sums((xc[:, :, None] * xc[:, None, :]).reshape(t, k * k), window)
-    sxy = _window_sums(xc * yc[:, None], window)
-    ok = n > window - 0.5  # a full window: NaN sums before it, and NaN betas
-    # every row at once (a row's numbers do not depend on the others): no gathers
-    with np.errstate(invalid="ignore"):
-        a = sxx.reshape(t, k, k) - sx[:, :, None] * sx[:, None, :] / window
-        b = sxy - sx * (sy / window)[:, None]
-    out, det = _solve_small(a, b)
-    # A window is kept when its condition number is below 1e12. The moments are positive
-    # semi-definite, so cond <= trace^k / det: windows well inside that bound need no
-    # singular values (numpy's cond is one LAPACK call a window); the others do.
-    trace = np.trace(a, axis1=1, axis2=2)
-    with np.errstate(over="ignore", invalid="ignore"):
-        well = (det > 0) & (trace ** k < 1e11 * det)
-    doubt = np.flatnonzero(ok & ~well)
-    if doubt.size:
-        out[doubt[~(np.linalg.cond(a[doubt]) < 1e12)]] = np.nan
-    out[~ok] = np.nan
-    columns = (
-        [str(c) for c in benchmark_returns.columns]
-        if isinstance(benchmark_returns, pd.DataFrame)
-        else [f"x{i + 1}" for i in range(k)]
-    )
-    index = asset_returns.index if isinstance(asset_returns, pd.Series) else None
-    # copy=False: the array is ours alone; pandas 3 would otherwise copy it.
-    return pd.DataFrame(out, index=index, columns=columns, copy=False)

@@ -62,18 +62,9 @@ FRONT_TRADE = ("hedge_advice", "capital", "benchmark_notional", "hedge_instrumen
 def book_title(result: HedgeResult) -> str:
     """The book's own name when it has one (a single asset's ticker), else its holdings as
     they were given: ``AAPL +1 / MSFT -1``, ``AAPL 60% / MSFT 40%``, ``AAPL 100 sh / ...``."""
-    if result.holdings is None:
-        return result.asset
-    kind = result.holdings_kind or ""
-    parts = []
-    for t, v in result.holdings.items():
-        if kind == "weights in percent":
-            parts.append(f"{t} {v * 100:+g}%")
-        elif kind == "shares":
-            parts.append(f"{t} {v:+,g} sh")
-        else:
-            parts.append(f"{t} {v:+g}")
-    return " / ".join(parts)
+    from ..analysis.books import book_title as title
+
+    return title(result.asset, result.holdings, result.holdings_kind)
 
 
 def run_stamp() -> str:
