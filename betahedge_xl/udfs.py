@@ -513,7 +513,7 @@ def _office_js() -> bool:
 if _office_js() and "betahedge_xl.lite" not in sys.modules:
     # Registered directly in xlwings Lite: the functions of this module become the Office.js
     # face, which reads what Office.js sends (#BUSY!, STOCKHISTORY ranges, tickers ...).
-    from . import lite as _lite
+    from .excel.officejs import face as _face
 
-    globals().update({name: getattr(_lite, name) for name in __all__
-                      if name.startswith("BETA_HEDGE")})
+    globals().update(_face({name: globals()[name] for name in __all__
+                            if name.startswith("BETA_HEDGE")}, __name__, _wizard))

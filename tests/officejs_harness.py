@@ -256,7 +256,7 @@ def call(module: types.ModuleType, name: str, *args: Any, **data: Any) -> Any:
 
 
 # --- Lite's import of the package -------------------------------------------------------------
-_FRESH = ("betahedge_xl.udfs", "betahedge_xl.lite")
+_FRESH = ("betahedge_xl.udfs", "betahedge_xl.lite", "betahedge_xl.excel.officejs")
 
 
 @contextlib.contextmanager
@@ -270,21 +270,26 @@ def lite_runtime(module: str = "betahedge_xl.lite") -> Iterator[types.ModuleType
     import xlwings
     from xlwings.main import Engine
 
-    import betahedge_xl
 
     engines = xlwings.engines
     saved = {name: sys.modules.pop(name) for name in _FRESH if name in sys.modules}
-    attrs = {name.rsplit(".", 1)[1] for name in _FRESH}
-    saved_attrs = {a: v for a, v in vars(betahedge_xl).items() if a in attrs}
+
+    def parent(name: str) -> tuple[types.ModuleType, str]:
+        package, _, attr = name.rpartition(".")
+        return importlib.import_module(package), attr
+
+    saved_attrs = {name: vars(parent(name)[0]).get(parent(name)[1]) for name in _FRESH}
 
     def restore_modules() -> None:
-        # only the package's two modules: whatever else was imported meanwhile (scipy ...)
+        # only the package's own modules: whatever else was imported meanwhile (scipy ...)
         # stays, or a second copy of it would be imported later
         for name in _FRESH:
             sys.modules.pop(name, None)
-            vars(betahedge_xl).pop(name.rsplit(".", 1)[1], None)
+            package, attr = parent(name)
+            vars(package).pop(attr, None)
+            if saved_attrs[name] is not None:
+                vars(package)[attr] = saved_attrs[name]
         sys.modules.update(saved)
-        vars(betahedge_xl).update(saved_attrs)
 
     with contextlib.ExitStack() as undo:
         undo.callback(restore_modules)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,7 +261,8 @@ def test_js_nulls_are_empty_cells(lite: types.ModuleType, monkeypatch: pytest.Mo
     class JsNull:
         pass
 
-    monkeypatch.setattr(lite, "_JsNull", JsNull)
+    # the Office.js face (betahedge_xl.excel.officejs) reads the sentinel, as Lite imported it
+    monkeypatch.setattr(sys.modules["betahedge_xl.excel.officejs"], "_JsNull", JsNull)
     pad = [[JsNull(), JsNull()]] * 5000
     holes = tsla()
     holes[20][1] = JsNull()  # a missing price, as an empty cell is

@@ -214,3 +214,28 @@ def test_stale_metadata_is_refused_not_shipped() -> None:
     assert _desktop_only(sorted(DESKTOP)) == ["matplotlib>=3.8", "xlsxwriter>=3.1",
                                               "xlwings==0.37.8", "yfinance<2,>=1.7"]
     assert _desktop_only(_pyproject_requirements()) == []
+
+
+def test_lite_command_beside_a_source_tree_built_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``pip install .`` leaves a ``betahedge_xl.egg-info`` (PKG-INFO, no METADATA) in the
+    checkout; with the checkout on sys.path (CI runs the tests there) it is found first. The
+    wheel takes the installed metadata, and its requirements stay the browser's."""
+    import sys
+    from importlib import metadata
+
+    tree = tmp_path / "checkout"
+    egg = tree / "betahedge_xl.egg-info"
+    egg.mkdir(parents=True)
+    installed = metadata.distribution("betahedge-xl")
+    egg.joinpath("PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: betahedge-xl\n"
+                                        f"Version: {installed.version}\n")
+    monkeypatch.setattr(sys, "path", [str(tree), *sys.path])
+    assert [d.read_text("METADATA") is None
+            for d in metadata.distributions(name="betahedge-xl")][0]  # the egg-info first
+    out = tmp_path / "lite"
+    assert main(["lite", str(out), "--url", "https://wheels.example.org/bh/"]) == 0, \
+        capsys.readouterr().err
+    wheel = next(out.glob("betahedge_xl-*-py3-none-any.whl"))
+    assert {_name(r) for r in check_lite_requirements(_wheel_metadata(wheel))} == BROWSER

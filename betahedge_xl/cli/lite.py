@@ -92,12 +92,15 @@ def build_wheel() -> tuple[str, bytes]:
 
     import betahedge_xl
 
-    try:
-        dist = metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
+    # The installed dist-info first: a source tree that pip built in place also holds a
+    # betahedge_xl.egg-info (PKG-INFO, no METADATA), found first when the tree is on sys.path.
+    found = [(d, d.read_text("METADATA") or d.read_text("PKG-INFO"))
+             for d in metadata.distributions(name=DISTRIBUTION)]
+    found.sort(key=lambda pair: pair[0].read_text("METADATA") is None)
+    if not found:
         raise InputError(f"lite: {DISTRIBUTION} is not installed (its metadata makes the "
-                         f"wheel); run pip install . first") from None
-    meta = dist.read_text("METADATA")
+                         f"wheel); run pip install . first")
+    dist, meta = found[0]
     if not meta:
         raise InputError(f"lite: the installed {DISTRIBUTION} has no METADATA; reinstall it")
     stale = _desktop_only(dist.requires or [])
