@@ -25,6 +25,7 @@ from .plan import (
     LOG_AXIS_NOTE,
     PALETTE,
     Chart,
+    ChartSeries,
     OutputPlan,
     Table,
     build_plan,
@@ -254,37 +255,44 @@ class _Drawer:
         for row, height in sorted(self.plan.row_heights.items()):
             self.ws.set_row(row, height)
 
+    def series(self, s: ChartSeries, k: int, kind: str) -> dict[str, Any] | None:
+        """xlsxwriter's description of the ``k``-th series of a chart of ``kind``: its cells,
+        and points (a scatter's) or a line; None when its table is empty."""
+        table, sheet, _ = self.source(s.table)
+        if table.n_rows == 0:
+            return None
+        r0, cx, r1, _ = table.data_range(s.x_col)
+        _, cy, _, _ = table.data_range(s.y_col)
+        color = s.color or PALETTE[k % len(PALETTE)]
+        series: dict[str, Any] = {
+            "name": s.name,
+            "categories": [sheet, r0, cx, r1, cx],
+            "values": [sheet, r0, cy, r1, cy],
+        }
+        if kind == "scatter" and not s.line:
+            series["marker"] = {
+                "type": "circle", "size": 4,
+                "border": {"color": color, "transparency": 30},
+                "fill": {"color": color, "transparency": 55},
+            }
+            series["line"] = {"none": True}
+        else:
+            line: dict[str, Any] = {"color": color, "width": s.width}
+            if s.dash:
+                line["dash_type"] = "dash"
+            series["line"] = line
+            series["marker"] = {"type": "none"}
+        if s.trendline:
+            series["trendline"] = {"type": "linear"}
+        return series
+
     def chart(self, spec: Chart) -> None:
         kind = "scatter" if spec.kind == "scatter" else "line"
         chart = self.wb.add_chart({"type": kind, "name": spec.name})
         for k, s in enumerate(spec.series):
-            table, sheet, _ = self.source(s.table)
-            if table.n_rows == 0:
-                continue
-            r0, cx, r1, _ = table.data_range(s.x_col)
-            _, cy, _, _ = table.data_range(s.y_col)
-            color = s.color or PALETTE[k % len(PALETTE)]
-            series: dict[str, Any] = {
-                "name": s.name,
-                "categories": [sheet, r0, cx, r1, cx],
-                "values": [sheet, r0, cy, r1, cy],
-            }
-            if kind == "scatter" and not s.line:
-                series["marker"] = {
-                    "type": "circle", "size": 4,
-                    "border": {"color": color, "transparency": 30},
-                    "fill": {"color": color, "transparency": 55},
-                }
-                series["line"] = {"none": True}
-            else:
-                line: dict[str, Any] = {"color": color, "width": s.width}
-                if s.dash:
-                    line["dash_type"] = "dash"
-                series["line"] = line
-                series["marker"] = {"type": "none"}
-            if s.trendline:
-                series["trendline"] = {"type": "linear"}
-            chart.add_series(series)
+            series = self.series(s, k, kind)
+            if series is not None:
+                chart.add_series(series)
         # 10 pt: a title naming asset, benchmarks, frequency and window fits on one line.
         chart.set_title({"name": spec.title, "name_font": {"size": 10, "bold": True}})
         grid = {"visible": True, "line": {"color": "#E0E0E0", "width": 0.75}}

@@ -431,7 +431,8 @@ def test_workbook_copies_the_packaged_files(tmp_path: Path, monkeypatch: pytest.
     (src / "betahedge.xlam").write_bytes(b"PK fake add-in")
     (src / "__init__.py").write_text("")
     (src / "build_workbook.py").write_text("")
-    monkeypatch.setattr(cli, "workbook_dir", lambda: src)
+    # the command reads the folder where it lives: betahedge_xl.cli.workbook
+    monkeypatch.setattr(cli.workbook, "workbook_dir", lambda: src)
     dest = tmp_path / "mine"
     assert cli.main(["workbook", str(dest)]) == 0
     assert sorted(p.name for p in dest.iterdir()) == ["betahedge.xlam", "betahedge.xlsm"]
@@ -447,7 +448,8 @@ def test_workbook_absent_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
                                           capsys: pytest.CaptureFixture[str]) -> None:
     from betahedge_xl import cli
 
-    monkeypatch.setattr(cli, "workbook_dir", lambda: tmp_path / "absent")
+    # the command reads the folder where it lives: betahedge_xl.cli.workbook
+    monkeypatch.setattr(cli.workbook, "workbook_dir", lambda: tmp_path / "absent")
     assert cli.main(["workbook", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("betahedge: error: the ready workbook is not in this installation")

@@ -85,7 +85,7 @@ def slow(args, console):
         time.sleep(60)
     return 0
 
-cli.cmd_cache_clear = slow
+cli.cache.cmd_cache_clear = slow  # the module whose add_parser registers it
 sys.exit(cli.main(["cache", "clear"]))
 """
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

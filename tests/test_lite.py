@@ -46,7 +46,7 @@ def lite() -> Iterator[types.ModuleType]:
 @pytest.fixture()
 def main_py(lite: types.ModuleType, tmp_path: Path) -> types.ModuleType:
     """Lite's main.py as ``betahedge lite`` writes it, run as Lite runs it."""
-    from betahedge_xl.cli_lite import MAIN_PY
+    from betahedge_xl.cli.lite import MAIN_PY
 
     module = types.ModuleType("main")
     exec(compile(MAIN_PY, "main.py", "exec"), module.__dict__)

@@ -209,7 +209,7 @@ def test_lite_command_refuses_a_url_lite_cannot_fetch(
 def test_stale_metadata_is_refused_not_shipped() -> None:
     # An installation from before the markers would send yfinance and a pinned xlwings to
     # the browser; the command refuses to build that wheel.
-    from betahedge_xl.cli_lite import _desktop_only
+    from betahedge_xl.cli.lite import _desktop_only
 
     assert _desktop_only(sorted(DESKTOP)) == ["matplotlib>=3.8", "xlsxwriter>=3.1",
                                               "xlwings==0.37.8", "yfinance<2,>=1.7"]

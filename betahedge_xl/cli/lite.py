@@ -21,12 +21,10 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .exceptions import InputError
-
-if TYPE_CHECKING:
-    from .cli import _Console
+from ..exceptions import InputError
+from .console import _Console
 
 #: The distribution whose installed files and metadata make the wheel.
 DISTRIBUTION = "betahedge-xl"
@@ -148,7 +146,7 @@ def wheel_url(url: str | None, wheel: str) -> str | None:
 
 def cmd_lite(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge lite DIR``: write main.py, requirements.txt and the wheel; print the steps."""
-    from ._files import write_bytes, write_text
+    from .._files import write_bytes, write_text
 
     wheel, data = build_wheel()
     url = wheel_url(args.url, wheel)

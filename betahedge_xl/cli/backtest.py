@@ -6,8 +6,8 @@
         [--rebalance monthly|weekly] [--estimators ols,blume,...] [--cost-bps 5]
         [--format table|json|csv] [--out FILE.xlsx]
 
-Kept beside :mod:`betahedge_xl.cli` (which registers it) so that the command's options and
-output live in one place; asset, holdings and warnings are handled by that module's helpers.
+The command's options and output live here; asset, holdings and warnings are read by the
+shared :mod:`betahedge_xl.cli.request` and :mod:`betahedge_xl.cli.console`.
 Only the standard library is imported at the top (``betahedge --help`` stays instant).
 """
 
@@ -18,9 +18,11 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from .console import _Console, _csv_text, _out_path, _warnings_to
+from .request import _describe, _request, leg_arguments
+
 if TYPE_CHECKING:
-    from .backtesting import BacktestResult
-    from .cli import _Console
+    from ..backtesting import BacktestResult
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -34,8 +36,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     "result after costs. Daily simple returns. Several benchmarks (SPY,XLK) "
                     "hedge with a ratio per benchmark from a multiple regression: ols, ewma "
                     "and dimson only.")
-    from .cli import leg_arguments
-
     g = leg_arguments(p, "backtest options")
     g.add_argument("--start", help="first date, inclusive (YYYY-MM-DD)")
     g.add_argument("--end", help="last date, exclusive, as yfinance (YYYY-MM-DD)")
@@ -69,8 +69,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run_backtest(args: argparse.Namespace, console: _Console) -> BacktestResult:
     """:func:`betahedge_xl.backtest` from the command line's options, warnings on stderr."""
-    from .backtesting import backtest
-    from .cli import _describe, _request, _warnings_to
+    from ..backtesting import backtest
 
     req = _request(args)  # asset, holdings file, weights/shares: as every other command
     console.progress(f"Loading prices and backtesting: {_describe(req)}, {args.window}-day "
@@ -85,8 +84,6 @@ def run_backtest(args: argparse.Namespace, console: _Console) -> BacktestResult:
 
 def cmd_backtest(args: argparse.Namespace, console: _Console) -> int:
     """``betahedge backtest``: the estimators x metrics table as text, JSON or CSV."""
-    from .cli import _csv_text, _out_path
-
     out = _out_path(args.out, "") if args.out else None
     result = run_backtest(args, console)
     if args.format == "json":
@@ -96,8 +93,8 @@ def cmd_backtest(args: argparse.Namespace, console: _Console) -> int:
     else:
         console.data(str(result))
     if out is not None:
-        from .plan import build_backtest_front, build_backtest_plan
-        from .report import write_report
+        from ..plan import build_backtest_front, build_backtest_plan
+        from ..report import write_report
 
         console.progress(f"Writing the backtest report to {out}")
         plan = build_backtest_plan(result)
