@@ -779,3 +779,36 @@ def test_prices_that_are_all_zero_or_negative_are_no_prices():
     with pytest.raises(DataError, match=r"^AAA: no prices in 2020-01-02\.\.2020-02-01$"):
         from_frame(pd.DataFrame({"AAA": [0.0, -1.0, 0.0, -2.5, 0.0]}, index=idx),
                    "2020-01-02", "2020-02-01")
+
+
+def test_progress_counts_a_ticker_yahoo_refused_as_done(fake: FakeYahooSession,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """``... or e.status != 200 or ...`` dropped from what counts as a finished ticker: a
+    ticker Yahoo refused (404 on its time-zone probe, so yfinance asks no history) was not
+    counted, and the progress shown stayed at 0 of 2 until the whole download ended. Here
+    AAA's history is answered only once the progress has shown ZZZ done (or after 10 s)."""
+    from betahedge_xl.data import yahoo
+
+    monkeypatch.setattr(yahoo, "PROGRESS_SECONDS", 0.01)
+    counted = threading.Event()
+    in_time: list[bool] = []
+    real_request = fake.request
+
+    def request(method: str, url: str, params=None, **kw):
+        if url.endswith("/finance/chart/AAA") and "period1" in (params or {}):
+            in_time.append(counted.wait(10))
+        return real_request(method, url, params=params, **kw)
+
+    monkeypatch.setattr(fake, "request", request)
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done >= 1:
+            counted.set()
+
+    with pytest.warns(DataWarning), yahoo.report_progress(progress):
+        ps = load_prices(["AAA", "ZZZ"], "2020-01-02", "2020-02-01")
+    assert set(ps.errors) == {"ZZZ"} and ps.prices["AAA"].notna().all()
+    assert in_time == [True]  # ZZZ shown done while AAA's history was still to come
+    assert (1, 2) in seen and seen[-1] == (2, 2)
