@@ -2015,23 +2015,9 @@ def xlwings_book(engine: str, *sheet_names: str, date1904: bool = False,
             mod = sys.modules.get(k)
             if mod is not None and saved.get(k) is not mod and hasattr(mod, "cleanup"):
                 atexit.unregister(mod.cleanup)
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
-        for k, v in saved_attrs.items():
-            if v is None:
-                if hasattr(xlwings, k):
-                    delattr(xlwings, k)
-            else:
-                setattr(xlwings, k, v)
-        for k, v in saved_ctypes.items():
-            if v is None:
-                if hasattr(ctypes, k):
-                    delattr(ctypes, k)
-            else:
-                setattr(ctypes, k, v)
+        _h.restore_modules(saved)
+        _h.restore_attrs(xlwings, saved_attrs)
+        _h.restore_attrs(ctypes, saved_ctypes)
 
 
 _MODELS: dict[int, XlBook] = {}

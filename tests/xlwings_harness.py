@@ -340,6 +340,25 @@ class Harness:
         return out.getvalue()
 
 
+def restore_modules(saved: dict[str, Any]) -> None:
+    """Put back ``sys.modules`` entries saved as ``{name: module or None}`` (None: absent)."""
+    for k, v in saved.items():
+        if v is None:
+            sys.modules.pop(k, None)
+        else:
+            sys.modules[k] = v
+
+
+def restore_attrs(owner: Any, saved: dict[str, Any]) -> None:
+    """Put back attributes of ``owner`` saved as ``{name: value or None}`` (None: absent)."""
+    for k, v in saved.items():
+        if v is None:
+            if hasattr(owner, k):
+                delattr(owner, k)
+        else:
+            setattr(owner, k, v)
+
+
 @contextlib.contextmanager
 def xlwings_windows(module_name: str = "betahedge_xl.udfs",
                     date1904: bool = False) -> Iterator[Harness]:
@@ -382,17 +401,8 @@ def xlwings_windows(module_name: str = "betahedge_xl.udfs",
         module = importlib.import_module(module_name)
         yield Harness(module_name, module, date1904=date1904)
     finally:
-        for k, v in saved_modules.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
-        for k, v in saved_attrs.items():
-            if v is None:
-                if hasattr(xlwings, k):
-                    delattr(xlwings, k)
-            else:
-                setattr(xlwings, k, v)
+        restore_modules(saved_modules)
+        restore_attrs(xlwings, saved_attrs)
         engines.engines[:] = saved_engines[0]
         engines.engines_by_name.clear()
         engines.engines_by_name.update(saved_engines[1])
