@@ -7,7 +7,6 @@ numpy/pandas from those prices.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from importlib import resources
@@ -21,16 +20,7 @@ import pytest
 import betahedge_xl as bh
 from betahedge_xl.exceptions import InputError
 
-WINDOW = ("2014-01-01", "2015-01-01")
-
-
-def sample(ticker: str) -> pd.Series:
-    text = (resources.files("betahedge_xl") / "sample" / f"{ticker}.csv").read_text()
-    reader = csv.DictReader(text.splitlines())
-    col = "Adj Close" if "Adj Close" in (reader.fieldnames or []) else "Close"
-    rows = [(r["Date"], float(r[col])) for r in reader]
-    return pd.Series([v for _, v in rows], index=pd.to_datetime([d for d, _ in rows]),
-                     name=ticker)
+from test_book import WINDOW, sample  # the shipped sample, read with the csv module
 
 
 def returns(*tickers: str, start: str = WINDOW[0], end: str = WINDOW[1]) -> pd.DataFrame:
@@ -331,13 +321,10 @@ def _pdf_pages(xlsx: Path, tmp: Path, paper: str | None = None) -> list[Any]:
                 if item.filename.startswith("xl/worksheets/sheet"):
                     data = data.replace(b'paperSize="9"', f'paperSize="{paper}"'.encode())
                 zout.writestr(item, data)
-    profile = (tmp / "lo-profile").as_uri()
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp), str(src)],
-        capture_output=True, text=True, timeout=240)
+    from libreoffice import to_pdf
+
+    proc, pdf = to_pdf(src, tmp)
     assert proc.returncode == 0, proc.stderr
-    pdf = tmp / f"{src.stem}.pdf"
     pages = []
     for number in (1, 2):
         text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), "-bbox",

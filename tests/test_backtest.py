@@ -212,18 +212,14 @@ def test_libreoffice_opens_the_backtest_report(result, tmp_path):
     """The backtest file converts cleanly; it prints as the hedge report does (issue 9):
     landscape pages one page wide, the tables included."""
     import re
-    import subprocess
 
     from betahedge_xl.plan import build_backtest_plan
     from betahedge_xl.report import write_report
 
     out = write_report(path=tmp_path / "bt.xlsx", plan=build_backtest_plan(result))
-    profile = (tmp_path / "lo-profile").as_uri()
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
-        capture_output=True, text=True, timeout=240)
-    pdf = tmp_path / "bt.pdf"
+    from libreoffice import to_pdf
+
+    proc, pdf = to_pdf(out, tmp_path)
     assert proc.returncode == 0 and "Error" not in proc.stderr, proc.stderr
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(float(w) > float(h) for w, h in boxes)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import warnings
 import zipfile
 from pathlib import Path
@@ -82,11 +81,8 @@ def test_chart_text_rules() -> None:
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_it(report: Path, tmp_path: Path) -> None:
-    profile = (tmp_path / "lo-profile").as_uri()
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)],
-        capture_output=True, text=True, timeout=240)
-    pdf = tmp_path / (report.stem + ".pdf")
+    from libreoffice import to_pdf
+
+    proc, pdf = to_pdf(report, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"

@@ -251,13 +251,9 @@ def test_charts_module_imports_no_matplotlib() -> None:
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_converts_the_report(report: Path, tmp_path: Path) -> None:
-    # A private profile: a user's running LibreOffice or a locked profile cannot interfere.
-    profile = (tmp_path / "lo-profile").as_uri()
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(report)],
-        capture_output=True, text=True, timeout=240)
-    pdf = tmp_path / (report.stem + ".pdf")
+    from libreoffice import to_pdf
+
+    proc, pdf = to_pdf(report, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Error" not in proc.stderr, proc.stderr
     assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
