@@ -94,9 +94,11 @@ def build_wheel() -> tuple[str, bytes]:
 
     # The installed dist-info first: a source tree that pip built in place also holds a
     # betahedge_xl.egg-info (PKG-INFO, no METADATA), found first when the tree is on sys.path.
-    found = [(d, d.read_text("METADATA") or d.read_text("PKG-INFO"))
-             for d in metadata.distributions(name=DISTRIBUTION)]
-    found.sort(key=lambda pair: pair[0].read_text("METADATA") is None)
+    # METADATA read once per distribution; sorted() is stable, so sys.path order is kept
+    # among the dist-infos.
+    found = sorted(((d, d.read_text("METADATA")) for d in metadata.distributions(
+        name=DISTRIBUTION)), key=lambda pair: pair[1] is None)
+    found = [(d, meta or d.read_text("PKG-INFO")) for d, meta in found]
     if not found:
         raise InputError(f"lite: {DISTRIBUTION} is not installed (its metadata makes the "
                          f"wheel); run pip install . first")
