@@ -348,9 +348,11 @@ def test_regress_many_every_gap_shape_in_any_memory_order(order):
 def test_blocked_kernels_across_asset_blocks_and_date_chunks(order, monkeypatch):
     """Small blocks force several blocks of assets and of dates (with gaps crossing their
     edges): rolling and EWMA betas still equal pandas' cov/var, in either memory order."""
+    import betahedge_xl.engine.ewma as ewma
     import betahedge_xl.engine.many as many
 
     monkeypatch.setattr(many, "_BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(ewma, "_BLOCK_BYTES", 64 * 1024)  # the EWMA's own blocks
     y, x = panel(t=700, n=90, seed=11)  # gaps in every other asset and a late listing
     arr = y.to_numpy()
     arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)

@@ -9,7 +9,49 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from .many import _accumulate, _asset_block, _panel
+from .many import _accumulate, _panel
+
+#: Bytes of working buffer per block of assets for the EWMA (its own: the rolling kernel's
+#: blocks in :mod:`.many` are sized for its ring). Swept on a ragged 4,000 x 5,000 panel.
+_BLOCK_BYTES = 6 * 2**20
+
+#: Rows of dates per slab of the betas of a chunk: the slab's temporaries stay in L2.
+_SLAB = 64
+
+
+def _asset_block(n_assets: int, rows: int, per_asset: int) -> int:
+    """Assets per block so that ``rows x per_asset`` floats per asset fit in the buffer."""
+    return max(32, min(n_assets, _BLOCK_BYTES // (8 * per_asset * rows)))
+
+
+def _running_sums(buf: np.ndarray, r: int) -> None:
+    """Running sums down rows ``1..r`` of ``buf`` in place, continuing row 0 (the sums carried in).
+
+    In groups of 16 rows: the rows of every group are summed at once (15 numpy calls for the
+    whole chunk, each across every group), then each group's last row is carried into the
+    next and added to the rest of that group in one broadcast; about 32 calls for 256 rows
+    instead of one a row, at two passes over the buffer. A narrow buffer takes ``cumsum``.
+    """
+    rows = buf[1:r + 1]
+    if r * buf.shape[1] < 8192:
+        np.cumsum(buf[:r + 1], axis=0, out=buf[:r + 1])
+        return
+    np.add(buf[0], rows[0], out=rows[0])
+    g = 16
+    q = r // g
+    start = 1
+    if q > 1:
+        groups = rows[:q * g].reshape(q, g, rows.shape[1])
+        for i in range(1, g):
+            np.add(groups[:, i - 1], groups[:, i], out=groups[:, i])
+        ends = groups[:, -1]
+        for k in range(1, q):
+            np.add(ends[k - 1], ends[k], out=ends[k])
+        groups[1:, :-1] += ends[:-1, None, :]
+        start = q * g
+    add = np.add
+    for i in range(start, r):
+        add(rows[i - 1], rows[i], out=rows[i])
 
 
 def _ewma_beta_kernel(
@@ -50,9 +92,7 @@ def _ewma_beta_kernel(
             # before the chunk
             state = np.zeros((6, m))
             buf = np.empty((chunk + 1, 2 * m))  # row 0: the y and x*y sums carried in
-            w_m = np.empty((chunk, m))
-            sx_m = np.empty((chunk, m))
-            tmp = np.empty((chunk, m))
+            tmp = np.empty((min(_SLAB, chunk), m))
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
@@ -67,14 +107,13 @@ def _ewma_beta_kernel(
                 block = y[a:b, j0:j1]
                 np.multiply(block, upx[:, None], out=sy)
                 np.multiply(sy, xc[a:b, None], out=sxy)
-                _accumulate(buf, 1, r + 1)
+                _running_sums(buf, r)
                 dirty = np.flatnonzero(~(np.isfinite(rows[-1, :m]) & np.isfinite(rows[-1, m:])))
                 is_clean = np.ones(m, bool)
                 is_clean[dirty] = False
                 clean = np.flatnonzero(is_clean)
                 o = out[a:b, j0:j1]
-                _clean_betas(o, sy, sxy, state, clean, dirty, g0, g1, g2,
-                             (w_m[:r], sx_m[:r], tmp[:r]))
+                _clean_betas(o, sy, sxy, state, clean, dirty, g0, g1, g2, tmp)
                 young = clean[state[5, clean] < min_periods - 0.5]
                 if young.size:  # assets short of min_periods valid dates before the chunk
                     sub = o[:, young]
@@ -95,42 +134,52 @@ def _ewma_beta_kernel(
 
 def _clean_betas(o: np.ndarray, sy: np.ndarray, sxy: np.ndarray, state: np.ndarray,
                  clean: np.ndarray, dirty: np.ndarray, g0: np.ndarray, g1: np.ndarray,
-                 g2: np.ndarray, scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+                 g2: np.ndarray, scratch: np.ndarray) -> None:
     """Betas of a chunk's assets without a gap (``o``'s other columns are written and then
     redone by :func:`_gap_betas`): the scaled sums ``sy``, ``sxy`` of each asset and the
-    chunk's benchmark sums ``g0..g2`` in common, added to the sums ``state`` carries in."""
+    chunk's benchmark sums ``g0..g2`` in common, added to the sums ``state`` carries in.
+
+    Written straight into ``o`` in slabs of ``scratch``'s rows, so that the one temporary
+    stays in cache between the passes over a slab."""
     r = o.shape[0]
     m = state.shape[1]
-    wm, sxm, v = scratch
     carried = state[:3, clean] if dirty.size else state[:3]
     if not clean.size:
-        pass  # every asset of the block is summed again below
-    elif (carried == carried[:, :1]).all():
+        return  # every asset of the block is summed again below
+    common = bool((carried == carried[:, :1]).all())
+    if common:
         # every such asset carries the same benchmark sums: one column of them
         wr = carried[0, 0] + g0
         sxr = carried[1, 0] + g1
-        np.multiply(sxy, wr[:, None], out=o)
-        np.multiply(sy, sxr[:, None], out=v)
-        o -= v
         var = wr * (carried[2, 0] + g2) - sxr * sxr
-        o /= var[:, None]
-        if not var.min() > 0:
-            o[~(var > 0)] = np.nan
     else:
-        np.add(state[0], g0[:, None], out=wm)
-        np.add(state[1], g1[:, None], out=sxm)
-        np.multiply(wm, sxy, out=o)
-        np.multiply(sxm, sy, out=v)
-        o -= v
         # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
         # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
         dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
         assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
                                 state[0] * state[2] - state[1] * state[1]))
-        np.matmul(dates_part, assets_part, out=v)
-        o /= v
-        if not v.min() > 0:
-            np.copyto(o, np.nan, where=~(v > 0))
+    step = scratch.shape[0]
+    for u0 in range(0, r, step):
+        u1 = min(u0 + step, r)
+        os_, v = o[u0:u1], scratch[:u1 - u0]
+        if common:
+            np.multiply(sxy[u0:u1], wr[u0:u1, None], out=os_)
+            np.multiply(sy[u0:u1], sxr[u0:u1, None], out=v)
+            os_ -= v
+            vs = var[u0:u1]
+            os_ /= vs[:, None]
+            if not vs.min() > 0:
+                os_[~(vs > 0)] = np.nan
+        else:
+            np.add(state[0], g0[u0:u1, None], out=os_)  # each asset's W
+            os_ *= sxy[u0:u1]
+            np.add(state[1], g1[u0:u1, None], out=v)  # and its Sx
+            v *= sy[u0:u1]
+            os_ -= v
+            np.matmul(dates_part[u0:u1], assets_part, out=v)
+            os_ /= v
+            if not v.min() > 0:
+                np.copyto(os_, np.nan, where=~(v > 0))
 
 
 def _gap_betas(o: np.ndarray, block: np.ndarray, dirty: np.ndarray, xc: np.ndarray,
@@ -180,7 +229,10 @@ def _ewma_masked_chunk(
     np.multiply(block, up[:r, None], out=sy)
     np.copyto(sy, 0.0, where=~valid)
     np.multiply(sy, xc[:, None], out=sxy)
-    _accumulate(buf, 1, r + 1)
+    if 6 * m < 192:  # a few assets: cumsum down the columns beats a numpy call per date
+        np.cumsum(buf, axis=0, out=buf)
+    else:
+        _accumulate(buf, 1, r + 1)
     decayed *= down[:r, None]
     cov = wv * sxy
     cov -= sx * sy
