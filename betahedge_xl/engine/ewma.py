@@ -13,15 +13,21 @@ from .many import _accumulate, _panel
 
 #: Bytes of working buffer per block of assets for the EWMA (its own: the rolling kernel's
 #: blocks in :mod:`.many` are sized for its ring). Swept on a ragged 4,000 x 5,000 panel.
-_BLOCK_BYTES = 6 * 2**20
+_BLOCK_BYTES = 4 * 2**20
 
-#: Rows of dates per slab of the betas of a chunk: the slab's temporaries stay in L2.
-_SLAB = 64
+#: Dates per chunk, the span of one scale (fewer for a half-life under 1.28 days: see the
+#: kernel), and dates per slice of it whose sums are run and turned into betas at once:
+#: short slices of every asset beat long chunks of fewer assets (fewer blocks, in cache).
+_CHUNK = 256
+_SUB = 64
 
+#: Elements of numpy's ufunc buffers while the kernel runs (numpy's default is 8,192).
+_BUFSIZE = 1024
 
-def _asset_block(n_assets: int, rows: int, per_asset: int) -> int:
-    """Assets per block so that ``rows x per_asset`` floats per asset fit in the buffer."""
-    return max(32, min(n_assets, _BLOCK_BYTES // (8 * per_asset * rows)))
+#: Floats per slab (dates x assets) of a chunk's betas: a slab and its one temporary stay in
+#: L2, and its (dates x 5) by (5 x assets) product stays under OpenBLAS's threshold for threads
+#: (M N K < 4 x 65536): the kernel runs on one core, as on a machine shared with other work.
+_SLAB = 2**15
 
 
 def _running_sums(buf: np.ndarray, r: int) -> None:
@@ -29,7 +35,7 @@ def _running_sums(buf: np.ndarray, r: int) -> None:
 
     In groups of 16 rows: the rows of every group are summed at once (15 numpy calls for the
     whole chunk, each across every group), then each group's last row is carried into the
-    next and added to the rest of that group in one broadcast; about 32 calls for 256 rows
+    next and added to the rest of that group in one broadcast: 19 numpy calls for 64 rows
     instead of one a row, at two passes over the buffer. A narrow buffer takes ``cumsum``.
     """
     rows = buf[1:r + 1]
@@ -80,10 +86,36 @@ def _ewma_beta_kernel(
     out = np.empty((t, n))
     # The block is short enough that the scale stays far from overflow (lam ** -chunk <=
     # 2 ** 200, and products of two scaled sums below 2 ** 400).
-    chunk = int(min(256, max(1, 200 * halflife)))
+    chunk = int(min(_CHUNK, max(1, 200 * halflife)))
     up = lam ** -np.arange(1, chunk + 1, dtype=float)
     down = lam ** np.arange(1, chunk + 1, dtype=float)
-    nb = _asset_block(n, chunk + 1, 5)
+    # assets per block: the block's running sums (2 x a slice + 1 rows) fill _BLOCK_BYTES
+    nb = max(32, min(n, _BLOCK_BYTES // (16 * (min(_SUB, chunk) + 1))))
+    # numpy >= 2.3 buffers a broadcast operand (a column of the benchmark, a row of the
+    # assets' sums) into 8,192-element buffers when rows are shorter than that, which makes
+    # those passes two to three times slower; a smaller buffer keeps the plain loops.
+    # (numpy 2 restores it on leaving errstate; numpy 1 needs the finally.)
+    bufsize = np.setbufsize(_BUFSIZE)
+    try:
+        _blocks(y, out, xv, xc, up, down, chunk, nb, min_periods)
+    finally:
+        np.setbufsize(bufsize)
+    return out
+
+
+def _blocks(y: np.ndarray, out: np.ndarray, xv: np.ndarray, xc: np.ndarray, up: np.ndarray,
+            down: np.ndarray, chunk: int, nb: int, min_periods: int) -> None:
+    """The kernel's loop over blocks of assets and chunks of dates, writing ``out``.
+
+    A chunk's sums share one scale; they are run and turned into betas a slice of ``_SUB``
+    dates at a time (its sums carried from the slice before in row 0 of one small buffer),
+    so the working set is a slice, not the chunk. Which assets have a gap is known at the
+    chunk's end only (its last sums not finite); the clean assets' betas take one column
+    of benchmark sums when those assets all carry the same ones. That is guessed from the
+    assets clean in the chunk before, and in the rare chunk where the guess is wrong the
+    chunk's betas are taken again the other way.
+    """
+    t, n = y.shape
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
@@ -91,8 +123,9 @@ def _ewma_beta_kernel(
             # state: each asset's decayed sums W, Sx, Sxx, Sy, Sxy and count at the date
             # before the chunk
             state = np.zeros((6, m))
-            buf = np.empty((chunk + 1, 2 * m))  # row 0: the y and x*y sums carried in
-            tmp = np.empty((min(_SLAB, chunk), m))
+            buf = np.empty((min(_SUB, chunk) + 1, 2 * m))  # row 0: the sums carried in
+            tmp = np.empty((max(8, min(chunk, _SLAB // m)), m))
+            was_clean = np.arange(m)
             for a in range(0, t, chunk):
                 b = min(a + chunk, t)
                 r = b - a
@@ -100,20 +133,19 @@ def _ewma_beta_kernel(
                 g1 = upx * xc[a:b]
                 g0, g1, g2 = np.cumsum(upx), np.cumsum(g1), np.cumsum(g1 * xc[a:b])
                 counts = np.cumsum(xv[a:b])
-                buf[0, :m] = state[3]
-                buf[0, m:] = state[4]
-                rows = buf[1:r + 1]
-                sy, sxy = rows[:, :m], rows[:, m:]
                 block = y[a:b, j0:j1]
-                np.multiply(block, upx[:, None], out=sy)
-                np.multiply(sy, xc[a:b, None], out=sxy)
-                _running_sums(buf, r)
-                dirty = np.flatnonzero(~(np.isfinite(rows[-1, :m]) & np.isfinite(rows[-1, m:])))
+                o = out[a:b, j0:j1]
+                bench = _Bench(state, g0, g1, g2, upx, xc[a:b])
+                guess = bench.common(was_clean)
+                ends = _chunk_betas(o, block, buf, tmp, bench, guess)
+                dirty = np.flatnonzero(~(np.isfinite(ends[:m]) & np.isfinite(ends[m:])))
                 is_clean = np.ones(m, bool)
                 is_clean[dirty] = False
                 clean = np.flatnonzero(is_clean)
-                o = out[a:b, j0:j1]
-                _clean_betas(o, sy, sxy, state, clean, dirty, g0, g1, g2, tmp)
+                if clean.size:
+                    right = bench.common(clean if dirty.size else None)
+                    if right != guess:
+                        _chunk_betas(o, block, buf, tmp, bench, right)
                 young = clean[state[5, clean] < min_periods - 0.5]
                 if young.size:  # assets short of min_periods valid dates before the chunk
                     sub = o[:, young]
@@ -123,46 +155,85 @@ def _ewma_beta_kernel(
                 state[0, clean] = (state[0, clean] + g0[-1]) * scale
                 state[1, clean] = (state[1, clean] + g1[-1]) * scale
                 state[2, clean] = (state[2, clean] + g2[-1]) * scale
-                state[3, clean] = rows[-1, clean] * scale
-                state[4, clean] = rows[-1, m + clean] * scale
+                state[3, clean] = ends[clean] * scale
+                state[4, clean] = ends[m + clean] * scale
                 state[5, clean] += counts[-1]
                 if dirty.size:
                     _gap_betas(o, block, dirty, xc[a:b], xv[a:b], up, down, state, min_periods)
-    return out
+                was_clean = clean
 
 
+class _Bench:
+    """A chunk's benchmark sums ``g0..g2`` (scaled running sums of the weight, x, x^2 from
+    the chunk's first date) and the sums ``state`` each asset carries in."""
 
-def _clean_betas(o: np.ndarray, sy: np.ndarray, sxy: np.ndarray, state: np.ndarray,
-                 clean: np.ndarray, dirty: np.ndarray, g0: np.ndarray, g1: np.ndarray,
-                 g2: np.ndarray, scratch: np.ndarray) -> None:
-    """Betas of a chunk's assets without a gap (``o``'s other columns are written and then
-    redone by :func:`_gap_betas`): the scaled sums ``sy``, ``sxy`` of each asset and the
-    chunk's benchmark sums ``g0..g2`` in common, added to the sums ``state`` carries in.
+    def __init__(self, state: np.ndarray, g0: np.ndarray, g1: np.ndarray, g2: np.ndarray,
+                 upx: np.ndarray, xc: np.ndarray) -> None:
+        self.state, self.g0, self.g1, self.g2, self.upx, self.xc = state, g0, g1, g2, upx, xc
+        self._dates: np.ndarray | None = None
+        self._assets: np.ndarray | None = None
 
-    Written straight into ``o`` in slabs of ``scratch``'s rows, so that the one temporary
+    def common(self, which: np.ndarray | None) -> tuple[float, float, float] | None:
+        """The benchmark sums the assets ``which`` (None: all) all carry, or None."""
+        carried = self.state[:3] if which is None else self.state[:3, which]
+        if carried.shape[1] and (carried == carried[:, :1]).all():
+            return float(carried[0, 0]), float(carried[1, 0]), float(carried[2, 0])
+        return None
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums and G the
+        chunk's common ones, as the product of a (dates x 5) and a (5 x assets) factor."""
+        if self._dates is None or self._assets is None:
+            g0, g1, g2, st = self.g0, self.g1, self.g2, self.state
+            self._dates = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(g0.size)), axis=1)
+            self._assets = np.stack((np.ones(st.shape[1]), st[0], st[2], -2.0 * st[1],
+                                     st[0] * st[2] - st[1] * st[1]))
+        return self._dates, self._assets
+
+
+def _chunk_betas(o: np.ndarray, block: np.ndarray, buf: np.ndarray, scratch: np.ndarray,
+                 bench: _Bench, common: tuple[float, float, float] | None) -> np.ndarray:
+    """Every asset's betas of a chunk as if it had no gap (those that have one are redone
+    by :func:`_gap_betas`), a slice of dates at a time; returns the scaled y and x*y sums
+    of the chunk's last date (NaN where a gap was)."""
+    r, m = block.shape
+    state = bench.state
+    buf[0, :m] = state[3]
+    buf[0, m:] = state[4]
+    step = buf.shape[0] - 1
+    for s0 in range(0, r, step):
+        s1 = min(s0 + step, r)
+        k = s1 - s0
+        rows = buf[1:k + 1]
+        sy, sxy = rows[:, :m], rows[:, m:]
+        np.multiply(block[s0:s1], bench.upx[s0:s1, None], out=sy)
+        np.multiply(sy, bench.xc[s0:s1, None], out=sxy)
+        _running_sums(buf, k)
+        _clean_betas(o[s0:s1], sy, sxy, bench, s0, common, scratch)
+        buf[0] = buf[k]
+    return buf[0].copy()
+
+
+def _clean_betas(o: np.ndarray, sy: np.ndarray, sxy: np.ndarray, bench: _Bench, s0: int,
+                 common: tuple[float, float, float] | None, scratch: np.ndarray) -> None:
+    """Betas of the dates ``s0..`` of a chunk from each asset's scaled sums ``sy``, ``sxy``
+    and the benchmark's (one column of them when every asset carries the same, ``common``),
+    written straight into ``o`` in slabs of ``scratch``'s rows, so that the one temporary
     stays in cache between the passes over a slab."""
     r = o.shape[0]
-    m = state.shape[1]
-    carried = state[:3, clean] if dirty.size else state[:3]
-    if not clean.size:
-        return  # every asset of the block is summed again below
-    common = bool((carried == carried[:, :1]).all())
-    if common:
-        # every such asset carries the same benchmark sums: one column of them
-        wr = carried[0, 0] + g0
-        sxr = carried[1, 0] + g1
-        var = wr * (carried[2, 0] + g2) - sxr * sxr
+    state = bench.state
+    g0, g1 = bench.g0[s0:s0 + r], bench.g1[s0:s0 + r]
+    if common is not None:
+        wr = common[0] + g0
+        sxr = common[1] + g1
+        var = wr * (common[2] + bench.g2[s0:s0 + r]) - sxr * sxr
     else:
-        # (P_W + G0)(P_Sxx + G2) - (P_Sx + G1)^2, P an asset's carried sums
-        # and G the chunk's common ones, as one product of (r x 5) by (5 x m)
-        dates_part = np.stack((g0 * g2 - g1 * g1, g2, g0, g1, np.ones(r)), axis=1)
-        assets_part = np.stack((np.ones(m), state[0], state[2], -2.0 * state[1],
-                                state[0] * state[2] - state[1] * state[1]))
+        dates_part, assets_part = bench.parts()
     step = scratch.shape[0]
     for u0 in range(0, r, step):
         u1 = min(u0 + step, r)
         os_, v = o[u0:u1], scratch[:u1 - u0]
-        if common:
+        if common is not None:
             np.multiply(sxy[u0:u1], wr[u0:u1, None], out=os_)
             np.multiply(sy[u0:u1], sxr[u0:u1, None], out=v)
             os_ -= v
@@ -176,7 +247,7 @@ def _clean_betas(o: np.ndarray, sy: np.ndarray, sxy: np.ndarray, state: np.ndarr
             np.add(state[1], g1[u0:u1, None], out=v)  # and its Sx
             v *= sy[u0:u1]
             os_ -= v
-            np.matmul(dates_part[u0:u1], assets_part, out=v)
+            np.matmul(dates_part[s0 + u0:s0 + u1], assets_part, out=v)
             os_ /= v
             if not v.min() > 0:
                 np.copyto(os_, np.nan, where=~(v > 0))
