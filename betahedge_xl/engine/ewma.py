@@ -21,6 +21,9 @@ _BLOCK_BYTES = 4 * 2**20
 _CHUNK = 256
 _SUB = 64
 
+#: Assets read at a time from a column-major panel.
+_COLUMNS = 256
+
 #: Elements of numpy's ufunc buffers while the kernel runs (numpy's default is 8,192).
 _BUFSIZE = 1024
 
@@ -206,7 +209,14 @@ def _chunk_betas(o: np.ndarray, block: np.ndarray, buf: np.ndarray, scratch: np.
         k = s1 - s0
         rows = buf[1:k + 1]
         sy, sxy = rows[:, :m], rows[:, m:]
-        np.multiply(block[s0:s1], bench.upx[s0:s1, None], out=sy)
+        if block.strides[0] < block.strides[1] and m > _COLUMNS:
+            # a column-major panel: read a few hundred assets' dates at a time; across
+            # thousands of columns every date of a slice is on another page (TLB misses)
+            for c in range(0, m, _COLUMNS):
+                np.multiply(block[s0:s1, c:c + _COLUMNS], bench.upx[s0:s1, None],
+                            out=sy[:, c:c + _COLUMNS])
+        else:
+            np.multiply(block[s0:s1], bench.upx[s0:s1, None], out=sy)
         np.multiply(sy, bench.xc[s0:s1, None], out=sxy)
         _running_sums(buf, k)
         _clean_betas(o[s0:s1], sy, sxy, bench, s0, common, scratch)
