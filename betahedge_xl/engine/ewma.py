@@ -74,7 +74,7 @@ def _ewma_beta_kernel(
     pass over the panel. The common weight cancels: ``beta = (W Sxy - Sx Sy) / (W Sxx - Sx^2)``.
 
     Within a chunk of dates the decayed sums are plain running sums of the inputs scaled by
-    ``lam ** -(u + 1)`` (one addition a row); the betas are read off the scaled sums directly
+    ``lam ** -(u + 1)`` (:func:`_running_sums`); the betas are read off the scaled sums directly
     (the scale is common to numerator and denominator) and only the sums carried to the next
     chunk are scaled back. An asset with every date of a chunk (the usual case) has the
     benchmark's weight, x and x^2 sums of the chunk in common with every such asset: one
@@ -94,9 +94,9 @@ def _ewma_beta_kernel(
     down = lam ** np.arange(1, chunk + 1, dtype=float)
     # assets per block: the block's running sums (2 x a slice + 1 rows) fill _BLOCK_BYTES
     nb = max(32, min(n, _BLOCK_BYTES // (16 * (min(_SUB, chunk) + 1))))
-    # numpy >= 2.3 buffers a broadcast operand (a column of the benchmark, a row of the
-    # assets' sums) into 8,192-element buffers when rows are shorter than that, which makes
-    # those passes two to three times slower; a smaller buffer keeps the plain loops.
+    # numpy (2.4 measured) copies a broadcast operand (a column of the benchmark, a row of
+    # the assets' sums) through its 8,192-element ufunc buffers when a block is narrower
+    # than about 3,000 assets, two to three times slower a pass; a smaller buffer does not.
     # (numpy 2 restores it on leaving errstate; numpy 1 needs the finally.)
     bufsize = np.setbufsize(_BUFSIZE)
     try:
