@@ -267,17 +267,25 @@ def _gap_betas(o: np.ndarray, block: np.ndarray, dirty: np.ndarray, xc: np.ndarr
                xv: np.ndarray, up: np.ndarray, down: np.ndarray, state: np.ndarray,
                min_periods: int) -> None:
     """Betas of a chunk's assets with a gap (``dirty``), summed again with masks; ``state``
-    carried on. An asset not listed yet (no valid date before nor in the chunk) stays NaN."""
-    part = block[:, dirty]  # a copy
-    # not listed yet: no valid date before nor in the chunk, sums stay zero
-    idle = (state[5, dirty] == 0) & np.isnan(part).all(axis=0)
-    if idle.any():
-        o[:, dirty[idle]] = np.nan
-        busy = ~idle
-        dirty, part = dirty[busy], part[:, busy]
+    carried on. An asset not listed yet (no valid date before nor in the chunk) stays NaN:
+    every date of its sums in the clean pass was NaN, and so were the betas it wrote."""
+    fresh = state[5, dirty] == 0
+    if fresh.any():
+        # not listed yet: no valid date before nor in the chunk (the largest value of a
+        # column is NaN only when all are), its sums stay zero. Many such assets: one
+        # reduction down the whole block costs less than gathering their columns.
+        cand = dirty[fresh]
+        if 4 * cand.size > block.shape[1]:
+            seen = np.fmax.reduce(block, axis=0)[cand]
+        else:
+            seen = np.fmax.reduce(block[:, cand], axis=0)
+        idle = np.zeros(dirty.size, bool)
+        idle[np.flatnonzero(fresh)[np.isnan(seen)]] = True
+        dirty = dirty[~idle]
     if dirty.size:
         sub_state = state[:, dirty]
-        o[:, dirty] = _ewma_masked_chunk(part, xc, xv, up, down, sub_state, min_periods)
+        o[:, dirty] = _ewma_masked_chunk(block[:, dirty], xc, xv, up, down, sub_state,
+                                         min_periods)
         state[:, dirty] = sub_state
 
 
