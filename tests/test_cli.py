@@ -208,7 +208,7 @@ def test_analyze_holdings_file_weights_and_shares(env: dict[str, str], prices: d
     port = value[1:] / value[:-1] - 1
     out = json.loads(proc.stdout)
     assert out["beta"] == pytest.approx(np.polyfit(xb, port, 1)[0], rel=1e-9)
-    assert out["asset"] == "Portfolio"
+    assert out["asset"] == "AAA +10 sh / CCC +20 sh"  # the book's name, as every face says it
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_holdings_table_makes_a_portfolio(engine: str, stored: dict[str, pd.Seri
         rf.add_inputs(book)
         _holdings(book, [["TSLA", 0.25], ["AAPL", 0.75]])
         message = rf.refresh(book)
-        assert message.startswith("Portfolio on SPY"), message
+        assert message.startswith("TSLA +0.25 / AAPL +0.75 on SPY"), message
         port = (0.25 * _window(stored["TSLA"]).pct_change()
                 + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
         beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
@@ -592,6 +592,35 @@ def test_capital_and_hedge_rows_size_the_hedge_in_contracts(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_short_book_is_named_by_its_holdings_in_the_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The status line, the sheet's title, the summary's Asset and every chart said
+    "Portfolio" where the xlsx report's front page says "AAPL +1 / TSLA -1"."""
+    name = "AAPL +1 / TSLA -1"
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        rf.add_inputs(book)
+        _holdings(book, [["AAPL", 1.0], ["TSLA", -1.0]])
+        message = rf.refresh(book)
+        assert message.startswith(f"{name} on SPY: beta "), message
+        report = model.sheet(SHEET)
+        assert report.cells[(1, 1)] == f"Beta hedge: {name} on SPY"
+        assert _summary(report)["Asset"] == name
+        # read back through xlwings (each engine's own way to a chart's title and series)
+        charts = {c.name: c for c in book.sheets[SHEET].charts}
+        assert len(charts) == 3
+        titles = [c.title for c in charts.values()]
+        assert all(f": {name} on SPY, daily, " in t for t in titles), titles
+        growth = [s.name for s in charts[f"{PREFIX}chart_cumulative"].series]
+        assert growth[:2] == [name, "SPY"] and growth[2].startswith(f"hedged: ({name}) ")
+        shown = titles + [s.name for c in charts.values() for s in c.series]
+        assert [t for t in shown if "Portfolio" in t] == []
+        # the cells: "Portfolio" only as the data tables' column header (the returns' name)
+        assert not any(isinstance(v, str) and "Portfolio" in v
+                       for v in report.cells.values() if v != "Portfolio")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         engine: str, stored: dict[str, pd.Series]) -> None:
     """The holdings and position-betas tables belong to the report: emptying the holdings
@@ -600,7 +629,7 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         model = excel_model(book)
         rf.add_inputs(book)
         _holdings(book, [["TSLA", 0.25], ["AAPL", 0.75]])
-        assert rf.refresh(book).startswith("Portfolio on SPY")
+        assert rf.refresh(book).startswith("TSLA +0.25 / AAPL +0.75 on SPY")
         names = {n.name for n in model.names}
         assert {f"{PREFIX}positions", f"{PREFIX}position_betas"} <= names
         _holdings(book, [[None, None], [None, None]])
@@ -609,7 +638,8 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         names = {n.name for n in model.names}
         assert not {f"{PREFIX}positions", f"{PREFIX}position_betas"} & names
         report = model.sheet(SHEET)
-        assert not any(isinstance(v, str) and v.startswith(("Portfolio", "Positions"))
+        assert not any(isinstance(v, str) and (v.startswith(("TSLA +", "Positions"))
+                                               or v == "Holdings")
                        for v in report.cells.values())
         assert not any(v in ("AAPL", "Contribution") for v in report.cells.values())
 
@@ -882,7 +912,7 @@ def test_the_backtest_takes_the_holdings_as_shares(
         book.sheets["Data"].range("E2").value = [["TSLA", 10.0], ["AAPL", 300.0]]
         book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
         message = rf.refresh(book)
-        assert message.startswith("Portfolio") or " on SPY" in message, message
+        assert message.startswith("TSLA +10 sh / AAPL +300 sh on SPY"), message
         ref = bh.backtest(["TSLA", "AAPL"], "SPY", "2013-06-01", "2015-01-01",
                           shares=[10.0, 300.0])
         # (Without the amounts a portfolio cannot be backtested: no section would be drawn.)
@@ -1001,7 +1031,7 @@ def test_engine_holdings_make_a_portfolio(engine: str, stored: dict[str, pd.Seri
         book.sheets["Data"].range("E2").value = [["TSLA", 0.25], ["AAPL", 0.75]]
         book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
         message = rf.refresh(book)
-        assert message.startswith("Portfolio on SPY"), message
+        assert message.startswith("TSLA +0.25 / AAPL +0.75 on SPY"), message
         port = (0.25 * _window(stored["TSLA"]).pct_change()
                 + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
         beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]

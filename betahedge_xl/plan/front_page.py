@@ -59,14 +59,6 @@ FRONT_TRADE = ("hedge_advice", "capital", "benchmark_notional", "hedge_instrumen
                "hedge_beta", "hedge_beta_basis", "residual_beta")
 
 
-def book_title(result: HedgeResult) -> str:
-    """The book's own name when it has one (a single asset's ticker), else its holdings as
-    they were given: ``AAPL +1 / MSFT -1``, ``AAPL 60% / MSFT 40%``, ``AAPL 100 sh / ...``."""
-    from ..analysis.books import book_title as title
-
-    return title(result.asset, result.holdings, result.holdings_kind)
-
-
 def run_stamp() -> str:
     """``2026-12-07 11:02 UTC``: when a report was made."""
     import datetime as dt
@@ -134,7 +126,7 @@ def build_front_page(result: HedgeResult, data: OutputPlan,
     benches = list(result.benchmarks)
     stats = {key: (label, value) for key, label, value in result._stats()}
     heading = (
-        f"Beta hedge: {book_title(result)} on {result.benchmark}",
+        f"Beta hedge: {result.name} on {result.benchmark}",
         f"As of {result.last_date:%Y-%m-%d}: {result.n_obs} {result.frequency} "
         f"{result.method} returns, {result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}",
         f"Data: {result.source or 'memory'}; run {run_stamp()}; betahedge-xl {__version__}",
@@ -185,7 +177,7 @@ def build_backtest_front(result: BacktestResult, data: OutputPlan,
     from .. import __version__
 
     heading = (
-        f"Hedge backtest: {result.name or result.asset} on {result.benchmark}",
+        f"Hedge backtest: {result.name} on {result.benchmark}",
         f"As of {result.last_hedged:%Y-%m-%d}: {result.n_days} hedged days "
         f"{result.first_hedged:%Y-%m-%d}..{result.last_hedged:%Y-%m-%d}, "
         f"{result.window}-day window, {result.rebalance} rebalance, "
