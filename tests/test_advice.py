@@ -49,7 +49,8 @@ def test_a_slip_of_a_contract_code_is_refused_with_the_contracts_and_multipliers
                        ) as err:
         res.with_hedge("SE", 5900.0)
     for code, mult in bh.engine.FUTURES_MULTIPLIERS.items():
-        assert f"{code} (" in str(err.value) and f"{mult:g} per point" in str(err.value)
+        assert f"{code} {mult:g}" in str(err.value)
+    assert "per index point" in str(err.value)
 
 
 def test_another_instrument_is_sized_on_the_beta_measured_to_it(sample_folder: None) -> None:

@@ -592,6 +592,35 @@ def test_capital_and_hedge_rows_size_the_hedge_in_contracts(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("capital, price", [(None, None), (None, 5900.0), (5e6, None)])
+def test_a_mistyped_contract_stops_the_refresh_naming_it_first(
+        engine: str, stored: dict[str, pd.Series], capital: float | None,
+        price: float | None) -> None:
+    """Hedge with SE (meant ES) without a Capital asked for the Capital (or the price) before
+    naming the unknown code: the code is named first, with the contracts known."""
+    from betahedge_xl.engine import FUTURES_MULTIPLIERS
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        rf.add_inputs(book)
+        keys = [f.key for f in inp.FIELDS]
+        block = book.names[inp.INPUTS_NAME].refers_to_range
+        sheet = book.sheets[inp.INPUTS_SHEET]
+        for key, value in (("capital", capital), ("hedge_with", "SE"), ("hedge_price", price)):
+            sheet.range((block.row + keys.index(key), block.column + 1)).value = value
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith(
+            "stopped: Hedge with: unknown futures contract 'SE' (did you mean ES?); known: "
+        ), message
+        # whole (no cell's cut), every contract with its multiplier
+        assert message.endswith("multipliers in currency per index point"), message
+        assert all(f"{code} {mult:g}" in message for code, mult in FUTURES_MULTIPLIERS.items())
+        assert "Capital" not in message and "price of" not in message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_long_short_book_is_named_by_its_holdings_in_the_refresh(
         engine: str, stored: dict[str, pd.Series]) -> None:
     """The status line, the sheet's title, the summary's Asset and every chart said
