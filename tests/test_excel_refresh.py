@@ -603,11 +603,9 @@ def test_a_mistyped_contract_stops_the_refresh_naming_it_first(
     with xlwings_book(engine) as book:
         model = excel_model(book)
         rf.add_inputs(book)
-        keys = [f.key for f in inp.FIELDS]
-        block = book.names[inp.INPUTS_NAME].refers_to_range
-        sheet = book.sheets[inp.INPUTS_SHEET]
-        for key, value in (("capital", capital), ("hedge_with", "SE"), ("hedge_price", price)):
-            sheet.range((block.row + keys.index(key), block.column + 1)).value = value
+        for label, value in (("Capital", capital), ("Hedge with", "SE"),
+                             ("Hedge price", price)):
+            _set_input(book, label, value)
         before = model.snapshot()
         message = rf.refresh(book)
         assert message.startswith(
