@@ -18,7 +18,7 @@ import pytest
 
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
-from betahedge_xl.plan import PREFIX, SHEET, a1
+from betahedge_xl.plan import FRONT_SHEET, PREFIX, SHEET, a1
 from xlwings_engines import XlErr, XlSheet, excel_model, xlwings_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,8 +99,9 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
         assert "added the sheet" in message
+        # the page to forward before the data sheet, as in the .xlsx report
         assert [s.name for s in model.sheets if s.visible] == ["My data", inp.INPUTS_SHEET,
-                                                                 SHEET]
+                                                                 FRONT_SHEET, SHEET]
         # The added block is the example, and reading it back gives the TSLA/SPY 2014 request.
         block = book.names[inp.INPUTS_NAME].refers_to_range
         req = inp.read_request(block.options(ndim=2).value)
@@ -340,7 +341,8 @@ def test_a_sheet_named_betahedge_in_another_case_is_the_report_sheet(
         model = excel_model(book)
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
-        assert [s.name for s in model.sheets if s.visible] == ["Data", name, inp.INPUTS_SHEET]
+        assert [s.name for s in model.sheets if s.visible] == ["Data", FRONT_SHEET, name,
+                                                                 inp.INPUTS_SHEET]
         assert _summary(model.sheet(name))["Observations"] == len(_window(stored["TSLA"])) - 1
         assert rf.refresh(book).startswith("TSLA on SPY")  # and again, in place
         assert len(model.sheet(name).charts) == 3
@@ -692,8 +694,9 @@ def test_the_refresh_draws_the_report_on_both_engines(engine: str,
         model = excel_model(book)
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
+        # the page to forward before the data sheet, as in the .xlsx report
         assert [s.name for s in model.sheets if s.visible] == ["My data", inp.INPUTS_SHEET,
-                                                                 SHEET]
+                                                                 FRONT_SHEET, SHEET]
         report = model.sheet(SHEET)
         out = _summary(report)
         beta, alpha = np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
@@ -1064,7 +1067,7 @@ def test_engine_holdings_make_a_portfolio(engine: str, stored: dict[str, pd.Seri
         beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
         assert _summary(model.sheet(SHEET))["Beta"] == pytest.approx(beta, rel=1e-8)
         # The inputs were the analyst's: no example sheet added, the block untouched.
-        assert [s.name for s in model.sheets if s.visible] == ["Data", SHEET]
+        assert [s.name for s in model.sheets if s.visible] == ["Data", FRONT_SHEET, SHEET]
         assert model.sheet("Data").cells[(2, 5)] == "TSLA"
 
 
@@ -1208,3 +1211,113 @@ def test_the_fingerprint_finds_the_changed_cell_and_fits_one_cell(n_rows: int) -
     assert all(j == 1 for _, j in found) and len(found) <= max(1, n_rows // 7_000 + 1)
     # A fingerprint of another version (or none) compares nothing.
     assert _changed(edited, "v0:abc") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the page to forward, drawn by the Refresh through the report's plan
+# ---------------------------------------------------------------------------------------------
+def _front_cells(sheet: XlSheet) -> dict[tuple[int, int], Any]:
+    return {k: v for k, v in sheet.cells.items() if k[1] <= 2}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")  # the prices end 2014-12-12
+def test_the_refresh_draws_the_page_the_xlsx_report_prints_first(
+        engine: str, stored: dict[str, pd.Series], tmp_path: Path) -> None:
+    """The .xlsx report opens on "BetaHedge Report" (heading, the trade, key statistics, three
+    charts); the Refresh drew only the data sheet. Now it draws the same page from the same
+    plan: the same cells as the file, in the file's fonts and rows, its charts drawing from
+    the data sheet's tables."""
+    import openpyxl
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import (FRONT_FONT_SIZE, FRONT_HEADING_SIZES, build_front_page,
+                                   build_plan)
+    from betahedge_xl.report import write_report
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        front = model.sheet(FRONT_SHEET)
+        # independent: the .xlsx report of the same request, read back with openpyxl
+        result = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+        ws = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))[FRONT_SHEET]
+        want = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
+                if c.value is not None}
+        got = _front_cells(front)
+        assert set(got) == set(want)
+        for key, value in want.items():
+            if key == (3, 1):  # "Data: ...; run <minute>; betahedge-xl <version>"
+                assert got[key].split("; run ")[0] == value.split("; run ")[0]
+            elif isinstance(value, float):
+                assert got[key] == pytest.approx(value, rel=1e-12), key
+            else:
+                assert got[key] == value, key
+        assert got[(1, 1)] == "Beta hedge: TSLA on SPY"
+        # the page's fonts and rows, as the plan lays them out (and the file has them)
+        plan = build_front_page(result, build_plan(result))
+        assert (front.font_sizes[(1, 1)], front.font_sizes[(2, 1)]) == FRONT_HEADING_SIZES
+        assert (1, 1) in front.bold and (2, 1) not in front.bold
+        trade = plan.tables[0]
+        assert front.font_sizes[(trade.first_data_row + 1, 2)] == FRONT_FONT_SIZE
+        assert all(front.row_heights[r + 1] == h for r, h in plan.row_heights.items())
+        assert {c: front.col_widths[c + 1] for c in plan.column_widths} == plan.column_widths
+        # three charts, titled as the data sheet's, drawing from the data sheet's tables
+        charts = {c.name: c for c in book.sheets[FRONT_SHEET].charts}
+        assert sorted(charts) == [f"{PREFIX}front_chart_cumulative", f"{PREFIX}front_chart_"
+                                  "rolling", f"{PREFIX}front_chart_scatter"]
+        data = {c.name: c for c in book.sheets[SHEET].charts}
+        for name, chart in charts.items():
+            assert chart.title == data[name.replace("front_", "")].title
+        for c in front.charts:
+            assert c.source is not None and c.source[0] is model.sheet(SHEET)
+            assert (c.width, c.height) == next(
+                (p.width, p.height) for p in plan.charts if p.name == c.name)
+        # printed as the file prints it: on one page (Windows: COM's PageSetup; xlwings CE
+        # has no call for it on macOS, where the print area alone is set)
+        r0, c0, r1, c1 = plan.print_area()
+        assert front.print_area == f"{a1(r0, c0, True)}:{a1(r1, c1, True)}"
+        if engine == "windows":
+            assert (front.props[("PageSetup", "FitToPagesWide")],
+                    front.props[("PageSetup", "FitToPagesTall")]) == (1, 1)
+            assert model.sheet(SHEET).props[("PageSetup", "FitToPagesTall")] is False
+        # a second Refresh replaces the page in place: no second chart, the same cells
+        again = rf.refresh(book)
+        assert again.startswith("TSLA on SPY"), again
+        assert len(front.charts) == 3
+        assert {k: v for k, v in _front_cells(front).items() if k != (3, 1)} == {
+            k: v for k, v in got.items() if k != (3, 1)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_page_to_forward_keeps_what_the_analyst_made(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The ownership record holds for the page as for the data sheet: a note of the analyst's
+    below the tables is kept; a value typed over the trade, or over a heading line, stops the
+    next Refresh naming the cell, with nothing changed; a sheet of the analyst's bearing the
+    page's name is never drawn on."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        front = model.sheet(FRONT_SHEET)
+        front.type_in(100, 1, "my note")
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        assert front.cells[(100, 1)] == "my note"
+        r1, c1, _, _ = _where(book, f"{PREFIX}front_trade")
+        for cell in ((r1 + 1, c1 + 1), (2, 1)):
+            front.type_in(*cell, "mine")
+            before = model.snapshot()
+            message = rf.refresh(book)
+            assert message.startswith("stopped:") and \
+                f"{FRONT_SHEET}!{a1(cell[0] - 1, cell[1] - 1)}" in message, message
+            assert model.snapshot() == before
+            front.type_in(*cell, None)
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        model.add_sheet(1, FRONT_SHEET).type_in(40, 30, "my own report page")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and f"'{FRONT_SHEET}' is not the report's" in \
+            message, message
+        assert model.snapshot() == before

@@ -18,7 +18,7 @@ import datetime as _dt
 from typing import Any
 
 from ..exceptions import BetaHedgeError, InputError, InsufficientDataError
-from ..plan import OutputPlan, Table, build_plan
+from ..plan import OutputPlan, Table, build_plan, with_front_page
 from . import cells
 from . import inputs as inp
 
@@ -80,12 +80,18 @@ def refresh(book: Any) -> str:
         source = (_source(book, isinstance(request.asset, list)) if not add
                   else f"{inp.INPUTS_NAME} ({inp.inputs_ref().lstrip('=')})")
         status = _status_table(plan, source, done)
-        plan = dataclasses.replace(plan, tables=[*plan.tables, status])
+        # The page to forward, as the .xlsx report prints it first: its own sheet, its
+        # charts drawing from this sheet's tables.
+        plan = with_front_page(dataclasses.replace(plan, tables=[*plan.tables, status]),
+                               result)
+        front = plan.front
+        assert front is not None
         _check_inputs_clear(book, plan)
+        _check_inputs_clear(book, front)
         record = read_record(book)
         backtest_plan, backtest_notes = plan_backtest(book, request, progress, record,
                                                       result.name)
-        plans = [plan] + ([backtest_plan] if backtest_plan is not None else [])
+        plans = [plan, front] + ([backtest_plan] if backtest_plan is not None else [])
         works = check(book, plans, record)
         # -- nothing has been written up to here --
         notes = ([f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and "

@@ -36,6 +36,9 @@ FRONT_VALUE_WIDTH = 20.0
 FRONT_CHART_COL_WIDTH = 6.0
 #: Font size of the front page's tables (the sheet's columns are counted in 11 pt digits).
 FRONT_FONT_SIZE = 9
+#: Font sizes of its heading (the title, then the as-of and source lines) and table titles.
+FRONT_HEADING_SIZES = (16, 10)
+FRONT_TITLE_SIZE = 12
 #: Charts on the front page: two side by side, the third below them, in default columns.
 FRONT_CHART_COLS = 7
 FRONT_CHART_HEIGHT = 300.0  # points

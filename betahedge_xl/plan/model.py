@@ -231,8 +231,8 @@ class OutputPlan:
     #: Cells (row, col) whose text wraps on its line breaks.
     wrapped: frozenset[tuple[int, int]] = frozenset()
     #: The one page to forward (:func:`build_front_page`): a sheet of its own, printed first,
-    #: whose charts draw from this plan's tables. ``None``: no such page (the live refresh
-    #: draws only the data sheet).
+    #: whose charts draw from this plan's tables (the .xlsx report and the Refresh draw it).
+    #: ``None``: no such page.
     front: OutputPlan | None = None
     #: Lines above the first table (title, as-of date, source and run time), written from
     #: row 0 down in bold then plain; the tables start below them.
