@@ -1321,3 +1321,22 @@ def test_the_page_to_forward_keeps_what_the_analyst_made(
         assert message.startswith("stopped:") and f"'{FRONT_SHEET}' is not the report's" in \
             message, message
         assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("deleted", [FRONT_SHEET, SHEET])
+def test_a_report_sheet_the_analyst_deleted_is_drawn_again(
+        engine: str, deleted: str, stored: dict[str, pd.Series]) -> None:
+    """Deleting the page to forward (the active sheet after a Refresh) or the data sheet
+    leaves the record naming it and its names at #REF!, as Excel does: the next Refresh draws
+    both again (it failed on macOS with "no worksheet 'BetaHedge Report'" before the fake
+    Excel moved the active sheet on deletion as Excel does)."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        book.sheets[deleted].delete()
+        assert deleted not in [s.name for s in model.sheets]
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert len(model.sheet(FRONT_SHEET).charts) == len(model.sheet(SHEET).charts) == 3
+        assert model.sheet(FRONT_SHEET).cells[(1, 1)] == "Beta hedge: TSLA on SPY"

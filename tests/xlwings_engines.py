@@ -255,6 +255,21 @@ class XlBook:
         self.sheets.insert(index, sheet)
         return sheet
 
+    def delete_sheet(self, sheet: XlSheet) -> None:
+        """As Excel deletes a sheet: the next one (or the one before the last) becomes the
+        active sheet when it was; names on it now refer to ``#REF!``."""
+        i = self.sheets.index(sheet)
+        self.sheets.remove(sheet)
+        if self.active_sheet is sheet and self.sheets:
+            self.active_sheet = self.sheets[min(i, len(self.sheets) - 1)]
+        for item in self.names:
+            try:
+                on, _ = self.name_range(item)
+            except (LookupError, KeyError):
+                continue
+            if on is sheet:
+                item.refers_to = "=#REF!" + item.refers_to.rsplit("!", 1)[1]
+
     def rename_sheet(self, sheet: XlSheet, name: str) -> None:
         if any(s is not sheet and s.name.lower() == name.lower() for s in self.sheets):
             raise ValueError(f"That name is already taken: {name}")
@@ -889,7 +904,7 @@ class ComSheet:
         self._m.book.active_sheet = self._m
 
     def Delete(self) -> None:  # noqa: N802
-        self._m.book.sheets.remove(self._m)
+        self._m.book.delete_sheet(self._m)
 
     def Move(self, Before: Any = None, After: Any = None) -> None:  # noqa: N802, N803
         sheets = self._m.book.sheets
@@ -1482,7 +1497,7 @@ class MacSheet(MacNode):
             self.book.m.active_sheet = self.m
             return None
         if name == "delete":
-            self.book.m.sheets.remove(self.m)
+            self.book.m.delete_sheet(self.m)
             return None
         return super().command(name, *args, **kwargs)
 
