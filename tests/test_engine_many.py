@@ -351,6 +351,7 @@ def test_blocked_kernels_across_asset_blocks_and_date_chunks(order, monkeypatch)
     import betahedge_xl.engine.many as many
 
     monkeypatch.setattr(many, "_BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(many, "_RING_BYTES", 64 * 1024)
     y, x = panel(t=700, n=90, seed=11)  # gaps in every other asset and a late listing
     arr = y.to_numpy()
     arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)
@@ -396,6 +397,34 @@ def test_kernels_with_assets_listed_after_whole_chunks_and_a_long_warm_up():
                                equal_nan=True)
     pd.testing.assert_frame_equal(got.isna(), want.isna())
     assert got["S3"].isna().all() and got["S2"].iloc[:899].notna().sum() == 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_rolling_beta_of_assets_listing_on_a_chunk_edge(order, monkeypatch):
+    """An asset not listed yet carries no sums until its first value; when that value falls
+    on the first date of a chunk (256 dates), the first window starting on it still has a
+    beta, and the window before it none. Several blocks of assets (a small ring), listings
+    on, just before and just after chunk edges, one in the last chunk, one never: pandas'
+    cov/var asset by asset."""
+    import betahedge_xl.engine.many as many
+
+    monkeypatch.setattr(many, "_RING_BYTES", 64 * 1024)
+    y, x = panel(t=1100, n=40, seed=5, gaps=False, late=False)
+    firsts = [256, 512, 255, 257, 768, 1024, 1099, 1, 0, 1100]
+    for j, first in enumerate(firsts):
+        y.iloc[:first, j] = np.nan
+    y.iloc[[600, 601], 3] = np.nan  # a gap after listing
+    arr = y.to_numpy()
+    arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)
+    for window in (40, 256):
+        got = pd.DataFrame(rolling_beta(arr, x.to_numpy(), window).to_numpy(),
+                           index=y.index, columns=y.columns)
+        want = pandas_rolling_beta(y, x, window)
+        pd.testing.assert_frame_equal(got, want, rtol=1e-9, atol=1e-12)
+        # the first window of an asset listed on a chunk's first date has a beta
+        assert got["S0"].iloc[256 + window - 1] == pytest.approx(
+            want["S0"].iloc[256 + window - 1], rel=1e-9)
+        assert np.isnan(got["S0"].iloc[256 + window - 2])
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5])
