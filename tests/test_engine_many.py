@@ -468,3 +468,16 @@ def test_rolling_ols_betas_collinear_stretch_by_condition_number():
             coef = np.linalg.lstsq(design[rows], y.to_numpy()[rows], rcond=None)[0]
             np.testing.assert_allclose(got[end], coef[1:], rtol=1e-7, atol=1e-9)
     assert np.isnan(got[100]).all() and np.isfinite(got[w - 1]).all()
+
+
+def test_panels_read_nullable_columns_with_missing_values_as_gaps():
+    """Columns of pandas' nullable floats with <NA> (what a database or a CSV read with
+    dtype_backend gives) are read as gaps, the same numbers as NaN in float columns: numpy's
+    asarray of such a frame raised a TypeError on the <NA>."""
+    y, x = panel(t=200, n=3, seed=8)
+    nullable = y.astype("Float64")
+    assert nullable.isna().to_numpy().any()
+    for fn, args in ((rolling_beta, (30,)), (ewma_beta, (20.0,)), (regress_many, ())):
+        got = fn(nullable, x.astype("Float64"), *args)
+        want = fn(y, x, *args)
+        pd.testing.assert_frame_equal(got, want)
