@@ -77,6 +77,7 @@ def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ..
     shift = np.full(k, np.nan)
     rows = max(8, _BLOCK_BYTES // (8 * 2 * max(k, 1)))
     buf = np.empty((min(rows, t), k))
+    unlisted = True
     with np.errstate(invalid="ignore", over="ignore"):
         for a in range(0, t, rows):
             block = y[a:a + rows]
@@ -89,8 +90,14 @@ def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ..
             count = np.full(k, float(r))
             bx = np.full(k, xb.sum())
             bxx = np.full(k, xb @ xb)
-            dirty = np.flatnonzero(~(np.isfinite(lin[0]) & np.isfinite(lin[1])
-                                     & np.isfinite(squares)))
+            fine = np.isfinite(lin[0]) & np.isfinite(lin[1]) & np.isfinite(squares)
+            if unlisted:  # assets without a value so far, and still none here: nothing to add
+                idle = np.isnan(shift) & np.isnan(block).all(axis=0)
+                if idle.any():
+                    count[idle] = bx[idle] = bxx[idle] = 0.0
+                    lin[:, idle] = squares[idle] = 0.0
+                    fine |= idle
+            dirty = np.flatnonzero(~fine)
             if dirty.size:
                 part = block[:, dirty]  # a copy
                 unset = np.flatnonzero(np.isnan(shift[dirty]))
@@ -99,6 +106,7 @@ def _regress_sums_by_rows(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ..
                     first = np.argmax(has, axis=0)
                     found = has[first, np.arange(unset.size)]
                     shift[dirty[unset[found]]] = part[first[found], unset[found]]
+                    unlisted = bool(np.isnan(shift).any())
                 part -= shift[dirty]
                 missing = np.isnan(part)
                 np.copyto(part, 0.0, where=missing)
@@ -142,23 +150,24 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
     tail_xx = np.concatenate((np.cumsum(xx[::-1])[::-1], [0.0]))
     nb = _asset_block(k, max(t, 1), 2)
     design = np.stack((np.ones(t), xc))
+    # scratch reused by every block (a fresh array each time costs page faults)
+    ybuf = np.empty((min(nb, k), t)).T
+    mbuf = np.empty((min(nb, k), t), dtype=bool).T
     for j0 in range(0, k, nb):
         cols = slice(j0, min(j0 + nb, k))
         block = y[:, cols]
-        total = block.sum(axis=0)
-        if t and np.isfinite(total).all():  # no gap: every asset has every date
+        width = block.shape[1]
+        yc = ybuf[:, :width]
+        missing = np.isnan(block, out=mbuf[:, :width])
+        if t and not missing.any():  # no gap: every asset has every date
             shift = block[0].copy()
-            yc = block - shift
+            np.subtract(block, shift, out=yc)
             n[cols], sx[cols], sxx[cols] = t, tail_x[0], tail_xx[0]
         else:
-            # column-major in cache: each asset's dates contiguous for the reductions below
-            # (a C-ordered panel's block is otherwise read row-strided by every pass)
-            block = np.asfortranarray(block)
-            missing = np.isnan(block)
             first = np.argmin(missing, axis=0)  # first valid date (0 when there is none)
-            shift = block[first, np.arange(block.shape[1])]
+            shift = block[first, np.arange(width)]
             shift[np.isnan(shift)] = 0.0
-            yc = block - shift
+            np.subtract(block, shift, out=yc)
             np.copyto(yc, 0.0, where=missing)
             n_missing = np.count_nonzero(missing, axis=0)
             n[cols] = t - n_missing
