@@ -314,14 +314,19 @@ def _rolling_beta_kernel(y: np.ndarray, x: np.ndarray, window: int) -> np.ndarra
     ring = chunk * -(-(w + chunk) // chunk)  # a multiple of chunk: a chunk never wraps
     nb = _asset_block(n, ring, 2, _RING_BYTES)
     dates = np.arange(t)
+    # one ring and scratch for every block (fresh ones per block cost page faults)
+    ring_buf = np.empty((ring, 2 * min(nb, n)))
+    scratch = np.empty((2, _GROUP, min(nb, n)))
+    views: list[np.ndarray] = []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for j0 in range(0, n, nb):
             j1 = min(j0 + nb, n)
             m = j1 - j0
-            buf = np.empty((ring, 2 * m))
-            views = list(buf)
+            buf = ring_buf[:, :2 * m]
+            if len(views) != ring or views[0].shape[0] != 2 * m:
+                views = list(buf)
             zero = np.zeros((1, 2 * m))  # the running sums before the first date
-            diff = np.empty((2, chunk, m))
+            diff = scratch[:, :, :m]
             last_gap = np.full(m, -w, dtype=np.int64)  # each asset's last missing date
             unlisted = np.arange(m)  # assets without a value so far
             for a in range(0, t, chunk):
