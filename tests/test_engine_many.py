@@ -318,10 +318,17 @@ def test_rolling_beta_complete_panel_narrow_and_wide(n_assets: int) -> None:
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("block", [None, 16 * 1024])
 @pytest.mark.parametrize("order", ["C", "F", "frame"])
-def test_regress_many_every_gap_shape_in_any_memory_order(order):
+def test_regress_many_every_gap_shape_in_any_memory_order(order, block, monkeypatch):
     """Late listings (leading gaps: running sums), gaps after listing (masked products),
-    a trailing gap, an asset with no data and one far from zero, in blocks wider than one."""
+    a trailing gap, an asset with no data and one far from zero, in blocks wider than one;
+    with small blocks, listings fall blocks of dates after the first (assets not listed yet
+    are skipped block after block) and mid-block."""
+    import betahedge_xl.engine.many as many
+
+    if block:
+        monkeypatch.setattr(many, "_BLOCK_BYTES", block)
     y, x = panel(t=400, n=300, seed=5, gaps=False, late=False)
     arr = y.to_numpy().copy()
     arr[:150, 10] = np.nan                      # listed late, no gap after
