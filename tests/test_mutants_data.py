@@ -348,6 +348,49 @@ def test_todays_bar_is_fetched_again_after_a_while_and_never_recorded_as_covered
     assert from_day(D("2020-02-14")) == pd.Timestamp("2020-02-14")
 
 
+def test_an_answer_whose_last_run_is_todays_bar_alone_covers_only_the_runs_before_it(
+        fake: FakeYahooSession, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """An empty span recorded as covered (``c < d`` -> ``c <= d`` where the store takes the
+    spans an answer covers): Yahoo's answer has a hole of four sessions (2020-02-10..13) and
+    then today's bar alone, so the run of today, clipped at today (still changing), is the
+    empty ``[today, today)``; it must not be recorded. Coverage is exactly the run before the
+    hole, to the next session after it; the hole and today are asked for again later."""
+    hole = pd.Timestamp("2020-02-10", tz="America/New_York").timestamp(), \
+        pd.Timestamp("2020-02-14", tz="America/New_York").timestamp()
+    real_request = fake.request
+
+    def request(method: str, url: str, params=None, **kw):
+        resp = real_request(method, url, params=params, **kw)
+        if url.endswith("/finance/chart/AAA") and "period1" in (params or {}):
+            data = json.loads(resp.content)
+            r = data["chart"]["result"][0]
+            keep = [i for i, s in enumerate(r["timestamp"]) if not hole[0] <= s < hole[1]]
+            r["timestamp"] = [r["timestamp"][i] for i in keep]
+            for block in (r["indicators"]["quote"][0], r["indicators"]["adjclose"][0]):
+                for k in block:
+                    block[k] = [block[k][i] for i in keep]
+            resp = fake._resp(url, 200, json.dumps(data).encode())
+        return resp
+
+    monkeypatch.setattr(fake, "request", request)
+    ps = load_prices("AAA", "2020-01-02")  # up to today, 2020-02-14
+    # independent: the saved bars without the hole, today's included
+    want = expected("AAA").loc["2020-01-02":"2020-02-14"]
+    want = want[(want.index < "2020-02-10") | (want.index >= "2020-02-14")]
+    assert list(ps.prices.index) == list(want.index)
+    assert ps.prices.index[-2:].tolist() == [pd.Timestamp("2020-02-07"),
+                                             pd.Timestamp("2020-02-14")]
+    st = get_store(prices_mod.store_path())
+    # covered: from what was asked (2020-01-02 less the overlap asked before it; AAA's first
+    # trade is its first saved bar, 2020-01-02, so nothing before it is missing) to Monday
+    # 2020-02-10 (exclusive), the first session of the hole; nothing for today's bar, not even
+    # an empty span
+    asked = D("2020-01-02") - prices_mod.OVERLAP_DAYS
+    assert st.coverage("AAA") == [(asked, D("2020-02-10"))]
+    assert st.missing("AAA", D("2020-01-02"), D("2020-02-15")) == [
+        (D("2020-02-10"), D("2020-02-15"))]
+
+
 def test_stale_result_is_memoised_briefly(fake: FakeYahooSession, clock: Clock) -> None:  # noqa: F811
     """A stale answer (Yahoo failing, the store serving) kept for 15 minutes, not 30 s."""
     load_prices("AAA", "2020-01-02")
