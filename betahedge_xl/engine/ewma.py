@@ -128,8 +128,8 @@ def _blocks(y: np.ndarray, out: np.ndarray, xv: np.ndarray, xc: np.ndarray, up: 
             state = np.zeros((6, m))
             # a slice of at least _SUB dates, longer (fewer numpy calls) while the sums of a
             # narrow block fit _BLOCK_BYTES; row 0: the sums carried in
-            sub = min(chunk, max(_SUB, _BLOCK_BYTES // (16 * m) - 1))
-            buf = np.empty((sub + 1, 2 * m))
+            span = min(chunk, max(_SUB, _BLOCK_BYTES // (16 * m) - 1))
+            buf = np.empty((span + 1, 2 * m))
             tmp = np.empty((max(8, min(chunk, _SLAB // m)), m))
             was_clean = np.arange(m)
             for a in range(0, t, chunk):
