@@ -58,7 +58,7 @@ from .store_file import (  # noqa: F401  (the store's names, importable from her
     _header,
     default_path,
 )
-from .store_rows import _merge, from_day, subtract, to_day  # noqa: F401
+from .store_rows import _merge, from_day, row_days, subtract, to_day  # noqa: F401
 from .store_writes import REBASE_TOLERANCE, Merge, StoreWrites  # noqa: F401
 
 #: Seconds to wait for a lock held by another process before saying the store is busy.
