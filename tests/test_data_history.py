@@ -370,3 +370,23 @@ def test_a_ticker_fetched_after_its_history_was_read_is_served_with_the_new_pric
     pd.testing.assert_series_equal(ps.prices["AAA"].dropna(),
                                    yahoo.loc["2020-01-06":"2020-02-29"],
                                    check_names=False, check_freq=False)
+
+
+@pytest.mark.parametrize("start", ["2020-01-06", "2020-01-04"])
+def test_a_request_runs_as_many_store_queries_for_six_tickers_as_for_one(
+        fake: FakeYahooSession, tmp_path: Path, start: str) -> None:
+    files = {f"T{k}": _business_days("2020-01-06", "2020-03-31") * (1 + k) for k in range(6)}
+    import_csv_dir(_folder(tmp_path, "csv", files))
+    fake.dead = True
+    counts = []
+    for names in (["T0"], list(files)):
+        clear_memory()
+        statements: list[str] = []
+        get_store()._con.set_trace_callback(statements.append)
+        try:
+            ps = load_prices(names, start, "2020-03-01")
+        finally:
+            get_store()._con.set_trace_callback(None)
+        assert ps.source == "store" and list(ps.prices.columns) == names
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

@@ -252,9 +252,10 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
     tickers fetched are added to ``fetched``, Yahoo's notes to ``notes``. ``rows``: the
     stored rows this request has read (see :func:`_codes`); a ticker written here leaves it."""
     gaps_of: dict[str, list[tuple[int, int]]] = {}
+    known = st.coverages(names)
     for t in names:
-        gaps = [(lo_d, hi_d)] if refresh else st.missing(t, lo_d, hi_d)
-        last = st.fetched_at(t)
+        ranges, last = known[t]
+        gaps = [(lo_d, hi_d)] if refresh else _store.subtract((lo_d, hi_d), ranges)
         if gaps and not refresh and last is not None and (
                 now - last).total_seconds() < FRESH_SECONDS:
             # today's bar is never recorded as covered; do not ask again for it at every
@@ -365,7 +366,9 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     stale_message = "; ".join(stale)
     if stale_message:
         warnings.warn(StaleDataWarning(stale_message), stacklevel=4)
-    stamps = [now if t in fetched else st.fetched_at(t) for t in names if len(stored[t])]
+    served = [t for t in names if len(stored[t])]
+    when = st.coverages([t for t in served if t not in fetched])
+    stamps = [now if t in fetched else when[t][1] for t in served]
     as_of = min((s for s in stamps if s is not None), default=now)
     series = {t: s for t, s in stored.items() if t not in errors}
     return _assemble(names, series, errors, start, end, "yahoo" if fetched else "store",
