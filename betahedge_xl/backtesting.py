@@ -33,7 +33,8 @@ class BacktestResult:
     Attributes
     ----------
     asset, benchmark
-        Display names (``"Portfolio"`` for holdings; several benchmarks joined by ``" + "``).
+        Column names of :attr:`returns` (``"Portfolio"`` for holdings; several benchmarks
+        joined by ``" + "``); :attr:`name` is the book's name every face shows.
     table : DataFrame
         Estimators x metrics (:data:`betahedge_xl.engine.estimators.METRICS`), then a
         ``"no hedge"`` row: the asset unhedged over the same days. With several
@@ -78,10 +79,15 @@ class BacktestResult:
     benchmarks: list[str] = field(default_factory=list)
     hedged_betas: pd.DataFrame = field(default_factory=pd.DataFrame)
     comparison: est.Comparison | None = None
-    #: The book's holdings as given (``AAPL +1 / MSFT -1``) or the asset's ticker, for titles.
+    #: The book's holdings as given (``AAPL +1 / MSFT -1``) or the asset's ticker: its name in
+    #: titles, charts and the one-line result (the asset's column name when not given).
     name: str = ""
     #: Where the prices came from (the data layer's source), for the report's source line.
     source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.asset)
 
     @property
     def estimators(self) -> list[str]:
@@ -107,7 +113,7 @@ class BacktestResult:
         return self.hedged.index[-1]
 
     def title(self) -> str:
-        return (f"{self.asset} hedged with {self.benchmark}: {self.window}-day window, "
+        return (f"{self.name} hedged with {self.benchmark}: {self.window}-day window, "
                 f"{self.rebalance} rebalance, {self.cost_bps:g} bp cost, {self.n_days} hedged "
                 f"days {self.first_hedged:%Y-%m-%d}..{self.last_hedged:%Y-%m-%d}")
 
@@ -143,7 +149,7 @@ class BacktestResult:
             return float(v) if math.isfinite(float(v)) else None
 
         return {
-            "asset": self.asset,
+            "asset": self.name,
             "benchmark": self.benchmark,
             "benchmarks": list(self.benchmarks),
             "window": self.window,
@@ -185,7 +191,7 @@ class BacktestResult:
         return f"{self.title()}\n{body}\nBest: {self.verdict}{test}"
 
     def __repr__(self) -> str:
-        return (f"<BacktestResult {self.asset} on {self.benchmark}: best={self.best} "
+        return (f"<BacktestResult {self.name} on {self.benchmark}: best={self.best} "
                 f"over {len(self.table)} estimators, {self.n_days} days>")
 
     def _repr_html_(self) -> str:

@@ -22,6 +22,8 @@ from .plan import (
     CHARTS_COL,
     DATE_FORMAT,
     FRONT_FONT_SIZE,
+    FRONT_HEADING_SIZES,
+    FRONT_TITLE_SIZE,
     LOG_AXIS_NOTE,
     PALETTE,
     Chart,
@@ -143,7 +145,7 @@ class _Drawer:
         for i, line in enumerate(self.plan.heading):
             self.ws.write_string(i, 0, line, self.fmt(
                 bold=i == 0, font_color=TITLE_COLOR if i == 0 else "#404040",
-                font_size=16 if i == 0 else 10))
+                font_size=FRONT_HEADING_SIZES[0] if i == 0 else FRONT_HEADING_SIZES[1]))
         for table in self.plan.tables:
             self.table(table)
         self.widths()
@@ -200,7 +202,7 @@ class _Drawer:
         first_table = t is self.plan.tables[0]
         page = self.plan.printing == "page"  # the front page: label/value lists only
         title = self.fmt(bold=True, font_color=TITLE_COLOR,
-                         font_size=12 if page else 14 if first_table else 11)
+                         font_size=FRONT_TITLE_SIZE if page else 14 if first_table else 11)
         self.ws.write_string(r, c, t.title, title)
         head = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1)
         head_num = self.fmt_cell(bold=True, bg_color=HEADER_FILL, bottom=1, align="right")

@@ -49,7 +49,8 @@ def test_a_slip_of_a_contract_code_is_refused_with_the_contracts_and_multipliers
                        ) as err:
         res.with_hedge("SE", 5900.0)
     for code, mult in bh.engine.FUTURES_MULTIPLIERS.items():
-        assert f"{code} (" in str(err.value) and f"{mult:g} per point" in str(err.value)
+        assert f"{code} {mult:g}" in str(err.value)
+    assert "per index point" in str(err.value)
 
 
 def test_another_instrument_is_sized_on_the_beta_measured_to_it(sample_folder: None) -> None:
@@ -374,3 +375,66 @@ def test_the_first_printed_page_of_a_long_short_book(tmp_path, paper, size) -> N
              / ((ref[3] - ref[1]) / 11))
     print(f"page 1 scale {scale:.3f}")
     assert scale >= 0.70, scale
+
+
+# ---------------------------------------------------------------------------------------------
+# one name for the book in every face
+# ---------------------------------------------------------------------------------------------
+def _chart_texts(xlsx: Path) -> list[str]:
+    """Every text of every chart in the file (titles, axis titles, literal series names)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as z:
+        charts = [z.read(n).decode() for n in z.namelist()
+                  if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    return [t for c in charts for t in re.findall(r"<(?:a:t|c:v)>([^<]*)</", c)]
+
+
+def test_a_long_short_book_has_one_name_in_every_face(
+        sample_folder: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The front page titled the book "AAPL +1 / MSFT -1" while its charts, the data sheet,
+    the command's one-line result and the backtest's said "Portfolio": the same name in all."""
+    import openpyxl
+
+    from betahedge_xl.cli import main
+
+    name = "AAPL +1 / MSFT -1"
+    book = ["AAPL,MSFT", "SPY", "--weights", "1,-1", "--start", WINDOW[0], "--end", WINDOW[1],
+            "-q"]
+    out = tmp_path / "book.xlsx"
+    assert main(["report", *book, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"{name} on SPY: beta ")
+    # the report: the front page's title, the data sheet's, and every chart
+    wb = openpyxl.load_workbook(out)
+    front, data = wb["BetaHedge Report"], wb["BetaHedge"]
+    assert front["A1"].value == f"Beta hedge: {name} on SPY"
+    assert data["A1"].value == f"Beta hedge: {name} on SPY"
+    summary = {data.cell(r, 1).value: data.cell(r, 2).value for r in range(3, 60)}
+    assert summary["Asset"] == name
+    texts = _chart_texts(out)
+    titles = [t for t in texts if t.startswith(("Returns, beta", "Growth of 1:", "Rolling"))]
+    assert len(titles) == 6  # three charts on the front page, three on the data sheet
+    assert all(f": {name} on SPY, daily, " in t for t in titles), titles
+    assert f"{name} return" in texts and name in texts  # the scatter's axis, a line's legend
+    assert [t for t in texts if "Portfolio" in t] == []
+    fronts = [c.value for row in front.iter_rows() for c in row if isinstance(c.value, str)]
+    assert [v for v in fronts if "Portfolio" in v] == []
+    assert f"hedged = ({name}) - " in " ".join(fronts) or f"hedged = ({name}) + " in " ".join(
+        fronts)
+    # the command line's table and JSON
+    assert main(["analyze", *book, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["asset"] == name
+    assert main(["analyze", *book]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].split(None, 1) == ["Asset", name] and "Portfolio" not in text
+    # the backtest: its one line and its sheet
+    bt_out = tmp_path / "bt.xlsx"
+    assert main(["backtest", "AAPL,MSFT", "SPY", "--weights", "1,-1", "--start", "2013-01-01",
+                 "--end", "2016-01-01", "-q", "--out", str(bt_out)]) == 0
+    assert capsys.readouterr().out.startswith(f"{name} hedged with SPY: 252-day window")
+    bt = openpyxl.load_workbook(bt_out)["BetaHedge Backtest"]
+    assert bt["A1"].value == f"Hedge backtest: {name} on SPY"
+    assert f"Cumulative returns: {name} and hedged, by estimator" in _chart_texts(bt_out)
+    assert f"{name} (no hedge)" in _chart_texts(bt_out)
+    assert [t for t in _chart_texts(bt_out) if "Portfolio" in t] == []

@@ -208,7 +208,7 @@ def test_analyze_holdings_file_weights_and_shares(env: dict[str, str], prices: d
     port = value[1:] / value[:-1] - 1
     out = json.loads(proc.stdout)
     assert out["beta"] == pytest.approx(np.polyfit(xb, port, 1)[0], rel=1e-9)
-    assert out["asset"] == "Portfolio"
+    assert out["asset"] == "AAA +10 sh / CCC +20 sh"  # the book's name, as every face says it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -806,6 +806,29 @@ def test_hedge_options_missing_a_part(env: dict[str, str], args: list[str],
                                       words: list[str]) -> None:
     proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END, *args)
     assert_one_line_error(proc, 2, *words)
+
+
+@pytest.mark.parametrize("args", [
+    [],                                          # neither the price nor the book's value
+    ["--hedge-price", "5900"],                   # no --value: it was asked for first
+    ["--value", "5000000"],                      # no --hedge-price
+    ["--value", "5000000", "--hedge-price", "5900"],
+])
+def test_a_mistyped_contract_is_named_before_any_missing_option(
+        env: dict[str, str], args: list[str]) -> None:
+    """``--hedge-with SE`` (meant ES) without a capital said "needs --value" and loaded every
+    price first: the unknown code is the error, with the contracts known, before loading."""
+    from betahedge_xl.engine import FUTURES_MULTIPLIERS
+
+    proc = run(env, "analyze", "AAA", "BBB", "--start", START, "--end", END,
+               "--hedge-with", "SE", *args)
+    assert_one_line_error(proc, 2, "unknown futures contract 'SE' (did you mean ES?); known: ")
+    error = proc.stderr.strip().splitlines()[-1]
+    assert all(f"{code} {mult:g}" in error for code, mult in FUTURES_MULTIPLIERS.items()), error
+    assert error.endswith("per index point. To hedge with shares of SE, give its beta with "
+                          "--hedge-beta")
+    assert "--value" not in error and "--hedge-price" not in error
+    assert "Loading prices" not in proc.stderr  # said at the door
 
 
 def test_analyze_returns_files(env: dict[str, str], prices: dict, tmp_path: Path) -> None:

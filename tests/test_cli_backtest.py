@@ -64,7 +64,8 @@ def test_table_text_and_portfolio(sample, capsys):
     code, out, _ = _run(capsys, "backtest", "AAPL,MSFT", "SPY", "--weights", "0.5,0.5",
                         "--start", "2013-01-01", "--end", "2016-01-01", "-q")
     assert code == 0
-    assert out.startswith("Portfolio hedged with SPY: 252-day window, monthly rebalance")
+    assert out.startswith("AAPL +0.5 / MSFT +0.5 hedged with SPY: 252-day window, monthly "
+                          "rebalance")
     assert "Best: " in out
 
 

@@ -320,7 +320,12 @@ def checklist_claims() -> list[str]:
     assert "too few returns" in short[0][0]
     assert [r[0] for r in bt][-2:] == ["no hedge", "Best"]
     assert "dates reversed" in udfs.BETA_HEDGE("TSLA", "SPY", e, s)[0][0]
-    return [f"`B20` (beta) is about {beta:.2f}",
+    table = ["| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row)
+             + " |" for row in bt[1:-1]]
+    assert bt[-1][0] == "Best" and not any(bt[-1][2:])
+    table.append(f"| Best | {bt[-1][1]} | | | | |")
+    return [*table,
+            f"`B20` (beta) is about {beta:.2f}",
             f"`B32` spills {len(summary)} rows × {len(summary[0])} columns",
             f"the sizing block spills {len(sizing)} rows",
             f"spills about {es['Contracts to sell']} contracts",
@@ -407,6 +412,31 @@ def test_checklist_cells_exist() -> None:
         assert ref in cells["BetaHedge Inputs"], ref
     for ref in re.findall(r"bh_inputs \('BetaHedge Inputs'!(\$[A-Z]\$\d+:\$[A-Z]\$\d+)\)", text):
         assert names["bh_inputs"] == f"'BetaHedge Inputs'!{ref}"
+
+
+def test_links_of_the_copied_workbook_folder_resolve_in_it(tmp_path: Path) -> None:
+    """Every relative link of the Markdown files ``betahedge workbook DIR`` writes leads to a
+    file in DIR: the folder is all a person with Excel may have (docs/ is not shipped)."""
+    from betahedge_xl.cli import main
+
+    dest = tmp_path / "wb"
+    assert main(["workbook", str(dest)]) == 0
+    shipped = sorted(dest.glob("*.md"))
+    assert {p.name for p in shipped} == {"README.md", "checklist.md"}
+    bad = []
+    for doc in shipped:
+        text = doc.read_text(encoding="utf-8")
+        targets = LINK.findall(text) + re.findall(r"^\s*\[[^\]]+\]:\s*(\S+)", text, re.M)
+        for target in targets:
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            path, _, anchor = target.partition("#")
+            where = (doc.parent / path).resolve()
+            if not where.is_file() or dest.resolve() not in where.parents or (
+                    anchor and anchor not in anchors(where)):
+                bad.append(f"{doc.name}: {target}")
+    assert not bad, f"links that lead nowhere in the copied folder: {bad}"
+    assert "checklist.md" in LINK.findall((dest / "README.md").read_text(encoding="utf-8"))
 
 
 def test_workbook_command_copies_the_checklist(tmp_path: Path) -> None:

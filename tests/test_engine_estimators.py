@@ -205,6 +205,32 @@ def test_walk_forward_ols_equals_a_plain_lstsq_loop_per_rebalance_date():
                                    y.loc[days, c] - held[days] * x[days], atol=1e-12)
 
 
+def test_walk_forward_hedged_returns_in_either_memory_order_of_a_wide_panel():
+    """A DataFrame's values are column-major (written a block of assets at a time) or, built
+    on a row-major array without a copy, row-major (written a month at a time): in both, each
+    hedged return is, to the bit, the asset minus the ratio set on the last
+    rebalance day before it times the benchmark, for every estimator (the ratios of the two
+    orders differ in the last digits only: matrix products sum in another order)."""
+    y, x = _panel(t=420, n=300, seed=12)
+    rows = np.ascontiguousarray(y.to_numpy())
+    by_rows = pd.DataFrame(rows, index=y.index, columns=y.columns, copy=False)
+    cols = pd.DataFrame(np.asfortranarray(rows), index=y.index, columns=y.columns)
+    assert cols.to_numpy().flags.f_contiguous and by_rows.to_numpy().flags.c_contiguous
+    a = est.walk_forward(cols, x, window=60)
+    b = est.walk_forward(by_rows, x, window=60)
+    idx = y.index
+    days = a.hedged["ols"].index
+    pos = idx.get_indexer(days)
+    for name in est.ESTIMATORS:
+        np.testing.assert_allclose(a.ratios[name], b.ratios[name], rtol=0, atol=1e-12)
+        for wf in (a, b):
+            held = np.full(rows.shape, np.nan)
+            for d in wf.rebalance_dates:
+                held[idx.get_loc(d) + 1:] = wf.ratios[name].loc[d].to_numpy()
+            want = rows[pos] - held[pos] * x.to_numpy()[pos, None]
+            assert np.array_equal(wf.hedged[name].to_numpy(), want)
+
+
 def test_walk_forward_has_no_look_ahead():
     """Changing every return after a rebalance day changes no ratio set on or before it."""
     y, x = _panel(t=500, n=2, seed=8)

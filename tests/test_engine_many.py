@@ -318,10 +318,17 @@ def test_rolling_beta_complete_panel_narrow_and_wide(n_assets: int) -> None:
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("block", [None, 16 * 1024])
 @pytest.mark.parametrize("order", ["C", "F", "frame"])
-def test_regress_many_every_gap_shape_in_any_memory_order(order):
+def test_regress_many_every_gap_shape_in_any_memory_order(order, block, monkeypatch):
     """Late listings (leading gaps: running sums), gaps after listing (masked products),
-    a trailing gap, an asset with no data and one far from zero, in blocks wider than one."""
+    a trailing gap, an asset with no data and one far from zero, in blocks wider than one;
+    with small blocks, listings fall blocks of dates after the first (assets not listed yet
+    are skipped block after block) and mid-block."""
+    import betahedge_xl.engine.many as many
+
+    if block:
+        monkeypatch.setattr(many, "_BLOCK_BYTES", block)
     y, x = panel(t=400, n=300, seed=5, gaps=False, late=False)
     arr = y.to_numpy().copy()
     arr[:150, 10] = np.nan                      # listed late, no gap after
@@ -351,6 +358,7 @@ def test_blocked_kernels_across_asset_blocks_and_date_chunks(order, monkeypatch)
     import betahedge_xl.engine.many as many
 
     monkeypatch.setattr(many, "_BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(many, "_RING_BYTES", 64 * 1024)
     y, x = panel(t=700, n=90, seed=11)  # gaps in every other asset and a late listing
     arr = y.to_numpy()
     arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)
@@ -398,6 +406,34 @@ def test_kernels_with_assets_listed_after_whole_chunks_and_a_long_warm_up():
     assert got["S3"].isna().all() and got["S2"].iloc[:899].notna().sum() == 0
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_rolling_beta_of_assets_listing_on_a_chunk_edge(order, monkeypatch):
+    """An asset not listed yet carries no sums until its first value; when that value falls
+    on the first date of a chunk (256 dates), the first window starting on it still has a
+    beta, and the window before it none. Several blocks of assets (a small ring), listings
+    on, just before and just after chunk edges, one in the last chunk, one never: pandas'
+    cov/var asset by asset."""
+    import betahedge_xl.engine.many as many
+
+    monkeypatch.setattr(many, "_RING_BYTES", 64 * 1024)
+    y, x = panel(t=1100, n=40, seed=5, gaps=False, late=False)
+    firsts = [256, 512, 255, 257, 768, 1024, 1099, 1, 0, 1100]
+    for j, first in enumerate(firsts):
+        y.iloc[:first, j] = np.nan
+    y.iloc[[600, 601], 3] = np.nan  # a gap after listing
+    arr = y.to_numpy()
+    arr = np.ascontiguousarray(arr) if order == "C" else np.asfortranarray(arr)
+    for window in (40, 256):
+        got = pd.DataFrame(rolling_beta(arr, x.to_numpy(), window).to_numpy(),
+                           index=y.index, columns=y.columns)
+        want = pandas_rolling_beta(y, x, window)
+        pd.testing.assert_frame_equal(got, want, rtol=1e-9, atol=1e-12)
+        # the first window of an asset listed on a chunk's first date has a beta
+        assert got["S0"].iloc[256 + window - 1] == pytest.approx(
+            want["S0"].iloc[256 + window - 1], rel=1e-9)
+        assert np.isnan(got["S0"].iloc[256 + window - 2])
+
+
 @pytest.mark.parametrize("k", [1, 2, 3, 5])
 def test_small_batched_solve_equals_numpy(k):
     """The windows' systems (one elimination with partial pivoting across all of them) give
@@ -439,3 +475,16 @@ def test_rolling_ols_betas_collinear_stretch_by_condition_number():
             coef = np.linalg.lstsq(design[rows], y.to_numpy()[rows], rcond=None)[0]
             np.testing.assert_allclose(got[end], coef[1:], rtol=1e-7, atol=1e-9)
     assert np.isnan(got[100]).all() and np.isfinite(got[w - 1]).all()
+
+
+def test_panels_read_nullable_columns_with_missing_values_as_gaps():
+    """Columns of pandas' nullable floats with <NA> (what a database or a CSV read with
+    dtype_backend gives) are read as gaps, the same numbers as NaN in float columns: numpy's
+    asarray of such a frame raised a TypeError on the <NA>."""
+    y, x = panel(t=200, n=3, seed=8)
+    nullable = y.astype("Float64")
+    assert nullable.isna().to_numpy().any()
+    for fn, args in ((rolling_beta, (30,)), (ewma_beta, (20.0,)), (regress_many, ())):
+        got = fn(nullable, x.astype("Float64"), *args)
+        want = fn(y, x, *args)
+        pd.testing.assert_frame_equal(got, want)

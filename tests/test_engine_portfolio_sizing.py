@@ -164,8 +164,8 @@ def test_shares_by_hand_and_short_position():
 @pytest.mark.parametrize(
     "args, match",
     [
-        ((1.0, 1e6, 5000, "XYZ"), r"unknown futures contract 'XYZ'; known: ES \(S&P 500, 50 per "
-                                  r"point\), MES \(S&P 500, 5 per point\)"),
+        ((1.0, 1e6, 5000, "XYZ"), r"unknown futures contract 'XYZ'; known: ES 50, MES 5 "
+                                  r"\(S&P 500\); NQ 20, MNQ 2 \(Nasdaq-100\); "),
         ((1.0, 1e6, 0.0), "hedge price must be positive"),
         ((1.0, 1e6, -10.0), "hedge price must be positive"),
         ((1.0, 1e6, 100.0, 0), "multiplier must be positive"),

@@ -150,7 +150,7 @@ def test_a_holdings_row_with_only_a_ticker_or_only_an_amount_is_named(
     # A fully blank row between holdings is still skipped.
     book = _book_with_inputs(books, [["AAPL", 0.5], [None, None], ["TSLA", 0.5]])
     text = rf.refresh(book)
-    assert text.startswith("Portfolio on SPY"), text
+    assert text.startswith("AAPL +0.5 / TSLA +0.5 on SPY"), text
 
 
 def test_the_risk_free_unit_hint_suggests_what_the_cell_takes(stored: None, books: Any) -> None:

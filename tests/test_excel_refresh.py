@@ -18,7 +18,7 @@ import pytest
 
 from betahedge_xl.excel import inputs as inp
 from betahedge_xl.excel import refresh as rf
-from betahedge_xl.plan import PREFIX, SHEET, a1
+from betahedge_xl.plan import FRONT_SHEET, PREFIX, SHEET, a1
 from xlwings_engines import XlErr, XlSheet, excel_model, xlwings_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,8 +99,9 @@ def test_first_refresh_adds_the_example_inputs_and_draws_the_report(
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
         assert "added the sheet" in message
+        # the page to forward before the data sheet, as in the .xlsx report
         assert [s.name for s in model.sheets if s.visible] == ["My data", inp.INPUTS_SHEET,
-                                                                 SHEET]
+                                                                 FRONT_SHEET, SHEET]
         # The added block is the example, and reading it back gives the TSLA/SPY 2014 request.
         block = book.names[inp.INPUTS_NAME].refers_to_range
         req = inp.read_request(block.options(ndim=2).value)
@@ -159,7 +160,7 @@ def test_holdings_table_makes_a_portfolio(engine: str, stored: dict[str, pd.Seri
         rf.add_inputs(book)
         _holdings(book, [["TSLA", 0.25], ["AAPL", 0.75]])
         message = rf.refresh(book)
-        assert message.startswith("Portfolio on SPY"), message
+        assert message.startswith("TSLA +0.25 / AAPL +0.75 on SPY"), message
         port = (0.25 * _window(stored["TSLA"]).pct_change()
                 + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
         beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
@@ -340,7 +341,8 @@ def test_a_sheet_named_betahedge_in_another_case_is_the_report_sheet(
         model = excel_model(book)
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
-        assert [s.name for s in model.sheets if s.visible] == ["Data", name, inp.INPUTS_SHEET]
+        assert [s.name for s in model.sheets if s.visible] == ["Data", FRONT_SHEET, name,
+                                                                 inp.INPUTS_SHEET]
         assert _summary(model.sheet(name))["Observations"] == len(_window(stored["TSLA"])) - 1
         assert rf.refresh(book).startswith("TSLA on SPY")  # and again, in place
         assert len(model.sheet(name).charts) == 3
@@ -592,6 +594,62 @@ def test_capital_and_hedge_rows_size_the_hedge_in_contracts(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("capital, price", [(None, None), (None, 5900.0), (5e6, None)])
+def test_a_mistyped_contract_stops_the_refresh_naming_it_first(
+        engine: str, stored: dict[str, pd.Series], capital: float | None,
+        price: float | None) -> None:
+    """Hedge with SE (meant ES) without a Capital asked for the Capital (or the price) before
+    naming the unknown code: the code is named first, with the contracts known."""
+    from betahedge_xl.engine import FUTURES_MULTIPLIERS
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        rf.add_inputs(book)
+        for label, value in (("Capital", capital), ("Hedge with", "SE"),
+                             ("Hedge price", price)):
+            _set_input(book, label, value)
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith(
+            "stopped: Hedge with: unknown futures contract 'SE' (did you mean ES?); known: "
+        ), message
+        # whole (no cell's cut), every contract with its multiplier
+        assert message.endswith("multipliers in currency per index point"), message
+        assert all(f"{code} {mult:g}" in message for code, mult in FUTURES_MULTIPLIERS.items())
+        assert "Capital" not in message and "price of" not in message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_long_short_book_is_named_by_its_holdings_in_the_refresh(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The status line, the sheet's title, the summary's Asset and every chart said
+    "Portfolio" where the xlsx report's front page says "AAPL +1 / TSLA -1"."""
+    name = "AAPL +1 / TSLA -1"
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        rf.add_inputs(book)
+        _holdings(book, [["AAPL", 1.0], ["TSLA", -1.0]])
+        message = rf.refresh(book)
+        assert message.startswith(f"{name} on SPY: beta "), message
+        report = model.sheet(SHEET)
+        assert report.cells[(1, 1)] == f"Beta hedge: {name} on SPY"
+        assert _summary(report)["Asset"] == name
+        # read back through xlwings (each engine's own way to a chart's title and series)
+        charts = {c.name: c for c in book.sheets[SHEET].charts}
+        assert len(charts) == 3
+        titles = [c.title for c in charts.values()]
+        assert all(f": {name} on SPY, daily, " in t for t in titles), titles
+        growth = [s.name for s in charts[f"{PREFIX}chart_cumulative"].series]
+        assert growth[:2] == [name, "SPY"] and growth[2].startswith(f"hedged: ({name}) ")
+        shown = titles + [s.name for c in charts.values() for s in c.series]
+        assert [t for t in shown if "Portfolio" in t] == []
+        # the cells: "Portfolio" only as the data tables' column header (the returns' name)
+        assert not any(isinstance(v, str) and "Portfolio" in v
+                       for v in report.cells.values() if v != "Portfolio")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         engine: str, stored: dict[str, pd.Series]) -> None:
     """The holdings and position-betas tables belong to the report: emptying the holdings
@@ -600,7 +658,7 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         model = excel_model(book)
         rf.add_inputs(book)
         _holdings(book, [["TSLA", 0.25], ["AAPL", 0.75]])
-        assert rf.refresh(book).startswith("Portfolio on SPY")
+        assert rf.refresh(book).startswith("TSLA +0.25 / AAPL +0.75 on SPY")
         names = {n.name for n in model.names}
         assert {f"{PREFIX}positions", f"{PREFIX}position_betas"} <= names
         _holdings(book, [[None, None], [None, None]])
@@ -609,7 +667,8 @@ def test_a_book_then_one_ticker_refreshes_and_clears_the_book_tables(
         names = {n.name for n in model.names}
         assert not {f"{PREFIX}positions", f"{PREFIX}position_betas"} & names
         report = model.sheet(SHEET)
-        assert not any(isinstance(v, str) and v.startswith(("Portfolio", "Positions"))
+        assert not any(isinstance(v, str) and (v.startswith(("TSLA +", "Positions"))
+                                               or v == "Holdings")
                        for v in report.cells.values())
         assert not any(v in ("AAPL", "Contribution") for v in report.cells.values())
 
@@ -635,8 +694,9 @@ def test_the_refresh_draws_the_report_on_both_engines(engine: str,
         model = excel_model(book)
         message = rf.refresh(book)
         assert message.startswith("TSLA on SPY"), message
+        # the page to forward before the data sheet, as in the .xlsx report
         assert [s.name for s in model.sheets if s.visible] == ["My data", inp.INPUTS_SHEET,
-                                                                 SHEET]
+                                                                 FRONT_SHEET, SHEET]
         report = model.sheet(SHEET)
         out = _summary(report)
         beta, alpha = np.polyfit(_window(stored["SPY"]).pct_change().dropna(),
@@ -882,7 +942,7 @@ def test_the_backtest_takes_the_holdings_as_shares(
         book.sheets["Data"].range("E2").value = [["TSLA", 10.0], ["AAPL", 300.0]]
         book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
         message = rf.refresh(book)
-        assert message.startswith("Portfolio") or " on SPY" in message, message
+        assert message.startswith("TSLA +10 sh / AAPL +300 sh on SPY"), message
         ref = bh.backtest(["TSLA", "AAPL"], "SPY", "2013-06-01", "2015-01-01",
                           shares=[10.0, 300.0])
         # (Without the amounts a portfolio cannot be backtested: no section would be drawn.)
@@ -1001,13 +1061,13 @@ def test_engine_holdings_make_a_portfolio(engine: str, stored: dict[str, pd.Seri
         book.sheets["Data"].range("E2").value = [["TSLA", 0.25], ["AAPL", 0.75]]
         book.names.add(inp.HOLDINGS_NAME, "='Data'!$E$2:$F$6")
         message = rf.refresh(book)
-        assert message.startswith("Portfolio on SPY"), message
+        assert message.startswith("TSLA +0.25 / AAPL +0.75 on SPY"), message
         port = (0.25 * _window(stored["TSLA"]).pct_change()
                 + 0.75 * _window(stored["AAPL"]).pct_change()).dropna()
         beta = np.polyfit(_window(stored["SPY"]).pct_change().dropna(), port, 1)[0]
         assert _summary(model.sheet(SHEET))["Beta"] == pytest.approx(beta, rel=1e-8)
         # The inputs were the analyst's: no example sheet added, the block untouched.
-        assert [s.name for s in model.sheets if s.visible] == ["Data", SHEET]
+        assert [s.name for s in model.sheets if s.visible] == ["Data", FRONT_SHEET, SHEET]
         assert model.sheet("Data").cells[(2, 5)] == "TSLA"
 
 
@@ -1151,3 +1211,132 @@ def test_the_fingerprint_finds_the_changed_cell_and_fits_one_cell(n_rows: int) -
     assert all(j == 1 for _, j in found) and len(found) <= max(1, n_rows // 7_000 + 1)
     # A fingerprint of another version (or none) compares nothing.
     assert _changed(edited, "v0:abc") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the page to forward, drawn by the Refresh through the report's plan
+# ---------------------------------------------------------------------------------------------
+def _front_cells(sheet: XlSheet) -> dict[tuple[int, int], Any]:
+    return {k: v for k, v in sheet.cells.items() if k[1] <= 2}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.filterwarnings("ignore::betahedge_xl.DataWarning")  # the prices end 2014-12-12
+def test_the_refresh_draws_the_page_the_xlsx_report_prints_first(
+        engine: str, stored: dict[str, pd.Series], tmp_path: Path) -> None:
+    """The .xlsx report opens on "BetaHedge Report" (heading, the trade, key statistics, three
+    charts); the Refresh drew only the data sheet. Now it draws the same page from the same
+    plan: the same cells as the file, in the file's fonts and rows, its charts drawing from
+    the data sheet's tables."""
+    import openpyxl
+
+    import betahedge_xl as bh
+    from betahedge_xl.plan import (FRONT_FONT_SIZE, FRONT_HEADING_SIZES, build_front_page,
+                                   build_plan)
+    from betahedge_xl.report import write_report
+
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        front = model.sheet(FRONT_SHEET)
+        # independent: the .xlsx report of the same request, read back with openpyxl
+        result = bh.beta_hedge("TSLA", "SPY", "2014-01-01", "2015-01-01")
+        ws = openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))[FRONT_SHEET]
+        want = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
+                if c.value is not None}
+        got = _front_cells(front)
+        assert set(got) == set(want)
+        for key, value in want.items():
+            if key == (3, 1):  # "Data: ...; run <minute>; betahedge-xl <version>"
+                assert got[key].split("; run ")[0] == value.split("; run ")[0]
+            elif isinstance(value, float):
+                assert got[key] == pytest.approx(value, rel=1e-12), key
+            else:
+                assert got[key] == value, key
+        assert got[(1, 1)] == "Beta hedge: TSLA on SPY"
+        # the page's fonts and rows, as the plan lays them out (and the file has them)
+        plan = build_front_page(result, build_plan(result))
+        assert (front.font_sizes[(1, 1)], front.font_sizes[(2, 1)]) == FRONT_HEADING_SIZES
+        assert (1, 1) in front.bold and (2, 1) not in front.bold
+        trade = plan.tables[0]
+        assert front.font_sizes[(trade.first_data_row + 1, 2)] == FRONT_FONT_SIZE
+        assert all(front.row_heights[r + 1] == h for r, h in plan.row_heights.items())
+        assert {c: front.col_widths[c + 1] for c in plan.column_widths} == plan.column_widths
+        # three charts, titled as the data sheet's, drawing from the data sheet's tables
+        charts = {c.name: c for c in book.sheets[FRONT_SHEET].charts}
+        assert sorted(charts) == [f"{PREFIX}front_chart_cumulative", f"{PREFIX}front_chart_"
+                                  "rolling", f"{PREFIX}front_chart_scatter"]
+        data = {c.name: c for c in book.sheets[SHEET].charts}
+        for name, chart in charts.items():
+            assert chart.title == data[name.replace("front_", "")].title
+        for c in front.charts:
+            assert c.source is not None and c.source[0] is model.sheet(SHEET)
+            assert (c.width, c.height) == next(
+                (p.width, p.height) for p in plan.charts if p.name == c.name)
+        # printed as the file prints it: on one page (Windows: COM's PageSetup; xlwings CE
+        # has no call for it on macOS, where the print area alone is set)
+        r0, c0, r1, c1 = plan.print_area()
+        assert front.print_area == f"{a1(r0, c0, True)}:{a1(r1, c1, True)}"
+        if engine == "windows":
+            assert (front.props[("PageSetup", "FitToPagesWide")],
+                    front.props[("PageSetup", "FitToPagesTall")]) == (1, 1)
+            assert model.sheet(SHEET).props[("PageSetup", "FitToPagesTall")] is False
+        # a second Refresh replaces the page in place: no second chart, the same cells
+        again = rf.refresh(book)
+        assert again.startswith("TSLA on SPY"), again
+        assert len(front.charts) == 3
+        assert {k: v for k, v in _front_cells(front).items() if k != (3, 1)} == {
+            k: v for k, v in got.items() if k != (3, 1)}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_page_to_forward_keeps_what_the_analyst_made(
+        engine: str, stored: dict[str, pd.Series]) -> None:
+    """The ownership record holds for the page as for the data sheet: a note of the analyst's
+    below the tables is kept; a value typed over the trade, or over a heading line, stops the
+    next Refresh naming the cell, with nothing changed; a sheet of the analyst's bearing the
+    page's name is never drawn on."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        front = model.sheet(FRONT_SHEET)
+        front.type_in(100, 1, "my note")
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        assert front.cells[(100, 1)] == "my note"
+        r1, c1, _, _ = _where(book, f"{PREFIX}front_trade")
+        for cell in ((r1 + 1, c1 + 1), (2, 1)):
+            front.type_in(*cell, "mine")
+            before = model.snapshot()
+            message = rf.refresh(book)
+            assert message.startswith("stopped:") and \
+                f"{FRONT_SHEET}!{a1(cell[0] - 1, cell[1] - 1)}" in message, message
+            assert model.snapshot() == before
+            front.type_in(*cell, None)
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        model.add_sheet(1, FRONT_SHEET).type_in(40, 30, "my own report page")
+        before = model.snapshot()
+        message = rf.refresh(book)
+        assert message.startswith("stopped:") and f"'{FRONT_SHEET}' is not the report's" in \
+            message, message
+        assert model.snapshot() == before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("deleted", [FRONT_SHEET, SHEET])
+def test_a_report_sheet_the_analyst_deleted_is_drawn_again(
+        engine: str, deleted: str, stored: dict[str, pd.Series]) -> None:
+    """Deleting the page to forward (the active sheet after a Refresh) or the data sheet
+    leaves the record naming it and its names at #REF!, as Excel does: the next Refresh draws
+    both again (it failed on macOS with "no worksheet 'BetaHedge Report'" before the fake
+    Excel moved the active sheet on deletion as Excel does)."""
+    with xlwings_book(engine) as book:
+        model = excel_model(book)
+        assert rf.refresh(book).startswith("TSLA on SPY")
+        book.sheets[deleted].delete()
+        assert deleted not in [s.name for s in model.sheets]
+        message = rf.refresh(book)
+        assert message.startswith("TSLA on SPY"), message
+        assert len(model.sheet(FRONT_SHEET).charts) == len(model.sheet(SHEET).charts) == 3
+        assert model.sheet(FRONT_SHEET).cells[(1, 1)] == "Beta hedge: TSLA on SPY"

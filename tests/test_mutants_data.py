@@ -94,6 +94,32 @@ def test_fetched_at_of_a_merged_range_is_its_newest_fetch(store):
     assert pd.Timestamp(summary.loc["AAA", "fetched_at"]) == new
 
 
+def test_coverage_given_as_numpy_integers_is_stored_as_numbers(tmp_path):
+    """``int(c)`` or ``int(d)`` dropped from the coverage merge: ``merge`` takes spans of numpy
+    integers (a span, or an array of them), and sqlite3 binds a numpy integer, which is no
+    Python int, by its buffer as an 8-byte BLOB. The next coverage read then compared bytes
+    with an int (a TypeError at every later load of the ticker) instead of serving the dates
+    already asked for."""
+    path = tmp_path / "prices.sqlite"
+    s = series(["2020-01-02", "2020-03-02"], [1.0, 2.0])
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    st = PriceStore(path)
+    st.merge("AAA", s, (np.int64(D("2020-01-01")), np.int64(D("2020-02-01"))), "yahoo", t0)
+    st.merge("BBB", s, np.array([[D("2020-01-01"), D("2020-02-01")],
+                                 [D("2020-03-01"), D("2020-04-01")]]), "yahoo", t0)
+    st.write("AAA", s, (D("2020-02-01"), D("2020-03-01")), "yahoo", t0)  # joins the first
+    for store in (st, PriceStore(path)):  # as written, and as read back from the file
+        assert store.coverage("AAA") == [(D("2020-01-01"), D("2020-03-01"))]
+        assert store.coverage("BBB") == [(D("2020-01-01"), D("2020-02-01")),
+                                         (D("2020-03-01"), D("2020-04-01"))]
+        assert store.missing("AAA", D("2020-01-15"), D("2020-03-15")) == [
+            (D("2020-03-01"), D("2020-03-15"))]
+        assert store.missing("BBB", D("2020-01-01"), D("2020-04-01")) == [
+            (D("2020-02-01"), D("2020-03-01"))]
+        assert all(type(x) is int
+                   for span in store.coverage("AAA") + store.coverage("BBB") for x in span)
+
+
 def test_reading_more_tickers_than_one_statement_holds_loses_none(store):
     """A chunked read of more than 499 tickers dropped one per chunk."""
     names = [f"T{i:04d}" for i in range(1201)]
@@ -346,6 +372,49 @@ def test_todays_bar_is_fetched_again_after_a_while_and_never_recorded_as_covered
     closed = load_prices("AAA", "2020-01-02", "2020-02-14")
     assert closed.source == "store" and len(fake.chart_calls("AAA")) == calls
     assert from_day(D("2020-02-14")) == pd.Timestamp("2020-02-14")
+
+
+def test_an_answer_whose_last_run_is_todays_bar_alone_covers_only_the_runs_before_it(
+        fake: FakeYahooSession, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """An empty span recorded as covered (``c < d`` -> ``c <= d`` where the store takes the
+    spans an answer covers): Yahoo's answer has a hole of four sessions (2020-02-10..13) and
+    then today's bar alone, so the run of today, clipped at today (still changing), is the
+    empty ``[today, today)``; it must not be recorded. Coverage is exactly the run before the
+    hole, to the next session after it; the hole and today are asked for again later."""
+    hole = pd.Timestamp("2020-02-10", tz="America/New_York").timestamp(), \
+        pd.Timestamp("2020-02-14", tz="America/New_York").timestamp()
+    real_request = fake.request
+
+    def request(method: str, url: str, params=None, **kw):
+        resp = real_request(method, url, params=params, **kw)
+        if url.endswith("/finance/chart/AAA") and "period1" in (params or {}):
+            data = json.loads(resp.content)
+            r = data["chart"]["result"][0]
+            keep = [i for i, s in enumerate(r["timestamp"]) if not hole[0] <= s < hole[1]]
+            r["timestamp"] = [r["timestamp"][i] for i in keep]
+            for block in (r["indicators"]["quote"][0], r["indicators"]["adjclose"][0]):
+                for k in block:
+                    block[k] = [block[k][i] for i in keep]
+            resp = fake._resp(url, 200, json.dumps(data).encode())
+        return resp
+
+    monkeypatch.setattr(fake, "request", request)
+    ps = load_prices("AAA", "2020-01-02")  # up to today, 2020-02-14
+    # independent: the saved bars without the hole, today's included
+    want = expected("AAA").loc["2020-01-02":"2020-02-14"]
+    want = want[(want.index < "2020-02-10") | (want.index >= "2020-02-14")]
+    assert list(ps.prices.index) == list(want.index)
+    assert ps.prices.index[-2:].tolist() == [pd.Timestamp("2020-02-07"),
+                                             pd.Timestamp("2020-02-14")]
+    st = get_store(prices_mod.store_path())
+    # covered: from what was asked (2020-01-02 less the overlap asked before it; AAA's first
+    # trade is its first saved bar, 2020-01-02, so nothing before it is missing) to Monday
+    # 2020-02-10 (exclusive), the first session of the hole; nothing for today's bar, not even
+    # an empty span
+    asked = D("2020-01-02") - prices_mod.OVERLAP_DAYS
+    assert st.coverage("AAA") == [(asked, D("2020-02-10"))]
+    assert st.missing("AAA", D("2020-01-02"), D("2020-02-15")) == [
+        (D("2020-02-10"), D("2020-02-15"))]
 
 
 def test_stale_result_is_memoised_briefly(fake: FakeYahooSession, clock: Clock) -> None:  # noqa: F811

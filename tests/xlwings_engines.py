@@ -125,6 +125,9 @@ class XlSheet:
         self.col_widths: dict[int, float] = {}
         self.row_heights: dict[int, float] = {}
         self.wrapped: set[tuple[int, int]] = set()
+        #: Font size and boldness set on cells (Excel's default, 11 pt regular, otherwise).
+        self.font_sizes: dict[tuple[int, int], float] = {}
+        self.bold: set[tuple[int, int]] = set()
         self.validations: dict[tuple[int, int], Any] = {}
         self.charts: list[XlChart] = []
         self.print_area: str = ""
@@ -210,6 +213,7 @@ class XlSheet:
         """Everything the analyst could see on the sheet, for "nothing changed" checks."""
         return (self.name, dict(self.cells), dict(self.formulas), dict(self.formats),
                 dict(self.col_widths), dict(self.row_heights), set(self.wrapped),
+                dict(self.font_sizes), set(self.bold),
                 [(c.name, c.left, c.top, c.width, c.height) for c in self.charts],
                 self.print_area)
 
@@ -250,6 +254,21 @@ class XlBook:
         sheet = XlSheet(self, name)
         self.sheets.insert(index, sheet)
         return sheet
+
+    def delete_sheet(self, sheet: XlSheet) -> None:
+        """As Excel deletes a sheet: the next one (or the one before the last) becomes the
+        active sheet when it was; names on it now refer to ``#REF!``."""
+        i = self.sheets.index(sheet)
+        self.sheets.remove(sheet)
+        if self.active_sheet is sheet and self.sheets:
+            self.active_sheet = self.sheets[min(i, len(self.sheets) - 1)]
+        for item in self.names:
+            try:
+                on, _ = self.name_range(item)
+            except (LookupError, KeyError):
+                continue
+            if on is sheet:
+                item.refers_to = "=#REF!" + item.refers_to.rsplit("!", 1)[1]
 
     def rename_sheet(self, sheet: XlSheet, name: str) -> None:
         if any(s is not sheet and s.name.lower() == name.lower() for s in self.sheets):
@@ -470,6 +489,32 @@ class ComRange:
     def RowHeight(self, value: float) -> None:  # noqa: N802
         for r in range(self.bounds[0], self.bounds[2] + 1):
             self._m.row_heights[r] = float(value)
+
+    @property
+    def Font(self) -> Any:  # noqa: N802
+        """Range.Font: Size and Bold of every cell of the range (read: its first cell's)."""
+        m, each, first = self._m, list(self._each()), self.bounds[:2]
+
+        class _Font:
+            @property
+            def Size(self) -> float:  # noqa: N802
+                return m.font_sizes.get(first, 11.0)
+
+            @Size.setter
+            def Size(self, value: float) -> None:  # noqa: N802
+                for cell in each:
+                    m.font_sizes[cell] = float(value)
+
+            @property
+            def Bold(self) -> bool:  # noqa: N802
+                return first in m.bold
+
+            @Bold.setter
+            def Bold(self, value: bool) -> None:  # noqa: N802
+                for cell in each:
+                    (m.bold.add if value else m.bold.discard)(cell)
+
+        return _Font()
 
     @property
     def WrapText(self) -> bool:  # noqa: N802
@@ -859,7 +904,7 @@ class ComSheet:
         self._m.book.active_sheet = self._m
 
     def Delete(self) -> None:  # noqa: N802
-        self._m.book.sheets.remove(self._m)
+        self._m.book.delete_sheet(self._m)
 
     def Move(self, Before: Any = None, After: Any = None) -> None:  # noqa: N802, N803
         sheets = self._m.book.sheets
@@ -1452,7 +1497,7 @@ class MacSheet(MacNode):
             self.book.m.active_sheet = self.m
             return None
         if name == "delete":
-            self.book.m.sheets.remove(self.m)
+            self.book.m.delete_sheet(self.m)
             return None
         return super().command(name, *args, **kwargs)
 
@@ -1573,6 +1618,8 @@ class MacRange(MacNode):
     def child(self, step: tuple[str, Any]) -> Any:
         if step == ("attr", "validation"):
             return _MacValidation(self)
+        if step == ("attr", "font_object"):
+            return _MacFont(self)
         return super().child(step)
 
     def command(self, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -1598,6 +1645,32 @@ class MacRange(MacNode):
         if name == "exists":
             return True
         return super().command(name, *args, **kwargs)
+
+
+class _MacFont(MacNode):
+    """A range's ``font_object``: ``font_size`` and ``bold`` of every cell of the range."""
+
+    def __init__(self, rng: MacRange) -> None:
+        self.rng = rng
+
+    def prop_get(self, name: str) -> Any:
+        m, first = self.rng.m, self.rng.b[:2]
+        if name == "font_size":
+            return m.font_sizes.get(first, 11.0)
+        if name == "bold":
+            return first in m.bold
+        return super().prop_get(name)
+
+    def prop_set(self, name: str, value: Any) -> None:
+        m = self.rng.m
+        if name == "font_size":
+            for cell in self.rng._each():
+                m.font_sizes[cell] = float(value)
+        elif name == "bold":
+            for cell in self.rng._each():
+                (m.bold.add if value else m.bold.discard)(cell)
+        else:
+            super().prop_set(name, value)
 
 
 class _MacValidation(MacNode):

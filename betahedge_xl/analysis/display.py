@@ -16,7 +16,7 @@ class Display(SummaryRows):
     def _repr_html_(self) -> str:
         """The summary (and a book's positions) as HTML tables, for Jupyter."""
         table = self.summary().to_html(index=False, header=False, float_format="{:.6g}".format)
-        out = f"<h4>Beta hedge: {self.asset} on {self.benchmark}</h4>{table}"
+        out = f"<h4>Beta hedge: {self.name} on {self.benchmark}</h4>{table}"
         if self.book is not None:
             out += "<h4>Positions</h4>" + self.book.positions.to_html(float_format="{:.6g}".format)
         return out

@@ -80,6 +80,15 @@ class ResultNumbers:
         source = _Frame.source(self, name)
         return source if isinstance(source, Table) else Table.of(source)
 
+    @property
+    def name(self) -> str:
+        """The book's name in every face (titles, charts, the summary's Asset line, one-line
+        results): a single asset's ticker, else the holdings as given (``AAPL +1 / MSFT -1``).
+        :attr:`asset` stays the returns' column name (``"Portfolio"`` for a book)."""
+        from .books import book_title
+
+        return book_title(self.asset, self.holdings, self.holdings_kind)
+
     # --- headline numbers ----------------------------------------------------------------
     @property
     def alpha(self) -> float:

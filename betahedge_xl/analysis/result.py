@@ -16,7 +16,8 @@ class HedgeResult(Display, StatsmodelsView):
     Attributes
     ----------
     asset, benchmarks
-        Display names (``"Portfolio"`` for holdings).
+        Column names of :attr:`returns` (``"Portfolio"`` for holdings); :attr:`name` is the
+        book's name every face shows (its holdings as given, e.g. ``AAPL +1 / MSFT -1``).
     prices
         Aligned (and resampled) prices the returns come from.
     returns
@@ -54,7 +55,7 @@ class HedgeResult(Display, StatsmodelsView):
 
     def __repr__(self) -> str:
         return (
-            f"<HedgeResult {self.asset} on {self.benchmark}: beta={self.beta:.4f} "
+            f"<HedgeResult {self.name} on {self.benchmark}: beta={self.beta:.4f} "
             f"alpha={self.alpha:.6f} n={self.n_obs}>"
         )
 

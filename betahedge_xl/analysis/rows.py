@@ -117,7 +117,7 @@ class SummaryRows(Advice, HedgeSizing):
             )
         )
         return [
-            ("asset", "Asset", self.asset),
+            ("asset", "Asset", self.name),
             ("benchmark", "Benchmark", self.benchmark),
             ("first_date", "First price date", self.first_date.to_pydatetime()),
             ("last_date", "Last price date", self.last_date.to_pydatetime()),

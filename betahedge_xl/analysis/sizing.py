@@ -39,6 +39,23 @@ def _instrument(instrument: Any) -> str:
     return code
 
 
+def check_instrument(instrument: Any, benchmark: str | None = None, beta: Any = None,
+                     state: str | None = "state the book's beta to it") -> str:
+    """The hedge instrument's code, or :class:`InputError` for a slip of a futures contract's
+    code (``SE`` for ``ES``) naming it and the known contracts with their multipliers. A code
+    that is the (first) ``benchmark`` itself, or with a ``beta`` stated (shares of that
+    ticker), is no slip. ``state``: how this face states a beta (``None``: it cannot). Cheap:
+    the faces call it before loading any price."""
+    code = _instrument(instrument)
+    if beta is None and (benchmark is None or code != str(benchmark).strip().upper()):
+        near = eng.near_contract(code)
+        if near is not None:
+            shares = f". To hedge with shares of {code}, {state}" if state else ""
+            raise InputError(f"unknown futures contract {code!r} (did you mean {near}?); "
+                             f"known: {eng.known_contracts()}{shares}")
+    return code
+
+
 def _stated_beta(beta: Any, code: str) -> float:
     try:
         value = float(beta)
@@ -116,10 +133,10 @@ class HedgeSizing(ResultNumbers):
     def hedge_beta(self, instrument: str, beta: float | None = None) -> tuple[float, str]:
         """The book's beta to a hedge instrument and where it came from (see
         :meth:`hedge_size`)."""
-        code = _instrument(instrument)
+        first = self.benchmarks[0]
+        code = check_instrument(instrument, first, beta)
         if beta is not None:
             return _stated_beta(beta, code), f"stated: beta to {code} as given"
-        first = self.benchmarks[0]
         if code in eng.FUTURES_MULTIPLIERS:
             index, proxies = eng.FUTURES_INDEX[code]
             if first.upper() in proxies:
@@ -135,11 +152,6 @@ class HedgeSizing(ResultNumbers):
                               f"the fit is on {first}): {how}")
         if code == first.upper():
             return self.beta, f"the fit on {first}"
-        near = eng.near_contract(code)
-        if near is not None:
-            raise InputError(f"unknown futures contract {code!r} (did you mean {near}?); "
-                             f"known: {eng.known_contracts()}. To hedge with shares of "
-                             f"{code}, state the book's beta to it")
         measured, how = self._beta_to(code, code)
         return measured, f"measured on {code} prices (the fit is on {first}): {how}"
 

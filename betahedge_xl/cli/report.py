@@ -83,7 +83,7 @@ def cmd_report(args: argparse.Namespace, console: _Console) -> int:
     _check_png(args)
     result = _analyse(args, console)
     _write_outputs(result, out, args.png, console)
-    console.data(f"{result.asset} on {result.benchmark}: {_headline(result)}")
+    console.data(f"{result.name} on {result.benchmark}: {_headline(result)}")
     if not result.hedge_supported:
         # The report says it beside the trade; the terminal's one line says it too.
         console.data(f"Hedge advice: {result.stat('hedge_advice')}")

@@ -260,7 +260,13 @@ def _describe(req: dict[str, Any]) -> str:
 def _analyse(args: argparse.Namespace, console: _Console) -> HedgeResult:
     """Run :func:`beta_hedge` with progress on stderr and its warnings as one line each."""
     req = _request(args)
-    # A missing hedge option is said before any price is loaded.
+    # A mistyped contract code, then a missing hedge option, are said before any price is
+    # loaded (and before the book's value is asked for).
+    if args.hedge_with is not None:
+        from ..analysis.sizing import check_instrument
+
+        check_instrument(args.hedge_with, _tickers(req["benchmark"])[0],
+                         getattr(args, "hedge_beta", None), "give its beta with --hedge-beta")
     if args.hedge_with is None and args.hedge_price is not None:
         raise InputError("--hedge-price needs --hedge-with (ES, MES, SPY, ...)")
     if args.hedge_with is not None and args.hedge_price is None:

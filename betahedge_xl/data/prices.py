@@ -291,10 +291,11 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
     res = yahoo.fetch(list(need), _store.from_day(a), _store.from_day(b))
     for t, ser in res.prices.items():
         # covered: what the answer holds, never the window asked (a short answer, or one with
-        # null closes, is fetched again); today's bar may still change: not covered yet
+        # null closes, is fetched again); today's bar may still change: not covered yet (a
+        # run of today's bar alone becomes the empty [today, today), which the store skips)
         code = calendars.calendar_for(t, ser.index)
         covered = [(c, min(d, today_d)) for c, d in
-                   answered(code, a, b, ser, res.first_trade.get(t)) if c < min(d, today_d)]
+                   answered(code, a, b, ser, res.first_trade.get(t))]
         m = st.merge(t, ser, covered, "yahoo", now)
         rows.pop(t, None)  # its stored row changed: read it again to serve it
         if m.aside:

@@ -99,7 +99,8 @@ class StoreWrites(StoreReads):
               covered: tuple[int, int] | Sequence[tuple[int, int]] | None,
               source: str, fetched_at: pd.Timestamp, *, keep_in_memory: bool = True,
               replace: bool = False) -> Merge:
-        """Merge ``prices`` (NaN skipped) into the stored history and record ``covered``.
+        """Merge ``prices`` (NaN skipped) into the stored history and record ``covered``
+        (empty spans skipped: ``(c, d)`` with ``c >= d`` covers nothing).
 
         Adjusted closes are rescaled by the source after every dividend or split, so prices
         fetched on different days may be on different bases; between two adjustment dates the

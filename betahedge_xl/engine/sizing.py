@@ -22,9 +22,13 @@ FUTURES_INDEX: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def known_contracts() -> str:
-    """``ES (S&P 500, 50 per point), MES (...)``: the contracts a hedge can be sized in."""
-    return ", ".join(f"{code} ({FUTURES_INDEX[code][0]}, {mult:g} per point)"
-                     for code, mult in FUTURES_MULTIPLIERS.items())
+    """``ES 50, MES 5 (S&P 500); NQ 20, ...; multipliers in currency per index point``: the
+    contracts a hedge can be sized in, by index (short enough for a cell's message)."""
+    by_index: dict[str, list[str]] = {}
+    for code, mult in FUTURES_MULTIPLIERS.items():
+        by_index.setdefault(FUTURES_INDEX[code][0], []).append(f"{code} {mult:g}")
+    return "; ".join(f"{', '.join(codes)} ({index})" for index, codes in by_index.items()) + (
+        "; multipliers in currency per index point")
 
 
 def near_contract(code: str) -> str | None:

@@ -108,8 +108,16 @@ def _dated_returns(
 def _hedged(ys: np.ndarray, xs: np.ndarray, b: np.ndarray, bounds: list[int],
             several: bool) -> np.ndarray:
     """``asset - sum_k ratio_k x benchmark_k`` with the ratio ``b[k]`` held on the rows
-    ``bounds[k]:bounds[k + 1]``, written block by block in one preallocated panel."""
+    ``bounds[k]:bounds[k + 1]``, written block by block in one preallocated panel.
+
+    A column-major panel (a DataFrame's values are) is written a few assets at a time, each
+    asset's held ratios repeated down its rows: rows of a column-major panel are scattered
+    over the whole panel's memory, and writing them segment by segment took 4-10 times as
+    long on a 4,000 x 5,000 panel."""
     out = np.empty_like(ys)
+    if not several and ys.ndim == 2 and ys.shape[1] > 1 and ys.strides[0] < ys.strides[1]:
+        _hedged_by_assets(ys.T, xs[:, 0], b, np.diff(bounds), out.T)
+        return out
     for k in range(len(bounds) - 1):
         seg = slice(bounds[k], bounds[k + 1])
         if several:
@@ -118,6 +126,20 @@ def _hedged(ys: np.ndarray, xs: np.ndarray, b: np.ndarray, bounds: list[int],
             np.multiply(xs[seg], b[k], out=out[seg])
         np.subtract(ys[seg], out[seg], out=out[seg])
     return out
+
+
+def _hedged_by_assets(ys_t: np.ndarray, x: np.ndarray, b: np.ndarray, counts: np.ndarray,
+                      out_t: np.ndarray) -> None:
+    """:func:`_hedged` on the transposed (asset-major) panel ``ys_t``, blocks of assets whose
+    rows (every date of an asset) fit in the core's cache."""
+    n, t = ys_t.shape
+    step = max(1, 2**19 // (8 * max(t, 1)))
+    for j0 in range(0, n, step):
+        j1 = min(j0 + step, n)
+        held = np.repeat(b[:, j0:j1].T, counts, axis=1)  # each asset's ratio, date by date
+        o = out_t[j0:j1]
+        np.multiply(held, x, out=o)
+        np.subtract(ys_t[j0:j1], o, out=o)
 
 
 def _cost(cost_bps: float) -> float:

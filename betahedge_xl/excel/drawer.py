@@ -32,7 +32,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..plan import LOG_AXIS_NOTE, Chart, OutputPlan, Table
+from ..plan import (
+    FRONT_FONT_SIZE,
+    FRONT_HEADING_SIZES,
+    FRONT_TITLE_SIZE,
+    LOG_AXIS_NOTE,
+    Chart,
+    OutputPlan,
+    Table,
+)
 from ..plan import a1 as _a1
 from . import cells
 from .grid import occupied
@@ -114,6 +122,13 @@ def check(book: Any, plans: list[OutputPlan], record: Record) -> list[_Work]:
         clear: list[Rect] = []
         charts: list[str] = []
         held: dict[Rect, list[list[str]]] = {}
+        if sheet is not None and plan.printing == "page" and not record.has("sheet",
+                                                                            plan.sheet):
+            # A page sets the widths, heights and fonts of its whole sheet: only on a sheet
+            # the Refresh added, never on one of the user's that bears its name.
+            raise OutputInTheWay(
+                f"the sheet '{sheet.name}' is not the report's, which draws its page to "
+                f"forward on a sheet of that name; rename your sheet or delete it")
         if sheet is not None:
             clear = [_rect(a) for _, a in record.on("cells", plan.sheet)]
             charts = [i for i, _ in record.on("chart", plan.sheet)]
@@ -136,6 +151,7 @@ def _drawn_rows(work: _Work, sheet_name: str, record: Record) -> list[tuple[str,
     rows = []
     if work.sheet is None or record.has("sheet", plan.sheet):
         rows.append(("sheet", sheet_name, "", ""))
+    rows += [("cells", sheet_name, "", _a1(i, 0, True)) for i in range(len(plan.heading))]
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
         body = _address_of((r0 + 1, c0, r1, c1))
@@ -161,24 +177,64 @@ def draw_checked(book: Any, works: list[_Work], record: Record,
     kept_prints = {k: v for k, v in record.prints.items()
                    if not any(same_sheet(k[0], w.plan.sheet) for w in works)}
     _write_record(book, Record([*record.rows, *drawn], kept_prints))
+    #: Where each table drawn so far is: a page's charts draw from its data sheet's tables.
+    sources: dict[str, tuple[Any, OutputPlan]] = {}
+    drawn_sheets: dict[int, Any] = {}
     for work in works:
         plan = work.plan
-        sheet = work.sheet if work.sheet is not None else book.sheets.add(
-            plan.sheet, after=book.sheets[len(book.sheets) - 1])
+        sheet = work.sheet if work.sheet is not None else _add_sheet(book, plan, works,
+                                                                    drawn_sheets)
+        drawn_sheets[id(plan)] = sheet
         say("clearing the previous report")
         _clear(sheet, work)
+        _write_heading(sheet, plan)
         for i, table in enumerate(plan.tables, start=1):
             say(f"writing {table.title} ({i}/{len(plan.tables)})")
             _write_table(book, sheet, table)
+            sources[table.name] = (sheet, plan)
         # Widths and heights before the charts: a chart is placed at its anchor cell's
         # left/top, which Excel computes from them (the plan's geometry, in points).
         _geometry(sheet, plan)
+        _page_fonts(sheet, plan)
         for i, chart in enumerate(plan.charts, start=1):
             say(f"drawing chart {i}/{len(plan.charts)}")
-            notes += _draw_chart(sheet, plan, chart)
+            notes += _draw_chart(sheet, plan, chart, sources)
         _page_setup(sheet, plan)
     # Sealed by the caller (:func:`seal`) once nothing more is written into the blocks.
     return notes, Record([*kept, *drawn], kept_prints)
+
+
+def _add_sheet(book: Any, plan: OutputPlan, works: list[_Work],
+               drawn: dict[int, Any]) -> Any:
+    """Add the sheet of ``plan``: a page to forward before its data sheet (what a reader
+    opens first, as in the .xlsx report), any other after the last sheet."""
+    for work in works:
+        if work.plan.front is plan and id(work.plan) in drawn:
+            return book.sheets.add(plan.sheet, before=drawn[id(work.plan)])
+    return book.sheets.add(plan.sheet, after=book.sheets[len(book.sheets) - 1])
+
+
+def _write_heading(sheet: Any, plan: OutputPlan) -> None:
+    """The lines above a page's tables (title, as-of date, source and run time), in A."""
+    if plan.heading:
+        sheet.range((1, 1)).value = [[as_text(line)] for line in plan.heading]
+
+
+def _page_fonts(sheet: Any, plan: OutputPlan) -> None:
+    """A page to forward in the sizes its geometry was laid out for (the .xlsx report's):
+    the title 16 pt bold, the other heading lines 10 pt, table titles 12 pt bold, cells 9 pt
+    (rows of 12 pt, columns counted for 9 pt text). A data sheet keeps Excel's fonts."""
+    if plan.printing != "page":
+        return
+    for i in range(len(plan.heading)):
+        font = sheet.range((i + 1, 1)).font
+        font.size = FRONT_HEADING_SIZES[0] if i == 0 else FRONT_HEADING_SIZES[1]
+        font.bold = i == 0
+    for table in plan.tables:
+        r0, c0, r1, c1 = table.bounds()
+        _rng(sheet, (r0 + 1, c0, r1, c1)).font.size = FRONT_FONT_SIZE
+        title = sheet.range((r0 + 1, c0 + 1)).font
+        title.size, title.bold = FRONT_TITLE_SIZE, True
 
 
 def draw(book: Any, plan: OutputPlan, progress: Callable[[str], None] | None = None) -> list[str]:
@@ -235,6 +291,15 @@ def _geometry(sheet: Any, plan: OutputPlan) -> None:
     """Column widths (characters), row heights (points) and wrapped cells, as the plan says."""
     for col, width in sorted(plan.column_widths.items()):
         sheet.range((1, col + 1)).column_width = width
+    if plan.printing == "page":
+        # A page's rows are laid out whole (the heading's, 12 pt rows, wrapped ones): set in
+        # runs of one height, a call per run.
+        rows = sorted(plan.row_heights.items())
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k == len(rows) or rows[k][1] != rows[start][1] or rows[k][0] != rows[k - 1][0] + 1:
+                _rng(sheet, (rows[start][0], 0, rows[k - 1][0], 0)).row_height = rows[start][1]
+                start = k
     summary = plan.tables[0]
     # Every summary row gets its height (a shorter text than last time shrinks its row back).
     for row in range(summary.first_data_row, summary.last_row + 1):
@@ -264,7 +329,7 @@ def _page_setup(sheet: Any, plan: OutputPlan) -> None:
         setup.Orientation = _XL_LANDSCAPE
         setup.Zoom = False  # FitToPages* apply only without a zoom
         setup.FitToPagesWide = 1
-        setup.FitToPagesTall = False
+        setup.FitToPagesTall = 1 if plan.printing == "page" else False
 
 
 def report_sheet(book: Any, name: str) -> Any:
@@ -281,6 +346,8 @@ def _inside(row: int, col: int, rects: list[Rect]) -> bool:
 
 
 def _check_free(sheet: Any, plan: OutputPlan, previous: list[Rect]) -> None:
+    # (A page's heading cells need no check here: a page is drawn only on a sheet the Refresh
+    # added, where they are recorded, so a value typed over them is found as such.)
     for table in plan.tables:
         r0, c0, r1, c1 = table.bounds()
         # The title is one cell (what is beside it is not the table's); then header and data.
@@ -312,15 +379,23 @@ def _write_table(book: Any, sheet: Any, table: Table) -> None:
                    f"{_a1(last_row, last_col, True)}")
 
 
-def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
+def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart,
+                sources: dict[str, tuple[Any, OutputPlan]] | None = None) -> list[str]:
+    """One chart of ``plan`` on ``sheet``; its series' tables are found in ``sources`` (a
+    page's charts draw from the data sheet's tables), else on this plan."""
     notes: list[str] = []
+
+    def source(name: str) -> tuple[Any, Table]:
+        where, owner = (sources or {}).get(name, (sheet, plan))
+        return where, owner.table(name)
+
     cell = sheet.range((chart.anchor[0] + 1, chart.anchor[1] + 1))
     # xlwings places and sizes charts in points, the plan's unit: no conversion here.
     xl_chart = sheet.charts.add(left=cell.left, top=cell.top, width=chart.width,
                                 height=chart.height)
     xl_chart.name = chart.name
     first = chart.series[0]
-    table = plan.table(first.table)
+    data_sheet, table = source(first.table)
     same = [s for s in chart.series if s.table == first.table and s.x_col == first.x_col]
     cols = [table.column(s.y_col) for s in same]
     contiguous = cols == list(range(cols[0], cols[0] + len(cols)))
@@ -328,11 +403,11 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
     y_cols = cols if contiguous else cols[:1]
     # Header row included: Excel names each series after its column header.
     xl_chart.set_source_data(
-        _rng(sheet, (table.header_row, y_cols[0], table.last_row, y_cols[-1])),
+        _rng(data_sheet, (table.header_row, y_cols[0], table.last_row, y_cols[-1])),
         plot_by="columns",
     )
     xl_chart.chart_type = _chart_type(chart, first.line)
-    xl_chart.set_x_axis_values(_rng(sheet, table.data_range(first.x_col)))
+    xl_chart.set_x_axis_values(_rng(data_sheet, table.data_range(first.x_col)))
     for k, s in enumerate(group):
         # Excel named the series after its header and drew it in the chart's type; the plan
         # may want another name, and a line among scatter points (or points among lines).
@@ -373,9 +448,9 @@ def _draw_chart(sheet: Any, plan: OutputPlan, chart: Chart) -> list[str]:
     for s in chart.series:
         if s in group:
             continue
-        other = plan.table(s.table)
-        xr = _rng(sheet, other.data_range(s.x_col))
-        yr = _rng(sheet, other.data_range(s.y_col))
+        where, other = source(s.table)
+        xr = _rng(where, other.data_range(s.x_col))
+        yr = _rng(where, other.data_range(s.y_col))
         if not _add_series_native(xl_chart, s.name, xr, yr, s.line):
             notes.append(f"{chart.title}: series '{s.name}' needs Excel on Windows; "
                          f"its data are in {s.table}")

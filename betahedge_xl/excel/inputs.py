@@ -173,11 +173,12 @@ def read_request(block: Any, holdings: Any = None) -> Request:
     if capital is not None:
         options["capital"] = capital
     return Request(asset=asset, benchmark=bench.strip().upper(), start=start, end=end,
-                   options=options, hedge=_hedge_request(values))
+                   options=options, hedge=_hedge_request(values, bench))
 
 
-def _hedge_request(values: dict[str, Any]) -> tuple[str, float] | None:
-    """The Hedge with / Hedge price rows: both or neither."""
+def _hedge_request(values: dict[str, Any], benchmark: str) -> tuple[str, float] | None:
+    """The Hedge with / Hedge price rows: both or neither; a slip of a contract's code is
+    named first (before the price, the Capital or any price is asked for)."""
     what, price = values.get("hedge_with"), values.get("hedge_price")
     cells.refuse_error(what, "Hedge with")
     cells.refuse_error(price, "Hedge price")
@@ -187,6 +188,12 @@ def _hedge_request(values: dict[str, Any]) -> tuple[str, float] | None:
         return None
     if not isinstance(what, str):
         raise InputError(f"Hedge with: expected ES, MES, SPY, ..., got {cells.show(what)}")
+    from ..analysis.sizing import check_instrument
+
+    try:
+        check_instrument(what, benchmark, state=None)  # no beta to state in the block
+    except InputError as exc:
+        raise InputError(f"Hedge with: {exc}") from None
     number = cells.number_option(price, "Hedge price", None)
     if number is None:
         raise InputError(f"Hedge price: give the price of {what.strip().upper()}")

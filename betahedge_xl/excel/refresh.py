@@ -18,7 +18,7 @@ import datetime as _dt
 from typing import Any
 
 from ..exceptions import BetaHedgeError, InputError, InsufficientDataError
-from ..plan import OutputPlan, Table, build_plan
+from ..plan import OutputPlan, Table, build_plan, with_front_page
 from . import cells
 from . import inputs as inp
 
@@ -74,17 +74,24 @@ def refresh(book: Any) -> str:
             if result.capital is None:
                 raise InputError("Hedge with: give the book's value in Capital")
             result = result.with_hedge(*request.hedge)
-        done = (f"{result.asset} on {result.benchmark}: beta {result.beta:.3f}, "
+        done = (f"{result.name} on {result.benchmark}: beta {result.beta:.3f}, "
                 f"{result.n_obs} observations")
         plan = build_plan(result)
         source = (_source(book, isinstance(request.asset, list)) if not add
                   else f"{inp.INPUTS_NAME} ({inp.inputs_ref().lstrip('=')})")
         status = _status_table(plan, source, done)
-        plan = dataclasses.replace(plan, tables=[*plan.tables, status])
+        # The page to forward, as the .xlsx report prints it first: its own sheet, its
+        # charts drawing from this sheet's tables.
+        plan = with_front_page(dataclasses.replace(plan, tables=[*plan.tables, status]),
+                               result)
+        front = plan.front
+        assert front is not None
         _check_inputs_clear(book, plan)
+        _check_inputs_clear(book, front)
         record = read_record(book)
-        backtest_plan, backtest_notes = plan_backtest(book, request, progress, record)
-        plans = [plan] + ([backtest_plan] if backtest_plan is not None else [])
+        backtest_plan, backtest_notes = plan_backtest(book, request, progress, record,
+                                                      result.name)
+        plans = [plan, front] + ([backtest_plan] if backtest_plan is not None else [])
         works = check(book, plans, record)
         # -- nothing has been written up to here --
         notes = ([f"added the sheet '{inp.INPUTS_SHEET}' with an example: edit it and "
@@ -163,8 +170,8 @@ def _check_inputs_clear(book: Any, plan: OutputPlan) -> None:
                     f"them to another sheet (cut and paste; the name follows)")
 
 
-def plan_backtest(book: Any, request: inp.Request, progress: Any,
-                  record: Any) -> tuple[OutputPlan | None, list[str]]:
+def plan_backtest(book: Any, request: inp.Request, progress: Any, record: Any,
+                  name: str) -> tuple[OutputPlan | None, list[str]]:
     """The backtest section (:func:`betahedge_xl.backtest` with its defaults, daily returns)
     for its own sheet, and notes for the user; computed, not drawn.
 
@@ -184,7 +191,7 @@ def plan_backtest(book: Any, request: inp.Request, progress: Any,
         if not record.on("cells", BACKTEST_SHEET):
             return None, []
         reason = cells.message(exc)
-        return (backtest_note_plan(request.asset, request.benchmark, reason),
+        return (backtest_note_plan(name, request.benchmark, reason),
                 [f"no backtest ({reason})"])
     return build_backtest_plan(result), []
 

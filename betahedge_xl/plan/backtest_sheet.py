@@ -71,7 +71,7 @@ def _later_benchmark(column: str, benchmarks: Sequence[str]) -> bool:
 def _settings_table(result: BacktestResult, p: str) -> Table:
     """The backtest's settings, the best estimator and each estimator's effectiveness (A:B)."""
     settings: list[list[Any]] = [
-        ["Asset", result.asset],
+        ["Asset", result.name],
         ["Benchmark", result.benchmark],
         ["Window (daily returns)", result.window],
         ["Rebalance", f"{result.rebalance}, last trading day"],
@@ -90,7 +90,7 @@ def _settings_table(result: BacktestResult, p: str) -> Table:
     ]
     summary = Table(
         name=f"{p}summary",
-        title=f"Hedge backtest: {result.asset} on {result.benchmark}",
+        title=f"Hedge backtest: {result.name} on {result.benchmark}",
         anchor=(0, 0),
         header=["Setting", "Value"],
         rows=settings,
@@ -130,10 +130,11 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
                          result.ratio_paths(), "0.000")
     growth = Chart(
         name=f"{p}chart_cumulative",
-        title=f"Cumulative returns: {result.asset} and hedged, by estimator",
+        title=f"Cumulative returns: {result.name} and hedged, by estimator",
         kind="line",
         anchor=(0, CHARTS_COL),
-        series=[ChartSeries(f"{c} (no hedge)" if c == result.asset else c, cumulative.name,
+        series=[ChartSeries(f"{result.name} (no hedge)" if c == result.asset else c,
+                            cumulative.name,
                             "Date", c, color=estimator_color(c, result.asset))
                 for c in cumulative.header[1:]],
         y_title="growth of 1",
@@ -161,11 +162,11 @@ def build_backtest_plan(result: BacktestResult, sheet: str = BACKTEST_SHEET) -> 
     )
 
 
-def backtest_note_plan(asset: Any, benchmark: str, reason: str,
+def backtest_note_plan(name: str, benchmark: str, reason: str,
                        sheet: str = BACKTEST_SHEET) -> OutputPlan:
     """The backtest sheet when the request could not be backtested: one line saying why (it
-    replaces an earlier backtest's tables and charts)."""
-    name = asset if isinstance(asset, str) else "Portfolio"
+    replaces an earlier backtest's tables and charts). ``name``: the book's name
+    (:attr:`HedgeResult.name`)."""
     summary = Table(
         name=f"{PREFIX}bt_summary",
         title=f"Hedge backtest: {name} on {benchmark}",

@@ -82,7 +82,7 @@ def _summary_tables(result: HedgeResult, heights: dict[int, float],
                     wrapped: set[tuple[int, int]]) -> list[Table]:
     """The summary and, for a book, its holdings under it; long texts wrap (``heights`` and
     ``wrapped`` get their rows)."""
-    asset, benches = result.asset, list(result.benchmarks)
+    name, benches = result.name, list(result.benchmarks)
     keys = result.stat_names()
     rows: list[list[Any]] = []
     cell_formats: dict[tuple[int, int], str] = {}
@@ -101,7 +101,7 @@ def _summary_tables(result: HedgeResult, heights: dict[int, float],
             cell_formats[(i, 1)] = fmt
     summary = Table(
         name=f"{PREFIX}summary",
-        title=f"Beta hedge: {asset} on {result.benchmark}",
+        title=f"Beta hedge: {name} on {result.benchmark}",
         anchor=(0, 0),
         header=["Statistic", "Value"],
         rows=rows,
@@ -113,7 +113,7 @@ def _summary_tables(result: HedgeResult, heights: dict[int, float],
         holdings = Table(
             # Not "bh_holdings": that name is the inputs block's holdings table.
             name=f"{PREFIX}positions",
-            title=f"{asset}: holdings",
+            title="Holdings",
             anchor=(summary.last_row + 2, 0),
             header=["Holding", "Weight" if weights else "Shares"],
             rows=[[str(t), float(v)] for t, v in result.holdings.items()],
@@ -243,7 +243,7 @@ def _named(tables: list[Table], name: str) -> Table:
 def _scatter_specs(result: HedgeResult, tables: list[Table]) -> list[dict[str, Any]]:
     """The returns scatter with its regression line; with several benchmarks, one partial
     regression scatter per benchmark."""
-    asset, benches = result.asset, list(result.benchmarks)
+    asset, benches, name = result.asset, list(result.benchmarks), result.name
     ex = excess_suffix(result)
     if len(benches) == 1:
         x = f"{benches[0]}{ex}"
@@ -260,7 +260,7 @@ def _scatter_specs(result: HedgeResult, tables: list[Table]) -> list[dict[str, A
                             color=FIT_LINE, width=2.0),
             ],
             x_title=f"{benches[0]}{ex} return",
-            y_title=f"{asset}{ex} return",
+            y_title=f"{name}{ex} return",
             x_number_format="0%",
             y_number_format="0%",
         )]
@@ -270,7 +270,7 @@ def _scatter_specs(result: HedgeResult, tables: list[Table]) -> list[dict[str, A
         others = ", ".join(o for o in benches if o != b)
         specs.append(dict(
             name=f"{PREFIX}chart_scatter_{b}",
-            title=(f"{asset} on {b} net of {others}, beta {float(result.betas[b]):.2f}: "
+            title=(f"{name} on {b} net of {others}, beta {float(result.betas[b]):.2f}: "
                    f"{result.frequency}, {result.first_date:%Y-%m-%d}.."
                    f"{result.last_date:%Y-%m-%d}"),
             kind="scatter",
@@ -281,7 +281,7 @@ def _scatter_specs(result: HedgeResult, tables: list[Table]) -> list[dict[str, A
                             f"Fit {b}", color=FIT_LINE, width=2.0),
             ],
             x_title=f"{b}{ex} return net of {others}",
-            y_title=f"{asset}{ex} return net of {others}",
+            y_title=f"{name}{ex} return net of {others}",
             x_number_format="0%",
             y_number_format="0%",
         ))
@@ -300,8 +300,9 @@ def _growth_spec(result: HedgeResult, tables: list[Table]) -> dict[str, Any]:
         name=f"{PREFIX}chart_cumulative",
         title=f"Growth of 1{' (excess returns)' if ex else ''}: {context(result)}",
         kind="line",
-        series=[ChartSeries(hedged_label if h == f"hedged{ex}" else h, cumulative.name,
-                            "Date", h, color=PALETTE[k % len(PALETTE)])
+        series=[ChartSeries(hedged_label if h == f"hedged{ex}" else
+                            f"{result.name}{ex}" if h == f"{result.asset}{ex}" else h,
+                            cumulative.name, "Date", h, color=PALETTE[k % len(PALETTE)])
                 for k, h in enumerate(cumulative.header[1:])],
         y_title="growth of 1",
         x_number_format="yyyy-mm",

@@ -36,6 +36,9 @@ FRONT_VALUE_WIDTH = 20.0
 FRONT_CHART_COL_WIDTH = 6.0
 #: Font size of the front page's tables (the sheet's columns are counted in 11 pt digits).
 FRONT_FONT_SIZE = 9
+#: Font sizes of its heading (the title, then the as-of and source lines) and table titles.
+FRONT_HEADING_SIZES = (16, 10)
+FRONT_TITLE_SIZE = 12
 #: Charts on the front page: two side by side, the third below them, in default columns.
 FRONT_CHART_COLS = 7
 FRONT_CHART_HEIGHT = 300.0  # points
@@ -57,14 +60,6 @@ FRONT_STATS = ("n_obs", "beta", "beta_se", "beta_p", "adjusted_beta", "adjusted_
 FRONT_TRADE = ("hedge_advice", "capital", "benchmark_notional", "hedge_instrument",
                "hedge_units", "hedge_exact", "hedge_price", "hedge_notional_rounded",
                "hedge_beta", "hedge_beta_basis", "residual_beta")
-
-
-def book_title(result: HedgeResult) -> str:
-    """The book's own name when it has one (a single asset's ticker), else its holdings as
-    they were given: ``AAPL +1 / MSFT -1``, ``AAPL 60% / MSFT 40%``, ``AAPL 100 sh / ...``."""
-    from ..analysis.books import book_title as title
-
-    return title(result.asset, result.holdings, result.holdings_kind)
 
 
 def run_stamp() -> str:
@@ -134,7 +129,7 @@ def build_front_page(result: HedgeResult, data: OutputPlan,
     benches = list(result.benchmarks)
     stats = {key: (label, value) for key, label, value in result._stats()}
     heading = (
-        f"Beta hedge: {book_title(result)} on {result.benchmark}",
+        f"Beta hedge: {result.name} on {result.benchmark}",
         f"As of {result.last_date:%Y-%m-%d}: {result.n_obs} {result.frequency} "
         f"{result.method} returns, {result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}",
         f"Data: {result.source or 'memory'}; run {run_stamp()}; betahedge-xl {__version__}",
@@ -185,7 +180,7 @@ def build_backtest_front(result: BacktestResult, data: OutputPlan,
     from .. import __version__
 
     heading = (
-        f"Hedge backtest: {result.name or result.asset} on {result.benchmark}",
+        f"Hedge backtest: {result.name} on {result.benchmark}",
         f"As of {result.last_hedged:%Y-%m-%d}: {result.n_days} hedged days "
         f"{result.first_hedged:%Y-%m-%d}..{result.last_hedged:%Y-%m-%d}, "
         f"{result.window}-day window, {result.rebalance} rebalance, "

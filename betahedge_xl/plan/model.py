@@ -231,8 +231,8 @@ class OutputPlan:
     #: Cells (row, col) whose text wraps on its line breaks.
     wrapped: frozenset[tuple[int, int]] = frozenset()
     #: The one page to forward (:func:`build_front_page`): a sheet of its own, printed first,
-    #: whose charts draw from this plan's tables. ``None``: no such page (the live refresh
-    #: draws only the data sheet).
+    #: whose charts draw from this plan's tables (the .xlsx report and the Refresh draw it).
+    #: ``None``: no such page.
     front: OutputPlan | None = None
     #: Lines above the first table (title, as-of date, source and run time), written from
     #: row 0 down in bold then plain; the tables start below them.
@@ -354,13 +354,14 @@ def excess_suffix(result: HedgeResult) -> str:
 
 def context(result: HedgeResult) -> str:
     """``TSLA on SPY, daily, 2014-01-02..2014-12-31``: what every chart title names."""
-    return (f"{result.asset} on {result.benchmark}, {result.frequency}, "
+    return (f"{result.name} on {result.benchmark}, {result.frequency}, "
             f"{result.first_date:%Y-%m-%d}..{result.last_date:%Y-%m-%d}")
 
 
 def hedge_formula(result: HedgeResult) -> str:
     """``TSLA - 1.95 x SPY``: the hedged series as the trade that makes it."""
-    terms = [result.asset]
+    # a book's holdings in brackets: the whole book is what the benchmark is taken from
+    terms = [result.name if result.holdings is None else f"({result.name})"]
     for name, b in zip(result.benchmarks, result.betas):
         terms.append(f"{'-' if b >= 0 else '+'} {abs(b):.2f} x {name}")
     return " ".join(terms)
