@@ -9,6 +9,7 @@ export of 2007-2017 adjusted in May 2017, so on two adjustment bases.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import warnings
@@ -290,3 +291,102 @@ def test_exchange_holidays_are_kept_between_processes(tmp_path: Path,
     closed = weekdays[~weekdays.isin(sessions)].to_numpy().astype("datetime64[D]")
     inside = (again.holidays >= closed[0]) & (again.holidays <= closed[-1])
     np.testing.assert_array_equal(again.holidays[inside], closed)
+
+
+# ---------------------------------------------------------------------------------------------
+# a window starting on a closed day before the stored range (issue 24): which calendar the
+# ticker follows is decided from the history read once, and the same as before
+# ---------------------------------------------------------------------------------------------
+def _business_days(first: str, last: str, weekend: tuple[str, ...] = ()) -> pd.Series:
+    idx = pd.bdate_range(first, last).union(pd.DatetimeIndex(weekend)).as_unit("ns")
+    return pd.Series(np.linspace(100, 120, len(idx)), idx)
+
+
+@pytest.mark.parametrize("ticker, weekend, start, asked", [
+    ("AAA", (), "2020-01-04", False),  # New York: the Saturday before the first stored Monday
+    ("AAA", ("2020-01-18",), "2020-01-04", False),  # one weekend price is not a coin
+    ("AAA", ("2020-01-18", "2020-01-26"), "2020-01-04", True),  # two are: every day trades
+    ("MYCOIN", tuple(str(d.date()) for d in pd.date_range("2020-01-11", "2020-03-29",
+                                                          freq="W-SAT")), "2020-01-04", True),
+    ("BTC-USD", (), "2020-01-04", True),  # a coin by its name, whatever its file holds
+    ("7203.T", (), "2020-01-01", False),  # Tokyo closes 1-3 January; New York opens 2 and 3
+    ("SPY", (), "2020-01-01", True),  # so New York's window has two trading days to fetch
+])
+def test_the_calendar_of_a_window_before_the_stored_range(
+        fake: FakeYahooSession, tmp_path: Path, ticker: str, weekend: tuple[str, ...],
+        start: str, asked: bool) -> None:
+    prices = _business_days("2020-01-06", "2020-03-31", weekend)
+    import_csv_dir(_folder(tmp_path, "csv", {ticker: prices}))
+    fake.dead = True
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        ps = load_prices(ticker, start, "2020-03-01")
+    # asked of Yahoo (unreachable here: the stored prices are served as stale) or not at all
+    assert bool(fake.calls) == asked and ps.stale == asked
+    assert any("StaleData" in w.category.__name__ for w in rec) == asked
+    pd.testing.assert_series_equal(ps.prices[ticker].dropna(), prices.loc[:"2020-02-29"],
+                                   check_names=False, check_freq=False)
+
+
+@pytest.mark.parametrize("first, start", [
+    ("2020-01-02", "2020-01-01"),  # a holiday before the stored range (of all four exchanges)
+    ("2020-01-06", "2020-01-04"),  # a Saturday before it
+    ("2020-01-06", "2020-01-06"),  # the store's first day
+    ("2020-01-06", "2020-01-20"),  # a holiday inside it (New York's)
+    ("2020-01-06", "2020-01-25"),  # a Saturday inside it
+])
+def test_a_window_from_any_day_reads_each_history_once(fake: FakeYahooSession, tmp_path: Path,
+                                                      first: str, start: str) -> None:
+    files = {t: _business_days(first, "2020-03-31") * (1 + k)
+             for k, t in enumerate(("AAA", "BBB", "7203.T", "VOD.L"))}
+    import_csv_dir(_folder(tmp_path, "csv", files))
+    fake.dead = True
+    statements: list[str] = []
+    get_store()._con.set_trace_callback(statements.append)  # what SQLite runs, values bound
+    try:
+        ps = load_prices(list(files), start, "2020-03-01")
+    finally:
+        get_store()._con.set_trace_callback(None)
+    # the statements that fetch the histories themselves (the days and closes blobs; not the
+    # look at their lengths before)
+    histories = [s for s in statements
+                 if re.search(r"SELECT [^()]*\bdays, (s\.)?closes\b.* FROM series", s)]
+    for t in files:
+        assert len([s for s in histories if f"'{t}'" in s]) == 1, (t, histories)
+    assert ps.source == "store" and not fake.calls
+    for t, s in files.items():
+        pd.testing.assert_series_equal(ps.prices[t].dropna(), s.loc[start:"2020-02-29"],
+                                       check_names=False, check_freq=False)
+
+
+def test_a_ticker_fetched_after_its_history_was_read_is_served_with_the_new_prices(
+        fake: FakeYahooSession, tmp_path: Path) -> None:
+    # stored to 31 January; the window starts on the Saturday before the first stored day
+    # (the history is read to decide its calendar) and goes on into February (fetched)
+    yahoo = expected("AAA")
+    import_csv_dir(_folder(tmp_path, "csv", {"AAA": yahoo.loc["2020-01-06":"2020-01-31"]}))
+    ps = load_prices("AAA", "2020-01-04", END)
+    assert ps.source == "yahoo" and len(fake.chart_calls("AAA")) == 1
+    pd.testing.assert_series_equal(ps.prices["AAA"].dropna(),
+                                   yahoo.loc["2020-01-06":"2020-02-29"],
+                                   check_names=False, check_freq=False)
+
+
+@pytest.mark.parametrize("start", ["2020-01-06", "2020-01-04"])
+def test_a_request_runs_as_many_store_queries_for_six_tickers_as_for_one(
+        fake: FakeYahooSession, tmp_path: Path, start: str) -> None:
+    files = {f"T{k}": _business_days("2020-01-06", "2020-03-31") * (1 + k) for k in range(6)}
+    import_csv_dir(_folder(tmp_path, "csv", files))
+    fake.dead = True
+    counts = []
+    for names in (["T0"], list(files)):
+        clear_memory()
+        statements: list[str] = []
+        get_store()._con.set_trace_callback(statements.append)
+        try:
+            ps = load_prices(names, start, "2020-03-01")
+        finally:
+            get_store()._con.set_trace_callback(None)
+        assert ps.source == "store" and list(ps.prices.columns) == names
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

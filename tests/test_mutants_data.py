@@ -94,6 +94,32 @@ def test_fetched_at_of_a_merged_range_is_its_newest_fetch(store):
     assert pd.Timestamp(summary.loc["AAA", "fetched_at"]) == new
 
 
+def test_coverage_given_as_numpy_integers_is_stored_as_numbers(tmp_path):
+    """``int(c)`` or ``int(d)`` dropped from the coverage merge: ``merge`` takes spans of numpy
+    integers (a span, or an array of them), and sqlite3 binds a numpy integer, which is no
+    Python int, by its buffer as an 8-byte BLOB. The next coverage read then compared bytes
+    with an int (a TypeError at every later load of the ticker) instead of serving the dates
+    already asked for."""
+    path = tmp_path / "prices.sqlite"
+    s = series(["2020-01-02", "2020-03-02"], [1.0, 2.0])
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    st = PriceStore(path)
+    st.merge("AAA", s, (np.int64(D("2020-01-01")), np.int64(D("2020-02-01"))), "yahoo", t0)
+    st.merge("BBB", s, np.array([[D("2020-01-01"), D("2020-02-01")],
+                                 [D("2020-03-01"), D("2020-04-01")]]), "yahoo", t0)
+    st.write("AAA", s, (D("2020-02-01"), D("2020-03-01")), "yahoo", t0)  # joins the first
+    for store in (st, PriceStore(path)):  # as written, and as read back from the file
+        assert store.coverage("AAA") == [(D("2020-01-01"), D("2020-03-01"))]
+        assert store.coverage("BBB") == [(D("2020-01-01"), D("2020-02-01")),
+                                         (D("2020-03-01"), D("2020-04-01"))]
+        assert store.missing("AAA", D("2020-01-15"), D("2020-03-15")) == [
+            (D("2020-03-01"), D("2020-03-15"))]
+        assert store.missing("BBB", D("2020-01-01"), D("2020-04-01")) == [
+            (D("2020-02-01"), D("2020-03-01"))]
+        assert all(type(x) is int
+                   for span in store.coverage("AAA") + store.coverage("BBB") for x in span)
+
+
 def test_reading_more_tickers_than_one_statement_holds_loses_none(store):
     """A chunked read of more than 499 tickers dropped one per chunk."""
     names = [f"T{i:04d}" for i in range(1201)]

@@ -186,15 +186,25 @@ def _now() -> pd.Timestamp:
 HOLE_SESSIONS = 2
 
 
-def _code(st: _store.PriceStore, ticker: str, gaps: Sequence[tuple[int, int]]) -> str:
-    """The calendar of ``ticker``: its exchange's, unless its stored prices fall on closed days
-    (read only when a gap has no trading day of its exchange, the one case where it matters)."""
-    code = calendars.exchange_of(ticker)
-    if code != calendars.ALWAYS and any(
-            calendars.sessions_between(code, a, b) == 0 for a, b in gaps):
-        if calendars.trades_on_closed_days(st.read([ticker])[ticker].index):
-            return calendars.ALWAYS
-    return code
+def _codes(st: _store.PriceStore, gaps_of: Mapping[str, Sequence[tuple[int, int]]],
+           rows: dict[str, tuple[bytes, bytes] | None],
+           sessions: Callable[[str, int, int], int]) -> dict[str, str]:
+    """The calendar of each ticker: its exchange's, unless its stored prices fall on closed
+    days. The prices are looked at only when a gap has no trading day of the exchange (the one
+    case where it matters), and taken from ``rows``, the rows this request has read: those
+    not read yet are read in one go and kept there, so that serving them reads nothing again."""
+    codes = {t: calendars.exchange_of(t) for t in gaps_of}
+    ask = [t for t, gaps in gaps_of.items() if codes[t] != calendars.ALWAYS
+           and any(sessions(codes[t], a, b) == 0 for a, b in gaps)]
+    unread = [t for t in ask if t not in rows]
+    if unread:
+        rows.update(st.rows(unread))
+    for t in ask:
+        row = rows[t]
+        if row is not None and calendars.trades_on_closed_days(
+                _store.row_days(row[0])):
+            codes[t] = calendars.ALWAYS
+    return codes
 
 
 def answered(code: str, a: int, b: int, prices: pd.Series,
@@ -236,26 +246,42 @@ def answered(code: str, a: int, b: int, prices: pd.Series,
 
 
 def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, today_d: int,
-            now: pd.Timestamp, refresh: bool, fetched: set[str],
-            notes: dict[str, str]) -> dict[str, DataError]:
+            now: pd.Timestamp, refresh: bool, fetched: set[str], notes: dict[str, str],
+            rows: dict[str, tuple[bytes, bytes] | None]) -> dict[str, DataError]:
     """Fetch from Yahoo, in one batched download, the dates the store has never asked for;
-    tickers fetched are added to ``fetched``, Yahoo's notes to ``notes``."""
-    need: dict[str, list[tuple[int, int]]] = {}
+    tickers fetched are added to ``fetched``, Yahoo's notes to ``notes``. ``rows``: the
+    stored rows this request has read (see :func:`_codes`); a ticker written here leaves it."""
+    gaps_of: dict[str, list[tuple[int, int]]] = {}
+    known = st.coverages(names)
     for t in names:
-        gaps = [(lo_d, hi_d)] if refresh else st.missing(t, lo_d, hi_d)
-        last = st.fetched_at(t)
+        ranges, last = known[t]
+        gaps = [(lo_d, hi_d)] if refresh else _store.subtract((lo_d, hi_d), ranges)
         if gaps and not refresh and last is not None and (
                 now - last).total_seconds() < FRESH_SECONDS:
             # today's bar is never recorded as covered; do not ask again for it at every
             # call right after a fetch
             gaps = [(a, b) for a, b in gaps if a < today_d]
-        if gaps and not refresh:
-            # days the exchange does not open have nothing to fetch: a window that starts on
-            # a Saturday, or ends on a holiday, after the stored prices
-            code = _code(st, t, gaps)
-            gaps = [g for g in gaps if calendars.sessions_between(code, *g) > 0]
         if gaps:
-            need[t] = gaps
+            gaps_of[t] = gaps
+    need = gaps_of
+    if gaps_of and not refresh:
+        # days the exchange does not open have nothing to fetch: a window that starts on a
+        # Saturday, or ends on a holiday, after the stored prices (tickers share their gaps:
+        # each is counted once)
+        counted: dict[tuple[str, int, int], int] = {}
+
+        def sessions(code: str, a: int, b: int) -> int:
+            n = counted.get((code, a, b))
+            if n is None:
+                n = counted[code, a, b] = calendars.sessions_between(code, a, b)
+            return n
+
+        codes = _codes(st, gaps_of, rows, sessions)
+        need = {}
+        for t, gaps in gaps_of.items():
+            gaps = [g for g in gaps if sessions(codes[t], *g) > 0]
+            if gaps:
+                need[t] = gaps
     if not need:
         return {}
     from . import yahoo
@@ -271,6 +297,7 @@ def _top_up(st: _store.PriceStore, names: Sequence[str], lo_d: int, hi_d: int, t
         covered = [(c, min(d, today_d)) for c, d in
                    answered(code, a, b, ser, res.first_trade.get(t))]
         m = st.merge(t, ser, covered, "yahoo", now)
+        rows.pop(t, None)  # its stored row changed: read it again to serve it
         if m.aside:
             notes[t] = (f"{t}: the stored prices ({m.aside}) disagree with Yahoo's beyond a "
                         f"change of adjustment basis; Yahoo's are used, the stored ones are "
@@ -293,6 +320,8 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     errors: dict[str, DataError] = {}
     fetched: set[str] = set()
     notes: dict[str, str] = {}
+    # stored rows read while deciding what to fetch, served from here (read once)
+    rows: dict[str, tuple[bytes, bytes] | None] = {}
     if hi_d > lo_d:
         with _FETCH_LOCK:
             st.check(names)  # a damaged ticker is set aside here, and fetched again below
@@ -302,21 +331,21 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
             for _round in range(2):
                 rebased_before = st.rebased
                 errors.update(_top_up(st, todo, lo_d, hi_d, today_d, now, refresh, fetched,
-                                      notes))
+                                      notes, rows))
                 if st.rebased == rebased_before:
                     break
                 todo = [t for t in todo if t not in errors]
                 refresh = False
     aside = len(st.set_aside)
     stored = st.read(names, None if start is None else _store.to_day(start),
-                     None if end is None else _store.to_day(end))
+                     None if end is None else _store.to_day(end), rows)
     again = [t for t in st.set_aside[aside:] if t in names]
     if again and hi_d > lo_d:
         # rows found damaged when read (dates out of order, prices not positive): set aside,
         # so fetched again now, never served
         with _FETCH_LOCK:
             errors.update(_top_up(st, again, lo_d, hi_d, today_d, now, refresh, fetched,
-                                  notes))
+                                  notes, {}))
         stored.update(st.read(again, None if start is None else _store.to_day(start),
                               None if end is None else _store.to_day(end)))
     stale: list[str] = []
@@ -338,7 +367,9 @@ def _load_store(path: Path, names: Sequence[str], start: pd.Timestamp | None,
     stale_message = "; ".join(stale)
     if stale_message:
         warnings.warn(StaleDataWarning(stale_message), stacklevel=4)
-    stamps = [now if t in fetched else st.fetched_at(t) for t in names if len(stored[t])]
+    served = [t for t in names if len(stored[t])]
+    when = st.coverages([t for t in served if t not in fetched])
+    stamps = [now if t in fetched else when[t][1] for t in served]
     as_of = min((s for s in stamps if s is not None), default=now)
     series = {t: s for t, s in stored.items() if t not in errors}
     return _assemble(names, series, errors, start, end, "yahoo" if fetched else "store",

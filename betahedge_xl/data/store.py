@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +58,7 @@ from .store_file import (  # noqa: F401  (the store's names, importable from her
     _header,
     default_path,
 )
-from .store_rows import _merge, from_day, subtract, to_day  # noqa: F401
+from .store_rows import _merge, from_day, row_days, subtract, to_day  # noqa: F401
 from .store_writes import REBASE_TOLERANCE, Merge, StoreWrites  # noqa: F401
 
 #: Seconds to wait for a lock held by another process before saying the store is busy.
@@ -106,10 +106,7 @@ class PriceStore(StoreWrites):
     # -- coverage ---------------------------------------------------------------------------
     def coverage(self, ticker: str) -> list[tuple[int, int]]:
         """Merged, sorted ranges ``[start_day, end_day)`` already asked of a source."""
-        if ticker in self._damaged:
-            return []
-        rows = self._query("SELECT start_day, end_day FROM coverage WHERE ticker = ?", (ticker,))
-        return _merge(rows)
+        return self.coverages([ticker])[ticker][0]
 
     def missing(self, ticker: str, start_day: int, end_day: int) -> list[tuple[int, int]]:
         """Ranges of ``[start_day, end_day)`` never asked of a source for ``ticker``."""
@@ -117,8 +114,28 @@ class PriceStore(StoreWrites):
 
     def fetched_at(self, ticker: str) -> pd.Timestamp | None:
         """When prices of ``ticker`` were last written (UTC), ``None`` if never."""
-        row = self._query("SELECT MAX(fetched_at) FROM coverage WHERE ticker = ?", (ticker,))
-        return None if row[0][0] is None else pd.Timestamp(row[0][0])
+        return self.coverages([ticker])[ticker][1]
+
+    def coverages(self, tickers: Sequence[str]
+                  ) -> dict[str, tuple[list[tuple[int, int]], pd.Timestamp | None]]:
+        """:meth:`coverage` and :meth:`fetched_at` of each ticker, in one query (per 500
+        tickers) rather than two per ticker."""
+        names = list(dict.fromkeys(tickers))
+        found: dict[str, list[tuple[int, int, str]]] = {}
+        for k in range(0, len(names), 500):  # SQLite limits the parameters of one statement
+            part = names[k:k + 500]
+            for t, a, b, f in self._query(
+                    "SELECT ticker, start_day, end_day, fetched_at FROM coverage "
+                    f"WHERE ticker IN ({', '.join('?' * len(part))})", part):
+                found.setdefault(t, []).append((a, b, f))
+        out: dict[str, tuple[list[tuple[int, int]], pd.Timestamp | None]] = {}
+        for t in names:
+            rows = found.get(t, [])
+            last = max((f for _, _, f in rows), default=None)
+            out[t] = ([] if t in self._damaged else _merge((a, b) for a, b, _ in rows),
+                      None if last is None else pd.Timestamp(last))
+        return out
+
     def summary(self) -> pd.DataFrame:
         """One row per stored ticker: ticker, first, last, rows, fetched_at, source."""
         prices = self._query("SELECT ticker, first_day, last_day, n FROM series ORDER BY ticker")

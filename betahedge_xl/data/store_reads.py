@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -109,14 +109,27 @@ class StoreReads(StoreFile):
             f"price store: the stored prices of {ticker} are damaged ({why}) and are not "
             f"used{kept}; they are fetched again when Yahoo can be reached"), stacklevel=4)
 
+    def rows(self, tickers: Sequence[str]) -> dict[str, tuple[bytes, bytes] | None]:
+        """The stored rows (days blob, closes blob) of ``tickers``, checked as :meth:`read`
+        checks them; ``None`` for a ticker with no row that can be trusted. A request that
+        needs a history before serving it reads it here once and hands it to :meth:`read`."""
+        found = self._rows(tickers)
+        return {t: found.get(t) for t in tickers}
+
     def read(self, tickers: Sequence[str], start_day: int | None = None,
-             end_day: int | None = None) -> dict[str, pd.Series]:
+             end_day: int | None = None,
+             rows: Mapping[str, tuple[bytes, bytes] | None] | None = None
+             ) -> dict[str, pd.Series]:
         """Stored prices per ticker in ``[start_day, end_day)``, as float Series on dates.
 
         Each row is checked first (blob lengths, increasing dates, finite positive prices): a
         damaged one is never served; it is set aside with one :class:`StoreWarning`, its
-        coverage gone, so that it is fetched again."""
-        found = self._rows(tickers)
+        coverage gone, so that it is fetched again. ``rows``: rows of some of the tickers
+        already read by :meth:`rows` (and not written since), used instead of reading them
+        again."""
+        known = {} if rows is None else {t: rows[t] for t in tickers if t in rows}
+        found = self._rows([t for t in tickers if t not in known])
+        found.update({t: r for t, r in known.items() if r is not None})
         out: dict[str, pd.Series] = {}
         # tickers of one market share their dates: one DatetimeIndex object serves them all
         shared: dict[bytes, pd.DatetimeIndex] = {}

@@ -30,6 +30,11 @@ def from_day(day: int) -> pd.Timestamp:
     return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
 
 
+def row_days(days: bytes) -> np.ndarray:
+    """The dates of a stored row's days blob, as ``datetime64[D]``."""
+    return np.frombuffer(days, dtype=_DAYS).astype("datetime64[D]")
+
+
 def _merge(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in sorted(ranges):
