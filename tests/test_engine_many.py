@@ -490,3 +490,24 @@ def test_panels_read_nullable_columns_with_missing_values_as_gaps():
         got = fn(nullable, x.astype("Float64"), *args)
         want = fn(y, x, *args)
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_kernels_leave_numpy_ufunc_buffer_as_they_found_it():
+    """The rolling and EWMA kernels run with a small ufunc buffer (numpy's setting) and put
+    the caller's back, also when the block inside raises."""
+    from betahedge_xl.engine.many import UFUNC_BUFFER, small_ufunc_buffer
+
+    y, x = panel(t=300, n=4, seed=3)
+    before = np.getbufsize()
+    try:
+        np.setbufsize(16384)
+        rolling_beta(y, x, 30)
+        ewma_beta(y, x, 20.0)
+        assert np.getbufsize() == 16384
+        with pytest.raises(ZeroDivisionError):
+            with small_ufunc_buffer():
+                assert np.getbufsize() == UFUNC_BUFFER
+                raise ZeroDivisionError
+        assert np.getbufsize() == 16384
+    finally:
+        np.setbufsize(before)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from .many import _accumulate, _panel
+from .many import _accumulate, _panel, small_ufunc_buffer
 
 #: Bytes of working buffer per block of assets for the EWMA (its own: the rolling kernel's
 #: blocks in :mod:`.many` are sized for its ring). Swept on a ragged 4,000 x 5,000 panel.
@@ -23,9 +23,6 @@ _SUB = 64
 
 #: Assets read at a time from a column-major panel.
 _COLUMNS = 256
-
-#: Elements of numpy's ufunc buffers while the kernel runs (numpy's default is 8,192).
-_BUFSIZE = 1024
 
 #: Floats per slab (dates x assets) of a chunk's betas: a slab and its one temporary stay in
 #: L2, and its (dates x 5) by (5 x assets) product stays under OpenBLAS's threshold for threads
@@ -94,15 +91,8 @@ def _ewma_beta_kernel(
     down = lam ** np.arange(1, chunk + 1, dtype=float)
     # assets per block: the block's running sums (2 x a slice + 1 rows) fill _BLOCK_BYTES
     nb = max(32, min(n, _BLOCK_BYTES // (16 * (min(_SUB, chunk) + 1))))
-    # numpy (2.4 measured) copies a broadcast operand (a column of the benchmark, a row of
-    # the assets' sums) through its 8,192-element ufunc buffers when a block is narrower
-    # than about 3,000 assets, two to three times slower a pass; a smaller buffer does not.
-    # (numpy 2 restores it on leaving errstate; numpy 1 needs the finally.)
-    bufsize = np.setbufsize(_BUFSIZE)
-    try:
+    with small_ufunc_buffer():  # broadcast operands without numpy's copies (see there)
         _blocks(y, out, xv, xc, up, down, chunk, nb, min_periods)
-    finally:
-        np.setbufsize(bufsize)
     return out
 
 
