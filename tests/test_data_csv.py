@@ -371,3 +371,96 @@ def test_returns_file_dates_follow_the_price_file_rules(tmp_path: Path) -> None:
     _returns_file(tmp_path / "B.csv", r.iloc[:6], "%d/%m/%Y")  # 2014-01-02..09
     with pytest.raises(InputError, match=r"^B\.csv: cannot tell whether its dates are day-first"):
         read_returns(str(tmp_path / "B.csv"), "ASSET")
+
+
+# ---------------------------------------------------------------------------------------------
+# the fast read of the usual file means what the general read means
+# ---------------------------------------------------------------------------------------------
+_HEADERS = ["Date,Open,Close,Adj Close,Volume", "date,close", "Close,Date", "Date, Close",
+            "Date;Close", '"Date","Close"', "\ufeffDate,Close", "Date,Close,", "Date,Close,Close",
+            "Time,Price", "Date,Clôture,Close", "Close"]
+_DATES = [["2014-01-06", "2014-01-02", "2014-01-03"], ["2014-01-02", "2014-01-02", "2014-01-03"],
+          [" 2014-01-02", "2014-01-03 ", "2014-01-06"],
+          ["2014-01-02 16:00", "2014-01-03 16:00", "2014-01-06 16:00"],
+          ["2014-01-02T00:00:00Z", "2014-01-03T00:00:00Z", "2014-01-06T00:00:00Z"],
+          ["2014-03-10 00:00:00-04:00", "2014-03-07 00:00:00-05:00", "2014-03-11 00:00:00-04:00"],
+          ["2014-01-02", "", "2014-01-06"], ["2014-01-02", "abc", "2014-01-06"],
+          ["2014-02-30", "2014-01-03", "2014-01-06"], ["20140102", "20140103", "20140106"],
+          ["01/02/2014", "13/02/2014", "14/02/2014"], ["01/02/2014", "02/02/2014", "03/02/2014"],
+          ["2 Jan 2014", "3 Jan 2014", "6 Jan 2014"], ["2300-01-01", "2014-01-03", "2014-01-06"],
+          ["2014-01-02 19:00", "2014-01-03 19:00", "2014-01-06 19:00"],
+          ["2014-1-2", "2014-1-3", "2014-1-6"], ["2014-01-02", "2014-01-03T10:00", "2014-01-06"]]
+_NUMBERS = [["1.5", "2.5", "3.5"], ["123,45", "1,5", "2,75"], ["1,234.50", "1,300.00", "1,400.25"],
+            ["1.5", "null", ""], ["1,234", "1,300", "1,400"]]
+
+
+def _outcome(path: Path) -> tuple[object, list[str]]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            got: object = read_price_csv(path)
+        except Exception as exc:  # the outcome compared is the exception itself
+            got = (type(exc).__name__, str(exc))
+    return got, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def test_the_fast_read_means_what_the_general_read_means(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file, read with the fast path (plain first line, ISO dates parsed while pandas
+    reads) and with the general one alone, gives the same prices on the same dates, the same
+    warnings and the same refusals: decimal commas, day-first dates, time zones, unreadable
+    dates and names pandas mangles included."""
+    from betahedge_xl.data import csvdir
+
+    taken: list[bool] = []
+    fast = csvdir._read_iso
+
+    def counting(*args: object) -> object:
+        out = fast(*args)  # type: ignore[arg-type]
+        taken.append(out is not None)
+        return out
+
+    n = 0
+    for header in _HEADERS:
+        sep = ";" if ";" in header else ","
+        names = header.split(sep)
+        for dates in _DATES:
+            for numbers in _NUMBERS:
+                rows = []
+                for i in range(3):
+                    cells = [dates[i] if "date" in c.lower() or "time" in c.lower()
+                             or (k == 0 and "Close" not in c) else numbers[i]
+                             for k, c in enumerate(names)]
+                    rows.append(sep.join(f'"{c}"' if sep in c else c for c in cells))
+                path = tmp_path / f"F{n}.csv"
+                path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+                n += 1
+                with monkeypatch.context() as m:
+                    m.setattr(csvdir, "_read_iso", counting)
+                    got, said = _outcome(path)
+                with monkeypatch.context() as m:
+                    m.setattr(csvdir, "_read_iso", lambda *a: None)
+                    want, want_said = _outcome(path)
+                assert said == want_said, path.read_text()
+                if isinstance(want, pd.Series):
+                    assert isinstance(got, pd.Series), path.read_text()
+                    pd.testing.assert_series_equal(got, want)
+                    assert got.index.dtype == want.index.dtype
+                else:
+                    assert got == want, path.read_text()
+    # the fast path did read many of them (the plain ones with ISO dates, none other)
+    assert 100 < sum(taken) < len(taken)
+
+
+def test_a_usual_export_takes_the_fast_read(folder: Path) -> None:
+    """A Yahoo export is read by the fast path, and gives the prices pandas reads."""
+    from betahedge_xl.data import csvdir
+
+    path = folder / "AAA.csv"
+    read = csvdir._read_iso(path, "Date", "Adj Close", ",")
+    assert read is not None
+    ref = pd.read_csv(path, index_col="Date", parse_dates=True)["Adj Close"].sort_index()
+    np.testing.assert_array_equal(read_price_csv(path).to_numpy(), ref.to_numpy())
+    assert (read_price_csv(path).index == ref.index).all()
