@@ -511,3 +511,27 @@ def test_kernels_leave_numpy_ufunc_buffer_as_they_found_it():
         assert np.getbufsize() == 16384
     finally:
         np.setbufsize(before)
+
+
+@pytest.mark.parametrize("step", [-1, -2])
+def test_regress_many_of_an_array_running_backwards(step):
+    """A plain array read backwards (``y[::-1]``, negative row stride) takes the column-block
+    path; numpy's isnan wrote wrong values into the reused column-major mask there (gaps
+    counted as values, assets with a gap given NaN), so the mask is fresh for such input."""
+    rng = np.random.default_rng(9)
+    t, n = 200, 3000
+    x = rng.normal(0.0004, 0.01, t)
+    y = np.outer(x, rng.uniform(0.2, 2.0, n)) + rng.normal(0, 0.01, (t, n))
+    y[:60, 1::3] = np.nan   # late listings
+    y[::7, 2::3] = np.nan   # gaps
+    yb, xb = y[::step], x[::step]
+    assert yb.strides[0] < 0
+    got = regress_many(yb, xb)
+    yv, xv = np.asarray(yb), np.asarray(xb)
+    for j in range(0, n, 97):
+        rows = ~np.isnan(yv[:, j])
+        b, a = np.polyfit(xv[rows], yv[rows, j], 1)
+        assert got.n.iloc[j] == rows.sum()
+        assert got.beta.iloc[j] == pytest.approx(b, rel=1e-9, abs=1e-12)
+        assert got.alpha.iloc[j] == pytest.approx(a, rel=1e-9, abs=1e-12)
+    assert got.beta.notna().all()

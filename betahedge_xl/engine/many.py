@@ -160,7 +160,10 @@ def _regress_sums(y: np.ndarray, xc: np.ndarray) -> tuple[np.ndarray, ...]:
         block = y[:, cols]
         width = block.shape[1]
         yc = ybuf[:, :width]
-        missing = np.isnan(block, out=mbuf[:, :width])
+        # numpy (1.26 and 2.4 seen) writes wrong values from isnan into a column-major `out`
+        # when the input runs backwards (y[::-1]): a fresh mask for such an input
+        missing = (np.isnan(block, out=mbuf[:, :width]) if min(block.strides) > 0
+                   else np.isnan(block))
         if t and not missing.any():  # no gap: every asset has every date
             shift = block[0].copy()
             np.subtract(block, shift, out=yc)
