@@ -87,7 +87,7 @@ def on_dates_of(lead: Any, *others: Any, what: Sequence[str]) -> tuple[Any, ...]
     return tuple(out)
 
 
-def _floats(obj: Any) -> np.ndarray:
+def as_floats(obj: Any) -> np.ndarray:
     """``obj``'s numbers as a float array: pandas' own ``to_numpy`` for pandas inputs (the same
     array; ``np.asarray`` of a DataFrame goes through its ``__array__``, about 20x slower)."""
     if isinstance(obj, (pd.Series, pd.DataFrame)):
@@ -99,8 +99,8 @@ def paired_arrays(asset: Any, benchmark: Any) -> tuple[Any, Any, np.ndarray, np.
     """Asset and benchmark returns on the asset's dates (:func:`on_dates_of`), and their
     numbers: the asset's as a float array, the benchmarks' as a (rows, benchmarks) one."""
     asset, benchmark = on_dates_of(asset, benchmark, what=("asset", "benchmark"))
-    y = _floats(asset)
-    x = _floats(benchmark)
+    y = as_floats(asset)
+    x = as_floats(benchmark)
     if x.ndim == 1:
         x = x[:, None]
     return asset, benchmark, y, x

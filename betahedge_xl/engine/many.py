@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from .align import on_dates_of, whole_number
+from .align import as_floats, on_dates_of, whole_number
 from .rolling_ols import (  # noqa: F401  (importable from here as before)
     _solve_small,
     check_rolling_window,
@@ -43,10 +43,8 @@ def _panel(
         if benchmark_returns.shape[1] != 1:
             raise InputError("one benchmark here; use ols() for several")
         benchmark_returns = benchmark_returns.iloc[:, 0]
-    y = (asset_returns.to_numpy(dtype=float) if isinstance(asset_returns, pd.DataFrame)
-         else np.asarray(asset_returns, dtype=float))
-    x = (benchmark_returns.to_numpy(dtype=float) if isinstance(benchmark_returns, pd.Series)
-         else np.asarray(benchmark_returns, dtype=float))
+    y = as_floats(asset_returns)
+    x = as_floats(benchmark_returns)
     if y.ndim == 1:
         y = y[:, None]
     if x.ndim != 1 or x.shape[0] != y.shape[0]:
